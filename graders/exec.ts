@@ -1,0 +1,27 @@
+import type { ExitInfo, Sandbox } from "../server/sandbox/driver.ts";
+
+export const MAX_CAPTURED_OUTPUT = 1024 * 1024;
+
+/**
+ * Runs a command in a sandbox, keeping at most 1 MB of its output (stdout and stderr
+ * interleaved); past that the process is killed, so a flood costs the lab nothing.
+ */
+export async function runCapped(sandbox: Sandbox, argv: string[], opts: { timeoutMs: number; env?: Record<string, string> }): Promise<{ exit: ExitInfo; output: string; outputLimited: boolean }> {
+  const proc = sandbox.exec(argv, { timeoutMs: opts.timeoutMs, env: opts.env });
+  proc.end();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let outputLimited = false;
+  proc.onData((chunk) => {
+    if (outputLimited) return;
+    size += chunk.length;
+    if (size > MAX_CAPTURED_OUTPUT) {
+      outputLimited = true;
+      proc.kill("SIGKILL");
+      return;
+    }
+    chunks.push(chunk);
+  });
+  const exit = await proc.wait();
+  return { exit, output: Buffer.concat(chunks).toString("utf8"), outputLimited };
+}

@@ -1,0 +1,45 @@
+import type { Exercise } from "../server/exercises/catalog.ts";
+import type { GraderStep } from "../server/exercises/schema.ts";
+import type { SandboxDriver } from "../server/sandbox/driver.ts";
+import type { TestResult } from "./results.ts";
+import { unitGrader } from "./unit/grader.ts";
+
+export type GradeContext<S extends GraderStep = GraderStep> = {
+  exercise: Exercise;
+  step: S;
+  /** The submission's files on the host (a snapshot; never the live workspace). */
+  submissionDir: string;
+  /** Scratch folder for this step on the host; removed afterwards. */
+  runDir: string;
+  driver: SandboxDriver;
+  /** Host uid for the grading sandbox. */
+  uid: number;
+  sandboxName: string;
+  /** Epoch ms by which the step must be done (the exercise's wall time). */
+  deadline: number;
+};
+
+export type StepOutcome = { tests: TestResult[]; message: string | null };
+
+/** A grader kind turns one step of an exercise into scored tests. Like CTFd's challenge types. */
+export interface GraderKind<S extends GraderStep = GraderStep> {
+  readonly kind: S["kind"];
+  run(ctx: GradeContext<S>): Promise<StepOutcome>;
+}
+
+const kinds = new Map<string, GraderKind<never>>([[unitGrader.kind, unitGrader as GraderKind<never>]]);
+
+export function graderFor(kind: string): GraderKind {
+  const g = kinds.get(kind);
+  if (!g) throw new Error(`unknown grader kind "${kind}"; known: ${[...kinds.keys()].join(", ")}`);
+  return g as unknown as GraderKind;
+}
+
+/** Splits a step's points evenly over its tests; the last one takes the rounding so the sum is exact. */
+export function splitPoints(points: number, n: number): number[] {
+  if (n === 0) return [];
+  const each = Math.floor((points / n) * 100) / 100;
+  const out = Array.from({ length: n }, () => each);
+  out[n - 1] = Math.round((points - each * (n - 1)) * 100) / 100;
+  return out;
+}

@@ -1,0 +1,54 @@
+/**
+ * The results every grader produces: Exercism's test-runner results.json v3, plus
+ * `category`, `points`, `max_points` per test and `score`, `max_score`, `duration_ms`.
+ */
+export type TestStatus = "pass" | "fail" | "error";
+export type Category = "functional" | "security" | "performance" | "quality";
+
+export type TestResult = {
+  name: string;
+  status: TestStatus;
+  message: string | null;
+  output: string | null;
+  task_id: number | null;
+  category: Category;
+  points: number;
+  max_points: number;
+  duration_ms: number | null;
+};
+
+export type Results = {
+  version: 3;
+  status: TestStatus;
+  message: string | null;
+  tests: TestResult[];
+  score: number;
+  max_score: number;
+  duration_ms: number;
+};
+
+export const MAX_TEST_OUTPUT = 500;
+export const MAX_MESSAGE = 2_000;
+
+/** Caps a string at `max` characters, saying how much was cut so the learner knows. */
+export function truncate(text: string | null | undefined, max = MAX_TEST_OUTPUT): string | null {
+  if (text == null || text === "") return null;
+  if (text.length <= max) return text;
+  const note = `… [truncated ${text.length - max + 40} characters]`;
+  return text.slice(0, Math.max(0, max - note.length)) + note;
+}
+
+const round = (n: number) => Math.round(n * 100) / 100;
+
+/** Totals the tests: `fail` if any test did not pass, `error` only when the grader itself broke. */
+export function summarize(tests: TestResult[], durationMs: number, message: string | null = null): Results {
+  const score = round(tests.reduce((s, t) => s + t.points, 0));
+  const max = round(tests.reduce((s, t) => s + t.max_points, 0));
+  const status: TestStatus = tests.length > 0 && tests.every((t) => t.status === "pass") ? "pass" : "fail";
+  return { version: 3, status, message, tests, score, max_score: max, duration_ms: Math.round(durationMs) };
+}
+
+/** A run that could not grade at all (the grader broke, not the learner's code). */
+export function graderError(message: string, durationMs: number, maxScore: number): Results {
+  return { version: 3, status: "error", message: truncate(message, MAX_MESSAGE), tests: [], score: 0, max_score: maxScore, duration_ms: Math.round(durationMs) };
+}

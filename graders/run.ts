@@ -1,0 +1,51 @@
+import fs from "node:fs";
+import path from "node:path";
+import type { Exercise } from "../server/exercises/catalog.ts";
+import type { SandboxDriver } from "../server/sandbox/driver.ts";
+import { removeTree } from "../server/workspaces/files.ts";
+import { graderFor } from "./registry.ts";
+import { graderError, summarize, type Results, type TestResult } from "./results.ts";
+
+export type GradeProps = {
+  exercise: Exercise;
+  submissionDir: string;
+  /** Scratch folder (host); created and removed here. */
+  workDir: string;
+  driver: SandboxDriver;
+  uid: number;
+  /** Unique name prefix for this run's sandboxes. */
+  name: string;
+  onStep?: (index: number, name: string) => void;
+};
+
+/**
+ * Grades one submission: each step of exercise.yaml through its grader kind, all under the
+ * exercise's wall time. Never throws: a broken grader becomes `status: "error"`.
+ */
+export async function grade(props: GradeProps): Promise<Results> {
+  const started = Date.now();
+  const { exercise } = props;
+  const deadline = started + exercise.limits.wall_seconds * 1000;
+  const tests: TestResult[] = [];
+  const messages: string[] = [];
+  fs.mkdirSync(props.workDir, { recursive: true, mode: 0o755 });
+  try {
+    for (const [i, step] of exercise.grader.steps.entries()) {
+      props.onStep?.(i, step.name);
+      const runDir = path.join(props.workDir, `step-${i}`);
+      fs.mkdirSync(runDir, { mode: 0o755 });
+      if (Date.now() >= deadline) {
+        tests.push({ name: step.name, status: "fail", message: `Not run: the time limit of ${exercise.limits.wall_seconds} s was reached.`, output: null, task_id: null, category: step.category, points: 0, max_points: step.points, duration_ms: null });
+        continue;
+      }
+      const outcome = await graderFor(step.kind).run({ exercise, step, submissionDir: props.submissionDir, runDir, driver: props.driver, uid: props.uid, sandboxName: `${props.name}-s${i}`, deadline });
+      tests.push(...outcome.tests.map((t) => ({ ...t, task_id: t.task_id ?? i + 1 })));
+      if (outcome.message) messages.push(outcome.message);
+    }
+    return summarize(tests, Date.now() - started, messages.join("\n") || null);
+  } catch (err) {
+    return graderError(`The grader could not run: ${(err as Error).message}`, Date.now() - started, exercise.maxScore);
+  } finally {
+    removeTree(props.workDir);
+  }
+}

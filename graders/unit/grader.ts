@@ -1,0 +1,156 @@
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { z } from "zod";
+import type { UnitStep } from "../../server/exercises/schema.ts";
+import { copyTree } from "../../server/workspaces/files.ts";
+import type { GradeContext, GraderKind, StepOutcome } from "../registry.ts";
+import { splitPoints } from "../registry.ts";
+import { truncate, type TestResult } from "../results.ts";
+import { runCapped } from "../exec.ts";
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+
+type Step = z.infer<typeof UnitStep>;
+type Record_ =
+  | { type: "init" }
+  | { type: "collected"; file: string; tests: { id: string; name: string }[] }
+  | { type: "start"; id: string }
+  | { type: "result"; id: string; state: string; message: string | null; output: string | null; duration: number | null }
+  | { type: "module-error"; file: string; message: string | null }
+  | { type: "end"; reason: string; unhandled: string | null };
+
+/**
+ * `unit`: runs the exercise's hidden vitest suites against a copy of the submission in a
+ * fresh sandbox. The hidden tests are mounted read-only at /grader/tests from the exercise
+ * folder's copy; they never pass through the learner's workspace.
+ */
+export const unitGrader: GraderKind<Step> = {
+  kind: "unit",
+  async run(ctx: GradeContext<Step>): Promise<StepOutcome> {
+    const { runDir, step } = ctx;
+    const work = path.join(runDir, "work");
+    const grader = path.join(runDir, "grader");
+    const out = path.join(runDir, "out");
+    copyTree(ctx.submissionDir, work, { uid: ctx.uid });
+    fs.mkdirSync(grader, { mode: 0o755 });
+    copyTree(path.join(ctx.exercise.dir, step.tests), path.join(grader, "tests"));
+    fs.copyFileSync(path.join(HERE, "vitest.config.mjs"), path.join(grader, "vitest.config.mjs"));
+    fs.copyFileSync(path.join(HERE, "reporter.mjs"), path.join(grader, "reporter.mjs"));
+    fs.mkdirSync(path.join(grader, "out"));
+    fs.mkdirSync(out);
+    fs.chownSync(out, ctx.uid, ctx.uid);
+
+    const sandbox = await ctx.driver.create({
+      name: ctx.sandboxName,
+      runtime: ctx.exercise.runtime,
+      workspaceDir: work,
+      mounts: [
+        { source: grader, target: "/grader", readonly: true },
+        { source: out, target: "/grader/out", readonly: false },
+      ],
+      limits: limitsOf(ctx.exercise.limits),
+      uid: ctx.uid,
+      network: "none",
+    });
+    let run;
+    try {
+      run = await runCapped(sandbox, ["node", "/node_modules/vitest/vitest.mjs", "run", "--config", "/grader/vitest.config.mjs", "--configLoader", "runner"], {
+        timeoutMs: Math.max(1000, ctx.deadline - Date.now()),
+      });
+    } finally {
+      await sandbox.stop();
+    }
+    const records = readRecords(path.join(out, "results.ndjson"));
+    return toOutcome(step, records, run, ctx.exercise.limits.wall_seconds);
+  },
+};
+
+function limitsOf(l: GradeContext["exercise"]["limits"]) {
+  return { memoryMb: l.memory_mb, pids: l.pids, cpuSeconds: l.cpu_seconds, cpus: l.cpus, fileSizeMb: l.file_size_mb, tmpMb: l.tmp_mb, openFiles: 1024 };
+}
+
+function readRecords(file: string): Record_[] {
+  let text = "";
+  try {
+    // The sandbox can write anything here; read a bounded amount and skip what does not parse.
+    const fd = fs.openSync(file, "r");
+    const buf = Buffer.alloc(Math.min(fs.fstatSync(fd).size, 5 * 1024 * 1024));
+    fs.readSync(fd, buf, 0, buf.length, 0);
+    fs.closeSync(fd);
+    text = buf.toString("utf8");
+  } catch {
+    return [];
+  }
+  const records: Record_[] = [];
+  for (const line of text.split("\n")) {
+    if (!line) continue;
+    try {
+      records.push(JSON.parse(line) as Record_);
+    } catch {
+      // partial last line of a killed run
+    }
+  }
+  return records;
+}
+
+type Run = Awaited<ReturnType<typeof runCapped>>;
+
+export function toOutcome(step: Step, records: Record_[], run: Run, wallSeconds: number): StepOutcome {
+  const category = step.category;
+  if (!records.some((r) => r.type === "init")) {
+    // vitest never started: the grader is broken, not the learner's code.
+    throw new Error(`the unit grader could not start vitest (exit ${run.exit.code ?? run.exit.signal}): ${run.output.slice(-400)}`);
+  }
+  const files = records.filter((r) => r.type === "collected").sort((a, b) => a.file.localeCompare(b.file));
+  const tests = files.flatMap((f) => f.tests);
+  const results = new Map(records.filter((r) => r.type === "result").map((r) => [r.id, r]));
+  const started = new Set(records.filter((r) => r.type === "start").map((r) => r.id));
+  const moduleErrors = records.filter((r) => r.type === "module-error");
+  const end = records.find((r) => r.type === "end");
+
+  const stopped = run.exit.timedOut
+    ? `the time limit of ${wallSeconds} s was reached`
+    : run.outputLimited
+      ? "the run printed more than 1 MB and was stopped"
+      : !end
+        ? `the test run stopped early (exit ${run.exit.code ?? run.exit.signal})`
+        : null;
+
+  if (tests.length === 0) {
+    const why = moduleErrors.map((m) => `${m.file}: ${m.message ?? ""}`).join("\n") || stopped || "no tests were found";
+    return {
+      message: `The hidden tests could not run against your code: ${truncate(why, 300)}`,
+      tests: [{ name: step.name, status: "fail", message: truncate(why), output: truncate(run.output), task_id: null, category, points: 0, max_points: step.points, duration_ms: null }],
+    };
+  }
+
+  const points = splitPoints(step.points, tests.length);
+  const out: TestResult[] = tests.map((t, i) => {
+    const r = results.get(t.id);
+    const max = points[i]!;
+    if (!r || r.state === "pending") {
+      const running = started.has(t.id);
+      const message = stopped
+        ? running
+          ? `Timed out: this test was still running when ${stopped}.`
+          : `Not run: ${stopped}.`
+        : "Not run.";
+      return { name: t.name, status: "fail", message, output: null, task_id: null, category, points: 0, max_points: max, duration_ms: null };
+    }
+    const pass = r.state === "passed";
+    return {
+      name: t.name,
+      status: pass ? "pass" : "fail",
+      message: pass ? null : truncate(r.message ?? (r.state === "skipped" ? "Skipped." : "Failed."), 500),
+      output: truncate(r.output),
+      task_id: null,
+      category,
+      points: pass ? max : 0,
+      max_points: max,
+      duration_ms: r.duration === null ? null : Math.round(r.duration),
+    };
+  });
+  const message = stopped ? `Stopped: ${stopped}.` : moduleErrors.length ? truncate(moduleErrors.map((m) => m.message).join("\n"), 500) : null;
+  return { tests: out, message };
+}

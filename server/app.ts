@@ -1,0 +1,84 @@
+import fs from "node:fs";
+import path from "node:path";
+import express, { type Express } from "express";
+import helmet from "helmet";
+import { accountsRouter } from "./accounts/router.ts";
+import type { Accounts } from "./accounts/service.ts";
+import type { Config } from "./config.ts";
+import type { Database } from "./db/database.ts";
+import { errorHandler, notFoundHandler } from "./errors.ts";
+import type { Catalog } from "./exercises/catalog.ts";
+import { exercisesRouter } from "./exercises/router.ts";
+import type { Grading } from "./grading/service.ts";
+import { sameOriginWrites, sessionUser } from "./http/guards.ts";
+import type { Logger } from "./logger.ts";
+import type { SandboxDriver } from "./sandbox/driver.ts";
+import type { Workspaces } from "./workspaces/service.ts";
+import { VERSION } from "./version.ts";
+
+export type AppDeps = {
+  config: Config;
+  log: Logger;
+  db: Database;
+  accounts: Accounts;
+  catalog: Catalog;
+  workspaces: Workspaces;
+  grading: Grading;
+  driver: SandboxDriver;
+};
+
+/** The HTTP app, with every dependency passed in; `listen()` lives in main.ts. */
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("trust proxy", "loopback");
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          // xterm.js sets element styles at runtime; scripts stay strict.
+          styleSrc: ["'self'", "'unsafe-inline'"],
+          imgSrc: ["'self'", "data:"],
+          connectSrc: ["'self'"],
+          objectSrc: ["'none'"],
+          baseUri: ["'none'"],
+          frameAncestors: ["'none'"],
+          formAction: ["'self'"],
+        },
+      },
+      crossOriginEmbedderPolicy: false,
+    }),
+  );
+
+  const api = express.Router();
+  api.use(express.json({ limit: "100kb", strict: true }));
+  api.use(sameOriginWrites(deps.config.publicUrl));
+  api.use(sessionUser(deps.accounts));
+  api.get("/health", (_req, res) => {
+    res.json({ status: "ok", version: VERSION, sandbox: { driver: deps.driver.name }, exercises: deps.catalog.exercises.size });
+  });
+  api.use("/auth", accountsRouter(deps.accounts, { secureCookies: deps.config.secureCookies }));
+  api.use(exercisesRouter(deps));
+  api.use(notFoundHandler);
+  app.use("/api", (_req, res, next) => {
+    res.setHeader("Cache-Control", "no-store");
+    next();
+  }, api);
+
+  const dist = deps.config.webDistDir;
+  app.use(express.static(dist, { index: false, maxAge: "1h", setHeaders: (res, file) => {
+    if (file.includes(`${path.sep}assets${path.sep}`)) res.setHeader("Cache-Control", "public, max-age=31536000, immutable");
+  } }));
+  // The single-page app answers every other GET; the API keeps its own 404s.
+  app.get(/^(?!\/api\/).*/, (_req, res, next) => {
+    const index = path.join(dist, "index.html");
+    if (!fs.existsSync(index)) return next();
+    res.setHeader("Cache-Control", "no-cache");
+    res.sendFile(index);
+  });
+  app.use(notFoundHandler);
+  app.use(errorHandler(deps.log));
+  return app;
+}

@@ -1,0 +1,100 @@
+import path from "node:path";
+import { ConfigError, loadConfig } from "./config.ts";
+import { createLogger } from "./logger.ts";
+import { startLab, StartupError } from "./main.ts";
+import { ensureRuntime, RUNTIME_NAMES, TEST_RUNTIME_DIR } from "./setup/runtime.ts";
+import { chromiumPath, ensurePackage, ensureWebBuilt, SetupError } from "./setup/system.ts";
+
+const USAGE = `backlab <command>
+
+  serve                 install what is missing, then start the lab (npm start)
+  setup [--for-tests]   install system packages, the sandbox runtime and the web build
+  validate              check every exercise.yaml; exit 1 if one is broken
+  schema                print the JSON Schema of exercise.yaml
+  grade <exercise-dir> <in-dir> <out-dir>
+                        grade a folder as a submission; writes <out-dir>/results.json
+  bench                 run the benchmarks (JSON and a table)
+`;
+
+const say = (m: string) => process.stderr.write(`backlab: ${m}\n`);
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...args] = argv;
+  switch (command) {
+    case "serve": {
+      const config = loadConfig();
+      const log = createLogger(config.logLevel);
+      ensurePackage("bwrap", "bubblewrap", say);
+      ensureWebBuilt(say);
+      const lab = await startLab(config, log);
+      process.stderr.write(`\n  Backlab is running at ${lab.url}  (sandbox: ${lab.driver.name})\n\n`);
+      const shutdown = () => {
+        log.info("shutting down");
+        void lab.close().then(() => process.exit(0));
+        setTimeout(() => process.exit(1), 10_000).unref();
+      };
+      process.once("SIGINT", shutdown);
+      process.once("SIGTERM", shutdown);
+      return -1;
+    }
+    case "setup": {
+      const forTests = args.includes("--for-tests");
+      ensurePackage("bwrap", "bubblewrap", say);
+      if (forTests) {
+        ensurePackage("chromium", "chromium", say);
+        if (!chromiumPath()) throw new SetupError("chromium is installed but its binary was not found");
+      }
+      const runtimes = forTests ? TEST_RUNTIME_DIR : loadConfig().runtimeDir;
+      for (const r of RUNTIME_NAMES) ensureRuntime(runtimes, r, say);
+      ensureWebBuilt(say);
+      return 0;
+    }
+    case "validate": {
+      const { loadCatalog } = await import("./exercises/catalog.ts");
+      const catalog = loadCatalog(loadConfig().exercisesDir);
+      for (const p of catalog.problems) process.stdout.write(`${p.path}: ${p.field ? p.field + ": " : ""}${p.message}\n`);
+      process.stdout.write(`${catalog.exercises.size} exercise(s) valid, ${catalog.problems.length} problem(s)\n`);
+      return catalog.problems.length ? 1 : 0;
+    }
+    case "schema": {
+      const { exerciseJsonSchema } = await import("./exercises/schema.ts");
+      process.stdout.write(JSON.stringify(exerciseJsonSchema(), null, 2) + "\n");
+      return 0;
+    }
+    case "grade": {
+      const { gradeFolder } = await import("../graders/cli.ts");
+      const [exerciseDir, inDir, outDir] = args;
+      if (!exerciseDir || !inDir || !outDir) {
+        say("usage: backlab grade <exercise-dir> <in-dir> <out-dir>");
+        return 2;
+      }
+      return gradeFolder(path.resolve(exerciseDir), path.resolve(inDir), path.resolve(outDir));
+    }
+    case "bench": {
+      const { runBenchmarks } = await import("./bench.ts");
+      return runBenchmarks();
+    }
+    case undefined:
+    case "help":
+    case "--help":
+      process.stdout.write(USAGE);
+      return command ? 0 : 2;
+    default:
+      say(`unknown command "${command}"\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
+  (err: unknown) => {
+    if (err instanceof ConfigError || err instanceof SetupError || err instanceof StartupError) {
+      say(err.message);
+      process.exit(1);
+    }
+    say(`unexpected error: ${(err as Error).stack ?? String(err)}`);
+    process.exit(1);
+  },
+);

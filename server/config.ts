@@ -1,0 +1,64 @@
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { z } from "zod";
+
+/** The repository root: exercises/, web/dist and docker/ are found relative to it. */
+export const ROOT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+const EnvSchema = z.object({
+  PORT: port.default(8080),
+  HOST: z.string().min(1).default("127.0.0.1"),
+  /** The origin browsers use to reach the lab; WebSocket upgrades and writes must come from it. */
+  PUBLIC_URL: z.url().optional(),
+  DATA_DIR: z.string().min(1).default("./data"),
+  /** Shared, read-only package folders the sandboxes see (defaults under DATA_DIR). */
+  RUNTIME_DIR: z.string().min(1).optional(),
+  EXERCISES_DIR: z.string().min(1).default(path.join(ROOT_DIR, "exercises")),
+  SANDBOX_DRIVER: z.enum(["auto", "bwrap"]).default("auto"),
+  /** Graders running at once; each takes one sandbox. */
+  GRADING_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(2),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+});
+
+export type Config = {
+  port: number;
+  host: string;
+  publicUrl: string | undefined;
+  dataDir: string;
+  runtimeDir: string;
+  exercisesDir: string;
+  sandboxDriver: "auto" | "bwrap";
+  gradingConcurrency: number;
+  logLevel: z.infer<typeof EnvSchema>["LOG_LEVEL"];
+  secureCookies: boolean;
+  webDistDir: string;
+};
+
+export class ConfigError extends Error {}
+
+/** Parses the environment once. Nothing else in the server reads process.env. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+    throw new ConfigError(`invalid configuration: ${lines.join("; ")}`);
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.DATA_DIR);
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    publicUrl: e.PUBLIC_URL?.replace(/\/$/, ""),
+    dataDir,
+    runtimeDir: path.resolve(e.RUNTIME_DIR ?? path.join(dataDir, "runtimes")),
+    exercisesDir: path.resolve(e.EXERCISES_DIR),
+    sandboxDriver: e.SANDBOX_DRIVER,
+    gradingConcurrency: e.GRADING_CONCURRENCY,
+    logLevel: e.LOG_LEVEL,
+    secureCookies: e.PUBLIC_URL?.startsWith("https://") ?? false,
+    webDistDir: path.join(ROOT_DIR, "web", "dist"),
+  };
+}

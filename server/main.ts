@@ -1,0 +1,78 @@
+import crypto from "node:crypto";
+import fs from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { Accounts } from "./accounts/service.ts";
+import { createApp } from "./app.ts";
+import type { Config } from "./config.ts";
+import { openDatabase } from "./db/database.ts";
+import { loadCatalog } from "./exercises/catalog.ts";
+import { Grading } from "./grading/service.ts";
+import type { Logger } from "./logger.ts";
+import { BwrapDriver } from "./sandbox/bwrap/driver.ts";
+import type { SandboxDriver } from "./sandbox/driver.ts";
+import { ensureRuntime, runtimeDir } from "./setup/runtime.ts";
+import { TerminalGateway } from "./terminal/gateway.ts";
+import { Workspaces } from "./workspaces/service.ts";
+
+export type Lab = { url: string; server: http.Server; driver: SandboxDriver; close(): Promise<void> };
+
+export class StartupError extends Error {}
+
+/** Chooses the sandbox driver; `auto` takes the best one this machine has. */
+export async function selectDriver(config: Config, log: Logger): Promise<SandboxDriver> {
+  const labId = crypto.createHash("sha256").update(config.dataDir).digest("hex").slice(0, 8);
+  const bwrap = new BwrapDriver({ stateDir: config.dataDir, runtimes: (r) => runtimeDir(config.runtimeDir, r), labId });
+  const status = await bwrap.available();
+  if (!status.ok) throw new StartupError(`no sandbox driver available: ${status.reason}. Fix: ${status.fix}`);
+  const reaped = bwrap.reap();
+  log.info({ driver: bwrap.name, ...status.details, reaped }, "sandbox driver ready");
+  return bwrap;
+}
+
+/** Opens storage, loads the catalog, starts the grading queue and listens. */
+export async function startLab(config: Config, log: Logger): Promise<Lab> {
+  fs.mkdirSync(config.dataDir, { recursive: true });
+  fs.chmodSync(config.dataDir, 0o711);
+  const db = openDatabase(config.dataDir);
+  const catalog = loadCatalog(config.exercisesDir);
+  for (const p of catalog.problems) log.error({ path: p.path, field: p.field }, `exercise skipped: ${p.field ? p.field + ": " : ""}${p.message}`);
+  log.info({ exercises: catalog.exercises.size, skipped: catalog.problems.length }, "catalog loaded");
+
+  const driver = await selectDriver(config, log);
+  for (const runtime of new Set([...catalog.exercises.values()].map((e) => e.runtime))) ensureRuntime(config.runtimeDir, runtime, (m) => log.info(m));
+
+  const accounts = new Accounts(db);
+  const workspaces = new Workspaces(db, config.dataDir);
+  workspaces.sweep();
+  const grading = new Grading(db, config.dataDir, driver, (id) => catalog.exercises.get(id), log);
+  const app = createApp({ config, log, db, accounts, catalog, workspaces, grading, driver });
+  const server = http.createServer(app);
+  const gateway = new TerminalGateway({ accounts, workspaces, catalog, driver, log, publicUrl: config.publicUrl });
+  gateway.attach(server);
+  grading.start(config.gradingConcurrency);
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.port, config.host, resolve);
+  });
+  const addr = server.address() as AddressInfo;
+  const host = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
+  const url = `http://${host === "127.0.0.1" ? "localhost" : host}:${addr.port}`;
+  log.info({ url, driver: driver.name }, "Backlab is listening");
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    server,
+    driver,
+    close: () =>
+      (closing ??= (async () => {
+        server.closeAllConnections();
+        await new Promise<void>((r) => server.close(() => r()));
+        await gateway.close();
+        await grading.stop();
+        db.close();
+      })()),
+  };
+}

@@ -1,0 +1,188 @@
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { createCgroup, detectCgroups, reapCgroups, type Cgroup, type CgroupVersion } from "../cgroups.ts";
+import type { Availability, ExecOptions, Sandbox, SandboxDriver, SandboxProcess, SandboxSpec } from "../driver.ts";
+import { SandboxError } from "../driver.ts";
+import { PipeProcess, PtyProcess } from "../processes.ts";
+import { findDescendant, shellQuote, which } from "./util.ts";
+import { writeSandboxEtc } from "./etc.ts";
+
+/** Where things are inside every sandbox. */
+export const SANDBOX_PATHS = { workspace: "/workspace", nodeModules: "/node_modules" } as const;
+const SANDBOX_UID = 1000;
+
+export type BwrapOptions = {
+  /** Folder for the lab's generated sandbox files (passwd, bashrc). */
+  stateDir: string;
+  /** runtime name → host folder whose node_modules the sandbox sees read-only. */
+  runtimes: (runtime: string) => string;
+  /** Prefix of this lab's cgroup names, so two labs on one machine never reap each other. */
+  labId: string;
+};
+
+/**
+ * Sandboxes from bubblewrap: no daemon, ~50 ms to an isolated process. Every exec is one
+ * bwrap invocation with all namespaces unshared (user, pid, net, ipc, uts, cgroup); the
+ * processes of one sandbox share its cgroup and host uid. When bwrap's outer process dies,
+ * the sandbox's pid 1 dies (--die-with-parent) and the kernel kills the whole pid namespace.
+ */
+export class BwrapDriver implements SandboxDriver {
+  readonly name = "bwrap";
+  private cgroups: CgroupVersion | null | undefined;
+  private etcDir: string | undefined;
+  private readonly root = process.getuid?.() === 0;
+
+  constructor(private opts: BwrapOptions) {}
+
+  async available(): Promise<Availability> {
+    const bwrap = which("bwrap");
+    if (!bwrap) return { ok: false, reason: "bubblewrap is not installed", fix: "apt-get install -y bubblewrap" };
+    try {
+      execFileSync(bwrap, ["--unshare-all", "--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin", "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64", "--", "/usr/bin/true"], { stdio: "pipe", timeout: 10_000 });
+    } catch (err) {
+      const msg = ((err as { stderr?: Buffer }).stderr?.toString() || (err as Error).message).trim();
+      return { ok: false, reason: `bubblewrap cannot create namespaces here: ${msg}`, fix: "enable unprivileged user namespaces (sysctl user.max_user_namespaces=10000) or run the lab as root" };
+    }
+    return { ok: true, details: { cgroups: this.cgroupVersion() ?? "none", perWorkspaceUid: this.root } };
+  }
+
+  /** Removes what a crashed previous run left behind. */
+  reap(): number {
+    const v = this.cgroupVersion();
+    return v ? reapCgroups(v, `${this.opts.labId}.`) : 0;
+  }
+
+  cgroupVersion(): CgroupVersion | null {
+    if (this.cgroups === undefined) this.cgroups = this.root ? detectCgroups() : null;
+    return this.cgroups;
+  }
+
+  async create(spec: SandboxSpec): Promise<Sandbox> {
+    if (!/^[\w.-]{1,80}$/.test(spec.name)) throw new SandboxError(`invalid sandbox name: ${spec.name}`);
+    if (spec.network !== "none") throw new SandboxError("bwrap sandboxes support network: none only");
+    this.etcDir ??= writeSandboxEtc(path.join(this.opts.stateDir, "sandbox-etc"));
+    const version = this.cgroupVersion();
+    const cgroup = version ? createCgroup(version, `${this.opts.labId}.${spec.name}`, spec.limits) : null;
+    return new BwrapSandbox(spec, this.opts.runtimes(spec.runtime), this.etcDir, cgroup, this.root);
+  }
+}
+
+class BwrapSandbox implements Sandbox {
+  readonly name: string;
+  private live = new Set<SandboxProcess>();
+  private stopped = false;
+
+  constructor(
+    readonly spec: SandboxSpec,
+    private runtimeDir: string,
+    private etcDir: string,
+    private cgroup: Cgroup | null,
+    private switchUid: boolean,
+  ) {
+    this.name = spec.name;
+  }
+
+  exec(argv: string[], options: ExecOptions = {}): SandboxProcess {
+    if (this.stopped) throw new SandboxError(`sandbox ${this.name} is stopped`);
+    if (argv.length === 0) throw new SandboxError("exec needs a command");
+    const env = { ...baseEnv(options.tty ?? false), ...(options.env ?? {}) };
+    for (const k of Object.keys(env)) if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new SandboxError(`invalid environment variable name: ${k}`);
+
+    // With --new-session the sandbox has no controlling terminal (TIOCSTI cannot reach the
+    // host's). An interactive shell still needs one: `script` makes a pty inside the sandbox.
+    const inner = options.tty ? ["/usr/bin/script", "-qfec", shellQuote(argv), "/dev/null"] : argv;
+    const [file, args] = this.launcher(this.bwrapArgs(env, options.cwd ?? SANDBOX_PATHS.workspace, inner));
+    const hostEnv = { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", LANG: "C.UTF-8" };
+    const hooks = { timeoutMs: options.timeoutMs, onExit: () => this.live.delete(proc) };
+    let scriptPid: number | undefined;
+    const proc: SandboxProcess = options.tty
+      ? new PtyProcess(file, args, { cols: options.cols ?? 80, rows: options.rows ?? 24, env: hostEnv }, {
+          ...hooks,
+          // `script` is not on the outer terminal's session, so the kernel sends it no
+          // SIGWINCH; we do, and it copies the new size to the inner terminal.
+          onResize: (pid) => {
+            scriptPid ??= findDescendant(pid, "script");
+            if (scriptPid) signal(scriptPid, "SIGWINCH");
+          },
+        })
+      : new PipeProcess(file, args, hostEnv, hooks);
+    this.live.add(proc);
+    return proc;
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const p of this.live) p.kill("SIGKILL");
+    await Promise.all([...this.live].map((p) => p.wait()));
+    this.cgroup?.destroy();
+  }
+
+  /** sh joins the cgroup, prlimit sets rlimits, setpriv drops to the workspace's uid, then bwrap. */
+  private launcher(bwrapArgv: string[]): [string, string[]] {
+    const l = this.spec.limits;
+    const rlimits = [
+      `--nproc=${l.pids}`,
+      `--nofile=${l.openFiles}`,
+      `--fsize=${l.fileSizeMb * 1024 * 1024}`,
+      `--cpu=${l.cpuSeconds}`,
+      "--core=0",
+    ];
+    const drop = this.switchUid ? ["setpriv", `--reuid=${this.spec.uid}`, `--regid=${this.spec.uid}`, "--clear-groups", "--"] : [];
+    const join = 'while [ "$1" != "--" ]; do echo $$ > "$1" || exit 125; shift; done; shift; exec "$@"';
+    return ["/bin/sh", ["-c", join, "sh", ...(this.cgroup?.procsFiles ?? []), "--", "prlimit", ...rlimits, "--", ...drop, "bwrap", ...bwrapArgv]];
+  }
+
+  private bwrapArgs(env: Record<string, string>, cwd: string, inner: string[]): string[] {
+    const a: string[] = [
+      "--unshare-all",
+      "--die-with-parent",
+      "--new-session",
+      "--cap-drop", "ALL",
+      "--hostname", "backlab",
+      "--uid", String(SANDBOX_UID),
+      "--gid", String(SANDBOX_UID),
+      "--ro-bind", "/usr", "/usr",
+      "--symlink", "usr/bin", "/bin",
+      "--symlink", "usr/sbin", "/sbin",
+      "--symlink", "usr/lib", "/lib",
+      "--symlink", "usr/lib64", "/lib64",
+      "--proc", "/proc",
+      "--dev", "/dev",
+      "--size", String(this.spec.limits.tmpMb * 1024 * 1024), "--tmpfs", "/tmp",
+    ];
+    for (const f of ["passwd", "group", "hosts", "hostname", "bash.bashrc", "nsswitch.conf"]) a.push("--ro-bind", path.join(this.etcDir, f), `/etc/${f}`);
+    for (const f of ["/etc/ld.so.cache", "/etc/localtime", "/etc/inputrc", "/etc/alternatives", "/etc/terminfo"]) if (fs.existsSync(f)) a.push("--ro-bind", f, f);
+    a.push("--ro-bind", path.join(this.runtimeDir, "node_modules"), SANDBOX_PATHS.nodeModules);
+    a.push("--bind", this.spec.workspaceDir, SANDBOX_PATHS.workspace);
+    for (const m of this.spec.mounts ?? []) a.push(m.readonly ? "--ro-bind" : "--bind", m.source, m.target);
+    a.push("--remount-ro", "/", "--chdir", cwd, "--clearenv");
+    for (const [k, v] of Object.entries(env)) a.push("--setenv", k, v);
+    a.push("--", ...inner);
+    return a;
+  }
+}
+
+function baseEnv(tty: boolean): Record<string, string> {
+  return {
+    PATH: `${SANDBOX_PATHS.nodeModules}/.bin:/usr/local/bin:/usr/bin:/bin`,
+    HOME: SANDBOX_PATHS.workspace,
+    USER: "learner",
+    LOGNAME: "learner",
+    SHELL: "/bin/bash",
+    LANG: "C.UTF-8",
+    HISTFILE: "/tmp/.bash_history",
+    NO_UPDATE_NOTIFIER: "1",
+    npm_config_update_notifier: "false",
+    ...(tty ? { TERM: "xterm-256color", COLORTERM: "truecolor" } : { TERM: "dumb", NO_COLOR: "1" }),
+  };
+}
+
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // gone
+  }
+}

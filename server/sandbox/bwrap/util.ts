@@ -1,0 +1,50 @@
+import fs from "node:fs";
+import path from "node:path";
+
+export function which(cmd: string): string | null {
+  for (const dir of ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"]) {
+    const p = path.join(dir, cmd);
+    try {
+      fs.accessSync(p, fs.constants.X_OK);
+      return p;
+    } catch {
+      // keep looking
+    }
+  }
+  return null;
+}
+
+/** Quotes argv for `sh -c` (used for `script -c`). */
+export function shellQuote(argv: string[]): string {
+  return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(" ");
+}
+
+/** The first descendant of `root` (host pids) whose command name is `comm`, breadth first. */
+export function findDescendant(root: number, comm: string): number | undefined {
+  const children = new Map<number, number[]>();
+  const names = new Map<number, string>();
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
+      // comm may contain spaces and parentheses; it ends at the last ')'.
+      const close = stat.lastIndexOf(")");
+      const name = stat.slice(stat.indexOf("(") + 1, close);
+      const ppid = Number(stat.slice(close + 2).split(" ")[1]);
+      const pid = Number(entry);
+      names.set(pid, name);
+      const list = children.get(ppid) ?? [];
+      list.push(pid);
+      children.set(ppid, list);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  const queue = [...(children.get(root) ?? [])];
+  while (queue.length) {
+    const pid = queue.shift()!;
+    if (names.get(pid) === comm) return pid;
+    queue.push(...(children.get(pid) ?? []));
+  }
+  return undefined;
+}

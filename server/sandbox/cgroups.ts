@@ -1,0 +1,134 @@
+import fs from "node:fs";
+import path from "node:path";
+import type { SandboxLimits } from "./driver.ts";
+
+/**
+ * Per-sandbox cgroups (memory, pids, cpu) on cgroup v1 or v2, when the lab runs as root.
+ * The launcher writes its own pid into `procsFiles` before exec'ing bubblewrap, so every
+ * process of the sandbox is accounted and limited together.
+ */
+export type CgroupVersion = "v1" | "v2";
+
+export type Cgroup = {
+  procsFiles: string[];
+  /** Pids still in the cgroup (host pid namespace). */
+  pids(): number[];
+  destroy(): void;
+};
+
+const ROOT = "/sys/fs/cgroup";
+const V1_CONTROLLERS = ["memory", "pids", "cpu"] as const;
+const PERIOD_US = 100_000;
+
+export function detectCgroups(root = ROOT): CgroupVersion | null {
+  try {
+    if (fs.existsSync(path.join(root, "cgroup.controllers"))) {
+      const parent = path.join(root, "backlab");
+      fs.mkdirSync(parent, { recursive: true });
+      enableV2Controllers(root);
+      enableV2Controllers(parent);
+      return "v2";
+    }
+    for (const c of V1_CONTROLLERS) fs.mkdirSync(path.join(root, c, "backlab"), { recursive: true });
+    return "v1";
+  } catch {
+    return null;
+  }
+}
+
+function enableV2Controllers(dir: string): void {
+  fs.writeFileSync(path.join(dir, "cgroup.subtree_control"), "+memory +pids +cpu");
+}
+
+export function createCgroup(version: CgroupVersion, name: string, limits: SandboxLimits, root = ROOT): Cgroup {
+  const mem = limits.memoryMb * 1024 * 1024;
+  const quota = Math.max(1000, Math.round(limits.cpus * PERIOD_US));
+  if (version === "v2") {
+    const dir = path.join(root, "backlab", name);
+    fs.mkdirSync(dir, { recursive: true });
+    write(dir, "memory.max", String(mem));
+    write(dir, "memory.swap.max", "0", true);
+    write(dir, "pids.max", String(limits.pids));
+    write(dir, "cpu.max", `${quota} ${PERIOD_US}`);
+    const procs = path.join(dir, "cgroup.procs");
+    return { procsFiles: [procs], pids: () => readPids(procs), destroy: () => destroy([dir], () => readPids(procs)) };
+  }
+  const dirs = V1_CONTROLLERS.map((c) => path.join(root, c, "backlab", name));
+  for (const d of dirs) fs.mkdirSync(d, { recursive: true });
+  const [memDir, pidsDir, cpuDir] = dirs as [string, string, string];
+  write(memDir, "memory.limit_in_bytes", String(mem));
+  // Without swap accounting (memsw) the kernel may swap past the limit; with it, swap is capped too.
+  write(memDir, "memory.memsw.limit_in_bytes", String(mem), true);
+  write(pidsDir, "pids.max", String(limits.pids));
+  write(cpuDir, "cpu.cfs_period_us", String(PERIOD_US));
+  write(cpuDir, "cpu.cfs_quota_us", String(quota));
+  const procsFiles = dirs.map((d) => path.join(d, "cgroup.procs"));
+  const pids = () => readPids(path.join(pidsDir, "cgroup.procs"));
+  return { procsFiles, pids, destroy: () => destroy(dirs, pids) };
+}
+
+function write(dir: string, file: string, value: string, optional = false): void {
+  try {
+    fs.writeFileSync(path.join(dir, file), value);
+  } catch (err) {
+    if (!optional) throw err;
+  }
+}
+
+function readPids(procs: string): number[] {
+  try {
+    return fs
+      .readFileSync(procs, "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** Kills what is left, then removes the cgroup directories (a cgroup with members cannot be removed). */
+function destroy(dirs: string[], pids: () => number[]): void {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const left = pids();
+    if (left.length === 0) break;
+    for (const pid of left) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+  }
+  for (const d of dirs) {
+    try {
+      fs.rmdirSync(d);
+    } catch {
+      // still busy or already gone; the reaper at start removes leftovers
+    }
+  }
+}
+
+/**
+ * Removes cgroups a previous run of this lab left behind (crash, kill -9). Only names with
+ * this lab's prefix: another lab on the same machine (a test run, say) keeps its own.
+ */
+export function reapCgroups(version: CgroupVersion, prefix: string, root = ROOT): number {
+  const parents = version === "v2" ? [path.join(root, "backlab")] : V1_CONTROLLERS.map((c) => path.join(root, c, "backlab"));
+  let reaped = 0;
+  for (const parent of parents) {
+    let names: string[] = [];
+    try {
+      names = fs.readdirSync(parent, { withFileTypes: true }).filter((d) => d.isDirectory() && d.name.startsWith(prefix)).map((d) => d.name);
+    } catch {
+      continue;
+    }
+    for (const n of names) {
+      const dir = path.join(parent, n);
+      destroy([dir], () => readPids(path.join(dir, "cgroup.procs")));
+      reaped++;
+    }
+  }
+  return reaped;
+}

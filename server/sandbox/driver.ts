@@ -1,0 +1,76 @@
+/**
+ * The sandbox boundary (DESIGN.md "SandboxDriver", shaped like JupyterHub's Spawner).
+ * A driver creates sandboxes; a sandbox runs processes with the workspace mounted at
+ * /workspace, the runtime's packages read-only at /node_modules, no network but loopback,
+ * and the spec's limits. Drivers: `bwrap` (here), `docker` (later), Kubernetes (on paper).
+ */
+
+export type SandboxLimits = {
+  memoryMb: number;
+  pids: number;
+  /** CPU seconds per process (RLIMIT_CPU) — stops a spin that a wall clock would not. */
+  cpuSeconds: number;
+  /** CPU share of the whole sandbox, in cores. */
+  cpus: number;
+  fileSizeMb: number;
+  tmpMb: number;
+  openFiles: number;
+};
+
+export type Mount = { source: string; target: string; readonly: boolean };
+
+export type SandboxSpec = {
+  /** Unique among live sandboxes; names its cgroup. */
+  name: string;
+  runtime: string;
+  /** Host folder mounted read-write at /workspace. */
+  workspaceDir: string;
+  /** Extra mounts, e.g. a grader's hidden tests (read-only). */
+  mounts?: Mount[];
+  limits: SandboxLimits;
+  /** Host uid (and gid) the sandbox runs as, one per workspace so sandboxes cannot touch each other. */
+  uid: number;
+  network: "none";
+};
+
+export type ExecOptions = {
+  tty?: boolean;
+  cols?: number;
+  rows?: number;
+  cwd?: string;
+  env?: Record<string, string>;
+  /** Wall-clock limit; on expiry every process of this exec is killed and `timedOut` is set. */
+  timeoutMs?: number;
+};
+
+export type ExitInfo = { code: number | null; signal: string | null; timedOut: boolean };
+
+export interface SandboxProcess {
+  readonly pid: number;
+  /** Output chunks in order. With a TTY everything arrives as "stdout". */
+  onData(listener: (chunk: Buffer, stream: "stdout" | "stderr") => void): void;
+  write(data: string | Uint8Array): void;
+  /** Closes stdin (non-TTY only). */
+  end(): void;
+  resize(cols: number, rows: number): void;
+  kill(signal?: NodeJS.Signals): void;
+  wait(): Promise<ExitInfo>;
+}
+
+export interface Sandbox {
+  readonly name: string;
+  readonly spec: SandboxSpec;
+  exec(argv: string[], options?: ExecOptions): SandboxProcess;
+  /** Kills every process of the sandbox and releases its resources; files stay. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export type Availability = { ok: true; details: Record<string, unknown> } | { ok: false; reason: string; fix: string };
+
+export interface SandboxDriver {
+  readonly name: string;
+  available(): Promise<Availability>;
+  create(spec: SandboxSpec): Promise<Sandbox>;
+}
+
+export class SandboxError extends Error {}

@@ -1,0 +1,130 @@
+import type { IncomingMessage, Server } from "node:http";
+import type { Duplex } from "node:stream";
+import { WebSocketServer, type RawData, type WebSocket } from "ws";
+import { parseCookies, SESSION_COOKIE, type Accounts } from "../accounts/service.ts";
+import type { Catalog } from "../exercises/catalog.ts";
+import { ownOrigin } from "../http/guards.ts";
+import type { Logger } from "../logger.ts";
+import type { Sandbox, SandboxDriver, SandboxProcess } from "../sandbox/driver.ts";
+import type { Workspaces } from "../workspaces/service.ts";
+import { ClientMessage, CLOSE, MAX_CLIENT_FRAME, type ServerMessage } from "./protocol.ts";
+
+const PATH = /^\/api\/workspaces\/(\d{1,10})\/terminal$/;
+
+type Deps = { accounts: Accounts; workspaces: Workspaces; catalog: Catalog; driver: SandboxDriver; log: Logger; publicUrl: string | undefined };
+
+/**
+ * Attaches browsers to a shell in their workspace's sandbox. The upgrade is refused unless
+ * the Origin is the lab's own (no cross-site WebSocket hijacking), the session cookie is
+ * valid, and the workspace belongs to the signed-in user.
+ */
+export class TerminalGateway {
+  private wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_FRAME, perMessageDeflate: false });
+  private sessions = new Set<{ sandbox: Sandbox; socket: WebSocket }>();
+  private counter = 0;
+
+  constructor(private deps: Deps) {}
+
+  attach(server: Server): void {
+    server.on("upgrade", (req, socket, head) => {
+      this.upgrade(req, socket, head).catch((err) => {
+        this.deps.log.error({ err }, "terminal upgrade failed");
+        refuse(socket, 500, "Internal error");
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.sessions) s.socket.close(CLOSE.normal, "server shutting down");
+    await Promise.all([...this.sessions].map((s) => s.sandbox.stop()));
+    this.wss.close();
+  }
+
+  private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://x");
+    const m = PATH.exec(url.pathname);
+    if (!m) return refuse(socket, 404, "Not found");
+    const proto = (req.socket as { encrypted?: boolean }).encrypted ? "https" : "http";
+    if (req.headers.origin !== ownOrigin({ protocol: proto, headers: req.headers }, this.deps.publicUrl)) return refuse(socket, 403, "Forbidden origin");
+    const user = this.deps.accounts.userForSession(parseCookies(req.headers.cookie)[SESSION_COOKIE]);
+    if (!user) return refuse(socket, 401, "Not signed in");
+    let ws;
+    try {
+      ws = this.deps.workspaces.get(Number(m[1]));
+    } catch {
+      return refuse(socket, 404, "Not found");
+    }
+    if (ws.userId !== user.id) return refuse(socket, 404, "Not found");
+    const exercise = this.deps.catalog.exercises.get(ws.exerciseId);
+    if (!exercise) return refuse(socket, 404, "Not found");
+
+    const l = exercise.limits;
+    const sandbox = await this.deps.driver.create({
+      name: `ws-${ws.id}-${++this.counter}`,
+      runtime: exercise.runtime,
+      workspaceDir: ws.dir,
+      limits: { memoryMb: l.memory_mb, pids: l.pids, cpuSeconds: Math.max(l.cpu_seconds, 600), cpus: l.cpus, fileSizeMb: l.file_size_mb, tmpMb: l.tmp_mb, openFiles: 1024 },
+      uid: ws.uid,
+      network: "none",
+    });
+    this.wss.handleUpgrade(req, socket, head, (client) => this.run(client, sandbox, req));
+  }
+
+  private run(socket: WebSocket, sandbox: Sandbox, req: IncomingMessage): void {
+    (req.socket as { setNoDelay?: (b: boolean) => void }).setNoDelay?.(true);
+    const session = { sandbox, socket };
+    this.sessions.add(session);
+    const send = (msg: ServerMessage) => {
+      if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(msg));
+    };
+    let shell: SandboxProcess;
+    try {
+      shell = sandbox.exec(["/bin/bash", "-i"], { tty: true, cols: 80, rows: 24 });
+    } catch (err) {
+      send({ type: "error", message: "The sandbox could not start a shell." });
+      this.deps.log.error({ err }, "shell start failed");
+      socket.close(CLOSE.internal, "sandbox failed");
+      void sandbox.stop();
+      this.sessions.delete(session);
+      return;
+    }
+    send({ type: "ready" });
+    shell.onData((chunk) => {
+      if (socket.readyState === socket.OPEN) socket.send(chunk, { binary: true });
+    });
+    void shell.wait().then((exit) => {
+      send({ type: "exit", code: exit.code });
+      socket.close(CLOSE.normal, "shell exited");
+    });
+    socket.on("message", (data: RawData, isBinary: boolean) => {
+      if (isBinary) {
+        shell.write(toBuffer(data));
+        return;
+      }
+      let msg: ClientMessage;
+      try {
+        msg = ClientMessage.parse(JSON.parse(toBuffer(data).toString("utf8")));
+      } catch {
+        socket.close(CLOSE.policy, "malformed control message");
+        return;
+      }
+      if (msg.type === "resize") shell.resize(msg.cols, msg.rows);
+      else send({ type: "pong", t: msg.t });
+    });
+    socket.on("close", () => {
+      this.sessions.delete(session);
+      void sandbox.stop();
+    });
+    socket.on("error", () => socket.terminate());
+  }
+}
+
+function toBuffer(data: RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.from(data);
+}
+
+function refuse(socket: Duplex, status: number, reason: string): void {
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(reason)}\r\n\r\n${reason}`);
+}
