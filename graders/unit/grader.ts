@@ -16,6 +16,7 @@ type Record_ =
   | { type: "init" }
   | { type: "collected"; file: string; tests: { id: string; name: string }[] }
   | { type: "start"; id: string }
+  | { type: "finish"; id: string; state: string; message: string | null }
   | { type: "result"; id: string; state: string; message: string | null; output: string | null; duration: number | null }
   | { type: "module-error"; file: string; message: string | null }
   | { type: "end"; reason: string; unhandled: string | null };
@@ -36,7 +37,7 @@ export const unitGrader: GraderKind<Step> = {
     fs.mkdirSync(grader, { mode: 0o755 });
     copyTree(path.join(ctx.exercise.dir, step.tests), path.join(grader, "tests"));
     fs.copyFileSync(path.join(HERE, "vitest.config.mjs"), path.join(grader, "vitest.config.mjs"));
-    fs.copyFileSync(path.join(HERE, "reporter.mjs"), path.join(grader, "reporter.mjs"));
+    for (const f of ["reporter.mjs", "progress.mjs"]) fs.copyFileSync(path.join(HERE, f), path.join(grader, f));
     fs.mkdirSync(path.join(grader, "out"));
     fs.mkdirSync(out);
     fs.chownSync(out, ctx.uid, ctx.uid);
@@ -61,7 +62,7 @@ export const unitGrader: GraderKind<Step> = {
     } finally {
       await sandbox.stop();
     }
-    const records = readRecords(path.join(out, "results.ndjson"));
+    const records = [...readRecords(path.join(out, "results.ndjson")), ...readRecords(path.join(out, "progress.ndjson"))];
     return toOutcome(step, records, run, ctx.exercise.limits.wall_seconds);
   },
 };
@@ -105,6 +106,10 @@ export function toOutcome(step: Step, records: Record_[], run: Run, wallSeconds:
   const files = records.filter((r) => r.type === "collected").sort((a, b) => a.file.localeCompare(b.file));
   const tests = files.flatMap((f) => f.tests);
   const results = new Map(records.filter((r) => r.type === "result").map((r) => [r.id, r]));
+  // What the worker itself recorded, for tests whose result never reached the reporter.
+  for (const f of records) {
+    if (f.type === "finish" && !results.has(f.id)) results.set(f.id, { type: "result", id: f.id, state: f.state === "pass" ? "passed" : f.state === "fail" ? "failed" : f.state, message: f.message, output: null, duration: null });
+  }
   const started = new Set(records.filter((r) => r.type === "start").map((r) => r.id));
   const moduleErrors = records.filter((r) => r.type === "module-error");
   const end = records.find((r) => r.type === "end");

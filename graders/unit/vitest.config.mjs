@@ -13,6 +13,7 @@ export default defineConfig({
     hookTimeout: 5000,
     fileParallelism: false,
     reporters: ["/grader/reporter.mjs"],
+    setupFiles: ["/grader/progress.mjs"],
     // The reporter keeps each test's console output; vitest itself prints none of it.
     onConsoleLog: () => false,
   },

@@ -1,0 +1,136 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ROOT_DIR } from "../../server/config.ts";
+import { loadCatalog, loadExercise, type Exercise } from "../../server/exercises/catalog.ts";
+import { BwrapDriver } from "../../server/sandbox/bwrap/driver.ts";
+import { ensureRuntime, TEST_RUNTIME_DIR } from "../../server/setup/runtime.ts";
+import type { Results } from "../results.ts";
+import { grade } from "../run.ts";
+
+let root: string;
+let driver: BwrapDriver;
+let uid = 260_000;
+let n = 0;
+
+beforeAll(async () => {
+  root = fs.mkdtempSync(path.join(os.tmpdir(), "backlab-grader-"));
+  fs.chmodSync(root, 0o711);
+  const runtime = ensureRuntime(TEST_RUNTIME_DIR, "node20");
+  driver = new BwrapDriver({ stateDir: root, runtimes: () => runtime, labId: `g${process.pid}` });
+  expect(await driver.available()).toMatchObject({ ok: true });
+});
+
+afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+const run = (exercise: Exercise, submissionDir: string): Promise<Results> =>
+  grade({ exercise, submissionDir, workDir: path.join(root, `run-${++n}`), driver, uid: ++uid, name: `gt-${process.pid}-${n}` });
+
+/** A throwaway exercise: one learner module and one hidden test file. */
+function fixture(slug: string, learner: string, hidden: string, wallSeconds = 20): Exercise {
+  const dir = path.join(root, "exercises", "testing", slug);
+  fs.mkdirSync(path.join(dir, "starter", "src"), { recursive: true });
+  fs.mkdirSync(path.join(dir, "solution"), { recursive: true });
+  fs.mkdirSync(path.join(dir, "tests"), { recursive: true });
+  fs.writeFileSync(path.join(dir, "starter", "src", "mod.ts"), learner);
+  fs.writeFileSync(path.join(dir, "tests", "mod.test.ts"), hidden);
+  fs.writeFileSync(path.join(dir, "README.md"), "# fixture\n");
+  fs.writeFileSync(
+    path.join(dir, "exercise.yaml"),
+    [`id: ${slug}`, "title: Fixture", "area: testing", "difficulty: beginner", "estimated_minutes: 5", "runtime: node20", "summary: A fixture for the grader's own tests.", "grader:", "  steps:", "    - { kind: unit, name: Hidden tests, points: 30 }", "limits:", `  wall_seconds: ${wallSeconds}`, ""].join("\n"),
+  );
+  const loaded = loadExercise(dir, "testing", slug);
+  if ("problems" in loaded) throw new Error(JSON.stringify(loaded.problems));
+  return loaded.exercise;
+}
+
+describe("every exercise in the catalog", () => {
+  const catalog = loadCatalog(path.join(ROOT_DIR, "exercises"));
+
+  it("loads without problems", () => {
+    expect(catalog.problems).toEqual([]);
+    expect(catalog.exercises.size).toBeGreaterThan(0);
+  });
+
+  for (const exercise of catalog.exercises.values()) {
+    it(`${exercise.id}: the starter scores below max but above zero, the reference solution scores max`, async () => {
+      const starter = await run(exercise, path.join(exercise.dir, "starter"));
+      expect(starter.status).toBe("fail");
+      expect(starter.score).toBeGreaterThan(0);
+      expect(starter.score).toBeLessThan(starter.max_score);
+      expect(starter.max_score).toBe(exercise.maxScore);
+      const solution = await run(exercise, path.join(exercise.dir, "solution"));
+      expect(solution.tests.filter((t) => t.status !== "pass")).toEqual([]);
+      expect(solution).toMatchObject({ status: "pass", score: exercise.maxScore, max_score: exercise.maxScore });
+    });
+  }
+});
+
+describe("the unit grader", () => {
+  it("splits points over the tests in file order and reports each failure's message", async () => {
+    const ex = fixture(
+      "points",
+      "export const add = (a: number, b: number) => a - b;\n",
+      `import { it, expect } from "vitest";\nimport { add } from "@workspace/src/mod.ts";\nit("first", () => { console.log("from first"); expect(1).toBe(1); });\nit("second", () => expect(add(2, 2), "2 + 2").toBe(4));\nit("third", () => expect(true).toBe(true));\n`,
+    );
+    const r = await run(ex, path.join(ex.dir, "starter"));
+    expect(r.tests.map((t) => [t.name, t.status, t.points, t.max_points])).toEqual([
+      ["first", "pass", 10, 10],
+      ["second", "fail", 0, 10],
+      ["third", "pass", 10, 10],
+    ]);
+    expect(r.tests[0]!.output).toContain("from first");
+    expect(r.tests[1]!.message).toMatch(/2 \+ 2/);
+    expect(r).toMatchObject({ status: "fail", score: 20, max_score: 30, version: 3 });
+  });
+
+  it("reports code that loops forever as a timeout, naming the test that was running", async () => {
+    const ex = fixture(
+      "loop",
+      "export function spin(): number { for (;;) {} }\n",
+      `import { it, expect } from "vitest";\nimport { spin } from "@workspace/src/mod.ts";\nit("quick", () => expect(1).toBe(1));\nit("spins", () => expect(spin()).toBe(1));\nit("after", () => expect(1).toBe(1));\n`,
+      3,
+    );
+    const t0 = Date.now();
+    const r = await run(ex, path.join(ex.dir, "starter"));
+    expect(Date.now() - t0).toBeLessThan(15_000);
+    expect(r.status).toBe("fail");
+    expect(r.message).toMatch(/time limit of 3 s/);
+    const byName = Object.fromEntries(r.tests.map((t) => [t.name, t]));
+    expect(byName.quick?.status).toBe("pass");
+    expect(byName.spins?.message).toMatch(/Timed out: this test was still running/);
+    expect(byName.after?.message).toMatch(/Not run/);
+  });
+
+  it("caps what a test prints and keeps grading", async () => {
+    const ex = fixture(
+      "flood",
+      "export function noisy() { for (let i = 0; i < 20000; i++) console.log('x'.repeat(200)); process.stdout.write('y'.repeat(3_000_000)); return 1; }\n",
+      `import { it, expect } from "vitest";\nimport { noisy } from "@workspace/src/mod.ts";\nit("noisy", () => expect(noisy()).toBe(1));\nit("quiet", () => expect(2).toBe(2));\n`,
+    );
+    const r = await run(ex, path.join(ex.dir, "starter"));
+    expect(r.tests.length).toBeGreaterThan(0);
+    for (const t of r.tests) expect((t.output ?? "").length).toBeLessThanOrEqual(500);
+    expect(JSON.stringify(r).length).toBeLessThan(20_000);
+  });
+
+  it("grades a submission whose code does not compile as a fail with the reason, not a grader error", async () => {
+    const ex = fixture("broken", "export const x = ;\n", `import { it, expect } from "vitest";\nimport { x } from "@workspace/src/mod.ts";\nit("x", () => expect(x).toBe(1));\n`);
+    const r = await run(ex, path.join(ex.dir, "starter"));
+    expect(r.status).toBe("fail");
+    expect(r.max_score).toBe(30);
+    expect(r.score).toBe(0);
+    expect(r.message).toMatch(/could not run against your code|mod\.ts|Transform failed|Expected/i);
+  });
+
+  it("never lets a submission read the exercise's solution or another workspace", async () => {
+    const ex = fixture(
+      "peek",
+      `import fs from "node:fs";\nexport const seen = () => ["/exercises", "/work", "/root", "/grader/out"].filter((p) => { try { fs.readdirSync(p); return true; } catch { return false; } });\n`,
+      `import { it, expect } from "vitest";\nimport { seen } from "@workspace/src/mod.ts";\nit("sees only its own things", () => expect(seen()).toEqual(["/grader/out"]));\n`,
+    );
+    const r = await run(ex, path.join(ex.dir, "starter"));
+    expect(r.tests[0]).toMatchObject({ status: "pass" });
+  });
+});
