@@ -10,7 +10,8 @@ export function accountsRouter(accounts: Accounts, opts: { secureCookies: boolea
     const { token, expires } = accounts.createSession(userId);
     res.cookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: "lax", secure: opts.secureCookies, path: "/", expires });
   };
-  const perIp = rateLimit({ windowMs: 60_000, max: 20, key: (req) => `ip:${req.ip}` });
+  // Per IP is generous (a workshop signs up from behind one NAT); per account is strict.
+  const perIp = rateLimit({ windowMs: 60_000, max: 100, key: (req) => `ip:${req.ip}` });
   const perAccount = rateLimit({ windowMs: 60_000, max: 10, key: (req) => `acct:${String(req.body?.email ?? "").toLowerCase()}` });
 
   const signup = { body: SignupBody };

@@ -18,7 +18,7 @@ function card(e: Exercise) {
 
 export function exercisesRouter(deps: { catalog: Catalog; workspaces: Workspaces; grading: Grading }): Router {
   const r = Router();
-  r.use(requireUser);
+  r.use(["/exercises", "/submissions"], requireUser);
   const find = (id: string) => {
     const e = deps.catalog.exercises.get(id);
     if (!e) throw notFound(`The exercise "${id}"`);

@@ -1,0 +1,92 @@
+import { lazy, Suspense, useCallback, useEffect, useState } from "react";
+import { api, ApiError, errorMessage, type User } from "./api.ts";
+import { matchRoute, navigate, usePath } from "./router.ts";
+import { Header } from "./components/Header.tsx";
+import { Link } from "./components/Link.tsx";
+import { LoginPage } from "./pages/LoginPage.tsx";
+import { SignupPage } from "./pages/SignupPage.tsx";
+import { CatalogPage } from "./pages/CatalogPage.tsx";
+
+// The exercise page pulls in xterm.js and the markdown renderer: load it on demand.
+const ExercisePage = lazy(() => import("./pages/ExercisePage.tsx").then((m) => ({ default: m.ExercisePage })));
+
+/** undefined = still checking the session, null = signed out. */
+type AuthState = User | null | undefined;
+
+export function App() {
+  const path = usePath();
+  const route = matchRoute(path);
+  const [user, setUser] = useState<AuthState>(undefined);
+  const [bootError, setBootError] = useState<string | null>(null);
+
+  useEffect(() => {
+    let cancelled = false;
+    api.me().then(
+      ({ user }) => {
+        if (!cancelled) setUser(user);
+      },
+      (err: unknown) => {
+        if (cancelled) return;
+        if (err instanceof ApiError && err.status === 401) setUser(null);
+        else setBootError(errorMessage(err));
+      },
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, []);
+
+  const isAuthRoute = route.name === "login" || route.name === "signup";
+
+  useEffect(() => {
+    if (user === null && !isAuthRoute) navigate("/login", { replace: true });
+    if (user && isAuthRoute) navigate("/", { replace: true });
+  }, [user, isAuthRoute]);
+
+  const onAuthenticated = useCallback((u: User) => {
+    setUser(u);
+    navigate("/");
+  }, []);
+
+  const onSignOut = useCallback(async () => {
+    await api.logout().catch(() => undefined);
+    setUser(null);
+    navigate("/login");
+  }, []);
+
+  if (bootError) {
+    return (
+      <main className="center-page">
+        <p role="alert" className="alert">
+          {bootError}
+        </p>
+      </main>
+    );
+  }
+  if (user === undefined) return <p className="loading center-page">Loading…</p>;
+
+  if (!user) {
+    if (route.name === "signup") return <SignupPage onAuthenticated={onAuthenticated} />;
+    return <LoginPage onAuthenticated={onAuthenticated} />;
+  }
+
+  return (
+    <div className="app">
+      <Header user={user} onSignOut={onSignOut} />
+      {route.name === "exercise" ? (
+        <Suspense fallback={<p className="loading page">Loading…</p>}>
+          <ExercisePage key={route.id} id={route.id} />
+        </Suspense>
+      ) : route.name === "notFound" ? (
+        <main className="page">
+          <h1>Page not found</h1>
+          <p>
+            <Link href="/">Back to the catalog</Link>
+          </p>
+        </main>
+      ) : (
+        <CatalogPage />
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,142 @@
+/** Typed client for the Backlab HTTP API. */
+
+export interface User {
+  id: string;
+  email: string;
+  displayName: string;
+  role: string;
+}
+
+export interface Area {
+  id: string;
+  title: string;
+}
+
+export interface Score {
+  score: number;
+  maxScore: number;
+}
+
+export interface ExerciseSummary {
+  id: string;
+  title: string;
+  area: string;
+  difficulty: string;
+  estimatedMinutes: number;
+  summary: string;
+  maxScore: number;
+  best: Score | null;
+}
+
+export interface Exercise extends Omit<ExerciseSummary, "best"> {
+  readme: string;
+}
+
+export type TestStatus = "pass" | "fail" | "error";
+
+export interface TestResult {
+  name: string;
+  status: TestStatus;
+  message: string | null;
+  output: string | null;
+  task_id: number | null;
+  category: "functional" | "security" | "performance" | "quality";
+  points: number;
+  max_points: number;
+  duration_ms: number | null;
+}
+
+export interface Results {
+  version: 3;
+  status: TestStatus;
+  message: string | null;
+  score: number;
+  max_score: number;
+  duration_ms: number;
+  tests: TestResult[];
+}
+
+export type SubmissionStatus = "queued" | "running" | "done";
+
+export interface Submission {
+  id: string;
+  exerciseId?: string;
+  status: SubmissionStatus;
+  createdAt: string;
+  result: Results | null;
+}
+
+export interface Workspace {
+  id: string;
+  exerciseId: string;
+}
+
+/** Error carrying the RFC 9457 problem `detail` (or best available text). */
+export class ApiError extends Error {
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super(message);
+    this.name = "ApiError";
+    this.status = status;
+  }
+}
+
+interface Problem {
+  type?: string;
+  title?: string;
+  status?: number;
+  detail?: string;
+}
+
+async function request<T>(method: "GET" | "POST", path: string, body?: unknown): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method,
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: method === "GET" ? undefined : JSON.stringify(body ?? {}),
+    });
+  } catch {
+    throw new ApiError(0, "Could not reach the server. Check your connection and try again.");
+  }
+  const text = await res.text();
+  let data: unknown = null;
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = null;
+    }
+  }
+  if (!res.ok) {
+    const p = (data ?? {}) as Problem;
+    throw new ApiError(res.status, p.detail || p.title || `Request failed (${res.status} ${res.statusText})`);
+  }
+  return data as T;
+}
+
+export const api = {
+  me: () => request<{ user: User }>("GET", "/api/auth/me"),
+  signup: (body: { email: string; displayName: string; password: string }) =>
+    request<{ user: User }>("POST", "/api/auth/signup", body),
+  login: (body: { email: string; password: string }) => request<{ user: User }>("POST", "/api/auth/login", body),
+  logout: () => request<null>("POST", "/api/auth/logout", {}),
+  exercises: () => request<{ areas: Area[]; exercises: ExerciseSummary[] }>("GET", "/api/exercises"),
+  exercise: (id: string) => request<{ exercise: Exercise }>("GET", `/api/exercises/${encodeURIComponent(id)}`),
+  openWorkspace: (id: string) =>
+    request<{ workspace: Workspace }>("POST", `/api/exercises/${encodeURIComponent(id)}/workspace`, {}),
+  submit: (id: string) =>
+    request<{ submission: Pick<Submission, "id" | "status"> }>(
+      "POST",
+      `/api/exercises/${encodeURIComponent(id)}/submissions`,
+      {},
+    ),
+  submissions: (id: string) =>
+    request<{ submissions: Submission[] }>("GET", `/api/exercises/${encodeURIComponent(id)}/submissions`),
+  submission: (sid: string) => request<{ submission: Submission }>("GET", `/api/submissions/${encodeURIComponent(sid)}`),
+};
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,198 @@
+import { useEffect, useState } from "react";
+import Markdown from "react-markdown";
+import { api, ApiError, errorMessage, type Exercise, type Results, type SubmissionStatus } from "../api.ts";
+import { Link } from "../components/Link.tsx";
+import { ResultsView } from "../components/Results.tsx";
+import { Terminal } from "../terminal/Terminal.tsx";
+
+const POLL_MS = 500;
+
+interface Pending {
+  id: string;
+  status: SubmissionStatus;
+}
+
+interface ShownResult {
+  result: Results;
+  createdAt?: string;
+}
+
+function progressText(p: Pending | null, posting: boolean): string {
+  return p?.status === "running" && !posting ? "Running hidden tests…" : "Queued…";
+}
+
+function formatWhen(iso?: string): string | undefined {
+  if (!iso) return undefined;
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? undefined : d.toLocaleString();
+}
+
+export function ExercisePage({ id }: { id: string }) {
+  const [exercise, setExercise] = useState<Exercise | null>(null);
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const [workspaceId, setWorkspaceId] = useState<string | null>(null);
+  const [workspaceError, setWorkspaceError] = useState<string | null>(null);
+  const [pending, setPending] = useState<Pending | null>(null);
+  const [posting, setPosting] = useState(false);
+  const [submitError, setSubmitError] = useState<string | null>(null);
+  const [shown, setShown] = useState<ShownResult | null>(null);
+
+  // Load the exercise, the latest previous submission, and open the workspace.
+  useEffect(() => {
+    let cancelled = false;
+    api.exercise(id).then(
+      ({ exercise }) => {
+        if (!cancelled) setExercise(exercise);
+      },
+      (err: unknown) => {
+        if (!cancelled) setLoadError(errorMessage(err));
+      },
+    );
+    api.submissions(id).then(
+      ({ submissions }) => {
+        if (cancelled) return;
+        const latest = submissions[0];
+        if (!latest) return;
+        if (latest.status !== "done") setPending({ id: latest.id, status: latest.status });
+        const done = submissions.find((s) => s.status === "done" && s.result);
+        if (done?.result) setShown({ result: done.result, createdAt: done.createdAt });
+      },
+      () => undefined,
+    );
+    api.openWorkspace(id).then(
+      ({ workspace }) => {
+        if (!cancelled) setWorkspaceId(workspace.id);
+      },
+      (err: unknown) => {
+        if (!cancelled) setWorkspaceError(errorMessage(err));
+      },
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [id]);
+
+  // Poll the pending submission until it is done.
+  const pendingId = pending?.id ?? null;
+  useEffect(() => {
+    if (!pendingId) return;
+    let cancelled = false;
+    let timer = 0;
+    const tick = async () => {
+      try {
+        const { submission } = await api.submission(pendingId);
+        if (cancelled) return;
+        if (submission.status === "done") {
+          setPending(null);
+          if (submission.result) setShown({ result: submission.result, createdAt: submission.createdAt });
+          else setSubmitError("The submission finished without a result.");
+          return;
+        }
+        setPending({ id: pendingId, status: submission.status });
+      } catch (err) {
+        if (cancelled) return;
+        setSubmitError(errorMessage(err));
+        if (err instanceof ApiError && err.status >= 400 && err.status < 500) {
+          setPending(null);
+          return;
+        }
+      }
+      timer = window.setTimeout(() => void tick(), POLL_MS);
+    };
+    timer = window.setTimeout(() => void tick(), POLL_MS);
+    return () => {
+      cancelled = true;
+      window.clearTimeout(timer);
+    };
+  }, [pendingId]);
+
+  async function submit() {
+    setPosting(true);
+    setSubmitError(null);
+    try {
+      const { submission } = await api.submit(id);
+      setPending({ id: submission.id, status: submission.status === "done" ? "queued" : submission.status });
+    } catch (err) {
+      setSubmitError(errorMessage(err));
+    } finally {
+      setPosting(false);
+    }
+  }
+
+  if (loadError) {
+    return (
+      <main className="page">
+        <p role="alert" className="alert">
+          {loadError}
+        </p>
+        <p>
+          <Link href="/">Back to the catalog</Link>
+        </p>
+      </main>
+    );
+  }
+
+  const busy = posting || pending !== null;
+  return (
+    <main className="exercise-layout">
+      <article className="panel instructions" aria-labelledby="exercise-title">
+        <p className="crumbs">
+          <Link href="/">← All exercises</Link>
+        </p>
+        {exercise ? (
+          <>
+            <h1 id="exercise-title">{exercise.title}</h1>
+            <p className="meta">
+              <span className={`badge difficulty difficulty-${exercise.difficulty}`}>{exercise.difficulty}</span>
+              <span>~{exercise.estimatedMinutes} min</span>
+              <span>{exercise.maxScore} pts</span>
+            </p>
+            <div className="markdown">
+              <Markdown>{exercise.readme}</Markdown>
+            </div>
+          </>
+        ) : (
+          <p className="loading" id="exercise-title">
+            Loading exercise…
+          </p>
+        )}
+      </article>
+      <div className="work">
+        {workspaceError ? (
+          <p role="alert" className="alert">
+            Could not open the workspace: {workspaceError}
+          </p>
+        ) : workspaceId ? (
+          <Terminal key={workspaceId} workspaceId={workspaceId} />
+        ) : (
+          <p className="loading terminal-placeholder">Preparing workspace…</p>
+        )}
+        <div className="panel results-panel">
+          <div className="submit-bar">
+            <button
+              type="button"
+              className="btn btn-primary"
+              data-testid="submit"
+              disabled={busy}
+              aria-busy={busy}
+              onClick={() => void submit()}
+            >
+              {busy ? progressText(pending, posting) : "Submit"}
+            </button>
+            {busy && <span className="spinner" aria-hidden="true" />}
+          </div>
+          {submitError && (
+            <p role="alert" className="alert">
+              {submitError}
+            </p>
+          )}
+          {busy ? null : shown ? (
+            <ResultsView result={shown.result} when={formatWhen(shown.createdAt)} />
+          ) : (
+            <p className="muted">No submissions yet. Run your code in the terminal, then press Submit.</p>
+          )}
+        </div>
+      </div>
+    </main>
+  );
+}

@@ -1,0 +1,27 @@
+import { api, type User } from "../api.ts";
+import { AuthForm } from "../components/AuthForm.tsx";
+import { Link } from "../components/Link.tsx";
+
+const fields = [
+  { name: "email", label: "Email", type: "email", autoComplete: "username" },
+  { name: "password", label: "Password", type: "password", autoComplete: "current-password" },
+];
+
+export function LoginPage({ onAuthenticated }: { onAuthenticated: (u: User) => void }) {
+  return (
+    <AuthForm
+      title="Welcome back"
+      fields={fields}
+      submitLabel="Sign in"
+      onSubmit={async (v) => {
+        const { user } = await api.login({ email: v.email ?? "", password: v.password ?? "" });
+        onAuthenticated(user);
+      }}
+      footer={
+        <>
+          New here? <Link href="/signup">Create an account</Link>
+        </>
+      }
+    />
+  );
+}

@@ -1,0 +1,42 @@
+import { useSyncExternalStore } from "react";
+
+/** Minimal History API router: a path store plus helpers. */
+const NAV_EVENT = "backlab:navigate";
+
+function subscribe(onChange: () => void): () => void {
+  window.addEventListener("popstate", onChange);
+  window.addEventListener(NAV_EVENT, onChange);
+  return () => {
+    window.removeEventListener("popstate", onChange);
+    window.removeEventListener(NAV_EVENT, onChange);
+  };
+}
+
+export function usePath(): string {
+  return useSyncExternalStore(subscribe, () => window.location.pathname);
+}
+
+export function navigate(to: string, opts: { replace?: boolean } = {}): void {
+  if (to === window.location.pathname + window.location.search) return;
+  if (opts.replace) window.history.replaceState(null, "", to);
+  else window.history.pushState(null, "", to);
+  window.dispatchEvent(new Event(NAV_EVENT));
+  window.scrollTo(0, 0);
+}
+
+export type Route =
+  | { name: "catalog" }
+  | { name: "login" }
+  | { name: "signup" }
+  | { name: "exercise"; id: string }
+  | { name: "notFound" };
+
+export function matchRoute(path: string): Route {
+  const clean = path.length > 1 ? path.replace(/\/+$/, "") : path;
+  if (clean === "/") return { name: "catalog" };
+  if (clean === "/login") return { name: "login" };
+  if (clean === "/signup") return { name: "signup" };
+  const m = /^\/exercises\/([^/]+)$/.exec(clean);
+  if (m?.[1]) return { name: "exercise", id: decodeURIComponent(m[1]) };
+  return { name: "notFound" };
+}
