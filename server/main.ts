@@ -68,9 +68,9 @@ export async function startLab(config: Config, log: Logger): Promise<Lab> {
     driver,
     close: () =>
       (closing ??= (async () => {
+        await gateway.close();
         server.closeAllConnections();
         await new Promise<void>((r) => server.close(() => r()));
-        await gateway.close();
         await grading.stop();
         db.close();
       })()),

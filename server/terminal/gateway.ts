@@ -35,7 +35,7 @@ export class TerminalGateway {
   }
 
   async close(): Promise<void> {
-    for (const s of this.sessions) s.socket.close(CLOSE.normal, "server shutting down");
+    for (const s of this.sessions) s.socket.terminate();
     await Promise.all([...this.sessions].map((s) => s.sandbox.stop()));
     this.wss.close();
   }
