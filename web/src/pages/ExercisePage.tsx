@@ -1,5 +1,6 @@
 import { useEffect, useState } from "react";
 import Markdown from "react-markdown";
+import remarkGfm from "remark-gfm";
 import { api, ApiError, errorMessage, type Exercise, type Results, type SubmissionStatus } from "../api.ts";
 import { Link } from "../components/Link.tsx";
 import { ResultsView } from "../components/Results.tsx";
@@ -148,7 +149,8 @@ export function ExercisePage({ id }: { id: string }) {
               <span>{exercise.maxScore} pts</span>
             </p>
             <div className="markdown">
-              <Markdown>{exercise.readme}</Markdown>
+              {/* No rehype-raw: HTML in an exercise README is shown as text, never rendered. */}
+              <Markdown remarkPlugins={[remarkGfm]}>{withoutTitle(exercise.readme)}</Markdown>
             </div>
           </>
         ) : (
@@ -195,4 +197,9 @@ export function ExercisePage({ id }: { id: string }) {
       </div>
     </main>
   );
+}
+
+/** The page already shows the title; drop the README's own leading `# Title`. */
+function withoutTitle(markdown: string): string {
+  return markdown.replace(/^\s*# [^\n]*\n/, "");
 }

@@ -1,0 +1,28 @@
+import { describe, expect, it } from "vitest";
+import { splitPoints } from "./registry.ts";
+import { summarize, truncate, type TestResult } from "./results.ts";
+
+const t = (status: TestResult["status"], points: number, max: number): TestResult => ({ name: "t", status, message: null, output: null, task_id: 1, category: "functional", points, max_points: max, duration_ms: 1 });
+
+describe("results", () => {
+  it("truncates long output to the cap and says how much was cut", () => {
+    const long = "x".repeat(5000);
+    const out = truncate(long)!;
+    expect(out.length).toBeLessThanOrEqual(500);
+    expect(out).toMatch(/truncated \d+ characters/);
+    expect(truncate("short")).toBe("short");
+    expect(truncate("")).toBeNull();
+  });
+
+  it("splits points evenly and exactly", () => {
+    expect(splitPoints(100, 3)).toEqual([33.33, 33.33, 33.34]);
+    expect(splitPoints(100, 14).reduce((a, b) => a + b, 0)).toBeCloseTo(100, 10);
+    expect(splitPoints(10, 0)).toEqual([]);
+  });
+
+  it("passes only when every test passes, and totals the score", () => {
+    expect(summarize([t("pass", 5, 5), t("pass", 5, 5)], 12)).toMatchObject({ status: "pass", score: 10, max_score: 10, version: 3 });
+    expect(summarize([t("pass", 5, 5), t("fail", 0, 5)], 12)).toMatchObject({ status: "fail", score: 5, max_score: 10 });
+    expect(summarize([], 1).status).toBe("fail");
+  });
+});
