@@ -10,6 +10,7 @@ import { loadCatalog } from "./exercises/catalog.ts";
 import { Grading } from "./grading/service.ts";
 import type { Logger } from "./logger.ts";
 import { BwrapDriver } from "./sandbox/bwrap/driver.ts";
+import { makeTraversable } from "./sandbox/bwrap/util.ts";
 import type { SandboxDriver } from "./sandbox/driver.ts";
 import { ensureRuntime, runtimeDir } from "./setup/runtime.ts";
 import { TerminalGateway } from "./terminal/gateway.ts";
@@ -25,6 +26,11 @@ export async function selectDriver(config: Config, log: Logger): Promise<Sandbox
   const bwrap = new BwrapDriver({ stateDir: config.dataDir, runtimes: (r) => runtimeDir(config.runtimeDir, r), labId });
   const status = await bwrap.available();
   if (!status.ok) throw new StartupError(`no sandbox driver available: ${status.reason}. Fix: ${status.fix}`);
+  for (const dir of [config.dataDir, config.runtimeDir]) {
+    fs.mkdirSync(dir, { recursive: true });
+    const changed = makeTraversable(dir);
+    if (changed.length) log.warn({ folders: changed }, "granted search permission (o+x) so sandbox users can reach their mounts");
+  }
   const reaped = bwrap.reap();
   log.info({ driver: bwrap.name, ...status.details, reaped }, "sandbox driver ready");
   return bwrap;

@@ -44,11 +44,6 @@ export function ensureRuntime(runtimesRoot: string, runtime: string, log: (msg: 
     fs.rmSync(tmp, { recursive: true, force: true });
     if (!fs.existsSync(path.join(dir, ".ready"))) throw err;
   }
-  for (let p = path.dirname(dir); p !== path.dirname(p); p = path.dirname(p)) {
-    // The sandbox's uid must be able to reach the folder to mount it.
-    if ((fs.statSync(p).mode & 0o001) === 0) fs.chmodSync(p, fs.statSync(p).mode | 0o001);
-    if (p === runtimesRoot) break;
-  }
   return dir;
 }
 

@@ -48,3 +48,21 @@ export function findDescendant(root: number, comm: string): number | undefined {
   }
   return undefined;
 }
+
+/**
+ * Sandboxes run as unprivileged uids, and bubblewrap resolves bind sources as that uid: every
+ * folder above a mounted one needs search (x) permission for others. Grants exactly that,
+ * never read (listing), and returns the folders it changed.
+ */
+export function makeTraversable(dir: string): string[] {
+  const changed: string[] = [];
+  for (let p = path.resolve(dir); ; p = path.dirname(p)) {
+    const mode = fs.statSync(p).mode;
+    if ((mode & 0o001) === 0) {
+      fs.chmodSync(p, (mode & 0o7777) | 0o001);
+      changed.push(p);
+    }
+    if (p === path.dirname(p)) break;
+  }
+  return changed;
+}
