@@ -34,6 +34,9 @@ describe("health and errors", () => {
     expect(res.headers.get("content-security-policy")).toMatch(/script-src 'self'/);
     expect(res.headers.get("x-content-type-options")).toBe("nosniff");
     expect(res.headers.get("x-powered-by")).toBeNull();
+    // Served over plain HTTP here: nothing may force HTTPS on a workshop LAN.
+    expect(res.headers.get("content-security-policy")).not.toMatch(/upgrade-insecure-requests/);
+    expect(res.headers.get("strict-transport-security")).toBeNull();
   });
 });
 

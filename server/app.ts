@@ -46,8 +46,11 @@ export function createApp(deps: AppDeps): Express {
           baseUri: ["'none'"],
           frameAncestors: ["'none'"],
           formAction: ["'self'"],
+          // Over plain HTTP (a workshop LAN) upgrading would break every asset.
+          upgradeInsecureRequests: deps.config.secureCookies ? [] : null,
         },
       },
+      strictTransportSecurity: deps.config.secureCookies,
       crossOriginEmbedderPolicy: false,
     }),
   );
