@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { z } from "zod";
-import type { UnitStep } from "../../server/exercises/schema.ts";
+import { sandboxLimits, type UnitStep } from "../../server/exercises/schema.ts";
 import { copyTree } from "../../server/workspaces/files.ts";
 import type { GradeContext, GraderKind, StepOutcome } from "../registry.ts";
 import { splitPoints } from "../registry.ts";
@@ -50,7 +50,7 @@ export const unitGrader: GraderKind<Step> = {
         { source: grader, target: "/grader", readonly: true },
         { source: out, target: "/grader/out", readonly: false },
       ],
-      limits: limitsOf(ctx.exercise.limits),
+      limits: sandboxLimits(ctx.exercise.limits),
       uid: ctx.uid,
       network: "none",
     });
@@ -66,10 +66,6 @@ export const unitGrader: GraderKind<Step> = {
     return toOutcome(step, records, run, ctx.exercise.limits.wall_seconds);
   },
 };
-
-function limitsOf(l: GradeContext["exercise"]["limits"]) {
-  return { memoryMb: l.memory_mb, pids: l.pids, cpuSeconds: l.cpu_seconds, cpus: l.cpus, fileSizeMb: l.file_size_mb, tmpMb: l.tmp_mb, openFiles: 1024 };
-}
 
 function readRecords(file: string): Record_[] {
   let text = "";

@@ -78,3 +78,16 @@ export type Limits = z.infer<typeof Limits>;
 export function exerciseJsonSchema(): unknown {
   return z.toJSONSchema(ExerciseSpec, { io: "input" });
 }
+
+/** The sandbox limits an exercise's spec asks for, in the driver's terms. */
+export function sandboxLimits(l: Limits, overrides: { cpuSeconds?: number } = {}) {
+  return {
+    memoryMb: l.memory_mb,
+    pids: l.pids,
+    cpuSeconds: overrides.cpuSeconds ?? l.cpu_seconds,
+    cpus: l.cpus,
+    fileSizeMb: l.file_size_mb,
+    tmpMb: l.tmp_mb,
+    openFiles: 1024,
+  };
+}

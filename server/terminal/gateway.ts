@@ -3,6 +3,7 @@ import type { Duplex } from "node:stream";
 import { WebSocketServer, type RawData, type WebSocket } from "ws";
 import { parseCookies, SESSION_COOKIE, type Accounts } from "../accounts/service.ts";
 import type { Catalog } from "../exercises/catalog.ts";
+import { sandboxLimits } from "../exercises/schema.ts";
 import { ownOrigin } from "../http/guards.ts";
 import type { Logger } from "../logger.ts";
 import type { Sandbox, SandboxDriver, SandboxProcess } from "../sandbox/driver.ts";
@@ -58,12 +59,12 @@ export class TerminalGateway {
     const exercise = this.deps.catalog.exercises.get(ws.exerciseId);
     if (!exercise) return refuse(socket, 404, "Not found");
 
-    const l = exercise.limits;
     const sandbox = await this.deps.driver.create({
       name: `ws-${ws.id}-${++this.counter}`,
       runtime: exercise.runtime,
       workspaceDir: ws.dir,
-      limits: { memoryMb: l.memory_mb, pids: l.pids, cpuSeconds: Math.max(l.cpu_seconds, 600), cpus: l.cpus, fileSizeMb: l.file_size_mb, tmpMb: l.tmp_mb, openFiles: 1024 },
+      // A shell lives long: per-process CPU time gets more room than a grading run.
+      limits: sandboxLimits(exercise.limits, { cpuSeconds: Math.max(exercise.limits.cpu_seconds, 600) }),
       uid: ws.uid,
       network: "none",
     });

@@ -7,35 +7,11 @@
 
 export type TerminalStatus = "connecting" | "connected" | "ended" | "error";
 
-/* Client → server */
-export interface ResizeMessage {
-  type: "resize";
-  cols: number;
-  rows: number;
-}
-export interface PingMessage {
-  type: "ping";
-  t: number;
-}
-export type ClientMessage = ResizeMessage | PingMessage;
+// The message types are the server's own (server/terminal/protocol.ts): one definition of
+// the protocol, checked by the compiler on both ends. Type-only: nothing of the server is bundled.
+import type { ClientMessage, ServerMessage } from "../../../server/terminal/protocol.ts";
 
-/* Server → client */
-export interface ReadyMessage {
-  type: "ready";
-}
-export interface ExitMessage {
-  type: "exit";
-  code: number | null;
-}
-export interface ErrorMessage {
-  type: "error";
-  message: string;
-}
-export interface PongMessage {
-  type: "pong";
-  t: number;
-}
-export type ServerMessage = ReadyMessage | ExitMessage | ErrorMessage | PongMessage;
+export type { ClientMessage, ServerMessage };
 
 export function terminalUrl(loc: Pick<Location, "protocol" | "host">, workspaceId: string): string {
   const scheme = loc.protocol === "https:" ? "wss" : "ws";
