@@ -19,6 +19,8 @@ const EnvSchema = z.object({
   SANDBOX_DRIVER: z.enum(["auto", "bwrap"]).default("auto"),
   /** Graders running at once; each takes one sandbox. */
   GRADING_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(2),
+  /** Disk space per workspace (an ext4 image, when the lab runs as root); 0 turns the limit off. */
+  WORKSPACE_QUOTA_MB: z.coerce.number().int().min(0).max(100_000).default(256),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
 });
@@ -32,6 +34,7 @@ export type Config = {
   exercisesDir: string;
   sandboxDriver: "auto" | "bwrap";
   gradingConcurrency: number;
+  workspaceQuotaMb: number;
   logLevel: z.infer<typeof EnvSchema>["LOG_LEVEL"];
   secureCookies: boolean;
   webDistDir: string;
@@ -57,6 +60,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     exercisesDir: path.resolve(e.EXERCISES_DIR),
     sandboxDriver: e.SANDBOX_DRIVER,
     gradingConcurrency: e.GRADING_CONCURRENCY,
+    workspaceQuotaMb: e.WORKSPACE_QUOTA_MB,
     logLevel: e.LOG_LEVEL,
     secureCookies: e.PUBLIC_URL?.startsWith("https://") ?? false,
     webDistDir: path.join(ROOT_DIR, "web", "dist"),

@@ -10,13 +10,22 @@ import { loadCatalog } from "./exercises/catalog.ts";
 import { Grading } from "./grading/service.ts";
 import type { Logger } from "./logger.ts";
 import { BwrapDriver } from "./sandbox/bwrap/driver.ts";
-import { makeTraversable } from "./sandbox/bwrap/util.ts";
+import { makeTraversable } from "./sandbox/util.ts";
 import type { SandboxDriver } from "./sandbox/driver.ts";
 import { ensureRuntime, runtimeDir } from "./setup/runtime.ts";
 import { TerminalGateway } from "./terminal/gateway.ts";
 import { Workspaces } from "./workspaces/service.ts";
 
-export type Lab = { url: string; server: http.Server; driver: SandboxDriver; close(): Promise<void> };
+export type Lab = {
+  url: string;
+  server: http.Server;
+  driver: SandboxDriver;
+  /**
+   * Stops serving. Workspace filesystems stay mounted (a running container may still hold
+   * them, and mounting an image twice corrupts it) unless `unmountWorkspaces` is set.
+   */
+  close(opts?: { unmountWorkspaces?: boolean }): Promise<void>;
+};
 
 export class StartupError extends Error {}
 
@@ -49,7 +58,7 @@ export async function startLab(config: Config, log: Logger): Promise<Lab> {
   for (const runtime of new Set([...catalog.exercises.values()].map((e) => e.runtime))) ensureRuntime(config.runtimeDir, runtime, (m) => log.info(m));
 
   const accounts = new Accounts(db);
-  const workspaces = new Workspaces(db, config.dataDir);
+  const workspaces = new Workspaces(db, config.dataDir, { quotaMb: config.workspaceQuotaMb, onWarning: (m) => log.warn(m) });
   workspaces.sweep();
   const grading = new Grading(db, config.dataDir, driver, (id) => catalog.exercises.get(id), log);
   const app = createApp({ config, log, db, accounts, catalog, workspaces, grading, driver });
@@ -72,12 +81,13 @@ export async function startLab(config: Config, log: Logger): Promise<Lab> {
     url,
     server,
     driver,
-    close: () =>
+    close: (opts = {}) =>
       (closing ??= (async () => {
         await gateway.close();
         server.closeAllConnections();
         await new Promise<void>((r) => server.close(() => r()));
         await grading.stop();
+        if (opts.unmountWorkspaces) workspaces.unmountAll();
         db.close();
       })()),
   };

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { ROOT_DIR } from "../config.ts";
 import { TEST_RUNTIME_DIR } from "../setup/runtime.ts";
 import { Client, waitForResult } from "../test/lab.ts";
+import { unmount } from "../workspaces/quota.ts";
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "backlab-kill9-"));
 const children: ChildProcess[] = [];
@@ -29,8 +30,11 @@ async function serve(): Promise<{ url: string; child: ChildProcess }> {
   return { url, child };
 }
 
-afterAll(() => {
+afterAll(async () => {
   for (const c of children) c.kill("SIGKILL");
+  await new Promise((r) => setTimeout(r, 200));
+  // kill -9 leaves the workspace filesystems mounted, as a crash would.
+  for (const e of fs.readdirSync(path.join(dataDir, "workspaces"))) if (/^\d+$/.test(e)) unmount(path.join(dataDir, "workspaces", e));
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
 

@@ -3,7 +3,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { ROOT_DIR } from "../config.ts";
-import { which } from "../sandbox/bwrap/util.ts";
+import { which } from "../sandbox/util.ts";
 
 export class SetupError extends Error {}
 

@@ -17,7 +17,7 @@ export async function startTestLab(env: Record<string, string> = {}): Promise<Te
     ...lab,
     dataDir,
     close: async () => {
-      await lab.close();
+      await lab.close({ unmountWorkspaces: true });
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -11,12 +11,15 @@ export class CopyLimitError extends Error {}
  * files are copied, symlinks are recreated as symlinks (they resolve inside the next sandbox,
  * never on the host), hard-linked files and special files are skipped. `uid` owns the copy.
  */
-export function copyTree(src: string, dst: string, opts: { uid?: number; limits?: CopyLimits; skip?: (rel: string) => boolean } = {}): { files: number; bytes: number } {
+export function copyTree(src: string, dst: string, opts: { uid?: number; limits?: CopyLimits; skip?: (rel: string) => boolean; into?: boolean } = {}): { files: number; bytes: number } {
   const limits = opts.limits ?? DEFAULT_COPY_LIMITS;
   const tally = { files: 0, bytes: 0 };
   const walk = (from: string, to: string, rel: string) => {
-    fs.mkdirSync(to, { mode: 0o755 });
-    if (opts.uid !== undefined) fs.chownSync(to, opts.uid, opts.uid);
+    // `into`: the destination exists already (a mounted workspace); its own mode stays.
+    if (!(opts.into && rel === "")) {
+      fs.mkdirSync(to, { mode: 0o755 });
+      if (opts.uid !== undefined) fs.chownSync(to, opts.uid, opts.uid);
+    }
     for (const entry of fs.readdirSync(from)) {
       const r = rel ? `${rel}/${entry}` : entry;
       if (opts.skip?.(r)) continue;

@@ -4,6 +4,7 @@ import type { Database } from "../db/database.ts";
 import type { Exercise } from "../exercises/catalog.ts";
 import { notFound } from "../errors.ts";
 import { copyTree, removeTree } from "./files.ts";
+import { isMounted, mountWorkspaceImage, unmount } from "./quota.ts";
 
 /** Host uids: one per workspace for live sandboxes, another range for grading runs. */
 export const WORKSPACE_UID_BASE = 200_000;
@@ -12,12 +13,26 @@ const GRADING_UID_SPAN = 300_000;
 
 export type Workspace = { id: number; userId: number; exerciseId: string; dir: string; uid: number };
 
-type Row = { id: number; user_id: number; exercise_id: string };
+type Row = { id: number; user_id: number; exercise_id: string; seeded_at: string | null };
+
+export type WorkspaceOptions = {
+  /** Size limit per workspace in MB (a loop-mounted ext4 image); 0 turns it off. */
+  quotaMb: number;
+  onWarning?: (msg: string) => void;
+};
 
 export class Workspaces {
   readonly root: string;
 
-  constructor(private db: Database, dataDir: string) {
+  private quota: boolean;
+
+  constructor(
+    private db: Database,
+    dataDir: string,
+    private opts: WorkspaceOptions = { quotaMb: 0 },
+  ) {
+    this.quota = opts.quotaMb > 0 && process.getuid?.() === 0;
+    if (opts.quotaMb > 0 && !this.quota) opts.onWarning?.("workspace size limits need root; workspaces are plain folders");
     this.root = path.join(dataDir, "workspaces");
     fs.mkdirSync(this.root, { recursive: true });
     // Traversable but not listable: a sandbox uid can reach its own workspace, not list others.
@@ -29,24 +44,52 @@ export class Workspaces {
     this.db.run("INSERT INTO workspaces (user_id, exercise_id, created_at) VALUES (?, ?, ?) ON CONFLICT (user_id, exercise_id) DO NOTHING", [userId, exercise.id, new Date().toISOString()]);
     const row = this.db.get<Row>("SELECT * FROM workspaces WHERE user_id = ? AND exercise_id = ?", [userId, exercise.id])!;
     const ws = this.toWorkspace(row);
-    if (!fs.existsSync(ws.dir)) {
-      const tmp = `${ws.dir}.tmp-${process.pid}-${Date.now()}`;
-      copyTree(path.join(exercise.dir, "starter"), tmp, { uid: ws.uid });
-      fs.chmodSync(tmp, 0o700);
-      fs.renameSync(tmp, ws.dir);
+    this.ensureMounted(ws);
+    if (!row.seeded_at) {
+      // Seeded in place (it may be a mounted filesystem); a crash midway is redone next time.
+      for (const e of fs.readdirSync(ws.dir)) removeTree(path.join(ws.dir, e));
+      copyTree(path.join(exercise.dir, "starter"), ws.dir, { uid: ws.uid, into: true });
+      this.db.run("UPDATE workspaces SET seeded_at = ? WHERE id = ?", [new Date().toISOString(), ws.id]);
     }
     return ws;
+  }
+
+  /** Mounts the workspace's size-limited filesystem if it is not (first open, after a reboot). */
+  ensureMounted(ws: Workspace): void {
+    if (this.quota) {
+      try {
+        mountWorkspaceImage(ws.dir, `${ws.dir}.img`, this.opts.quotaMb, ws.uid);
+        return;
+      } catch (err) {
+        this.quota = false;
+        this.opts.onWarning?.(`workspace size limits are off: cannot loop-mount an image here (${(err as Error).message.split("\n")[0]})`);
+      }
+    }
+    if (!fs.existsSync(ws.dir)) {
+      fs.mkdirSync(ws.dir, { mode: 0o700 });
+      fs.chownSync(ws.dir, ws.uid, ws.uid);
+    }
+  }
+
+  /** Unmounts every workspace filesystem this lab mounted (lab shutdown, tests). */
+  unmountAll(): void {
+    for (const e of fs.readdirSync(this.root)) {
+      const dir = path.join(this.root, e);
+      if (/^\d+$/.test(e) && isMounted(dir)) unmount(dir);
+    }
   }
 
   get(id: number): Workspace {
     const row = this.db.get<Row>("SELECT * FROM workspaces WHERE id = ?", [id]);
     if (!row) throw notFound("The workspace");
-    return this.toWorkspace(row);
+    const ws = this.toWorkspace(row);
+    this.ensureMounted(ws);
+    return ws;
   }
 
   /** Removes temporary folders a crash left behind. */
   sweep(): void {
-    for (const e of fs.readdirSync(this.root)) if (e.includes(".tmp-")) removeTree(path.join(this.root, e));
+    for (const e of fs.readdirSync(this.root)) if (e.includes(".tmp")) removeTree(path.join(this.root, e));
   }
 
   private toWorkspace(row: Row): Workspace {

@@ -5,7 +5,7 @@ import { createCgroup, detectCgroups, reapCgroups, type Cgroup, type CgroupVersi
 import type { Availability, ExecOptions, Sandbox, SandboxDriver, SandboxProcess, SandboxSpec } from "../driver.ts";
 import { SandboxError } from "../driver.ts";
 import { PipeProcess, PtyProcess } from "../processes.ts";
-import { findDescendant, shellQuote, which } from "./util.ts";
+import { findDescendant, shellQuote, which } from "../util.ts";
 import { writeSandboxEtc } from "./etc.ts";
 
 /** Where things are inside every sandbox. */

@@ -19,8 +19,9 @@ export function shellQuote(argv: string[]): string {
   return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(" ");
 }
 
-/** The first descendant of `root` (host pids) whose command name is `comm`, breadth first. */
-export function findDescendant(root: number, comm: string): number | undefined {
+type ProcTable = { children: Map<number, number[]>; names: Map<number, string> };
+
+function procTable(): ProcTable {
   const children = new Map<number, number[]>();
   const names = new Map<number, string>();
   for (const entry of fs.readdirSync("/proc")) {
@@ -40,13 +41,26 @@ export function findDescendant(root: number, comm: string): number | undefined {
       // exited meanwhile
     }
   }
+  return { children, names };
+}
+
+/** Every descendant of `root` (host pids), breadth first. */
+export function descendants(root: number, table: ProcTable = procTable()): number[] {
+  const { children } = table;
+  const out: number[] = [];
   const queue = [...(children.get(root) ?? [])];
   while (queue.length) {
     const pid = queue.shift()!;
-    if (names.get(pid) === comm) return pid;
+    out.push(pid);
     queue.push(...(children.get(pid) ?? []));
   }
-  return undefined;
+  return out;
+}
+
+/** The first descendant of `root` whose command name is `comm`. */
+export function findDescendant(root: number, comm: string): number | undefined {
+  const table = procTable();
+  return descendants(root, table).find((pid) => table.names.get(pid) === comm);
 }
 
 /**

@@ -1,0 +1,297 @@
+import fs from "node:fs";
+import path from "node:path";
+import { PassThrough } from "node:stream";
+import Docker from "dockerode";
+import type { Availability, ExecOptions, ExitInfo, Sandbox, SandboxDriver, SandboxProcess, SandboxSpec } from "../driver.ts";
+import { SandboxError } from "../driver.ts";
+import { descendants } from "../util.ts";
+
+export const LABELS = { lab: "backlab.lab", sandbox: "backlab.sandbox", workspace: "backlab.workspace" } as const;
+
+export type DockerOptions = {
+  docker?: Docker;
+  /** runtime name → image tag (content-tagged, built by `npm run images`). */
+  images: (runtime: string) => string;
+  /** Labels this lab's containers, so two labs on one engine never touch each other's. */
+  labId: string;
+  /** Folder for generated files the containers mount (passwd per uid). */
+  stateDir: string;
+  /** Seconds between SIGTERM and SIGKILL when a sandbox stops. */
+  stopTimeoutSeconds?: number;
+};
+
+/**
+ * The hardened production driver: one container per sandbox, no network, read-only root,
+ * the workspace the only writable bind, every capability dropped, no-new-privileges,
+ * limits from the spec. Containers outlive a lab restart and are adopted again by name.
+ */
+export class DockerDriver implements SandboxDriver {
+  readonly name = "docker";
+  readonly docker: Docker;
+
+  constructor(private opts: DockerOptions) {
+    this.docker = opts.docker ?? new Docker({ socketPath: "/var/run/docker.sock" });
+  }
+
+  async available(): Promise<Availability> {
+    try {
+      await withTimeout(this.docker.ping(), 2000);
+      const v = await this.docker.version();
+      return { ok: true, details: { engine: v.Version, api: v.ApiVersion } };
+    } catch (err) {
+      return { ok: false, reason: `the Docker engine does not answer: ${(err as Error).message}`, fix: "apt-get install -y docker.io && dockerd &" };
+    }
+  }
+
+  /** This lab's containers, by sandbox name. */
+  async list(): Promise<Docker.ContainerInfo[]> {
+    return this.docker.listContainers({ all: true, filters: { label: [`${LABELS.lab}=${this.opts.labId}`] } });
+  }
+
+  /**
+   * Removes this lab's containers that `keep` does not claim (grading runs a crash cut
+   * short, workspaces that no longer exist). Returns how many were removed.
+   */
+  async reap(keep: (name: string, running: boolean) => boolean = () => false): Promise<number> {
+    let removed = 0;
+    for (const c of await this.list()) {
+      const name = c.Labels[LABELS.sandbox] ?? "";
+      if (keep(name, c.State === "running")) continue;
+      await this.docker.getContainer(c.Id).remove({ force: true }).catch(() => {});
+      removed++;
+    }
+    return removed;
+  }
+
+  async create(spec: SandboxSpec): Promise<Sandbox> {
+    if (!/^[\w.-]{1,80}$/.test(spec.name)) throw new SandboxError(`invalid sandbox name: ${spec.name}`);
+    if (spec.network !== "none") throw new SandboxError("sandboxes support network: none only");
+    const containerName = `backlab-${this.opts.labId}-${spec.name}`;
+    // A container from before a restart is adopted if it still runs; otherwise replaced.
+    const [existing] = await this.docker.listContainers({ all: true, filters: { name: [`^/${containerName}$`] } });
+    if (existing?.State === "running" && existing.Labels[LABELS.lab] === this.opts.labId) {
+      return new DockerSandbox(this, this.docker.getContainer(existing.Id), spec, this.opts.stopTimeoutSeconds ?? 2);
+    }
+    if (existing) await this.docker.getContainer(existing.Id).remove({ force: true });
+
+    const l = spec.limits;
+    const memory = l.memoryMb * 1024 * 1024;
+    const etc = this.etcFor(spec.uid);
+    const container = await this.docker.createContainer({
+      name: containerName,
+      Image: this.opts.images(spec.runtime),
+      Cmd: ["sleep", "infinity"],
+      User: `${spec.uid}:${spec.uid}`,
+      WorkingDir: "/workspace",
+      Hostname: "backlab",
+      Env: envList(baseEnv()),
+      Labels: { [LABELS.lab]: this.opts.labId, [LABELS.sandbox]: spec.name, [LABELS.workspace]: spec.workspaceDir },
+      NetworkDisabled: true,
+      HostConfig: {
+        NetworkMode: "none",
+        ReadonlyRootfs: true,
+        Binds: [
+          `${spec.workspaceDir}:/workspace:rw`,
+          `${etc}/passwd:/etc/passwd:ro`,
+          `${etc}/group:/etc/group:ro`,
+          ...(spec.mounts ?? []).map((m) => `${m.source}:${m.target}:${m.readonly ? "ro" : "rw"}`),
+        ],
+        Tmpfs: { "/tmp": `rw,exec,nosuid,nodev,size=${l.tmpMb}m,mode=1777` },
+        PidsLimit: l.pids,
+        Memory: memory,
+        // Equal to Memory: no swap on top of the limit.
+        MemorySwap: memory,
+        NanoCpus: Math.round(l.cpus * 1e9),
+        CapDrop: ["ALL"],
+        SecurityOpt: ["no-new-privileges"],
+        Ulimits: [
+          { Name: "nofile", Soft: l.openFiles, Hard: l.openFiles },
+          { Name: "fsize", Soft: l.fileSizeMb * 1024 * 1024, Hard: l.fileSizeMb * 1024 * 1024 },
+          { Name: "cpu", Soft: l.cpuSeconds, Hard: l.cpuSeconds },
+          { Name: "core", Soft: 0, Hard: 0 },
+        ],
+        // tini as pid 1: signals reach the sandbox and zombies are reaped.
+        Init: true,
+        IpcMode: "private",
+        AutoRemove: false,
+      },
+    });
+    await container.start();
+    return new DockerSandbox(this, container, spec, this.opts.stopTimeoutSeconds ?? 2);
+  }
+
+  /** A passwd and group naming the sandbox's uid `learner`, so tools that look it up work. */
+  private etcFor(uid: number): string {
+    const dir = path.join(this.opts.stateDir, "docker-etc", String(uid));
+    if (!fs.existsSync(path.join(dir, "group"))) {
+      fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
+      fs.writeFileSync(path.join(dir, "passwd"), `root:x:0:0:root:/root:/usr/sbin/nologin\nlearner:x:${uid}:${uid}:Backlab learner:/workspace:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n`, { mode: 0o644 });
+      fs.writeFileSync(path.join(dir, "group"), `root:x:0:\nlearner:x:${uid}:\nnogroup:x:65534:\n`, { mode: 0o644 });
+    }
+    return dir;
+  }
+}
+
+class DockerSandbox implements Sandbox {
+  readonly name: string;
+  private live = new Set<DockerProcess>();
+  private stopped = false;
+
+  constructor(
+    private driver: DockerDriver,
+    readonly container: Docker.Container,
+    readonly spec: SandboxSpec,
+    private stopTimeout: number,
+  ) {
+    this.name = spec.name;
+  }
+
+  exec(argv: string[], options: ExecOptions = {}): SandboxProcess {
+    if (this.stopped) throw new SandboxError(`sandbox ${this.name} is stopped`);
+    if (argv.length === 0) throw new SandboxError("exec needs a command");
+    const env = { ...baseEnv(options.tty ?? false), ...(options.env ?? {}) };
+    for (const k of Object.keys(env)) if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new SandboxError(`invalid environment variable name: ${k}`);
+    const proc = new DockerProcess(this.driver.docker, this.container, argv, { ...options, env }, () => this.live.delete(proc));
+    this.live.add(proc);
+    return proc;
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    // SIGTERM through tini, SIGKILL after the timeout, then the container is gone.
+    await this.container.stop({ t: this.stopTimeout }).catch(() => {});
+    await this.container.remove({ force: true }).catch(() => {});
+    for (const p of this.live) p.kill("SIGKILL");
+  }
+}
+
+class DockerProcess implements SandboxProcess {
+  pid = -1;
+  private listeners: ((chunk: Buffer, stream: "stdout" | "stderr") => void)[] = [];
+  private pending: (() => void)[] = [];
+  private stream: NodeJS.ReadWriteStream | undefined;
+  private exec: Docker.Exec | undefined;
+  private done: Promise<ExitInfo>;
+  private timedOut = false;
+  private finished = false;
+
+  constructor(
+    docker: Docker,
+    container: Docker.Container,
+    argv: string[],
+    private options: ExecOptions & { env: Record<string, string> },
+    onExit: () => void,
+  ) {
+    this.done = this.start(docker, container, argv).finally(onExit);
+  }
+
+  private async start(docker: Docker, container: Docker.Container, argv: string[]): Promise<ExitInfo> {
+    const tty = this.options.tty ?? false;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      this.exec = await container.exec({ Cmd: argv, AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: tty, Env: envList(this.options.env), WorkingDir: this.options.cwd ?? "/workspace" });
+      const stream = (await this.exec.start({ hijack: true, stdin: true, Tty: tty })) as NodeJS.ReadWriteStream & { destroy(): void };
+      this.stream = stream;
+      if (this.options.timeoutMs) {
+        timer = setTimeout(() => {
+          this.timedOut = true;
+          this.kill("SIGKILL");
+        }, this.options.timeoutMs);
+      }
+      if (tty) {
+        stream.on("data", (d: Buffer) => this.emit(d, "stdout"));
+        // Exec's ConsoleSize is ignored at API 1.41: size the terminal right after start.
+        await this.exec.resize({ h: this.options.rows ?? 24, w: this.options.cols ?? 80 }).catch(() => {});
+      } else {
+        const out = new PassThrough();
+        const err = new PassThrough();
+        out.on("data", (d: Buffer) => this.emit(d, "stdout"));
+        err.on("data", (d: Buffer) => this.emit(d, "stderr"));
+        docker.modem.demuxStream(stream, out, err);
+      }
+      const info = await this.exec.inspect();
+      this.pid = info.Pid;
+      for (const f of this.pending.splice(0)) f();
+      await new Promise<void>((resolve) => {
+        stream.on("end", resolve);
+        stream.on("close", resolve);
+        stream.on("error", () => resolve());
+      });
+      stream.destroy();
+      const final = await this.exec.inspect();
+      return { code: final.ExitCode ?? null, signal: null, timedOut: this.timedOut };
+    } catch (err) {
+      if (this.timedOut) return { code: null, signal: "SIGKILL", timedOut: true };
+      this.emit(Buffer.from(`backlab: ${(err as Error).message}\n`), "stderr");
+      return { code: null, signal: "exec-error", timedOut: false };
+    } finally {
+      clearTimeout(timer);
+      this.finished = true;
+    }
+  }
+
+  private whenStarted(f: () => void): void {
+    if (this.pid > 0 || this.finished) f();
+    else this.pending.push(f);
+  }
+
+  private emit(chunk: Buffer, stream: "stdout" | "stderr"): void {
+    for (const l of this.listeners) l(chunk, stream);
+  }
+
+  onData(listener: (chunk: Buffer, stream: "stdout" | "stderr") => void): void {
+    this.listeners.push(listener);
+  }
+
+  write(data: string | Uint8Array): void {
+    this.whenStarted(() => this.stream?.write(typeof data === "string" ? data : Buffer.from(data)));
+  }
+
+  end(): void {
+    this.whenStarted(() => this.stream?.end());
+  }
+
+  resize(cols: number, rows: number): void {
+    this.whenStarted(() => void this.exec?.resize({ h: rows, w: cols }).catch(() => {}));
+  }
+
+  /** Signals the exec'd process and everything it started (host pids; the lab runs as root). */
+  kill(signal: NodeJS.Signals = "SIGKILL"): void {
+    this.whenStarted(() => {
+      if (this.pid <= 0 || this.finished) return;
+      for (const pid of [...descendants(this.pid), this.pid]) {
+        try {
+          process.kill(pid, signal);
+        } catch {
+          // gone
+        }
+      }
+    });
+  }
+
+  wait(): Promise<ExitInfo> {
+    return this.done;
+  }
+}
+
+function baseEnv(tty = false): Record<string, string> {
+  return {
+    PATH: "/node_modules/.bin:/usr/local/bin:/usr/bin:/bin",
+    HOME: "/workspace",
+    USER: "learner",
+    LOGNAME: "learner",
+    SHELL: "/bin/bash",
+    LANG: "C.UTF-8",
+    HISTFILE: "/tmp/.bash_history",
+    NO_UPDATE_NOTIFIER: "1",
+    npm_config_update_notifier: "false",
+    ...(tty ? { TERM: "xterm-256color", COLORTERM: "truecolor" } : { TERM: "dumb", NO_COLOR: "1" }),
+  };
+}
+
+const envList = (env: Record<string, string>) => Object.entries(env).map(([k, v]) => `${k}=${v}`);
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  return Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref())]);
+}
