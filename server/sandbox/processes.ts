@@ -2,7 +2,21 @@ import { spawn as spawnChild, type ChildProcess } from "node:child_process";
 import * as pty from "node-pty";
 import type { ExitInfo, SandboxProcess } from "./driver.ts";
 
-type Hooks = { onResize?: (pid: number) => void; timeoutMs?: number; onExit?: () => void };
+type Hooks = {
+  onResize?: (pid: number) => void;
+  timeoutMs?: number;
+  onExit?: () => void;
+  /** How to signal the process; the bwrap driver signals the sandbox inside its launcher. */
+  signal?: (pid: number, signal: NodeJS.Signals) => void;
+};
+
+function signalPid(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // already gone
+  }
+}
 
 /** Common bookkeeping: listeners, timeout, a single exit result. */
 abstract class BaseProcess implements SandboxProcess {
@@ -83,12 +97,7 @@ export class PtyProcess extends BaseProcess {
   }
 
   kill(signal: NodeJS.Signals = "SIGKILL"): void {
-    if (!this.alive) return;
-    try {
-      process.kill(this.pid, signal);
-    } catch {
-      // already gone
-    }
+    if (this.alive) (this.hooks.signal ?? signalPid)(this.pid, signal);
   }
 }
 
@@ -120,6 +129,6 @@ export class PipeProcess extends BaseProcess {
   resize(): void {}
 
   kill(signal: NodeJS.Signals = "SIGKILL"): void {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+    if (this.child.exitCode === null && this.child.signalCode === null) (this.hooks.signal ?? signalPid)(this.pid, signal);
   }
 }

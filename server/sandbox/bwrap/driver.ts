@@ -5,7 +5,7 @@ import { createCgroup, detectCgroups, reapCgroups, type Cgroup, type CgroupVersi
 import type { Availability, ExecOptions, Sandbox, SandboxDriver, SandboxProcess, SandboxSpec } from "../driver.ts";
 import { SandboxError } from "../driver.ts";
 import { PipeProcess, PtyProcess } from "../processes.ts";
-import { findDescendant, shellQuote, which } from "../util.ts";
+import { descendants, findDescendant, shellQuote, which } from "../util.ts";
 import { writeSandboxEtc } from "./etc.ts";
 
 /** Where things are inside every sandbox. */
@@ -94,7 +94,7 @@ class BwrapSandbox implements Sandbox {
     const inner = options.tty ? ["/usr/bin/script", "-qfec", shellQuote(argv), "/dev/null"] : argv;
     const [file, args] = this.launcher(this.bwrapArgs(env, options.cwd ?? SANDBOX_PATHS.workspace, inner));
     const hostEnv = { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", LANG: "C.UTF-8" };
-    const hooks = { timeoutMs: options.timeoutMs, onExit: () => this.live.delete(proc) };
+    const hooks = { timeoutMs: options.timeoutMs, onExit: () => this.live.delete(proc), signal: signalSandbox };
     let scriptPid: number | undefined;
     const proc: SandboxProcess = options.tty
       ? new PtyProcess(file, args, { cols: options.cols ?? 80, rows: options.rows ?? 24, env: hostEnv }, {
@@ -177,6 +177,17 @@ function baseEnv(tty: boolean): Record<string, string> {
     npm_config_update_notifier: "false",
     ...(tty ? { TERM: "xterm-256color", COLORTERM: "truecolor" } : { TERM: "dumb", NO_COLOR: "1" }),
   };
+}
+
+/**
+ * Signals the sandbox's pid 1 (the launcher's child) rather than bwrap's outer process, so
+ * bwrap is alive to reap it: killing the outer one first leaves the inner one a zombie of
+ * the host's init. The kernel kills the rest of the pid namespace with its pid 1.
+ */
+function signalSandbox(launcher: number, sig: NodeJS.Signals): void {
+  const inner = descendants(launcher);
+  if (inner.length === 0) return signal(launcher, sig);
+  for (const pid of inner.slice(0, 1)) signal(pid, sig);
 }
 
 function signal(pid: number, sig: NodeJS.Signals): void {

@@ -114,6 +114,8 @@ export class DockerDriver implements SandboxDriver {
         Init: true,
         IpcMode: "private",
         AutoRemove: false,
+        // `kill -9 -1` inside ends `sleep infinity` and so the container; it comes back.
+        RestartPolicy: { Name: "unless-stopped" },
       },
     });
     await container.start();
@@ -190,8 +192,18 @@ class DockerProcess implements SandboxProcess {
     const tty = this.options.tty ?? false;
     let timer: NodeJS.Timeout | undefined;
     try {
-      this.exec = await container.exec({ Cmd: argv, AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: tty, Env: envList(this.options.env), WorkingDir: this.options.cwd ?? "/workspace" });
-      const stream = (await this.exec.start({ hijack: true, stdin: true, Tty: tty })) as NodeJS.ReadWriteStream & { destroy(): void };
+      let stream: NodeJS.ReadWriteStream & { destroy(): void };
+      for (let attempt = 0; ; attempt++) {
+        await ensureRunning(container);
+        try {
+          this.exec = await container.exec({ Cmd: argv, AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: tty, Env: envList(this.options.env), WorkingDir: this.options.cwd ?? "/workspace" });
+          stream = (await this.exec.start({ hijack: true, stdin: true, Tty: tty })) as typeof stream;
+          break;
+        } catch (err) {
+          // 409: the container stopped between the check and the exec (it is restarting).
+          if ((err as { statusCode?: number }).statusCode !== 409 || attempt >= 3) throw err;
+        }
+      }
       this.stream = stream;
       if (this.options.timeoutMs) {
         timer = setTimeout(() => {
@@ -210,13 +222,31 @@ class DockerProcess implements SandboxProcess {
         err.on("data", (d: Buffer) => this.emit(d, "stderr"));
         docker.modem.demuxStream(stream, out, err);
       }
-      const info = await this.exec.inspect();
-      this.pid = info.Pid;
+      // The exec's host pid appears a moment after start.
+      for (let i = 0; i < 40 && this.pid <= 0; i++) {
+        const info = await this.exec.inspect();
+        if (info.Pid > 0) this.pid = info.Pid;
+        else if (!info.Running && info.ExitCode !== null) break;
+        else await new Promise((r) => setTimeout(r, 25));
+      }
       for (const f of this.pending.splice(0)) f();
+      // The stream ends when the process does, except when stdin is still open: then only
+      // the exec's state says so. Whichever comes first; trailing output gets a moment.
       await new Promise<void>((resolve) => {
-        stream.on("end", resolve);
-        stream.on("close", resolve);
-        stream.on("error", () => resolve());
+        let poll: NodeJS.Timeout | undefined;
+        const done = () => {
+          clearInterval(poll);
+          resolve();
+        };
+        stream.on("end", done);
+        stream.on("close", done);
+        stream.on("error", done);
+        poll = setInterval(() => {
+          void this.exec!.inspect().then(
+            (i) => i.Running || setTimeout(done, 100),
+            () => done(),
+          );
+        }, 250);
       });
       stream.destroy();
       const final = await this.exec.inspect();
@@ -288,6 +318,17 @@ function baseEnv(tty = false): Record<string, string> {
     npm_config_update_notifier: "false",
     ...(tty ? { TERM: "xterm-256color", COLORTERM: "truecolor" } : { TERM: "dumb", NO_COLOR: "1" }),
   };
+}
+
+/** Waits out a restart (see RestartPolicy) or starts a container that stopped. */
+async function ensureRunning(container: Docker.Container): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const { State } = await container.inspect();
+    if (State.Running && !State.Restarting) return;
+    if (!State.Restarting) await container.start().catch(() => {});
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new SandboxError("the sandbox's container does not come up");
 }
 
 const envList = (env: Record<string, string>) => Object.entries(env).map(([k, v]) => `${k}=${v}`);
