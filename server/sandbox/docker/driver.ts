@@ -233,20 +233,19 @@ class DockerProcess implements SandboxProcess {
       // The stream ends when the process does, except when stdin is still open: then only
       // the exec's state says so. Whichever comes first; trailing output gets a moment.
       await new Promise<void>((resolve) => {
-        let poll: NodeJS.Timeout | undefined;
         const done = () => {
           clearInterval(poll);
           resolve();
         };
-        stream.on("end", done);
-        stream.on("close", done);
-        stream.on("error", done);
-        poll = setInterval(() => {
+        const poll: NodeJS.Timeout = setInterval(() => {
           void this.exec!.inspect().then(
             (i) => i.Running || setTimeout(done, 100),
             () => done(),
           );
         }, 250);
+        stream.on("end", done);
+        stream.on("close", done);
+        stream.on("error", done);
       });
       stream.destroy();
       const final = await this.exec.inspect();
