@@ -16,7 +16,9 @@ const EnvSchema = z.object({
   /** Shared, read-only package folders the sandboxes see (defaults under DATA_DIR). */
   RUNTIME_DIR: z.string().min(1).optional(),
   EXERCISES_DIR: z.string().min(1).default(path.join(ROOT_DIR, "exercises")),
-  SANDBOX_DRIVER: z.enum(["auto", "bwrap"]).default("auto"),
+  SANDBOX_DRIVER: z.enum(["auto", "bwrap", "docker"]).default("auto"),
+  /** A workspace's sandbox is stopped after this long with no terminal attached (files stay). */
+  SANDBOX_IDLE_SECONDS: z.coerce.number().int().min(5).max(86_400).default(600),
   /** Graders running at once; each takes one sandbox. */
   GRADING_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(2),
   /** Disk space per workspace (an ext4 image, when the lab runs as root); 0 turns the limit off. */
@@ -32,7 +34,8 @@ export type Config = {
   dataDir: string;
   runtimeDir: string;
   exercisesDir: string;
-  sandboxDriver: "auto" | "bwrap";
+  sandboxDriver: "auto" | "bwrap" | "docker";
+  sandboxIdleSeconds: number;
   gradingConcurrency: number;
   workspaceQuotaMb: number;
   logLevel: z.infer<typeof EnvSchema>["LOG_LEVEL"];
@@ -59,6 +62,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     runtimeDir: path.resolve(e.RUNTIME_DIR ?? path.join(dataDir, "runtimes")),
     exercisesDir: path.resolve(e.EXERCISES_DIR),
     sandboxDriver: e.SANDBOX_DRIVER,
+    sandboxIdleSeconds: e.SANDBOX_IDLE_SECONDS,
     gradingConcurrency: e.GRADING_CONCURRENCY,
     workspaceQuotaMb: e.WORKSPACE_QUOTA_MB,
     logLevel: e.LOG_LEVEL,

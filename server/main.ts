@@ -9,7 +9,12 @@ import { openDatabase } from "./db/database.ts";
 import { loadCatalog } from "./exercises/catalog.ts";
 import { Grading } from "./grading/service.ts";
 import type { Logger } from "./logger.ts";
+import type { Database } from "./db/database.ts";
 import { BwrapDriver } from "./sandbox/bwrap/driver.ts";
+import { DockerDriver } from "./sandbox/docker/driver.ts";
+import { dockerAvailable, ensureDocker } from "./setup/docker.ts";
+import { ensureImages } from "./setup/images.ts";
+import { WorkspaceSandboxes } from "./workspaces/sandboxes.ts";
 import { makeTraversable } from "./sandbox/util.ts";
 import type { SandboxDriver } from "./sandbox/driver.ts";
 import { ensureRuntime, runtimeDir } from "./setup/runtime.ts";
@@ -29,32 +34,68 @@ export type Lab = {
 
 export class StartupError extends Error {}
 
-/** Chooses the sandbox driver; `auto` takes the best one this machine has. */
+/**
+ * Chooses the sandbox driver: `auto` takes Docker when its socket answers, else bubblewrap,
+ * else stops with one line saying what to install.
+ */
 export async function selectDriver(config: Config, log: Logger): Promise<SandboxDriver> {
   const labId = crypto.createHash("sha256").update(config.dataDir).digest("hex").slice(0, 8);
-  const bwrap = new BwrapDriver({ stateDir: config.dataDir, runtimes: (r) => runtimeDir(config.runtimeDir, r), labId });
-  const status = await bwrap.available();
-  if (!status.ok) throw new StartupError(`no sandbox driver available: ${status.reason}. Fix: ${status.fix}`);
   for (const dir of [config.dataDir, config.runtimeDir]) {
     fs.mkdirSync(dir, { recursive: true });
     const changed = makeTraversable(dir);
     if (changed.length) log.warn({ folders: changed }, "granted search permission (o+x) so sandbox users can reach their mounts");
   }
-  const reaped = bwrap.reap();
-  log.info({ driver: bwrap.name, ...status.details, reaped }, "sandbox driver ready");
+  let choice = config.sandboxDriver;
+  if (choice === "auto") choice = (await dockerAvailable()).ok ? "docker" : "bwrap";
+
+  if (choice === "docker") {
+    await ensureDocker((m) => log.info(m));
+    const images = await ensureImages({ runtimesRoot: config.runtimeDir, log: (m) => log.info(m) });
+    const docker = new DockerDriver({ images: (r) => images[r] ?? missingImage(r), labId, stateDir: config.dataDir });
+    const status = await docker.available();
+    if (!status.ok) throw new StartupError(`the docker sandbox driver is not available: ${status.reason}. Fix: ${status.fix}`);
+    log.info({ driver: docker.name, ...status.details }, "sandbox driver ready");
+    return docker;
+  }
+  const bwrap = new BwrapDriver({ stateDir: config.dataDir, runtimes: (r) => runtimeDir(config.runtimeDir, r), labId });
+  const status = await bwrap.available();
+  if (!status.ok) {
+    const why = config.sandboxDriver === "auto" ? "no sandbox driver available (Docker does not answer and bubblewrap fails)" : "the bwrap sandbox driver is not available";
+    throw new StartupError(`${why}: ${status.reason}. Fix: ${status.fix}`);
+  }
+  log.info({ driver: bwrap.name, ...status.details, reaped: bwrap.reap() }, "sandbox driver ready");
   return bwrap;
+}
+
+function missingImage(runtime: string): never {
+  throw new StartupError(`no sandbox image for runtime "${runtime}"`);
+}
+
+/**
+ * Docker containers outlive the lab: at start, keep the workspace sandboxes whose workspace
+ * still exists (they are adopted on the next open) and remove everything else this lab
+ * made (grading runs a crash cut short, workspaces deleted meanwhile).
+ */
+async function reapContainers(driver: SandboxDriver, db: Database, log: Logger): Promise<void> {
+  if (!(driver instanceof DockerDriver)) return;
+  const live = new Set(db.all<{ id: number }>("SELECT id FROM workspaces").map((w) => WorkspaceSandboxes.sandboxName(w.id)));
+  const removed = await driver.reap((name, running) => running && live.has(name));
+  const kept = (await driver.list()).length;
+  log.info({ removed, kept }, "reaped sandbox containers");
 }
 
 /** Opens storage, loads the catalog, starts the grading queue and listens. */
 export async function startLab(config: Config, log: Logger): Promise<Lab> {
   fs.mkdirSync(config.dataDir, { recursive: true });
   fs.chmodSync(config.dataDir, 0o711);
+  fs.mkdirSync(config.runtimeDir, { recursive: true });
   const db = openDatabase(config.dataDir);
   const catalog = loadCatalog(config.exercisesDir);
   for (const p of catalog.problems) log.error({ path: p.path, field: p.field }, `exercise skipped: ${p.field ? p.field + ": " : ""}${p.message}`);
   log.info({ exercises: catalog.exercises.size, skipped: catalog.problems.length }, "catalog loaded");
 
   const driver = await selectDriver(config, log);
+  await reapContainers(driver, db, log);
   for (const runtime of new Set([...catalog.exercises.values()].map((e) => e.runtime))) ensureRuntime(config.runtimeDir, runtime, (m) => log.info(m));
 
   const accounts = new Accounts(db);
@@ -63,7 +104,8 @@ export async function startLab(config: Config, log: Logger): Promise<Lab> {
   const grading = new Grading(db, config.dataDir, driver, (id) => catalog.exercises.get(id), log);
   const app = createApp({ config, log, db, accounts, catalog, workspaces, grading, driver });
   const server = http.createServer(app);
-  const gateway = new TerminalGateway({ accounts, workspaces, catalog, driver, log, publicUrl: config.publicUrl });
+  const sandboxes = new WorkspaceSandboxes(driver, log, config.sandboxIdleSeconds * 1000);
+  const gateway = new TerminalGateway({ accounts, workspaces, sandboxes, catalog, log, publicUrl: config.publicUrl });
   gateway.attach(server);
   grading.start(config.gradingConcurrency);
 
@@ -84,6 +126,7 @@ export async function startLab(config: Config, log: Logger): Promise<Lab> {
     close: (opts = {}) =>
       (closing ??= (async () => {
         await gateway.close();
+        await sandboxes.shutdown(driver instanceof DockerDriver);
         server.closeAllConnections();
         await new Promise<void>((r) => server.close(() => r()));
         await grading.stop();

@@ -14,7 +14,7 @@ const children: ChildProcess[] = [];
 /** Starts `backlab serve` as its own process, the way `npm start` does. */
 async function serve(): Promise<{ url: string; child: ChildProcess }> {
   const child = spawn(process.execPath, [path.join(ROOT_DIR, "server", "bin", "backlab.js"), "serve"], {
-    env: { ...process.env, PORT: "0", DATA_DIR: dataDir, RUNTIME_DIR: TEST_RUNTIME_DIR, LOG_LEVEL: "warn" },
+    env: { ...process.env, PORT: "0", DATA_DIR: dataDir, RUNTIME_DIR: TEST_RUNTIME_DIR, LOG_LEVEL: "warn", SANDBOX_DRIVER: "bwrap" },
     stdio: ["ignore", "ignore", "pipe"],
   });
   children.push(child);

@@ -3,16 +3,16 @@ import type { Duplex } from "node:stream";
 import { WebSocketServer, type RawData, type WebSocket } from "ws";
 import { parseCookies, SESSION_COOKIE, type Accounts } from "../accounts/service.ts";
 import type { Catalog } from "../exercises/catalog.ts";
-import { sandboxLimits } from "../exercises/schema.ts";
 import { ownOrigin } from "../http/guards.ts";
 import type { Logger } from "../logger.ts";
-import type { Sandbox, SandboxDriver, SandboxProcess } from "../sandbox/driver.ts";
+import type { Sandbox, SandboxProcess } from "../sandbox/driver.ts";
+import type { WorkspaceSandboxes } from "../workspaces/sandboxes.ts";
 import type { Workspaces } from "../workspaces/service.ts";
 import { ClientMessage, CLOSE, MAX_CLIENT_FRAME, type ServerMessage } from "./protocol.ts";
 
 const PATH = /^\/api\/workspaces\/(\d{1,10})\/terminal$/;
 
-type Deps = { accounts: Accounts; workspaces: Workspaces; catalog: Catalog; driver: SandboxDriver; log: Logger; publicUrl: string | undefined };
+type Deps = { accounts: Accounts; workspaces: Workspaces; sandboxes: WorkspaceSandboxes; catalog: Catalog; log: Logger; publicUrl: string | undefined };
 
 /**
  * Attaches browsers to a shell in their workspace's sandbox. The upgrade is refused unless
@@ -21,8 +21,7 @@ type Deps = { accounts: Accounts; workspaces: Workspaces; catalog: Catalog; driv
  */
 export class TerminalGateway {
   private wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_FRAME, perMessageDeflate: false });
-  private sessions = new Set<{ sandbox: Sandbox; socket: WebSocket }>();
-  private counter = 0;
+  private sessions = new Set<{ shell?: SandboxProcess; socket: WebSocket }>();
 
   constructor(private deps: Deps) {}
 
@@ -36,8 +35,10 @@ export class TerminalGateway {
   }
 
   async close(): Promise<void> {
-    for (const s of this.sessions) s.socket.terminate();
-    await Promise.all([...this.sessions].map((s) => s.sandbox.stop()));
+    for (const s of this.sessions) {
+      s.shell?.kill("SIGKILL");
+      s.socket.terminate();
+    }
     this.wss.close();
   }
 
@@ -59,21 +60,20 @@ export class TerminalGateway {
     const exercise = this.deps.catalog.exercises.get(ws.exerciseId);
     if (!exercise) return refuse(socket, 404, "Not found");
 
-    const sandbox = await this.deps.driver.create({
-      name: `ws-${ws.id}-${++this.counter}`,
-      runtime: exercise.runtime,
-      workspaceDir: ws.dir,
-      // A shell lives long: per-process CPU time gets more room than a grading run.
-      limits: sandboxLimits(exercise.limits, { cpuSeconds: Math.max(exercise.limits.cpu_seconds, 600) }),
-      uid: ws.uid,
-      network: "none",
-    });
-    this.wss.handleUpgrade(req, socket, head, (client) => this.run(client, sandbox, req));
+    let sandbox: Sandbox;
+    try {
+      sandbox = await this.deps.sandboxes.acquire(ws, exercise);
+    } catch (err) {
+      this.deps.log.error({ err, workspace: ws.id }, "sandbox start failed");
+      return refuse(socket, 503, "Sandbox unavailable");
+    }
+    const workspaceId = ws.id;
+    this.wss.handleUpgrade(req, socket, head, (client) => this.run(client, sandbox, req, () => this.deps.sandboxes.release(workspaceId)));
   }
 
-  private run(socket: WebSocket, sandbox: Sandbox, req: IncomingMessage): void {
+  private run(socket: WebSocket, sandbox: Sandbox, req: IncomingMessage, release: () => void): void {
     (req.socket as { setNoDelay?: (b: boolean) => void }).setNoDelay?.(true);
-    const session = { sandbox, socket };
+    const session: { shell?: SandboxProcess; socket: WebSocket } = { socket };
     this.sessions.add(session);
     const send = (msg: ServerMessage) => {
       if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(msg));
@@ -85,10 +85,11 @@ export class TerminalGateway {
       send({ type: "error", message: "The sandbox could not start a shell." });
       this.deps.log.error({ err }, "shell start failed");
       socket.close(CLOSE.internal, "sandbox failed");
-      void sandbox.stop();
       this.sessions.delete(session);
+      release();
       return;
     }
+    session.shell = shell;
     send({ type: "ready" });
     shell.onData((chunk) => {
       if (socket.readyState === socket.OPEN) socket.send(chunk, { binary: true });
@@ -114,7 +115,10 @@ export class TerminalGateway {
     });
     socket.on("close", () => {
       this.sessions.delete(session);
-      void sandbox.stop();
+      // The shell ends with its socket (reattach comes with the terminal issue); the
+      // sandbox lives on until it has been idle for a while.
+      shell.kill("SIGKILL");
+      release();
     });
     socket.on("error", () => socket.terminate());
   }

@@ -11,7 +11,7 @@ export type TestLab = Lab & { dataDir: string };
 /** A real lab on a free port with its own data folder; the sandbox runtime is shared. */
 export async function startTestLab(env: Record<string, string> = {}): Promise<TestLab> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "backlab-test-"));
-  const config = loadConfig({ PORT: "0", DATA_DIR: dataDir, RUNTIME_DIR: TEST_RUNTIME_DIR, LOG_LEVEL: "silent", NODE_ENV: "test", ...env });
+  const config = loadConfig({ PORT: "0", DATA_DIR: dataDir, RUNTIME_DIR: TEST_RUNTIME_DIR, LOG_LEVEL: "silent", NODE_ENV: "test", SANDBOX_DRIVER: "bwrap", ...env });
   const lab = await startLab(config, createLogger(config.logLevel));
   return {
     ...lab,

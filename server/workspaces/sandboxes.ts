@@ -1,0 +1,77 @@
+import type { Exercise } from "../exercises/catalog.ts";
+import { sandboxLimits } from "../exercises/schema.ts";
+import type { Logger } from "../logger.ts";
+import type { Sandbox, SandboxDriver } from "../sandbox/driver.ts";
+import type { Workspace } from "./service.ts";
+
+type Entry = { sandbox: Promise<Sandbox>; users: number; idleTimer?: NodeJS.Timeout };
+
+/**
+ * The live sandbox of each workspace, shared by every terminal attached to it. It is stopped
+ * when nothing has been attached for `idleMs` (files are kept); opening the workspace again
+ * starts (or, with Docker, re-adopts) it transparently.
+ */
+export class WorkspaceSandboxes {
+  private entries = new Map<number, Entry>();
+
+  constructor(
+    private driver: SandboxDriver,
+    private log: Logger,
+    private idleMs: number,
+  ) {}
+
+  static sandboxName(workspaceId: number): string {
+    return `ws-${workspaceId}`;
+  }
+
+  async acquire(ws: Workspace, exercise: Exercise): Promise<Sandbox> {
+    let entry = this.entries.get(ws.id);
+    if (!entry) {
+      const sandbox = this.driver.create({
+        name: WorkspaceSandboxes.sandboxName(ws.id),
+        runtime: exercise.runtime,
+        workspaceDir: ws.dir,
+        // A shell lives long: per-process CPU time gets more room than a grading run.
+        limits: sandboxLimits(exercise.limits, { cpuSeconds: Math.max(exercise.limits.cpu_seconds, 600) }),
+        uid: ws.uid,
+        network: "none",
+      });
+      entry = { sandbox, users: 0 };
+      this.entries.set(ws.id, entry);
+      sandbox.catch(() => this.entries.delete(ws.id));
+    }
+    clearTimeout(entry.idleTimer);
+    entry.users++;
+    return entry.sandbox;
+  }
+
+  release(workspaceId: number): void {
+    const entry = this.entries.get(workspaceId);
+    if (!entry) return;
+    entry.users = Math.max(0, entry.users - 1);
+    if (entry.users > 0) return;
+    entry.idleTimer = setTimeout(() => void this.stop(workspaceId), this.idleMs);
+    entry.idleTimer.unref();
+  }
+
+  private async stop(workspaceId: number): Promise<void> {
+    const entry = this.entries.get(workspaceId);
+    if (!entry || entry.users > 0) return;
+    this.entries.delete(workspaceId);
+    const sandbox = await entry.sandbox.catch(() => null);
+    await sandbox?.stop();
+    this.log.info({ workspace: workspaceId }, "idle sandbox stopped");
+  }
+
+  /**
+   * On shutdown: sandboxes that survive the lab (Docker containers) are left running for the
+   * next start to adopt; the others are stopped.
+   */
+  async shutdown(keepPersistent: boolean): Promise<void> {
+    const all = [...this.entries.values()];
+    this.entries.clear();
+    for (const e of all) clearTimeout(e.idleTimer);
+    if (keepPersistent) return;
+    await Promise.all(all.map(async (e) => (await e.sandbox.catch(() => null))?.stop()));
+  }
+}
