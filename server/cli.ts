@@ -3,12 +3,17 @@ import { ConfigError, loadConfig } from "./config.ts";
 import { createLogger } from "./logger.ts";
 import { startLab, StartupError } from "./main.ts";
 import { ensureRuntime, RUNTIME_NAMES, TEST_RUNTIME_DIR } from "./setup/runtime.ts";
+import { ensureDocker } from "./setup/docker.ts";
+import { ensureImages } from "./setup/images.ts";
 import { chromiumPath, ensurePackage, ensureWebBuilt, SetupError } from "./setup/system.ts";
 
 const USAGE = `backlab <command>
 
   serve                 install what is missing, then start the lab (npm start)
-  setup [--for-tests]   install system packages, the sandbox runtime and the web build
+  setup [--for-tests] [--docker]
+                        install system packages, the sandbox runtime, Docker and its
+                        images (--docker; always for tests) and the web build
+  images [--base IMAGE] build the sandbox images (offline base unless IMAGE is given)
   validate              check every exercise.yaml; exit 1 if one is broken
   schema                print the JSON Schema of exercise.yaml
   grade <exercise-dir> <in-dir> <out-dir>
@@ -24,7 +29,6 @@ async function main(argv: string[]): Promise<number> {
     case "serve": {
       const config = loadConfig();
       const log = createLogger(config.logLevel);
-      ensurePackage("bwrap", "bubblewrap", say);
       ensureWebBuilt(say);
       const lab = await startLab(config, log);
       process.stderr.write(`\n  Backlab is running at ${lab.url}  (sandbox: ${lab.driver.name})\n\n`);
@@ -46,7 +50,19 @@ async function main(argv: string[]): Promise<number> {
       }
       const runtimes = forTests ? TEST_RUNTIME_DIR : loadConfig().runtimeDir;
       for (const r of RUNTIME_NAMES) ensureRuntime(runtimes, r, say);
+      // The tests prove both drivers, so they need both; a lab needs Docker only to use it.
+      if (forTests || args.includes("--docker")) {
+        await ensureDocker(say);
+        await ensureImages({ runtimesRoot: runtimes, log: say });
+      }
       ensureWebBuilt(say);
+      return 0;
+    }
+    case "images": {
+      const base = args[args.indexOf("--base") + 1];
+      await ensureDocker(say);
+      const images = await ensureImages({ runtimesRoot: loadConfig().runtimeDir, log: say, base: args.includes("--base") ? base : undefined });
+      for (const [runtime, tag] of Object.entries(images)) process.stdout.write(`${runtime}\t${tag}\n`);
       return 0;
     }
     case "validate": {

@@ -14,6 +14,7 @@ import { BwrapDriver } from "./sandbox/bwrap/driver.ts";
 import { DockerDriver } from "./sandbox/docker/driver.ts";
 import { dockerAvailable, ensureDocker } from "./setup/docker.ts";
 import { ensureImages } from "./setup/images.ts";
+import { ensurePackage } from "./setup/system.ts";
 import { WorkspaceSandboxes } from "./workspaces/sandboxes.ts";
 import { makeTraversable } from "./sandbox/util.ts";
 import type { SandboxDriver } from "./sandbox/driver.ts";
@@ -57,6 +58,7 @@ export async function selectDriver(config: Config, log: Logger): Promise<Sandbox
     log.info({ driver: docker.name, ...status.details }, "sandbox driver ready");
     return docker;
   }
+  ensurePackage("bwrap", "bubblewrap", (m) => log.info(m));
   const bwrap = new BwrapDriver({ stateDir: config.dataDir, runtimes: (r) => runtimeDir(config.runtimeDir, r), labId });
   const status = await bwrap.available();
   if (!status.ok) {
