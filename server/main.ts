@@ -87,7 +87,7 @@ async function reapContainers(driver: SandboxDriver, db: Database, log: Logger):
 }
 
 /** Opens storage, loads the catalog, starts the grading queue and listens. */
-export async function startLab(config: Config, log: Logger): Promise<Lab> {
+export async function startLab(config: Config, log: Logger, opts: { driver?: SandboxDriver } = {}): Promise<Lab> {
   fs.mkdirSync(config.dataDir, { recursive: true });
   fs.chmodSync(config.dataDir, 0o711);
   fs.mkdirSync(config.runtimeDir, { recursive: true });
@@ -96,7 +96,8 @@ export async function startLab(config: Config, log: Logger): Promise<Lab> {
   for (const p of catalog.problems) log.error({ path: p.path, field: p.field }, `exercise skipped: ${p.field ? p.field + ": " : ""}${p.message}`);
   log.info({ exercises: catalog.exercises.size, skipped: catalog.problems.length }, "catalog loaded");
 
-  const driver = await selectDriver(config, log);
+  // Tests pass a driver double (see server/sandbox/doubles.ts); the lab picks its own otherwise.
+  const driver = opts.driver ?? (await selectDriver(config, log));
   await reapContainers(driver, db, log);
   for (const runtime of new Set([...catalog.exercises.values()].map((e) => e.runtime))) ensureRuntime(config.runtimeDir, runtime, (m) => log.info(m));
 

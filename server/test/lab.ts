@@ -4,15 +4,16 @@ import path from "node:path";
 import { loadConfig } from "../config.ts";
 import { createLogger } from "../logger.ts";
 import { startLab, type Lab } from "../main.ts";
+import type { SandboxDriver } from "../sandbox/driver.ts";
 import { TEST_RUNTIME_DIR } from "../setup/runtime.ts";
 
 export type TestLab = Lab & { dataDir: string };
 
 /** A real lab on a free port with its own data folder; the sandbox runtime is shared. */
-export async function startTestLab(env: Record<string, string> = {}): Promise<TestLab> {
+export async function startTestLab(env: Record<string, string> = {}, opts: { driver?: SandboxDriver } = {}): Promise<TestLab> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "backlab-test-"));
   const config = loadConfig({ PORT: "0", DATA_DIR: dataDir, RUNTIME_DIR: TEST_RUNTIME_DIR, LOG_LEVEL: "silent", NODE_ENV: "test", SANDBOX_DRIVER: "bwrap", ...env });
-  const lab = await startLab(config, createLogger(config.logLevel));
+  const lab = await startLab(config, createLogger(config.logLevel), opts);
   return {
     ...lab,
     dataDir,
