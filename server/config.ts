@@ -17,6 +17,8 @@ const EnvSchema = z.object({
   RUNTIME_DIR: z.string().min(1).optional(),
   EXERCISES_DIR: z.string().min(1).default(path.join(ROOT_DIR, "exercises")),
   SANDBOX_DRIVER: z.enum(["auto", "bwrap", "docker"]).default("auto"),
+  /** Warm Docker containers kept ready per runtime, so opening an exercise is fast; 0 disables. */
+  SANDBOX_POOL_SIZE: z.coerce.number().int().min(0).max(64).default(2),
   /** A workspace's sandbox is stopped after this long with no terminal attached (files stay). */
   SANDBOX_IDLE_SECONDS: z.coerce.number().int().min(5).max(86_400).default(600),
   /** Graders running at once; each takes one sandbox. */
@@ -36,6 +38,7 @@ export type Config = {
   exercisesDir: string;
   sandboxDriver: "auto" | "bwrap" | "docker";
   sandboxIdleSeconds: number;
+  sandboxPoolSize: number;
   gradingConcurrency: number;
   workspaceQuotaMb: number;
   logLevel: z.infer<typeof EnvSchema>["LOG_LEVEL"];
@@ -63,6 +66,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     exercisesDir: path.resolve(e.EXERCISES_DIR),
     sandboxDriver: e.SANDBOX_DRIVER,
     sandboxIdleSeconds: e.SANDBOX_IDLE_SECONDS,
+    sandboxPoolSize: e.SANDBOX_POOL_SIZE,
     gradingConcurrency: e.GRADING_CONCURRENCY,
     workspaceQuotaMb: e.WORKSPACE_QUOTA_MB,
     logLevel: e.LOG_LEVEL,

@@ -7,6 +7,7 @@ import { createApp } from "./app.ts";
 import type { Config } from "./config.ts";
 import { openDatabase } from "./db/database.ts";
 import { loadCatalog } from "./exercises/catalog.ts";
+import { Limits, sandboxLimits } from "./exercises/schema.ts";
 import { Grading } from "./grading/service.ts";
 import type { Logger } from "./logger.ts";
 import type { Database } from "./db/database.ts";
@@ -27,20 +28,26 @@ export type Lab = {
   server: http.Server;
   driver: SandboxDriver;
   /**
-   * Stops serving. Workspace filesystems stay mounted (a running container may still hold
-   * them, and mounting an image twice corrupts it) unless `unmountWorkspaces` is set.
+   * Stops serving. Workspace filesystems stay mounted and Docker workspace containers keep
+   * running for the next start to adopt (mounting an image twice would corrupt it). `purge`
+   * (tests) leaves nothing behind: containers removed, filesystems unmounted.
    */
-  close(opts?: { unmountWorkspaces?: boolean }): Promise<void>;
+  close(opts?: { purge?: boolean }): Promise<void>;
 };
 
 export class StartupError extends Error {}
+
+/** Names this lab's sandboxes (cgroups, containers) apart from another lab's on the same host. */
+export function labIdFor(dataDir: string): string {
+  return crypto.createHash("sha256").update(dataDir).digest("hex").slice(0, 8);
+}
 
 /**
  * Chooses the sandbox driver: `auto` takes Docker when its socket answers, else bubblewrap,
  * else stops with one line saying what to install.
  */
 export async function selectDriver(config: Config, log: Logger): Promise<SandboxDriver> {
-  const labId = crypto.createHash("sha256").update(config.dataDir).digest("hex").slice(0, 8);
+  const labId = labIdFor(config.dataDir);
   for (const dir of [config.dataDir, config.runtimeDir]) {
     fs.mkdirSync(dir, { recursive: true });
     const changed = makeTraversable(dir);
@@ -52,7 +59,13 @@ export async function selectDriver(config: Config, log: Logger): Promise<Sandbox
   if (choice === "docker") {
     await ensureDocker((m) => log.info(m));
     const images = await ensureImages({ runtimesRoot: config.runtimeDir, log: (m) => log.info(m) });
-    const docker = new DockerDriver({ images: (r) => images[r] ?? missingImage(r), labId, stateDir: config.dataDir });
+    const docker = new DockerDriver({
+      images: (r) => images[r] ?? missingImage(r),
+      labId,
+      stateDir: config.dataDir,
+      poolSize: config.sandboxPoolSize,
+      poolLimits: sandboxLimits(Limits.parse({}), { cpuSeconds: 600 }),
+    });
     const status = await docker.available();
     if (!status.ok) throw new StartupError(`the docker sandbox driver is not available: ${status.reason}. Fix: ${status.fix}`);
     log.info({ driver: docker.name, ...status.details }, "sandbox driver ready");
@@ -99,6 +112,11 @@ export async function startLab(config: Config, log: Logger, opts: { driver?: San
   // Tests pass a driver double (see server/sandbox/doubles.ts); the lab picks its own otherwise.
   const driver = opts.driver ?? (await selectDriver(config, log));
   await reapContainers(driver, db, log);
+  if (driver instanceof DockerDriver && driver.pool) {
+    for (const runtime of new Set([...catalog.exercises.values()].map((e) => e.runtime))) {
+      driver.pool.fill(runtime).catch((err: unknown) => log.error({ err, runtime }, "warm pool could not fill"));
+    }
+  }
   for (const runtime of new Set([...catalog.exercises.values()].map((e) => e.runtime))) ensureRuntime(config.runtimeDir, runtime, (m) => log.info(m));
 
   const accounts = new Accounts(db);
@@ -129,11 +147,17 @@ export async function startLab(config: Config, log: Logger, opts: { driver?: San
     close: (opts = {}) =>
       (closing ??= (async () => {
         await gateway.close();
-        await sandboxes.shutdown(driver instanceof DockerDriver);
+        await sandboxes.shutdown(driver instanceof DockerDriver && !opts.purge);
         server.closeAllConnections();
         await new Promise<void>((r) => server.close(() => r()));
         await grading.stop();
-        if (opts.unmountWorkspaces) workspaces.unmountAll();
+        if (opts.purge) {
+          if (driver instanceof DockerDriver) {
+            await driver.reap();
+            driver.pool?.close();
+          }
+          workspaces.unmountAll();
+        }
         db.close();
       })()),
   };

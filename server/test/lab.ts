@@ -3,7 +3,9 @@ import os from "node:os";
 import path from "node:path";
 import { loadConfig } from "../config.ts";
 import { createLogger } from "../logger.ts";
-import { startLab, type Lab } from "../main.ts";
+import Docker from "dockerode";
+import { labIdFor, startLab, type Lab } from "../main.ts";
+import { unmount } from "../workspaces/quota.ts";
 import type { SandboxDriver } from "../sandbox/driver.ts";
 import { TEST_RUNTIME_DIR } from "../setup/runtime.ts";
 
@@ -12,13 +14,13 @@ export type TestLab = Lab & { dataDir: string };
 /** A real lab on a free port with its own data folder; the sandbox runtime is shared. */
 export async function startTestLab(env: Record<string, string> = {}, opts: { driver?: SandboxDriver } = {}): Promise<TestLab> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "backlab-test-"));
-  const config = loadConfig({ PORT: "0", DATA_DIR: dataDir, RUNTIME_DIR: TEST_RUNTIME_DIR, LOG_LEVEL: "silent", NODE_ENV: "test", SANDBOX_DRIVER: "bwrap", ...env });
+  const config = loadConfig({ PORT: "0", DATA_DIR: dataDir, RUNTIME_DIR: TEST_RUNTIME_DIR, LOG_LEVEL: "silent", NODE_ENV: "test", SANDBOX_DRIVER: "bwrap", SANDBOX_POOL_SIZE: "0", ...env });
   const lab = await startLab(config, createLogger(config.logLevel), opts);
   return {
     ...lab,
     dataDir,
     close: async () => {
-      await lab.close({ unmountWorkspaces: true });
+      await lab.close({ purge: true });
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
@@ -71,4 +73,22 @@ export async function waitForResult(client: Client, id: number, timeoutMs = 60_0
 export function copyDir(src: string, dst: string, uid: number): void {
   fs.cpSync(src, dst, { recursive: true, force: true });
   for (const f of fs.readdirSync(dst, { recursive: true }) as string[]) fs.chownSync(path.join(dst, f), uid, uid);
+}
+
+/**
+ * Leaves nothing of a lab that was killed or stopped without purging: its containers,
+ * every mount under its data folder (workspaces, the warm pool), the folder itself.
+ */
+export async function purgeDataDir(dataDir: string): Promise<void> {
+  const docker = new Docker({ socketPath: "/var/run/docker.sock" });
+  const containers = await docker.listContainers({ all: true, filters: { label: [`backlab.lab=${labIdFor(dataDir)}`] } }).catch(() => []);
+  for (const c of containers) await docker.getContainer(c.Id).remove({ force: true }).catch(() => {});
+  const mounts = fs
+    .readFileSync("/proc/self/mountinfo", "utf8")
+    .split("\n")
+    .map((l) => l.split(" ")[4] ?? "")
+    .filter((m) => m === dataDir || m.startsWith(dataDir + path.sep))
+    .sort((a, b) => b.length - a.length);
+  for (const m of mounts) unmount(m);
+  fs.rmSync(dataDir, { recursive: true, force: true });
 }

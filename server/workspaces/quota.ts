@@ -33,7 +33,8 @@ export function mountWorkspaceImage(dir: string, image: string, sizeMb: number, 
 
 export function unmount(dir: string): void {
   try {
-    if (isMounted(dir)) execFileSync("umount", ["-l", dir], { stdio: "pipe" });
+    // Repeatedly: a folder can carry several stacked mounts (a bind over a bind).
+    for (let i = 0; i < 5 && isMounted(dir); i++) execFileSync("umount", ["-l", dir], { stdio: "pipe" });
   } catch {
     // already gone
   }

@@ -2,9 +2,10 @@ import fs from "node:fs";
 import path from "node:path";
 import { PassThrough } from "node:stream";
 import Docker from "dockerode";
-import type { Availability, ExecOptions, ExitInfo, Sandbox, SandboxDriver, SandboxProcess, SandboxSpec } from "../driver.ts";
+import type { Availability, ExecOptions, ExitInfo, Sandbox, SandboxDriver, SandboxLimits, SandboxProcess, SandboxSpec } from "../driver.ts";
 import { SandboxError } from "../driver.ts";
 import { descendants } from "../util.ts";
+import { poolDir, releaseSlot, WarmPool } from "./pool.ts";
 
 export const LABELS = { lab: "backlab.lab", sandbox: "backlab.sandbox", workspace: "backlab.workspace" } as const;
 
@@ -18,6 +19,10 @@ export type DockerOptions = {
   stateDir: string;
   /** Seconds between SIGTERM and SIGKILL when a sandbox stops. */
   stopTimeoutSeconds?: number;
+  /** Warm containers kept ready per runtime (0: none). Needs root (bind propagation). */
+  poolSize?: number;
+  /** Limits of warm containers until a workspace claims one (then its own apply). */
+  poolLimits?: SandboxLimits;
 };
 
 /**
@@ -28,9 +33,11 @@ export type DockerOptions = {
 export class DockerDriver implements SandboxDriver {
   readonly name = "docker";
   readonly docker: Docker;
+  readonly pool: WarmPool | null;
 
-  constructor(private opts: DockerOptions) {
+  constructor(readonly opts: DockerOptions) {
     this.docker = opts.docker ?? new Docker({ socketPath: "/var/run/docker.sock" });
+    this.pool = (opts.poolSize ?? 0) > 0 && process.getuid?.() === 0 ? new WarmPool(this, opts.poolSize!, opts.poolLimits) : null;
   }
 
   async available(): Promise<Availability> {
@@ -54,48 +61,76 @@ export class DockerDriver implements SandboxDriver {
    */
   async reap(keep: (name: string, running: boolean) => boolean = () => false): Promise<number> {
     let removed = 0;
+    const prefix = `/${this.containerName("")}`;
     for (const c of await this.list()) {
-      const name = c.Labels[LABELS.sandbox] ?? "";
+      // The name, not a label: a warm container is renamed when a workspace claims it.
+      const name = (c.Names[0] ?? "").startsWith(prefix) ? c.Names[0]!.slice(prefix.length) : "";
       if (keep(name, c.State === "running")) continue;
-      await this.docker.getContainer(c.Id).remove({ force: true }).catch(() => {});
+      await this.removeContainer(c.Id);
       removed++;
     }
+    this.pool?.sweep(new Set((await this.list()).flatMap((c) => c.Mounts.map((m) => m.Source))));
     return removed;
   }
 
   async create(spec: SandboxSpec): Promise<Sandbox> {
     if (!/^[\w.-]{1,80}$/.test(spec.name)) throw new SandboxError(`invalid sandbox name: ${spec.name}`);
     if (spec.network !== "none") throw new SandboxError("sandboxes support network: none only");
-    const containerName = `backlab-${this.opts.labId}-${spec.name}`;
+    const containerName = this.containerName(spec.name);
     // A container from before a restart is adopted if it still runs; otherwise replaced.
     const [existing] = await this.docker.listContainers({ all: true, filters: { name: [`^/${containerName}$`] } });
     if (existing?.State === "running" && existing.Labels[LABELS.lab] === this.opts.labId) {
       return new DockerSandbox(this, this.docker.getContainer(existing.Id), spec, this.opts.stopTimeoutSeconds ?? 2);
     }
-    if (existing) await this.docker.getContainer(existing.Id).remove({ force: true });
+    if (existing) await this.removeContainer(existing.Id);
 
-    const l = spec.limits;
-    const memory = l.memoryMb * 1024 * 1024;
+    // A workspace sandbox (no extra mounts) can come warm from the pool.
+    const warm = spec.mounts?.length ? null : await this.pool?.claim(spec, containerName);
+    if (warm) return new DockerSandbox(this, warm, spec, this.opts.stopTimeoutSeconds ?? 2);
+
     const etc = this.etcFor(spec.uid);
-    const container = await this.docker.createContainer({
-      name: containerName,
-      Image: this.opts.images(spec.runtime),
-      Cmd: ["sleep", "infinity"],
-      User: `${spec.uid}:${spec.uid}`,
-      WorkingDir: "/workspace",
-      Hostname: "backlab",
-      Env: envList(baseEnv()),
-      Labels: { [LABELS.lab]: this.opts.labId, [LABELS.sandbox]: spec.name, [LABELS.workspace]: spec.workspaceDir },
-      NetworkDisabled: true,
-      HostConfig: {
-        NetworkMode: "none",
-        ReadonlyRootfs: true,
-        Binds: [
+    const container = await this.docker.createContainer(
+      this.containerConfig({
+        name: containerName,
+        runtime: spec.runtime,
+        user: spec.uid,
+        limits: spec.limits,
+        labels: { [LABELS.sandbox]: spec.name, [LABELS.workspace]: spec.workspaceDir },
+        binds: [
           `${spec.workspaceDir}:/workspace:rw`,
           `${etc}/passwd:/etc/passwd:ro`,
           `${etc}/group:/etc/group:ro`,
           ...(spec.mounts ?? []).map((m) => `${m.source}:${m.target}:${m.readonly ? "ro" : "rw"}`),
         ],
+      }),
+    );
+    await container.start();
+    return new DockerSandbox(this, container, spec, this.opts.stopTimeoutSeconds ?? 2);
+  }
+
+  containerName(sandboxName: string): string {
+    return `backlab-${this.opts.labId}-${sandboxName}`;
+  }
+
+  /** The hardened container every sandbox is: see the class comment. */
+  containerConfig(c: { name: string; runtime: string; user: number; limits: SandboxLimits; labels: Record<string, string>; binds?: string[]; mounts?: Docker.MountConfig }): Docker.ContainerCreateOptions {
+    const l = c.limits;
+    const memory = l.memoryMb * 1024 * 1024;
+    return {
+      name: c.name,
+      Image: this.opts.images(c.runtime),
+      Cmd: ["sleep", "infinity"],
+      User: `${c.user}:${c.user}`,
+      WorkingDir: "/workspace",
+      Hostname: "backlab",
+      Env: envList(baseEnv()),
+      Labels: { [LABELS.lab]: this.opts.labId, ...c.labels },
+      NetworkDisabled: true,
+      HostConfig: {
+        NetworkMode: "none",
+        ReadonlyRootfs: true,
+        Binds: c.binds,
+        Mounts: c.mounts,
         Tmpfs: { "/tmp": `rw,exec,nosuid,nodev,size=${l.tmpMb}m,mode=1777` },
         PidsLimit: l.pids,
         Memory: memory,
@@ -117,9 +152,17 @@ export class DockerDriver implements SandboxDriver {
         // `kill -9 -1` inside ends `sleep infinity` and so the container; it comes back.
         RestartPolicy: { Name: "unless-stopped" },
       },
-    });
-    await container.start();
-    return new DockerSandbox(this, container, spec, this.opts.stopTimeoutSeconds ?? 2);
+    };
+  }
+
+  /** Removes a container and releases the pool slot it may hold. */
+  async removeContainer(id: string): Promise<void> {
+    const container = this.docker.getContainer(id);
+    const info = await container.inspect().catch(() => null);
+    await container.remove({ force: true }).catch(() => {});
+    // A container that came from the warm pool holds a slot, also when this lab did not fill it.
+    const slot = info?.Mounts.find((m) => m.Destination === "/workspace")?.Source;
+    if (slot?.startsWith(poolDir(this.opts.stateDir) + path.sep)) releaseSlot(slot);
   }
 
   /** A passwd and group naming the sandbox's uid `learner`, so tools that look it up work. */
@@ -127,11 +170,21 @@ export class DockerDriver implements SandboxDriver {
     const dir = path.join(this.opts.stateDir, "docker-etc", String(uid));
     if (!fs.existsSync(path.join(dir, "group"))) {
       fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
-      fs.writeFileSync(path.join(dir, "passwd"), `root:x:0:0:root:/root:/usr/sbin/nologin\nlearner:x:${uid}:${uid}:Backlab learner:/workspace:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n`, { mode: 0o644 });
-      fs.writeFileSync(path.join(dir, "group"), `root:x:0:\nlearner:x:${uid}:\nnogroup:x:65534:\n`, { mode: 0o644 });
+      writeEtc(dir, uid);
     }
     return dir;
   }
+}
+
+/** Writes passwd and group in place (same inodes: a container that binds them sees the change). */
+export function writeEtc(dir: string, uid: number): void {
+  const write = (f: string, text: string) => {
+    const fd = fs.openSync(path.join(dir, f), fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC, 0o644);
+    fs.writeSync(fd, text);
+    fs.closeSync(fd);
+  };
+  write("passwd", `root:x:0:0:root:/root:/usr/sbin/nologin\nlearner:x:${uid}:${uid}:Backlab learner:/workspace:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n`);
+  write("group", `root:x:0:\nlearner:x:${uid}:\nnogroup:x:65534:\n`);
 }
 
 class DockerSandbox implements Sandbox {
@@ -153,7 +206,7 @@ class DockerSandbox implements Sandbox {
     if (argv.length === 0) throw new SandboxError("exec needs a command");
     const env = { ...baseEnv(options.tty ?? false), ...(options.env ?? {}) };
     for (const k of Object.keys(env)) if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new SandboxError(`invalid environment variable name: ${k}`);
-    const proc = new DockerProcess(this.driver.docker, this.container, argv, { ...options, env }, () => this.live.delete(proc));
+    const proc = new DockerProcess(this.driver.docker, this.container, argv, { ...options, env, user: this.spec.uid }, () => this.live.delete(proc));
     this.live.add(proc);
     return proc;
   }
@@ -163,7 +216,7 @@ class DockerSandbox implements Sandbox {
     this.stopped = true;
     // SIGTERM through tini, SIGKILL after the timeout, then the container is gone.
     await this.container.stop({ t: this.stopTimeout }).catch(() => {});
-    await this.container.remove({ force: true }).catch(() => {});
+    await this.driver.removeContainer(this.container.id);
     for (const p of this.live) p.kill("SIGKILL");
   }
 }
@@ -182,7 +235,7 @@ class DockerProcess implements SandboxProcess {
     docker: Docker,
     container: Docker.Container,
     argv: string[],
-    private options: ExecOptions & { env: Record<string, string> },
+    private options: ExecOptions & { env: Record<string, string>; user: number },
     onExit: () => void,
   ) {
     this.done = this.start(docker, container, argv).finally(onExit);
@@ -196,7 +249,7 @@ class DockerProcess implements SandboxProcess {
       for (let attempt = 0; ; attempt++) {
         await ensureRunning(container);
         try {
-          this.exec = await container.exec({ Cmd: argv, AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: tty, Env: envList(this.options.env), WorkingDir: this.options.cwd ?? "/workspace" });
+          this.exec = await container.exec({ Cmd: argv, AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: tty, Env: envList(this.options.env), WorkingDir: this.options.cwd ?? "/workspace", User: `${this.options.user}:${this.options.user}` });
           stream = (await this.exec.start({ hijack: true, stdin: true, Tty: tty })) as typeof stream;
           break;
         } catch (err) {
