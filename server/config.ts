@@ -21,6 +21,8 @@ const EnvSchema = z.object({
   SANDBOX_POOL_SIZE: z.coerce.number().int().min(0).max(64).default(2),
   /** A workspace's sandbox is stopped after this long with no terminal attached (files stay). */
   SANDBOX_IDLE_SECONDS: z.coerce.number().int().min(5).max(86_400).default(600),
+  /** How long a sandbox may take to start before the terminal or grading run gives up. */
+  SANDBOX_START_SECONDS: z.coerce.number().int().min(1).max(600).default(60),
   /** Graders running at once; each takes one sandbox. */
   GRADING_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(2),
   /** Disk space per workspace (an ext4 image, when the lab runs as root); 0 turns the limit off. */
@@ -38,6 +40,7 @@ export type Config = {
   exercisesDir: string;
   sandboxDriver: "auto" | "bwrap" | "docker";
   sandboxIdleSeconds: number;
+  sandboxStartSeconds: number;
   sandboxPoolSize: number;
   gradingConcurrency: number;
   workspaceQuotaMb: number;
@@ -66,6 +69,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     exercisesDir: path.resolve(e.EXERCISES_DIR),
     sandboxDriver: e.SANDBOX_DRIVER,
     sandboxIdleSeconds: e.SANDBOX_IDLE_SECONDS,
+    sandboxStartSeconds: e.SANDBOX_START_SECONDS,
     sandboxPoolSize: e.SANDBOX_POOL_SIZE,
     gradingConcurrency: e.GRADING_CONCURRENCY,
     workspaceQuotaMb: e.WORKSPACE_QUOTA_MB,

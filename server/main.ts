@@ -125,7 +125,7 @@ export async function startLab(config: Config, log: Logger, opts: { driver?: San
   const grading = new Grading(db, config.dataDir, driver, (id) => catalog.exercises.get(id), log);
   const app = createApp({ config, log, db, accounts, catalog, workspaces, grading, driver });
   const server = http.createServer(app);
-  const sandboxes = new WorkspaceSandboxes(driver, log, config.sandboxIdleSeconds * 1000);
+  const sandboxes = new WorkspaceSandboxes(driver, log, config.sandboxIdleSeconds * 1000, config.sandboxStartSeconds * 1000);
   const gateway = new TerminalGateway({ accounts, workspaces, sandboxes, catalog, log, publicUrl: config.publicUrl });
   gateway.attach(server);
   grading.start(config.gradingConcurrency);

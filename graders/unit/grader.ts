@@ -3,6 +3,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { z } from "zod";
 import { sandboxLimits, type UnitStep } from "../../server/exercises/schema.ts";
+import { createWithin } from "../../server/sandbox/driver.ts";
 import { copyTree } from "../../server/workspaces/files.ts";
 import type { GradeContext, GraderKind, StepOutcome } from "../registry.ts";
 import { splitPoints } from "../registry.ts";
@@ -42,7 +43,7 @@ export const unitGrader: GraderKind<Step> = {
     fs.mkdirSync(out);
     fs.chownSync(out, ctx.uid, ctx.uid);
 
-    const sandbox = await ctx.driver.create({
+    const sandbox = await createWithin(ctx.driver, {
       name: ctx.sandboxName,
       runtime: ctx.exercise.runtime,
       workspaceDir: work,
@@ -53,7 +54,7 @@ export const unitGrader: GraderKind<Step> = {
       limits: sandboxLimits(ctx.exercise.limits),
       uid: ctx.uid,
       network: "none",
-    });
+    }, Math.max(1000, ctx.deadline - Date.now()));
     let run;
     try {
       run = await runCapped(sandbox, ["node", "/node_modules/vitest/vitest.mjs", "run", "--config", "/grader/vitest.config.mjs", "--configLoader", "runner"], {

@@ -74,3 +74,28 @@ export interface SandboxDriver {
 }
 
 export class SandboxError extends Error {}
+
+/**
+ * `driver.create(spec)` with a deadline: rejects with a SandboxError ("timed out: …") when it
+ * has not settled within `ms`; a sandbox that still starts afterwards is stopped at once.
+ */
+export function createWithin(driver: SandboxDriver, spec: SandboxSpec, ms: number): Promise<Sandbox> {
+  return new Promise((resolve, reject) => {
+    let late = false;
+    const timer = setTimeout(() => {
+      late = true;
+      reject(new SandboxError(`timed out: the sandbox "${spec.name}" did not start within ${Math.max(1, Math.round(ms / 1000))} s`));
+    }, ms);
+    driver.create(spec).then(
+      (sandbox) => {
+        clearTimeout(timer);
+        if (late) void sandbox.stop().catch(() => {});
+        else resolve(sandbox);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err instanceof Error ? err : new SandboxError(String(err)));
+      },
+    );
+  });
+}

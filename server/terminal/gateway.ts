@@ -68,7 +68,14 @@ export class TerminalGateway {
       return refuse(socket, 503, "Sandbox unavailable");
     }
     const workspaceId = ws.id;
-    this.wss.handleUpgrade(req, socket, head, (client) => this.run(client, sandbox, req, () => this.deps.sandboxes.release(workspaceId)));
+    const release = () => this.deps.sandboxes.release(workspaceId);
+    // The client may have gone while the sandbox started; ws then drops the socket without
+    // calling back, so release here or the sandbox is never idle-stopped.
+    if (socket.destroyed || !socket.readable || !socket.writable) {
+      socket.destroy();
+      return release();
+    }
+    this.wss.handleUpgrade(req, socket, head, (client) => this.run(client, sandbox, req, release));
   }
 
   private run(socket: WebSocket, sandbox: Sandbox, req: IncomingMessage, release: () => void): void {

@@ -1,7 +1,7 @@
 import type { Exercise } from "../exercises/catalog.ts";
 import { sandboxLimits } from "../exercises/schema.ts";
 import type { Logger } from "../logger.ts";
-import type { Sandbox, SandboxDriver } from "../sandbox/driver.ts";
+import { createWithin, type Sandbox, type SandboxDriver } from "../sandbox/driver.ts";
 import type { Workspace } from "./service.ts";
 
 type Entry = { sandbox: Promise<Sandbox>; users: number; idleTimer?: NodeJS.Timeout };
@@ -18,6 +18,7 @@ export class WorkspaceSandboxes {
     private driver: SandboxDriver,
     private log: Logger,
     private idleMs: number,
+    private startMs = 60_000,
   ) {}
 
   static sandboxName(workspaceId: number): string {
@@ -27,7 +28,7 @@ export class WorkspaceSandboxes {
   async acquire(ws: Workspace, exercise: Exercise): Promise<Sandbox> {
     let entry = this.entries.get(ws.id);
     if (!entry) {
-      const sandbox = this.driver.create({
+      const sandbox = createWithin(this.driver, {
         name: WorkspaceSandboxes.sandboxName(ws.id),
         runtime: exercise.runtime,
         workspaceDir: ws.dir,
@@ -35,7 +36,7 @@ export class WorkspaceSandboxes {
         limits: sandboxLimits(exercise.limits, { cpuSeconds: Math.max(exercise.limits.cpu_seconds, 600) }),
         uid: ws.uid,
         network: "none",
-      });
+      }, this.startMs);
       entry = { sandbox, users: 0 };
       this.entries.set(ws.id, entry);
       sandbox.catch(() => this.entries.delete(ws.id));
