@@ -9,6 +9,7 @@ import type { Database } from "./db/database.ts";
 import { errorHandler, notFoundHandler } from "./errors.ts";
 import type { Catalog } from "./exercises/catalog.ts";
 import { exercisesRouter } from "./exercises/router.ts";
+import { recordingsRouter } from "./terminal/router.ts";
 import type { Grading } from "./grading/service.ts";
 import { sameOriginWrites, sessionUser } from "./http/guards.ts";
 import type { Logger } from "./logger.ts";
@@ -37,7 +38,8 @@ export function createApp(deps: AppDeps): Express {
       contentSecurityPolicy: {
         directives: {
           defaultSrc: ["'self'"],
-          scriptSrc: ["'self'"],
+          // 'wasm-unsafe-eval' compiles WebAssembly (the recordings player), never JS eval.
+          scriptSrc: ["'self'", "'wasm-unsafe-eval'"],
           // xterm.js sets element styles at runtime; scripts stay strict.
           styleSrc: ["'self'", "'unsafe-inline'"],
           imgSrc: ["'self'", "data:"],
@@ -64,6 +66,7 @@ export function createApp(deps: AppDeps): Express {
   });
   api.use("/auth", accountsRouter(deps.accounts, { secureCookies: deps.config.secureCookies }));
   api.use(exercisesRouter(deps));
+  api.use(recordingsRouter({ db: deps.db, workspaces: deps.workspaces, recordingsDir: path.join(deps.config.dataDir, "recordings") }));
   api.use(notFoundHandler);
   app.use("/api", (_req, res, next) => {
     res.setHeader("Cache-Control", "no-store");

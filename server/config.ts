@@ -21,6 +21,10 @@ const EnvSchema = z.object({
   SANDBOX_POOL_SIZE: z.coerce.number().int().min(0).max(64).default(2),
   /** A workspace's sandbox is stopped after this long with no terminal attached (files stay). */
   SANDBOX_IDLE_SECONDS: z.coerce.number().int().min(5).max(86_400).default(600),
+  /** No terminal session (and so no live sandbox) lives longer than this. */
+  SANDBOX_MAX_AGE_SECONDS: z.coerce.number().int().min(60).max(7 * 86_400).default(8 * 3600),
+  /** Live sandboxes one user may have at once (the least recently used detached one gives way). */
+  SANDBOXES_PER_USER: z.coerce.number().int().min(1).max(50).default(3),
   /** How long a sandbox may take to start before the terminal or grading run gives up. */
   SANDBOX_START_SECONDS: z.coerce.number().int().min(1).max(600).default(60),
   /** Graders running at once; each takes one sandbox. */
@@ -41,6 +45,8 @@ export type Config = {
   sandboxDriver: "auto" | "bwrap" | "docker";
   sandboxIdleSeconds: number;
   sandboxStartSeconds: number;
+  sandboxMaxAgeSeconds: number;
+  sandboxesPerUser: number;
   sandboxPoolSize: number;
   gradingConcurrency: number;
   workspaceQuotaMb: number;
@@ -70,6 +76,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sandboxDriver: e.SANDBOX_DRIVER,
     sandboxIdleSeconds: e.SANDBOX_IDLE_SECONDS,
     sandboxStartSeconds: e.SANDBOX_START_SECONDS,
+    sandboxMaxAgeSeconds: e.SANDBOX_MAX_AGE_SECONDS,
+    sandboxesPerUser: e.SANDBOXES_PER_USER,
     sandboxPoolSize: e.SANDBOX_POOL_SIZE,
     gradingConcurrency: e.GRADING_CONCURRENCY,
     workspaceQuotaMb: e.WORKSPACE_QUOTA_MB,

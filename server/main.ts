@@ -21,6 +21,7 @@ import { makeTraversable } from "./sandbox/util.ts";
 import type { SandboxDriver } from "./sandbox/driver.ts";
 import { ensureRuntime, runtimeDir } from "./setup/runtime.ts";
 import { TerminalGateway } from "./terminal/gateway.ts";
+import { TerminalSessions } from "./terminal/sessions.ts";
 import { Workspaces } from "./workspaces/service.ts";
 
 export type Lab = {
@@ -124,9 +125,15 @@ export async function startLab(config: Config, log: Logger, opts: { driver?: San
   workspaces.sweep();
   const grading = new Grading(db, config.dataDir, driver, (id) => catalog.exercises.get(id), log);
   const app = createApp({ config, log, db, accounts, catalog, workspaces, grading, driver });
+
   const server = http.createServer(app);
-  const sandboxes = new WorkspaceSandboxes(driver, log, config.sandboxIdleSeconds * 1000, config.sandboxStartSeconds * 1000);
-  const gateway = new TerminalGateway({ accounts, workspaces, sandboxes, catalog, log, publicUrl: config.publicUrl });
+  // A sandbox whose last terminal session ended stops after a short grace (a new shell is quick).
+  const sandboxes = new WorkspaceSandboxes(driver, log, Math.min(30_000, config.sandboxIdleSeconds * 1000), config.sandboxStartSeconds * 1000);
+  const sessions = new TerminalSessions(
+    { db, sandboxes, log, dataDir: config.dataDir },
+    { idleMs: config.sandboxIdleSeconds * 1000, maxAgeMs: config.sandboxMaxAgeSeconds * 1000, perUser: config.sandboxesPerUser },
+  );
+  const gateway = new TerminalGateway({ accounts, workspaces, sessions, catalog, log, publicUrl: config.publicUrl });
   gateway.attach(server);
   grading.start(config.gradingConcurrency);
 

@@ -46,7 +46,7 @@ async function terminal(url: string, cookie: string, wsId: number, command: stri
   });
   await new Promise((r) => socket.once("open", r));
   const until = Date.now() + 20_000;
-  while (!/\$ $/.test(screen) && Date.now() < until) await new Promise((r) => setTimeout(r, 25));
+  while (!/\$ \S*$/.test(screen) && Date.now() < until) await new Promise((r) => setTimeout(r, 25));
   socket.send(Buffer.from(`${command}\r`));
   while (!expect.test(screen) && Date.now() < until) await new Promise((r) => setTimeout(r, 25));
   if (!expect.test(screen)) throw new Error(`terminal never showed ${expect}: ${JSON.stringify(screen.slice(-300))}`);
@@ -120,7 +120,7 @@ describe.each(["bwrap", "docker"])("kill -9 of the lab (%s driver)", (driver) =>
       again.cookie = client.cookie;
       expect((await waitForResult(again, sub)).status).toBe("fail");
       // Reattached: the process started before the crash is still there, in the same container.
-      const s2 = await terminal(second.url, again.cookie, wsId, "echo sleeping=$(cat /proc/[0-9]*/cmdline | tr '\\0' ' ' | grep -o 'sleep 600' | wc -l)", /sleeping=1\r\n/);
+      const s2 = await terminal(second.url, again.cookie, wsId, "echo sleeping=$(for f in /proc/[0-9]*/cmdline; do tr '\\0' ' ' < $f; echo; done | grep -cx 'sleep 600 ')", /sleeping=1\r\n/);
       s2.terminate();
       expect((await mine()).filter((c) => !c.sandbox.startsWith("pool-")).map((c) => c.Id)).toEqual([wsContainer!.Id]);
       second.child.kill("SIGTERM");

@@ -167,6 +167,8 @@ class FakeProcess implements SandboxProcess {
   /** Input written before the process "started" (a real pipe or terminal buffers it). */
   private pending: string[] | null = [];
   private eof = false;
+  private paused = false;
+  private held: [Buffer, "stdout" | "stderr"][] = [];
 
   constructor(
     argv: string[],
@@ -228,6 +230,16 @@ class FakeProcess implements SandboxProcess {
     this.cols = cols;
     this.rows = rows;
     this.record({ op: "resize", pid: this.pid, cols, rows });
+  }
+
+  /** Output is held while paused, like a pipe nobody reads, and delivered on resume. */
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    this.paused = false;
+    for (const [chunk, s] of this.held.splice(0)) for (const l of this.listeners) l(chunk, s);
   }
 
   kill(signal: NodeJS.Signals = "SIGKILL"): void {
@@ -301,7 +313,9 @@ class FakeProcess implements SandboxProcess {
   private out(text: string, stream: "stdout" | "stderr" = "stdout"): void {
     // A terminal turns "\n" into "\r\n" and has only one stream.
     const chunk = Buffer.from(this.tty ? text.replace(/\n/g, "\r\n") : text);
-    for (const l of this.listeners) l(chunk, this.tty ? "stdout" : stream);
+    const s = this.tty ? "stdout" : stream;
+    if (this.paused) this.held.push([chunk, s]);
+    else for (const l of this.listeners) l(chunk, s);
   }
 
   private finish(code: number | null, signal: string | null): void {

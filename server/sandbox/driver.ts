@@ -53,6 +53,12 @@ export interface SandboxProcess {
   /** Closes stdin (non-TTY only). */
   end(): void;
   resize(cols: number, rows: number): void;
+  /**
+   * Stops reading the process's output: the kernel's buffer fills and the producer blocks
+   * (terminal flow control). `resume()` reads on.
+   */
+  pause(): void;
+  resume(): void;
   kill(signal?: NodeJS.Signals): void;
   wait(): Promise<ExitInfo>;
 }

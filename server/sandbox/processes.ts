@@ -61,6 +61,8 @@ abstract class BaseProcess implements SandboxProcess {
   abstract write(data: string | Uint8Array): void;
   abstract end(): void;
   abstract resize(cols: number, rows: number): void;
+  abstract pause(): void;
+  abstract resume(): void;
   abstract kill(signal?: NodeJS.Signals): void;
 }
 
@@ -96,6 +98,14 @@ export class PtyProcess extends BaseProcess {
     this.hooks.onResize?.(this.pid);
   }
 
+  pause(): void {
+    if (this.alive) this.term.pause();
+  }
+
+  resume(): void {
+    if (this.alive) this.term.resume();
+  }
+
   kill(signal: NodeJS.Signals = "SIGKILL"): void {
     if (this.alive) (this.hooks.signal ?? signalPid)(this.pid, signal);
   }
@@ -127,6 +137,16 @@ export class PipeProcess extends BaseProcess {
   }
 
   resize(): void {}
+
+  pause(): void {
+    this.child.stdout?.pause();
+    this.child.stderr?.pause();
+  }
+
+  resume(): void {
+    this.child.stdout?.resume();
+    this.child.stderr?.resume();
+  }
 
   kill(signal: NodeJS.Signals = "SIGKILL"): void {
     if (this.child.exitCode === null && this.child.signalCode === null) (this.hooks.signal ?? signalPid)(this.pid, signal);

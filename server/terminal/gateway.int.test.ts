@@ -1,45 +1,75 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
+import { ROOT_DIR } from "../config.ts";
+import { Database } from "../db/database.ts";
 import { Client, startTestLab, type TestLab } from "../test/lab.ts";
+import { HIGH_WATERMARK } from "./protocol.ts";
 
 let lab: TestLab;
 let owner: Client;
 let wsId: number;
+let exercisesDir: string;
 
 beforeAll(async () => {
-  lab = await startTestLab();
+  // Two exercises, so the per-user cap on live sandboxes can be reached.
+  exercisesDir = fs.mkdtempSync(path.join(os.tmpdir(), "backlab-exercises-"));
+  fs.cpSync(path.join(ROOT_DIR, "exercises"), exercisesDir, { recursive: true });
+  const copy = path.join(exercisesDir, "code-patterns", "token-bucket-2");
+  fs.cpSync(path.join(exercisesDir, "code-patterns", "token-bucket"), copy, { recursive: true });
+  fs.writeFileSync(path.join(copy, "exercise.yaml"), fs.readFileSync(path.join(copy, "exercise.yaml"), "utf8").replace("id: token-bucket", "id: token-bucket-2"));
+  lab = await startTestLab({ EXERCISES_DIR: exercisesDir, SANDBOX_IDLE_SECONDS: "5", SANDBOXES_PER_USER: "1" });
   owner = await Client.signup(lab.url, "owner");
   wsId = (await owner.json<{ workspace: { id: number } }>("POST", "/api/exercises/token-bucket/workspace", {})).body.workspace.id;
 });
 afterAll(async () => {
   await lab?.close();
+  fs.rmSync(exercisesDir, { recursive: true, force: true });
 });
 
-const wsUrl = (id: number) => `${lab.url.replace("http", "ws")}/api/workspaces/${id}/terminal`;
+const wsUrl = (id: number, query = "") => `${lab.url.replace("http", "ws")}/api/workspaces/${id}/terminal${query}`;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** A prompt at the end of the screen (a restored screen ends with mode sequences). */
+const PROMPT = new RegExp(`\\$ (?:${String.fromCharCode(27)}\\[[?\\d;]*[a-zA-Z])*$`);
 
-/** Opens a terminal socket and collects what it says. */
-function connect(id: number, headers: Record<string, string>) {
-  const socket = new WebSocket(wsUrl(id), { headers });
+/** A terminal client that records what it is sent and acknowledges output unless told not to. */
+function connect(id: number, headers: Record<string, string>, opts: { ack?: boolean; query?: string } = {}) {
+  const socket = new WebSocket(wsUrl(id, opts.query), { headers });
   let screen = "";
+  let received = 0;
   const control: Record<string, unknown>[] = [];
   socket.on("message", (data, isBinary) => {
-    if (isBinary) screen += data.toString();
-    else control.push(JSON.parse(data.toString()));
+    if (isBinary) {
+      const buf = data as Buffer;
+      received += buf.length;
+      screen = (screen + buf.toString()).slice(-200_000);
+      if (opts.ack !== false) socket.send(JSON.stringify({ type: "ack", bytes: buf.length }));
+    } else {
+      const msg = JSON.parse(data.toString()) as Record<string, unknown>;
+      control.push(msg);
+      if (msg.type === "screen") screen = String(msg.data);
+    }
   });
-  const until = async (pred: () => boolean, what: string) => {
-    const end = Date.now() + 10_000;
+  const until = async (pred: () => boolean, what: string, ms = 10_000) => {
+    const end = Date.now() + ms;
     while (!pred()) {
       if (Date.now() > end) throw new Error(`timed out waiting for ${what}; screen: ${JSON.stringify(screen.slice(-300))}`);
-      await new Promise((r) => setTimeout(r, 20));
+      await sleep(20);
     }
   };
-  return { socket, screen: () => screen, control, until };
+  const closed = new Promise<[number, string]>((r) => socket.on("close", (code, reason) => r([code, reason.toString()])));
+  const type = (text: string) => socket.send(Buffer.from(text));
+  return { socket, screen: () => screen, received: () => received, control, until, closed, type, ack: (bytes: number) => socket.send(JSON.stringify({ type: "ack", bytes })) };
 }
 
+const ownerHeaders = () => ({ origin: lab.url, cookie: owner.cookie });
+
 /** The status an upgrade is refused with. */
-function refusal(id: number, headers: Record<string, string>): Promise<number> {
+function refusal(id: number, headers: Record<string, string>, query = ""): Promise<number> {
   return new Promise((resolve, reject) => {
-    const s = new WebSocket(wsUrl(id), { headers });
+    const s = new WebSocket(wsUrl(id, query), { headers });
     s.on("unexpected-response", (_req, res) => resolve(res.statusCode ?? 0));
     s.on("open", () => reject(new Error("the upgrade was accepted")));
     s.on("error", () => {});
@@ -47,20 +77,111 @@ function refusal(id: number, headers: Record<string, string>): Promise<number> {
 }
 
 describe("terminal gateway", () => {
-  it("runs commands in the workspace's sandbox and resizes the terminal", async () => {
-    const t = connect(wsId, { origin: lab.url, cookie: owner.cookie });
+  it("runs commands in the workspace's sandbox, resizes, answers pings", async () => {
+    const t = connect(wsId, ownerHeaders());
     await t.until(() => t.control.some((m) => m.type === "ready"), "ready");
-    await t.until(() => /\$ $/.test(t.screen()), "a prompt");
-    t.socket.send(Buffer.from("id -u; pwd; ls src\r"));
+    expect(t.control[0]).toMatchObject({ type: "ready", role: "owner", session: expect.any(String), cols: 80, rows: 24 });
+    expect(t.control[1]).toMatchObject({ type: "screen" });
+    await t.until(() => PROMPT.test(t.screen()), "a prompt");
+    t.type("id -u; pwd; ls src\r");
     await t.until(() => /token-bucket\.ts/.test(t.screen()), "ls output");
     expect(t.screen()).toMatch(/\b1000\r\n\/workspace\r\n/);
     t.socket.send(JSON.stringify({ type: "resize", cols: 132, rows: 43 }));
-    t.socket.send(Buffer.from("stty size\r"));
+    t.type("stty size\r");
     await t.until(() => /43 132/.test(t.screen()), "the new size");
     t.socket.send(JSON.stringify({ type: "ping", t: 7 }));
     await t.until(() => t.control.some((m) => m.type === "pong" && m.t === 7), "pong");
-    t.socket.send(Buffer.from("exit\r"));
-    await t.until(() => t.control.some((m) => m.type === "exit"), "exit");
+    t.socket.close();
+    await t.closed;
+  });
+
+  it("keeps the session when the socket drops, and restores the exact screen on reattach", async () => {
+    const a = connect(wsId, ownerHeaders());
+    await a.until(() => PROMPT.test(a.screen()), "a prompt");
+    a.type("echo shell-pid-$$; echo before-$((20+1))\r");
+    await a.until(() => /before-21/.test(a.screen()), "output");
+    const pid = /shell-pid-(\d+)/.exec(a.screen().replace("$$", ""))?.[1];
+    a.socket.terminate(); // a network blip: no close handshake
+    await sleep(100);
+
+    const b = connect(wsId, ownerHeaders());
+    await b.until(() => b.control.some((m) => m.type === "screen"), "the screen");
+    expect(b.control.find((m) => m.type === "ready")?.session).toBe(a.control.find((m) => m.type === "ready")?.session);
+    expect(b.screen()).toContain("before-21");
+    b.type("echo shell-pid-$$\r");
+    await b.until(() => (b.screen().match(/shell-pid-\d+/g) ?? []).length >= 2, "the same shell");
+    expect(b.screen()).toContain(`shell-pid-${pid}`);
+
+    // A second tab sees the same session live.
+    const c = connect(wsId, ownerHeaders());
+    await c.until(() => c.control.some((m) => m.type === "screen"), "the screen in a second tab");
+    b.type("echo both-tabs\r");
+    await c.until(() => /both-tabs\r\n/.test(c.screen()), "output in the second tab");
+    b.socket.close();
+    c.socket.close();
+    await Promise.all([b.closed, c.closed]);
+  });
+
+  it("pauses a flood for a client that does not keep up, and Ctrl-C still works", async () => {
+    const t = connect(wsId, ownerHeaders(), { ack: false });
+    await t.until(() => PROMPT.test(t.screen()), "a prompt");
+    let acked = t.received();
+    t.ack(acked);
+    t.type("yes flood-line\r");
+    await sleep(1500);
+    const stalled = t.received();
+    await sleep(1000);
+    // Without acks the server stopped sending: the client is at most a window behind.
+    expect(t.received() - stalled).toBeLessThan(64 * 1024);
+    expect(stalled - acked).toBeLessThan(HIGH_WATERMARK + 64 * 1024);
+    // The lab itself stays responsive meanwhile.
+    const t0 = Date.now();
+    expect((await fetch(`${lab.url}/api/health`)).status).toBe(200);
+    expect(Date.now() - t0).toBeLessThan(2000);
+    // Acknowledging lets it flow again.
+    t.ack(t.received() - acked);
+    acked = t.received();
+    await t.until(() => t.received() > acked + 100_000, "more output after acks");
+    // Ctrl-C reaches the shell even while it floods; keep acknowledging so output drains.
+    const drain = setInterval(() => {
+      const r = t.received();
+      if (r > acked) t.ack(r - acked);
+      acked = r;
+    }, 20);
+    t.type("\x03");
+    await sleep(300);
+    t.type("echo stopped-$((40+2))\r");
+    await t.until(() => /stopped-42/.test(t.screen()), "the prompt after Ctrl-C", 15_000);
+    clearInterval(drain);
+    t.socket.close();
+    await t.closed;
+  });
+
+  it("lets an instructor observe read-only, enforced by the server; nobody else", async () => {
+    const instructor = await Client.signup(lab.url, "instructor");
+    const db = new Database(path.join(lab.dataDir, "backlab.db"));
+    db.run("UPDATE users SET role = 'instructor' WHERE id = (SELECT max(id) FROM users)");
+    db.close();
+    const other = await Client.signup(lab.url, "stranger");
+    expect(await refusal(wsId, { origin: lab.url, cookie: other.cookie }, "?mode=observe")).toBe(404);
+
+    const me = connect(wsId, ownerHeaders());
+    await me.until(() => PROMPT.test(me.screen()), "the owner's prompt");
+    const watcher = connect(wsId, { origin: lab.url, cookie: instructor.cookie }, { query: "?mode=observe" });
+    await watcher.until(() => watcher.control.some((m) => m.type === "ready"), "ready");
+    expect(watcher.control[0]).toMatchObject({ role: "observer" });
+    watcher.type("touch /workspace/observer-was-here\r");
+    watcher.socket.send(JSON.stringify({ type: "resize", cols: 20, rows: 5 }));
+    await watcher.until(() => watcher.control.some((m) => m.type === "error"), "the read-only notice");
+    me.type("echo owner-typed; ls /workspace\r");
+    await watcher.until(() => /owner-typed\r\n/.test(watcher.screen()), "the owner's output, watched");
+    await me.until(() => /package\.json/.test(me.screen()), "ls");
+    expect(me.screen()).not.toContain("observer-was-here");
+    me.type("stty size\r");
+    await me.until(() => /\r\d+ \d+\r\n/.test(me.screen().split("stty size").at(-1) ?? ""), "stty");
+    expect(me.screen().split("stty size").at(-1)).not.toMatch(/\b5 20\b/);
+    me.socket.close();
+    watcher.socket.close();
   });
 
   it("refuses another origin (cross-site WebSocket hijacking) with 403", async () => {
@@ -76,20 +197,68 @@ describe("terminal gateway", () => {
   });
 
   it("closes the socket with a reason on a malformed control message, and the lab keeps serving", async () => {
-    const t = connect(wsId, { origin: lab.url, cookie: owner.cookie });
+    const t = connect(wsId, ownerHeaders());
     await t.until(() => t.control.some((m) => m.type === "ready"), "ready");
-    const closed = new Promise<[number, string]>((r) => t.socket.on("close", (code, reason) => r([code, reason.toString()])));
     t.socket.send("{not json");
-    expect(await closed).toEqual([1008, "malformed control message"]);
-    const res = await fetch(`${lab.url}/api/health`);
-    expect(res.status).toBe(200);
+    expect(await t.closed).toEqual([1008, "malformed control message"]);
+    const u = connect(wsId, ownerHeaders());
+    await u.until(() => u.control.some((m) => m.type === "ready"), "ready");
+    u.socket.send(JSON.stringify({ type: "resize", cols: 100000, rows: 1 }));
+    expect((await u.closed)[0]).toBe(1008);
+    expect((await fetch(`${lab.url}/api/health`)).status).toBe(200);
   });
 
   it("refuses an oversized frame", async () => {
-    const t = connect(wsId, { origin: lab.url, cookie: owner.cookie });
+    const t = connect(wsId, ownerHeaders());
     await t.until(() => t.control.some((m) => m.type === "ready"), "ready");
-    const closed = new Promise<number>((r) => t.socket.on("close", (code) => r(code)));
     t.socket.send(Buffer.alloc(200 * 1024, 0x61));
-    expect(await closed).toBe(1009);
+    expect((await t.closed)[0]).toBe(1009);
   });
+
+  it("records the session as asciicast v2 that its owner can replay and others cannot", async () => {
+    const t = connect(wsId, ownerHeaders());
+    await t.until(() => PROMPT.test(t.screen()), "a prompt");
+    const session = t.control.find((m) => m.type === "ready")!.session as string;
+    t.socket.send(JSON.stringify({ type: "resize", cols: 90, rows: 30 }));
+    t.type("echo recorded-$((3*3))\r");
+    await t.until(() => /recorded-9\r\n/.test(t.screen()), "output");
+    t.socket.close();
+    await sleep(2500); // the recorder flushes every 2 s
+    const list = await owner.json<{ recordings: { id: string }[] }>("GET", `/api/workspaces/${wsId}/recordings`);
+    expect(list.body.recordings.map((r) => r.id)).toContain(session);
+    const res = await owner.request("GET", `/api/recordings/${session}`);
+    expect(res.headers.get("content-type")).toMatch(/application\/x-asciicast/);
+    const lines = (await res.text()).trim().split("\n");
+    expect(JSON.parse(lines[0]!)).toMatchObject({ version: 2, width: 80, height: 24 });
+    const events = lines.slice(1).map((l) => JSON.parse(l) as [number, string, string]);
+    expect(events.some(([, code, data]) => code === "o" && data.includes("recorded-9"))).toBe(true);
+    expect(events.some(([, code, data]) => code === "r" && data === "90x30")).toBe(true);
+    expect(events.every(([t], i) => i === 0 || t >= events[i - 1]![0])).toBe(true);
+    const other = await Client.signup(lab.url, "snoop");
+    expect((await other.json("GET", `/api/recordings/${session}`)).status).toBe(404);
+    expect((await other.json("GET", `/api/workspaces/${wsId}/recordings`)).status).toBe(404);
+  });
+
+  it("ends a detached idle session, starts a new one transparently, and caps live sandboxes per user", async () => {
+    const t = connect(wsId, ownerHeaders());
+    await t.until(() => t.control.some((m) => m.type === "ready"), "ready");
+    const first = t.control.find((m) => m.type === "ready")!.session;
+    // Per-user cap (1): another exercise's terminal takes the place of the detached one.
+    const ws2 = (await owner.json<{ workspace: { id: number } }>("POST", "/api/exercises/token-bucket-2/workspace", {})).body.workspace.id;
+    expect(await refusal(ws2, ownerHeaders())).toBe(429);
+    t.socket.close();
+    await t.closed;
+    const t2 = connect(ws2, ownerHeaders());
+    await t2.until(() => t2.control.some((m) => m.type === "ready"), "the second exercise's terminal");
+    t2.socket.close();
+    await t2.closed;
+    // Idle: 5 s with nothing attached and nothing happening ends the session.
+    await sleep(8_000);
+    const rows = await owner.json<{ recordings: { id: string; endReason: string | null }[] }>("GET", `/api/workspaces/${ws2}/recordings`);
+    expect(rows.body.recordings[0]?.endReason).toBe("idle");
+    const again = connect(wsId, ownerHeaders());
+    await again.until(() => PROMPT.test(again.screen()), "a new prompt");
+    expect(again.control.find((m) => m.type === "ready")!.session).not.toBe(first);
+    again.socket.close();
+  }, 40_000);
 });

@@ -1,18 +1,28 @@
 import { z } from "zod";
 
 /**
- * The terminal's wire protocol. Binary frames are raw terminal bytes in both directions;
- * text frames are JSON control messages, one of the types below. Later additions (flow
- * control acks, reattach, observer mode) are new message types, not a new protocol.
+ * The terminal's wire protocol. Binary frames are raw terminal bytes in both directions
+ * (client → server: keystrokes and pastes; server → client: output). Text frames are JSON
+ * control messages, one of the types below.
+ *
+ * Flow control (xterm.js's flow-control guide): the client acknowledges the output bytes it
+ * has rendered with `ack`; when a client is more than HIGH_WATERMARK bytes behind, the server
+ * pauses the shell's output (the producer blocks in the kernel) and resumes it below
+ * LOW_WATERMARK. Reattach: on every attach the server sends `ready`, then `screen` (the
+ * serialized screen and scrollback of the session), then live output.
  */
 export const ClientMessage = z.discriminatedUnion("type", [
   z.object({ type: z.literal("resize"), cols: z.number().int().min(2).max(500), rows: z.number().int().min(1).max(200) }),
   z.object({ type: z.literal("ping"), t: z.number() }),
+  z.object({ type: z.literal("ack"), bytes: z.number().int().min(0).max(1 << 30) }),
 ]);
 export type ClientMessage = z.infer<typeof ClientMessage>;
 
+export type TerminalRole = "owner" | "observer";
+
 export type ServerMessage =
-  | { type: "ready" }
+  | { type: "ready"; session: string; role: TerminalRole; cols: number; rows: number }
+  | { type: "screen"; data: string }
   | { type: "exit"; code: number | null }
   | { type: "error"; message: string }
   | { type: "pong"; t: number };
@@ -20,4 +30,16 @@ export type ServerMessage =
 /** Largest frame accepted from a client: a paste, not a file upload. */
 export const MAX_CLIENT_FRAME = 64 * 1024;
 
-export const CLOSE = { policy: 1008, tooBig: 1009, internal: 1011, normal: 1000 } as const;
+/** Flow control: pause the shell when a client is this far behind, resume below the low mark. */
+export const HIGH_WATERMARK = 128 * 1024;
+export const LOW_WATERMARK = 16 * 1024;
+/** Clients acknowledge at least this often (bytes rendered). */
+export const ACK_EVERY = 32 * 1024;
+
+/**
+ * Close codes. 1000: the shell exited. 1008: a malformed or forbidden message. 1009: a frame
+ * too big. 1011: the server failed. 1012: the lab is restarting (reconnect). 4000: the
+ * session was ended by the lab (idle, maximum age, replaced) — the reason says which; the
+ * client may open a new one.
+ */
+export const CLOSE = { normal: 1000, policy: 1008, tooBig: 1009, internal: 1011, restart: 1012, ended: 4000 } as const;

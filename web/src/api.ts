@@ -71,6 +71,17 @@ export interface Workspace {
   exerciseId: string;
 }
 
+/** A terminal session's recording (asciicast v2). Times are ISO strings (or epoch ms). */
+export interface Recording {
+  id: string | number;
+  startedAt: string | number;
+  endedAt: string | number | null;
+  /** Why the session ended (exited, idle, the lab restarted…), when it has. */
+  endReason?: string | null;
+  bytes: number;
+  truncated: boolean;
+}
+
 /** Error carrying the RFC 9457 problem `detail` (or best available text). */
 export class ApiError extends Error {
   readonly status: number;
@@ -135,7 +146,15 @@ export const api = {
   submissions: (id: string) =>
     request<{ submissions: Submission[] }>("GET", `/api/exercises/${encodeURIComponent(id)}/submissions`),
   submission: (sid: string) => request<{ submission: Submission }>("GET", `/api/submissions/${encodeURIComponent(sid)}`),
+  /** Newest first. */
+  recordings: (workspaceId: string) =>
+    request<{ recordings: Recording[] }>("GET", `/api/workspaces/${encodeURIComponent(workspaceId)}/recordings`),
 };
+
+/** The asciicast v2 file of a recording (fetched by the player itself). */
+export function recordingUrl(id: string | number): string {
+  return `/api/recordings/${encodeURIComponent(String(id))}`;
+}
 
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

@@ -338,6 +338,14 @@ class DockerProcess implements SandboxProcess {
     this.whenStarted(() => void this.exec?.resize({ h: rows, w: cols }).catch(() => {}));
   }
 
+  pause(): void {
+    this.whenStarted(() => this.stream?.pause());
+  }
+
+  resume(): void {
+    this.whenStarted(() => this.stream?.resume());
+  }
+
   /** Signals the exec'd process and everything it started (host pids; the lab runs as root). */
   kill(signal: NodeJS.Signals = "SIGKILL"): void {
     this.whenStarted(() => {

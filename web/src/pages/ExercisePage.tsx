@@ -4,6 +4,7 @@ import remarkGfm from "remark-gfm";
 import { api, ApiError, errorMessage, type Exercise, type Results, type SubmissionStatus } from "../api.ts";
 import { Link } from "../components/Link.tsx";
 import { ResultsView } from "../components/Results.tsx";
+import { Recordings } from "../recordings/Recordings.tsx";
 import { Terminal } from "../terminal/Terminal.tsx";
 
 const POLL_MS = 500;
@@ -37,6 +38,7 @@ export function ExercisePage({ id }: { id: string }) {
   const [posting, setPosting] = useState(false);
   const [submitError, setSubmitError] = useState<string | null>(null);
   const [shown, setShown] = useState<ShownResult | null>(null);
+  const [tab, setTab] = useState<"results" | "recordings">("results");
 
   // Load the exercise, the latest previous submission, and open the workspace.
   useEffect(() => {
@@ -108,6 +110,7 @@ export function ExercisePage({ id }: { id: string }) {
   }, [pendingId]);
 
   async function submit() {
+    setTab("results");
     setPosting(true);
     setSubmitError(null);
     try {
@@ -182,17 +185,49 @@ export function ExercisePage({ id }: { id: string }) {
               {busy ? progressText(pending, posting) : "Submit"}
             </button>
             {busy && <span className="spinner" aria-hidden="true" />}
+            <span className="spacer" />
+            <div className="tabs" role="tablist" aria-label="Results and recordings">
+              <button
+                type="button"
+                role="tab"
+                id="tab-results"
+                className="tab"
+                data-testid="tab-results"
+                aria-selected={tab === "results"}
+                aria-controls="tabpanel-work"
+                onClick={() => setTab("results")}
+              >
+                Results
+              </button>
+              <button
+                type="button"
+                role="tab"
+                id="tab-recordings"
+                className="tab"
+                data-testid="tab-recordings"
+                aria-selected={tab === "recordings"}
+                aria-controls="tabpanel-work"
+                disabled={!workspaceId}
+                onClick={() => setTab("recordings")}
+              >
+                Recordings
+              </button>
+            </div>
           </div>
           {submitError && (
             <p role="alert" className="alert">
               {submitError}
             </p>
           )}
-          {busy ? null : shown ? (
-            <ResultsView result={shown.result} when={formatWhen(shown.createdAt)} />
-          ) : (
-            <p className="muted">No submissions yet. Run your code in the terminal, then press Submit.</p>
-          )}
+          <div role="tabpanel" id="tabpanel-work" aria-labelledby={tab === "results" ? "tab-results" : "tab-recordings"}>
+            {tab === "recordings" && workspaceId ? (
+              <Recordings workspaceId={workspaceId} />
+            ) : busy ? null : shown ? (
+              <ResultsView result={shown.result} when={formatWhen(shown.createdAt)} />
+            ) : (
+              <p className="muted">No submissions yet. Run your code in the terminal, then press Submit.</p>
+            )}
+          </div>
         </div>
       </div>
     </main>

@@ -1,15 +1,10 @@
 import { useEffect, useRef, useState } from "react";
 import { Terminal as XTerm, type ITheme } from "@xterm/xterm";
 import { FitAddon } from "@xterm/addon-fit";
+import { WebLinksAddon } from "@xterm/addon-web-links";
 import "@xterm/xterm/css/xterm.css";
-import {
-  encodeClientMessage,
-  encodeInput,
-  parseServerMessage,
-  terminalUrl,
-  type ClientMessage,
-  type TerminalStatus,
-} from "./protocol.ts";
+import { TerminalConnection, type ConnectionStatus, type TerminalSink } from "./connection.ts";
+import { terminalUrl, type TerminalRole } from "./protocol.ts";
 
 const LIGHT: ITheme = {
   background: "#fbfbfc",
@@ -62,28 +57,94 @@ const DARK: ITheme = {
 const FONT_KEY = "backlab.terminal.fontSize";
 const MIN_FONT = 10;
 const MAX_FONT = 24;
-const PING_MS = 25_000;
+/** RIS (full reset), in band: applies after anything still queued in xterm's write buffer. */
+const RIS = "\x1bc";
 
 function initialFontSize(): number {
   const v = Number(localStorage.getItem(FONT_KEY));
   return Number.isFinite(v) && v >= MIN_FONT && v <= MAX_FONT ? v : 14;
 }
 
-interface Handles {
-  term: XTerm;
-  fit: FitAddon;
+/** Text shown inside the terminal: no control characters of its own. */
+function printable(s: string): string {
+  return Array.from(s, (c) => (c < " " || c === "\x7f" ? " " : c)).join("");
 }
 
-export function Terminal({ workspaceId }: { workspaceId: string }) {
+/** Links open in a new tab that cannot reach back into the lab (noopener); http(s) only. */
+function openLink(event: MouseEvent, uri: string): void {
+  event.preventDefault();
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    return;
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") return;
+  window.open(url.href, "_blank", "noopener,noreferrer");
+}
+
+/** The Clipboard API exists only in secure contexts (not on a plain-HTTP workshop LAN). */
+function clipboardApi(): Clipboard | null {
+  return window.isSecureContext && typeof navigator.clipboard !== "undefined" ? navigator.clipboard : null;
+}
+
+function copySelection(term: XTerm): void {
+  const text = term.getSelection();
+  if (!text) return;
+  const clipboard = clipboardApi();
+  if (clipboard) {
+    clipboard.writeText(text).catch(() => undefined);
+    return;
+  }
+  // No Clipboard API: a copy command fires a copy event, which xterm fills with the selection.
+  document.execCommand("copy");
+}
+
+/** Ctrl+Shift+C copies the selection, Ctrl+Shift+V pastes; every other key goes to xterm. */
+function clipboardKeys(term: XTerm) {
+  return (ev: KeyboardEvent): boolean => {
+    if (!ev.ctrlKey || !ev.shiftKey || ev.altKey || ev.metaKey) return true;
+    if (ev.code !== "KeyC" && ev.code !== "KeyV") return true;
+    if (ev.type === "keydown") {
+      const clipboard = clipboardApi();
+      if (ev.code === "KeyC") {
+        ev.preventDefault();
+        copySelection(term);
+      } else if (clipboard) {
+        ev.preventDefault(); // no second, native paste
+        clipboard.readText().then(
+          (text) => {
+            if (text) term.paste(text); // bracketed paste when the shell asked for it
+          },
+          () => undefined,
+        );
+      }
+      // Without the Clipboard API the browser's own Ctrl+Shift+V paste reaches xterm's textarea.
+    }
+    return false;
+  };
+}
+
+interface Handles {
+  term: XTerm;
+  fit: () => void;
+  conn: TerminalConnection;
+}
+
+const INITIAL: ConnectionStatus = { state: "connecting", reason: null, role: null };
+
+export function Terminal({ workspaceId, observe = false }: { workspaceId: string; observe?: boolean }) {
   const hostRef = useRef<HTMLDivElement>(null);
   const handles = useRef<Handles | null>(null);
-  const [status, setStatus] = useState<TerminalStatus>("connecting");
+  const [status, setStatus] = useState<ConnectionStatus>(INITIAL);
   const [fontSize, setFontSize] = useState(initialFontSize);
 
   useEffect(() => {
     const host = hostRef.current;
     if (!host) return;
     let disposed = false;
+    let role: TerminalRole | null = null;
+    let focused = false;
     const dark = window.matchMedia("(prefers-color-scheme: dark)");
     const term = new XTerm({
       fontSize: initialFontSize(),
@@ -94,74 +155,62 @@ export function Terminal({ workspaceId }: { workspaceId: string }) {
     });
     const fit = new FitAddon();
     term.loadAddon(fit);
+    term.loadAddon(new WebLinksAddon(openLink));
+    term.attachCustomKeyEventHandler(clipboardKeys(term));
     term.open(host);
-    handles.current = { term, fit };
 
-    const ws = new WebSocket(terminalUrl(window.location, workspaceId));
-    ws.binaryType = "arraybuffer";
-    let finalStatus: TerminalStatus | null = null;
-    const finish = (s: TerminalStatus) => {
-      if (finalStatus) return;
-      finalStatus = s;
-      setStatus(s);
-    };
-    const send = (msg: ClientMessage) => {
-      if (ws.readyState === WebSocket.OPEN) ws.send(encodeClientMessage(msg));
-    };
-    const sendResize = () => send({ type: "resize", cols: term.cols, rows: term.rows });
+    // Observers see the session at the owner's size: only owners fit the terminal to the panel.
     const safeFit = () => {
-      if (disposed || host.clientWidth === 0 || host.clientHeight === 0) return;
+      if (disposed || role === "observer" || host.clientWidth === 0 || host.clientHeight === 0) return;
       try {
         fit.fit();
       } catch {
         /* renderer not ready yet */
       }
     };
+    safeFit();
 
-    ws.onopen = () => {
-      if (disposed) return;
-      setStatus("connected");
-      safeFit();
-      sendResize();
-      term.focus();
-    };
-    ws.onmessage = (ev: MessageEvent<ArrayBuffer | string>) => {
-      if (disposed) return;
-      if (typeof ev.data !== "string") {
-        term.write(new Uint8Array(ev.data));
-        return;
-      }
-      const msg = parseServerMessage(ev.data);
-      if (!msg) return;
-      if (msg.type === "ready") {
-        setStatus("connected");
-        sendResize();
-      } else if (msg.type === "exit") {
-        term.write(`\r\n\x1b[2m[session ended${msg.code === null ? "" : ` with code ${msg.code}`}]\x1b[0m\r\n`);
-        finalStatus = "ended"; // an exit is definitive, even after an error message
-        setStatus("ended");
-      } else if (msg.type === "error") {
-        term.write(`\r\n\x1b[31m${msg.message}\x1b[0m\r\n`);
-        finish("error");
-      }
-    };
-    ws.onerror = () => {
-      if (disposed) return;
-      term.write("\r\n\x1b[31mTerminal connection error.\x1b[0m\r\n");
-      finish("error");
-    };
-    ws.onclose = () => {
-      if (disposed) return;
-      finish("ended");
+    const sink: TerminalSink = {
+      ready(msg) {
+        role = msg.role;
+        term.options.disableStdin = msg.role !== "owner";
+        // Take the session's size first so its screen is restored exactly; an owner fits after.
+        if (term.cols !== msg.cols || term.rows !== msg.rows) term.resize(Math.max(2, msg.cols), Math.max(1, msg.rows));
+      },
+      screen(data) {
+        term.reset();
+        term.write(RIS + data, () => {
+          if (disposed) return;
+          safeFit();
+          conn.resize(term.cols, term.rows);
+        });
+      },
+      output(data, rendered) {
+        term.write(data, rendered);
+      },
+      serverError(message) {
+        term.write(`\r\n\x1b[31m${printable(message)}\x1b[0m\r\n`);
+      },
     };
 
-    const onData = term.onData((data) => {
-      if (ws.readyState === WebSocket.OPEN) ws.send(encodeInput(data));
+    const conn = new TerminalConnection(terminalUrl(window.location, workspaceId, observe), sink, {
+      onStatus: (s) => {
+        if (disposed) return;
+        setStatus(s);
+        if (s.state === "connected" && !focused) {
+          focused = true;
+          term.focus();
+        }
+        if ((s.state === "ended" || s.state === "error") && s.reason) {
+          term.write(`\r\n\x1b[${s.state === "error" ? "31" : "2"}m[${printable(s.reason)}]\x1b[0m\r\n`);
+        }
+      },
     });
-    const onBinary = term.onBinary((data) => {
-      if (ws.readyState === WebSocket.OPEN) ws.send(Uint8Array.from(data, (c) => c.charCodeAt(0) & 0xff));
-    });
-    const onResize = term.onResize(sendResize);
+    handles.current = { term, fit: safeFit, conn };
+
+    const onData = term.onData((data) => conn.sendInput(data));
+    const onBinary = term.onBinary((data) => conn.sendInput(Uint8Array.from(data, (c) => c.charCodeAt(0) & 0xff)));
+    const onResize = term.onResize(({ cols, rows }) => conn.resize(cols, rows));
 
     let frame = 0;
     const observer = new ResizeObserver(() => {
@@ -174,42 +223,62 @@ export function Terminal({ workspaceId }: { workspaceId: string }) {
       term.options.theme = dark.matches ? DARK : LIGHT;
     };
     dark.addEventListener("change", onScheme);
+    const onOnline = () => conn.retryNow();
+    window.addEventListener("online", onOnline);
 
-    const ping = window.setInterval(() => send({ type: "ping", t: Date.now() }), PING_MS);
+    conn.start();
 
     return () => {
       disposed = true;
-      window.clearInterval(ping);
+      conn.dispose();
       cancelAnimationFrame(frame);
       observer.disconnect();
       dark.removeEventListener("change", onScheme);
+      window.removeEventListener("online", onOnline);
       onData.dispose();
       onBinary.dispose();
       onResize.dispose();
-      ws.close();
       term.dispose();
       handles.current = null;
     };
-  }, [workspaceId]);
+  }, [workspaceId, observe]);
 
   useEffect(() => {
     localStorage.setItem(FONT_KEY, String(fontSize));
     const h = handles.current;
     if (!h || h.term.options.fontSize === fontSize) return;
     h.term.options.fontSize = fontSize;
-    try {
-      h.fit.fit();
-    } catch {
-      /* not visible */
-    }
+    h.fit();
   }, [fontSize]);
 
+  const { state, reason, role } = status;
+  const over = state === "ended" || state === "error";
   return (
     <section className="terminal-panel" aria-label="Terminal">
       <div className="terminal-toolbar">
-        <span className={`badge term-${status}`} data-testid="terminal-status" role="status">
-          {status}
+        <span className={`badge term-${state}`} data-testid="terminal-status" role="status">
+          {state}
         </span>
+        {role === "observer" && (
+          <span className="badge term-readonly" data-testid="terminal-readonly" title="You are watching this session; your keys are not sent.">
+            read-only
+          </span>
+        )}
+        {reason && state !== "connected" && (
+          <span className="muted term-reason" data-testid="terminal-reason" title={reason}>
+            {reason}
+          </span>
+        )}
+        {over && (
+          <button
+            type="button"
+            className="btn btn-small btn-primary"
+            data-testid="terminal-restart"
+            onClick={() => handles.current?.conn.restart()}
+          >
+            {state === "ended" ? "New shell" : "Reconnect"}
+          </button>
+        )}
         <span className="spacer" />
         <button
           type="button"

@@ -1,21 +1,36 @@
 /**
- * Terminal WebSocket protocol.
+ * Terminal WebSocket protocol (client side).
  *
  * Binary frames (both directions): raw terminal bytes.
  * Text frames: JSON control messages, typed below.
  */
 
-export type TerminalStatus = "connecting" | "connected" | "ended" | "error";
-
 // The message types are the server's own (server/terminal/protocol.ts): one definition of
 // the protocol, checked by the compiler on both ends. Type-only: nothing of the server is bundled.
-import type { ClientMessage, ServerMessage } from "../../../server/terminal/protocol.ts";
+import type { ClientMessage, ServerMessage, TerminalRole } from "../../../server/terminal/protocol.ts";
 
-export type { ClientMessage, ServerMessage };
+export type { ClientMessage, ServerMessage, TerminalRole };
+export type ReadyMessage = Extract<ServerMessage, { type: "ready" }>;
 
-export function terminalUrl(loc: Pick<Location, "protocol" | "host">, workspaceId: string): string {
+/** What the terminal panel shows; the status badge's text is exactly this word. */
+export type TerminalState = "connecting" | "connected" | "reconnecting" | "ended" | "error";
+
+// Values cannot be imported from the server module (type-only import), so they are copied.
+/** Acknowledge rendered output at least this often, in bytes. Server: `ACK_EVERY`. */
+export const ACK_EVERY = 32 * 1024;
+/** Largest frame the server accepts from a client. Server: `MAX_CLIENT_FRAME`. */
+export const MAX_CLIENT_FRAME = 64 * 1024;
+/** Close codes. Server: `CLOSE`. */
+export const CLOSE = { normal: 1000, policy: 1008, tooBig: 1009, internal: 1011, ended: 4000 } as const;
+
+/** Input is sent in frames of at most this many bytes (well under MAX_CLIENT_FRAME). */
+export const INPUT_CHUNK = 16 * 1024;
+
+/** `observe`: attach read-only to the live session (`?mode=observe`; the server decides the role). */
+export function terminalUrl(loc: Pick<Location, "protocol" | "host">, workspaceId: string, observe = false): string {
   const scheme = loc.protocol === "https:" ? "wss" : "ws";
-  return `${scheme}://${loc.host}/api/workspaces/${encodeURIComponent(workspaceId)}/terminal`;
+  const url = `${scheme}://${loc.host}/api/workspaces/${encodeURIComponent(workspaceId)}/terminal`;
+  return observe ? `${url}?mode=observe` : url;
 }
 
 export function encodeClientMessage(msg: ClientMessage): string {
@@ -26,6 +41,16 @@ const encoder = new TextEncoder();
 export function encodeInput(data: string): Uint8Array {
   return encoder.encode(data);
 }
+
+/** Split input bytes into frames the server accepts (a split UTF-8 sequence is fine: the pty joins bytes). */
+export function chunkInput(bytes: Uint8Array, size = INPUT_CHUNK): Uint8Array[] {
+  if (bytes.byteLength <= size) return [bytes];
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < bytes.byteLength; i += size) out.push(bytes.subarray(i, i + size));
+  return out;
+}
+
+const int = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v);
 
 /** Parse and validate a server text frame; returns null for anything unrecognised. */
 export function parseServerMessage(text: string): ServerMessage | null {
@@ -39,7 +64,11 @@ export function parseServerMessage(text: string): ServerMessage | null {
   const m = v as Record<string, unknown>;
   switch (m.type) {
     case "ready":
-      return { type: "ready" };
+      if (typeof m.session !== "string" || (m.role !== "owner" && m.role !== "observer")) return null;
+      if (!int(m.cols) || !int(m.rows) || m.cols < 1 || m.rows < 1) return null;
+      return { type: "ready", session: m.session, role: m.role, cols: m.cols, rows: m.rows };
+    case "screen":
+      return typeof m.data === "string" ? { type: "screen", data: m.data } : null;
     case "exit":
       return { type: "exit", code: typeof m.code === "number" ? m.code : null };
     case "error":

@@ -1,0 +1,223 @@
+import headless from "@xterm/headless";
+import { SerializeAddon } from "@xterm/addon-serialize";
+import type { RawData, WebSocket } from "ws";
+import type { SandboxProcess } from "../sandbox/driver.ts";
+import type { Recorder } from "./recorder.ts";
+import { ClientMessage, CLOSE, HIGH_WATERMARK, LOW_WATERMARK, type ServerMessage, type TerminalRole } from "./protocol.ts";
+
+/** Output is batched for this long (or up to BATCH_BYTES) unless it answers a keystroke. */
+const BATCH_MS = 4;
+const BATCH_BYTES = 16 * 1024;
+/** Output this soon after input is an echo: it goes out at once. */
+const ECHO_WINDOW_MS = 25;
+/** Scrollback kept on the server and sent on reattach. */
+export const SCROLLBACK_LINES = 2000;
+
+type Client = { socket: WebSocket; role: TerminalRole; unacked: number; warnedReadOnly: boolean };
+
+export type SessionEnd = { code: number | null; reason: string };
+
+/**
+ * One shell in a workspace's sandbox, shared by every socket attached to it. A headless
+ * xterm keeps the screen so a reconnect (reload, second tab, network blip) gets it back
+ * exactly; output is batched, echoes are not; flow control pauses the shell while any
+ * client (or the headless terminal itself) is too far behind; everything is recorded.
+ */
+export class TerminalSession {
+  readonly startedAt = Date.now();
+  lastActivity = Date.now();
+  private clients = new Set<Client>();
+  /** Sockets waiting for their snapshot. */
+  private joining = new Set<Client>();
+  private term: headless.Terminal;
+  private serializer = new SerializeAddon();
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private lastInputAt = 0;
+  private headlessBehind = 0;
+  private flowPaused = false;
+  private attaching = 0;
+  private paused = false;
+  private ended: { end: SessionEnd; closeCode: number; screen: string } | null = null;
+  cols: number;
+  rows: number;
+
+  constructor(
+    readonly id: string,
+    private shell: SandboxProcess,
+    private recorder: Recorder,
+    size: { cols: number; rows: number },
+    private onEnd: (end: SessionEnd) => void,
+  ) {
+    this.cols = size.cols;
+    this.rows = size.rows;
+    this.term = new headless.Terminal({ cols: size.cols, rows: size.rows, scrollback: SCROLLBACK_LINES, allowProposedApi: true });
+    this.term.loadAddon(this.serializer as never);
+    shell.onData((chunk) => this.output(chunk));
+    void shell.wait().then((exit) => {
+      // Output can trail the exit (and may be held by flow control): drain it, then end.
+      shell.resume();
+      setTimeout(() => this.end({ code: exit.code, reason: "the shell exited" }, CLOSE.normal), 50);
+    });
+  }
+
+  get attached(): number {
+    return this.clients.size;
+  }
+
+  /** Adds a socket: `ready`, then the screen as it is now, then live output. */
+  attach(socket: WebSocket, role: TerminalRole): void {
+    const client: Client = { socket, role, unacked: 0, warnedReadOnly: false };
+    if (this.ended) return this.tellEnded(client);
+    // Everything before this point goes to the clients already here; the newcomer gets it
+    // as part of the snapshot. Output is held until the headless terminal has parsed it all.
+    this.flush();
+    this.attaching++;
+    this.joining.add(client);
+    this.applyPause();
+    this.term.write(new Uint8Array(0), () => {
+      this.attaching--;
+      this.joining.delete(client);
+      if (this.ended || socket.readyState !== socket.OPEN) return this.applyPause();
+      this.send(client, { type: "ready", session: this.id, role, cols: this.cols, rows: this.rows });
+      this.send(client, { type: "screen", data: this.serializer.serialize({ scrollback: SCROLLBACK_LINES }) });
+      this.clients.add(client);
+      this.applyPause();
+    });
+    socket.on("message", (data, isBinary) => this.message(client, data, isBinary));
+    socket.on("close", () => {
+      this.clients.delete(client);
+      // A client that leaves no longer holds the shell back.
+      this.applyPause();
+    });
+    socket.on("error", () => socket.terminate());
+  }
+
+  /** Ends the session: the shell is killed, sockets are closed with the reason and code. */
+  close(reason: string, code: number = CLOSE.ended): void {
+    this.end({ code: null, reason }, code);
+    this.shell.kill("SIGKILL");
+  }
+
+  /** For a socket that arrives (or was still joining) when the session ended: how it ended. */
+  private tellEnded(client: Client): void {
+    const { end, closeCode, screen } = this.ended!;
+    this.send(client, { type: "ready", session: this.id, role: client.role, cols: this.cols, rows: this.rows });
+    this.send(client, { type: "screen", data: screen });
+    if (closeCode === CLOSE.normal) this.send(client, { type: "exit", code: end.code });
+    client.socket.close(closeCode, end.reason.slice(0, 120));
+  }
+
+  private message(client: Client, data: RawData, isBinary: boolean): void {
+    if (isBinary) {
+      if (client.role !== "owner") {
+        // The server enforces read-only; the client's badge is only a courtesy.
+        if (!client.warnedReadOnly) this.send(client, { type: "error", message: "This terminal is read-only for you." });
+        client.warnedReadOnly = true;
+        return;
+      }
+      this.lastInputAt = Date.now();
+      this.lastActivity = this.lastInputAt;
+      this.shell.write(toBuffer(data));
+      return;
+    }
+    let msg: ClientMessage;
+    try {
+      msg = ClientMessage.parse(JSON.parse(toBuffer(data).toString("utf8")));
+    } catch {
+      client.socket.close(CLOSE.policy, "malformed control message");
+      return;
+    }
+    switch (msg.type) {
+      case "resize":
+        if (client.role !== "owner") return;
+        this.cols = msg.cols;
+        this.rows = msg.rows;
+        this.shell.resize(msg.cols, msg.rows);
+        this.term.resize(msg.cols, msg.rows);
+        this.recorder.resize(msg.cols, msg.rows);
+        return;
+      case "ack":
+        client.unacked = Math.max(0, client.unacked - msg.bytes);
+        this.applyPause();
+        return;
+      case "ping":
+        this.send(client, { type: "pong", t: msg.t });
+    }
+  }
+
+  private output(chunk: Buffer): void {
+    if (this.ended) return;
+    this.lastActivity = Date.now();
+    this.headlessBehind += chunk.length;
+    this.term.write(chunk, () => {
+      this.headlessBehind -= chunk.length;
+      this.applyPause();
+    });
+    this.recorder.output(chunk);
+    this.pending.push(chunk);
+    this.pendingBytes += chunk.length;
+    if (this.pendingBytes >= BATCH_BYTES || Date.now() - this.lastInputAt < ECHO_WINDOW_MS) this.flush();
+    else this.flushTimer ??= setTimeout(() => this.flush(), BATCH_MS);
+    this.applyPause();
+  }
+
+  private flush(): void {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    if (this.pendingBytes === 0) return;
+    const data = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending);
+    this.pending = [];
+    this.pendingBytes = 0;
+    for (const c of this.clients) {
+      if (c.socket.readyState !== c.socket.OPEN) continue;
+      c.socket.send(data, { binary: true });
+      c.unacked += data.length;
+    }
+  }
+
+  /**
+   * Pauses the shell while a client or the headless terminal is past the high watermark (or
+   * a newcomer's snapshot is being taken), resumes below the low one.
+   */
+  private applyPause(): void {
+    if (this.ended) return;
+    let behind = this.headlessBehind;
+    for (const c of this.clients) behind = Math.max(behind, c.unacked);
+    if (!this.flowPaused && behind > HIGH_WATERMARK) this.flowPaused = true;
+    else if (this.flowPaused && behind < LOW_WATERMARK) this.flowPaused = false;
+    const pause = this.flowPaused || this.attaching > 0;
+    if (pause !== this.paused) {
+      this.paused = pause;
+      if (pause) this.shell.pause();
+      else this.shell.resume();
+    }
+  }
+
+  private end(end: SessionEnd, closeCode: number): void {
+    if (this.ended) return;
+    this.flush();
+    this.ended = { end, closeCode, screen: this.serializer.serialize({ scrollback: SCROLLBACK_LINES }) };
+    clearTimeout(this.flushTimer);
+    for (const c of this.clients) {
+      if (closeCode === CLOSE.normal) this.send(c, { type: "exit", code: end.code });
+      c.socket.close(closeCode, end.reason.slice(0, 120));
+    }
+    this.clients.clear();
+    for (const c of this.joining) this.tellEnded(c);
+    this.joining.clear();
+    this.term.dispose();
+    this.onEnd(end);
+  }
+
+  private send(client: Client, msg: ServerMessage): void {
+    if (client.socket.readyState === client.socket.OPEN) client.socket.send(JSON.stringify(msg));
+  }
+}
+
+function toBuffer(data: RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.from(data);
+}

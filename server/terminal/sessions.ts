@@ -1,0 +1,118 @@
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import type { Database } from "../db/database.ts";
+import { Problem } from "../errors.ts";
+import type { Exercise } from "../exercises/catalog.ts";
+import type { Logger } from "../logger.ts";
+import type { WorkspaceSandboxes } from "../workspaces/sandboxes.ts";
+import type { Workspace } from "../workspaces/service.ts";
+import { Recorder } from "./recorder.ts";
+import { CLOSE } from "./protocol.ts";
+import { TerminalSession } from "./session.ts";
+
+export type SessionPolicy = {
+  /** A session with no socket attached and no output or input for this long is ended. */
+  idleMs: number;
+  /** No session lives longer than this. */
+  maxAgeMs: number;
+  /** Live sessions (so live sandboxes) one user may have. */
+  perUser: number;
+};
+
+type Live = { session: TerminalSession; workspace: Workspace };
+
+/**
+ * The live terminal session of each workspace: started on the first attach, kept while
+ * detached, ended by its shell, by idleness, by its maximum age, or to make room under the
+ * per-user cap. Ending it releases the workspace's sandbox; opening the exercise again
+ * starts a new one transparently.
+ */
+export class TerminalSessions {
+  private live = new Map<number, Live>();
+  private opening = new Map<number, Promise<TerminalSession>>();
+  private culler: NodeJS.Timeout;
+  private finishing = new Set<Promise<void>>();
+  readonly recordingsDir: string;
+
+  constructor(
+    private deps: { db: Database; sandboxes: WorkspaceSandboxes; log: Logger; dataDir: string },
+    private policy: SessionPolicy,
+  ) {
+    this.recordingsDir = path.join(deps.dataDir, "recordings");
+    fs.mkdirSync(this.recordingsDir, { recursive: true, mode: 0o700 });
+    // Sessions a crash left open are closed in the record.
+    deps.db.run("UPDATE terminal_sessions SET ended_at = ?, end_reason = 'the lab restarted' WHERE ended_at IS NULL", [new Date().toISOString()]);
+    this.culler = setInterval(() => this.cull(), Math.max(1000, Math.min(30_000, policy.idleMs / 4)));
+    this.culler.unref();
+  }
+
+  /** The workspace's session, started if there is none. */
+  async open(ws: Workspace, exercise: Exercise): Promise<TerminalSession> {
+    const existing = this.live.get(ws.id)?.session;
+    if (existing) return existing;
+    let p = this.opening.get(ws.id);
+    if (!p) {
+      p = this.start(ws, exercise).finally(() => this.opening.delete(ws.id));
+      this.opening.set(ws.id, p);
+    }
+    return p;
+  }
+
+  /** Ends every session (lab shutdown); resolves when their recordings are closed. */
+  async closeAll(): Promise<void> {
+    clearInterval(this.culler);
+    // 1012 (service restart): clients reconnect by themselves and get a new shell.
+    for (const { session } of [...this.live.values()]) session.close("the lab is restarting", CLOSE.restart);
+    await Promise.all([...this.finishing]);
+  }
+
+  sessionOf(workspaceId: number): TerminalSession | undefined {
+    return this.live.get(workspaceId)?.session;
+  }
+
+  private async start(ws: Workspace, exercise: Exercise): Promise<TerminalSession> {
+    this.makeRoom(ws.userId);
+    const sandbox = await this.deps.sandboxes.acquire(ws, exercise);
+    const id = crypto.randomUUID();
+    const size = { cols: 80, rows: 24 };
+    try {
+      const shell = sandbox.exec(["/bin/bash", "-i"], { tty: true, ...size });
+      const recorder = new Recorder(path.join(this.recordingsDir, `${id}.cast.gz`), { width: size.cols, height: size.rows });
+      this.deps.db.run("INSERT INTO terminal_sessions (id, workspace_id, user_id, started_at) VALUES (?, ?, ?, ?)", [id, ws.id, ws.userId, new Date().toISOString()]);
+      const session = new TerminalSession(id, shell, recorder, size, (end) => {
+        this.live.delete(ws.id);
+        this.deps.sandboxes.release(ws.id);
+        const done = recorder.close().then(() => {
+          this.deps.db.run("UPDATE terminal_sessions SET ended_at = ?, end_reason = ?, bytes = ?, truncated = ? WHERE id = ?", [new Date().toISOString(), end.reason, recorder.bytes, recorder.truncated ? 1 : 0, id]);
+        });
+        this.finishing.add(done);
+        void done.finally(() => this.finishing.delete(done));
+        this.deps.log.info({ workspace: ws.id, session: id, reason: end.reason }, "terminal session ended");
+      });
+      this.live.set(ws.id, { session, workspace: ws });
+      return session;
+    } catch (err) {
+      this.deps.sandboxes.release(ws.id);
+      throw err;
+    }
+  }
+
+  /** Under the per-user cap, the user's least recently active detached session gives way. */
+  private makeRoom(userId: number): void {
+    const mine = [...this.live.values()].filter((l) => l.workspace.userId === userId);
+    if (mine.length < this.policy.perUser) return;
+    const detached = mine.filter((l) => l.session.attached === 0).sort((a, b) => a.session.lastActivity - b.session.lastActivity);
+    const victim = detached[0];
+    if (!victim) throw new Problem(429, "too-many-sandboxes", "Too many live sandboxes", `You have ${mine.length} terminals open; close one of them first.`);
+    victim.session.close("another exercise needed its place (live sandbox limit)");
+  }
+
+  private cull(): void {
+    const now = Date.now();
+    for (const { session } of [...this.live.values()]) {
+      if (now - session.startedAt > this.policy.maxAgeMs) session.close("the session reached its maximum age; open the exercise again");
+      else if (session.attached === 0 && now - session.lastActivity > this.policy.idleMs) session.close("idle");
+    }
+  }
+}
