@@ -258,6 +258,12 @@ class DockerProcess implements SandboxProcess {
         }
       }
       this.stream = stream;
+      // Listen for the end now: a short-lived process's stream can end during the awaits below.
+      const ended = new Promise<void>((resolve) => {
+        stream.once("end", () => resolve());
+        stream.once("close", () => resolve());
+        stream.once("error", () => resolve());
+      });
       if (this.options.timeoutMs) {
         timer = setTimeout(() => {
           this.timedOut = true;
@@ -296,9 +302,7 @@ class DockerProcess implements SandboxProcess {
             () => done(),
           );
         }, 250);
-        stream.on("end", done);
-        stream.on("close", done);
-        stream.on("error", done);
+        void ended.then(done);
       });
       stream.destroy();
       const final = await this.exec.inspect();

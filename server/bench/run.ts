@@ -1,0 +1,125 @@
+import os from "node:os";
+import { idleCapacity, type Capacity, type CapacityOptions } from "./capacity.ts";
+import { coreRows } from "./core.ts";
+import { gradingRows } from "./grading.ts";
+import { BenchRun, type DriverKind, type Harness } from "./harness.ts";
+import { table, type Row } from "./report.ts";
+import { creationRate, idleMemory, openToPrompt } from "./sandboxes.ts";
+import { round } from "./stats.ts";
+
+const DRIVERS: DriverKind[] = ["bwrap", "docker"];
+const USAGE = "usage: backlab bench [--only bwrap|docker]\n";
+
+/** What runs per driver; sizes chosen so the whole bench stays within ~8 minutes on 2 cores. */
+const PLAN = {
+  bwrap: { core: { exec: 20, node: 10, prompt: 10 }, grading: 5, open: 15, create: 20, memory: 10, capacity: { step: 10, cap: 150, target: 100, samples: 15, baselineSamples: 30, settleMs: 1000, budgetMs: 170_000 } },
+  docker: { core: { exec: 20, node: 10, prompt: 10 }, grading: 3, open: 10, create: 10, memory: 10, capacity: { step: 10, cap: 80, target: 50, samples: 15, baselineSamples: 30, settleMs: 1000, budgetMs: 170_000 } },
+} satisfies Record<DriverKind, { core: { exec: number; node: number; prompt: number }; grading: number; open: number; create: number; memory: number; capacity: CapacityOptions }>;
+
+export function parseArgs(args: string[]): { only: DriverKind[] } | { error: string } {
+  let only = DRIVERS;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const value = a.startsWith("--only=") ? a.slice(7) : a === "--only" ? args[++i] : undefined;
+    if (value === undefined) return { error: `unknown argument "${a}"` };
+    const picked = value.split(",").map((v) => v.trim());
+    const bad = picked.find((v) => !DRIVERS.includes(v as DriverKind));
+    if (bad !== undefined) return { error: `--only takes ${DRIVERS.join(" or ")}, not "${bad}"` };
+    only = picked as DriverKind[];
+  }
+  return { only };
+}
+
+const say = (m: string) => process.stderr.write(`bench: ${m}\n`);
+
+/**
+ * Benchmarks of the core loop on each sandbox driver, measured in one run on this machine:
+ * distributions are p50/p95 over n samples. Prints JSON, then a table; each target is shown
+ * with whether it was met, but a missed target never fails the command (an error does).
+ */
+export async function runBenchmarks(args: string[] = process.argv.slice(3)): Promise<number> {
+  const parsed = parseArgs(args);
+  if ("error" in parsed) {
+    process.stderr.write(`backlab bench: ${parsed.error}\n${USAGE}`);
+    return 2;
+  }
+  const started = performance.now();
+  const loadAtStart = os.loadavg()[0]!;
+  if (loadAtStart > os.cpus().length / 2) say(`the machine is busy (load ${loadAtStart.toFixed(2)} on ${os.cpus().length} cores): figures will be noisier`);
+  const run = new BenchRun(os.tmpdir());
+  let interrupted = false;
+  const onSignal = () => {
+    interrupted = true;
+    say("interrupted: stopping the bench's sandboxes…");
+    void run.close().finally(() => process.exit(130));
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+
+  const rows: Row[] = [];
+  const capacity: Partial<Record<DriverKind, Capacity>> = {};
+  const drivers: Record<string, Record<string, unknown>> = {};
+  /** Runs one section; a failure becomes an error row and the bench goes on. */
+  const section = async (driver: string, metric: string, fn: () => Promise<Row[]>) => {
+    if (interrupted) return;
+    say(`${driver}: ${metric}…`);
+    const t0 = performance.now();
+    try {
+      rows.push(...(await fn()));
+    } catch (err) {
+      say(`${driver}: ${metric} failed: ${(err as Error).stack ?? String(err)}`);
+      rows.push({ driver, metric, unit: "", error: (err as Error).message.split("\n")[0]! });
+    }
+    say(`${driver}: ${metric} done in ${round((performance.now() - t0) / 1000)} s`);
+  };
+
+  try {
+    for (const kind of parsed.only) {
+      const plan = PLAN[kind];
+      let h: Harness;
+      try {
+        h = kind === "bwrap" ? await run.bwrap() : await run.docker();
+      } catch (err) {
+        rows.push({ driver: kind, metric: "driver setup", unit: "", error: (err as Error).message });
+        continue;
+      }
+      drivers[kind] = h.details;
+      await section(kind, "core", () => coreRows(h, plan.core));
+      await section(kind, "grading", () => gradingRows(h, plan.grading));
+      const label = kind === "docker" ? " (no pool)" : "";
+      await section(kind, `open → live prompt${label}`, async () => [await openToPrompt(h, plan.open, { label, target: kind === "bwrap" })]);
+      if (kind === "docker") {
+        await section(kind, "open → live prompt (warm pool)", async () => {
+          const pooled = await run.docker(1);
+          try {
+            const pool = pooled.driver.pool!;
+            return [await openToPrompt(pooled, plan.open, { label: " (warm pool, size 1)", target: true, before: () => pool.fill("node20") })];
+          } finally {
+            await pooled.close();
+          }
+        });
+      }
+      await section(kind, "creations per second", async () => [await creationRate(h, plan.create, 4)]);
+      await section(kind, "idle memory", () => idleMemory(h, plan.memory));
+      await section(kind, "idle capacity", async () => {
+        const { row, detail } = await idleCapacity(h, plan.capacity);
+        capacity[kind] = detail;
+        return [row];
+      });
+      await h.close().catch((err: unknown) => rows.push({ driver: kind, metric: "cleanup", unit: "", error: (err as Error).message }));
+    }
+  } finally {
+    await run.close();
+    process.removeListener("SIGINT", onSignal);
+    process.removeListener("SIGTERM", onSignal);
+  }
+  if (interrupted) return 130;
+
+  const load = (n: number) => Math.round(n * 100) / 100;
+  const machine = { cpus: os.cpus().length, memoryMb: Math.round(os.totalmem() / 1024 / 1024), kernel: os.release(), node: process.version, load1mAtStart: load(loadAtStart), load1mAtEnd: load(os.loadavg()[0]!) };
+  const report = { machine, drivers, results: rows, capacity, seconds: round((performance.now() - started) / 1000) };
+  process.stdout.write(JSON.stringify(report, null, 2) + "\n\n");
+  process.stdout.write(table(rows));
+  process.stdout.write(`\n${machine.cpus} cores, load ${machine.load1mAtStart} → ${machine.load1mAtEnd} (1 min), ${report.seconds} s\n`);
+  return rows.some((r) => r.error) ? 1 : 0;
+}
