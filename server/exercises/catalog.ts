@@ -71,7 +71,13 @@ export function loadExercise(dir: string, areaFolder: string, slugFolder: string
     if (!isDir(path.join(dir, d))) return fail("", `the ${d}/ folder is missing`);
   }
   for (const [i, step] of spec.grader.steps.entries()) {
-    if (step.kind === "unit" && !isDir(path.join(dir, step.tests))) return fail(`grader.steps.${i}.tests`, `folder "${step.tests}" does not exist`);
+    const where = `grader.steps.${i}`;
+    if ((step.kind === "unit" || step.kind === "service") && !isDir(path.join(dir, step.tests))) return fail(`${where}.tests`, `folder "${step.tests}" does not exist`);
+    if (step.kind === "mutation") {
+      if (!isDir(path.join(dir, step.reference))) return fail(`${where}.reference`, `folder "${step.reference}" does not exist`);
+      if (!isDir(path.join(dir, step.mutants))) return fail(`${where}.mutants`, `folder "${step.mutants}" does not exist`);
+    }
+    if ((step.kind === "service" || step.kind === "security" || step.kind === "load") && !spec.service) return fail("service", `a ${step.kind} step needs a "service" section saying how to start the service`);
   }
   const readmePath = path.join(dir, "README.md");
   if (!fs.existsSync(readmePath)) return fail("", "README.md is missing");

@@ -36,8 +36,87 @@ export const UnitStep = StepBase.extend({
   points: z.number().positive().max(1000),
 });
 
+/**
+ * `service`: the learner's service is booted (see `service` below) and hidden vitest suites
+ * run against it from a separate sandbox that shares only its network (SERVICE_URL).
+ */
+export const ServiceStep = StepBase.extend({
+  kind: z.literal("service"),
+  tests: InsidePath,
+  points: z.number().positive().max(1000),
+});
+
+/** One probe of the library (graders/probes/), with its own parameters (checked by the probe). */
+export const ProbeUse = z.looseObject({ probe: z.string().regex(/^[a-z0-9-]+$/) });
+
+/** `security`: probes from the library attack the booted service; each a scored test. */
+export const SecurityStep = StepBase.extend({
+  kind: z.literal("security"),
+  category: Category.default("security"),
+  probes: z.array(ProbeUse).min(1).max(50),
+  points: z.number().positive().max(1000),
+});
+
+/** `load`: autocannon against the booted service; each threshold is a scored test. */
+export const LoadStep = StepBase.extend({
+  kind: z.literal("load"),
+  category: Category.default("performance"),
+  method: z.enum(["GET", "POST", "PUT", "PATCH", "DELETE"]).default("GET"),
+  path: z.string().startsWith("/").max(500),
+  body: z.string().max(10_000).optional(),
+  connections: z.number().int().min(1).max(100).default(10),
+  duration_seconds: z.number().min(1).max(30).default(5),
+  thresholds: z
+    .object({
+      /** Scaled by the calibration run, so a busy machine does not fail the learner. */
+      p99_ms: z.number().positive().optional(),
+      p50_ms: z.number().positive().optional(),
+      rps_min: z.number().positive().optional(),
+      error_rate_max: z.number().min(0).max(1).optional(),
+      rss_mb_max: z.number().positive().optional(),
+      counters: z.array(z.object({ url: z.string().startsWith("/"), field: z.string().min(1), max: z.number() })).max(10).optional(),
+    })
+    .strict(),
+  points: z.number().positive().max(1000),
+});
+
+/** `mutation`: the learner's tests must pass on the reference and fail on every hidden mutant. */
+export const MutationStep = StepBase.extend({
+  kind: z.literal("mutation"),
+  category: Category.default("quality"),
+  /** The learner's test folder, in the workspace. */
+  tests: z.string().min(1).default("test"),
+  /** Exercise folder holding the reference implementation. */
+  reference: InsidePath.default("solution"),
+  /** Exercise folder with one sub-folder per mutant, each overlaying files of the reference. */
+  mutants: InsidePath.default("mutants"),
+  points: z.number().positive().max(1000),
+});
+
+/** `static`: rules over files of the submission (e.g. a Dockerfile), a message per rule. */
+export const StaticStep = StepBase.extend({
+  kind: z.literal("static"),
+  category: Category.default("quality"),
+  rules: z.array(z.looseObject({ rule: z.string().regex(/^[a-z0-9-]+\/[a-z0-9-]+$/), file: z.string().min(1).max(300) })).min(1).max(50),
+  points: z.number().positive().max(1000),
+});
+
 /** One entry per grader kind; the registry in graders/ must know every kind listed here. */
-export const GraderStep = z.discriminatedUnion("kind", [UnitStep]);
+export const GraderStep = z.discriminatedUnion("kind", [UnitStep, ServiceStep, SecurityStep, LoadStep, MutationStep, StaticStep]);
+
+/** How to boot the learner's service, for `service`, `security` and `load` steps. */
+export const ServiceSpec = z
+  .object({
+    /** argv, run in the workspace; a string runs through `sh -c`. */
+    start: z.union([z.array(z.string().min(1)).min(1), z.string().min(1)]),
+    port: z.number().int().min(1024).max(65535),
+    ready: z
+      .object({ path: z.string().startsWith("/").default("/"), status: z.number().int().min(100).max(599).optional(), timeout_seconds: z.number().min(1).max(60).default(15) })
+      .strict()
+      .default({ path: "/", timeout_seconds: 15 }),
+    env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string().max(1000)).default({}),
+  })
+  .strict();
 
 /**
  * Resource limits for the exercise's sandboxes. Bounded on both sides: nothing in a spec
@@ -64,6 +143,7 @@ export const ExerciseSpec = z
     estimated_minutes: z.number().int().min(5).max(600),
     runtime: z.enum(["node20"]),
     summary: z.string().min(10).max(300),
+    service: ServiceSpec.optional(),
     grader: z.object({ steps: z.array(GraderStep).min(1).max(20) }).strict(),
     limits: Limits.default(Limits.parse({})),
     hints: z.array(z.string().min(1).max(2000)).max(10).default([]),
@@ -71,6 +151,7 @@ export const ExerciseSpec = z
   .strict();
 
 export type ExerciseSpec = z.infer<typeof ExerciseSpec>;
+export type ServiceSpec = z.infer<typeof ServiceSpec>;
 export type GraderStep = z.infer<typeof GraderStep>;
 export type Limits = z.infer<typeof Limits>;
 
