@@ -177,6 +177,29 @@ for (const [name, make] of Object.entries(drivers)) {
       }
     });
 
+    it("a grader joined to a sandbox's network reaches its service on loopback; a stranger does not", async () => {
+      const server = victim.sandbox.exec(["node", "-e", "require('http').createServer((q,s)=>s.end('svc-ok')).listen(3999,'127.0.0.1',()=>console.log('listening'))"], { timeoutMs: 30_000 });
+      let out = "";
+      server.onData((c) => (out += c.toString()));
+      const until = Date.now() + 10_000;
+      while (!out.includes("listening") && Date.now() < until) await new Promise((r) => setTimeout(r, 25));
+      const dir = path.join(root, `grader-${Date.now()}`);
+      fs.mkdirSync(dir);
+      fs.chownSync(dir, uid + 500, uid + 500);
+      const grader = await harness.driver.create({ name: `bat-g-${uid}`, runtime: "node20", workspaceDir: dir, limits: LIMITS, uid: uid + 500, network: { join: victim.sandbox } });
+      boxes.push({ sandbox: grader, dir });
+      const fetchIt = `node -e 'fetch("http://127.0.0.1:3999").then(r=>r.text()).then(t=>console.log("GOT",t),e=>console.log("ERR",e.cause?.code??e.message))'`;
+      const joined = await run(grader, `${fetchIt}; tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '; tail -n +2 /proc/net/route | wc -l`);
+      expect(joined.out).toContain("GOT svc-ok");
+      expect(joined.out).toMatch(/\nlo\n0\n?$/);
+      // The grader does not see the service's files.
+      expect((await run(grader, "ls /workspace; cat /proc/1/cmdline 2>/dev/null | tr '\\0' ' '")).out).not.toContain("mine.txt");
+      const stranger = await run(neighbour.sandbox, fetchIt);
+      expect(stranger.out).toMatch(/ERR (ECONNREFUSED|fetch failed)/);
+      server.kill("SIGKILL");
+      await server.wait();
+    });
+
     it("cannot read the exercises, the lab's data or another learner's workspace", async () => {
       const r = await run(victim.sandbox, `ls ${path.dirname(neighbour.dir)} 2>&1; cat ${neighbour.dir}/mine.txt 2>&1; ls /work /exercises /grader 2>&1; cat /workspace/mine.txt`);
       expect(r.out).toContain(`secret of ${path.basename(victim.dir).slice(3)}`);

@@ -112,6 +112,10 @@ export class BadDriver extends FakeDriver {
 }
 
 class FakeSandbox implements Sandbox {
+  get networkId(): string {
+    return `fake-net-${this.name}`;
+  }
+
   private procs = new Set<FakeProcess>();
   private stopped = false;
 

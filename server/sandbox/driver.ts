@@ -30,7 +30,12 @@ export type SandboxSpec = {
   limits: SandboxLimits;
   /** Host uid (and gid) the sandbox runs as, one per workspace so sandboxes cannot touch each other. */
   uid: number;
-  network: "none";
+  /**
+   * "none": a network of its own with only loopback. `{ join }`: the loopback of another
+   * sandbox (a grader reaching the learner's service on 127.0.0.1), still nothing outside.
+   * All processes of one sandbox share its network.
+   */
+  network: "none" | { join: Sandbox };
 };
 
 export type ExecOptions = {
@@ -66,6 +71,8 @@ export interface SandboxProcess {
 export interface Sandbox {
   readonly name: string;
   readonly spec: SandboxSpec;
+  /** The driver's handle on the sandbox's network, for `network: { join }`. */
+  readonly networkId: string;
   exec(argv: string[], options?: ExecOptions): SandboxProcess;
   /** Kills every process of the sandbox and releases its resources; files stay. Idempotent. */
   stop(): Promise<void>;

@@ -50,7 +50,7 @@ export class BwrapDriver implements SandboxDriver {
   /** Removes what a crashed previous run left behind. */
   reap(): number {
     const v = this.cgroupVersion();
-    return v ? reapCgroups(v, `${this.opts.labId}.`) : 0;
+    return (v ? reapCgroups(v, `${this.opts.labId}.`) : 0) + this.reapNetworks();
   }
 
   cgroupVersion(): CgroupVersion | null {
@@ -60,11 +60,50 @@ export class BwrapDriver implements SandboxDriver {
 
   async create(spec: SandboxSpec): Promise<Sandbox> {
     if (!/^[\w.-]{1,80}$/.test(spec.name)) throw new SandboxError(`invalid sandbox name: ${spec.name}`);
-    if (spec.network !== "none") throw new SandboxError("bwrap sandboxes support network: none only");
     this.etcDir ??= writeSandboxEtc(path.join(this.opts.stateDir, "sandbox-etc"));
+    const net = this.network(spec);
     const version = this.cgroupVersion();
     const cgroup = version ? createCgroup(version, `${this.opts.labId}.${spec.name}`, spec.limits) : null;
-    return new BwrapSandbox(spec, this.opts.runtimes(spec.runtime), this.etcDir, cgroup, this.root);
+    return new BwrapSandbox(spec, this.opts.runtimes(spec.runtime), this.etcDir, cgroup, this.root, net);
+  }
+
+  /**
+   * As root, a sandbox gets a persistent network namespace (`ip netns`) with only loopback,
+   * so all its processes share it and another sandbox can join it. Without root, every exec
+   * gets a private one (and joining is not possible).
+   */
+  private network(spec: SandboxSpec): Network {
+    if (spec.network !== "none") {
+      if (!this.root) throw new SandboxError("sharing a sandbox's network needs the lab to run as root");
+      return { path: spec.network.join.networkId, owned: null };
+    }
+    if (!this.root) return { path: null, owned: null };
+    const name = `bl-${this.opts.labId}-${spec.name}`.slice(0, 200);
+    execFileSync("ip", ["netns", "add", name], { stdio: "pipe" });
+    execFileSync("ip", ["-n", name, "link", "set", "lo", "up"], { stdio: "pipe" });
+    return { path: `/run/netns/${name}`, owned: name };
+  }
+
+  /** Network namespaces a crashed run of this lab left behind. */
+  private reapNetworks(): number {
+    let n = 0;
+    if (!this.root || !fs.existsSync("/run/netns")) return 0;
+    for (const name of fs.readdirSync("/run/netns")) {
+      if (!name.startsWith(`bl-${this.opts.labId}-`)) continue;
+      deleteNetns(name);
+      n++;
+    }
+    return n;
+  }
+}
+
+type Network = { path: string | null; owned: string | null };
+
+function deleteNetns(name: string): void {
+  try {
+    execFileSync("ip", ["netns", "del", name], { stdio: "pipe" });
+  } catch {
+    // already gone
   }
 }
 
@@ -79,8 +118,14 @@ class BwrapSandbox implements Sandbox {
     private etcDir: string,
     private cgroup: Cgroup | null,
     private switchUid: boolean,
+    private net: Network,
   ) {
     this.name = spec.name;
+  }
+
+  get networkId(): string {
+    if (!this.net.path) throw new SandboxError(`sandbox ${this.name} has no shareable network`);
+    return this.net.path;
   }
 
   exec(argv: string[], options: ExecOptions = {}): SandboxProcess {
@@ -117,9 +162,13 @@ class BwrapSandbox implements Sandbox {
     for (const p of this.live) p.kill("SIGKILL");
     await Promise.all([...this.live].map((p) => p.wait()));
     this.cgroup?.destroy();
+    if (this.net.owned) deleteNetns(this.net.owned);
   }
 
-  /** sh joins the cgroup, prlimit sets rlimits, setpriv drops to the workspace's uid, then bwrap. */
+  /**
+   * sh joins the cgroup, nsenter enters the sandbox's network, prlimit sets rlimits, setpriv
+   * drops to the workspace's uid, then bwrap.
+   */
   private launcher(bwrapArgv: string[]): [string, string[]] {
     const l = this.spec.limits;
     const rlimits = [
@@ -131,12 +180,15 @@ class BwrapSandbox implements Sandbox {
     ];
     const drop = this.switchUid ? ["setpriv", `--reuid=${this.spec.uid}`, `--regid=${this.spec.uid}`, "--clear-groups", "--"] : [];
     const join = 'while [ "$1" != "--" ]; do echo $$ > "$1" || exit 125; shift; done; shift; exec "$@"';
-    return ["/bin/sh", ["-c", join, "sh", ...(this.cgroup?.procsFiles ?? []), "--", "prlimit", ...rlimits, "--", ...drop, "bwrap", ...bwrapArgv]];
+    const net = this.net.path ? ["nsenter", `--net=${this.net.path}`, "--"] : [];
+    return ["/bin/sh", ["-c", join, "sh", ...(this.cgroup?.procsFiles ?? []), "--", ...net, "prlimit", ...rlimits, "--", ...drop, "bwrap", ...bwrapArgv]];
   }
 
   private bwrapArgs(env: Record<string, string>, cwd: string, inner: string[]): string[] {
     const a: string[] = [
-      "--unshare-all",
+      // Every namespace of its own; the network is the sandbox's (entered by nsenter) when
+      // it has one, else a private one per exec.
+      ...(this.net.path ? ["--unshare-user", "--unshare-ipc", "--unshare-pid", "--unshare-uts", "--unshare-cgroup-try"] : ["--unshare-all"]),
       "--die-with-parent",
       "--new-session",
       "--cap-drop", "ALL",

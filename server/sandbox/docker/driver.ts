@@ -75,7 +75,6 @@ export class DockerDriver implements SandboxDriver {
 
   async create(spec: SandboxSpec): Promise<Sandbox> {
     if (!/^[\w.-]{1,80}$/.test(spec.name)) throw new SandboxError(`invalid sandbox name: ${spec.name}`);
-    if (spec.network !== "none") throw new SandboxError("sandboxes support network: none only");
     const containerName = this.containerName(spec.name);
     // A container from before a restart is adopted if it still runs; otherwise replaced.
     const [existing] = await this.docker.listContainers({ all: true, filters: { name: [`^/${containerName}$`] } });
@@ -96,6 +95,7 @@ export class DockerDriver implements SandboxDriver {
         user: spec.uid,
         limits: spec.limits,
         labels: { [LABELS.sandbox]: spec.name, [LABELS.workspace]: spec.workspaceDir },
+        network: spec.network,
         binds: [
           `${spec.workspaceDir}:/workspace:rw`,
           `${etc}/passwd:/etc/passwd:ro`,
@@ -113,21 +113,32 @@ export class DockerDriver implements SandboxDriver {
   }
 
   /** The hardened container every sandbox is: see the class comment. */
-  containerConfig(c: { name: string; runtime: string; user: number; limits: SandboxLimits; labels: Record<string, string>; binds?: string[]; mounts?: Docker.MountConfig }): Docker.ContainerCreateOptions {
+  containerConfig(c: {
+    name: string;
+    runtime: string;
+    user: number;
+    limits: SandboxLimits;
+    labels: Record<string, string>;
+    binds?: string[];
+    mounts?: Docker.MountConfig;
+    network?: SandboxSpec["network"];
+  }): Docker.ContainerCreateOptions {
     const l = c.limits;
     const memory = l.memoryMb * 1024 * 1024;
+    // Joining another container's network namespace: its loopback, still no outside network.
+    const join = c.network && c.network !== "none" ? c.network.join.networkId : null;
     return {
       name: c.name,
       Image: this.opts.images(c.runtime),
       Cmd: ["sleep", "infinity"],
       User: `${c.user}:${c.user}`,
       WorkingDir: "/workspace",
-      Hostname: "backlab",
+      ...(join ? {} : { Hostname: "backlab" }),
       Env: envList(baseEnv()),
       Labels: { [LABELS.lab]: this.opts.labId, ...c.labels },
-      NetworkDisabled: true,
+      NetworkDisabled: !join,
       HostConfig: {
-        NetworkMode: "none",
+        NetworkMode: join ? `container:${join}` : "none",
         ReadonlyRootfs: true,
         Binds: c.binds,
         Mounts: c.mounts,
@@ -189,6 +200,10 @@ export function writeEtc(dir: string, uid: number): void {
 
 class DockerSandbox implements Sandbox {
   readonly name: string;
+
+  get networkId(): string {
+    return this.container.id;
+  }
   private live = new Set<DockerProcess>();
   private stopped = false;
 
