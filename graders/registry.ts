@@ -2,6 +2,7 @@ import type { Exercise } from "../server/exercises/catalog.ts";
 import type { GraderStep } from "../server/exercises/schema.ts";
 import type { SandboxDriver } from "../server/sandbox/driver.ts";
 import type { TestResult } from "./results.ts";
+import { serviceGrader } from "./service/grader.ts";
 import { unitGrader } from "./unit/grader.ts";
 
 export type GradeContext<S extends GraderStep = GraderStep> = {
@@ -17,6 +18,8 @@ export type GradeContext<S extends GraderStep = GraderStep> = {
   sandboxName: string;
   /** Epoch ms by which the step must be done (the exercise's wall time). */
   deadline: number;
+  /** Live progress: a test of this step finished. */
+  onTest?: (test: { name: string; status: "pass" | "fail" }) => void;
 };
 
 export type StepOutcome = { tests: TestResult[]; message: string | null };
@@ -27,7 +30,10 @@ export interface GraderKind<S extends GraderStep = GraderStep> {
   run(ctx: GradeContext<S>): Promise<StepOutcome>;
 }
 
-const kinds = new Map<string, GraderKind<never>>([[unitGrader.kind, unitGrader as GraderKind<never>]]);
+const kinds = new Map<string, GraderKind<never>>([
+  [unitGrader.kind, unitGrader as GraderKind<never>],
+  [serviceGrader.kind, serviceGrader as GraderKind<never>],
+]);
 
 export function graderFor(kind: string): GraderKind {
   const g = kinds.get(kind);

@@ -15,8 +15,14 @@ export type GradeProps = {
   uid: number;
   /** Unique name prefix for this run's sandboxes. */
   name: string;
-  onStep?: (index: number, name: string) => void;
+  onProgress?: (event: GradeProgress) => void;
 };
+
+/** What the page shows while a submission is graded: "boot ✓, tests 7/20, probes 3/12". */
+export type GradeProgress =
+  | { type: "step"; index: number; name: string; kind: string; state: "running" }
+  | { type: "step"; index: number; name: string; kind: string; state: "done"; passed: number; total: number }
+  | { type: "test"; step: number; name: string; status: "pass" | "fail" };
 
 /**
  * Grades one submission: each step of exercise.yaml through its grader kind, all under the
@@ -31,15 +37,17 @@ export async function grade(props: GradeProps): Promise<Results> {
   fs.mkdirSync(props.workDir, { recursive: true, mode: 0o755 });
   try {
     for (const [i, step] of exercise.grader.steps.entries()) {
-      props.onStep?.(i, step.name);
+      props.onProgress?.({ type: "step", index: i, name: step.name, kind: step.kind, state: "running" });
       const runDir = path.join(props.workDir, `step-${i}`);
       fs.mkdirSync(runDir, { mode: 0o755 });
       if (Date.now() >= deadline) {
         tests.push({ name: step.name, status: "fail", message: `Not run: the time limit of ${exercise.limits.wall_seconds} s was reached.`, output: null, task_id: null, category: step.category, points: 0, max_points: step.points, duration_ms: null });
         continue;
       }
-      const outcome = await graderFor(step.kind).run({ exercise, step, submissionDir: props.submissionDir, runDir, driver: props.driver, uid: props.uid, sandboxName: `${props.name}-s${i}`, deadline });
+      const onTest = (t: { name: string; status: "pass" | "fail" }) => props.onProgress?.({ type: "test", step: i, ...t });
+      const outcome = await graderFor(step.kind).run({ exercise, step, submissionDir: props.submissionDir, runDir, driver: props.driver, uid: props.uid, sandboxName: `${props.name}-s${i}`, deadline, onTest });
       tests.push(...outcome.tests.map((t) => ({ ...t, task_id: t.task_id ?? i + 1 })));
+      props.onProgress?.({ type: "step", index: i, name: step.name, kind: step.kind, state: "done", passed: outcome.tests.filter((t) => t.status === "pass").length, total: outcome.tests.length });
       if (outcome.message) messages.push(outcome.message);
     }
     return summarize(tests, Date.now() - started, messages.join("\n") || null);

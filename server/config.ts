@@ -1,3 +1,4 @@
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
@@ -28,7 +29,9 @@ const EnvSchema = z.object({
   /** How long a sandbox may take to start before the terminal or grading run gives up. */
   SANDBOX_START_SECONDS: z.coerce.number().int().min(1).max(600).default(60),
   /** Graders running at once; each takes one sandbox. */
-  GRADING_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(2),
+  GRADING_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(Math.max(1, os.cpus().length)),
+  /** Submissions one user may make per minute. */
+  SUBMISSIONS_PER_MINUTE: z.coerce.number().int().min(1).max(1000).default(10),
   /** Disk space per workspace (an ext4 image, when the lab runs as root); 0 turns the limit off. */
   WORKSPACE_QUOTA_MB: z.coerce.number().int().min(0).max(100_000).default(256),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -49,6 +52,7 @@ export type Config = {
   sandboxesPerUser: number;
   sandboxPoolSize: number;
   gradingConcurrency: number;
+  submissionsPerMinute: number;
   workspaceQuotaMb: number;
   logLevel: z.infer<typeof EnvSchema>["LOG_LEVEL"];
   secureCookies: boolean;
@@ -80,6 +84,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sandboxesPerUser: e.SANDBOXES_PER_USER,
     sandboxPoolSize: e.SANDBOX_POOL_SIZE,
     gradingConcurrency: e.GRADING_CONCURRENCY,
+    submissionsPerMinute: e.SUBMISSIONS_PER_MINUTE,
     workspaceQuotaMb: e.WORKSPACE_QUOTA_MB,
     logLevel: e.LOG_LEVEL,
     secureCookies: e.PUBLIC_URL?.startsWith("https://") ?? false,

@@ -54,6 +54,7 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       res.end();
       return;
     }
+    if (typeof problem.extra.retryAfter === "number") res.setHeader("Retry-After", String(problem.extra.retryAfter));
     res.status(problem.status).type("application/problem+json").json(problemBody(problem, req.originalUrl));
   };
 }

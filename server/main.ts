@@ -1,6 +1,7 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
+import path from "node:path";
 import type { AddressInfo } from "node:net";
 import { Accounts } from "./accounts/service.ts";
 import { createApp } from "./app.ts";
@@ -123,7 +124,10 @@ export async function startLab(config: Config, log: Logger, opts: { driver?: San
   const accounts = new Accounts(db);
   const workspaces = new Workspaces(db, config.dataDir, { quotaMb: config.workspaceQuotaMb, onWarning: (m) => log.warn(m) });
   workspaces.sweep();
-  const grading = new Grading(db, config.dataDir, driver, (id) => catalog.exercises.get(id), log);
+  const grading = new Grading(db, config.dataDir, driver, (id) => catalog.exercises.get(id), log, {
+    sandboxIdentity: (runtime) => (driver instanceof DockerDriver ? `docker:${driver.opts.images(runtime)}` : `${driver.name}:${path.basename(runtimeDir(config.runtimeDir, runtime))}`),
+    perMinute: config.submissionsPerMinute,
+  });
   const app = createApp({ config, log, db, accounts, catalog, workspaces, grading, driver });
 
   const server = http.createServer(app);

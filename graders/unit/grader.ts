@@ -3,7 +3,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { z } from "zod";
 import { sandboxLimits, type UnitStep } from "../../server/exercises/schema.ts";
-import { createWithin } from "../../server/sandbox/driver.ts";
+import { createWithin, type Sandbox } from "../../server/sandbox/driver.ts";
 import { copyTree } from "../../server/workspaces/files.ts";
 import type { GradeContext, GraderKind, StepOutcome } from "../registry.ts";
 import { splitPoints } from "../registry.ts";
@@ -13,7 +13,7 @@ import { runCapped } from "../exec.ts";
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
 type Step = z.infer<typeof UnitStep>;
-type Record_ =
+export type Record_ =
   | { type: "init" }
   | { type: "collected"; file: string; tests: { id: string; name: string }[] }
   | { type: "start"; id: string }
@@ -32,41 +32,104 @@ export const unitGrader: GraderKind<Step> = {
   async run(ctx: GradeContext<Step>): Promise<StepOutcome> {
     const { runDir, step } = ctx;
     const work = path.join(runDir, "work");
-    const grader = path.join(runDir, "grader");
-    const out = path.join(runDir, "out");
     copyTree(ctx.submissionDir, work, { uid: ctx.uid });
-    fs.mkdirSync(grader, { mode: 0o755 });
-    copyTree(path.join(ctx.exercise.dir, step.tests), path.join(grader, "tests"));
-    fs.copyFileSync(path.join(HERE, "vitest.config.mjs"), path.join(grader, "vitest.config.mjs"));
-    for (const f of ["reporter.mjs", "progress.mjs"]) fs.copyFileSync(path.join(HERE, f), path.join(grader, f));
-    fs.mkdirSync(path.join(grader, "out"));
-    fs.mkdirSync(out);
-    fs.chownSync(out, ctx.uid, ctx.uid);
-
+    const dirs = prepareVitestDirs(runDir, path.join(ctx.exercise.dir, step.tests), ctx.uid);
     const sandbox = await createWithin(ctx.driver, {
       name: ctx.sandboxName,
       runtime: ctx.exercise.runtime,
       workspaceDir: work,
-      mounts: [
-        { source: grader, target: "/grader", readonly: true },
-        { source: out, target: "/grader/out", readonly: false },
-      ],
+      mounts: graderMounts(dirs),
       limits: sandboxLimits(ctx.exercise.limits),
       uid: ctx.uid,
       network: "none",
     }, Math.max(1000, ctx.deadline - Date.now()));
     let run;
     try {
-      run = await runCapped(sandbox, ["node", "/node_modules/vitest/vitest.mjs", "run", "--config", "/grader/vitest.config.mjs", "--configLoader", "runner"], {
-        timeoutMs: Math.max(1000, ctx.deadline - Date.now()),
-      });
+      run = await runVitest(sandbox, ctx.deadline, { out: dirs.out, onTest: ctx.onTest });
     } finally {
       await sandbox.stop();
     }
-    const records = [...readRecords(path.join(out, "results.ndjson")), ...readRecords(path.join(out, "progress.ndjson"))];
-    return toOutcome(step, records, run, ctx.exercise.limits.wall_seconds);
+    return toOutcome(step, readVitestRecords(dirs.out), run, ctx.exercise.limits.wall_seconds);
   },
 };
+
+export type VitestDirs = { grader: string; out: string };
+
+/**
+ * The grader's side of a vitest run, on the host: `grader/` (hidden tests, config, reporter;
+ * mounted read-only at /grader) and `out/` (the only place the run may write its records;
+ * mounted at /grader/out).
+ */
+export function prepareVitestDirs(runDir: string, testsSrc: string, uid: number, extra: (grader: string) => void = () => {}): VitestDirs {
+  const grader = path.join(runDir, "grader");
+  const out = path.join(runDir, "out");
+  fs.mkdirSync(grader, { mode: 0o755 });
+  copyTree(testsSrc, path.join(grader, "tests"));
+  fs.copyFileSync(path.join(HERE, "vitest.config.mjs"), path.join(grader, "vitest.config.mjs"));
+  for (const f of ["reporter.mjs", "progress.mjs"]) fs.copyFileSync(path.join(HERE, f), path.join(grader, f));
+  fs.mkdirSync(path.join(grader, "out"));
+  extra(grader);
+  fs.mkdirSync(out);
+  fs.chownSync(out, uid, uid);
+  return { grader, out };
+}
+
+export function graderMounts(dirs: VitestDirs) {
+  return [
+    { source: dirs.grader, target: "/grader", readonly: true },
+    { source: dirs.out, target: "/grader/out", readonly: false },
+  ];
+}
+
+export type TestProgress = (test: { name: string; status: "pass" | "fail" }) => void;
+
+/**
+ * Runs vitest with the grader's config inside a sandbox, under the deadline. With `onTest`,
+ * each test is reported as it finishes (read from the worker's progress file as it grows).
+ */
+export async function runVitest(sandbox: Sandbox, deadline: number, opts: { env?: Record<string, string>; out?: string; onTest?: TestProgress } = {}) {
+  let offset = 0;
+  const tail = () => {
+    if (!opts.out || !opts.onTest) return;
+    const file = path.join(opts.out, "progress.ndjson");
+    try {
+      const size = fs.statSync(file).size;
+      if (size <= offset || size > 5 * 1024 * 1024) return;
+      const fd = fs.openSync(file, "r");
+      const buf = Buffer.alloc(size - offset);
+      fs.readSync(fd, buf, 0, buf.length, offset);
+      fs.closeSync(fd);
+      const text = buf.toString("utf8");
+      const complete = text.lastIndexOf("\n") + 1;
+      offset += Buffer.byteLength(text.slice(0, complete));
+      for (const line of text.slice(0, complete).split("\n")) {
+        if (!line) continue;
+        try {
+          const r = JSON.parse(line) as { type: string; name?: string; state?: string };
+          if (r.type === "finish" && typeof r.name === "string") opts.onTest(({ name: r.name.slice(0, 200), status: r.state === "pass" ? "pass" : "fail" }));
+        } catch {
+          // a line the sandbox garbled
+        }
+      }
+    } catch {
+      // not there yet
+    }
+  };
+  const timer = setInterval(tail, 250);
+  try {
+    return await runCapped(sandbox, ["node", "/node_modules/vitest/vitest.mjs", "run", "--config", "/grader/vitest.config.mjs", "--configLoader", "runner"], {
+      timeoutMs: Math.max(1000, deadline - Date.now()),
+      env: opts.env,
+    });
+  } finally {
+    clearInterval(timer);
+    tail();
+  }
+}
+
+export function readVitestRecords(out: string): Record_[] {
+  return [...readRecords(path.join(out, "results.ndjson")), ...readRecords(path.join(out, "progress.ndjson"))];
+}
 
 function readRecords(file: string): Record_[] {
   let text = "";
@@ -94,7 +157,7 @@ function readRecords(file: string): Record_[] {
 
 type Run = Awaited<ReturnType<typeof runCapped>>;
 
-export function toOutcome(step: Step, records: Record_[], run: Run, wallSeconds: number): StepOutcome {
+export function toOutcome(step: { name: string; category: Step["category"]; points: number }, records: Record_[], run: Run, wallSeconds: number): StepOutcome {
   const category = step.category;
   if (!records.some((r) => r.type === "init")) {
     // vitest never started: the grader is broken, not the learner's code.

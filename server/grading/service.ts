@@ -1,6 +1,8 @@
+import { EventEmitter } from "node:events";
 import fs from "node:fs";
 import path from "node:path";
-import { grade } from "../../graders/run.ts";
+import { labSecret, sign, suiteHash, verify, type Attestation } from "../../graders/attest.ts";
+import { grade, type GradeProgress } from "../../graders/run.ts";
 import type { Results } from "../../graders/results.ts";
 import type { Database } from "../db/database.ts";
 import { notFound, Problem } from "../errors.ts";
@@ -10,12 +12,36 @@ import type { SandboxDriver } from "../sandbox/driver.ts";
 import { copyTree, CopyLimitError, removeTree } from "../workspaces/files.ts";
 import { gradingUid, type Workspace } from "../workspaces/service.ts";
 
-export type SubmissionStatus = "queued" | "running" | "done";
-export type Submission = { id: number; exerciseId: string; status: SubmissionStatus; createdAt: string; result: Results | null };
+export type SubmissionStatus = "queued" | "running" | "done" | "error";
+export type Submission = { id: number; exerciseId: string; status: SubmissionStatus; createdAt: string; result: Results | null; attestation: Attestation | null };
 
-type Row = { id: number; workspace_id: number; user_id: number; exercise_id: string; status: SubmissionStatus; created_at: string; body: string | null };
+/** Pushed to the page while a submission is graded (server-sent events). */
+export type SubmissionEvent = GradeProgress | { type: "status"; status: SubmissionStatus } | { type: "done"; submission: Submission };
 
-const SELECT = "SELECT s.*, r.body FROM submissions s LEFT JOIN results r ON r.submission_id = s.id";
+type Row = {
+  id: number;
+  workspace_id: number;
+  user_id: number;
+  exercise_id: string;
+  status: SubmissionStatus;
+  created_at: string;
+  attempts: number;
+  body: string | null;
+  suite_hash: string | null;
+  sandbox: string | null;
+  signature: string | null;
+};
+
+const SELECT = "SELECT s.*, r.body, r.suite_hash, r.sandbox, r.signature FROM submissions s LEFT JOIN results r ON r.submission_id = s.id";
+/** A submission that took the lab down this many times is not tried again. */
+const MAX_ATTEMPTS = 3;
+
+export type GradingOptions = {
+  /** Identity of the sandbox a runtime's gradings run in (driver, image or runtime folder). */
+  sandboxIdentity: (runtime: string) => string;
+  /** Submissions one user may make per minute. */
+  perMinute: number;
+};
 
 /**
  * Submissions and their grading. A submission is a snapshot of the workspace plus a row,
@@ -29,6 +55,11 @@ export class Grading {
   private wakeups: (() => void)[] = [];
   private stopping = false;
   private workers: Promise<void>[] = [];
+  private secret: Buffer;
+  private suites = new Map<string, string>();
+  private recent = new Map<number, number[]>();
+  /** `sub:<id>` → SubmissionEvent, for the live progress stream. */
+  readonly events = new EventEmitter().setMaxListeners(1000);
 
   constructor(
     private db: Database,
@@ -36,14 +67,45 @@ export class Grading {
     private driver: SandboxDriver,
     private exercises: (id: string) => Exercise | undefined,
     private log: Logger,
+    private opts: GradingOptions = { sandboxIdentity: () => driver.name, perMinute: 10 },
   ) {
     this.snapshots = path.join(dataDir, "submissions");
     this.scratch = path.join(dataDir, "grading");
     fs.mkdirSync(this.snapshots, { recursive: true, mode: 0o700 });
     fs.mkdirSync(this.scratch, { recursive: true, mode: 0o711 });
+    this.secret = labSecret(dataDir);
   }
 
-  submit(ws: Workspace): { id: number; status: SubmissionStatus } {
+  /**
+   * A retried submit with the same Idempotency-Key returns the submission it made the first
+   * time; a user past the per-minute limit is told when to come back.
+   */
+  submitOnce(ws: Workspace, key: string | undefined): { submission: { id: number; status: SubmissionStatus }; replayed: boolean } {
+    if (key) {
+      const prior = this.db.get<{ submission_id: number; exercise_id: string }>("SELECT submission_id, exercise_id FROM idempotency_keys WHERE user_id = ? AND key = ?", [ws.userId, key]);
+      if (prior) {
+        if (prior.exercise_id !== ws.exerciseId) throw new Problem(422, "idempotency-key-reused", "Idempotency key reused", "This Idempotency-Key was already used for another exercise.");
+        const row = this.db.get<Row>(`${SELECT} WHERE s.id = ?`, [prior.submission_id])!;
+        return { submission: { id: row.id, status: row.status }, replayed: true };
+      }
+    }
+    this.rateLimit(ws.userId);
+    const submission = this.submit(ws, key);
+    return { submission, replayed: false };
+  }
+
+  private rateLimit(userId: number): void {
+    const now = Date.now();
+    const times = (this.recent.get(userId) ?? []).filter((t) => now - t < 60_000);
+    if (times.length >= this.opts.perMinute) {
+      const retry = Math.ceil((60_000 - (now - times[0]!)) / 1000);
+      throw new Problem(429, "rate-limited", "Too many submissions", `You can submit ${this.opts.perMinute} times a minute; try again in ${retry} s.`, { retryAfter: retry });
+    }
+    times.push(now);
+    this.recent.set(userId, times);
+  }
+
+  submit(ws: Workspace, idempotencyKey?: string): { id: number; status: SubmissionStatus } {
     const tmp = path.join(this.snapshots, `.tmp-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
     try {
       copyTree(ws.dir, tmp);
@@ -55,6 +117,7 @@ export class Grading {
     const id = this.db.transaction(() => {
       const info = this.db.run("INSERT INTO submissions (workspace_id, user_id, exercise_id, status, created_at) VALUES (?, ?, ?, 'queued', ?)", [ws.id, ws.userId, ws.exerciseId, new Date().toISOString()]);
       const id = Number(info.lastInsertRowid);
+      if (idempotencyKey) this.db.run("INSERT INTO idempotency_keys (user_id, key, exercise_id, submission_id, created_at) VALUES (?, ?, ?, ?, ?)", [ws.userId, idempotencyKey, ws.exerciseId, id, new Date().toISOString()]);
       fs.renameSync(tmp, path.join(this.snapshots, String(id)));
       return id;
     });
@@ -75,7 +138,7 @@ export class Grading {
 
   best(userId: number): Map<string, { score: number; maxScore: number }> {
     const rows = this.db.all<{ exercise_id: string; score: number; max_score: number }>(
-      "SELECT s.exercise_id, max(r.score) AS score, r.max_score FROM submissions s JOIN results r ON r.submission_id = s.id WHERE s.user_id = ? AND r.status <> 'error' GROUP BY s.exercise_id",
+      "SELECT s.exercise_id, max(r.score) AS score, r.max_score FROM submissions s JOIN results r ON r.submission_id = s.id WHERE s.user_id = ? AND s.status = 'done' AND r.status <> 'error' GROUP BY s.exercise_id",
       [userId],
     );
     return new Map(rows.map((r) => [r.exercise_id, { score: r.score, maxScore: r.max_score }]));
@@ -103,9 +166,21 @@ export class Grading {
 
   private claim(): Row | undefined {
     return this.db.get<Row>(
-      "UPDATE submissions SET status = 'running', started_at = ? WHERE id = (SELECT id FROM submissions WHERE status = 'queued' ORDER BY id LIMIT 1) RETURNING *, NULL AS body",
+      "UPDATE submissions SET status = 'running', started_at = ?, attempts = attempts + 1 WHERE id = (SELECT id FROM submissions WHERE status = 'queued' ORDER BY id LIMIT 1) RETURNING *, NULL AS body, NULL AS suite_hash, NULL AS sandbox, NULL AS signature",
       [new Date().toISOString()],
     );
+  }
+
+  /** Whether a stored result still carries a valid signature from this lab. */
+  verify(id: number): { valid: boolean; attestation: Attestation | null } {
+    const row = this.db.get<Row>(`${SELECT} WHERE s.id = ?`, [id]);
+    if (!row?.body || !row.signature) return { valid: false, attestation: null };
+    const a = attestationOf(row)!;
+    return { valid: verify(this.secret, row.id, row.exercise_id, JSON.parse(row.body) as Results, a), attestation: a };
+  }
+
+  private emit(id: number, event: SubmissionEvent): void {
+    this.events.emit(`sub:${id}`, event);
   }
 
   private async work(): Promise<void> {
@@ -132,17 +207,34 @@ export class Grading {
   private async gradeOne(row: Row): Promise<void> {
     const exercise = this.exercises(row.exercise_id);
     const snapshot = path.join(this.snapshots, String(row.id));
+    this.emit(row.id, { type: "status", status: "running" });
     let result: Results;
+    let suite = "";
+    const sandbox = exercise ? this.opts.sandboxIdentity(exercise.runtime) : this.driver.name;
     if (!exercise) {
       result = { version: 3, status: "error", message: `The exercise "${row.exercise_id}" is no longer in the catalog.`, tests: [], score: 0, max_score: 0, duration_ms: 0 };
     } else if (!fs.existsSync(snapshot)) {
       result = { version: 3, status: "error", message: "The submission's files were lost before it was acknowledged; submit again.", tests: [], score: 0, max_score: exercise.maxScore, duration_ms: 0 };
+    } else if (row.attempts > MAX_ATTEMPTS) {
+      result = { version: 3, status: "error", message: `Grading was interrupted ${MAX_ATTEMPTS} times (the lab restarted while grading it); it will not be tried again. Submit again.`, tests: [], score: 0, max_score: exercise.maxScore, duration_ms: 0 };
     } else {
       this.log.info({ submission: row.id, exercise: exercise.id }, "grading");
-      result = await grade({ exercise, submissionDir: snapshot, workDir: path.join(this.scratch, String(row.id)), driver: this.driver, uid: gradingUid(row.id), name: `grade-${row.id}` });
+      if (!this.suites.has(exercise.id)) this.suites.set(exercise.id, suiteHash(exercise));
+      suite = this.suites.get(exercise.id)!;
+      result = await grade({
+        exercise,
+        submissionDir: snapshot,
+        workDir: path.join(this.scratch, String(row.id)),
+        driver: this.driver,
+        uid: gradingUid(row.id),
+        name: `grade-${row.id}`,
+        onProgress: (e) => this.emit(row.id, e),
+      });
     }
+    const attestation = sign(this.secret, row.id, row.exercise_id, result, suite, sandbox);
+    const status: SubmissionStatus = result.status === "error" ? "error" : "done";
     this.db.transaction(() => {
-      this.db.run("INSERT OR REPLACE INTO results (submission_id, status, score, max_score, duration_ms, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)", [
+      this.db.run("INSERT OR REPLACE INTO results (submission_id, status, score, max_score, duration_ms, body, created_at, suite_hash, sandbox, signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
         row.id,
         result.status,
         result.score,
@@ -150,13 +242,22 @@ export class Grading {
         result.duration_ms,
         JSON.stringify(result),
         new Date().toISOString(),
+        attestation.suite_hash,
+        attestation.sandbox,
+        attestation.signature,
       ]);
-      this.db.run("UPDATE submissions SET status = 'done', finished_at = ? WHERE id = ?", [new Date().toISOString(), row.id]);
+      this.db.run("UPDATE submissions SET status = ?, finished_at = ? WHERE id = ?", [status, new Date().toISOString(), row.id]);
     });
     this.log.info({ submission: row.id, status: result.status, score: result.score, max: result.max_score, ms: result.duration_ms }, "graded");
+    const done = this.db.get<Row>(`${SELECT} WHERE s.id = ?`, [row.id]);
+    if (done) this.emit(row.id, { type: "done", submission: toSubmission(done) });
   }
 }
 
-function toSubmission(r: Row): Submission {
-  return { id: r.id, exerciseId: r.exercise_id, status: r.status, createdAt: r.created_at, result: r.body ? (JSON.parse(r.body) as Results) : null };
+function attestationOf(r: Row): Attestation | null {
+  return r.signature && r.sandbox !== null && r.suite_hash !== null ? { algorithm: "HMAC-SHA256", suite_hash: r.suite_hash, sandbox: r.sandbox, signature: r.signature } : null;
+}
+
+export function toSubmission(r: Row): Submission {
+  return { id: r.id, exerciseId: r.exercise_id, status: r.status, createdAt: r.created_at, result: r.body ? (JSON.parse(r.body) as Results) : null, attestation: attestationOf(r) };
 }

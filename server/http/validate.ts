@@ -2,13 +2,13 @@ import type { RequestHandler } from "express";
 import type { z } from "zod";
 import { badRequest } from "../errors.ts";
 
-type Parts = { body?: z.ZodType; params?: z.ZodType; query?: z.ZodType };
+type Parts = { body?: z.ZodType; params?: z.ZodType; query?: z.ZodType; headers?: z.ZodType };
 
 /** Validates request parts with zod; the parsed values replace the raw ones in `res.locals.input`. */
 export function validate<P extends Parts>(parts: P): RequestHandler {
   return (req, res, next) => {
     const input: Record<string, unknown> = {};
-    for (const key of ["params", "query", "body"] as const) {
+    for (const key of ["params", "query", "headers", "body"] as const) {
       const schema = parts[key];
       if (!schema) continue;
       const result = schema.safeParse(req[key] ?? {});

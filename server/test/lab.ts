@@ -64,7 +64,7 @@ export async function waitForResult(client: Client, id: number, timeoutMs = 60_0
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     const { body } = await client.json<{ submission: { status: string; result: Record<string, unknown> | null } }>("GET", `/api/submissions/${id}`);
-    if (body.submission.status === "done" && body.submission.result) return body.submission.result;
+    if ((body.submission.status === "done" || body.submission.status === "error") && body.submission.result) return body.submission.result;
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`submission ${id} not graded within ${timeoutMs} ms`);

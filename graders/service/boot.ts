@@ -1,0 +1,98 @@
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { sandboxLimits, type ServiceSpec } from "../../server/exercises/schema.ts";
+import { createWithin, type Mount, type Sandbox, type SandboxProcess } from "../../server/sandbox/driver.ts";
+import { copyTree } from "../../server/workspaces/files.ts";
+import { runCapped } from "../exec.ts";
+import type { GradeContext } from "../registry.ts";
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+/** Service output kept for feedback: the start and the end of it. */
+const LOG_HEAD = 8 * 1024;
+const LOG_TAIL = 24 * 1024;
+
+export type BootedService = {
+  /** The sandbox running the learner's service (their files, their code). */
+  service: Sandbox;
+  /** A second sandbox that shares only the service's loopback: the grader's tests run here. */
+  grader: Sandbox;
+  url: string;
+  logs(): string;
+  stop(): Promise<void>;
+};
+
+export class BootError extends Error {}
+
+/**
+ * Boots the learner's service as exercise.yaml says and waits until it answers. The hidden
+ * files live in the grader's sandbox (mounted from `mounts`), never in the service's.
+ */
+export async function bootService(ctx: GradeContext, mounts: Mount[]): Promise<BootedService> {
+  const spec = ctx.exercise.service as ServiceSpec;
+  const remaining = () => Math.max(1000, ctx.deadline - Date.now());
+  const work = path.join(ctx.runDir, "work");
+  const graderWork = path.join(ctx.runDir, "grader-work");
+  copyTree(ctx.submissionDir, work, { uid: ctx.uid });
+  fs.mkdirSync(graderWork, { mode: 0o755 });
+  fs.chownSync(graderWork, ctx.uid, ctx.uid);
+  fs.copyFileSync(path.join(HERE, "ready.mjs"), path.join(graderWork, "ready.mjs"));
+  const limits = sandboxLimits(ctx.exercise.limits);
+
+  const service = await createWithin(ctx.driver, { name: `${ctx.sandboxName}-svc`, runtime: ctx.exercise.runtime, workspaceDir: work, limits, uid: ctx.uid, network: "none" }, remaining());
+  let grader: Sandbox | undefined;
+  let proc: SandboxProcess | undefined;
+  const log = new LogTail();
+  const stop = async () => {
+    await grader?.stop();
+    await service.stop();
+  };
+  try {
+    const argv = Array.isArray(spec.start) ? spec.start : ["/bin/sh", "-c", spec.start];
+    proc = service.exec(argv, { env: { ...spec.env, PORT: String(spec.port), HOST: "127.0.0.1", NODE_ENV: spec.env.NODE_ENV ?? "production" }, timeoutMs: remaining() });
+    proc.end();
+    proc.onData((chunk) => log.add(chunk));
+    let exited: string | null = null;
+    const died = proc.wait().then((e) => (exited = e.timedOut ? "was stopped at the time limit" : `exited with code ${e.code ?? e.signal}`));
+
+    grader = await createWithin(ctx.driver, { name: `${ctx.sandboxName}-tst`, runtime: ctx.exercise.runtime, workspaceDir: graderWork, mounts, limits, uid: ctx.uid, network: { join: service } }, remaining());
+    const url = `http://127.0.0.1:${spec.port}`;
+    const timeoutMs = Math.min(spec.ready.timeout_seconds * 1000, remaining());
+    const waiting = runCapped(grader, ["node", "/workspace/ready.mjs", `${url}${spec.ready.path}`, spec.ready.status ? String(spec.ready.status) : "", String(timeoutMs)], { timeoutMs: timeoutMs + 2000 });
+    // A service that dies while we wait need not be waited for.
+    const ready = await Promise.race([waiting, died.then(() => null)]);
+    if (!ready || ready.exit.code !== 0) {
+      const why = exited ? `it ${exited}` : `GET ${spec.ready.path} gave ${ready?.output.trim() || "no answer"}`;
+      throw new BootError(`Your service did not become ready on port ${spec.port} within ${spec.ready.timeout_seconds} s: ${why}.`);
+    }
+    return { service, grader, url, logs: () => log.text(), stop };
+  } catch (err) {
+    await stop();
+    if (err instanceof BootError) err.message += log.text() ? `\n\nService output:\n${log.text().slice(-1500)}` : "";
+    throw err;
+  }
+}
+
+class LogTail {
+  private head = "";
+  private tail = "";
+  private dropped = 0;
+
+  add(chunk: Buffer): void {
+    let text = chunk.toString("utf8");
+    if (this.head.length < LOG_HEAD) {
+      const take = text.slice(0, LOG_HEAD - this.head.length);
+      this.head += take;
+      text = text.slice(take.length);
+    }
+    this.tail += text;
+    if (this.tail.length > LOG_TAIL) {
+      this.dropped += this.tail.length - LOG_TAIL;
+      this.tail = this.tail.slice(-LOG_TAIL);
+    }
+  }
+
+  text(): string {
+    return this.dropped ? `${this.head}\n… [${this.dropped} characters cut] …\n${this.tail}` : this.head + this.tail;
+  }
+}

@@ -1,0 +1,45 @@
+import path from "node:path";
+import type { z } from "zod";
+import type { ServiceStep } from "../../server/exercises/schema.ts";
+import type { GradeContext, GraderKind, StepOutcome } from "../registry.ts";
+import { truncate } from "../results.ts";
+import { graderMounts, prepareVitestDirs, readVitestRecords, runVitest, toOutcome } from "../unit/grader.ts";
+import { bootService, BootError } from "./boot.ts";
+
+type Step = z.infer<typeof ServiceStep>;
+
+/** One failing test carrying the step's points: the step could not run against the service. */
+export function bootFailure(step: { name: string; category: Step["category"]; points: number }, message: string): StepOutcome {
+  return {
+    message: truncate(message, 2000),
+    tests: [{ name: step.name, status: "fail", message: truncate(message, 500), output: null, task_id: null, category: step.category, points: 0, max_points: step.points, duration_ms: null }],
+  };
+}
+
+/**
+ * `service`: boots the learner's service, then runs the exercise's hidden vitest suites in a
+ * second sandbox that shares only its loopback; the tests reach it at SERVICE_URL.
+ */
+export const serviceGrader: GraderKind<Step> = {
+  kind: "service",
+  async run(ctx: GradeContext<Step>): Promise<StepOutcome> {
+    const dirs = prepareVitestDirs(ctx.runDir, path.join(ctx.exercise.dir, ctx.step.tests), ctx.uid);
+    let booted;
+    try {
+      booted = await bootService(ctx, graderMounts(dirs));
+    } catch (err) {
+      if (err instanceof BootError) return bootFailure(ctx.step, err.message);
+      throw err;
+    }
+    try {
+      const run = await runVitest(booted.grader, ctx.deadline, { env: { SERVICE_URL: booted.url }, out: dirs.out, onTest: ctx.onTest });
+      const outcome = toOutcome(ctx.step, readVitestRecords(dirs.out), run, ctx.exercise.limits.wall_seconds);
+      const failed = outcome.tests.some((t) => t.status !== "pass");
+      const logs = booted.logs().trim();
+      if (failed && logs) outcome.message = [outcome.message, `Service output (end):\n${logs.slice(-1500)}`].filter(Boolean).join("\n\n");
+      return outcome;
+    } finally {
+      await booted.stop();
+    }
+  },
+};
