@@ -58,9 +58,19 @@ describe.each(["bwrap", "docker"])("with the %s sandbox driver", (driver) => {
   }
 
   async function submitAndWait(): Promise<string> {
+    // Record every label the button shows while grading: the live progress.
+    await page.evaluate(() => {
+      const w = window as unknown as { labels: string[] };
+      w.labels = [];
+      const button = document.querySelector("[data-testid=submit]")!;
+      new MutationObserver(() => w.labels.push(button.textContent ?? "")).observe(button, { childList: true, characterData: true, subtree: true });
+    });
     await page.getByTestId("submit").click();
     await expect.poll(() => page.getByTestId("submit").textContent(), { timeout: 5_000 }).not.toBe("Submit");
     await page.getByTestId("result-score").waitFor({ timeout: 60_000 });
+    const labels = await page.evaluate(() => (window as unknown as { labels: string[] }).labels);
+    expect(labels.some((l) => /Hidden unit tests: \d+ done/.test(l)), `progress labels: ${labels.join(" | ")}`).toBe(true);
+    expect(await page.getByTestId("result-category").first().getAttribute("data-category")).toBe("functional");
     return (await page.getByTestId("result-score").textContent()) ?? "";
   }
 

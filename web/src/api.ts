@@ -56,7 +56,7 @@ export interface Results {
   tests: TestResult[];
 }
 
-export type SubmissionStatus = "queued" | "running" | "done";
+export type SubmissionStatus = "queued" | "running" | "done" | "error";
 
 export interface Submission {
   id: string;

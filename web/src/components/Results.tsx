@@ -26,13 +26,35 @@ export function ResultsView({ result, when }: { result: Results; when?: string }
           {result.message}
         </p>
       )}
-      <ul className="tests">
-        {result.tests.map((t, i) => (
-          <TestItem key={`${i}-${t.name}`} test={t} />
-        ))}
-      </ul>
+      {groups(result.tests).map(([category, tests]) => (
+        <section key={category} className="test-group" data-testid="result-category" data-category={category}>
+          <h3>
+            {CATEGORY_TITLES[category] ?? category}{" "}
+            <span className="muted">
+              {round(tests.reduce((s, t) => s + t.points, 0))} / {round(tests.reduce((s, t) => s + t.max_points, 0))}
+            </span>
+          </h3>
+          <ul className="tests">
+            {tests.map((t, i) => (
+              <TestItem key={`${i}-${t.name}`} test={t} />
+            ))}
+          </ul>
+        </section>
+      ))}
     </section>
   );
+}
+
+const CATEGORY_TITLES: Record<string, string> = { functional: "Functional", security: "Security", performance: "Performance", quality: "Quality" };
+const ORDER = ["functional", "security", "performance", "quality"];
+const round = (n: number) => Math.round(n * 100) / 100;
+
+/** Tests grouped by category, in a fixed order; within a group, the grader's order. */
+function groups(tests: TestResult[]): [string, TestResult[]][] {
+  const by = new Map<string, TestResult[]>();
+  for (const t of tests) by.set(t.category, [...(by.get(t.category) ?? []), t]);
+  const rank = (c: string) => (ORDER.includes(c) ? ORDER.indexOf(c) : ORDER.length);
+  return [...by.entries()].sort((a, b) => rank(a[0]) - rank(b[0]));
 }
 
 function TestItem({ test }: { test: TestResult }) {

@@ -19,8 +19,20 @@ interface ShownResult {
   createdAt?: string;
 }
 
-function progressText(p: Pending | null, posting: boolean): string {
-  return p?.status === "running" && !posting ? "Running hidden tests…" : "Queued…";
+/** What the grader has done so far, from the live event stream. */
+interface Progress {
+  step: string | null;
+  done: number;
+  passed: number;
+  steps: string[];
+}
+
+const NO_PROGRESS: Progress = { step: null, done: 0, passed: 0, steps: [] };
+
+function progressText(p: Pending | null, posting: boolean, progress: Progress): string {
+  if (!(p?.status === "running" && !posting)) return "Queued…";
+  if (!progress.step) return "Running hidden tests…";
+  return `${progress.step}: ${progress.done} done${progress.done ? ` (${progress.passed} ✓)` : ""}…`;
 }
 
 function formatWhen(iso?: string): string | undefined {
@@ -39,6 +51,7 @@ export function ExercisePage({ id }: { id: string }) {
   const [submitError, setSubmitError] = useState<string | null>(null);
   const [shown, setShown] = useState<ShownResult | null>(null);
   const [tab, setTab] = useState<"results" | "recordings">("results");
+  const [progress, setProgress] = useState<Progress>(NO_PROGRESS);
 
   // Load the exercise, the latest previous submission, and open the workspace.
   useEffect(() => {
@@ -56,8 +69,8 @@ export function ExercisePage({ id }: { id: string }) {
         if (cancelled) return;
         const latest = submissions[0];
         if (!latest) return;
-        if (latest.status !== "done") setPending({ id: latest.id, status: latest.status });
-        const done = submissions.find((s) => s.status === "done" && s.result);
+        if (latest.status === "queued" || latest.status === "running") setPending({ id: latest.id, status: latest.status });
+        const done = submissions.find((s) => (s.status === "done" || s.status === "error") && s.result);
         if (done?.result) setShown({ result: done.result, createdAt: done.createdAt });
       },
       () => undefined,
@@ -75,22 +88,24 @@ export function ExercisePage({ id }: { id: string }) {
     };
   }, [id]);
 
-  // Poll the pending submission until it is done.
+  // Follow the pending submission live (server-sent events); poll if the stream fails.
   const pendingId = pending?.id ?? null;
   useEffect(() => {
     if (!pendingId) return;
     let cancelled = false;
     let timer = 0;
+    let source: EventSource | null = null;
+    const finish = (status: SubmissionStatus, result: Results | null, createdAt?: string) => {
+      setPending(null);
+      setProgress(NO_PROGRESS);
+      if (result) setShown({ result, createdAt });
+      else setSubmitError(`The submission ended (${status}) without a result.`);
+    };
     const tick = async () => {
       try {
         const { submission } = await api.submission(pendingId);
         if (cancelled) return;
-        if (submission.status === "done") {
-          setPending(null);
-          if (submission.result) setShown({ result: submission.result, createdAt: submission.createdAt });
-          else setSubmitError("The submission finished without a result.");
-          return;
-        }
+        if (submission.status === "done" || submission.status === "error") return finish(submission.status, submission.result, submission.createdAt);
         setPending({ id: pendingId, status: submission.status });
       } catch (err) {
         if (cancelled) return;
@@ -102,9 +117,40 @@ export function ExercisePage({ id }: { id: string }) {
       }
       timer = window.setTimeout(() => void tick(), POLL_MS);
     };
-    timer = window.setTimeout(() => void tick(), POLL_MS);
+    if (typeof EventSource === "function") {
+      source = new EventSource(`/api/submissions/${encodeURIComponent(pendingId)}/events`);
+      source.addEventListener("status", (e) => {
+        const { status } = JSON.parse((e as MessageEvent<string>).data) as { status: SubmissionStatus };
+        if (!cancelled) setPending({ id: pendingId, status });
+      });
+      source.addEventListener("step", (e) => {
+        const step = JSON.parse((e as MessageEvent<string>).data) as { name: string; state: string };
+        if (cancelled) return;
+        setPending({ id: pendingId, status: "running" });
+        if (step.state === "running") setProgress((p) => ({ step: step.name, done: 0, passed: 0, steps: p.steps }));
+        else setProgress((p) => ({ ...p, steps: [...p.steps, step.name] }));
+      });
+      source.addEventListener("test", (e) => {
+        const test = JSON.parse((e as MessageEvent<string>).data) as { status: string };
+        if (!cancelled) setProgress((p) => ({ ...p, done: p.done + 1, passed: p.passed + (test.status === "pass" ? 1 : 0) }));
+      });
+      source.addEventListener("done", (e) => {
+        const { submission } = JSON.parse((e as MessageEvent<string>).data) as { submission: { status: SubmissionStatus; result: Results | null; createdAt?: string } };
+        source?.close();
+        if (!cancelled) finish(submission.status, submission.result, submission.createdAt);
+      });
+      source.onerror = () => {
+        // The stream broke (proxy, restart): fall back to polling.
+        source?.close();
+        source = null;
+        if (!cancelled) timer = window.setTimeout(() => void tick(), POLL_MS);
+      };
+    } else {
+      timer = window.setTimeout(() => void tick(), POLL_MS);
+    }
     return () => {
       cancelled = true;
+      source?.close();
       window.clearTimeout(timer);
     };
   }, [pendingId]);
@@ -182,7 +228,7 @@ export function ExercisePage({ id }: { id: string }) {
               aria-busy={busy}
               onClick={() => void submit()}
             >
-              {busy ? progressText(pending, posting) : "Submit"}
+              {busy ? progressText(pending, posting, progress) : "Submit"}
             </button>
             {busy && <span className="spinner" aria-hidden="true" />}
             <span className="spacer" />
