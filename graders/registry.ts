@@ -3,6 +3,8 @@ import type { GraderStep } from "../server/exercises/schema.ts";
 import type { SandboxDriver } from "../server/sandbox/driver.ts";
 import type { TestResult } from "./results.ts";
 import { serviceGrader } from "./service/grader.ts";
+import { mutationGrader } from "./mutation/grader.ts";
+import { staticGrader } from "./static/grader.ts";
 import { unitGrader } from "./unit/grader.ts";
 
 export type GradeContext<S extends GraderStep = GraderStep> = {
@@ -32,6 +34,8 @@ export interface GraderKind<S extends GraderStep = GraderStep> {
 
 const kinds = new Map<string, GraderKind<never>>([
   [unitGrader.kind, unitGrader as GraderKind<never>],
+  [staticGrader.kind, staticGrader as GraderKind<never>],
+  [mutationGrader.kind, mutationGrader as GraderKind<never>],
   [serviceGrader.kind, serviceGrader as GraderKind<never>],
 ]);
 

@@ -124,6 +124,29 @@ describe("the unit grader", () => {
     expect(r.message).toMatch(/could not run against your code|mod\.ts|Transform failed|Expected/i);
   });
 
+  it("never reads a link or a FIFO the submission plants in the grader's out folder", async () => {
+    const ex = fixture(
+      "plant",
+      `import fs from "node:fs";
+import { execFileSync } from "node:child_process";
+for (const f of ["/grader/out/results.ndjson", "/grader/out/progress.ndjson"]) fs.rmSync(f, { force: true });
+fs.symlinkSync("/etc/shadow", "/grader/out/results.ndjson");
+execFileSync("mkfifo", ["/grader/out/progress.ndjson"]);
+export const x = 1;
+`,
+      `import { it, expect } from "vitest";
+import { x } from "@workspace/src/mod.ts";
+it("x", () => expect(x).toBe(1));
+`,
+      8,
+    );
+    const t0 = Date.now();
+    const r = await run(ex, path.join(ex.dir, "starter"));
+    expect(Date.now() - t0).toBeLessThan(30_000);
+    expect(JSON.stringify(r)).not.toMatch(/root:/);
+    expect(r.status).not.toBe("pass");
+  });
+
   it("never lets a submission read the exercise's solution or another workspace", async () => {
     const ex = fixture(
       "peek",

@@ -9,6 +9,7 @@ import type { GradeContext, GraderKind, StepOutcome } from "../registry.ts";
 import { splitPoints } from "../registry.ts";
 import { truncate, type TestResult } from "../results.ts";
 import { runCapped } from "../exec.ts";
+import { readSandboxFile } from "../sandbox-files.ts";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
@@ -93,12 +94,8 @@ export async function runVitest(sandbox: Sandbox, deadline: number, opts: { env?
     if (!opts.out || !opts.onTest) return;
     const file = path.join(opts.out, "progress.ndjson");
     try {
-      const size = fs.statSync(file).size;
-      if (size <= offset || size > 5 * 1024 * 1024) return;
-      const fd = fs.openSync(file, "r");
-      const buf = Buffer.alloc(size - offset);
-      fs.readSync(fd, buf, 0, buf.length, offset);
-      fs.closeSync(fd);
+      const buf = readSandboxFile(file, { offset, max: 1024 * 1024 });
+      if (!buf || buf.length === 0 || offset > 5 * 1024 * 1024) return;
       const text = buf.toString("utf8");
       const complete = text.lastIndexOf("\n") + 1;
       offset += Buffer.byteLength(text.slice(0, complete));
@@ -132,17 +129,8 @@ export function readVitestRecords(out: string): Record_[] {
 }
 
 function readRecords(file: string): Record_[] {
-  let text = "";
-  try {
-    // The sandbox can write anything here; read a bounded amount and skip what does not parse.
-    const fd = fs.openSync(file, "r");
-    const buf = Buffer.alloc(Math.min(fs.fstatSync(fd).size, 5 * 1024 * 1024));
-    fs.readSync(fd, buf, 0, buf.length, 0);
-    fs.closeSync(fd);
-    text = buf.toString("utf8");
-  } catch {
-    return [];
-  }
+  // The sandbox can write anything here, links and FIFOs included: read it safely, bounded.
+  const text = readSandboxFile(file)?.toString("utf8") ?? "";
   const records: Record_[] = [];
   for (const line of text.split("\n")) {
     if (!line) continue;

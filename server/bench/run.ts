@@ -6,9 +6,13 @@ import { BenchRun, type DriverKind, type Harness } from "./harness.ts";
 import { table, type Row } from "./report.ts";
 import { creationRate, idleMemory, openToPrompt } from "./sandboxes.ts";
 import { round } from "./stats.ts";
+import { stopTerminalBench, terminalBench } from "./terminal.ts";
 
 const DRIVERS: DriverKind[] = ["bwrap", "docker"];
-const USAGE = "usage: backlab bench [--only bwrap|docker]\n";
+/** Sections: one per driver, then the terminal (ours vs wetty). */
+type Section = DriverKind | "terminal";
+const SECTIONS: Section[] = [...DRIVERS, "terminal"];
+const USAGE = "usage: backlab bench [--only bwrap|docker|terminal[,…]]\n";
 
 /** What runs per driver; sizes chosen so the whole bench stays within ~8 minutes on 2 cores. */
 const PLAN = {
@@ -16,16 +20,16 @@ const PLAN = {
   docker: { core: { exec: 20, node: 10, prompt: 10 }, grading: 3, open: 10, create: 10, memory: 10, capacity: { step: 10, cap: 80, target: 50, samples: 15, baselineSamples: 30, settleMs: 1000, budgetMs: 170_000 } },
 } satisfies Record<DriverKind, { core: { exec: number; node: number; prompt: number }; grading: number; open: number; create: number; memory: number; capacity: CapacityOptions }>;
 
-export function parseArgs(args: string[]): { only: DriverKind[] } | { error: string } {
-  let only = DRIVERS;
+export function parseArgs(args: string[]): { only: Section[] } | { error: string } {
+  let only = SECTIONS;
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     const value = a.startsWith("--only=") ? a.slice(7) : a === "--only" ? args[++i] : undefined;
     if (value === undefined) return { error: `unknown argument "${a}"` };
     const picked = value.split(",").map((v) => v.trim());
-    const bad = picked.find((v) => !DRIVERS.includes(v as DriverKind));
-    if (bad !== undefined) return { error: `--only takes ${DRIVERS.join(" or ")}, not "${bad}"` };
-    only = picked as DriverKind[];
+    const bad = picked.find((v) => !SECTIONS.includes(v as Section));
+    if (bad !== undefined) return { error: `--only takes ${SECTIONS.join(", ")} (comma-separated), not "${bad}"` };
+    only = picked as Section[];
   }
   return { only };
 }
@@ -51,7 +55,7 @@ export async function runBenchmarks(args: string[] = process.argv.slice(3)): Pro
   const onSignal = () => {
     interrupted = true;
     say("interrupted: stopping the bench's sandboxes…");
-    void run.close().finally(() => process.exit(130));
+    void Promise.allSettled([run.close(), stopTerminalBench()]).finally(() => process.exit(130));
   };
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
@@ -74,7 +78,7 @@ export async function runBenchmarks(args: string[] = process.argv.slice(3)): Pro
   };
 
   try {
-    for (const kind of parsed.only) {
+    for (const kind of parsed.only.filter((s): s is DriverKind => s !== "terminal")) {
       const plan = PLAN[kind];
       let h: Harness;
       try {
@@ -107,6 +111,13 @@ export async function runBenchmarks(args: string[] = process.argv.slice(3)): Pro
         return [row];
       });
       await h.close().catch((err: unknown) => rows.push({ driver: kind, metric: "cleanup", unit: "", error: (err as Error).message }));
+    }
+    if (parsed.only.includes("terminal")) {
+      await section("terminal", "ours vs wetty", async () => {
+        const { rows: r, details } = await terminalBench(say);
+        drivers.terminal = details;
+        return r;
+      });
     }
   } finally {
     await run.close();

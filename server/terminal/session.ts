@@ -10,6 +10,9 @@ const BATCH_MS = 4;
 const BATCH_BYTES = 16 * 1024;
 /** Output this soon after input is an echo: it goes out at once. */
 const ECHO_WINDOW_MS = 25;
+/** The headless terminal's own watermarks (bytes written but not yet parsed). */
+const HEADLESS_HIGH = 32 * 1024;
+const HEADLESS_LOW = 8 * 1024;
 /** Scrollback kept on the server and sent on reattach. */
 export const SCROLLBACK_LINES = 2000;
 
@@ -183,10 +186,14 @@ export class TerminalSession {
    */
   private applyPause(): void {
     if (this.ended) return;
-    let behind = this.headlessBehind;
+    let behind = 0;
     for (const c of this.clients) behind = Math.max(behind, c.unacked);
-    if (!this.flowPaused && behind > HIGH_WATERMARK) this.flowPaused = true;
-    else if (this.flowPaused && behind < LOW_WATERMARK) this.flowPaused = false;
+    // The headless terminal parses on the lab's one event loop: its backlog is kept small so
+    // a flooding session never holds a neighbour's echo behind a long parse.
+    const over = behind > HIGH_WATERMARK || this.headlessBehind > HEADLESS_HIGH;
+    const under = behind < LOW_WATERMARK && this.headlessBehind < HEADLESS_LOW;
+    if (!this.flowPaused && over) this.flowPaused = true;
+    else if (this.flowPaused && under) this.flowPaused = false;
     const pause = this.flowPaused || this.attaching > 0;
     if (pause !== this.paused) {
       this.paused = pause;

@@ -1,0 +1,104 @@
+import fs from "node:fs";
+import type { runCapped } from "../exec.ts";
+
+/** What graders/unit/reporter.mjs and progress.mjs write, one JSON object per line. */
+export type VitestRecord =
+  | { type: "init" }
+  | { type: "collected"; file: string; tests: { id: string; name: string }[] }
+  | { type: "start"; id: string }
+  | { type: "finish"; id: string; state: string; message: string | null }
+  | { type: "result"; id: string; state: string; message: string | null; output: string | null; duration: number | null }
+  | { type: "module-error"; file: string; message: string | null }
+  | { type: "end"; reason: string; unhandled: string | null };
+
+type Run = Awaited<ReturnType<typeof runCapped>>;
+
+/** One vitest run, summed up: what passed, what failed, and how the run ended. */
+export type RunReport = {
+  /** vitest started (the reporter's `init`). */
+  started: boolean;
+  /** Test id → full name, in file order. */
+  names: Map<string, string>;
+  total: number;
+  passed: number;
+  failed: { name: string; message: string | null }[];
+  /** A test that started and never finished (the run was stopped while it ran). */
+  running: string | null;
+  moduleErrors: { file: string; message: string | null }[];
+  unhandled: string | null;
+  /** The reporter's `end` arrived: vitest finished on its own. */
+  ended: boolean;
+  timedOut: boolean;
+  outputLimited: boolean;
+  exit: Run["exit"];
+  outputTail: string;
+};
+
+/** Reads a records file the sandbox wrote: bounded (5 MB), skipping lines that do not parse. */
+export function readRecords(file: string): VitestRecord[] {
+  let text = "";
+  try {
+    // The sandbox owns the folder: no link is followed, and O_NONBLOCK keeps a FIFO it made
+    // from blocking the lab; anything but a regular file is ignored.
+    const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+    try {
+      if (!fs.fstatSync(fd).isFile()) return [];
+      const buf = Buffer.alloc(Math.min(fs.fstatSync(fd).size, 5 * 1024 * 1024));
+      fs.readSync(fd, buf, 0, buf.length, 0);
+      text = buf.toString("utf8");
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return [];
+  }
+  const records: VitestRecord[] = [];
+  for (const line of text.split("\n")) {
+    if (!line) continue;
+    try {
+      const r = JSON.parse(line) as VitestRecord;
+      if (r && typeof r === "object" && typeof r.type === "string") records.push(r);
+    } catch {
+      // the partial last line of a killed run
+    }
+  }
+  return records;
+}
+
+export function analyze(records: VitestRecord[], run: Run): RunReport {
+  const collected = records.flatMap((r) => (r.type === "collected" ? [r] : [])).sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  const names = new Map<string, string>();
+  for (const f of collected) for (const t of f.tests ?? []) names.set(String(t.id), String(t.name));
+  const states = new Map<string, { state: string; message: string | null }>();
+  for (const r of records) if (r.type === "result") states.set(r.id, { state: r.state, message: r.message });
+  // What the worker recorded itself, for tests whose result never reached the reporter.
+  for (const r of records) {
+    if (r.type === "finish" && !states.has(r.id)) states.set(r.id, { state: r.state === "pass" ? "passed" : r.state === "fail" ? "failed" : r.state, message: r.message });
+  }
+  const started = new Set(records.flatMap((r) => (r.type === "start" ? [r.id] : [])));
+  const end = records.find((r) => r.type === "end");
+  const failed: RunReport["failed"] = [];
+  let passed = 0;
+  let running: string | null = null;
+  for (const [id, name] of names) {
+    const s = states.get(id);
+    if (s?.state === "passed") passed++;
+    else if (s?.state === "failed") failed.push({ name, message: s.message });
+    else if (!s && started.has(id)) running ??= name;
+  }
+  return {
+    started: records.some((r) => r.type === "init"),
+    names,
+    total: names.size,
+    passed,
+    failed,
+    running,
+    moduleErrors: records.flatMap((r) => (r.type === "module-error" ? [{ file: r.file, message: r.message }] : [])),
+    unhandled: end?.unhandled ?? null,
+    ended: end !== undefined,
+    timedOut: run.exit.timedOut,
+    outputLimited: run.outputLimited,
+    exit: run.exit,
+    outputTail: run.output.slice(-400),
+  };
+}
