@@ -14,7 +14,9 @@ const USAGE = `backlab <command>
                         install system packages, the sandbox runtime, Docker and its
                         images (--docker; always for tests) and the web build
   images [--base IMAGE] build the sandbox images (offline base unless IMAGE is given)
-  validate              check every exercise.yaml; exit 1 if one is broken
+  exercise new|validate|grade …
+                        author exercises: scaffold, validate in real sandboxes, grade
+  validate              check every exercise.yaml's schema (fast); exit 1 if one is broken
   schema                print the JSON Schema of exercise.yaml
   grade <exercise-dir> <in-dir> <out-dir>
                         grade a folder as a submission; writes <out-dir>/results.json
@@ -64,6 +66,10 @@ async function main(argv: string[]): Promise<number> {
       const images = await ensureImages({ runtimesRoot: loadConfig().runtimeDir, log: say, base: args.includes("--base") ? base : undefined });
       for (const [runtime, tag] of Object.entries(images)) process.stdout.write(`${runtime}\t${tag}\n`);
       return 0;
+    }
+    case "exercise": {
+      const { exerciseCommand } = await import("../graders/authoring.ts");
+      return exerciseCommand(args);
     }
     case "validate": {
       const { loadCatalog } = await import("./exercises/catalog.ts");
