@@ -53,16 +53,9 @@ describe("every exercise in the catalog", () => {
     expect(catalog.exercises.size).toBeGreaterThan(0);
   });
 
-  for (const exercise of catalog.exercises.values()) {
-    it(`${exercise.id}: the starter scores below max but above zero, the reference solution scores max`, async () => {
-      const starter = await run(exercise, path.join(exercise.dir, "starter"));
-      expect(starter.status).toBe("fail");
-      expect(starter.score).toBeGreaterThan(0);
-      expect(starter.score).toBeLessThan(starter.max_score);
-      expect(starter.max_score).toBe(exercise.maxScore);
-      const solution = await run(exercise, path.join(exercise.dir, "solution"));
-      expect(solution.tests.filter((t) => t.status !== "pass")).toEqual([]);
-      expect(solution).toMatchObject({ status: "pass", score: exercise.maxScore, max_score: exercise.maxScore });
+  // Grading every exercise's reference and starter is `backlab exercise validate --all`,
+  // which `npm test` runs after the suites (graders/authoring.ts).
+});
     });
   }
 });
