@@ -56,9 +56,6 @@ describe("every exercise in the catalog", () => {
   // Grading every exercise's reference and starter is `backlab exercise validate --all`,
   // which `npm test` runs after the suites (graders/authoring.ts).
 });
-    });
-  }
-});
 
 describe("the unit grader", () => {
   it("splits points over the tests in file order and reports each failure's message", async () => {
