@@ -14,6 +14,8 @@ const USAGE = `backlab <command>
                         install system packages, the sandbox runtime, Docker and its
                         images (--docker; always for tests) and the web build
   images [--base IMAGE] build the sandbox images (offline base unless IMAGE is given)
+  probe <url> [--probe id,…] [--param k=v …] [--json]
+                        aim the security probe library at a service of yours (loopback only)
   exercise new|validate|grade …
                         author exercises: scaffold, validate in real sandboxes, grade
   validate              check every exercise.yaml's schema (fast); exit 1 if one is broken
@@ -66,6 +68,10 @@ async function main(argv: string[]): Promise<number> {
       const images = await ensureImages({ runtimesRoot: loadConfig().runtimeDir, log: say, base: args.includes("--base") ? base : undefined });
       for (const [runtime, tag] of Object.entries(images)) process.stdout.write(`${runtime}\t${tag}\n`);
       return 0;
+    }
+    case "probe": {
+      const { probeCommand } = await import("../graders/probes/cli.ts");
+      return probeCommand(args);
     }
     case "exercise": {
       const { exerciseCommand } = await import("../graders/authoring.ts");

@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
+import { validateProbeUses } from "../../graders/probes/run.ts";
 import { AREAS, ExerciseSpec } from "./schema.ts";
 
 export type Exercise = ExerciseSpec & {
@@ -78,6 +79,10 @@ export function loadExercise(dir: string, areaFolder: string, slugFolder: string
       if (!isDir(path.join(dir, step.mutants))) return fail(`${where}.mutants`, `folder "${step.mutants}" does not exist`);
     }
     if ((step.kind === "service" || step.kind === "security" || step.kind === "load") && !spec.service) return fail("service", `a ${step.kind} step needs a "service" section saying how to start the service`);
+    if (step.kind === "security") {
+      const bad = validateProbeUses(step.probes);
+      if (bad.length) return { problems: bad.map((b) => ({ path: file, field: `${where}.probes.${b.index}${b.field ? `.${b.field}` : ""}`, message: b.message })) };
+    }
   }
   const readmePath = path.join(dir, "README.md");
   if (!fs.existsSync(readmePath)) return fail("", "README.md is missing");

@@ -1,0 +1,159 @@
+/**
+ * `backlab probe <url> [--probe id[,id…]] [--param [id:]key=value …] [--json] [--list]`:
+ * attack your own service on this machine with probes from the library.
+ */
+import { DEFAULT_PROBES, needsParams, PROBES } from "./index.ts";
+import { assertLoopbackUrl, NetworkRuleError } from "./http.ts";
+import { runProbes, validateProbeUses, type ProbeRun, type ProbeUse } from "./run.ts";
+
+export const PROBE_USAGE = `backlab probe <url> [options]
+
+  Attacks a service running on THIS machine (127.0.0.1, ::1 or localhost only) and says
+  what it found. Without --probe it runs the probes that need no parameters:
+  ${DEFAULT_PROBES.join(", ")}.
+
+  --probe id[,id…]        probes to run (repeatable); --list shows them all
+  --param [id:]key=value  a parameter for every chosen probe, or only for probe <id>;
+                          dotted keys nest (request.path=/search?q={payload}), values are
+                          JSON when they parse as JSON (attempts=10, paths=["/","/api"])
+  --budget seconds        time budget per probe (default 10)
+  --json                  print the results as JSON
+  --list                  list the probes with their OWASP category and CWE
+  --help                  this text
+
+  exit status: 0 all passed, 1 a probe found a flaw, 2 usage error, refused URL, or a
+  probe could not run (e.g. the service is not reachable)
+`;
+
+export type ProbeIo = { out: (s: string) => void; err: (s: string) => void };
+const stdio: ProbeIo = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
+
+class UsageError extends Error {}
+
+function parseValue(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw;
+  }
+}
+
+function setDotted(target: Record<string, unknown>, dotted: string, value: unknown): void {
+  const keys = dotted.split(".");
+  let cur = target;
+  for (const k of keys.slice(0, -1)) {
+    const next = cur[k];
+    if (next === undefined) cur[k] = {};
+    else if (!next || typeof next !== "object" || Array.isArray(next)) throw new UsageError(`--param ${dotted}: "${k}" is already a value`);
+    cur = cur[k] as Record<string, unknown>;
+  }
+  cur[keys[keys.length - 1]!] = value;
+}
+
+type Parsed = { url: string; ids: string[]; params: Array<{ id?: string; key: string; value: unknown }>; json: boolean; list: boolean; help: boolean; budgetMs: number };
+
+function parseArgs(args: string[]): Parsed {
+  const out: Parsed = { url: "", ids: [], params: [], json: false, list: false, help: false, budgetMs: 10_000 };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const value = () => {
+      const v = args[++i];
+      if (v === undefined) throw new UsageError(`${a} needs a value`);
+      return v;
+    };
+    if (a === "--json") out.json = true;
+    else if (a === "--list") out.list = true;
+    else if (a === "--probe") out.ids.push(...value().split(",").map((s) => s.trim()).filter(Boolean));
+    else if (a === "--budget") {
+      const s = Number(value());
+      if (!(s >= 1 && s <= 120)) throw new UsageError("--budget: seconds between 1 and 120");
+      out.budgetMs = s * 1000;
+    } else if (a === "--param") {
+      const v = value();
+      const eq = v.indexOf("=");
+      if (eq <= 0) throw new UsageError(`--param ${v}: expected key=value`);
+      let key = v.slice(0, eq);
+      let id: string | undefined;
+      const colon = key.indexOf(":");
+      if (colon > 0) {
+        id = key.slice(0, colon);
+        key = key.slice(colon + 1);
+      }
+      if (!/^[a-z_][a-z0-9_]*(\.[a-z0-9_]+)*$/i.test(key)) throw new UsageError(`--param ${v}: "${key}" is not a parameter name`);
+      out.params.push({ ...(id ? { id } : {}), key, value: parseValue(v.slice(eq + 1)) });
+    } else if (a === "-h" || a === "--help") out.help = true;
+    else if (a.startsWith("-")) throw new UsageError(`unknown option ${a}`);
+    else if (!out.url) out.url = a;
+    else throw new UsageError(`unexpected argument ${a}`);
+  }
+  return out;
+}
+
+const pad = (s: string, n: number) => (s.length >= n ? s : s + " ".repeat(n - s.length));
+const indent = (s: string) => s.split("\n").map((l) => `        ${l}`).join("\n");
+
+function table(runs: ProbeRun[]): string {
+  const lines: string[] = [];
+  for (const r of runs) {
+    const id = r.probe?.id ?? r.use.probe;
+    lines.push(`${pad(r.result.status.toUpperCase(), 6)}  ${pad(id, 22)}  ${pad(r.probe ? `${r.probe.owasp.slice(0, 8)} ${r.probe.cwe}` : "", 18)}  ${r.duration_ms} ms`);
+    lines.push(indent(r.result.message));
+    if (r.result.status !== "pass" && r.result.evidence) lines.push(indent(r.result.evidence));
+  }
+  const count = (s: string) => runs.filter((r) => r.result.status === s).length;
+  lines.push("", `${count("pass")} passed, ${count("fail")} failed, ${count("error")} could not run`);
+  return lines.join("\n") + "\n";
+}
+
+/** The `backlab probe` command; returns the exit status. */
+export async function probeCommand(args: string[], io: ProbeIo = stdio): Promise<number> {
+  let parsed: Parsed;
+  try {
+    parsed = parseArgs(args);
+  } catch (e) {
+    io.err(`backlab probe: ${(e as Error).message}\n\n${PROBE_USAGE}`);
+    return 2;
+  }
+  if (parsed.help) {
+    io.out(PROBE_USAGE);
+    return 0;
+  }
+  if (parsed.list) {
+    for (const p of PROBES.values()) io.out(`${pad(p.id, 22)}  ${pad(p.owasp, 46)}  ${pad(p.cwe, 9)}  ${needsParams(p) ? "needs --param" : "runs as is"}\n`);
+    return 0;
+  }
+  if (!parsed.url) {
+    io.err(PROBE_USAGE);
+    return 2;
+  }
+  try {
+    assertLoopbackUrl(parsed.url);
+  } catch (e) {
+    if (e instanceof NetworkRuleError) {
+      io.err(`backlab probe: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  const ids = parsed.ids.length ? [...new Set(parsed.ids)] : [...DEFAULT_PROBES];
+  for (const p of parsed.params) {
+    if (p.id && !ids.includes(p.id)) {
+      io.err(`backlab probe: --param ${p.id}:${p.key} names a probe that is not being run\n`);
+      return 2;
+    }
+  }
+  const uses: ProbeUse[] = ids.map((id) => {
+    const use: Record<string, unknown> = { probe: id };
+    for (const p of parsed.params) if (!p.id || p.id === id) setDotted(use, p.key, p.value);
+    return use as ProbeUse;
+  });
+  const problems = validateProbeUses(uses);
+  if (problems.length) {
+    for (const p of problems) io.err(`backlab probe: ${p.probe || `#${p.index}`}: ${p.field}: ${p.message}\n`);
+    return 2;
+  }
+  const runs = await runProbes(parsed.url, uses, { budgetMs: parsed.budgetMs });
+  io.out(parsed.json ? JSON.stringify(runs, null, 2) + "\n" : table(runs));
+  if (runs.some((r) => r.result.status === "fail")) return 1;
+  return runs.some((r) => r.result.status === "error") ? 2 : 0;
+}

@@ -1,0 +1,63 @@
+import { z } from "zod";
+import { AuthSpec, maybeSession } from "../auth.ts";
+import type { HttpResponse } from "../http.ts";
+import { exchange, fail, LegitFailure, line, pass, show } from "../report.ts";
+import { describeTemplate, templateWith } from "../template.ts";
+import { defineProbe, OWASP_2025 } from "../types.ts";
+import { sendTemplate } from "./common.ts";
+
+/** A host that does not exist (.example is reserved); the probe never connects to it, it only reads Location. */
+const EVIL = "probe-evil.example";
+
+/** Where a browser would go: the Location (or Refresh) target resolved against the request URL. */
+function destination(res: HttpResponse, base: URL): URL | undefined {
+  const loc = res.header("location") ?? /^\s*\d+\s*;\s*url=(.+)$/i.exec(res.header("refresh") ?? "")?.[1];
+  if (!loc) return undefined;
+  try {
+    return new URL(loc.trim(), new URL(res.target, base));
+  } catch {
+    return undefined;
+  }
+}
+
+export const openRedirect = defineProbe({
+  id: "open-redirect",
+  title: "Open redirect",
+  owasp: OWASP_2025.A01,
+  cwe: "CWE-601",
+  params: z.strictObject({
+    /** The request that redirects to {payload}, e.g. `{ path: "/login?next={payload}" }`. */
+    request: templateWith("payload"),
+    auth: AuthSpec.optional(),
+    /** A same-site target that must still work. */
+    legit: z.string().startsWith("/").max(200).default("/"),
+  }),
+  async run(ctx, p) {
+    const session = await maybeSession(ctx, p.auth);
+    const where = describeTemplate(p.request);
+    const base = ctx.base;
+    const ok = await sendTemplate(ctx, p.request, { payload: p.legit }, session);
+    const okDest = destination(ok, base);
+    if (ok.status < 300 || ok.status > 399 || !okDest || okDest.host !== base.host || okDest.pathname !== new URL(p.legit, base).pathname) {
+      throw new LegitFailure(`The normal redirect to ${show(p.legit)} did not happen: ${line(ok)}${okDest ? ` to ${okDest.href}` : ""}. Same-site redirects must keep working.`, exchange(ok));
+    }
+    const payloads = [
+      `https://${EVIL}/`,
+      `//${EVIL}/`,
+      `/\\${EVIL}/`,
+      `\\/${EVIL}/`,
+      `https:${EVIL}`,
+      `/\t/${EVIL}/`,
+      `${base.origin}@${EVIL}/`,
+      `https://${base.host}.${EVIL}/`,
+    ];
+    for (const v of payloads) {
+      const res = await sendTemplate(ctx, p.request, { payload: v }, session);
+      const dest = destination(res, base);
+      if (dest && dest.host !== base.host) {
+        return fail(`Open redirect: ${where} with ${show(v)} sends the browser to ${dest.origin} (${line(res)}). Phishing links on your domain can land users anywhere. Accept only relative paths that start with a single "/" (not "//" or "/\\"), or a list of known destinations.`, exchange(res));
+      }
+    }
+    return pass(`${where} kept ${payloads.length} off-site targets (absolute, //, /\\, https:host, userinfo tricks) on this site, and still redirects to ${show(p.legit)}.`);
+  },
+});

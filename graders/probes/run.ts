@@ -1,0 +1,146 @@
+/** Runs probe uses from exercise.yaml against a loopback service, one after the other, never throwing. */
+import { PROBES } from "./index.ts";
+import { assertLoopbackUrl, HttpClient, HttpError, NetworkRuleError } from "./http.ts";
+import { clip, error, fail, LegitFailure } from "./report.ts";
+import { MAX_PROBE_TEXT, ProbeSetupError, type ProbeContext, type ProbeResult, type ProbeStatus } from "./types.ts";
+
+/** `{ probe: "<id>", name?: "<test name>", ...params }`, as in exercise.yaml. */
+export type ProbeUse = { probe: string; [key: string]: unknown };
+
+/** Keys of a use that are not the probe's parameters. */
+export const COMMON_KEYS = ["probe", "name"] as const;
+
+export type ProbeMeta = { id: string; title: string; owasp: string; cwe: string };
+
+export type ProbeRun = {
+  use: ProbeUse;
+  /** null when the id is unknown. */
+  probe: ProbeMeta | null;
+  result: ProbeResult;
+  duration_ms: number;
+};
+
+export type RunOptions = {
+  /** Time budget of one probe (default 10 s); past it the probe is stopped and reported as `error`. */
+  budgetMs?: number;
+  /** Timeout of one request (default 5 s). */
+  requestTimeoutMs?: number;
+  /** Called after each probe (progress output). */
+  onResult?: (run: ProbeRun) => void;
+};
+
+export type ProbeUseProblem = { index: number; probe: string; field: string; message: string };
+
+/** A use's parameters: everything but `probe` and `name`. */
+export function paramsOf(use: ProbeUse): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(use).filter(([k]) => !(COMMON_KEYS as readonly string[]).includes(k)));
+}
+
+/**
+ * Checks uses as the exercise loader sees them: known ids and valid parameters. `field` is
+ * relative to the use (e.g. "request.path"); the loader prefixes `grader.steps.N.probes.<index>`.
+ */
+export function validateProbeUses(uses: readonly unknown[]): ProbeUseProblem[] {
+  const problems: ProbeUseProblem[] = [];
+  uses.forEach((raw, index) => {
+    if (!raw || typeof raw !== "object" || Array.isArray(raw) || typeof (raw as ProbeUse).probe !== "string") {
+      problems.push({ index, probe: "", field: "probe", message: "each entry needs `probe: <id>`" });
+      return;
+    }
+    const use = raw as ProbeUse;
+    const probe = PROBES.get(use.probe);
+    if (!probe) {
+      problems.push({ index, probe: use.probe, field: "probe", message: `unknown probe "${use.probe}"; known: ${[...PROBES.keys()].join(", ")}` });
+      return;
+    }
+    if (use.name !== undefined && (typeof use.name !== "string" || use.name.length === 0 || use.name.length > 120)) {
+      problems.push({ index, probe: use.probe, field: "name", message: "a test name of 1-120 characters" });
+    }
+    const parsed = probe.params.safeParse(paramsOf(use));
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) problems.push({ index, probe: use.probe, field: issue.path.join(".") || "(params)", message: issue.message });
+    }
+  });
+  return problems;
+}
+
+const meta = (p: { id: string; title: string; owasp: string; cwe: string }): ProbeMeta => ({ id: p.id, title: p.title, owasp: p.owasp, cwe: p.cwe });
+
+/** Turns whatever a probe threw into a result. */
+function fromThrown(e: unknown, http: HttpClient, budgetMs: number): ProbeResult {
+  if (e instanceof LegitFailure) return fail(e.message, e.evidence);
+  if (e instanceof ProbeSetupError || e instanceof NetworkRuleError) return error(e.message);
+  if (e instanceof HttpError) {
+    if (e.kind === "aborted") return error(`The probe did not finish within ${budgetMs / 1000} s (the service answered ${http.responses} requests). A service this slow cannot be judged; check it answers promptly.`);
+    if (e.kind === "invalid" || e.kind === "limit") return error(`The probe could not build a request: ${e.message}`);
+    if (http.responses === 0) return error(`Could not reach the service at ${http.base.origin}: ${e.request} failed (${e.message}). Is it running and listening there?`);
+    return fail(
+      `The service stopped answering in the middle of the attack: after ${http.responses} answers, ${e.request} got ${e.kind === "timeout" ? "no answer in time" : "no answer"} (${e.message}). One bad request must never crash or hang the whole service: validate input and handle errors per request.`,
+    );
+  }
+  return error(`The probe crashed: ${e instanceof Error ? e.message : String(e)}`);
+}
+
+function tidy(r: ProbeResult): ProbeResult {
+  const status: ProbeStatus = r.status === "pass" || r.status === "fail" ? r.status : "error";
+  const message = clip(String(r.message ?? ""), MAX_PROBE_TEXT) || "(no message)";
+  return r.evidence ? { status, message, evidence: clip(String(r.evidence), MAX_PROBE_TEXT) } : { status, message };
+}
+
+/** Runs one use. Never throws. */
+export async function runProbe(baseUrl: string | URL, use: ProbeUse, opts: RunOptions = {}): Promise<ProbeRun> {
+  const started = performance.now();
+  const done = (probe: ProbeMeta | null, result: ProbeResult): ProbeRun => ({ use, probe, result: tidy(result), duration_ms: Math.round(performance.now() - started) });
+  if (!use || typeof use !== "object" || typeof use.probe !== "string") return done(null, error("Each probe use needs `probe: <id>`."));
+  const probe = PROBES.get(use.probe);
+  if (!probe) return done(null, error(`Unknown probe "${use.probe}"; known: ${[...PROBES.keys()].join(", ")}.`));
+  let base: URL;
+  try {
+    base = assertLoopbackUrl(baseUrl);
+  } catch (e) {
+    return done(meta(probe), error((e as Error).message));
+  }
+  const parsed = probe.params.safeParse(paramsOf(use));
+  if (!parsed.success) {
+    const first = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join(".") || "(params)"}: ${i.message}`).join("; ");
+    return done(meta(probe), error(`Bad parameters for probe "${probe.id}": ${first}`));
+  }
+  const budgetMs = opts.budgetMs ?? 10_000;
+  const controller = new AbortController();
+  const http = new HttpClient(base, { timeoutMs: opts.requestTimeoutMs ?? 5_000, signal: controller.signal });
+  const ctx: ProbeContext = { base, http, signal: controller.signal, deadline: Date.now() + budgetMs };
+  let timer: NodeJS.Timeout | undefined;
+  const overtime = new Promise<ProbeResult>((resolve) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      resolve(fromThrown(new HttpError("aborted", "", "budget"), http, budgetMs));
+    }, budgetMs);
+  });
+  let result: ProbeResult;
+  try {
+    result = await Promise.race([
+      Promise.resolve()
+        .then(() => probe.run(ctx, parsed.data))
+        .catch((e: unknown) => fromThrown(e, http, budgetMs)),
+      overtime,
+    ]);
+  } finally {
+    clearTimeout(timer);
+    controller.abort();
+  }
+  return done(meta(probe), result);
+}
+
+/**
+ * Runs every use in order against `baseUrl` (which must be loopback: otherwise each use is
+ * an `error` and nothing is sent). Never throws.
+ */
+export async function runProbes(baseUrl: string, uses: readonly ProbeUse[], opts: RunOptions = {}): Promise<ProbeRun[]> {
+  const out: ProbeRun[] = [];
+  for (const use of uses) {
+    const run = await runProbe(baseUrl, use, opts);
+    out.push(run);
+    opts.onResult?.(run);
+  }
+  return out;
+}

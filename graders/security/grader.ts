@@ -1,0 +1,93 @@
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { z } from "zod";
+import type { SecurityStep } from "../../server/exercises/schema.ts";
+import { copyTree } from "../../server/workspaces/files.ts";
+import { runCapped } from "../exec.ts";
+import type { GradeContext, GraderKind, StepOutcome } from "../registry.ts";
+import { splitPoints } from "../registry.ts";
+import { truncate, type TestResult } from "../results.ts";
+import { bootFailure } from "../service/grader.ts";
+import { bootService, BootError } from "../service/boot.ts";
+
+type Step = z.infer<typeof SecurityStep>;
+
+const PROBES_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "probes");
+/** A probe's own budget inside the grading sandbox. */
+const PROBE_BUDGET_MS = 10_000;
+
+/** What graders/probes/main.ts prints (parsed defensively: it has read hostile responses). */
+const ProbeRuns = z.array(
+  z.object({
+    use: z.looseObject({ probe: z.string(), name: z.string().optional() }),
+    probe: z.object({ id: z.string(), title: z.string(), owasp: z.string(), cwe: z.string() }).nullable(),
+    result: z.object({ status: z.enum(["pass", "fail", "error"]), message: z.string(), evidence: z.string().optional() }),
+    duration_ms: z.number(),
+  }),
+);
+
+/**
+ * `security`: boots the learner's service and runs the chosen probes of the library against
+ * it from the grader's sandbox. A probe passes only when the attack fails AND the legitimate
+ * request still works; each probe is one scored test named after its OWASP category.
+ */
+export const securityGrader: GraderKind<Step> = {
+  kind: "security",
+  async run(ctx: GradeContext<Step>): Promise<StepOutcome> {
+    const grader = path.join(ctx.runDir, "grader");
+    const out = path.join(ctx.runDir, "out");
+    fs.mkdirSync(grader, { mode: 0o755 });
+    copyTree(PROBES_DIR, path.join(grader, "probes"), { skip: (rel) => rel === "fixtures" || rel.endsWith(".test.ts") || rel === "README.md" });
+    fs.writeFileSync(path.join(grader, "uses.json"), JSON.stringify(ctx.step.probes));
+    fs.mkdirSync(path.join(grader, "out"));
+    fs.mkdirSync(out);
+    fs.chownSync(out, ctx.uid, ctx.uid);
+    let booted;
+    try {
+      booted = await bootService(ctx, [
+        { source: grader, target: "/grader", readonly: true },
+        { source: out, target: "/grader/out", readonly: false },
+      ]);
+    } catch (err) {
+      if (err instanceof BootError) return bootFailure(ctx.step, err.message);
+      throw err;
+    }
+    try {
+      const run = await runCapped(booted.grader, ["tsx", "/grader/probes/main.ts", booted.url, "/grader/uses.json", "--budget-ms", String(PROBE_BUDGET_MS)], {
+        timeoutMs: Math.max(1000, ctx.deadline - Date.now()),
+      });
+      const runs = parseRuns(run.output);
+      if (!runs) {
+        if (run.exit.timedOut) return bootFailure(ctx.step, `The probes did not finish within the time limit of ${ctx.exercise.limits.wall_seconds} s.`);
+        throw new Error(`the probe runner failed (exit ${run.exit.code ?? run.exit.signal}): ${run.output.slice(-400)}`);
+      }
+      const points = splitPoints(ctx.step.points, ctx.step.probes.length);
+      const tests: TestResult[] = ctx.step.probes.map((use, i) => {
+        const r = runs[i];
+        const name = String(use.name ?? (r?.probe ? `${r.probe.title} (${r.probe.owasp}, ${r.probe.cwe})` : use.probe));
+        const pass = r?.result.status === "pass";
+        const message = !r ? "Not run." : r.result.status === "error" ? `The probe could not complete: ${r.result.message}` : r.result.message;
+        ctx.onTest?.({ name, status: pass ? "pass" : "fail" });
+        return { name, status: pass ? "pass" : "fail", message: truncate(message, 500), output: truncate(r?.result.evidence ?? null), task_id: null, category: ctx.step.category, points: pass ? points[i]! : 0, max_points: points[i]!, duration_ms: r ? Math.round(r.duration_ms) : null };
+      });
+      const failed = tests.some((t) => t.status !== "pass");
+      const logs = booted.logs().trim();
+      return { tests, message: failed && logs ? `Service output (end):\n${logs.slice(-1500)}` : null };
+    } finally {
+      await booted.stop();
+    }
+  },
+};
+
+function parseRuns(output: string): z.infer<typeof ProbeRuns> | null {
+  // The runner prints one JSON array; anything the sandbox printed before it is ignored.
+  const start = output.indexOf("[");
+  if (start < 0) return null;
+  try {
+    const parsed = ProbeRuns.safeParse(JSON.parse(output.slice(start)));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
