@@ -2,6 +2,7 @@ import type { Exercise } from "../server/exercises/catalog.ts";
 import type { GraderStep } from "../server/exercises/schema.ts";
 import type { SandboxDriver } from "../server/sandbox/driver.ts";
 import type { TestResult } from "./results.ts";
+import { loadGrader } from "./load/grader.ts";
 import { securityGrader } from "./security/grader.ts";
 import { serviceGrader } from "./service/grader.ts";
 import { mutationGrader } from "./mutation/grader.ts";
@@ -39,6 +40,7 @@ const kinds = new Map<string, GraderKind<never>>([
   [mutationGrader.kind, mutationGrader as GraderKind<never>],
   [serviceGrader.kind, serviceGrader as GraderKind<never>],
   [securityGrader.kind, securityGrader as GraderKind<never>],
+  [loadGrader.kind, loadGrader as GraderKind<never>],
 ]);
 
 export function graderFor(kind: string): GraderKind {

@@ -13,6 +13,8 @@ export type Cgroup = {
   procsFiles: string[];
   /** Pids still in the cgroup (host pid namespace). */
   pids(): number[];
+  /** Peak memory use in bytes (v2 `memory.peak`, v1 `memory.max_usage_in_bytes`); null if unreadable. */
+  memoryPeak(): number | null;
   destroy(): void;
 };
 
@@ -51,7 +53,7 @@ export function createCgroup(version: CgroupVersion, name: string, limits: Sandb
     write(dir, "pids.max", String(limits.pids));
     write(dir, "cpu.max", `${quota} ${PERIOD_US}`);
     const procs = path.join(dir, "cgroup.procs");
-    return { procsFiles: [procs], pids: () => readPids(procs), destroy: () => destroy([dir], () => readPids(procs)) };
+    return { procsFiles: [procs], pids: () => readPids(procs), memoryPeak: () => readNumber(path.join(dir, "memory.peak")), destroy: () => destroy([dir], () => readPids(procs)) };
   }
   const dirs = V1_CONTROLLERS.map((c) => path.join(root, c, "backlab", name));
   for (const d of dirs) fs.mkdirSync(d, { recursive: true });
@@ -64,7 +66,7 @@ export function createCgroup(version: CgroupVersion, name: string, limits: Sandb
   write(cpuDir, "cpu.cfs_quota_us", String(quota));
   const procsFiles = dirs.map((d) => path.join(d, "cgroup.procs"));
   const pids = () => readPids(path.join(pidsDir, "cgroup.procs"));
-  return { procsFiles, pids, destroy: () => destroy(dirs, pids) };
+  return { procsFiles, pids, memoryPeak: () => readNumber(path.join(memDir, "memory.max_usage_in_bytes")), destroy: () => destroy(dirs, pids) };
 }
 
 function write(dir: string, file: string, value: string, optional = false): void {
@@ -72,6 +74,16 @@ function write(dir: string, file: string, value: string, optional = false): void
     fs.writeFileSync(path.join(dir, file), value);
   } catch (err) {
     if (!optional) throw err;
+  }
+}
+
+/** A cgroup file holding one number (memory.peak needs Linux 5.19; older kernels: null). */
+function readNumber(file: string): number | null {
+  try {
+    const n = Number(fs.readFileSync(file, "utf8").trim());
+    return Number.isFinite(n) ? n : null;
+  } catch {
+    return null;
   }
 }
 

@@ -143,6 +143,10 @@ class FakeSandbox implements Sandbox {
     return proc;
   }
 
+  async memoryPeak(): Promise<number | null> {
+    return null;
+  }
+
   async stop(): Promise<void> {
     this.calls.push({ op: "stop", sandbox: this.name });
     if (this.stopped) return;

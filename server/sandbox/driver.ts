@@ -76,6 +76,11 @@ export interface Sandbox {
   exec(argv: string[], options?: ExecOptions): SandboxProcess;
   /** Kills every process of the sandbox and releases its resources; files stay. Idempotent. */
   stop(): Promise<void>;
+  /**
+   * The most memory the sandbox has used so far, in bytes (its cgroup's peak, page cache
+   * included), or null when the driver cannot measure it here. Read it before `stop()`.
+   */
+  memoryPeak?(): Promise<number | null>;
 }
 
 export type Availability = { ok: true; details: Record<string, unknown> } | { ok: false; reason: string; fix: string };

@@ -156,6 +156,11 @@ class BwrapSandbox implements Sandbox {
     return proc;
   }
 
+  /** From the sandbox's cgroup; null without one (the lab does not run as root). */
+  async memoryPeak(): Promise<number | null> {
+    return this.stopped ? null : (this.cgroup?.memoryPeak() ?? null);
+  }
+
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;

@@ -226,6 +226,14 @@ class DockerSandbox implements Sandbox {
     return proc;
   }
 
+  /** The container's `memory_stats.max_usage`; engines on cgroup v2 do not report it (null). */
+  async memoryPeak(): Promise<number | null> {
+    if (this.stopped) return null;
+    const stats = await this.container.stats({ stream: false, "one-shot": true }).catch(() => null);
+    const peak = (stats?.memory_stats as { max_usage?: number } | undefined)?.max_usage;
+    return typeof peak === "number" && peak > 0 ? peak : null;
+  }
+
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
