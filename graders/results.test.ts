@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { splitPoints } from "./registry.ts";
-import { summarize, truncate, type TestResult } from "./results.ts";
+import { capResults, MAX_RESULTS_BYTES, summarize, truncate, type TestResult } from "./results.ts";
 
 const t = (status: TestResult["status"], points: number, max: number): TestResult => ({ name: "t", status, message: null, output: null, task_id: 1, category: "functional", points, max_points: max, duration_ms: 1 });
 
@@ -24,5 +24,13 @@ describe("results", () => {
     expect(summarize([t("pass", 5, 5), t("pass", 5, 5)], 12)).toMatchObject({ status: "pass", score: 10, max_score: 10, version: 3 });
     expect(summarize([t("pass", 5, 5), t("fail", 0, 5)], 12)).toMatchObject({ status: "fail", score: 5, max_score: 10 });
     expect(summarize([], 1).status).toBe("fail");
+  });
+
+  it("caps a results document at 500 KB and keeps the score", () => {
+    const many = Array.from({ length: 5000 }, (_, i) => ({ ...t(i % 2 ? "pass" : "fail", i % 2, 1), name: `test ${i}`, message: "m".repeat(400), output: "o".repeat(500) }));
+    const capped = capResults(summarize(many, 1));
+    expect(Buffer.byteLength(JSON.stringify(capped))).toBeLessThanOrEqual(MAX_RESULTS_BYTES);
+    expect(capped.score).toBe(2500);
+    expect(capped.max_score).toBe(5000);
   });
 });

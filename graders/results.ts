@@ -52,3 +52,18 @@ export function summarize(tests: TestResult[], durationMs: number, message: stri
 export function graderError(message: string, durationMs: number, maxScore: number): Results {
   return { version: 3, status: "error", message: truncate(message, MAX_MESSAGE), tests: [], score: 0, max_score: maxScore, duration_ms: Math.round(durationMs) };
 }
+
+export const MAX_RESULTS_BYTES = 500 * 1024;
+
+/** Keeps a results document under 500 KB: outputs go first, then messages are shortened. */
+export function capResults(r: Results): Results {
+  const size = () => Buffer.byteLength(JSON.stringify(r));
+  if (size() <= MAX_RESULTS_BYTES) return r;
+  r = { ...r, tests: r.tests.map((t) => ({ ...t, output: null })) };
+  if (size() <= MAX_RESULTS_BYTES) return r;
+  r = { ...r, message: truncate(r.message, 500), tests: r.tests.map((t) => ({ ...t, message: truncate(t.message, 100) })) };
+  if (size() <= MAX_RESULTS_BYTES) return r;
+  // Thousands of tests: keep the score, say what was cut.
+  const kept = r.tests.slice(0, 1000);
+  return { ...r, tests: kept, message: truncate(`${r.message ?? ""}\n${r.tests.length - kept.length} more tests are not listed (results are capped at 500 KB).`, 2000) };
+}

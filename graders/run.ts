@@ -4,7 +4,7 @@ import type { Exercise } from "../server/exercises/catalog.ts";
 import type { SandboxDriver } from "../server/sandbox/driver.ts";
 import { removeTree } from "../server/workspaces/files.ts";
 import { graderFor } from "./registry.ts";
-import { graderError, summarize, type Results, type TestResult } from "./results.ts";
+import { capResults, graderError, summarize, type Results, type TestResult } from "./results.ts";
 
 export type GradeProps = {
   exercise: Exercise;
@@ -50,7 +50,7 @@ export async function grade(props: GradeProps): Promise<Results> {
       props.onProgress?.({ type: "step", index: i, name: step.name, kind: step.kind, state: "done", passed: outcome.tests.filter((t) => t.status === "pass").length, total: outcome.tests.length });
       if (outcome.message) messages.push(outcome.message);
     }
-    return summarize(tests, Date.now() - started, messages.join("\n") || null);
+    return capResults(summarize(tests, Date.now() - started, messages.join("\n") || null));
   } catch (err) {
     return graderError(`The grader could not run: ${(err as Error).message}`, Date.now() - started, exercise.maxScore);
   } finally {
