@@ -24,6 +24,9 @@ export type GradeContext<S extends GraderStep = GraderStep> = {
   deadline: number;
   /** Live progress: a test of this step finished. */
   onTest?: (test: { name: string; status: "pass" | "fail" }) => void;
+  /** State the steps of one grading share (the booted service), and its cleanup. */
+  shared?: Map<string, unknown>;
+  onCleanup?: (fn: () => Promise<void>) => void;
 };
 
 export type StepOutcome = { tests: TestResult[]; message: string | null };

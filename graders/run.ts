@@ -34,6 +34,8 @@ export async function grade(props: GradeProps): Promise<Results> {
   const deadline = started + exercise.limits.wall_seconds * 1000;
   const tests: TestResult[] = [];
   const messages: string[] = [];
+  const shared = new Map<string, unknown>();
+  const cleanups: (() => Promise<void>)[] = [];
   fs.mkdirSync(props.workDir, { recursive: true, mode: 0o755 });
   try {
     for (const [i, step] of exercise.grader.steps.entries()) {
@@ -45,7 +47,7 @@ export async function grade(props: GradeProps): Promise<Results> {
         continue;
       }
       const onTest = (t: { name: string; status: "pass" | "fail" }) => props.onProgress?.({ type: "test", step: i, ...t });
-      const outcome = await graderFor(step.kind).run({ exercise, step, submissionDir: props.submissionDir, runDir, driver: props.driver, uid: props.uid, sandboxName: `${props.name}-s${i}`, deadline, onTest });
+      const outcome = await graderFor(step.kind).run({ exercise, step, submissionDir: props.submissionDir, runDir, driver: props.driver, uid: props.uid, sandboxName: `${props.name}-s${i}`, deadline, onTest, shared, onCleanup: (fn) => cleanups.push(fn) });
       tests.push(...outcome.tests.map((t) => ({ ...t, task_id: t.task_id ?? i + 1 })));
       props.onProgress?.({ type: "step", index: i, name: step.name, kind: step.kind, state: "done", passed: outcome.tests.filter((t) => t.status === "pass").length, total: outcome.tests.length });
       if (outcome.message) messages.push(outcome.message);
@@ -54,6 +56,7 @@ export async function grade(props: GradeProps): Promise<Results> {
   } catch (err) {
     return graderError(`The grader could not run: ${(err as Error).message}`, Date.now() - started, exercise.maxScore);
   } finally {
+    for (const fn of cleanups) await fn().catch(() => {});
     removeTree(props.workDir);
   }
 }

@@ -1,9 +1,11 @@
+import crypto from "node:crypto";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
+import { build } from "esbuild";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import type { SecurityStep } from "../../server/exercises/schema.ts";
-import { copyTree } from "../../server/workspaces/files.ts";
 import { runCapped } from "../exec.ts";
 import type { GradeContext, GraderKind, StepOutcome } from "../registry.ts";
 import { splitPoints } from "../registry.ts";
@@ -38,7 +40,7 @@ export const securityGrader: GraderKind<Step> = {
     const grader = path.join(ctx.runDir, "grader");
     const out = path.join(ctx.runDir, "out");
     fs.mkdirSync(grader, { mode: 0o755 });
-    copyTree(PROBES_DIR, path.join(grader, "probes"), { skip: (rel) => rel === "fixtures" || rel.endsWith(".test.ts") || rel === "README.md" });
+    fs.copyFileSync(await probesBundle(), path.join(grader, "probes.mjs"));
     fs.writeFileSync(path.join(grader, "uses.json"), JSON.stringify(ctx.step.probes));
     fs.mkdirSync(path.join(grader, "out"));
     fs.mkdirSync(out);
@@ -54,7 +56,7 @@ export const securityGrader: GraderKind<Step> = {
       throw err;
     }
     try {
-      const run = await runCapped(booted.grader, ["tsx", "/grader/probes/main.ts", booted.url, "/grader/uses.json", "--budget-ms", String(PROBE_BUDGET_MS)], {
+      const run = await runCapped(booted.grader, ["node", "/grader/probes.mjs", booted.url, "/grader/uses.json", "--budget-ms", String(PROBE_BUDGET_MS)], {
         timeoutMs: Math.max(1000, ctx.deadline - Date.now()),
       });
       const runs = parseRuns(run.output);
@@ -79,6 +81,31 @@ export const securityGrader: GraderKind<Step> = {
     }
   },
 };
+
+let bundle: Promise<string> | undefined;
+
+/**
+ * The probe library as one ES module (zod included), built once per lab process: a grading
+ * sandbox then starts it with plain node instead of compiling two dozen files with tsx.
+ */
+export function probesBundle(): Promise<string> {
+  bundle ??= (async () => {
+    const hash = crypto.createHash("sha256");
+    for (const f of fs.readdirSync(PROBES_DIR, { recursive: true }).map(String).sort()) {
+      const full = path.join(PROBES_DIR, f);
+      if (f.endsWith(".ts") && fs.statSync(full).isFile()) hash.update(f).update(fs.readFileSync(full));
+    }
+    const out = path.join(os.tmpdir(), `backlab-probes-${hash.digest("hex").slice(0, 16)}.mjs`);
+    if (!fs.existsSync(out)) {
+      const tmp = `${out}.${process.pid}.tmp`;
+      await build({ entryPoints: [path.join(PROBES_DIR, "main.ts")], bundle: true, platform: "node", format: "esm", target: "node20", outfile: tmp, logLevel: "error", banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" } });
+      fs.renameSync(tmp, out);
+    }
+    return out;
+  })();
+  bundle.catch(() => (bundle = undefined));
+  return bundle;
+}
 
 function parseRuns(output: string): z.infer<typeof ProbeRuns> | null {
   // The runner prints one JSON array; anything the sandbox printed before it is ignored.

@@ -13,7 +13,7 @@ const LOG_HEAD = 8 * 1024;
 const LOG_TAIL = 24 * 1024;
 
 export type BootedService = {
-  /** The sandbox running the learner's service (their files, their code). */
+  /** The sandbox running the learner's service (their files, their code); shared by the grading's steps. */
   service: Sandbox;
   /** A second sandbox that shares only the service's loopback: the grader's tests run here. */
   grader: Sandbox;
@@ -24,51 +24,77 @@ export type BootedService = {
 
 export class BootError extends Error {}
 
+type Running = { service: Sandbox; proc: SandboxProcess; log: LogTail; exited: string | null; died: Promise<unknown>; ready: boolean };
+
 /**
- * Boots the learner's service as exercise.yaml says and waits until it answers. The hidden
- * files live in the grader's sandbox (mounted from `mounts`), never in the service's.
+ * The learner's service, started once per grading: every service, security and load step of
+ * a submission talks to the same process (a boot costs about a second). A service that died
+ * in an earlier step is started again. Without `ctx.shared` (a one-off boot), it is private.
+ */
+async function runningService(ctx: GradeContext): Promise<{ running: Running; owned: boolean }> {
+  const existing = ctx.shared?.get("service") as Running | undefined;
+  if (existing && !existing.exited) return { running: existing, owned: false };
+  if (existing) await existing.service.stop();
+  const spec = ctx.exercise.service as ServiceSpec;
+  const remaining = () => Math.max(1000, ctx.deadline - Date.now());
+  const work = path.join(ctx.shared ? path.dirname(ctx.runDir) : ctx.runDir, `service-work-${Date.now()}`);
+  copyTree(ctx.submissionDir, work, { uid: ctx.uid });
+  const name = ctx.shared ? `${ctx.sandboxName.replace(/-s\d+$/, "")}-svc${existing ? "2" : ""}` : `${ctx.sandboxName}-svc`;
+  const service = await createWithin(ctx.driver, { name, runtime: ctx.exercise.runtime, workspaceDir: work, limits: sandboxLimits(ctx.exercise.limits), uid: ctx.uid, network: "none" }, remaining());
+  const argv = Array.isArray(spec.start) ? spec.start : ["/bin/sh", "-c", spec.start];
+  let proc: SandboxProcess;
+  try {
+    proc = service.exec(argv, { env: { ...spec.env, PORT: String(spec.port), HOST: "127.0.0.1", NODE_ENV: spec.env.NODE_ENV ?? "production" }, timeoutMs: remaining() });
+  } catch (err) {
+    await service.stop();
+    throw err;
+  }
+  proc.end();
+  const log = new LogTail();
+  proc.onData((chunk) => log.add(chunk));
+  const running: Running = { service, proc, log, exited: null, died: Promise.resolve(), ready: false };
+  running.died = proc.wait().then((e) => (running.exited = e.timedOut ? "was stopped at the time limit" : `exited with code ${e.code ?? e.signal}`));
+  if (ctx.shared) {
+    ctx.shared.set("service", running);
+    ctx.onCleanup?.(() => service.stop());
+  }
+  return { running, owned: !ctx.shared };
+}
+
+/**
+ * Boots the learner's service as exercise.yaml says (or reuses this grading's) and waits
+ * until it answers. The hidden files live in a grader sandbox of this step (mounted from
+ * `mounts`) that joins the service's network; they never enter the service's filesystem.
  */
 export async function bootService(ctx: GradeContext, mounts: Mount[]): Promise<BootedService> {
   const spec = ctx.exercise.service as ServiceSpec;
   const remaining = () => Math.max(1000, ctx.deadline - Date.now());
-  const work = path.join(ctx.runDir, "work");
+  const { running, owned } = await runningService(ctx);
   const graderWork = path.join(ctx.runDir, "grader-work");
-  copyTree(ctx.submissionDir, work, { uid: ctx.uid });
   fs.mkdirSync(graderWork, { mode: 0o755 });
   fs.chownSync(graderWork, ctx.uid, ctx.uid);
   fs.copyFileSync(path.join(HERE, "ready.mjs"), path.join(graderWork, "ready.mjs"));
-  const limits = sandboxLimits(ctx.exercise.limits);
-
-  const service = await createWithin(ctx.driver, { name: `${ctx.sandboxName}-svc`, runtime: ctx.exercise.runtime, workspaceDir: work, limits, uid: ctx.uid, network: "none" }, remaining());
   let grader: Sandbox | undefined;
-  let proc: SandboxProcess | undefined;
-  const log = new LogTail();
   const stop = async () => {
     await grader?.stop();
-    await service.stop();
+    if (owned) await running.service.stop();
   };
   try {
-    const argv = Array.isArray(spec.start) ? spec.start : ["/bin/sh", "-c", spec.start];
-    proc = service.exec(argv, { env: { ...spec.env, PORT: String(spec.port), HOST: "127.0.0.1", NODE_ENV: spec.env.NODE_ENV ?? "production" }, timeoutMs: remaining() });
-    proc.end();
-    proc.onData((chunk) => log.add(chunk));
-    let exited: string | null = null;
-    const died = proc.wait().then((e) => (exited = e.timedOut ? "was stopped at the time limit" : `exited with code ${e.code ?? e.signal}`));
-
-    grader = await createWithin(ctx.driver, { name: `${ctx.sandboxName}-tst`, runtime: ctx.exercise.runtime, workspaceDir: graderWork, mounts, limits, uid: ctx.uid, network: { join: service } }, remaining());
+    grader = await createWithin(ctx.driver, { name: `${ctx.sandboxName}-tst`, runtime: ctx.exercise.runtime, workspaceDir: graderWork, mounts, limits: sandboxLimits(ctx.exercise.limits), uid: ctx.uid, network: { join: running.service } }, remaining());
     const url = `http://127.0.0.1:${spec.port}`;
     const timeoutMs = Math.min(spec.ready.timeout_seconds * 1000, remaining());
     const waiting = runCapped(grader, ["node", "/workspace/ready.mjs", `${url}${spec.ready.path}`, spec.ready.status ? String(spec.ready.status) : "", String(timeoutMs)], { timeoutMs: timeoutMs + 2000 });
     // A service that dies while we wait need not be waited for.
-    const ready = await Promise.race([waiting, died.then(() => null)]);
+    const ready = await Promise.race([waiting, running.died.then(() => null)]);
     if (!ready || ready.exit.code !== 0) {
-      const why = exited ? `it ${exited}` : `GET ${spec.ready.path} gave ${ready?.output.trim() || "no answer"}`;
+      const why = running.exited ? `it ${running.exited}` : `GET ${spec.ready.path} gave ${ready?.output.trim() || "no answer"}`;
       throw new BootError(`Your service did not become ready on port ${spec.port} within ${spec.ready.timeout_seconds} s: ${why}.`);
     }
-    return { service, grader, url, logs: () => log.text(), stop };
+    running.ready = true;
+    return { service: running.service, grader, url, logs: () => running.log.text(), stop };
   } catch (err) {
     await stop();
-    if (err instanceof BootError) err.message += log.text() ? `\n\nService output:\n${log.text().slice(-1500)}` : "";
+    if (err instanceof BootError) err.message += running.log.text() ? `\n\nService output:\n${running.log.text().slice(-1500)}` : "";
     throw err;
   }
 }
