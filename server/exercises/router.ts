@@ -69,6 +69,8 @@ export function exercisesRouter(deps: { catalog: Catalog; workspaces: Workspaces
       send({ type: "done", submission: current });
       return res.end();
     }
+    // Replayed and subscribed in the same tick: no event can fall in between.
+    for (const past of deps.grading.progressOf(id)) send(past);
     const channel = `sub:${id}`;
     const heartbeat = setInterval(() => res.write(": keep-alive\n\n"), 15_000);
     const listener = (event: SubmissionEvent) => {

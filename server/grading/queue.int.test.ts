@@ -52,6 +52,26 @@ describe("the grading queue", () => {
     expect((await events(c, body.submission.id)).map((e) => e.event)).toEqual(["status", "done"]);
   });
 
+  it("replays what a grading reported so far to a page that connects late", async () => {
+    const c = await opened(lab, "latecomer");
+    const { body } = await c.json<{ submission: { id: number } }>("POST", "/api/exercises/token-bucket/submissions", {});
+    // Connect only once some tests have finished.
+    const until = Date.now() + 30_000;
+    let started = false;
+    while (!started && Date.now() < until) {
+      const { body: s } = await c.json<{ submission: { status: string } }>("GET", `/api/submissions/${body.submission.id}`);
+      started = s.submission.status === "running";
+      if (!started) await new Promise((r) => setTimeout(r, 20));
+    }
+    await new Promise((r) => setTimeout(r, 600));
+    const seen = await events(c, body.submission.id);
+    const kinds = seen.map((e) => e.event);
+    // Either it was still running (the step and its tests are replayed) or it had ended.
+    if (kinds.includes("step")) expect(seen.filter((e) => e.event === "test")).toHaveLength(14);
+    else expect(kinds).toEqual(["status", "done"]);
+    expect(kinds.at(-1)).toBe("done");
+  });
+
   it("returns the same submission for a retried submit with the same Idempotency-Key", async () => {
     const c = await opened(lab, "retrier");
     const first = await c.request("POST", "/api/exercises/token-bucket/submissions", {}, { "idempotency-key": "submit-1" });

@@ -179,8 +179,22 @@ export class Grading {
     return { valid: verify(this.secret, row.id, row.exercise_id, JSON.parse(row.body) as Results, a), attestation: a };
   }
 
+  /** What a submission being graded has reported so far, replayed to a late subscriber. */
+  private history = new Map<number, SubmissionEvent[]>();
+
   private emit(id: number, event: SubmissionEvent): void {
+    if (event.type === "done") this.history.delete(id);
+    else {
+      const past = this.history.get(id) ?? [];
+      if (past.length < 5000) past.push(event);
+      this.history.set(id, past);
+    }
     this.events.emit(`sub:${id}`, event);
+  }
+
+  /** The events so far of a submission being graded (empty when none is running). */
+  progressOf(id: number): SubmissionEvent[] {
+    return [...(this.history.get(id) ?? [])];
   }
 
   private async work(): Promise<void> {

@@ -31,8 +31,9 @@ const NO_PROGRESS: Progress = { step: null, done: 0, passed: 0, steps: [] };
 
 function progressText(p: Pending | null, posting: boolean, progress: Progress): string {
   if (!(p?.status === "running" && !posting)) return "Queued…";
-  if (!progress.step) return "Running hidden tests…";
-  return `${progress.step}: ${progress.done} done${progress.done ? ` (${progress.passed} ✓)` : ""}…`;
+  const done = progress.done ? ` ${progress.done} done (${progress.passed} ✓)` : "";
+  if (!progress.step) return `Running hidden tests…${done}`;
+  return `${progress.step}:${done || " starting"}…`;
 }
 
 function formatWhen(iso?: string): string | undefined {
