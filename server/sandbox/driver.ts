@@ -93,6 +93,25 @@ export interface SandboxDriver {
 
 export class SandboxError extends Error {}
 
+/** Where things are inside every sandbox, whatever the driver. */
+export const SANDBOX_PATHS = { workspace: "/workspace", nodeModules: "/node_modules" } as const;
+
+/** The environment every sandboxed process starts with (the exec's own env is added on top). */
+export function sandboxEnv(tty: boolean): Record<string, string> {
+  return {
+    PATH: `${SANDBOX_PATHS.nodeModules}/.bin:/usr/local/bin:/usr/bin:/bin`,
+    HOME: SANDBOX_PATHS.workspace,
+    USER: "learner",
+    LOGNAME: "learner",
+    SHELL: "/bin/bash",
+    LANG: "C.UTF-8",
+    HISTFILE: "/tmp/.bash_history",
+    NO_UPDATE_NOTIFIER: "1",
+    npm_config_update_notifier: "false",
+    ...(tty ? { TERM: "xterm-256color", COLORTERM: "truecolor" } : { TERM: "dumb", NO_COLOR: "1" }),
+  };
+}
+
 /**
  * `driver.create(spec)` with a deadline: rejects with a SandboxError ("timed out: …") when it
  * has not settled within `ms`; a sandbox that still starts afterwards is stopped at once.

@@ -3,13 +3,11 @@ import fs from "node:fs";
 import path from "node:path";
 import { createCgroup, detectCgroups, reapCgroups, type Cgroup, type CgroupVersion } from "../cgroups.ts";
 import type { Availability, ExecOptions, Sandbox, SandboxDriver, SandboxProcess, SandboxSpec } from "../driver.ts";
-import { SandboxError } from "../driver.ts";
+import { SANDBOX_PATHS, sandboxEnv, SandboxError } from "../driver.ts";
 import { PipeProcess, PtyProcess } from "../processes.ts";
 import { descendants, findDescendant, shellQuote, which } from "../util.ts";
 import { writeSandboxEtc } from "./etc.ts";
 
-/** Where things are inside every sandbox. */
-export const SANDBOX_PATHS = { workspace: "/workspace", nodeModules: "/node_modules" } as const;
 const SANDBOX_UID = 1000;
 
 export type BwrapOptions = {
@@ -131,7 +129,7 @@ class BwrapSandbox implements Sandbox {
   exec(argv: string[], options: ExecOptions = {}): SandboxProcess {
     if (this.stopped) throw new SandboxError(`sandbox ${this.name} is stopped`);
     if (argv.length === 0) throw new SandboxError("exec needs a command");
-    const env = { ...baseEnv(options.tty ?? false), ...(options.env ?? {}) };
+    const env = { ...sandboxEnv(options.tty ?? false), ...(options.env ?? {}) };
     for (const k of Object.keys(env)) if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new SandboxError(`invalid environment variable name: ${k}`);
 
     // With --new-session the sandbox has no controlling terminal (TIOCSTI cannot reach the
@@ -221,20 +219,6 @@ class BwrapSandbox implements Sandbox {
   }
 }
 
-function baseEnv(tty: boolean): Record<string, string> {
-  return {
-    PATH: `${SANDBOX_PATHS.nodeModules}/.bin:/usr/local/bin:/usr/bin:/bin`,
-    HOME: SANDBOX_PATHS.workspace,
-    USER: "learner",
-    LOGNAME: "learner",
-    SHELL: "/bin/bash",
-    LANG: "C.UTF-8",
-    HISTFILE: "/tmp/.bash_history",
-    NO_UPDATE_NOTIFIER: "1",
-    npm_config_update_notifier: "false",
-    ...(tty ? { TERM: "xterm-256color", COLORTERM: "truecolor" } : { TERM: "dumb", NO_COLOR: "1" }),
-  };
-}
 
 /**
  * Signals the sandbox's pid 1 (the launcher's child) rather than bwrap's outer process, so

@@ -3,7 +3,7 @@ import path from "node:path";
 import { PassThrough } from "node:stream";
 import Docker from "dockerode";
 import type { Availability, ExecOptions, ExitInfo, Sandbox, SandboxDriver, SandboxLimits, SandboxProcess, SandboxSpec } from "../driver.ts";
-import { SandboxError } from "../driver.ts";
+import { sandboxEnv, SandboxError } from "../driver.ts";
 import { descendants } from "../util.ts";
 import { poolDir, releaseSlot, WarmPool } from "./pool.ts";
 
@@ -134,7 +134,7 @@ export class DockerDriver implements SandboxDriver {
       User: `${c.user}:${c.user}`,
       WorkingDir: "/workspace",
       ...(join ? {} : { Hostname: "backlab" }),
-      Env: envList(baseEnv()),
+      Env: envList(sandboxEnv(false)),
       Labels: { [LABELS.lab]: this.opts.labId, ...c.labels },
       NetworkDisabled: !join,
       HostConfig: {
@@ -219,7 +219,7 @@ class DockerSandbox implements Sandbox {
   exec(argv: string[], options: ExecOptions = {}): SandboxProcess {
     if (this.stopped) throw new SandboxError(`sandbox ${this.name} is stopped`);
     if (argv.length === 0) throw new SandboxError("exec needs a command");
-    const env = { ...baseEnv(options.tty ?? false), ...(options.env ?? {}) };
+    const env = { ...sandboxEnv(options.tty ?? false), ...(options.env ?? {}) };
     for (const k of Object.keys(env)) if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new SandboxError(`invalid environment variable name: ${k}`);
     const proc = new DockerProcess(this.driver.docker, this.container, argv, { ...options, env, user: this.spec.uid }, () => this.live.delete(proc));
     this.live.add(proc);
@@ -392,20 +392,6 @@ class DockerProcess implements SandboxProcess {
   }
 }
 
-function baseEnv(tty = false): Record<string, string> {
-  return {
-    PATH: "/node_modules/.bin:/usr/local/bin:/usr/bin:/bin",
-    HOME: "/workspace",
-    USER: "learner",
-    LOGNAME: "learner",
-    SHELL: "/bin/bash",
-    LANG: "C.UTF-8",
-    HISTFILE: "/tmp/.bash_history",
-    NO_UPDATE_NOTIFIER: "1",
-    npm_config_update_notifier: "false",
-    ...(tty ? { TERM: "xterm-256color", COLORTERM: "truecolor" } : { TERM: "dumb", NO_COLOR: "1" }),
-  };
-}
 
 /** Waits out a restart (see RestartPolicy) or starts a container that stopped. */
 async function ensureRunning(container: Docker.Container): Promise<void> {
