@@ -9,7 +9,7 @@ import { runCapped } from "../exec.ts";
 import type { GradeContext, GraderKind, StepOutcome } from "../registry.ts";
 import { splitPoints } from "../registry.ts";
 import { truncate, type TestResult } from "../results.ts";
-import { analyze, readRecords, type RunReport } from "./records.ts";
+import { analyze, readVitestRecords, type RunReport } from "./records.ts";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 /** graders/unit's reporter and in-worker progress file: the same records for both kinds. */
@@ -119,7 +119,7 @@ export const mutationGrader: GraderKind<Step> = {
         await sandbox.stop();
       }
       const execMs = Date.now() - execStarted;
-      const report = analyze([...readRecords(path.join(out, "results.ndjson")), ...readRecords(path.join(out, "progress.ndjson"))], run);
+      const report = analyze(readVitestRecords(out), run);
       removeTree(dir);
       return { report, execMs, cutByDeadline, totalMs: Date.now() - started };
     };

@@ -1,15 +1,9 @@
-import fs from "node:fs";
 import type { runCapped } from "../exec.ts";
 
-/** What graders/unit/reporter.mjs and progress.mjs write, one JSON object per line. */
-export type VitestRecord =
-  | { type: "init" }
-  | { type: "collected"; file: string; tests: { id: string; name: string }[] }
-  | { type: "start"; id: string }
-  | { type: "finish"; id: string; state: string; message: string | null }
-  | { type: "result"; id: string; state: string; message: string | null; output: string | null; duration: number | null }
-  | { type: "module-error"; file: string; message: string | null }
-  | { type: "end"; reason: string; unhandled: string | null };
+// The records the unit kind's reporter and progress files write, read the unit kind's way.
+import { readVitestRecords, type VitestRecord } from "../unit/grader.ts";
+export type { VitestRecord };
+export { readVitestRecords };
 
 type Run = Awaited<ReturnType<typeof runCapped>>;
 
@@ -33,37 +27,6 @@ export type RunReport = {
   exit: Run["exit"];
   outputTail: string;
 };
-
-/** Reads a records file the sandbox wrote: bounded (5 MB), skipping lines that do not parse. */
-export function readRecords(file: string): VitestRecord[] {
-  let text = "";
-  try {
-    // The sandbox owns the folder: no link is followed, and O_NONBLOCK keeps a FIFO it made
-    // from blocking the lab; anything but a regular file is ignored.
-    const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
-    try {
-      if (!fs.fstatSync(fd).isFile()) return [];
-      const buf = Buffer.alloc(Math.min(fs.fstatSync(fd).size, 5 * 1024 * 1024));
-      fs.readSync(fd, buf, 0, buf.length, 0);
-      text = buf.toString("utf8");
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch {
-    return [];
-  }
-  const records: VitestRecord[] = [];
-  for (const line of text.split("\n")) {
-    if (!line) continue;
-    try {
-      const r = JSON.parse(line) as VitestRecord;
-      if (r && typeof r === "object" && typeof r.type === "string") records.push(r);
-    } catch {
-      // the partial last line of a killed run
-    }
-  }
-  return records;
-}
 
 export function analyze(records: VitestRecord[], run: Run): RunReport {
   const collected = records.flatMap((r) => (r.type === "collected" ? [r] : [])).sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));

@@ -14,7 +14,8 @@ import { readSandboxFile } from "../sandbox-files.ts";
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
 type Step = z.infer<typeof UnitStep>;
-export type Record_ =
+/** What reporter.mjs and progress.mjs write, one JSON object per line. */
+export type VitestRecord =
   | { type: "init" }
   | { type: "collected"; file: string; tests: { id: string; name: string }[] }
   | { type: "start"; id: string }
@@ -124,18 +125,19 @@ export async function runVitest(sandbox: Sandbox, deadline: number, opts: { env?
   }
 }
 
-export function readVitestRecords(out: string): Record_[] {
+export function readVitestRecords(out: string): VitestRecord[] {
   return [...readRecords(path.join(out, "results.ndjson")), ...readRecords(path.join(out, "progress.ndjson"))];
 }
 
-function readRecords(file: string): Record_[] {
+function readRecords(file: string): VitestRecord[] {
   // The sandbox can write anything here, links and FIFOs included: read it safely, bounded.
   const text = readSandboxFile(file)?.toString("utf8") ?? "";
-  const records: Record_[] = [];
+  const records: VitestRecord[] = [];
   for (const line of text.split("\n")) {
     if (!line) continue;
     try {
-      records.push(JSON.parse(line) as Record_);
+      const r = JSON.parse(line) as VitestRecord;
+      if (r && typeof r === "object" && typeof r.type === "string") records.push(r);
     } catch {
       // partial last line of a killed run
     }
@@ -145,7 +147,7 @@ function readRecords(file: string): Record_[] {
 
 type Run = Awaited<ReturnType<typeof runCapped>>;
 
-export function toOutcome(step: { name: string; category: Step["category"]; points: number }, records: Record_[], run: Run, wallSeconds: number): StepOutcome {
+export function toOutcome(step: { name: string; category: Step["category"]; points: number }, records: VitestRecord[], run: Run, wallSeconds: number): StepOutcome {
   const category = step.category;
   if (!records.some((r) => r.type === "init")) {
     // vitest never started: the grader is broken, not the learner's code.
