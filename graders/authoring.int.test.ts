@@ -4,6 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TEST_RUNTIME_DIR } from "../server/setup/runtime.ts";
 import { exerciseCommand, validateExercises } from "./authoring.ts";
+import { gradeFolder } from "./cli.ts";
 
 let root: string;
 const saved = { ...process.env };
@@ -36,5 +37,14 @@ describe("the authoring CLI", () => {
     const bad = await validateExercises(dir);
     expect(bad.ok).toBe(false);
     expect(bad.exercises[0]!.problems[0]).toMatch(/reference solution scores 50 \/ 100.*answers 42/);
+  });
+
+  it("grades a folder the Exercism way: results.json in the out folder, exit 0 unless the grader broke", async () => {
+    const dir = path.join(root, "testing", "answer-me");
+    const out = path.join(root, "out");
+    expect(await gradeFolder(dir, path.join(dir, "starter"), out)).toBe(0);
+    const results = JSON.parse(fs.readFileSync(path.join(out, "results.json"), "utf8"));
+    expect(results).toMatchObject({ version: 3, status: "fail", score: 50, max_score: 100 });
+    expect(results.tests.map((t: { status: string }) => t.status)).toEqual(["fail", "pass"]);
   });
 });

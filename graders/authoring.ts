@@ -60,10 +60,10 @@ function printProblems(problems: CatalogProblem[], json: boolean): number {
   return 1;
 }
 
-type Grader = (exercise: Exercise, dir: string) => Promise<Results>;
+export type Grader = (exercise: Exercise, dir: string) => Promise<Results>;
 
 /** Grades with real bubblewrap sandboxes in a scratch folder that is removed afterwards. */
-async function withDriver<T>(fn: (grade: Grader) => Promise<T>): Promise<T> {
+export async function withDriver<T>(fn: (grade: Grader) => Promise<T>): Promise<T> {
   const config = loadConfig();
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "backlab-author-"));
   fs.chmodSync(scratch, 0o711);
