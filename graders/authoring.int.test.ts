@@ -30,13 +30,47 @@ describe("the authoring CLI", () => {
 
     const good = await validateExercises(null);
     expect(good).toMatchObject({ ok: true, problems: [] });
-    expect(good.exercises[0]).toMatchObject({ id: "answer-me", ok: true, solution: { status: "pass", score: 100, max_score: 100 }, starter: { score: 50, max_score: 100 } });
+    expect(good.exercises[0]).toMatchObject({ id: "answer-me", ok: true, solution: { status: "pass", score: 100, max_score: 100 }, starter: { score: 50, max_score: 100 }, uncovered: [] });
+    expect(good.exercises[0]!.wrong).toEqual([expect.objectContaining({ name: "returns-a-string", score: 0, failed: ["answers 42", "answers a number"] })]);
 
     // A reference solution that does not score max is a validation failure, said plainly.
     fs.writeFileSync(path.join(dir, "solution", "src", "index.ts"), "export function answer(): number {\n  return 41;\n}\n");
     const bad = await validateExercises(dir);
     expect(bad.ok).toBe(false);
     expect(bad.exercises[0]!.problems[0]).toMatch(/reference solution scores 50 \/ 100.*answers 42/);
+  });
+
+  it("holds wrong-solution fixtures to their expect.yaml and every hidden test to at least one fixture", async () => {
+    expect(await exerciseCommand(["new", "testing/wrong-ones"])).toBe(0);
+    const dir = path.join(root, "testing", "wrong-ones");
+    const fixture = (name: string, body: string, expectYaml: string) => {
+      fs.mkdirSync(path.join(dir, "wrong", name, "src"), { recursive: true });
+      fs.writeFileSync(path.join(dir, "wrong", name, "src", "index.ts"), `export function answer(): number {\n  ${body}\n}\n`);
+      fs.writeFileSync(path.join(dir, "wrong", name, "expect.yaml"), expectYaml);
+    };
+    fs.rmSync(path.join(dir, "wrong", "returns-a-string"), { recursive: true });
+    fixture("off-by-one", "return 43;", 'why: "Off by one."\nfails: ["answers 42", "answers a number"]\n'); // claims a test it passes
+    fixture("the-reference", "return 42;", 'why: "Not wrong at all."\nfails: ["answers 42"]\n'); // scores max
+    fixture("typo", "return 41;", 'why: "A typo."\nfails: ["answers forty-two"]\n'); // names no real test
+    fixture("broken-yaml", "return 0;", "why: [unclosed\n");
+
+    const report = await validateExercises(dir, { jobs: 3 });
+    expect(report.ok).toBe(false);
+    const r = report.exercises[0]!;
+    expect(r.wrong.map((w) => [w.name, w.score])).toEqual([["off-by-one", 50], ["the-reference", 100], ["typo", 50]]);
+    expect(r.uncovered).toEqual(["answers a number"]);
+    expect(r.problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^wrong\/broken-yaml\/expect\.yaml: /),
+        'wrong/off-by-one passes "answers a number", which its expect.yaml says it fails',
+        'wrong/the-reference scores max (100 / 100): the hidden tests miss "Not wrong at all."',
+        'wrong/the-reference passes "answers 42", which its expect.yaml says it fails',
+        'wrong/typo/expect.yaml names a test that does not exist: "answers forty-two"',
+        'no wrong/ fixture fails 1 of 2 hidden test(s): "answers a number"',
+      ]),
+    );
+    expect(r.problems).toHaveLength(6);
+    fs.rmSync(dir, { recursive: true });
   });
 
   it("grades a folder the Exercism way: results.json in the out folder, exit 0 unless the grader broke", async () => {

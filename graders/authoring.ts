@@ -2,6 +2,8 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import YAML from "yaml";
+import { z } from "zod";
 import { loadConfig } from "../server/config.ts";
 import { loadCatalog, loadExercise, type CatalogProblem, type Exercise } from "../server/exercises/catalog.ts";
 import { AREAS, Slug } from "../server/exercises/schema.ts";
@@ -14,9 +16,12 @@ import { grade } from "./run.ts";
 const USAGE = `backlab exercise <command>
 
   new <area>/<slug>                 scaffold an exercise (a unit-graded starting point)
-  validate [path|--all] [--json]    check the schema, then grade the reference solution
-                                    (must score max) and the starter (must score less)
-                                    in real sandboxes
+  validate [path|--all] [--json] [--jobs N]
+                                    check the schema, then grade in real sandboxes: the
+                                    reference solution (must score max), the starter (must
+                                    score less) and each wrong/<name>/ fixture (must score
+                                    less and fail the tests its expect.yaml lists; together
+                                    the fixtures must fail every hidden test)
   grade <exercise> <dir> [--json]   grade any folder as a submission and print the results
 `;
 
@@ -29,8 +34,13 @@ export async function exerciseCommand(args: string[]): Promise<number> {
   switch (command) {
     case "new":
       return scaffold(positional[0]);
-    case "validate":
-      return validateCommand(rest.includes("--all") ? null : (positional[0] ?? null), json);
+    case "validate": {
+      const jobsAt = rest.indexOf("--jobs");
+      const jobs = jobsAt >= 0 ? Number(rest[jobsAt + 1]) : DEFAULT_JOBS;
+      if (!Number.isInteger(jobs) || jobs < 1 || jobs > 16) return usage();
+      const target = rest.filter((a, i) => !a.startsWith("--") && rest[i - 1] !== "--jobs")[0] ?? null;
+      return validateCommand(rest.includes("--all") ? null : target, json, jobs);
+    }
     case "grade": {
       const [exerciseDir, dir] = positional;
       if (!exerciseDir || !dir) return usage();
@@ -79,18 +89,87 @@ export async function withDriver<T>(fn: (grade: Grader) => Promise<T>): Promise<
   }
 }
 
+type Score = { status: string; score: number; max_score: number };
+
+export type WrongReport = Score & {
+  name: string;
+  why: string;
+  /** Tests this fixture did not pass. */
+  failed: string[];
+};
+
 export type ValidationReport = {
   id: string;
   path: string;
   ok: boolean;
   problems: string[];
-  solution?: { status: string; score: number; max_score: number };
-  starter?: { status: string; score: number; max_score: number };
+  solution?: Score;
+  starter?: Score;
+  wrong: WrongReport[];
+  /** Hidden tests no wrong fixture fails: each hidden test must catch a plausible mistake. */
+  uncovered: string[];
   duration_ms: number;
 };
 
+/** Gradings run at once: each is mostly waiting on sandboxes and child processes. */
+const DEFAULT_JOBS = 2;
+
+/** `wrong/<name>/expect.yaml`: the plausible mistake and the tests it must lose. */
+const WrongExpect = z
+  .object({
+    why: z.string().min(1).max(500),
+    fails: z.array(z.string().min(1).max(300)).min(1).max(100),
+  })
+  .strict();
+
+type WrongFixture = { name: string; dir: string; expect: z.infer<typeof WrongExpect> } | { name: string; problem: string };
+
+/** The exercise's wrong-solution fixtures, sorted by name; a malformed one is a problem, not a crash. */
+export function wrongFixtures(exerciseDir: string): WrongFixture[] {
+  const root = path.join(exerciseDir, "wrong");
+  if (!fs.existsSync(root)) return [];
+  return fs
+    .readdirSync(root, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort()
+    .map((name): WrongFixture => {
+      const dir = path.join(root, name);
+      let raw: unknown;
+      try {
+        raw = YAML.parse(fs.readFileSync(path.join(dir, "expect.yaml"), "utf8"));
+      } catch (err) {
+        return { name, problem: `wrong/${name}/expect.yaml: ${(err as Error).message.split("\n")[0]}` };
+      }
+      const parsed = WrongExpect.safeParse(raw);
+      if (!parsed.success) return { name, problem: `wrong/${name}/expect.yaml: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}` };
+      return { name, dir, expect: parsed.data };
+    });
+}
+
+/** The reference solution with a fixture's files laid over it (expect.yaml left out). */
+function assemble(solutionDir: string, fixtureDir: string, into: string): string {
+  fs.cpSync(solutionDir, into, { recursive: true, verbatimSymlinks: true });
+  fs.cpSync(fixtureDir, into, { recursive: true, verbatimSymlinks: true, force: true, filter: (src) => src !== path.join(fixtureDir, "expect.yaml") });
+  return into;
+}
+
+/** Runs `tasks` with at most `jobs` at a time, results in order. */
+async function pooled<T>(tasks: (() => Promise<T>)[], jobs: number): Promise<T[]> {
+  const out: T[] = new Array(tasks.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < tasks.length) {
+      const i = next++;
+      out[i] = await tasks[i]!();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(jobs, tasks.length) }, worker));
+  return out;
+}
+
 /** Validates one exercise folder, or the whole catalog: schema, then real grading. */
-export async function validateExercises(target: string | null): Promise<{ ok: boolean; exercises: ValidationReport[]; problems: CatalogProblem[] }> {
+export async function validateExercises(target: string | null, opts: { jobs?: number } = {}): Promise<{ ok: boolean; exercises: ValidationReport[]; problems: CatalogProblem[] }> {
   let exercises: Exercise[];
   let problems: CatalogProblem[];
   if (target) {
@@ -103,33 +182,79 @@ export async function validateExercises(target: string | null): Promise<{ ok: bo
     problems = catalog.problems;
   }
   const reports = await withDriver(async (g) => {
-    const out: ValidationReport[] = [];
-    for (const e of exercises) {
-      const t0 = Date.now();
-      const [solution, starter] = [await g(e, path.join(e.dir, "solution")), await g(e, path.join(e.dir, "starter"))];
-      const why: string[] = [];
-      if (solution.status !== "pass" || solution.score !== e.maxScore) {
-        const failing = solution.tests.filter((t) => t.status !== "pass").map((t) => `${t.name}: ${t.message ?? t.status}`);
-        why.push(`the reference solution scores ${solution.score} / ${solution.max_score} (${solution.status})${solution.message ? `: ${solution.message}` : ""}${failing.length ? `; failing: ${failing.slice(0, 5).join("; ")}` : ""}`);
-      }
-      if (starter.status === "error") why.push(`grading the starter broke the grader: ${starter.message}`);
-      else if (starter.score >= e.maxScore) why.push(`the starter already scores max (${starter.score} / ${starter.max_score})`);
-      const pick = (r: Results) => ({ status: r.status, score: r.score, max_score: r.max_score });
-      out.push({ id: e.id, path: e.dir, ok: why.length === 0, problems: why, solution: pick(solution), starter: pick(starter), duration_ms: Date.now() - t0 });
+    const assembled = fs.mkdtempSync(path.join(os.tmpdir(), "backlab-wrong-"));
+    try {
+      // Every grading of every exercise goes into one pool, so a slow exercise does not hold the others up.
+      const plans = exercises.map((e) => ({ e, fixtures: wrongFixtures(e.dir), t0: 0, ms: 0 }));
+      const tasks: (() => Promise<Results>)[] = [];
+      const slots = plans.map((p) => {
+        const timed = (dir: () => string) => async () => {
+          const t0 = Date.now();
+          const r = await g(p.e, dir());
+          p.ms += Date.now() - t0;
+          return r;
+        };
+        const first = tasks.length;
+        tasks.push(timed(() => path.join(p.e.dir, "solution")), timed(() => path.join(p.e.dir, "starter")));
+        for (const f of p.fixtures) if ("dir" in f) tasks.push(timed(() => assemble(path.join(p.e.dir, "solution"), f.dir, path.join(assembled, `${p.e.id}-${f.name}`))));
+        return first;
+      });
+      const results = await pooled(tasks, opts.jobs ?? DEFAULT_JOBS);
+      return plans.map((p, i) => {
+        const [solution, starter, ...graded] = results.slice(slots[i]!, slots[i]! + 2 + p.fixtures.filter((f) => "dir" in f).length) as [Results, Results, ...Results[]];
+        return report(p.e, solution, starter, p.fixtures, graded, p.ms);
+      });
+    } finally {
+      fs.rmSync(assembled, { recursive: true, force: true });
     }
-    return out;
   });
   return { ok: problems.length === 0 && reports.every((r) => r.ok), exercises: reports, problems };
 }
 
-async function validateCommand(target: string | null, json: boolean): Promise<number> {
-  const report = await validateExercises(target);
+function report(e: Exercise, solution: Results, starter: Results, fixtures: WrongFixture[], graded: Results[], ms: number): ValidationReport {
+  const why: string[] = [];
+  const pick = (r: Results): Score => ({ status: r.status, score: r.score, max_score: r.max_score });
+  if (solution.status !== "pass" || solution.score !== e.maxScore) {
+    const failing = solution.tests.filter((t) => t.status !== "pass").map((t) => `${t.name}: ${t.message ?? t.status}`);
+    why.push(`the reference solution scores ${solution.score} / ${solution.max_score} (${solution.status})${solution.message ? `: ${solution.message}` : ""}${failing.length ? `; failing: ${failing.slice(0, 5).join("; ")}` : ""}`);
+  }
+  if (starter.status === "error") why.push(`grading the starter broke the grader: ${starter.message}`);
+  else if (starter.score >= e.maxScore) why.push(`the starter already scores max (${starter.score} / ${starter.max_score})`);
+
+  const names = solution.tests.map((t) => t.name);
+  const caught = new Set<string>();
+  const wrong: WrongReport[] = [];
+  let n = 0;
+  for (const f of fixtures) {
+    if (!("dir" in f)) {
+      why.push(f.problem);
+      continue;
+    }
+    const r = graded[n++]!;
+    const failed = r.tests.filter((t) => t.status !== "pass").map((t) => t.name);
+    for (const t of failed) caught.add(t);
+    wrong.push({ name: f.name, why: f.expect.why, failed, ...pick(r) });
+    if (r.status === "error") why.push(`grading wrong/${f.name} broke the grader: ${r.message}`);
+    else if (r.score >= e.maxScore) why.push(`wrong/${f.name} scores max (${r.score} / ${r.max_score}): the hidden tests miss "${f.expect.why}"`);
+    for (const t of f.expect.fails) {
+      if (!names.includes(t)) why.push(`wrong/${f.name}/expect.yaml names a test that does not exist: "${t}"`);
+      else if (!failed.includes(t)) why.push(`wrong/${f.name} passes "${t}", which its expect.yaml says it fails`);
+    }
+  }
+  const uncovered = names.filter((t) => !caught.has(t));
+  if (uncovered.length) why.push(`no wrong/ fixture fails ${uncovered.length} of ${names.length} hidden test(s): ${uncovered.slice(0, 5).map((t) => `"${t}"`).join(", ")}${uncovered.length > 5 ? ", …" : ""}`);
+  return { id: e.id, path: e.dir, ok: why.length === 0, problems: why, solution: pick(solution), starter: pick(starter), wrong, uncovered, duration_ms: ms };
+}
+
+async function validateCommand(target: string | null, json: boolean, jobs: number): Promise<number> {
+  const report = await validateExercises(target, { jobs });
   if (json) {
     process.stdout.write(JSON.stringify(report, null, 2) + "\n");
   } else {
     for (const p of report.problems) say(`✗ ${p.path}: ${p.field ? p.field + ": " : ""}${p.message}`);
     for (const r of report.exercises) {
-      say(`${r.ok ? "✓" : "✗"} ${r.id}: solution ${r.solution?.score}/${r.solution?.max_score}, starter ${r.starter?.score}/${r.starter?.max_score} (${r.duration_ms} ms)`);
+      say(`${r.ok ? "✓" : "✗"} ${r.id}: solution ${r.solution?.score}/${r.solution?.max_score}, starter ${r.starter?.score}/${r.starter?.max_score}, ${r.wrong.length} wrong fixture(s) (${r.duration_ms} ms of grading)`);
+      for (const w of r.wrong) say(`    wrong/${w.name}: ${w.score}/${w.max_score}, fails ${w.failed.length}`);
       for (const p of r.problems) say(`    ${p}`);
     }
     say(report.ok ? `${report.exercises.length} exercise(s) valid` : "validation failed");
@@ -156,6 +281,8 @@ function scaffold(id: string | undefined): number {
     "starter/src/index.ts": `export function answer(): number {\n  return 0; // TODO\n}\n`,
     "solution/package.json": `{\n  "type": "module",\n  "scripts": { "test": "vitest run" }\n}\n`,
     "solution/src/index.ts": `export function answer(): number {\n  return 42;\n}\n`,
+    "wrong/returns-a-string/expect.yaml": `why: "Returns the right digits as a string: the types say number, the value is not."\nfails: ["answers 42", "answers a number"]\n`,
+    "wrong/returns-a-string/src/index.ts": `export function answer(): number {\n  return "42" as unknown as number;\n}\n`,
     "tests/index.test.ts": `import { expect, it } from "vitest";\nimport { answer } from "@workspace/src/index.ts";\n\nit("answers 42", () => expect(answer()).toBe(42));\nit("answers a number", () => expect(typeof answer()).toBe("number"));\n`,
   };
   for (const [rel, text] of Object.entries(files)) {
