@@ -9,6 +9,8 @@ import type { Database } from "./db/database.ts";
 import { errorHandler, notFoundHandler } from "./errors.ts";
 import type { Catalog } from "./exercises/catalog.ts";
 import { exercisesRouter } from "./exercises/router.ts";
+import { progressRouter } from "./progress/router.ts";
+import { Progress } from "./progress/service.ts";
 import { recordingsRouter } from "./terminal/router.ts";
 import type { Grading } from "./grading/service.ts";
 import { sameOriginWrites, sessionUser } from "./http/guards.ts";
@@ -65,7 +67,9 @@ export function createApp(deps: AppDeps): Express {
     res.json({ status: "ok", version: VERSION, sandbox: { driver: deps.driver.name }, exercises: deps.catalog.exercises.size });
   });
   api.use("/auth", accountsRouter(deps.accounts, { secureCookies: deps.config.secureCookies }));
-  api.use(exercisesRouter(deps));
+  const progress = new Progress(deps.db, deps.catalog);
+  api.use(exercisesRouter({ ...deps, progress }));
+  api.use(progressRouter(progress));
   api.use(recordingsRouter({ db: deps.db, workspaces: deps.workspaces, recordingsDir: path.join(deps.config.dataDir, "recordings") }));
   api.use(notFoundHandler);
   app.use("/api", (_req, res, next) => {

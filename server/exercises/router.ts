@@ -2,6 +2,7 @@ import { Router } from "express";
 import { z } from "zod";
 import { notFound } from "../errors.ts";
 import type { Grading, SubmissionEvent } from "../grading/service.ts";
+import type { Progress } from "../progress/service.ts";
 import { currentUser, requireUser } from "../http/guards.ts";
 import { input, validate } from "../http/validate.ts";
 import type { Workspaces } from "../workspaces/service.ts";
@@ -18,7 +19,7 @@ function card(e: Exercise) {
   return { id: e.id, title: e.title, area: e.area, difficulty: e.difficulty, estimatedMinutes: e.estimated_minutes, summary: e.summary, maxScore: e.maxScore };
 }
 
-export function exercisesRouter(deps: { catalog: Catalog; workspaces: Workspaces; grading: Grading }): Router {
+export function exercisesRouter(deps: { catalog: Catalog; workspaces: Workspaces; grading: Grading; progress: Progress }): Router {
   const r = Router();
   r.use(["/exercises", "/submissions"], requireUser);
   const find = (id: string) => {
@@ -27,11 +28,12 @@ export function exercisesRouter(deps: { catalog: Catalog; workspaces: Workspaces
     return e;
   };
 
+  // Every card carries the learner's status and best score, read in one query.
   r.get("/exercises", (_req, res) => {
-    const best = deps.grading.best(currentUser(res).id);
+    const mine = deps.progress.byExercise(currentUser(res).id);
     const exercises = [...deps.catalog.exercises.values()]
       .sort((a, b) => a.title.localeCompare(b.title))
-      .map((e) => ({ ...card(e), best: best.get(e.id) ?? null }));
+      .map((e) => ({ ...card(e), ...deps.progress.of(mine, e.id) }));
     const used = new Set(exercises.map((e) => e.area));
     res.json({ areas: AREAS.filter((a) => used.has(a.id)), exercises });
   });

@@ -1,16 +1,18 @@
 import { z } from "zod";
 
+// The catalog's order is a learning path: design an API, secure it, store its data, test it,
+// structure the code, make it resilient and fast, then observe and ship it.
 export const AREAS = [
-  { id: "api-design", title: "API design" },
-  { id: "architecture", title: "Architecture" },
-  { id: "authentication", title: "Authentication" },
-  { id: "databases", title: "Databases" },
-  { id: "security", title: "Security" },
-  { id: "performance", title: "Performance" },
-  { id: "testing", title: "Testing" },
-  { id: "devops", title: "DevOps" },
-  { id: "observability", title: "Observability" },
-  { id: "code-patterns", title: "Code patterns" },
+  { id: "api-design", title: "API design", description: "Contracts clients can rely on: errors, pagination, caching, idempotency, schemas." },
+  { id: "authentication", title: "Authentication", description: "Who is calling: passwords, sessions, tokens, rotation, OAuth flows." },
+  { id: "security", title: "Security", description: "Close the OWASP Top 10 holes without breaking the features around them." },
+  { id: "databases", title: "Databases", description: "Transactions, constraints, queries and indexes that hold up under concurrent load." },
+  { id: "testing", title: "Testing", description: "Tests that catch real bugs: mutants, contracts, the edges that matter." },
+  { id: "code-patterns", title: "Code patterns", description: "Middleware, typed errors and dependency injection that keep code changeable." },
+  { id: "architecture", title: "Architecture", description: "Systems that survive failure: retries, circuit breakers, outboxes, exactly-once effects." },
+  { id: "performance", title: "Performance", description: "Caching, streaming and backpressure, measured under load." },
+  { id: "observability", title: "Observability", description: "Logs, metrics and traces that answer what happened in production." },
+  { id: "devops", title: "DevOps", description: "Configuration, health checks, shutdown, images and pipelines ready to ship." },
 ] as const;
 
 export const AreaId = z.enum(AREAS.map((a) => a.id) as [string, ...string[]]);

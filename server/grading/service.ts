@@ -136,14 +136,6 @@ export class Grading {
     return this.db.all<Row>(`${SELECT} WHERE s.user_id = ? AND s.exercise_id = ? ORDER BY s.id DESC LIMIT ?`, [userId, exerciseId, limit]).map(toSubmission);
   }
 
-  best(userId: number): Map<string, { score: number; maxScore: number }> {
-    const rows = this.db.all<{ exercise_id: string; score: number; max_score: number }>(
-      "SELECT s.exercise_id, max(r.score) AS score, r.max_score FROM submissions s JOIN results r ON r.submission_id = s.id WHERE s.user_id = ? AND s.status = 'done' AND r.status <> 'error' GROUP BY s.exercise_id",
-      [userId],
-    );
-    return new Map(rows.map((r) => [r.exercise_id, { score: r.score, maxScore: r.max_score }]));
-  }
-
   /** Starts the workers; submissions left running by a crash are graded again. */
   start(concurrency: number): void {
     const requeued = this.db.run("UPDATE submissions SET status = 'queued', started_at = NULL WHERE status = 'running'").changes;
