@@ -30,7 +30,7 @@ describe("quantity tiers", () => {
     [99, 10],
     [100, 15],
     [250, 15],
-  ])("a line of %i units gets %i %% off", (quantity, pct) => {
+  ])("a line of %i units gets %i percent off", (quantity, pct) => {
     const q = priceOrder({ items: [line(1000, quantity)], taxRateBasisPoints: 0 });
     expect(q.lines[0]!.discountPercent).toBe(pct);
     expect(q.lines[0]!.discountCents).toBe((1000 * quantity * pct) / 100);
