@@ -2,22 +2,18 @@ import fs from "node:fs";
 import path from "node:path";
 import express, { type Express } from "express";
 import helmet from "helmet";
-import { accountsRouter } from "./accounts/router.ts";
 import type { Accounts } from "./accounts/service.ts";
 import type { Config } from "./config.ts";
 import type { Database } from "./db/database.ts";
 import { errorHandler, notFoundHandler } from "./errors.ts";
 import type { Catalog } from "./exercises/catalog.ts";
-import { exercisesRouter } from "./exercises/router.ts";
-import { progressRouter } from "./progress/router.ts";
-import { Progress } from "./progress/service.ts";
-import { recordingsRouter } from "./terminal/router.ts";
 import type { Grading } from "./grading/service.ts";
 import { sameOriginWrites, sessionUser } from "./http/guards.ts";
+import { mountRoutes, type Route } from "./http/routes.ts";
 import type { Logger } from "./logger.ts";
 import type { SandboxDriver } from "./sandbox/driver.ts";
 import type { Workspaces } from "./workspaces/service.ts";
-import { VERSION } from "./version.ts";
+import { labRoutes } from "./routes.ts";
 
 export type AppDeps = {
   config: Config;
@@ -31,7 +27,7 @@ export type AppDeps = {
 };
 
 /** The HTTP app, with every dependency passed in; `listen()` lives in main.ts. */
-export function createApp(deps: AppDeps): Express {
+export function createApp(deps: AppDeps, routes: readonly Route[] = labRoutes(deps)): Express {
   const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", "loopback");
@@ -63,14 +59,12 @@ export function createApp(deps: AppDeps): Express {
   api.use(express.json({ limit: "100kb", strict: true }));
   api.use(sameOriginWrites(deps.config.publicUrl));
   api.use(sessionUser(deps.accounts));
-  api.get("/health", (_req, res) => {
-    res.json({ status: "ok", version: VERSION, sandbox: { driver: deps.driver.name }, exercises: deps.catalog.exercises.size });
-  });
-  api.use("/auth", accountsRouter(deps.accounts, { secureCookies: deps.config.secureCookies }));
-  const progress = new Progress(deps.db, deps.catalog);
-  api.use(exercisesRouter({ ...deps, progress }));
-  api.use(progressRouter(progress));
-  api.use(recordingsRouter({ db: deps.db, workspaces: deps.workspaces, recordingsDir: path.join(deps.config.dataDir, "recordings") }));
+  // Every API route comes from the route table (server/routes.ts); nothing is mounted beside it.
+  const table = express.Router();
+  mountRoutes(table, routes, { checkResponses: deps.config.nodeEnv !== "production" });
+  // Kept on the app so the authorization matrix tests the very table this lab mounted.
+  app.locals.routes = routes;
+  api.use(table);
   api.use(notFoundHandler);
   app.use("/api", (_req, res, next) => {
     res.setHeader("Cache-Control", "no-store");

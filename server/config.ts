@@ -55,6 +55,7 @@ export type Config = {
   submissionsPerMinute: number;
   workspaceQuotaMb: number;
   logLevel: z.infer<typeof EnvSchema>["LOG_LEVEL"];
+  nodeEnv: z.infer<typeof EnvSchema>["NODE_ENV"];
   secureCookies: boolean;
   webDistDir: string;
 };
@@ -87,6 +88,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     submissionsPerMinute: e.SUBMISSIONS_PER_MINUTE,
     workspaceQuotaMb: e.WORKSPACE_QUOTA_MB,
     logLevel: e.LOG_LEVEL,
+    nodeEnv: e.NODE_ENV,
     secureCookies: e.PUBLIC_URL?.startsWith("https://") ?? false,
     webDistDir: path.join(ROOT_DIR, "web", "dist"),
   };

@@ -14,4 +14,11 @@ export const LoginBody = z.object({
   password: z.string().min(1).max(256),
 }).strict();
 
-export type User = { id: number; email: string; displayName: string; role: "admin" | "instructor" | "learner" };
+/** Candidates take assessments; learners practise; instructors and admins also review. */
+export const ROLES = ["admin", "instructor", "learner", "candidate"] as const;
+export const Role = z.enum(ROLES);
+export type Role = z.infer<typeof Role>;
+
+export type User = { id: number; email: string; displayName: string; role: Role };
+
+export const UserOut = z.object({ id: z.number().int(), email: z.string(), displayName: z.string(), role: Role });

@@ -20,6 +20,27 @@ describe("database", () => {
     db.close();
   });
 
+  it("rebuilds the users table for the candidate role without cascading into sessions or workspaces", () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "db-"));
+    const db = new Database(path.join(dir, "x.db"));
+    const all = readMigrations();
+    migrate(db, all.slice(0, 4));
+    db.run("INSERT INTO users (id, email, display_name, password_hash, role, created_at) VALUES (1, 'a@b.test', 'A', 'h', 'admin', 'now')");
+    db.run("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ('t', 1, 'now', 'later')");
+    db.run("INSERT INTO workspaces (user_id, exercise_id, created_at) VALUES (1, 'x', 'now')");
+    expect(() => db.run("UPDATE users SET role = 'candidate' WHERE id = 1")).toThrow(/CHECK/);
+    migrate(db, all);
+    expect(db.get("SELECT count(*) AS n FROM sessions")).toEqual({ n: 1 });
+    expect(db.get("SELECT count(*) AS n FROM workspaces")).toEqual({ n: 1 });
+    expect(db.get<{ foreign_keys: number }>("PRAGMA foreign_keys")?.foreign_keys).toBe(1);
+    db.run("UPDATE users SET role = 'candidate' WHERE id = 1");
+    expect(() => db.run("UPDATE users SET role = 'root' WHERE id = 1")).toThrow(/CHECK/);
+    // The children still point at the rebuilt table: deleting the user cascades.
+    db.run("DELETE FROM users WHERE id = 1");
+    expect(db.get("SELECT count(*) AS n FROM sessions")).toEqual({ n: 0 });
+    db.close();
+  });
+
   it("refuses migrations with a gap or a duplicate number", () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "db-"));
     fs.writeFileSync(path.join(dir, "001_a.sql"), "SELECT 1;");

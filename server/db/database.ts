@@ -70,10 +70,20 @@ export function migrate(db: Database, migrations = readMigrations()): number {
   }
   let applied = 0;
   for (const m of migrations.filter((x) => x.version > current)) {
-    db.transaction(() => {
-      db.raw.exec(m.sql);
-      db.run("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)", [m.version, m.name, new Date().toISOString()]);
-    });
+    // Rebuilding a parent table (SQLite's way to change a CHECK) must not cascade: DROP TABLE
+    // deletes its rows first and ON DELETE CASCADE would empty the children. Such a migration
+    // says so on a line of its own; keys are checked before it commits.
+    const rebuild = /^-- backlab: foreign_keys off$/m.test(m.sql);
+    if (rebuild) db.raw.pragma("foreign_keys = OFF");
+    try {
+      db.transaction(() => {
+        db.raw.exec(m.sql);
+        if (rebuild && db.all("PRAGMA foreign_key_check").length > 0) throw new Error(`migration ${m.version} leaves broken foreign keys`);
+        db.run("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)", [m.version, m.name, new Date().toISOString()]);
+      });
+    } finally {
+      if (rebuild) db.raw.pragma("foreign_keys = ON");
+    }
     applied++;
   }
   return applied;

@@ -1,0 +1,184 @@
+import crypto from "node:crypto";
+import path from "node:path";
+import type { Express } from "express";
+import WebSocket from "ws";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Role } from "../accounts/schema.ts";
+import { Accounts } from "../accounts/service.ts";
+import { Database } from "../db/database.ts";
+import { FakeDriver } from "../sandbox/doubles.ts";
+import { Client, startTestLab, type TestLab } from "../test/lab.ts";
+import { CALLS, type Call, type Fixtures } from "./authz.matrix.ts";
+import { expectedAccess, routeId, type Route } from "./routes.ts";
+
+/**
+ * The authorization matrix: every route of the table × every role (and anonymous) × the
+ * caller's own resource and another user's, each expectation derived from the route's rule.
+ * The sandbox is a test double: what is under test is the lab's own access control, on a
+ * real app with a real database, real sessions and real workspaces.
+ */
+
+const EXERCISE = "token-bucket";
+const ACTORS: (Role | null)[] = [null, "learner", "instructor", "admin", "candidate"];
+
+let lab: TestLab;
+let db: Database;
+let accounts: Accounts;
+let routes: Route[];
+const people = new Map<string, Fixtures & { role: Role }>();
+
+async function makeUser(name: string, role: Role): Promise<Fixtures & { role: Role }> {
+  const c = new Client(lab.url);
+  const email = `${name}-${crypto.randomUUID().slice(0, 8)}@example.test`;
+  const password = "matrix password 1";
+  const signup = await c.json<{ user: { id: number } }>("POST", "/api/auth/signup", { email, displayName: name, password });
+  expect(signup.status).toBe(201);
+  const userId = signup.body.user.id;
+  db.run("UPDATE users SET role = ? WHERE id = ?", [role, userId]);
+  const ws = await c.json<{ workspace: { id: number } }>("POST", `/api/exercises/${EXERCISE}/workspace`, {});
+  const sub = await c.json<{ submission: { id: number } }>("POST", `/api/exercises/${EXERCISE}/submissions`, {});
+  expect(sub.status).toBe(202);
+  // A terminal session makes a recording; the session stays live after the socket closes.
+  const socket = new WebSocket(`${lab.url.replace("http", "ws")}/api/workspaces/${ws.body.workspace.id}/terminal`, { headers: { origin: lab.url, cookie: c.cookie } });
+  await new Promise<void>((resolve, reject) => {
+    socket.on("message", (data, binary) => {
+      if (!binary && JSON.parse(String(data)).type === "ready") resolve();
+    });
+    socket.on("error", reject);
+    socket.on("unexpected-response", (_req, res) => reject(new Error(`terminal refused: ${res.statusCode}`)));
+  });
+  socket.close();
+  const rec = await c.json<{ recordings: { id: string }[] }>("GET", `/api/workspaces/${ws.body.workspace.id}/recordings`);
+  expect(rec.body.recordings.length).toBeGreaterThan(0);
+  return { role, userId, email, password, exercise: EXERCISE, workspace: ws.body.workspace.id, submission: sub.body.submission.id, recording: rec.body.recordings[0]!.id };
+}
+
+const app = () => lab.server.listeners("request")[0] as Express;
+
+/** A fresh session per call, so routes that end sessions (logout, login) cannot disturb the next. */
+function sessionCookie(userId: number): string {
+  return `backlab_session=${accounts.createSession(userId).token}`;
+}
+
+function urlFor(r: Route, call: Call): string {
+  const p = r.path.replace(/:(\w+)/g, (_m, name: string) => {
+    if (call.params?.[name] === undefined) throw new Error(`${routeId(r)}: the matrix call gives no :${name}`);
+    return encodeURIComponent(String(call.params[name]));
+  });
+  const q = call.query ? `?${new URLSearchParams(call.query)}` : "";
+  return `/api${p}${q}`;
+}
+
+async function httpCall(r: Route, call: Call, cookie: string | undefined): Promise<{ status: number; type: string }> {
+  const res = await fetch(lab.url + urlFor(r, call), {
+    method: r.method.toUpperCase(),
+    headers: { ...(call.body !== undefined ? { "content-type": "application/json" } : {}), ...(cookie ? { cookie } : {}), ...call.headers },
+    body: call.body === undefined ? undefined : JSON.stringify(call.body),
+  });
+  // Streams (server-sent events) stay open; the status and type are all the matrix needs.
+  await res.body?.cancel();
+  return { status: res.status, type: res.headers.get("content-type") ?? "" };
+}
+
+function upgradeCall(r: Route, call: Call, cookie: string | undefined): Promise<{ status: number; type: string }> {
+  return new Promise((resolve, reject) => {
+    const s = new WebSocket(lab.url.replace("http", "ws") + urlFor(r, call), { headers: { origin: lab.url, ...(cookie ? { cookie } : {}) } });
+    s.on("upgrade", () => {
+      s.close();
+      resolve({ status: 101, type: "" });
+    });
+    s.on("unexpected-response", (_req, res) => resolve({ status: res.statusCode ?? 0, type: String(res.headers["content-type"] ?? "") }));
+    s.on("error", (err) => reject(err));
+  });
+}
+
+beforeAll(async () => {
+  lab = await startTestLab({ GRADING_CONCURRENCY: "1" }, { driver: new FakeDriver() });
+  db = new Database(path.join(lab.dataDir, "backlab.db"));
+  accounts = new Accounts(db);
+  // The table the running lab mounted (the app is the server's request listener).
+  routes = app().locals.routes as Route[];
+  for (const role of ["learner", "instructor", "admin", "candidate"] as const) people.set(role, await makeUser(role, role));
+  people.set("other", await makeUser("other", "learner"));
+}, 60_000);
+
+afterAll(async () => {
+  db?.close();
+  await lab?.close();
+});
+
+describe("the route table", () => {
+  it("gives every route a rule and a matrix call, and the matrix names no route the table lacks", () => {
+    const ids = routes.map(routeId);
+    for (const r of routes) {
+      expect(["public", "signed-in", "roles", "owner"], `${routeId(r)} has no auth rule`).toContain(r.auth?.kind);
+      expect(CALLS[routeId(r)], `${routeId(r)} is missing from the authorization matrix (server/http/authz.matrix.ts)`).toBeTypeOf("function");
+    }
+    expect(Object.keys(CALLS).filter((k) => !ids.includes(k)), "matrix calls for routes the table does not have").toEqual([]);
+  });
+
+  it("is all the API there is: Express mounts no route beside the table", () => {
+    const mounted: string[] = [];
+    const walk = (stack: { route?: { path: unknown; methods: Record<string, boolean> }; handle?: { stack?: unknown[] } }[]) => {
+      for (const layer of stack) {
+        if (layer.route) {
+          if (typeof layer.route.path === "string") for (const m of Object.keys(layer.route.methods)) if (m !== "_all") mounted.push(`${m.toUpperCase()} ${layer.route.path}`);
+        } else if (layer.handle?.stack) walk(layer.handle.stack as never);
+      }
+    };
+    walk((app() as unknown as { router: { stack: never[] } }).router.stack);
+    const expected = routes.filter((r) => !r.upgrade).map(routeId);
+    expect(mounted.sort()).toEqual(expected.sort());
+  });
+
+  it("serves an OpenAPI 3.1 document with every route, its parameters and its errors", async () => {
+    const res = await fetch(`${lab.url}/api/openapi.json`);
+    expect(res.status).toBe(200);
+    const doc = (await res.json()) as { openapi: string; paths: Record<string, Record<string, { responses: Record<string, unknown>; parameters?: { name: string; in: string }[]; requestBody?: unknown }>> };
+    expect(doc.openapi).toBe("3.1.0");
+    for (const r of routes) {
+      const op = doc.paths[`/api${r.path.replace(/:(\w+)/g, "{$1}")}`]?.[r.method];
+      expect(op, `${routeId(r)} is not in the document`).toBeDefined();
+      for (const m of r.path.matchAll(/:(\w+)/g)) expect(op!.parameters?.some((p) => p.name === m[1] && p.in === "path"), `${routeId(r)} documents :${m[1]}`).toBe(true);
+      if (r.auth.kind !== "public") expect(op!.responses["401"]).toBeDefined();
+      if (r.auth.kind === "roles") expect(op!.responses["403"]).toBeDefined();
+      if (r.auth.kind === "owner") expect(op!.responses["404"]).toBeDefined();
+      if (!r.upgrade && r.input?.body) expect(op!.requestBody).toBeDefined();
+    }
+    const signup = doc.paths["/api/auth/signup"]!.post! as unknown as { requestBody: { content: { "application/json": { schema: { required: string[] } } } } };
+    expect(signup.requestBody.content["application/json"].schema.required).toEqual(expect.arrayContaining(["email", "password"]));
+  });
+});
+
+describe("authorization matrix", () => {
+  const cases: [string, Role | null, boolean][] = [];
+  // Built lazily: the table exists once the lab runs, so each route × actor × ownership runs as one test.
+  it("every route × role × own/another user's resource answers as its rule says", async () => {
+    for (const r of routes) for (const actor of ACTORS) for (const own of actor === null ? [false] : [true, false]) cases.push([routeId(r), actor, own]);
+    const failures: string[] = [];
+    for (const r of routes) {
+      for (const actor of ACTORS) {
+        for (const own of actor === null ? [false] : [true, false]) {
+          const caller = actor ? people.get(actor)! : undefined;
+          const fixtures = own ? caller! : people.get("other")!;
+          const call = CALLS[routeId(r)]!(fixtures, { actor, own, unique: crypto.randomUUID().slice(0, 8) });
+          const cookie = caller ? sessionCookie(caller.userId) : undefined;
+          const got = r.upgrade ? await upgradeCall(r, call, cookie) : await httpCall(r, call, cookie);
+          const want = expectedAccess(r.auth, actor, own);
+          const label = `${routeId(r)} as ${actor ?? "anonymous"} on ${own ? "own" : "another user's"} resource`;
+          if (want === "allowed") {
+            const ok = call.allowed ? call.allowed.includes(got.status) : r.upgrade ? got.status === 101 : got.status >= 200 && got.status < 300;
+            if (!ok) failures.push(`${label}: expected to be let through, got ${got.status}`);
+          } else if (got.status !== want) {
+            failures.push(`${label}: expected ${want}, got ${got.status}`);
+          } else if (!r.upgrade && !got.type.includes("application/problem+json")) {
+            failures.push(`${label}: ${got.status} is not problem+json (${got.type})`);
+          }
+        }
+      }
+    }
+    expect(failures).toEqual([]);
+    // Every route ran for every actor: five callers, own and another's for the signed-in ones.
+    expect(cases.length).toBe(routes.length * 9);
+  });
+});

@@ -1,0 +1,59 @@
+import type { Role } from "../accounts/schema.ts";
+
+/**
+ * How the authorization matrix calls each route of the table (server/routes.ts). The test
+ * derives what it expects from the route's rule; this file only says how to make a valid
+ * call on behalf of a resource's owner. A route without an entry here fails the suite.
+ */
+
+/** One user's things, made through the API before the matrix runs. */
+export type Fixtures = {
+  userId: number;
+  email: string;
+  password: string;
+  exercise: string;
+  workspace: number;
+  submission: number;
+  recording: string;
+};
+
+export type CallContext = {
+  /** The caller's role, or null when anonymous. */
+  actor: Role | null;
+  /** Whether the fixtures are the caller's own. */
+  own: boolean;
+  /** A fresh unique token for emails and names. */
+  unique: string;
+};
+
+export type Call = {
+  params?: Record<string, string | number>;
+  query?: Record<string, string>;
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Statuses that mean "let through" for this call (default: any 2xx; upgrades: 101). */
+  allowed?: number[];
+};
+
+export const CALLS: Record<string, (f: Fixtures, ctx: CallContext) => Call> = {
+  "GET /health": () => ({}),
+  "GET /openapi.json": () => ({}),
+  "POST /auth/signup": (_f, ctx) => ({ body: { email: `m-${ctx.unique}@example.test`, displayName: "Matrix", password: "matrix password 1" } }),
+  "POST /auth/login": (f) => ({ body: { email: f.email, password: f.password } }),
+  "POST /auth/logout": () => ({ body: {} }),
+  "GET /auth/me": () => ({}),
+  "GET /exercises": () => ({}),
+  "GET /exercises/:id": (f) => ({ params: { id: f.exercise } }),
+  "POST /exercises/:id/workspace": (f) => ({ params: { id: f.exercise }, body: {} }),
+  "POST /exercises/:id/submissions": (f) => ({ params: { id: f.exercise }, body: {} }),
+  "GET /exercises/:id/submissions": (f) => ({ params: { id: f.exercise } }),
+  "GET /submissions/:id": (f) => ({ params: { id: f.submission } }),
+  "GET /submissions/:id/verify": (f) => ({ params: { id: f.submission } }),
+  // The stream ends by itself once the submission is graded; the matrix reads only the status.
+  "GET /submissions/:id/events": (f) => ({ params: { id: f.submission } }),
+  "GET /progress": () => ({}),
+  // Owners attach; staff may only observe (a live session: 101; none: 409).
+  "GET /workspaces/:id/terminal": (f, ctx) => (ctx.own ? { params: { id: f.workspace } } : { params: { id: f.workspace }, query: { mode: "observe" }, allowed: [101, 409] }),
+  "GET /workspaces/:id/recordings": (f) => ({ params: { id: f.workspace } }),
+  "GET /recordings/:id": (f) => ({ params: { id: f.recording } }),
+};

@@ -1,0 +1,184 @@
+import type { Request, RequestHandler, Response, Router } from "express";
+import { z } from "zod";
+import type { Role, User } from "../accounts/schema.ts";
+import { forbidden, notFound, Problem, unauthorized } from "../errors.ts";
+import { validate } from "./validate.ts";
+
+/**
+ * The lab's REST surface as data. Every route says who may call it (`auth`), what it accepts
+ * (zod schemas) and what it answers; one function mounts the table on Express, one turns it
+ * into the OpenAPI document, and the authorization matrix test derives every expected
+ * 401/403/404 from the same rules. A route that is not in the table does not exist.
+ */
+
+export type Method = "get" | "post" | "put" | "patch" | "delete";
+
+/** Things a user owns; each kind needs a fixture builder in the authorization matrix. */
+export type ResourceKind = "workspace" | "submission" | "recording";
+
+export type Schemas = { params?: z.ZodType; query?: z.ZodType; headers?: z.ZodType; body?: z.ZodType };
+
+export type Parsed<S extends Schemas> = {
+  [K in keyof Required<Schemas>]: S[K] extends z.ZodType ? z.output<S[K]> : undefined;
+};
+
+/**
+ * Who may call a route.
+ * - `public`: anyone, signed in or not.
+ * - `signed-in`: any signed-in user (every role); what it touches is scoped to that user.
+ * - `roles`: signed in with one of these roles; anyone else signed in gets 403.
+ * - `owner`: signed in, and the route's `ownerOf(input)` (the owner's user id, looked up from
+ *   the validated input) is the caller, or the caller has one of the `staff` roles. Anyone
+ *   else, and a resource that does not exist, get the same 404: ids are not an oracle.
+ */
+export type Rule =
+  | { kind: "public" }
+  | { kind: "signed-in" }
+  | { kind: "roles"; roles: readonly Role[] }
+  | { kind: "owner"; resource: ResourceKind; staff: readonly Role[] };
+
+export const anyone = { kind: "public" } as const satisfies Rule;
+export const signedIn = { kind: "signed-in" } as const satisfies Rule;
+export const roles = (...r: Role[]): Rule => ({ kind: "roles", roles: r });
+export function owner(resource: ResourceKind, opts: { staff?: Role[] } = {}): Rule {
+  return { kind: "owner", resource, staff: opts.staff ?? [] };
+}
+
+export type HandlerContext<I> = {
+  input: I;
+  /** The signed-in user, if any (always set unless the rule is `public`). */
+  user: User | undefined;
+  /** The signed-in user; reading it on a `public` route with nobody signed in throws 401. */
+  me: User;
+  req: Request;
+  res: Response;
+};
+
+/** A handler returns the JSON body (sent with `status`), or nothing: 204, or it wrote the response itself (streams). */
+export type Handler<I> = (ctx: HandlerContext<I>) => unknown;
+
+export type RouteDef<S extends Schemas> = {
+  method: Method;
+  /** Express path under /api, e.g. `/submissions/:id`. */
+  path: string;
+  summary: string;
+  tag: string;
+  auth: Rule;
+  /** For an `owner` rule: the owning user's id, or undefined when the resource does not exist. */
+  ownerOf?: (input: Parsed<S>) => number | undefined;
+  input?: S;
+  /** Success status when the handler returns a body (default 200; 204 when it returns nothing). */
+  status?: number;
+  /** The success body; checked against every response outside production, and documented. */
+  response?: z.ZodType;
+  /** Content type of a body the handler writes itself (streams); nothing is sent for it. */
+  produces?: string;
+  /** Extra middleware after the auth guard and before validation (rate limits). */
+  before?: RequestHandler[];
+  handler: Handler<Parsed<S>>;
+};
+
+/** A WebSocket upgrade handled outside Express; listed so it is documented and in the matrix. */
+export type UpgradeDef = {
+  method: "get";
+  path: string;
+  summary: string;
+  tag: string;
+  auth: Rule;
+  upgrade: true;
+};
+
+export type Route = (RouteDef<Schemas> & { upgrade?: undefined }) | UpgradeDef;
+
+/** Declares a route; a function only so TypeScript infers the input type from the schemas. */
+export function route<S extends Schemas = Record<never, never>>(def: RouteDef<S>): Route {
+  return def as unknown as Route;
+}
+
+export const routeId = (r: Pick<Route, "method" | "path">) => `${r.method.toUpperCase()} ${r.path}`;
+
+/** True when the user passes the rule's sign-in and role parts (ownership is checked later). */
+function guard(rule: Rule): RequestHandler {
+  return (_req, res, next) => {
+    if (rule.kind === "public") return next();
+    const user = res.locals.user;
+    if (!user) return next(unauthorized());
+    if (rule.kind === "roles" && !rule.roles.includes(user.role)) return next(forbidden("Your role may not do this."));
+    next();
+  };
+}
+
+/** Applies an `owner` rule to a request whose input is already validated. */
+export function mayTouch(rule: Rule, ownerOf: ((input: never) => number | undefined) | undefined, user: User | undefined, input: unknown): void {
+  if (rule.kind !== "owner") return;
+  if (!user) throw unauthorized();
+  const ownerId = ownerOf!(input as never);
+  if (ownerId === undefined) throw notFound(`The ${rule.resource}`);
+  if (ownerId !== user.id && !rule.staff.includes(user.role)) throw notFound(`The ${rule.resource}`);
+}
+
+export type MountOptions = {
+  /** Check every JSON body a handler returns against its `response` schema (not in production). */
+  checkResponses: boolean;
+};
+
+/** Mounts the table on a router: guard, rate limits, validation, ownership, handler, JSON out. */
+export function mountRoutes(router: Router, routes: readonly Route[], opts: MountOptions): void {
+  const seen = new Set<string>();
+  for (const r of routes) {
+    const id = routeId(r);
+    if (seen.has(id)) throw new Error(`route declared twice: ${id}`);
+    seen.add(id);
+    if (!r.auth) throw new Error(`route without an auth rule: ${id}`);
+    if (r.upgrade) continue;
+    const def = r;
+    if (def.auth.kind === "owner" && !def.ownerOf) throw new Error(`owner rule without ownerOf: ${id}`);
+    router[def.method](def.path, guard(def.auth), ...(def.before ?? []), validate(def.input ?? {}), async (req, res) => {
+      const input = { params: undefined, query: undefined, headers: undefined, body: undefined, ...(res.locals.input as object) } as Parsed<Schemas>;
+      mayTouch(def.auth, def.ownerOf, res.locals.user, input);
+      const user = res.locals.user;
+      const ctx = { input, user, req, res } as HandlerContext<Parsed<Schemas>>;
+      Object.defineProperty(ctx, "me", { get: () => user ?? raise(unauthorized()) });
+      const body = await def.handler(ctx);
+      // A streaming route (`produces`) answers by itself, possibly after this returns.
+      if (def.produces || res.headersSent || res.writableEnded) return;
+      if (body === undefined) {
+        res.status(def.status ?? 204).end();
+        return;
+      }
+      if (opts.checkResponses && def.response) {
+        const checked = def.response.safeParse(body);
+        if (!checked.success) throw new Error(`${id} answered a body its response schema refuses: ${z.prettifyError(checked.error)}`);
+      }
+      res.status(def.status ?? 200).json(body);
+    });
+  }
+}
+
+/** What the matrix expects of a caller: allowed through the rule, or the status that stops them. */
+export type Expected = "allowed" | 401 | 403 | 404;
+
+export function expectedAccess(rule: Rule, actor: Role | null, ownResource: boolean): Expected {
+  if (rule.kind === "public") return "allowed";
+  if (actor === null) return 401;
+  if (rule.kind === "signed-in") return "allowed";
+  if (rule.kind === "roles") return rule.roles.includes(actor) ? "allowed" : 403;
+  return ownResource || rule.staff.includes(actor) ? "allowed" : 404;
+}
+
+export function describeRule(rule: Rule): string {
+  switch (rule.kind) {
+    case "public":
+      return "public";
+    case "signed-in":
+      return "signed-in (any role)";
+    case "roles":
+      return `roles: ${rule.roles.join(", ")}`;
+    case "owner":
+      return `owner of the ${rule.resource}${rule.staff.length ? ` (or ${rule.staff.join(", ")})` : ""}`;
+  }
+}
+
+function raise(p: Problem): never {
+  throw p;
+}

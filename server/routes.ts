@@ -1,0 +1,45 @@
+import path from "node:path";
+import { z } from "zod";
+import { accountsRoutes } from "./accounts/routes.ts";
+import type { AppDeps } from "./app.ts";
+import { exercisesRoutes } from "./exercises/routes.ts";
+import { openApiDocument } from "./http/openapi.ts";
+import { progressRoutes } from "./progress/routes.ts";
+import { Progress } from "./progress/service.ts";
+import { anyone, route, type Route } from "./http/routes.ts";
+import { terminalRoutes } from "./terminal/routes.ts";
+import { VERSION } from "./version.ts";
+
+/**
+ * The lab's route table: every REST route (and the terminal's WebSocket upgrade), each with
+ * its auth rule and schemas. A feature adds its routes here; ARCHITECTURE.md says how.
+ */
+export function labRoutes(deps: AppDeps): Route[] {
+  const progress = new Progress(deps.db, deps.catalog);
+  const routes: Route[] = [
+    route({
+      method: "get",
+      path: "/health",
+      summary: "Liveness, version, sandbox driver and catalog size",
+      tag: "lab",
+      auth: anyone,
+      response: z.object({ status: z.literal("ok"), version: z.string(), sandbox: z.object({ driver: z.string() }), exercises: z.number().int() }),
+      handler: () => ({ status: "ok" as const, version: VERSION, sandbox: { driver: deps.driver.name }, exercises: deps.catalog.exercises.size }),
+    }),
+    route({
+      method: "get",
+      path: "/openapi.json",
+      summary: "This document: the OpenAPI 3.1 description of the REST API",
+      tag: "lab",
+      auth: anyone,
+      response: z.looseObject({ openapi: z.literal("3.1.0") }),
+      handler: () => document,
+    }),
+    ...accountsRoutes(deps.accounts, { secureCookies: deps.config.secureCookies }),
+    ...exercisesRoutes({ ...deps, progress }),
+    ...progressRoutes(progress),
+    ...terminalRoutes({ db: deps.db, workspaces: deps.workspaces, recordingsDir: path.join(deps.config.dataDir, "recordings") }),
+  ];
+  const document = openApiDocument(routes, { version: VERSION, serverUrl: deps.config.publicUrl });
+  return routes;
+}
