@@ -6,6 +6,8 @@ import { Link } from "./components/Link.tsx";
 import { LoginPage } from "./pages/LoginPage.tsx";
 import { SignupPage } from "./pages/SignupPage.tsx";
 import { CatalogPage } from "./pages/CatalogPage.tsx";
+import { ProgressPage } from "./pages/ProgressPage.tsx";
+import { SkipLink } from "./components/SkipLink.tsx";
 
 // The exercise page pulls in xterm.js and the markdown renderer: load it on demand.
 const ExercisePage = lazy(() => import("./pages/ExercisePage.tsx").then((m) => ({ default: m.ExercisePage })));
@@ -72,8 +74,11 @@ export function App() {
 
   return (
     <div className="app">
+      <SkipLink />
       <Header user={user} onSignOut={onSignOut} />
-      {route.name === "exercise" ? (
+      {route.name === "progress" ? (
+        <ProgressPage />
+      ) : route.name === "exercise" ? (
         <Suspense fallback={<p className="loading page">Loading…</p>}>
           <ExercisePage key={route.id} id={route.id} />
         </Suspense>

@@ -10,6 +10,8 @@ export interface User {
 export interface Area {
   id: string;
   title: string;
+  /** One line on what the area covers. */
+  description: string;
 }
 
 export interface Score {
@@ -25,10 +27,43 @@ export interface ExerciseSummary {
   estimatedMinutes: number;
   summary: string;
   maxScore: number;
+  /** The signed-in learner's standing. */
+  status: ExerciseStatus;
   best: Score | null;
+  attempts: number;
+  lastAttemptAt: string | null;
 }
 
-export interface Exercise extends Omit<ExerciseSummary, "best"> {
+/** not_started: never opened; in_progress: opened or submitted; passed: a submission passed every test. */
+export type ExerciseStatus = "not_started" | "in_progress" | "passed";
+
+export interface Tally {
+  passed: number;
+  total: number;
+  points: number;
+  maxPoints: number;
+  attempts: number;
+}
+
+/** One graded attempt, for the chart of scores over time. */
+export interface Attempt {
+  submissionId: number;
+  exerciseId: string;
+  createdAt: string;
+  status: "pass" | "fail";
+  score: number;
+  maxScore: number;
+}
+
+export interface ProgressReport {
+  overall: Tally & { inProgress: number };
+  areas: (Tally & { id: string; title: string })[];
+  exercises: (Pick<ExerciseSummary, "id" | "title" | "area" | "maxScore" | "status" | "best" | "attempts" | "lastAttemptAt">)[];
+  /** Oldest first. */
+  history: Attempt[];
+}
+
+export interface Exercise extends Omit<ExerciseSummary, "best" | "status" | "attempts" | "lastAttemptAt"> {
   readme: string;
 }
 
@@ -85,10 +120,13 @@ export interface Recording {
 /** Error carrying the RFC 9457 problem `detail` (or best available text). */
 export class ApiError extends Error {
   readonly status: number;
-  constructor(status: number, message: string) {
+  /** The problem+json body, for fields beyond `detail` (e.g. the current `etag` of a 412). */
+  readonly problem: Record<string, unknown> | undefined;
+  constructor(status: number, message: string, problem?: Record<string, unknown>) {
     super(message);
     this.name = "ApiError";
     this.status = status;
+    this.problem = problem;
   }
 }
 
@@ -99,13 +137,13 @@ interface Problem {
   detail?: string;
 }
 
-async function request<T>(method: "GET" | "POST", path: string, body?: unknown): Promise<T> {
+export async function request<T>(method: "GET" | "POST" | "PUT" | "DELETE", path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
   let res: Response;
   try {
     res = await fetch(path, {
       method,
       credentials: "same-origin",
-      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      headers: { "Content-Type": "application/json", Accept: "application/json", ...headers },
       body: method === "GET" ? undefined : JSON.stringify(body ?? {}),
     });
   } catch {
@@ -122,7 +160,7 @@ async function request<T>(method: "GET" | "POST", path: string, body?: unknown):
   }
   if (!res.ok) {
     const p = (data ?? {}) as Problem;
-    throw new ApiError(res.status, p.detail || p.title || `Request failed (${res.status} ${res.statusText})`);
+    throw new ApiError(res.status, p.detail || p.title || `Request failed (${res.status} ${res.statusText})`, data && typeof data === "object" ? (data as Record<string, unknown>) : undefined);
   }
   return data as T;
 }
@@ -134,6 +172,7 @@ export const api = {
   login: (body: { email: string; password: string }) => request<{ user: User }>("POST", "/api/auth/login", body),
   logout: () => request<null>("POST", "/api/auth/logout", {}),
   exercises: () => request<{ areas: Area[]; exercises: ExerciseSummary[] }>("GET", "/api/exercises"),
+  progress: () => request<ProgressReport>("GET", "/api/progress"),
   exercise: (id: string) => request<{ exercise: Exercise }>("GET", `/api/exercises/${encodeURIComponent(id)}`),
   openWorkspace: (id: string) =>
     request<{ workspace: Workspace }>("POST", `/api/exercises/${encodeURIComponent(id)}/workspace`, {}),

@@ -16,6 +16,20 @@ export function usePath(): string {
   return useSyncExternalStore(subscribe, () => window.location.pathname);
 }
 
+/** The current query string (with its "?"), for pages that keep their state in the URL. */
+export function useSearch(): string {
+  return useSyncExternalStore(subscribe, () => window.location.search);
+}
+
+/** Replaces the query string without a new history entry (filters, as they are typed). */
+export function setSearch(params: URLSearchParams): void {
+  const q = params.toString();
+  const to = window.location.pathname + (q ? `?${q}` : "");
+  if (to === window.location.pathname + window.location.search) return;
+  window.history.replaceState(null, "", to);
+  window.dispatchEvent(new Event(NAV_EVENT));
+}
+
 export function navigate(to: string, opts: { replace?: boolean } = {}): void {
   if (to === window.location.pathname + window.location.search) return;
   if (opts.replace) window.history.replaceState(null, "", to);
@@ -29,6 +43,7 @@ export type Route =
   | { name: "login" }
   | { name: "signup" }
   | { name: "exercise"; id: string }
+  | { name: "progress" }
   | { name: "notFound" };
 
 export function matchRoute(path: string): Route {
@@ -36,6 +51,7 @@ export function matchRoute(path: string): Route {
   if (clean === "/") return { name: "catalog" };
   if (clean === "/login") return { name: "login" };
   if (clean === "/signup") return { name: "signup" };
+  if (clean === "/progress") return { name: "progress" };
   const m = /^\/exercises\/([^/]+)$/.exec(clean);
   if (m?.[1]) return { name: "exercise", id: decodeURIComponent(m[1]) };
   return { name: "notFound" };

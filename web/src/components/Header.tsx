@@ -1,6 +1,8 @@
 import { useState } from "react";
 import type { User } from "../api.ts";
+import { usePath } from "../router.ts";
 import { Link } from "./Link.tsx";
+import { ThemeToggle } from "./ThemeToggle.tsx";
 
 interface Props {
   user: User;
@@ -14,7 +16,12 @@ export function Header({ user, onSignOut }: Props) {
       <Link href="/" className="brand">
         Backlab
       </Link>
+      <nav aria-label="Main" className="main-nav">
+        <NavLink href="/">Exercises</NavLink>
+        <NavLink href="/progress">Progress</NavLink>
+      </nav>
       <nav aria-label="Account" className="account">
+        <ThemeToggle />
         <span className="user-name" data-testid="user-name">
           {user.displayName}
         </span>
@@ -33,5 +40,16 @@ export function Header({ user, onSignOut }: Props) {
         </button>
       </nav>
     </header>
+  );
+}
+
+/** A header link that says which page is open (aria-current), for sighted and screen-reader users alike. */
+function NavLink({ href, children }: { href: string; children: string }) {
+  const path = usePath();
+  const current = href === "/" ? path === "/" || path.startsWith("/exercises/") : path === href || path.startsWith(`${href}/`);
+  return (
+    <Link href={href} className="nav-link" aria-current={current ? "page" : undefined}>
+      {children}
+    </Link>
   );
 }

@@ -5,6 +5,7 @@ import { WebLinksAddon } from "@xterm/addon-web-links";
 import "@xterm/xterm/css/xterm.css";
 import { TerminalConnection, type ConnectionStatus, type TerminalSink } from "./connection.ts";
 import { terminalUrl, type TerminalRole } from "./protocol.ts";
+import { resolvedTheme, subscribeTheme } from "../theme.ts";
 
 const LIGHT: ITheme = {
   background: "#fbfbfc",
@@ -145,11 +146,10 @@ export function Terminal({ workspaceId, observe = false }: { workspaceId: string
     let disposed = false;
     let role: TerminalRole | null = null;
     let focused = false;
-    const dark = window.matchMedia("(prefers-color-scheme: dark)");
     const term = new XTerm({
       fontSize: initialFontSize(),
       fontFamily: 'ui-monospace, "SFMono-Regular", "Cascadia Mono", Menlo, Consolas, monospace',
-      theme: dark.matches ? DARK : LIGHT,
+      theme: resolvedTheme() === "dark" ? DARK : LIGHT,
       cursorBlink: true,
       scrollback: 5000,
     });
@@ -219,10 +219,10 @@ export function Terminal({ workspaceId, observe = false }: { workspaceId: string
     });
     observer.observe(host);
 
-    const onScheme = () => {
-      term.options.theme = dark.matches ? DARK : LIGHT;
-    };
-    dark.addEventListener("change", onScheme);
+    // The terminal follows the page's theme: the toggle, or the system when that is the choice.
+    const stopTheme = subscribeTheme(() => {
+      term.options.theme = resolvedTheme() === "dark" ? DARK : LIGHT;
+    });
     const onOnline = () => conn.retryNow();
     window.addEventListener("online", onOnline);
 
@@ -233,7 +233,7 @@ export function Terminal({ workspaceId, observe = false }: { workspaceId: string
       conn.dispose();
       cancelAnimationFrame(frame);
       observer.disconnect();
-      dark.removeEventListener("change", onScheme);
+      stopTheme();
       window.removeEventListener("online", onOnline);
       onData.dispose();
       onBinary.dispose();
