@@ -3,6 +3,10 @@ import { defineConfig } from "vitest/config";
 // Test tiers: unit tests next to the code; integration tests (*.int.test.ts) against real
 // bubblewrap sandboxes and a real server; end-to-end tests in Debian's Chromium.
 // Nothing here skips when a dependency is missing: `npm test` installs what it needs first.
+// One name per `vitest run` for its artifacts (test-results/<run>/screenshots/…); the test
+// workers inherit it. CI may set its own (e.g. the pipeline's run id).
+process.env.BACKLAB_TEST_RUN ??= new Date().toISOString().replace(/[:.]/g, "-");
+
 export default defineConfig({
   test: {
     projects: [

@@ -1,0 +1,210 @@
+import path from "node:path";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ROOT_DIR } from "../../server/config.ts";
+import { loadCatalog } from "../../server/exercises/catalog.ts";
+import { chromiumPath, ensureWebBuilt } from "../../server/setup/system.ts";
+import { copyDir, startTestLab, type TestLab } from "../../server/test/lab.ts";
+import { WORKSPACE_UID_BASE } from "../../server/workspaces/service.ts";
+import { screenshotDir } from "./artifacts.ts";
+
+const EXERCISES = path.join(ROOT_DIR, "exercises");
+const EXERCISE = "token-bucket";
+const SHOTS = screenshotDir("catalog-progress");
+
+let browser: Browser;
+let lab: TestLab;
+let page: Page;
+const catalog = [...loadCatalog(EXERCISES).exercises.values()];
+
+const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+const cards = () => page.locator("[data-testid^=exercise-card-]");
+const attr = (name: string) => cards().evaluateAll((els, n) => els.map((e) => e.getAttribute(n)), name);
+const html = (name: string) => page.evaluate((n) => document.documentElement.getAttribute(n), name);
+const focusedTestId = () => page.evaluate(() => document.activeElement?.getAttribute("data-testid") ?? document.activeElement?.tagName ?? "");
+
+beforeAll(async () => {
+  ensureWebBuilt(() => {});
+  const executablePath = chromiumPath();
+  // Never skip: `npm test` installs Debian's chromium first; without it this must fail.
+  expect(executablePath, "Debian's chromium must be installed (npm test installs it as root)").not.toBeNull();
+  browser = await chromium.launch({
+    executablePath: executablePath!,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+  lab = await startTestLab();
+  // The smallest screen the lab promises to be readable on; light is the system's choice.
+  page = await browser.newPage({ viewport: { width: 1280, height: 720 }, colorScheme: "light" });
+}, 300_000);
+
+afterAll(async () => {
+  await page?.close();
+  await browser?.close();
+  await lab?.close();
+});
+
+async function submitAndWait(): Promise<string> {
+  await page.getByTestId("submit").click();
+  await page.getByTestId("result-score").waitFor({ timeout: 90_000 });
+  return (await page.getByTestId("result-score").textContent()) ?? "";
+}
+
+describe("catalog, progress and themes, in Chromium", () => {
+  it("signs up and shows the whole catalog by area, every card with difficulty, time and status", async () => {
+    expect(catalog.length).toBeGreaterThanOrEqual(10);
+    await page.goto(`${lab.url}/signup`);
+    await page.fill("input[name=email]", "catalog-e2e@example.test");
+    await page.fill("input[name=displayName]", "Cato");
+    await page.fill("input[name=password]", "a long enough password");
+    await page.getByRole("button", { name: "Create account" }).click();
+    await page.getByTestId(`exercise-link-${EXERCISE}`).waitFor();
+
+    expect(await cards().count()).toBe(catalog.length);
+    const areas = new Set(catalog.map((e) => e.area));
+    expect(await page.locator("section.area").count()).toBe(areas.size);
+    // Areas in the catalog's learning order, each with its one-line description.
+    const headings = await page.locator("section.area h2").allTextContents();
+    expect(headings[0]).toBe("API design");
+    expect(await page.locator("section.area .area-description").count()).toBe(areas.size);
+    const card = page.getByTestId(`exercise-card-${EXERCISE}`);
+    expect(await card.textContent()).toMatch(/~\d+ min/);
+    expect(await card.getAttribute("data-difficulty")).toMatch(/^(beginner|intermediate|advanced)$/);
+    expect(new Set(await attr("data-status"))).toEqual(new Set(["not_started"]));
+    await shot("01-catalog-light");
+  });
+
+  it("filters by area and by difficulty, kept in the URL across a reload", async () => {
+    const security = catalog.filter((e) => e.area === "security");
+    await page.getByTestId("filter-area").selectOption("security");
+    await expect.poll(() => cards().count()).toBe(security.length);
+    expect(new URL(page.url()).searchParams.get("area")).toBe("security");
+    expect(await page.locator("section.area h2").allTextContents()).toEqual(["Security"]);
+
+    const difficulty = security[0]!.difficulty;
+    await page.getByTestId("filter-difficulty").selectOption(difficulty);
+    const both = catalog.filter((e) => e.area === "security" && e.difficulty === difficulty);
+    await expect.poll(() => cards().count()).toBe(both.length);
+    expect(new Set(await attr("data-difficulty"))).toEqual(new Set([difficulty]));
+
+    await page.reload();
+    await expect.poll(() => cards().count()).toBe(both.length);
+    expect(await page.getByTestId("filter-area").inputValue()).toBe("security");
+    expect(await page.getByTestId("filter-difficulty").inputValue()).toBe(difficulty);
+    expect(await page.getByTestId("filter-count").textContent()).toBe(`Showing ${both.length} of ${catalog.length} exercises`);
+    await shot("02-catalog-filtered");
+
+    // Difficulty alone, across areas.
+    await page.getByTestId("filter-area").selectOption("");
+    await expect.poll(() => cards().count()).toBe(catalog.filter((e) => e.difficulty === difficulty).length);
+    await page.getByTestId("filter-q").fill("token bucket");
+    await page.getByRole("button", { name: "Clear filters" }).click();
+    await expect.poll(() => cards().count()).toBe(catalog.length);
+    expect(new URL(page.url()).search).toBe("");
+  });
+
+  it("switches to the dark theme and remembers it; the terminal follows", async () => {
+    expect(await html("data-theme")).toBe("light");
+    const toggle = page.getByTestId("theme-toggle");
+    // system → light → dark
+    await toggle.click();
+    expect(await toggle.getAttribute("data-theme-choice")).toBe("light");
+    await toggle.click();
+    expect(await toggle.getAttribute("data-theme-choice")).toBe("dark");
+    expect(await html("data-theme")).toBe("dark");
+    const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    expect(await background()).toBe("rgb(11, 14, 19)");
+
+    await page.reload();
+    await page.getByTestId(`exercise-link-${EXERCISE}`).waitFor();
+    expect(await html("data-theme")).toBe("dark");
+    expect(await background()).toBe("rgb(11, 14, 19)");
+    expect(await page.getByTestId("theme-toggle").getAttribute("data-theme-choice")).toBe("dark");
+    await shot("03-catalog-dark");
+  });
+
+  it("reaches an exercise with the keyboard alone, focus always visible", async () => {
+    await page.goto(`${lab.url}/`);
+    await page.getByTestId(`exercise-link-${EXERCISE}`).waitFor();
+    // The first Tab lands on the skip link, which jumps over the header into the content.
+    await page.keyboard.press("Tab");
+    expect(await focusedTestId()).toBe("skip-link");
+    expect(await page.getByTestId("skip-link").evaluate((e) => e.getBoundingClientRect().top >= 0)).toBe(true);
+    await page.keyboard.press("Enter");
+    expect(await page.evaluate(() => document.activeElement?.tagName)).toBe("MAIN");
+
+    // Narrow the catalog by typing, then Tab on to the card.
+    let presses = 0;
+    while ((await focusedTestId()) !== "filter-q" && presses++ < 10) await page.keyboard.press("Tab");
+    expect(await focusedTestId()).toBe("filter-q");
+    await page.keyboard.type("token");
+    await expect.poll(() => cards().count()).toBeLessThan(catalog.length);
+    presses = 0;
+    while ((await focusedTestId()) !== `exercise-link-${EXERCISE}` && presses++ < 15) await page.keyboard.press("Tab");
+    expect(await focusedTestId()).toBe(`exercise-link-${EXERCISE}`);
+    const ring = await page.getByTestId(`exercise-card-${EXERCISE}`).evaluate((e) => getComputedStyle(e).outlineStyle);
+    expect(ring).toBe("solid");
+    await shot("04-keyboard-focus");
+    await page.keyboard.press("Enter");
+    await page.waitForURL(new RegExp(`/exercises/${EXERCISE}$`));
+
+    // The terminal took the dark theme too.
+    await expect.poll(() => page.getByTestId("terminal-status").textContent(), { timeout: 20_000 }).toBe("connected");
+    const termBg = await page.locator("[data-testid=terminal] .xterm-scrollable-element").evaluate((e) => getComputedStyle(e).backgroundColor);
+    expect(termBg).toBe("rgb(13, 17, 23)");
+  });
+
+  it("shows the status and best score on the card after submissions, and the attempts on the dashboard", async () => {
+    const starter = await submitAndWait();
+    const [got, max] = starter.split(" / ").map(Number);
+    expect(got).toBeLessThan(max!);
+    await shot("05-exercise-dark");
+
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Exercises" }).click();
+    const card = page.getByTestId(`exercise-card-${EXERCISE}`);
+    await card.waitFor();
+    expect(await card.getAttribute("data-status")).toBe("in_progress");
+    expect(await card.getByTestId("exercise-status").textContent()).toBe("In progress");
+    expect(await card.getByTestId("best-score").textContent()).toBe(`Best ${got} / ${max}`);
+    await page.getByTestId("filter-status").selectOption("in_progress");
+    await expect.poll(() => cards().count()).toBe(1);
+
+    // Solve it (as a learner who wrote the reference would have) and submit again.
+    await page.getByTestId(`exercise-link-${EXERCISE}`).click();
+    await page.waitForURL(new RegExp(`/exercises/${EXERCISE}$`));
+    const wsId = Number(
+      (await page.evaluate((id) => fetch(`/api/exercises/${id}/workspace`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" }).then((r) => r.json()), EXERCISE)).workspace.id,
+    );
+    const dir = catalog.find((e) => e.id === EXERCISE)!.dir;
+    copyDir(path.join(dir, "solution"), path.join(lab.dataDir, "workspaces", String(wsId)), WORKSPACE_UID_BASE + wsId);
+    await page.getByTestId("result-score").waitFor();
+    await page.getByTestId("submit").click();
+    await expect.poll(() => page.getByTestId("result-score").textContent(), { timeout: 90_000 }).toBe(`${max} / ${max}`);
+
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Exercises" }).click();
+    await card.waitFor();
+    expect(await card.getAttribute("data-status")).toBe("passed");
+    expect(await card.getByTestId("best-score").textContent()).toBe(`Best ${max} / ${max}`);
+    expect(await card.getByTestId("exercise-status").textContent()).toBe("✓ Passed");
+
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Progress" }).click();
+    await page.waitForURL(/\/progress$/);
+    await page.getByTestId("overall-attempts").waitFor();
+    expect(await page.getByTestId("overall-attempts").textContent()).toBe("2");
+    expect(await page.getByTestId("overall-passed").textContent()).toBe(`1 / ${catalog.length}`);
+    const row = page.getByTestId(`exercise-row-${EXERCISE}`);
+    expect(await row.getByTestId("row-attempts").textContent()).toBe("2");
+    expect(await row.getByTestId("row-best").textContent()).toBe(`${max} / ${max}`);
+    // Two attempts on the chart, the second one passing; the same data as a table.
+    expect(await page.getByTestId("chart-point").count()).toBe(2);
+    expect(await page.locator("[data-testid=chart-point].point-pass").count()).toBe(1);
+    expect(await page.getByTestId("attempt-row").count()).toBe(2);
+    const area = catalog.find((e) => e.id === EXERCISE)!.area;
+    expect(await page.getByTestId(`area-row-${area}`).textContent()).toContain(`1 / ${catalog.filter((e) => e.area === area).length}`);
+    await shot("06-progress-dark");
+
+    // Back to light (the choice cycles dark → system, which is light here) for the record.
+    await page.getByTestId("theme-toggle").click();
+    expect(await html("data-theme")).toBe("light");
+    await shot("07-progress-light");
+  });
+});
