@@ -29,6 +29,17 @@ export const AuthSpec = z
     scheme: z.string().max(40).default("Bearer"),
     /** Existing accounts; without them the probe creates fresh ones through `signup`. */
     users: z.array(Account).min(1).max(5).optional(),
+    /**
+     * A synchronizer CSRF token the service hands out at login: `token` is its dotted path in
+     * the login response's JSON, `header` the request header it goes back in on every request
+     * of the session (the lab itself: `{ token: csrfToken, header: x-csrf-token }`).
+     */
+    csrf: z
+      .strictObject({
+        token: z.string().min(1).max(200),
+        header: z.string().regex(/^[A-Za-z0-9-]+$/).default("x-csrf-token"),
+      })
+      .optional(),
   })
   .refine((a) => a.signup || a.users, { message: "give `users` (existing accounts) or `signup` (so the probe can create accounts)" });
 export type AuthSpec = z.output<typeof AuthSpec>;
@@ -37,6 +48,8 @@ export type Session = {
   account: Account;
   jar: CookieJar;
   token: string | undefined;
+  /** The session's CSRF token when `auth.csrf` says where the service gives it. */
+  csrfToken: string | undefined;
   loginResponse: HttpResponse;
   /** Adds this session's token header and cookies to a request. */
   apply(req: HttpRequest): HttpRequest;
@@ -80,7 +93,18 @@ export async function login(ctx: ProbeContext, spec: AuthSpec, account: Account)
   } else if (jar.size === 0) {
     throw new LegitFailure(`Logging in as ${account.username} answered ${res.status} but set no cookie and \`auth.token\` is not given, so the probe has no session.`, exchange(res));
   }
-  return { account, jar, token, loginResponse: res, apply: (req) => withToken(spec, req, token, jar) };
+  let csrfToken: string | undefined;
+  if (spec.csrf) {
+    const t = getPath(res.json(), spec.csrf.token);
+    if (typeof t !== "string" || t === "") throw new LegitFailure(`Logging in as ${account.username} answered ${res.status} but the JSON has no CSRF token at \`${spec.csrf.token}\`.`, exchange(res));
+    csrfToken = t;
+  }
+  const csrf = spec.csrf;
+  const apply = (req: HttpRequest): HttpRequest => {
+    const out = withToken(spec, req, token, jar);
+    return csrf && csrfToken ? { ...out, headers: { ...out.headers, [csrf.header.toLowerCase()]: csrfToken } } : out;
+  };
+  return { account, jar, token, csrfToken, loginResponse: res, apply };
 }
 
 /** `n` signed-in sessions (accounts created through signup when needed). */
