@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { sandboxLimits, type ServiceSpec } from "../../server/exercises/schema.ts";
-import { createWithin, type Mount, type Sandbox, type SandboxProcess } from "../../server/sandbox/driver.ts";
+import { createWithin, type ExitInfo, type Mount, type Sandbox, type SandboxProcess } from "../../server/sandbox/driver.ts";
 import { copyTree } from "../../server/workspaces/files.ts";
 import { runCapped } from "../exec.ts";
 import type { GradeContext } from "../registry.ts";
@@ -20,11 +20,48 @@ export type BootedService = {
   url: string;
   logs(): string;
   stop(): Promise<void>;
+  /** The service's process, for the control channel (graders/service/control.ts). */
+  running: Running;
 };
 
 export class BootError extends Error {}
 
-type Running = { service: Sandbox; proc: SandboxProcess; log: LogTail; exited: string | null; died: Promise<unknown>; ready: boolean };
+/** The learner's service process in its sandbox; `start()` again replaces it in place (a restart). */
+export class Running {
+  proc!: SandboxProcess;
+  readonly log = new LogTail();
+  /** Why it is no longer running (for messages), null while it runs. */
+  exited: string | null = null;
+  exit: ExitInfo | null = null;
+  exitedAt: number | null = null;
+  died: Promise<unknown> = Promise.resolve();
+  ready = false;
+
+  constructor(
+    readonly service: Sandbox,
+    private spec: ServiceSpec,
+    private deadline: () => number,
+  ) {
+    this.start();
+  }
+
+  /** Execs the start command in the service's sandbox, on whatever its files are now. */
+  start(): void {
+    const spec = this.spec;
+    const argv = Array.isArray(spec.start) ? spec.start : ["/bin/sh", "-c", spec.start];
+    const proc = this.service.exec(argv, { env: { ...spec.env, PORT: String(spec.port), HOST: "127.0.0.1", NODE_ENV: spec.env.NODE_ENV ?? "production" }, timeoutMs: Math.max(1000, this.deadline() - Date.now()) });
+    proc.end();
+    proc.onData((chunk) => this.log.add(chunk));
+    Object.assign(this, { proc, exited: null, exit: null, exitedAt: null, ready: false });
+    this.died = proc.wait().then((e) => {
+      // A process that was replaced (restart) no longer speaks for the service.
+      if (this.proc !== proc) return;
+      this.exit = e;
+      this.exitedAt = Date.now();
+      this.exited = e.timedOut ? "was stopped at the time limit" : `exited with code ${e.code ?? e.signal}`;
+    });
+  }
+}
 
 /**
  * The learner's service, started once per grading: every service, security and load step of
@@ -35,25 +72,18 @@ async function runningService(ctx: GradeContext): Promise<{ running: Running; ow
   const existing = ctx.shared?.get("service") as Running | undefined;
   if (existing && !existing.exited) return { running: existing, owned: false };
   if (existing) await existing.service.stop();
-  const spec = ctx.exercise.service as ServiceSpec;
   const remaining = () => Math.max(1000, ctx.deadline - Date.now());
   const work = path.join(ctx.shared ? path.dirname(ctx.runDir) : ctx.runDir, `service-work-${Date.now()}`);
   copyTree(ctx.submissionDir, work, { uid: ctx.uid });
   const name = ctx.shared ? `${ctx.sandboxName.replace(/-s\d+$/, "")}-svc${existing ? "2" : ""}` : `${ctx.sandboxName}-svc`;
   const service = await createWithin(ctx.driver, { name, runtime: ctx.exercise.runtime, workspaceDir: work, limits: sandboxLimits(ctx.exercise.limits), uid: ctx.uid, network: "none" }, remaining());
-  const argv = Array.isArray(spec.start) ? spec.start : ["/bin/sh", "-c", spec.start];
-  let proc: SandboxProcess;
+  let running: Running;
   try {
-    proc = service.exec(argv, { env: { ...spec.env, PORT: String(spec.port), HOST: "127.0.0.1", NODE_ENV: spec.env.NODE_ENV ?? "production" }, timeoutMs: remaining() });
+    running = new Running(service, ctx.exercise.service as ServiceSpec, () => ctx.deadline);
   } catch (err) {
     await service.stop();
     throw err;
   }
-  proc.end();
-  const log = new LogTail();
-  proc.onData((chunk) => log.add(chunk));
-  const running: Running = { service, proc, log, exited: null, died: Promise.resolve(), ready: false };
-  running.died = proc.wait().then((e) => (running.exited = e.timedOut ? "was stopped at the time limit" : `exited with code ${e.code ?? e.signal}`));
   if (ctx.shared) {
     ctx.shared.set("service", running);
     ctx.onCleanup?.(() => service.stop());
@@ -82,16 +112,8 @@ export async function bootService(ctx: GradeContext, mounts: Mount[]): Promise<B
   try {
     grader = await createWithin(ctx.driver, { name: `${ctx.sandboxName}-tst`, runtime: ctx.exercise.runtime, workspaceDir: graderWork, mounts, limits: sandboxLimits(ctx.exercise.limits), uid: ctx.uid, network: { join: running.service } }, remaining());
     const url = `http://127.0.0.1:${spec.port}`;
-    const timeoutMs = Math.min(spec.ready.timeout_seconds * 1000, remaining());
-    const waiting = runCapped(grader, ["node", "/workspace/ready.mjs", `${url}${spec.ready.path}`, spec.ready.status ? String(spec.ready.status) : "", String(timeoutMs)], { timeoutMs: timeoutMs + 2000 });
-    // A service that dies while we wait need not be waited for.
-    const ready = await Promise.race([waiting, running.died.then(() => null)]);
-    if (!ready || ready.exit.code !== 0) {
-      const why = running.exited ? `it ${running.exited}` : `GET ${spec.ready.path} gave ${ready?.output.trim() || "no answer"}`;
-      throw new BootError(`Your service did not become ready on port ${spec.port} within ${spec.ready.timeout_seconds} s: ${why}.`);
-    }
-    running.ready = true;
-    return { service: running.service, grader, url, logs: () => running.log.text(), stop };
+    await waitReady(running, grader, spec, ctx.deadline);
+    return { service: running.service, grader, url, logs: () => running.log.text(), stop, running };
   } catch (err) {
     await stop();
     if (err instanceof BootError) err.message += running.log.text() ? `\n\nService output:\n${running.log.text().slice(-1500)}` : "";
@@ -99,7 +121,23 @@ export async function bootService(ctx: GradeContext, mounts: Mount[]): Promise<B
   }
 }
 
-class LogTail {
+/**
+ * Waits until the service answers its ready path, asked from the grader sandbox (only it
+ * shares the service's network); a service that dies meanwhile is not waited for.
+ */
+export async function waitReady(running: Running, grader: Sandbox, spec: ServiceSpec, deadline: number): Promise<void> {
+  const url = `http://127.0.0.1:${spec.port}`;
+  const timeoutMs = Math.min(spec.ready.timeout_seconds * 1000, Math.max(1000, deadline - Date.now()));
+  const waiting = runCapped(grader, ["node", "/workspace/ready.mjs", `${url}${spec.ready.path}`, spec.ready.status ? String(spec.ready.status) : "", String(timeoutMs)], { timeoutMs: timeoutMs + 2000 });
+  const ready = await Promise.race([waiting, running.died.then(() => null)]);
+  if (!ready || ready.exit.code !== 0) {
+    const why = running.exited ? `it ${running.exited}` : `GET ${spec.ready.path} gave ${ready?.output.trim() || "no answer"}`;
+    throw new BootError(`Your service did not become ready on port ${spec.port} within ${spec.ready.timeout_seconds} s: ${why}.`);
+  }
+  running.ready = true;
+}
+
+export class LogTail {
   private head = "";
   private tail = "";
   private dropped = 0;

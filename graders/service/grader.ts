@@ -5,6 +5,7 @@ import type { GradeContext, GraderKind, StepOutcome } from "../registry.ts";
 import { truncate } from "../results.ts";
 import { graderMounts, prepareVitestDirs, readVitestRecords, runVitest, toOutcome } from "../unit/grader.ts";
 import { bootService, BootError } from "./boot.ts";
+import { controlMounts, prepareControl, serveControl, ServiceControl, type ControlDirs } from "./control.ts";
 
 type Step = z.infer<typeof ServiceStep>;
 
@@ -18,19 +19,23 @@ export function bootFailure(step: { name: string; category: Step["category"]; po
 
 /**
  * `service`: boots the learner's service, then runs the exercise's hidden vitest suites in a
- * second sandbox that shares only its loopback; the tests reach it at SERVICE_URL.
+ * second sandbox that shares only its loopback; the tests reach it at SERVICE_URL and control
+ * its process through /grader/control.mjs.
  */
 export const serviceGrader: GraderKind<Step> = {
   kind: "service",
   async run(ctx: GradeContext<Step>): Promise<StepOutcome> {
-    const dirs = prepareVitestDirs(ctx.runDir, path.join(ctx.exercise.dir, ctx.step.tests), ctx.uid);
+    let control!: ControlDirs;
+    const dirs = prepareVitestDirs(ctx.runDir, path.join(ctx.exercise.dir, ctx.step.tests), ctx.uid, (grader) => (control = prepareControl(grader, ctx.runDir, ctx.uid)));
     let booted;
     try {
-      booted = await bootService(ctx, graderMounts(dirs));
+      booted = await bootService(ctx, [...graderMounts(dirs), ...controlMounts(control)]);
     } catch (err) {
       if (err instanceof BootError) return bootFailure(ctx.step, err.message);
       throw err;
     }
+    // The tests' handle on the service: signal, wait, restart, memory, logs (control.ts).
+    const channel = serveControl(control, new ServiceControl(booted.running, booted.grader, ctx.exercise.service!, ctx.deadline));
     try {
       const run = await runVitest(booted.grader, ctx.deadline, { env: { SERVICE_URL: booted.url }, out: dirs.out, onTest: ctx.onTest });
       const outcome = toOutcome(ctx.step, readVitestRecords(dirs.out), run, ctx.exercise.limits.wall_seconds);
@@ -39,6 +44,7 @@ export const serviceGrader: GraderKind<Step> = {
       if (failed && logs) outcome.message = [outcome.message, `Service output (end):\n${logs.slice(-1500)}`].filter(Boolean).join("\n\n");
       return outcome;
     } finally {
+      channel.close();
       await booted.stop();
     }
   },

@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import type { SandboxLimits } from "./driver.ts";
+import type { MemoryUse, SandboxLimits } from "./driver.ts";
 
 /**
  * Per-sandbox cgroups (memory, pids, cpu) on cgroup v1 or v2, when the lab runs as root.
@@ -15,6 +15,9 @@ export type Cgroup = {
   pids(): number[];
   /** Peak memory use in bytes (v2 `memory.peak`, v1 `memory.max_usage_in_bytes`); null if unreadable. */
   memoryPeak(): number | null;
+  /** Current and peak use, the peak since the last `resetMemoryPeak()`. */
+  memory(): MemoryUse | null;
+  resetMemoryPeak(): boolean;
   destroy(): void;
 };
 
@@ -53,7 +56,8 @@ export function createCgroup(version: CgroupVersion, name: string, limits: Sandb
     write(dir, "pids.max", String(limits.pids));
     write(dir, "cpu.max", `${quota} ${PERIOD_US}`);
     const procs = path.join(dir, "cgroup.procs");
-    return { procsFiles: [procs], pids: () => readPids(procs), memoryPeak: () => readNumber(path.join(dir, "memory.peak")), destroy: () => destroy([dir], () => readPids(procs)) };
+    const meter = memoryMeter("v2", dir);
+    return { procsFiles: [procs], pids: () => readPids(procs), memoryPeak: () => readNumber(path.join(dir, "memory.peak")), ...meterMethods(meter), destroy: () => { meter.close(); destroy([dir], () => readPids(procs)); } };
   }
   const dirs = V1_CONTROLLERS.map((c) => path.join(root, c, "backlab", name));
   for (const d of dirs) fs.mkdirSync(d, { recursive: true });
@@ -66,7 +70,105 @@ export function createCgroup(version: CgroupVersion, name: string, limits: Sandb
   write(cpuDir, "cpu.cfs_quota_us", String(quota));
   const procsFiles = dirs.map((d) => path.join(d, "cgroup.procs"));
   const pids = () => readPids(path.join(pidsDir, "cgroup.procs"));
-  return { procsFiles, pids, memoryPeak: () => readNumber(path.join(memDir, "memory.max_usage_in_bytes")), destroy: () => destroy(dirs, pids) };
+  const meter = memoryMeter("v1", memDir);
+  return { procsFiles, pids, memoryPeak: () => readNumber(path.join(memDir, "memory.max_usage_in_bytes")), ...meterMethods(meter), destroy: () => { meter.close(); destroy(dirs, pids); } };
+}
+
+const meterMethods = (m: MemoryMeter) => ({ memory: () => m.read(), resetMemoryPeak: () => m.resetPeak() });
+
+/** Reads one cgroup's memory use; used for bwrap's own cgroups and for Docker's containers. */
+export type MemoryMeter = { read(): MemoryUse | null; resetPeak(): boolean; close(): void };
+
+/**
+ * v1: `memory.usage_in_bytes` and `memory.max_usage_in_bytes` (writing 0 resets the peak).
+ * v2: `memory.current` and `memory.peak`, whose reset (Linux 6.12+) holds only for reads
+ * through the file descriptor that wrote it, so the meter keeps one open.
+ */
+export function memoryMeter(version: CgroupVersion, dir: string): MemoryMeter {
+  if (version === "v1") {
+    return {
+      read: () => {
+        const current = readNumber(path.join(dir, "memory.usage_in_bytes"));
+        return current === null ? null : { currentBytes: current, peakBytes: readNumber(path.join(dir, "memory.max_usage_in_bytes")) };
+      },
+      resetPeak: () => {
+        try {
+          fs.writeFileSync(path.join(dir, "memory.max_usage_in_bytes"), "0");
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      close: () => {},
+    };
+  }
+  let fd: number | null = null;
+  const peakFd = (): number | null => {
+    try {
+      fd ??= fs.openSync(path.join(dir, "memory.peak"), fs.constants.O_RDWR);
+    } catch {
+      fd = null;
+    }
+    return fd;
+  };
+  return {
+    read: () => {
+      const current = readNumber(path.join(dir, "memory.current"));
+      if (current === null) return null;
+      let peak: number | null = null;
+      const f = peakFd();
+      if (f !== null) {
+        try {
+          const buf = Buffer.alloc(32);
+          const n = Number(buf.subarray(0, fs.readSync(f, buf, 0, 32, 0)).toString().trim());
+          peak = Number.isFinite(n) ? n : null;
+        } catch {
+          peak = null;
+        }
+      }
+      return { currentBytes: current, peakBytes: peak ?? readNumber(path.join(dir, "memory.peak")) };
+    },
+    resetPeak: () => {
+      const f = peakFd();
+      if (f === null) return false;
+      try {
+        fs.writeSync(f, "reset\n", 0);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    close: () => {
+      if (fd !== null) fs.closeSync(fd);
+      fd = null;
+    },
+  };
+}
+
+/**
+ * The memory cgroup folder of a host process (a container's init, say), from
+ * /proc/<pid>/cgroup: v1's `memory` hierarchy when mounted, else the v2 one.
+ */
+export function memoryCgroupOf(pid: number, root = ROOT): { version: CgroupVersion; dir: string } | null {
+  let text: string;
+  try {
+    text = fs.readFileSync(`/proc/${pid}/cgroup`, "utf8");
+  } catch {
+    return null;
+  }
+  for (const line of text.split("\n")) {
+    const [, controllers, rel] = line.match(/^\d+:([^:]*):(.*)$/) ?? [];
+    if (rel === undefined) continue;
+    if (controllers!.split(",").includes("memory")) {
+      const dir = path.join(root, "memory", rel);
+      if (fs.existsSync(path.join(dir, "memory.usage_in_bytes"))) return { version: "v1", dir };
+    }
+    if (controllers === "") {
+      const dir = path.join(root, rel);
+      if (fs.existsSync(path.join(dir, "memory.current"))) return { version: "v2", dir };
+    }
+  }
+  return null;
 }
 
 function write(dir: string, file: string, value: string, optional = false): void {

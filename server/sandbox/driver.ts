@@ -66,7 +66,16 @@ export interface SandboxProcess {
   resume(): void;
   kill(signal?: NodeJS.Signals): void;
   wait(): Promise<ExitInfo>;
+  /**
+   * The host pid of the command this exec started (argv's own process, below the driver's
+   * launcher and the sandbox's init), for signalling exactly it; null once it has exited or
+   * when it is not known yet. The lab must run as root to signal it.
+   */
+  commandPid?(): number | null;
 }
+
+/** A sandbox's memory use (its cgroup: page cache included), in bytes. */
+export type MemoryUse = { currentBytes: number; peakBytes: number | null };
 
 export interface Sandbox {
   readonly name: string;
@@ -81,6 +90,13 @@ export interface Sandbox {
    * included), or null when the driver cannot measure it here. Read it before `stop()`.
    */
   memoryPeak?(): Promise<number | null>;
+  /**
+   * Memory in use now and the most used since the sandbox started (or since the last
+   * `resetMemoryPeak()`); null when the driver cannot measure it here.
+   */
+  memory?(): Promise<MemoryUse | null>;
+  /** Starts a new peak window (the peak drops to the current use); false when not possible here. */
+  resetMemoryPeak?(): Promise<boolean>;
 }
 
 export type Availability = { ok: true; details: Record<string, unknown> } | { ok: false; reason: string; fix: string };

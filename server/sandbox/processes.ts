@@ -8,6 +8,8 @@ type Hooks = {
   onExit?: () => void;
   /** How to signal the process; the bwrap driver signals the sandbox inside its launcher. */
   signal?: (pid: number, signal: NodeJS.Signals) => void;
+  /** Finds the command's own process below the launcher (see SandboxProcess.commandPid). */
+  commandPid?: (pid: number) => number | null;
 };
 
 function signalPid(pid: number, signal: NodeJS.Signals): void {
@@ -25,6 +27,7 @@ abstract class BaseProcess implements SandboxProcess {
   protected exited: Promise<ExitInfo>;
   protected resolveExit!: (info: ExitInfo) => void;
   protected timedOut = false;
+  private done = false;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(protected hooks: Hooks) {
@@ -42,6 +45,7 @@ abstract class BaseProcess implements SandboxProcess {
 
   protected finish(code: number | null, signal: string | null): void {
     clearTimeout(this.timer);
+    this.done = true;
     this.hooks.onExit?.();
     this.resolveExit({ code, signal, timedOut: this.timedOut });
   }
@@ -56,6 +60,11 @@ abstract class BaseProcess implements SandboxProcess {
 
   wait(): Promise<ExitInfo> {
     return this.exited;
+  }
+
+  commandPid(): number | null {
+    if (this.done) return null;
+    return this.hooks.commandPid ? this.hooks.commandPid(this.pid) : this.pid;
   }
 
   abstract write(data: string | Uint8Array): void;

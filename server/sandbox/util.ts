@@ -57,6 +57,35 @@ export function descendants(root: number, table: ProcTable = procTable()): numbe
   return out;
 }
 
+/** The direct children of `pid` (host pids), by pid. */
+export function childrenOf(pid: number): number[] {
+  // /proc/<pid>/task/<tid>/children lists the children each thread started.
+  const out: number[] = [];
+  let tasks: string[];
+  try {
+    tasks = fs.readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return [];
+  }
+  for (const tid of tasks) {
+    try {
+      out.push(...fs.readFileSync(`/proc/${pid}/task/${tid}/children`, "utf8").split(" ").filter(Boolean).map(Number));
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return out.sort((a, b) => a - b);
+}
+
+/** A process's argv, from /proc (empty when it is gone or a kernel thread). */
+export function cmdline(pid: number): string[] {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").slice(0, -1);
+  } catch {
+    return [];
+  }
+}
+
 /** The first descendant of `root` whose command name is `comm`. */
 export function findDescendant(root: number, comm: string): number | undefined {
   const table = procTable();

@@ -2,10 +2,10 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { createCgroup, detectCgroups, reapCgroups, type Cgroup, type CgroupVersion } from "../cgroups.ts";
-import type { Availability, ExecOptions, Sandbox, SandboxDriver, SandboxProcess, SandboxSpec } from "../driver.ts";
+import type { Availability, ExecOptions, MemoryUse, Sandbox, SandboxDriver, SandboxProcess, SandboxSpec } from "../driver.ts";
 import { SANDBOX_PATHS, sandboxEnv, SandboxError } from "../driver.ts";
 import { PipeProcess, PtyProcess } from "../processes.ts";
-import { descendants, findDescendant, shellQuote, which } from "../util.ts";
+import { childrenOf, descendants, findDescendant, shellQuote, which } from "../util.ts";
 import { writeSandboxEtc } from "./etc.ts";
 
 const SANDBOX_UID = 1000;
@@ -137,7 +137,7 @@ class BwrapSandbox implements Sandbox {
     const inner = options.tty ? ["/usr/bin/script", "-qfec", shellQuote(argv), "/dev/null"] : argv;
     const [file, args] = this.launcher(this.bwrapArgs(env, options.cwd ?? SANDBOX_PATHS.workspace, inner));
     const hostEnv = { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", LANG: "C.UTF-8" };
-    const hooks = { timeoutMs: options.timeoutMs, onExit: () => this.live.delete(proc), signal: signalSandbox };
+    const hooks = { timeoutMs: options.timeoutMs, onExit: () => this.live.delete(proc), signal: signalSandbox, commandPid };
     let scriptPid: number | undefined;
     const proc: SandboxProcess = options.tty
       ? new PtyProcess(file, args, { cols: options.cols ?? 80, rows: options.rows ?? 24, env: hostEnv }, {
@@ -157,6 +157,14 @@ class BwrapSandbox implements Sandbox {
   /** From the sandbox's cgroup; null without one (the lab does not run as root). */
   async memoryPeak(): Promise<number | null> {
     return this.stopped ? null : (this.cgroup?.memoryPeak() ?? null);
+  }
+
+  async memory(): Promise<MemoryUse | null> {
+    return this.stopped ? null : (this.cgroup?.memory() ?? null);
+  }
+
+  async resetMemoryPeak(): Promise<boolean> {
+    return !this.stopped && (this.cgroup?.resetMemoryPeak() ?? false);
   }
 
   async stop(): Promise<void> {
@@ -229,6 +237,15 @@ function signalSandbox(launcher: number, sig: NodeJS.Signals): void {
   const inner = descendants(launcher);
   if (inner.length === 0) return signal(launcher, sig);
   for (const pid of inner.slice(0, 1)) signal(pid, sig);
+}
+
+/**
+ * The launcher (bwrap's outer process) has one child, the sandbox's init (bwrap again, pid 1
+ * inside); the init's child is the command itself.
+ */
+function commandPid(launcher: number): number | null {
+  const [init] = childrenOf(launcher);
+  return (init !== undefined && childrenOf(init)[0]) || null;
 }
 
 function signal(pid: number, sig: NodeJS.Signals): void {

@@ -2,7 +2,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { PassThrough } from "node:stream";
 import Docker from "dockerode";
-import type { Availability, ExecOptions, ExitInfo, Sandbox, SandboxDriver, SandboxLimits, SandboxProcess, SandboxSpec } from "../driver.ts";
+import { memoryCgroupOf, memoryMeter, type MemoryMeter } from "../cgroups.ts";
+import type { Availability, ExecOptions, ExitInfo, MemoryUse, Sandbox, SandboxDriver, SandboxLimits, SandboxProcess, SandboxSpec } from "../driver.ts";
 import { sandboxEnv, SandboxError } from "../driver.ts";
 import { descendants } from "../util.ts";
 import { poolDir, releaseSlot, WarmPool } from "./pool.ts";
@@ -234,9 +235,42 @@ class DockerSandbox implements Sandbox {
     return typeof peak === "number" && peak > 0 ? peak : null;
   }
 
+  /**
+   * From the container's cgroup files on the host (found through its init's /proc entry),
+   * which can also reset the peak; else the engine's stats (no peak on cgroup v2 engines).
+   */
+  async memory(): Promise<MemoryUse | null> {
+    if (this.stopped) return null;
+    const meter = await this.meter();
+    const read = meter?.read();
+    if (read) return read;
+    const stats = await this.container.stats({ stream: false, "one-shot": true }).catch(() => null);
+    const m = stats?.memory_stats as { usage?: number; max_usage?: number } | undefined;
+    return typeof m?.usage === "number" ? { currentBytes: m.usage, peakBytes: typeof m.max_usage === "number" && m.max_usage > 0 ? m.max_usage : null } : null;
+  }
+
+  async resetMemoryPeak(): Promise<boolean> {
+    return !this.stopped && ((await this.meter())?.resetPeak() ?? false);
+  }
+
+  private meterFor: { pid: number; meter: MemoryMeter | null } | null = null;
+
+  private async meter(): Promise<MemoryMeter | null> {
+    const pid = (await this.container.inspect().catch(() => null))?.State.Pid ?? 0;
+    if (pid <= 0) return null;
+    // A container that restarted (RestartPolicy) has a new init; its cgroup is the same, but look again.
+    if (this.meterFor?.pid !== pid) {
+      this.meterFor?.meter?.close();
+      const cg = memoryCgroupOf(pid);
+      this.meterFor = { pid, meter: cg ? memoryMeter(cg.version, cg.dir) : null };
+    }
+    return this.meterFor.meter;
+  }
+
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.meterFor?.meter?.close();
     // SIGTERM through tini, SIGKILL after the timeout, then the container is gone.
     await this.container.stop({ t: this.stopTimeout }).catch(() => {});
     await this.driver.removeContainer(this.container.id);
@@ -389,6 +423,11 @@ class DockerProcess implements SandboxProcess {
 
   wait(): Promise<ExitInfo> {
     return this.done;
+  }
+
+  /** The exec's own host pid: Docker starts the command itself, no launcher in between. */
+  commandPid(): number | null {
+    return this.pid > 0 && !this.finished ? this.pid : null;
   }
 }
 

@@ -1,0 +1,54 @@
+// The control channel of a `service` grader step, for hidden tests: import it as
+//   import { service } from "/grader/control.mjs";
+// Each call drops one JSON request into /grader/control/requests (written to a temp name,
+// then renamed, so the lab never reads half of it) and polls for the lab's answer in
+// /grader/control/responses. See ARCHITECTURE.md ("The service control channel").
+import fs from "node:fs";
+
+const DIR = "/grader/control";
+let seq = 0;
+
+async function call(request, timeoutMs) {
+  if (!fs.existsSync(`${DIR}/requests`)) throw new Error("no control channel here: only the hidden tests of a `service` step can control the service");
+  const id = `${process.pid}-${Date.now().toString(36)}-${++seq}`;
+  const tmp = `${DIR}/requests/.${id}.tmp`;
+  fs.writeFileSync(tmp, JSON.stringify(request));
+  fs.renameSync(tmp, `${DIR}/requests/${id}.json`);
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    let text = null;
+    try {
+      text = fs.readFileSync(`${DIR}/responses/${id}.json`, "utf8");
+    } catch (err) {
+      if (err?.code !== "ENOENT") throw err;
+    }
+    if (text !== null) {
+      const answer = JSON.parse(text);
+      if (answer.ok) return answer.result;
+      throw new Error(`service.${request.verb}(): ${answer.error}`);
+    }
+    if (Date.now() > until) throw new Error(`service.${request.verb}(): the grader did not answer within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/**
+ * @typedef {{ exited: boolean, code: number | null, signal: string | null, ms: number }} Exit
+ *   `ms`: from the last signal() (or from the waitExit() call) to the exit.
+ */
+export const service = {
+  /** Sends a signal to the learner's own process (not tsx/npm/sh); resolves once delivered. @param {"SIGTERM"|"SIGINT"|"SIGKILL"|"SIGHUP"} name */
+  signal: (name) => call({ verb: "signal", name }, 10_000),
+  /** @param {{ timeoutMs?: number }} [opts] at most 60000 @returns {Promise<Exit>} */
+  waitExit: ({ timeoutMs = 10_000 } = {}) => call({ verb: "waitExit", timeoutMs }, timeoutMs + 10_000),
+  /** Starts the service again on the same files (what it wrote stays) and waits until it is ready. @returns {Promise<{ ready: true, ms: number }>} */
+  restart: () => call({ verb: "restart" }, 120_000),
+  /** SIGKILL to the service and everything it started, then waits. @returns {Promise<Exit>} */
+  kill: ({ timeoutMs = 10_000 } = {}) => call({ verb: "kill", timeoutMs }, timeoutMs + 10_000),
+  /** The service sandbox's memory (cgroup, page cache included). @returns {Promise<{ currentBytes: number, peakBytes: number | null }>} */
+  memory: () => call({ verb: "memory" }, 10_000),
+  /** Starts a new peak window for memory().peakBytes. @returns {Promise<{ sampled: boolean }>} */
+  resetMemoryPeak: () => call({ verb: "resetMemoryPeak" }, 10_000),
+  /** The service's output so far (the start and the last 24 KB). @returns {Promise<string>} */
+  logs: async () => (await call({ verb: "logs" }, 10_000)).text,
+};
