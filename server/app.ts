@@ -56,6 +56,8 @@ export function createApp(deps: AppDeps, routes: readonly Route[] = labRoutes(de
   );
 
   const api = express.Router();
+  // The editor saves files of up to 1 MiB (as JSON text); everything else stays at 100 kB.
+  api.use("/workspaces/:id/files", express.json({ limit: "2mb", strict: true }));
   api.use(express.json({ limit: "100kb", strict: true }));
   api.use(sameOriginWrites(deps.config.publicUrl));
   api.use(sessionUser(deps.accounts));

@@ -2,6 +2,7 @@ import path from "node:path";
 import { z } from "zod";
 import { accountsRoutes } from "./accounts/routes.ts";
 import type { AppDeps } from "./app.ts";
+import { helpRoutes } from "./exercises/help-routes.ts";
 import { exercisesRoutes } from "./exercises/routes.ts";
 import { openApiDocument } from "./http/openapi.ts";
 import { progressRoutes } from "./progress/routes.ts";
@@ -9,6 +10,7 @@ import { Progress } from "./progress/service.ts";
 import { anyone, route, type Route } from "./http/routes.ts";
 import { terminalRoutes } from "./terminal/routes.ts";
 import { VERSION } from "./version.ts";
+import { workspaceFileRoutes } from "./workspaces/routes.ts";
 
 /**
  * The lab's route table: every REST route (and the terminal's WebSocket upgrade), each with
@@ -39,6 +41,8 @@ export function labRoutes(deps: AppDeps): Route[] {
     ...exercisesRoutes({ ...deps, progress }),
     ...progressRoutes(progress),
     ...terminalRoutes({ db: deps.db, workspaces: deps.workspaces, recordingsDir: path.join(deps.config.dataDir, "recordings") }),
+    ...helpRoutes(deps),
+    ...workspaceFileRoutes(deps),
   ];
   const document = openApiDocument(routes, { version: VERSION, serverUrl: deps.config.publicUrl });
   return routes;

@@ -1,10 +1,18 @@
+import fs from "node:fs";
+import path from "node:path";
 import type { Role } from "../accounts/schema.ts";
+import { ROOT_DIR } from "../config.ts";
+import { etagOf } from "../workspaces/workspace-files.ts";
 
 /**
  * How the authorization matrix calls each route of the table (server/routes.ts). The test
  * derives what it expects from the route's rule; this file only says how to make a valid
  * call on behalf of a resource's owner. A route without an entry here fails the suite.
  */
+
+/** The starter's package.json: saving it unchanged (with its ETag) is a write that repeats. */
+const starterPackage = fs.readFileSync(path.join(ROOT_DIR, "exercises", "code-patterns", "token-bucket", "starter", "package.json"));
+const STARTER_PACKAGE = { content: starterPackage.toString("utf8"), etag: etagOf(starterPackage) };
 
 /** One user's things, made through the API before the matrix runs. */
 export type Fixtures = {
@@ -56,4 +64,19 @@ export const CALLS: Record<string, (f: Fixtures, ctx: CallContext) => Call> = {
   "GET /workspaces/:id/terminal": (f, ctx) => (ctx.own ? { params: { id: f.workspace } } : { params: { id: f.workspace }, query: { mode: "observe" }, allowed: [101, 409] }),
   "GET /workspaces/:id/recordings": (f) => ({ params: { id: f.workspace } }),
   "GET /recordings/:id": (f) => ({ params: { id: f.recording } }),
+  // Hints: revealing the first one again returns it unchanged, so the call repeats safely.
+  "GET /exercises/:id/hints": (f) => ({ params: { id: f.exercise } }),
+  "POST /exercises/:id/hints": (f) => ({ params: { id: f.exercise }, body: { index: 0 } }),
+  // Past the rule, the solution itself stays locked (403 solution-locked) until a submission
+  // passes; the fixtures' submissions do not (the sandbox is a double). help.int.test.ts
+  // checks both sides of the lock.
+  "GET /exercises/:id/solution": (f) => ({ params: { id: f.exercise }, allowed: [200, 403] }),
+  // The file API, in table order: each (actor, own) pair calls each route once, so the file
+  // one call creates is the one the next moves and the one after deletes.
+  "GET /workspaces/:id/files": (f) => ({ params: { id: f.workspace } }),
+  "GET /workspaces/:id/files/content": (f) => ({ params: { id: f.workspace }, query: { path: "package.json" } }),
+  "PUT /workspaces/:id/files/content": (f) => ({ params: { id: f.workspace }, query: { path: "package.json" }, headers: { "if-match": STARTER_PACKAGE.etag }, body: { content: STARTER_PACKAGE.content } }),
+  "POST /workspaces/:id/files": (f, ctx) => ({ params: { id: f.workspace }, body: { type: "file", path: `matrix/created-by-${ctx.actor}.txt`, content: "hello" } }),
+  "POST /workspaces/:id/files/move": (f, ctx) => ({ params: { id: f.workspace }, body: { from: `matrix/created-by-${ctx.actor}.txt`, to: `matrix/moved-by-${ctx.actor}.txt` } }),
+  "DELETE /workspaces/:id/files": (f, ctx) => ({ params: { id: f.workspace }, query: { path: `matrix/moved-by-${ctx.actor}.txt` } }),
 };
