@@ -62,7 +62,10 @@ export const xssStored = defineProbe({
   owasp: OWASP_2025.A05,
   cwe: "CWE-79",
   params: z.strictObject({
-    /** Stores the input, e.g. `{ method: POST, path: /comments, body: { text: "{payload}" } }`. */
+    /**
+     * Stores the input, e.g. `{ method: POST, path: /comments, body: { text: "{payload}" } }`;
+     * `{marker}` is fresh for every write, for stores that need a unique name per item.
+     */
     write: templateWith("payload"),
     /** Shows it to other users, e.g. `{ path: /comments }` or `{ path: "/posts/{id}" }`. */
     read: RequestTemplate,
@@ -74,13 +77,13 @@ export const xssStored = defineProbe({
     const session = await maybeSession(ctx, p.auth);
     const where = `${describeTemplate(p.write)} then ${describeTemplate(p.read)}`;
     const benign = `probe${random(4)}`;
-    const w0 = expectOk(await sendTemplate(ctx, p.write, { payload: benign }, session), `Storing the normal value ${show(benign)}`);
+    const w0 = expectOk(await sendTemplate(ctx, p.write, { payload: benign, marker: `probe${random(6)}` }, session), `Storing the normal value ${show(benign)}`);
     const r0 = expectOk(await readBack(ctx, p.read, w0, p.id, session), "Reading the stored value back");
     if (!r0.body.includes(benign)) throw new LegitFailure(`Stored ${show(benign)}, but ${line(r0)} does not show it: the feature must keep displaying what users write.`, exchange(r0));
     const m = random(4);
     const notes: string[] = [];
     for (const v of payloads(m)) {
-      const w = await sendTemplate(ctx, p.write, { payload: v }, session);
+      const w = await sendTemplate(ctx, p.write, { payload: v, marker: `probe${random(6)}` }, session);
       if (w.status < 200 || w.status > 299) {
         const note = `the write refused the markup (${w.status})`;
         if (!notes.includes(note)) notes.push(note);
