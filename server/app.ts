@@ -8,7 +8,7 @@ import type { Database } from "./db/database.ts";
 import { errorHandler, notFoundHandler } from "./errors.ts";
 import type { Catalog } from "./exercises/catalog.ts";
 import type { Grading } from "./grading/service.ts";
-import { sameOriginWrites, sessionUser } from "./http/guards.ts";
+import { csrfToken, refusePreflight, sameOriginWrites, sessionUser } from "./http/guards.ts";
 import { mountRoutes, type Route } from "./http/routes.ts";
 import type { Logger } from "./logger.ts";
 import type { SandboxDriver } from "./sandbox/driver.ts";
@@ -54,6 +54,7 @@ export function createApp(deps: AppDeps, routes: readonly Route[] = labRoutes(de
       crossOriginEmbedderPolicy: false,
     }),
   );
+  app.use(refusePreflight);
 
   const api = express.Router();
   // The editor saves files of up to 1 MiB (as JSON text); everything else stays at 100 kB.
@@ -61,6 +62,7 @@ export function createApp(deps: AppDeps, routes: readonly Route[] = labRoutes(de
   api.use(express.json({ limit: "100kb", strict: true }));
   api.use(sameOriginWrites(deps.config.publicUrl));
   api.use(sessionUser(deps.accounts));
+  api.use(csrfToken);
   // Every API route comes from the route table (server/routes.ts); nothing is mounted beside it.
   const table = express.Router();
   mountRoutes(table, routes, { checkResponses: deps.config.nodeEnv !== "production" });

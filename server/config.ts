@@ -34,6 +34,16 @@ const EnvSchema = z.object({
   SUBMISSIONS_PER_MINUTE: z.coerce.number().int().min(1).max(1000).default(10),
   /** Disk space per workspace (an ext4 image, when the lab runs as root); 0 turns the limit off. */
   WORKSPACE_QUOTA_MB: z.coerce.number().int().min(0).max(100_000).default(256),
+  /** `open`: anyone may sign up; `invite`: only with an invite link an admin made. */
+  SIGNUP: z.enum(["open", "invite"]).default("open"),
+  /** A session unused this long ends (sign in again). */
+  SESSION_IDLE_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(24),
+  /** No session lives longer than this, used or not. */
+  SESSION_MAX_DAYS: z.coerce.number().int().min(1).max(365).default(14),
+  /** Sign-in and sign-up attempts per minute from one IP (a class behind one NAT shares it). */
+  AUTH_ATTEMPTS_PER_IP: z.coerce.number().int().min(1).max(100_000).default(100),
+  /** How long an invite link works unless the admin says otherwise. */
+  INVITE_DAYS: z.coerce.number().int().min(1).max(90).default(7),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
 });
@@ -55,6 +65,11 @@ export type Config = {
   submissionsPerMinute: number;
   workspaceQuotaMb: number;
   logLevel: z.infer<typeof EnvSchema>["LOG_LEVEL"];
+  signup: "open" | "invite";
+  sessionIdleMs: number;
+  sessionMaxMs: number;
+  inviteDays: number;
+  authAttemptsPerIp: number;
   nodeEnv: z.infer<typeof EnvSchema>["NODE_ENV"];
   secureCookies: boolean;
   webDistDir: string;
@@ -88,6 +103,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     submissionsPerMinute: e.SUBMISSIONS_PER_MINUTE,
     workspaceQuotaMb: e.WORKSPACE_QUOTA_MB,
     logLevel: e.LOG_LEVEL,
+    signup: e.SIGNUP,
+    sessionIdleMs: e.SESSION_IDLE_HOURS * 3_600_000,
+    sessionMaxMs: e.SESSION_MAX_DAYS * 86_400_000,
+    inviteDays: e.INVITE_DAYS,
+    authAttemptsPerIp: e.AUTH_ATTEMPTS_PER_IP,
     nodeEnv: e.NODE_ENV,
     secureCookies: e.PUBLIC_URL?.startsWith("https://") ?? false,
     webDistDir: path.join(ROOT_DIR, "web", "dist"),

@@ -3,6 +3,7 @@ import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import type { AddressInfo } from "node:net";
+import { FIRST_ADMIN_HOURS } from "./accounts/invites.ts";
 import { Accounts } from "./accounts/service.ts";
 import { createApp } from "./app.ts";
 import type { Config } from "./config.ts";
@@ -29,6 +30,8 @@ export type Lab = {
   url: string;
   server: http.Server;
   driver: SandboxDriver;
+  /** The one-time link that creates the first admin, while the lab has none. */
+  firstAdminUrl?: string;
   /**
    * Stops serving. Workspace filesystems stay mounted and Docker workspace containers keep
    * running for the next start to adopt (mounting an image twice would corrupt it). `purge`
@@ -121,7 +124,8 @@ export async function startLab(config: Config, log: Logger, opts: { driver?: San
   }
   for (const runtime of new Set([...catalog.exercises.values()].map((e) => e.runtime))) ensureRuntime(config.runtimeDir, runtime, (m) => log.info(m));
 
-  const accounts = new Accounts(db);
+  const accounts = new Accounts(db, { signup: config.signup, idleMs: config.sessionIdleMs, maxMs: config.sessionMaxMs, inviteDays: config.inviteDays });
+  accounts.sessions.sweep();
   const workspaces = new Workspaces(db, config.dataDir, { quotaMb: config.workspaceQuotaMb, onWarning: (m) => log.warn(m) });
   workspaces.sweep();
   const grading = new Grading(db, config.dataDir, driver, (id) => catalog.exercises.get(id), log, {
@@ -149,12 +153,17 @@ export async function startLab(config: Config, log: Logger, opts: { driver?: San
   const host = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
   const url = `http://${host === "127.0.0.1" ? "localhost" : host}:${addr.port}`;
   log.info({ url, driver: driver.name }, "Backlab is listening");
+  // Never a default password: while there is no admin, each start prints a fresh one-time link.
+  const firstAdminToken = accounts.firstAdminToken();
+  const firstAdminUrl = firstAdminToken ? `${config.publicUrl ?? url}/first-admin#${firstAdminToken}` : undefined;
+  if (firstAdminUrl) log.warn({ url: firstAdminUrl, expiresInHours: FIRST_ADMIN_HOURS }, `No admin yet. Open this one-time link to create the first admin account: ${firstAdminUrl}`);
 
   let closing: Promise<void> | undefined;
   return {
     url,
     server,
     driver,
+    firstAdminUrl,
     close: (opts = {}) =>
       (closing ??= (async () => {
         await gateway.close();

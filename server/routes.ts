@@ -1,5 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
+import { adminRoutes } from "./accounts/admin-routes.ts";
 import { accountsRoutes } from "./accounts/routes.ts";
 import type { AppDeps } from "./app.ts";
 import { helpRoutes } from "./exercises/help-routes.ts";
@@ -37,7 +38,8 @@ export function labRoutes(deps: AppDeps): Route[] {
       response: z.looseObject({ openapi: z.literal("3.1.0") }),
       handler: () => document,
     }),
-    ...accountsRoutes(deps.accounts, { secureCookies: deps.config.secureCookies }),
+    ...accountsRoutes(deps.accounts, { secureCookies: deps.config.secureCookies, attemptsPerIp: deps.config.authAttemptsPerIp }),
+    ...adminRoutes(deps.accounts, { publicUrl: deps.config.publicUrl }),
     ...exercisesRoutes({ ...deps, progress }),
     ...progressRoutes(progress),
     ...terminalRoutes({ db: deps.db, workspaces: deps.workspaces, recordingsDir: path.join(deps.config.dataDir, "recordings") }),

@@ -1,38 +1,69 @@
 import type { Request, Response } from "express";
 import { z } from "zod";
 import { rateLimit } from "../http/guards.ts";
-import { anyone, route, signedIn, type Route } from "../http/routes.ts";
-import { LoginBody, SignupBody, UserOut } from "./schema.ts";
+import { anyone, owner, route, signedIn, type Route } from "../http/routes.ts";
+import { FirstAdminBody, LoginBody, PasswordBody, SignedIn, SignupBody } from "./schema.ts";
 import { parseCookies, SESSION_COOKIE, type Accounts } from "./service.ts";
+import type { SessionInfo } from "./sessions.ts";
 
-const UserBody = z.object({ user: UserOut });
 const sessionToken = (req: Request) => parseCookies(req.headers.cookie)[SESSION_COOKIE];
+const NoBody = z.object({}).strict();
 
-export function accountsRoutes(accounts: Accounts, opts: { secureCookies: boolean }): Route[] {
-  const setSession = (res: Response, userId: number) => {
-    const { token, expires } = accounts.createSession(userId);
-    res.cookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: "lax", secure: opts.secureCookies, path: "/", expires });
+export function accountsRoutes(accounts: Accounts, opts: { secureCookies: boolean; attemptsPerIp: number }): Route[] {
+  const cookie = { httpOnly: true, sameSite: "lax", secure: opts.secureCookies, path: "/" } as const;
+  /** A fresh session on every sign-in: a session id planted before it is worthless after it. */
+  const signIn = (req: Request, res: Response, userId: number): SessionInfo => {
+    accounts.sessions.end(sessionToken(req));
+    const s = accounts.sessions.create(userId, req.headers["user-agent"]);
+    res.cookie(SESSION_COOKIE, s.token, { ...cookie, expires: s.expires });
+    return { id: s.id, csrfToken: s.csrfToken };
   };
+  const signOut = (res: Response) => res.clearCookie(SESSION_COOKIE, cookie);
+
   // Per IP is generous (a workshop signs up from behind one NAT); per account is strict.
-  const perIp = rateLimit({ windowMs: 60_000, max: 100, key: (req) => `ip:${req.ip}` });
-  const perAccount = rateLimit({ windowMs: 60_000, max: 10, key: (req) => `acct:${String(req.body?.email ?? "").toLowerCase()}` });
+  const perIp = rateLimit({ windowMs: 60_000, max: opts.attemptsPerIp, key: (req) => `ip:${req.ip}` });
+  const perEmail = rateLimit({ windowMs: 60_000, max: 10, key: (req) => `acct:${String(req.body?.email ?? "").toLowerCase()}` });
+  const perUser = rateLimit({ windowMs: 60_000, max: 10, key: (_req, res) => `user:${res.locals.user?.id}` });
+  const setupPerIp = rateLimit({ windowMs: 60_000, max: 20, key: (req) => `setup:${req.ip}` });
 
   return [
     route({
-      method: "post",
-      path: "/auth/signup",
-      summary: "Create a learner account and sign in",
+      method: "get",
+      path: "/auth/options",
+      summary: "How accounts are made on this lab (open sign-up or by invitation)",
       tag: "accounts",
       auth: anyone,
-      before: [perIp],
+      response: z.object({ signup: z.enum(["open", "invite"]) }),
+      handler: () => ({ signup: accounts.opts.signup }),
+    }),
+    route({
+      method: "post",
+      path: "/auth/signup",
+      summary: "Create an account (a learner, or the invite's role) and sign in",
+      tag: "accounts",
+      auth: anyone,
+      before: [perIp, perEmail],
       input: { body: SignupBody },
       status: 201,
-      response: UserBody,
+      response: SignedIn,
       handler: async ({ input, req, res }) => {
-        accounts.endSession(sessionToken(req));
         const user = await accounts.signup(input.body);
-        setSession(res, user.id);
-        return { user };
+        return { user, csrfToken: signIn(req, res, user.id).csrfToken };
+      },
+    }),
+    route({
+      method: "post",
+      path: "/auth/first-admin",
+      summary: "Create the first admin from the one-time link printed at the lab's first start",
+      tag: "accounts",
+      auth: anyone,
+      before: [setupPerIp],
+      input: { body: FirstAdminBody },
+      status: 201,
+      response: SignedIn,
+      handler: async ({ input, req, res }) => {
+        const user = await accounts.createFirstAdmin(input.body);
+        return { user, csrfToken: signIn(req, res, user.id).csrfToken };
       },
     }),
     route({
@@ -41,15 +72,12 @@ export function accountsRoutes(accounts: Accounts, opts: { secureCookies: boolea
       summary: "Sign in with email and password",
       tag: "accounts",
       auth: anyone,
-      before: [perIp, perAccount],
+      before: [perIp, perEmail],
       input: { body: LoginBody },
-      response: UserBody,
+      response: SignedIn,
       handler: async ({ input, req, res }) => {
         const user = await accounts.login(input.body.email, input.body.password);
-        // A fresh token on every sign-in: a session id planted before login is worthless after it.
-        accounts.endSession(sessionToken(req));
-        setSession(res, user.id);
-        return { user };
+        return { user, csrfToken: signIn(req, res, user.id).csrfToken };
       },
     }),
     route({
@@ -58,20 +86,73 @@ export function accountsRoutes(accounts: Accounts, opts: { secureCookies: boolea
       summary: "Sign out this session",
       tag: "accounts",
       auth: anyone,
-      input: { body: z.object({}).strict() },
+      input: { body: NoBody },
       handler: ({ req, res }) => {
-        accounts.endSession(sessionToken(req));
-        res.clearCookie(SESSION_COOKIE, { path: "/" });
+        accounts.sessions.end(sessionToken(req));
+        signOut(res);
+      },
+    }),
+    route({
+      method: "post",
+      path: "/auth/logout-everywhere",
+      summary: "Sign out every session of this account, this one included",
+      tag: "accounts",
+      auth: signedIn,
+      input: { body: NoBody },
+      response: z.object({ ended: z.number().int() }),
+      handler: ({ me, res }) => {
+        const ended = accounts.sessions.endAll(me.id);
+        signOut(res);
+        return { ended };
       },
     }),
     route({
       method: "get",
       path: "/auth/me",
-      summary: "The signed-in user",
+      summary: "The signed-in user and the session's CSRF token",
       tag: "accounts",
       auth: signedIn,
-      response: UserBody,
-      handler: ({ me }) => ({ user: me }),
+      response: SignedIn,
+      handler: ({ me, res }) => ({ user: me, csrfToken: res.locals.session!.csrfToken }),
+    }),
+    route({
+      method: "post",
+      path: "/auth/password",
+      summary: "Change the password (needs the current one); every other session ends, this one is renewed",
+      tag: "accounts",
+      auth: signedIn,
+      before: [perUser],
+      input: { body: PasswordBody },
+      response: SignedIn.extend({ endedSessions: z.number().int() }),
+      handler: async ({ input, me, req, res }) => {
+        await accounts.changePassword(me.id, input.body.currentPassword, input.body.newPassword);
+        const session = signIn(req, res, me.id);
+        return { user: me, csrfToken: session.csrfToken, endedSessions: accounts.sessions.endAll(me.id, session.id) };
+      },
+    }),
+    route({
+      method: "get",
+      path: "/auth/sessions",
+      summary: "The account's live sessions (this one marked current)",
+      tag: "accounts",
+      auth: signedIn,
+      response: z.object({
+        sessions: z.array(z.object({ id: z.string(), createdAt: z.string(), lastSeenAt: z.string(), expiresAt: z.string(), userAgent: z.string().nullable(), current: z.boolean() })),
+      }),
+      handler: ({ me, res }) => ({ sessions: accounts.sessions.list(me.id, res.locals.session?.id) }),
+    }),
+    route({
+      method: "delete",
+      path: "/auth/sessions/:id",
+      summary: "Sign out one session of this account",
+      tag: "accounts",
+      auth: owner("session"),
+      ownerOf: (i) => accounts.sessions.ownerOf(i.params.id),
+      input: { params: z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{16}$/, "not a session id") }) },
+      handler: ({ input, res }) => {
+        accounts.sessions.endById(input.params.id);
+        if (input.params.id === res.locals.session?.id) signOut(res);
+      },
     }),
   ];
 }

@@ -56,9 +56,16 @@ async function makeUser(name: string, role: Role): Promise<Fixtures & { role: Ro
 const app = () => lab.server.listeners("request")[0] as Express;
 
 /** A fresh session per call, so routes that end sessions (logout, login) cannot disturb the next. */
-function sessionCookie(userId: number): string {
-  return `backlab_session=${accounts.createSession(userId).token}`;
+function freshSession(userId: number): { cookie: string; csrf: string } {
+  const s = accounts.sessions.create(userId, "authz matrix");
+  return { cookie: `backlab_session=${s.token}`, csrf: s.csrfToken };
 }
+
+const make = {
+  session: (userId: number) => accounts.sessions.create(userId, "authz matrix fixture").id,
+  invite: () => accounts.invites.create({ kind: "invite", role: "learner", ttlMs: 3_600_000 }).id,
+  firstAdminToken: () => accounts.invites.create({ kind: "first-admin", role: "admin", ttlMs: 3_600_000 }).token,
+};
 
 function urlFor(r: Route, call: Call): string {
   const p = r.path.replace(/:(\w+)/g, (_m, name: string) => {
@@ -69,10 +76,14 @@ function urlFor(r: Route, call: Call): string {
   return `/api${p}${q}`;
 }
 
-async function httpCall(r: Route, call: Call, cookie: string | undefined): Promise<{ status: number; type: string }> {
+async function httpCall(r: Route, call: Call, session: { cookie: string; csrf: string } | undefined): Promise<{ status: number; type: string }> {
   const res = await fetch(lab.url + urlFor(r, call), {
     method: r.method.toUpperCase(),
-    headers: { ...(call.body !== undefined ? { "content-type": "application/json" } : {}), ...(cookie ? { cookie } : {}), ...call.headers },
+    headers: {
+      ...(call.body !== undefined ? { "content-type": "application/json" } : {}),
+      ...(session ? { cookie: session.cookie, "x-csrf-token": session.csrf } : {}),
+      ...call.headers,
+    },
     body: call.body === undefined ? undefined : JSON.stringify(call.body),
   });
   // Streams (server-sent events) stay open; the status and type are all the matrix needs.
@@ -95,7 +106,7 @@ function upgradeCall(r: Route, call: Call, cookie: string | undefined): Promise<
 beforeAll(async () => {
   lab = await startTestLab({ GRADING_CONCURRENCY: "1" }, { driver: new FakeDriver() });
   db = new Database(path.join(lab.dataDir, "backlab.db"));
-  accounts = new Accounts(db);
+  accounts = new Accounts(db, { signup: "open", idleMs: 3_600_000, maxMs: 86_400_000, inviteDays: 7 });
   // The table the running lab mounted (the app is the server's request listener).
   routes = app().locals.routes as Route[];
   for (const role of ["learner", "instructor", "admin", "candidate"] as const) people.set(role, await makeUser(role, role));
@@ -161,9 +172,9 @@ describe("authorization matrix", () => {
         for (const own of actor === null ? [false] : [true, false]) {
           const caller = actor ? people.get(actor)! : undefined;
           const fixtures = own ? caller! : people.get("other")!;
-          const call = CALLS[routeId(r)]!(fixtures, { actor, own, unique: crypto.randomUUID().slice(0, 8) });
-          const cookie = caller ? sessionCookie(caller.userId) : undefined;
-          const got = r.upgrade ? await upgradeCall(r, call, cookie) : await httpCall(r, call, cookie);
+          const call = CALLS[routeId(r)]!(fixtures, { actor, own, unique: crypto.randomUUID().slice(0, 8), caller, make });
+          const session = caller ? freshSession(caller.userId) : undefined;
+          const got = r.upgrade ? await upgradeCall(r, call, session?.cookie) : await httpCall(r, call, session);
           const want = expectedAccess(r.auth, actor, own);
           const label = `${routeId(r)} as ${actor ?? "anonymous"} on ${own ? "own" : "another user's"} resource`;
           if (want === "allowed") {

@@ -17,6 +17,7 @@ const STARTER_PACKAGE = { content: starterPackage.toString("utf8"), etag: etagOf
 /** One user's things, made through the API before the matrix runs. */
 export type Fixtures = {
   userId: number;
+  role: Role;
   email: string;
   password: string;
   exercise: string;
@@ -32,6 +33,10 @@ export type CallContext = {
   own: boolean;
   /** A fresh unique token for emails and names. */
   unique: string;
+  /** The caller's own fixtures (routes about "me" need the caller's password, not the owner's). */
+  caller: Fixtures | undefined;
+  /** Makes things a call uses up: another session of the fixtures' owner, an invite, a first-admin link token. */
+  make: { session(userId: number): string; invite(): number; firstAdminToken(): string };
 };
 
 export type Call = {
@@ -44,6 +49,19 @@ export type Call = {
 };
 
 export const CALLS: Record<string, (f: Fixtures, ctx: CallContext) => Call> = {
+  "GET /auth/options": () => ({}),
+  "POST /auth/first-admin": (_f, ctx) => ({ body: { token: ctx.make.firstAdminToken(), email: `a-${ctx.unique}@example.test`, displayName: "Admin", password: "matrix password 1" } }),
+  // Same password in and out: the caller can keep calling.
+  "POST /auth/password": (_f, ctx) => ({ body: { currentPassword: ctx.caller?.password ?? "matrix password 1", newPassword: ctx.caller?.password ?? "matrix password 1" } }),
+  "POST /auth/logout-everywhere": () => ({ body: {} }),
+  "GET /auth/sessions": () => ({}),
+  "DELETE /auth/sessions/:id": (f, ctx) => ({ params: { id: ctx.make.session(f.userId) } }),
+  "GET /admin/users": () => ({}),
+  // The owner's current role: an admin may "change" it, even their own, without demoting anyone.
+  "PATCH /admin/users/:id": (f) => ({ params: { id: f.userId }, body: { role: f.role } }),
+  "GET /admin/invites": () => ({}),
+  "POST /admin/invites": () => ({ body: { role: "learner" } }),
+  "DELETE /admin/invites/:id": (_f, ctx) => ({ params: { id: ctx.make.invite() } }),
   "GET /health": () => ({}),
   "GET /openapi.json": () => ({}),
   "POST /auth/signup": (_f, ctx) => ({ body: { email: `m-${ctx.unique}@example.test`, displayName: "Matrix", password: "matrix password 1" } }),

@@ -14,7 +14,7 @@ import { validate } from "./validate.ts";
 export type Method = "get" | "post" | "put" | "patch" | "delete";
 
 /** Things a user owns; each kind needs a fixture builder in the authorization matrix. */
-export type ResourceKind = "workspace" | "submission" | "recording";
+export type ResourceKind = "workspace" | "submission" | "recording" | "session";
 
 export type Schemas = { params?: z.ZodType; query?: z.ZodType; headers?: z.ZodType; body?: z.ZodType };
 

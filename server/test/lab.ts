@@ -26,21 +26,32 @@ export async function startTestLab(env: Record<string, string> = {}, opts: { dri
   };
 }
 
-/** A signed-in API client: JSON in and out, the session cookie kept. */
+/** A signed-in API client: JSON in and out, the session cookie and its CSRF token kept. */
 export class Client {
   cookie = "";
+  csrf = "";
 
   constructor(readonly base: string) {}
 
   async request(method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> {
     const res = await fetch(this.base + url, {
       method,
-      headers: { ...(body !== undefined ? { "content-type": "application/json" } : {}), ...(this.cookie ? { cookie: this.cookie } : {}), ...headers },
+      headers: {
+        ...(body !== undefined ? { "content-type": "application/json" } : {}),
+        ...(this.cookie ? { cookie: this.cookie } : {}),
+        ...(this.csrf && method !== "GET" ? { "x-csrf-token": this.csrf } : {}),
+        ...headers,
+      },
       body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
       redirect: "manual",
     });
     const set = res.headers.getSetCookie().find((c) => c.startsWith("backlab_session="));
     if (set) this.cookie = set.split(";")[0]!;
+    // Sign-in answers (and /me) carry the session's CSRF token, sent back on every write.
+    if (res.ok && url.startsWith("/api/auth/") && res.headers.get("content-type")?.includes("application/json")) {
+      const token = ((await res.clone().json()) as { csrfToken?: unknown }).csrfToken;
+      if (typeof token === "string") this.csrf = token;
+    }
     return res;
   }
 

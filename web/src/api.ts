@@ -117,6 +117,36 @@ export interface Recording {
   truncated: boolean;
 }
 
+/** One signed-in browser of the account (the account page lists them). */
+export interface SessionItem {
+  id: string;
+  createdAt: string;
+  lastSeenAt: string;
+  expiresAt: string;
+  userAgent: string | null;
+  current: boolean;
+}
+
+export const ROLES = ["admin", "instructor", "learner", "candidate"] as const;
+
+export interface AdminUser {
+  id: number;
+  email: string;
+  displayName: string;
+  role: string;
+  createdAt: string;
+  disabled: boolean;
+  lastSeenAt: string | null;
+}
+
+export interface Invite {
+  id: number;
+  role: string;
+  email: string | null;
+  createdAt: string;
+  expiresAt: string;
+}
+
 /** Error carrying the RFC 9457 problem `detail` (or best available text). */
 export class ApiError extends Error {
   readonly status: number;
@@ -137,13 +167,19 @@ interface Problem {
   detail?: string;
 }
 
-export async function request<T>(method: "GET" | "POST" | "PUT" | "DELETE", path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+/**
+ * The session's CSRF token: sign-in answers and /api/auth/me carry it, every write sends it
+ * back in X-CSRF-Token. Kept in memory only (never in storage a script could read later).
+ */
+let csrfToken: string | null = null;
+
+export async function request<T>(method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE", path: string, body?: unknown, headers: Record<string, string> = {}, retried = false): Promise<T> {
   let res: Response;
   try {
     res = await fetch(path, {
       method,
       credentials: "same-origin",
-      headers: { "Content-Type": "application/json", Accept: "application/json", ...headers },
+      headers: { "Content-Type": "application/json", Accept: "application/json", ...(method !== "GET" && csrfToken ? { "X-CSRF-Token": csrfToken } : {}), ...headers },
       body: method === "GET" ? undefined : JSON.stringify(body ?? {}),
     });
   } catch {
@@ -158,8 +194,18 @@ export async function request<T>(method: "GET" | "POST" | "PUT" | "DELETE", path
       data = null;
     }
   }
+  if (data && typeof data === "object" && typeof (data as { csrfToken?: unknown }).csrfToken === "string") csrfToken = (data as { csrfToken: string }).csrfToken;
   if (!res.ok) {
     const p = (data ?? {}) as Problem;
+    // The page outlived its token (signed in again in another tab): fetch the current one, retry once.
+    if (res.status === 403 && p.type === "/problems/csrf" && !retried) {
+      const me = await fetch("/api/auth/me", { credentials: "same-origin", headers: { Accept: "application/json" } });
+      const fresh = me.ok ? ((await me.json()) as { csrfToken?: string }).csrfToken : undefined;
+      if (fresh) {
+        csrfToken = fresh;
+        return request<T>(method, path, body, headers, true);
+      }
+    }
     throw new ApiError(res.status, p.detail || p.title || `Request failed (${res.status} ${res.statusText})`, data && typeof data === "object" ? (data as Record<string, unknown>) : undefined);
   }
   return data as T;
@@ -167,10 +213,25 @@ export async function request<T>(method: "GET" | "POST" | "PUT" | "DELETE", path
 
 export const api = {
   me: () => request<{ user: User }>("GET", "/api/auth/me"),
-  signup: (body: { email: string; displayName: string; password: string }) =>
+  signup: (body: { email: string; displayName: string; password: string; invite?: string }) =>
     request<{ user: User }>("POST", "/api/auth/signup", body),
   login: (body: { email: string; password: string }) => request<{ user: User }>("POST", "/api/auth/login", body),
   logout: () => request<null>("POST", "/api/auth/logout", {}),
+  authOptions: () => request<{ signup: "open" | "invite" }>("GET", "/api/auth/options"),
+  firstAdmin: (body: { token: string; email: string; displayName: string; password: string }) =>
+    request<{ user: User }>("POST", "/api/auth/first-admin", body),
+  changePassword: (body: { currentPassword: string; newPassword: string }) =>
+    request<{ user: User; endedSessions: number }>("POST", "/api/auth/password", body),
+  sessions: () => request<{ sessions: SessionItem[] }>("GET", "/api/auth/sessions"),
+  endSession: (id: string) => request<null>("DELETE", `/api/auth/sessions/${encodeURIComponent(id)}`, {}),
+  logoutEverywhere: () => request<{ ended: number }>("POST", "/api/auth/logout-everywhere", {}),
+  adminUsers: () => request<{ users: AdminUser[] }>("GET", "/api/admin/users"),
+  adminUpdateUser: (id: number | string, change: { role?: string; disabled?: boolean }) =>
+    request<{ user: AdminUser }>("PATCH", `/api/admin/users/${encodeURIComponent(String(id))}`, change),
+  adminInvites: () => request<{ invites: Invite[] }>("GET", "/api/admin/invites"),
+  adminCreateInvite: (body: { role: string; email?: string; days?: number }) =>
+    request<{ invite: Invite; token: string; path: string; url: string | null }>("POST", "/api/admin/invites", body),
+  adminRevokeInvite: (id: number) => request<null>("DELETE", `/api/admin/invites/${id}`, {}),
   exercises: () => request<{ areas: Area[]; exercises: ExerciseSummary[] }>("GET", "/api/exercises"),
   progress: () => request<ProgressReport>("GET", "/api/progress"),
   exercise: (id: string) => request<{ exercise: Exercise }>("GET", `/api/exercises/${encodeURIComponent(id)}`),
