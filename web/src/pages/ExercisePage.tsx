@@ -1,40 +1,23 @@
-import { useEffect, useState } from "react";
+import { lazy, Suspense, useEffect, useState, type CSSProperties } from "react";
 import Markdown from "react-markdown";
 import remarkGfm from "remark-gfm";
-import { api, ApiError, errorMessage, type Exercise, type Results, type SubmissionStatus } from "../api.ts";
+import { api, errorMessage, type Exercise } from "../api.ts";
 import { Link } from "../components/Link.tsx";
 import { ResultsView } from "../components/Results.tsx";
+import { Splitter } from "../components/Splitter.tsx";
+import type { CompareRequest } from "../editor/WorkspaceEditor.tsx";
 import { Recordings } from "../recordings/Recordings.tsx";
 import { Terminal } from "../terminal/Terminal.tsx";
+import { filesApi, type HintState, type SolutionFile } from "../workspace/filesApi.ts";
+import { HintsPanel, SolutionPanel } from "./exercise/HelpPanels.tsx";
+import { useLayout } from "./exercise/layout.ts";
+import { useSubmission } from "./exercise/useSubmission.ts";
+import "./exercise/exercise.css";
 
-const POLL_MS = 500;
+// CodeMirror is the page's largest part: it loads after the instructions and the terminal.
+const WorkspaceEditor = lazy(() => import("../editor/WorkspaceEditor.tsx"));
 
-interface Pending {
-  id: string;
-  status: SubmissionStatus;
-}
-
-interface ShownResult {
-  result: Results;
-  createdAt?: string;
-}
-
-/** What the grader has done so far, from the live event stream. */
-interface Progress {
-  step: string | null;
-  done: number;
-  passed: number;
-  steps: string[];
-}
-
-const NO_PROGRESS: Progress = { step: null, done: 0, passed: 0, steps: [] };
-
-function progressText(p: Pending | null, posting: boolean, progress: Progress): string {
-  if (!(p?.status === "running" && !posting)) return "Queued…";
-  const done = progress.done ? ` ${progress.done} done (${progress.passed} ✓)` : "";
-  if (!progress.step) return `Running hidden tests…${done}`;
-  return `${progress.step}:${done || " starting"}…`;
-}
+type SideTab = "instructions" | "hints" | "solution";
 
 function formatWhen(iso?: string): string | undefined {
   if (!iso) return undefined;
@@ -47,128 +30,55 @@ export function ExercisePage({ id }: { id: string }) {
   const [loadError, setLoadError] = useState<string | null>(null);
   const [workspaceId, setWorkspaceId] = useState<string | null>(null);
   const [workspaceError, setWorkspaceError] = useState<string | null>(null);
-  const [pending, setPending] = useState<Pending | null>(null);
-  const [posting, setPosting] = useState(false);
-  const [submitError, setSubmitError] = useState<string | null>(null);
-  const [shown, setShown] = useState<ShownResult | null>(null);
   const [tab, setTab] = useState<"results" | "recordings">("results");
-  const [progress, setProgress] = useState<Progress>(NO_PROGRESS);
+  const [side, setSide] = useState<SideTab>("instructions");
+  const [hints, setHints] = useState<HintState | null>(null);
+  const [solution, setSolution] = useState<SolutionFile[] | null>(null);
+  const [solutionError, setSolutionError] = useState<string | null>(null);
+  const [compare, setCompare] = useState<CompareRequest | null>(null);
+  const [layout, setLayout] = useLayout();
+  const submission = useSubmission(id);
 
-  // Load the exercise, the latest previous submission, and open the workspace.
   useEffect(() => {
     let cancelled = false;
     api.exercise(id).then(
-      ({ exercise }) => {
-        if (!cancelled) setExercise(exercise);
-      },
-      (err: unknown) => {
-        if (!cancelled) setLoadError(errorMessage(err));
-      },
-    );
-    api.submissions(id).then(
-      ({ submissions }) => {
-        if (cancelled) return;
-        const latest = submissions[0];
-        if (!latest) return;
-        if (latest.status === "queued" || latest.status === "running") setPending({ id: latest.id, status: latest.status });
-        const done = submissions.find((s) => (s.status === "done" || s.status === "error") && s.result);
-        if (done?.result) setShown({ result: done.result, createdAt: done.createdAt });
-      },
-      () => undefined,
+      ({ exercise }) => !cancelled && setExercise(exercise),
+      (err: unknown) => !cancelled && setLoadError(errorMessage(err)),
     );
     api.openWorkspace(id).then(
-      ({ workspace }) => {
-        if (!cancelled) setWorkspaceId(workspace.id);
-      },
-      (err: unknown) => {
-        if (!cancelled) setWorkspaceError(errorMessage(err));
-      },
+      ({ workspace }) => !cancelled && setWorkspaceId(String(workspace.id)),
+      (err: unknown) => !cancelled && setWorkspaceError(errorMessage(err)),
     );
     return () => {
       cancelled = true;
     };
   }, [id]);
 
-  // Follow the pending submission live (server-sent events); poll if the stream fails.
-  const pendingId = pending?.id ?? null;
+  // Hints and whether the solution is unlocked; asked again when a result comes in.
+  const shown = submission.shown;
   useEffect(() => {
-    if (!pendingId) return;
     let cancelled = false;
-    let timer = 0;
-    let source: EventSource | null = null;
-    const finish = (status: SubmissionStatus, result: Results | null, createdAt?: string) => {
-      setPending(null);
-      setProgress(NO_PROGRESS);
-      if (result) setShown({ result, createdAt });
-      else setSubmitError(`The submission ended (${status}) without a result.`);
-    };
-    const tick = async () => {
-      try {
-        const { submission } = await api.submission(pendingId);
-        if (cancelled) return;
-        if (submission.status === "done" || submission.status === "error") return finish(submission.status, submission.result, submission.createdAt);
-        setPending({ id: pendingId, status: submission.status });
-      } catch (err) {
-        if (cancelled) return;
-        setSubmitError(errorMessage(err));
-        if (err instanceof ApiError && err.status >= 400 && err.status < 500) {
-          setPending(null);
-          return;
-        }
-      }
-      timer = window.setTimeout(() => void tick(), POLL_MS);
-    };
-    if (typeof EventSource === "function") {
-      source = new EventSource(`/api/submissions/${encodeURIComponent(pendingId)}/events`);
-      source.addEventListener("status", (e) => {
-        const { status } = JSON.parse((e as MessageEvent<string>).data) as { status: SubmissionStatus };
-        if (!cancelled) setPending({ id: pendingId, status });
-      });
-      source.addEventListener("step", (e) => {
-        const step = JSON.parse((e as MessageEvent<string>).data) as { name: string; state: string };
-        if (cancelled) return;
-        setPending({ id: pendingId, status: "running" });
-        if (step.state === "running") setProgress((p) => ({ step: step.name, done: 0, passed: 0, steps: p.steps }));
-        else setProgress((p) => ({ ...p, steps: [...p.steps, step.name] }));
-      });
-      source.addEventListener("test", (e) => {
-        const test = JSON.parse((e as MessageEvent<string>).data) as { status: string };
-        if (!cancelled) setProgress((p) => ({ ...p, done: p.done + 1, passed: p.passed + (test.status === "pass" ? 1 : 0) }));
-      });
-      source.addEventListener("done", (e) => {
-        const { submission } = JSON.parse((e as MessageEvent<string>).data) as { submission: { status: SubmissionStatus; result: Results | null; createdAt?: string } };
-        source?.close();
-        if (!cancelled) finish(submission.status, submission.result, submission.createdAt);
-      });
-      source.onerror = () => {
-        // The stream broke (proxy, restart): fall back to polling.
-        source?.close();
-        source = null;
-        if (!cancelled) timer = window.setTimeout(() => void tick(), POLL_MS);
-      };
-    } else {
-      timer = window.setTimeout(() => void tick(), POLL_MS);
-    }
+    filesApi.hints(id).then(
+      (h) => !cancelled && setHints(h),
+      () => undefined,
+    );
     return () => {
       cancelled = true;
-      source?.close();
-      window.clearTimeout(timer);
     };
-  }, [pendingId]);
+  }, [id, shown]);
 
-  async function submit() {
-    setTab("results");
-    setPosting(true);
-    setSubmitError(null);
-    try {
-      const { submission } = await api.submit(id);
-      setPending({ id: submission.id, status: submission.status === "done" ? "queued" : submission.status });
-    } catch (err) {
-      setSubmitError(errorMessage(err));
-    } finally {
-      setPosting(false);
-    }
-  }
+  const unlocked = hints?.solutionUnlocked ?? false;
+  useEffect(() => {
+    if (!unlocked || side !== "solution" || solution) return;
+    let cancelled = false;
+    filesApi.solution(id).then(
+      ({ files }) => !cancelled && setSolution(files),
+      (err: unknown) => !cancelled && setSolutionError(errorMessage(err)),
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [id, unlocked, side, solution]);
 
   if (loadError) {
     return (
@@ -183,10 +93,11 @@ export function ExercisePage({ id }: { id: string }) {
     );
   }
 
-  const busy = posting || pending !== null;
+  const grid = (cols: string) => ({ "--cols": cols }) as CSSProperties;
+  const revealed = hints ? `${hints.revealed.length}/${hints.total}` : "";
   return (
-    <main className="exercise-layout">
-      <article className="panel instructions" aria-labelledby="exercise-title">
+    <main className="ex" style={grid(`minmax(260px, ${layout.side}fr) 6px minmax(0, ${1 - layout.side}fr)`)}>
+      <aside className="panel ex-side" aria-labelledby="exercise-title">
         <p className="crumbs">
           <Link href="/">← All exercises</Link>
         </p>
@@ -198,82 +109,108 @@ export function ExercisePage({ id }: { id: string }) {
               <span>~{exercise.estimatedMinutes} min</span>
               <span>{exercise.maxScore} pts</span>
             </p>
-            <div className="markdown">
-              {/* No rehype-raw: HTML in an exercise README is shown as text, never rendered. */}
-              <Markdown remarkPlugins={[remarkGfm]}>{withoutTitle(exercise.readme)}</Markdown>
-            </div>
           </>
         ) : (
           <p className="loading" id="exercise-title">
             Loading exercise…
           </p>
         )}
-      </article>
-      <div className="work">
-        {workspaceError ? (
-          <p role="alert" className="alert">
-            Could not open the workspace: {workspaceError}
-          </p>
-        ) : workspaceId ? (
-          <Terminal key={workspaceId} workspaceId={workspaceId} />
-        ) : (
-          <p className="loading terminal-placeholder">Preparing workspace…</p>
-        )}
-        <div className="panel results-panel">
-          <div className="submit-bar">
+        <div className="tabs side-tabs" role="tablist" aria-label="Instructions, hints and solution">
+          {(["instructions", "hints", "solution"] as const).map((t) => (
             <button
+              key={t}
               type="button"
-              className="btn btn-primary"
-              data-testid="submit"
-              disabled={busy}
-              aria-busy={busy}
-              onClick={() => void submit()}
+              role="tab"
+              id={`side-tab-${t}`}
+              className="tab"
+              data-testid={`side-tab-${t}`}
+              aria-selected={side === t}
+              aria-controls="side-panel"
+              onClick={() => setSide(t)}
             >
-              {busy ? progressText(pending, posting, progress) : "Submit"}
+              {t === "instructions" ? "Instructions" : t === "hints" ? `Hints ${revealed}` : unlocked ? "Solution" : "Solution (locked)"}
             </button>
-            {busy && <span className="spinner" aria-hidden="true" />}
-            <span className="spacer" />
-            <div className="tabs" role="tablist" aria-label="Results and recordings">
-              <button
-                type="button"
-                role="tab"
-                id="tab-results"
-                className="tab"
-                data-testid="tab-results"
-                aria-selected={tab === "results"}
-                aria-controls="tabpanel-work"
-                onClick={() => setTab("results")}
-              >
-                Results
-              </button>
-              <button
-                type="button"
-                role="tab"
-                id="tab-recordings"
-                className="tab"
-                data-testid="tab-recordings"
-                aria-selected={tab === "recordings"}
-                aria-controls="tabpanel-work"
-                disabled={!workspaceId}
-                onClick={() => setTab("recordings")}
-              >
-                Recordings
-              </button>
-            </div>
-          </div>
-          {submitError && (
-            <p role="alert" className="alert">
-              {submitError}
-            </p>
+          ))}
+        </div>
+        <div role="tabpanel" id="side-panel" aria-labelledby={`side-tab-${side}`} className="side-panel">
+          {side === "instructions" ? (
+            exercise && (
+              <div className="markdown" data-testid="instructions">
+                {/* No rehype-raw: HTML in an exercise README is shown as text, never rendered. */}
+                <Markdown remarkPlugins={[remarkGfm]}>{withoutTitle(exercise.readme)}</Markdown>
+              </div>
+            )
+          ) : side === "hints" ? (
+            <HintsPanel exerciseId={id} hints={hints} onChange={setHints} />
+          ) : (
+            <SolutionPanel unlocked={unlocked} files={solution} error={solutionError} onCompare={(f) => setCompare({ path: f.path, content: f.content, label: "Reference solution" })} />
           )}
-          <div role="tabpanel" id="tabpanel-work" aria-labelledby={tab === "results" ? "tab-results" : "tab-recordings"}>
-            {tab === "recordings" && workspaceId ? (
-              <Recordings workspaceId={workspaceId} />
-            ) : busy ? null : shown ? (
-              <ResultsView result={shown.result} when={formatWhen(shown.createdAt)} />
-            ) : (
-              <p className="muted">No submissions yet. Run your code in the terminal, then press Submit.</p>
+        </div>
+      </aside>
+      <Splitter orientation="vertical" value={layout.side} min={0.18} max={0.6} onChange={(v) => setLayout({ side: v })} label="Resize the instructions" testId="split-side" />
+      <div className="ex-work" style={{ "--rows": `minmax(140px, ${layout.editor}fr) 6px minmax(140px, ${1 - layout.editor}fr)` } as CSSProperties}>
+        <div className="ex-editor-slot">
+          {workspaceError ? (
+            <p role="alert" className="alert">
+              Could not open the workspace: {workspaceError}
+            </p>
+          ) : workspaceId ? (
+            <Suspense fallback={<p className="loading muted ex-pad">Loading the editor…</p>}>
+              <WorkspaceEditor workspaceId={workspaceId} treeShare={layout.tree} onTreeShare={(v) => setLayout({ tree: v })} compare={compare} onCloseCompare={() => setCompare(null)} />
+            </Suspense>
+          ) : (
+            <p className="loading muted ex-pad">Preparing workspace…</p>
+          )}
+        </div>
+        <Splitter orientation="horizontal" value={layout.editor} min={0.2} max={0.8} onChange={(v) => setLayout({ editor: v })} label="Resize the editor and the terminal" testId="split-editor" />
+        <div className="ex-bottom" style={grid(`minmax(220px, ${layout.terminal}fr) 6px minmax(220px, ${1 - layout.terminal}fr)`)}>
+          <div className="ex-terminal-slot">
+            {workspaceId ? <Terminal key={workspaceId} workspaceId={workspaceId} /> : <p className="loading terminal-placeholder">Preparing workspace…</p>}
+          </div>
+          <Splitter orientation="vertical" value={layout.terminal} min={0.25} max={0.8} onChange={(v) => setLayout({ terminal: v })} label="Resize the terminal and the results" testId="split-terminal" />
+          <div className="panel results-panel">
+            <div className="submit-bar">
+              <button type="button" className="btn btn-primary" data-testid="submit" disabled={submission.busy} aria-busy={submission.busy} onClick={() => (setTab("results"), void submission.submit())}>
+                {submission.label}
+              </button>
+              {submission.busy && <span className="spinner" aria-hidden="true" />}
+              <span className="spacer" />
+              <div className="tabs" role="tablist" aria-label="Results and recordings">
+                <button type="button" role="tab" id="tab-results" className="tab" data-testid="tab-results" aria-selected={tab === "results"} aria-controls="tabpanel-work" onClick={() => setTab("results")}>
+                  Results
+                </button>
+                <button
+                  type="button"
+                  role="tab"
+                  id="tab-recordings"
+                  className="tab"
+                  data-testid="tab-recordings"
+                  aria-selected={tab === "recordings"}
+                  aria-controls="tabpanel-work"
+                  disabled={!workspaceId}
+                  onClick={() => setTab("recordings")}
+                >
+                  Recordings
+                </button>
+              </div>
+            </div>
+            <p className="visually-hidden" role="status" aria-live="polite">
+              {submission.busy ? submission.label : ""}
+            </p>
+            {submission.submitError && (
+              <p role="alert" className="alert">
+                {submission.submitError}
+              </p>
             )}
+            <div role="tabpanel" id="tabpanel-work" aria-labelledby={tab === "results" ? "tab-results" : "tab-recordings"}>
+              {tab === "recordings" && workspaceId ? (
+                <Recordings workspaceId={workspaceId} />
+              ) : submission.busy ? null : submission.shown ? (
+                <ResultsView result={submission.shown.result} when={formatWhen(submission.shown.createdAt)} />
+              ) : (
+                <p className="muted">No submissions yet. Edit your code, run it in the terminal, then press Submit.</p>
+              )}
+            </div>
           </div>
         </div>
       </div>
