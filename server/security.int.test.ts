@@ -127,6 +127,15 @@ const USES: [string, () => ProbeUse][] = [
       read: { path: `${files()}/content?path={id}` },
     }),
   ],
+  [
+    "writes cannot be forged from another site (forms, text/plain, missing or forged CSRF token)",
+    () => ({
+      probe: "csrf",
+      auth: users(),
+      request: { method: "POST", path: files(), body: { type: "file", path: "csrf-{marker}.txt", content: "{marker}" } },
+      verify: { path: files() },
+    }),
+  ],
   ["file paths stay inside the workspace", () => ({ probe: "path-traversal", auth: users(), request: { path: `${files()}/content?path={payload}` }, legit: STARTER_FILE })],
   ["static files stay inside the web build", () => ({ probe: "path-traversal", request: { path: "/{payload}" }, legit: "favicon.svg" })],
   ["static assets stay inside the web build", () => ({ probe: "path-traversal", request: { path: "/assets/{payload}" }, legit: "../favicon.svg", depth: 12 })],
@@ -152,7 +161,7 @@ describe("the lab against its own security probes", () => {
     // command injection (no shell ever sees user input), reflected XSS (the API answers JSON;
     // the pages are one static file).
     expect([...used].sort()).toEqual(
-      ["cors-any-origin", "directory-listing", "error-leak", "idor", "login-rate-limit", "mass-assignment", "path-traversal", "security-headers", "sqli", "ssti", "user-enumeration", "xss-stored"].sort(),
+      ["cors-any-origin", "csrf", "directory-listing", "error-leak", "idor", "login-rate-limit", "mass-assignment", "path-traversal", "security-headers", "sqli", "ssti", "user-enumeration", "xss-stored"].sort(),
     );
   });
 

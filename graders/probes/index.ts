@@ -1,5 +1,6 @@
 /** The probe library: id → probe. Add a probe: a file in library/, then a line here. */
 import { corsAnyOrigin } from "./library/cors-any-origin.ts";
+import { csrf } from "./library/csrf.ts";
 import { directoryListing } from "./library/directory-listing.ts";
 import { errorLeak } from "./library/error-leak.ts";
 import { idor } from "./library/idor.ts";
@@ -30,6 +31,7 @@ const ALL = [
   xssStored,
   idor,
   massAssignment,
+  csrf,
   pathTraversal,
   ssrfLoopback,
   openRedirect,

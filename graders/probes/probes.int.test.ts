@@ -22,6 +22,8 @@ const AUTH = {
   token: "token",
 };
 const AUTH_V2 = { ...AUTH, login: { method: "POST", path: "/v2/login", body: creds } };
+/** A cookie session with a CSRF token in the login JSON, as browsers use. */
+const COOKIE_AUTH = { signup: AUTH.signup, login: { method: "POST", path: "/session/login", body: creds }, csrf: { token: "csrf", header: "x-csrf-token" } };
 
 type Case = {
   name: string;
@@ -60,6 +62,18 @@ const CASES: Case[] = [
     use: { probe: "mass-assignment", auth: AUTH, request: { method: "PATCH", path: "/me", body: { bio: "{marker}" } }, verify: { path: "/me" } },
     flaws: ["mass-assignment"],
     finds: /Mass assignment.*role: "admin"/,
+  },
+  {
+    name: "csrf",
+    use: { probe: "csrf", auth: COOKIE_AUTH, request: { method: "POST", path: "/session/profile", body: { bio: "{marker}" } }, verify: { path: "/session/profile" } },
+    flaws: ["csrf"],
+    finds: /CSRF: an HTML form post \(urlencoded\) to POST \/session\/profile/,
+  },
+  {
+    name: "csrf (token not checked, forms refused)",
+    use: { probe: "csrf", auth: COOKIE_AUTH, request: { method: "PATCH", path: "/session/profile", body: { bio: "{marker}" } }, verify: { path: "/session/profile" } },
+    flaws: ["csrf"],
+    finds: /CSRF: the request without its CSRF token/,
   },
   { name: "path-traversal", use: { probe: "path-traversal", request: { path: "/files/{payload}" }, legit: "readme.txt" }, flaws: ["path-traversal"], finds: /Path traversal \(URL-encoded\).*etc\/passwd/ },
   { name: "path-traversal (query)", use: { probe: "path-traversal", request: { path: "/download?file={payload}" }, legit: "readme.txt" }, flaws: ["path-traversal"], finds: /Path traversal \(plain \.\.\/\)/ },
