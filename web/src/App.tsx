@@ -7,6 +7,9 @@ import { LoginPage } from "./pages/LoginPage.tsx";
 import { SignupPage } from "./pages/SignupPage.tsx";
 import { CatalogPage } from "./pages/CatalogPage.tsx";
 import { ProgressPage } from "./pages/ProgressPage.tsx";
+import { AccountPage } from "./pages/AccountPage.tsx";
+import { AdminPage } from "./pages/AdminPage.tsx";
+import { FirstAdminPage } from "./pages/FirstAdminPage.tsx";
 import { SkipLink } from "./components/SkipLink.tsx";
 
 // The exercise page pulls in xterm.js and the markdown renderer: load it on demand.
@@ -38,7 +41,7 @@ export function App() {
     };
   }, []);
 
-  const isAuthRoute = route.name === "login" || route.name === "signup";
+  const isAuthRoute = route.name === "login" || route.name === "signup" || route.name === "firstAdmin";
 
   useEffect(() => {
     if (user === null && !isAuthRoute) navigate("/login", { replace: true });
@@ -48,6 +51,12 @@ export function App() {
   const onAuthenticated = useCallback((u: User) => {
     setUser(u);
     navigate("/");
+  }, []);
+
+  /** The session is already gone on the server (signed out everywhere). */
+  const onSignedOut = useCallback(() => {
+    setUser(null);
+    navigate("/login");
   }, []);
 
   const onSignOut = useCallback(async () => {
@@ -69,6 +78,7 @@ export function App() {
 
   if (!user) {
     if (route.name === "signup") return <SignupPage onAuthenticated={onAuthenticated} />;
+    if (route.name === "firstAdmin") return <FirstAdminPage onAuthenticated={onAuthenticated} />;
     return <LoginPage onAuthenticated={onAuthenticated} />;
   }
 
@@ -78,6 +88,10 @@ export function App() {
       <Header user={user} onSignOut={onSignOut} />
       {route.name === "progress" ? (
         <ProgressPage />
+      ) : route.name === "account" ? (
+        <AccountPage user={user} onSignedOut={onSignedOut} />
+      ) : route.name === "admin" && user.role === "admin" ? (
+        <AdminPage user={user} />
       ) : route.name === "exercise" ? (
         <Suspense fallback={<p className="loading page">Loading…</p>}>
           <ExercisePage key={route.id} id={route.id} />

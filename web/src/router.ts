@@ -44,6 +44,9 @@ export type Route =
   | { name: "signup" }
   | { name: "exercise"; id: string }
   | { name: "progress" }
+  | { name: "account" }
+  | { name: "admin" }
+  | { name: "firstAdmin" }
   | { name: "notFound" };
 
 export function matchRoute(path: string): Route {
@@ -52,6 +55,9 @@ export function matchRoute(path: string): Route {
   if (clean === "/login") return { name: "login" };
   if (clean === "/signup") return { name: "signup" };
   if (clean === "/progress") return { name: "progress" };
+  if (clean === "/account") return { name: "account" };
+  if (clean === "/admin") return { name: "admin" };
+  if (clean === "/first-admin") return { name: "firstAdmin" };
   const m = /^\/exercises\/([^/]+)$/.exec(clean);
   if (m?.[1]) return { name: "exercise", id: decodeURIComponent(m[1]) };
   return { name: "notFound" };

@@ -11,6 +11,7 @@ interface Props {
 
 export function Header({ user, onSignOut }: Props) {
   const [busy, setBusy] = useState(false);
+  const path = usePath();
   return (
     <header className="site-header">
       <Link href="/" className="brand">
@@ -19,12 +20,13 @@ export function Header({ user, onSignOut }: Props) {
       <nav aria-label="Main" className="main-nav">
         <NavLink href="/">Exercises</NavLink>
         <NavLink href="/progress">Progress</NavLink>
+        {user.role === "admin" && <NavLink href="/admin">Admin</NavLink>}
       </nav>
       <nav aria-label="Account" className="account">
         <ThemeToggle />
-        <span className="user-name" data-testid="user-name">
+        <Link href="/account" className="user-name" data-testid="user-name" aria-current={path === "/account" ? "page" : undefined} title="Your account">
           {user.displayName}
-        </span>
+        </Link>
         <button
           type="button"
           className="btn btn-ghost"

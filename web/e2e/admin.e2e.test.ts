@@ -1,0 +1,154 @@
+import fs from "node:fs";
+import path from "node:path";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ROOT_DIR } from "../../server/config.ts";
+import { FakeDriver } from "../../server/sandbox/doubles.ts";
+import { chromiumPath, ensureWebBuilt } from "../../server/setup/system.ts";
+import { Client, startTestLab, type TestLab } from "../../server/test/lab.ts";
+import { screenshotDir } from "./artifacts.ts";
+
+/**
+ * Accounts in Chromium: the first admin from the one-time link, the admin page changing a
+ * learner's role with the keyboard, an invite, the account page. The sandbox is a test
+ * double (no terminal here). Every page is watched for Content Security Policy violations:
+ * the built app must need no inline script.
+ */
+
+let lab: TestLab;
+let browser: Browser;
+let page: Page;
+let shots: string;
+const PASSWORD = "a long enough password";
+
+beforeAll(async () => {
+  ensureWebBuilt(() => {});
+  const executablePath = chromiumPath();
+  expect(executablePath, "Debian's chromium must be installed (npm test installs it as root)").not.toBeNull();
+  lab = await startTestLab({}, { driver: new FakeDriver() });
+  browser = await chromium.launch({
+    executablePath: executablePath!,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+  page = await (await browser.newContext({ viewport: { width: 1280, height: 720 } })).newPage();
+  // Recorded before any page script runs; init scripts come through DevTools, not the page's CSP.
+  await page.addInitScript(() => {
+    const w = window as unknown as { cspViolations: string[] };
+    w.cspViolations = [];
+    document.addEventListener("securitypolicyviolation", (e) => w.cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
+  shots = screenshotDir("admin");
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await lab?.close();
+});
+
+const shot = (name: string) => page.screenshot({ path: path.join(shots, `${name}.png`) });
+const violations = () => page.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations);
+
+/** Tabs until the focused element's text is `name` (at most 40 presses), then returns it. */
+async function tabTo(name: string): Promise<void> {
+  for (let i = 0; i < 40; i++) {
+    await page.keyboard.press("Tab");
+    const text = await page.evaluate(() => document.activeElement?.textContent?.trim() ?? "");
+    if (text === name) return;
+  }
+  throw new Error(`no focusable "${name}" within 40 tabs`);
+}
+
+describe("accounts in the browser", () => {
+  it("ships no inline script", () => {
+    const html = fs.readFileSync(path.join(ROOT_DIR, "web", "dist", "index.html"), "utf8");
+    const scripts = [...html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/gi)];
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const [, attrs, body] of scripts) {
+      expect(attrs).toMatch(/\bsrc=/);
+      expect(body!.trim()).toBe("");
+    }
+    expect(html).not.toMatch(/\son[a-z]+\s*=/i);
+  });
+
+  it("first admin from the one-time link, then the admin page changes a learner's role by keyboard", async () => {
+    const learner = await Client.signup(lab.url, "learner");
+    const learnerEmail = (await learner.json<{ user: { email: string } }>("GET", "/api/auth/me")).body.user.email;
+
+    expect(lab.firstAdminUrl).toBeDefined();
+    await page.goto(lab.firstAdminUrl!);
+    await page.getByRole("heading", { name: /Create the first admin/ }).waitFor();
+    // The token is read and dropped from the address bar at once.
+    expect(new URL(page.url()).hash).toBe("");
+    await page.getByLabel("Email").fill("root@example.test");
+    await page.getByLabel("Display name").fill("Ada Admin");
+    await page.getByLabel("Password").fill(PASSWORD);
+    await shot("01-first-admin");
+    await page.getByLabel("Password").press("Enter");
+    await page.getByRole("link", { name: "Admin", exact: true }).waitFor();
+    await shot("02-signed-in-as-admin");
+
+    // To the admin page with the keyboard only.
+    await tabTo("Admin");
+    await page.keyboard.press("Enter");
+    await page.getByRole("heading", { name: "Users and invites" }).waitFor();
+    const row = page.getByTestId(`user-${learnerEmail}`);
+    await row.waitFor();
+    const select = page.getByLabel(/^Role of learner/);
+    expect(await select.inputValue()).toBe("learner");
+    // The admin's own role cannot be changed here (a lab keeps its admin).
+    expect(await page.getByLabel("Role of Ada Admin").isDisabled()).toBe(true);
+    await select.focus();
+    await select.selectOption("instructor");
+    await expect.poll(() => page.getByTestId("admin-status").textContent()).toMatch(/now instructor/);
+    await shot("03-role-changed");
+    expect((await learner.json("GET", "/api/auth/me")).body).toMatchObject({ user: { role: "instructor" } });
+
+    // Disabling signs the learner out at once; enabling lets them sign in again.
+    await row.getByRole("button", { name: /Disable/ }).click();
+    await expect.poll(() => page.getByTestId("admin-status").textContent()).toMatch(/disabled and signed out/);
+    expect((await learner.json("GET", "/api/auth/me")).status).toBe(401);
+    await row.getByRole("button", { name: /Enable/ }).click();
+    await expect.poll(() => page.getByTestId("admin-status").textContent()).toMatch(/enabled/);
+
+    expect(await violations()).toEqual([]);
+  });
+
+  it("an invite link made on the admin page signs someone up with its role", async () => {
+    await page.getByLabel("Role", { exact: true }).selectOption("candidate");
+    await page.getByRole("button", { name: "Make invite link" }).click();
+    const link = await page.getByLabel(/New invite link/).inputValue();
+    expect(link).toMatch(/\/signup#invite=[A-Za-z0-9_-]{43}$/);
+    await shot("04-invite");
+
+    const guest = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+    const p = await guest.newPage();
+    await p.goto(link);
+    await p.getByRole("heading", { name: /Accept your invite/ }).waitFor();
+    await p.getByLabel("Email").fill("cand@example.test");
+    await p.getByLabel("Display name").fill("Cand");
+    await p.getByLabel("Password").fill(PASSWORD);
+    await p.getByRole("button", { name: "Create account" }).click();
+    await p.getByTestId("user-name").waitFor();
+    await p.goto(`${lab.url}/account`);
+    await expect.poll(() => p.getByTestId("account-role").textContent()).toBe("candidate");
+    await guest.close();
+  });
+
+  it("the account page changes the password and signs out everywhere", async () => {
+    await page.getByTestId("user-name").click();
+    await page.getByRole("heading", { name: "Your account" }).waitFor();
+    await page.getByLabel("Current password").fill(PASSWORD);
+    await page.getByLabel("New password", { exact: true }).fill("another long password");
+    await page.getByLabel("Repeat the new password").fill("another long password");
+    await page.getByRole("button", { name: "Change password" }).click();
+    await expect.poll(() => page.getByRole("status").filter({ hasText: "Password changed" }).count()).toBe(1);
+    await expect.poll(() => page.getByText("this browser").count()).toBe(1);
+    await shot("05-account");
+    expect(await violations()).toEqual([]);
+
+    await page.getByRole("button", { name: "Sign out everywhere" }).click();
+    await page.getByRole("button", { name: "Sign in" }).waitFor();
+    const res = await new Client(lab.url).json("POST", "/api/auth/login", { email: "root@example.test", password: "another long password" });
+    expect(res.status).toBe(200);
+  });
+});
