@@ -151,6 +151,15 @@ describe("catalog, progress and themes, in Chromium", () => {
     await expect.poll(() => page.getByTestId("terminal-status").textContent(), { timeout: 20_000 }).toBe("connected");
     const termBg = await page.locator("[data-testid=terminal] .xterm-scrollable-element").evaluate((e) => getComputedStyle(e).backgroundColor);
     expect(termBg).toBe("rgb(13, 17, 23)");
+
+    // Tab belongs to the shell; Escape then Tab leaves the terminal, so it is no keyboard trap.
+    const inTerminal = () => page.evaluate(() => document.activeElement?.classList.contains("xterm-helper-textarea") ?? false);
+    await page.locator("[data-testid=terminal] .xterm-helper-textarea").focus();
+    await page.keyboard.press("Tab");
+    expect(await inTerminal()).toBe(true);
+    await page.keyboard.press("Escape");
+    await page.keyboard.press("Tab");
+    expect(await inTerminal()).toBe(false);
   });
 
   it("shows the status and best score on the card after submissions, and the attempts on the dashboard", async () => {
@@ -171,9 +180,12 @@ describe("catalog, progress and themes, in Chromium", () => {
     // Solve it (as a learner who wrote the reference would have) and submit again.
     await page.getByTestId(`exercise-link-${EXERCISE}`).click();
     await page.waitForURL(new RegExp(`/exercises/${EXERCISE}$`));
-    const wsId = Number(
-      (await page.evaluate((id) => fetch(`/api/exercises/${id}/workspace`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" }).then((r) => r.json()), EXERCISE)).workspace.id,
-    );
+    // The page's own session: its CSRF token comes with /api/auth/me.
+    const wsId = await page.evaluate(async (id) => {
+      const { csrfToken } = (await (await fetch("/api/auth/me")).json()) as { csrfToken: string };
+      const res = await fetch(`/api/exercises/${id}/workspace`, { method: "POST", headers: { "content-type": "application/json", "x-csrf-token": csrfToken }, body: "{}" });
+      return ((await res.json()) as { workspace: { id: number } }).workspace.id;
+    }, EXERCISE);
     const dir = catalog.find((e) => e.id === EXERCISE)!.dir;
     copyDir(path.join(dir, "solution"), path.join(lab.dataDir, "workspaces", String(wsId)), WORKSPACE_UID_BASE + wsId);
     await page.getByTestId("result-score").waitFor();

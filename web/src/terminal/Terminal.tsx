@@ -126,6 +126,28 @@ function clipboardKeys(term: XTerm) {
   };
 }
 
+/**
+ * Tab belongs to the shell (completion), so the terminal would trap keyboard users: Escape
+ * then Tab (within a second) leaves it instead, and the browser moves focus on (WCAG 2.1.2).
+ * The Escape itself still reaches the shell; the hint in the toolbar says so.
+ */
+function focusEscape(): (ev: KeyboardEvent) => boolean {
+  let escapedAt = 0;
+  return (ev) => {
+    if (ev.type !== "keydown") return true;
+    if (ev.key === "Escape") {
+      escapedAt = ev.timeStamp;
+      return true;
+    }
+    if (ev.key === "Tab" && !ev.ctrlKey && !ev.altKey && !ev.metaKey && ev.timeStamp - escapedAt < 1000) {
+      escapedAt = 0;
+      return false;
+    }
+    if (ev.key !== "Shift") escapedAt = 0;
+    return true;
+  };
+}
+
 interface Handles {
   term: XTerm;
   fit: () => void;
@@ -156,8 +178,11 @@ export function Terminal({ workspaceId, observe = false }: { workspaceId: string
     const fit = new FitAddon();
     term.loadAddon(fit);
     term.loadAddon(new WebLinksAddon(openLink));
-    term.attachCustomKeyEventHandler(clipboardKeys(term));
+    const clipboard = clipboardKeys(term);
+    const escape = focusEscape();
+    term.attachCustomKeyEventHandler((ev) => escape(ev) && clipboard(ev));
     term.open(host);
+    term.textarea?.setAttribute("aria-describedby", "terminal-keys-hint");
 
     // Observers see the session at the owner's size: only owners fit the terminal to the panel.
     const safeFit = () => {
@@ -280,6 +305,9 @@ export function Terminal({ workspaceId, observe = false }: { workspaceId: string
           </button>
         )}
         <span className="spacer" />
+        <span className="muted term-hint" id="terminal-keys-hint">
+          <kbd>Esc</kbd> <kbd>Tab</kbd> leaves the terminal
+        </span>
         <button
           type="button"
           className="btn btn-small"
