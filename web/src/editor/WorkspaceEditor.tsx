@@ -3,35 +3,20 @@ import { Compartment, EditorState, Prec } from "@codemirror/state";
 import { EditorView, keymap } from "@codemirror/view";
 import { ApiError, errorMessage } from "../api.ts";
 import { Splitter } from "../components/Splitter.tsx";
-import { ConflictError, filesApi, type FileEntry } from "../workspace/filesApi.ts";
+import { ConflictError, filesApi } from "../workspace/filesApi.ts";
+import { CLEAN, type Base, type BufferState, type Conflict } from "./buffers.ts";
 import { DiffView } from "./DiffView.tsx";
+import { ConflictBanner, EditorTabs } from "./EditorChrome.tsx";
 import { FileTree } from "./FileTree.tsx";
 import { baseExtensions, languageFor } from "./setup.ts";
-import { initiallyExpanded, isWithin, movedPath, parentOf } from "./tree.ts";
+import { isWithin, movedPath, parentOf } from "./tree.ts";
+import { useWorkspaceTree } from "./useWorkspaceTree.ts";
 import "./editor.css";
 
 /** How often open files are checked for changes made in the terminal, and the tree. */
 const POLL_FILES_MS = 2000;
 const POLL_TREE_MS = 4000;
 const MAX_TABS = 8;
-
-/** What the disk holds now, when it differs from what the buffer was loaded from. */
-type Conflict = { kind: "changed"; content: string; etag: string } | { kind: "deleted" };
-
-interface BufferState {
-  dirty: boolean;
-  saving: boolean;
-  /** The file is gone on disk; saving creates it again. */
-  deleted: boolean;
-  conflict: Conflict | null;
-  notice: string | null;
-  error: string | null;
-}
-
-const CLEAN: BufferState = { dirty: false, saving: false, deleted: false, conflict: null, notice: null, error: null };
-
-/** The version on disk a buffer is based on; `etag: null` when the file is not there. */
-type Base = { content: string; etag: string | null };
 
 export interface CompareRequest {
   path: string;
@@ -63,9 +48,7 @@ export default function WorkspaceEditor({ workspaceId: ws, treeShare, onTreeShar
   const states = useRef(new Map<string, EditorState>());
   const bases = useRef(new Map<string, Base>());
   const activeRef = useRef<string | null>(null);
-  const [entries, setEntries] = useState<FileEntry[] | null>(null);
-  const [treeError, setTreeError] = useState<string | null>(null);
-  const [expanded, setExpanded] = useState<Set<string>>(new Set());
+  const { entries, error: treeError, expanded, setExpanded, toggle, refresh: refreshTree } = useWorkspaceTree(ws);
   const [tabs, setTabs] = useState<string[]>([]);
   const [active, setActive] = useState<string | null>(null);
   const [buffers, setBuffers] = useState<Record<string, BufferState>>({});
@@ -76,7 +59,6 @@ export default function WorkspaceEditor({ workspaceId: ws, treeShare, onTreeShar
   buffersRef.current = buffers;
   const tabsRef = useRef(tabs);
   tabsRef.current = tabs;
-  const listingKey = useRef("");
 
   const patch = useCallback((path: string, p: Partial<BufferState>) => {
     setBuffers((b) => ({ ...b, [path]: { ...(b[path] ?? CLEAN), ...p } }));
@@ -98,21 +80,6 @@ export default function WorkspaceEditor({ workspaceId: ws, treeShare, onTreeShar
 
   // Handlers the editor's keymap and listeners call: always the latest closures.
   const actions = useRef({ save: (_path: string) => Promise.resolve(), docChanged: (_path: string, _state: EditorState) => {} });
-
-  const refreshTree = useCallback(async () => {
-    try {
-      const listing = await filesApi.list(ws);
-      const key = listing.entries.map((e) => `${e.path}:${e.type}:${e.size}:${e.mtime}`).join("|");
-      setTreeError(null);
-      if (key === listingKey.current) return;
-      const first = listingKey.current === "";
-      listingKey.current = key;
-      setEntries(listing.entries);
-      if (first) setExpanded(initiallyExpanded(listing.entries));
-    } catch (err) {
-      setTreeError(errorMessage(err));
-    }
-  }, [ws]);
 
   // The one EditorView; buffers swap their EditorState in and out (each keeps its undo history).
   useEffect(() => {
@@ -451,7 +418,7 @@ export default function WorkspaceEditor({ workspaceId: ws, treeShare, onTreeShar
           <FileTree
             entries={entries}
             expanded={expanded}
-            onToggle={(p) => setExpanded((e) => (e.has(p) ? new Set([...e].filter((x) => x !== p)) : new Set([...e, p])))}
+            onToggle={toggle}
             activePath={active}
             dirty={dirtySet}
             onOpen={(p) => void openFile(p)}
@@ -465,65 +432,9 @@ export default function WorkspaceEditor({ workspaceId: ws, treeShare, onTreeShar
       </div>
       <Splitter orientation="vertical" value={treeShare} min={0.12} max={0.5} onChange={onTreeShare} label="Resize the file tree" />
       <div className="ws-main">
-        <div className="ws-tabbar">
-          <div role="tablist" aria-label="Open files" className="ws-tabs">
-            {tabs.map((p) => (
-              <span key={p} className={`ws-tab${p === active ? " ws-tab-active" : ""}`}>
-                <button type="button" role="tab" aria-selected={p === active} data-testid="editor-tab" data-path={p} title={p} onClick={() => void openFile(p)}>
-                  {p.slice(p.lastIndexOf("/") + 1)}
-                  {buffers[p]?.dirty && (
-                    <span className="dirty-dot" aria-label="unsaved changes">
-                      {" "}●
-                    </span>
-                  )}
-                </button>
-                <button type="button" className="ws-tab-close" aria-label={`Close ${p}`} onClick={() => closeTab(p)}>
-                  ×
-                </button>
-              </span>
-            ))}
-          </div>
-          <span className="spacer" />
-          {active && (
-            <button
-              type="button"
-              className="btn btn-small"
-              data-testid="save"
-              disabled={!buf || buf.saving || !!conflict || (!buf.dirty && !buf.deleted)}
-              onClick={() => void save(active)}
-              title="Save (Ctrl-S / ⌘-S)"
-            >
-              {buf?.saving ? "Saving…" : "Save"}
-            </button>
-          )}
-        </div>
+        <EditorTabs tabs={tabs} active={active} buffers={buffers} onSelect={(p) => void openFile(p)} onClose={(p) => closeTab(p)} onSave={(p) => void save(p)} />
         {active && conflict && (
-          <div className="ws-conflict" role="alert" data-testid="conflict">
-            <p>
-              {conflict.kind === "changed" ? (
-                <>
-                  <strong>{active}</strong> changed on disk (in the terminal?) while you have unsaved edits.
-                </>
-              ) : (
-                <>
-                  <strong>{active}</strong> was deleted on disk while you have unsaved edits.
-                </>
-              )}
-            </p>
-            <div className="ws-conflict-actions">
-              <button type="button" className="btn btn-small btn-primary" data-testid="keep-mine" onClick={() => keepMine(active)}>
-                Keep mine (overwrite)
-              </button>
-              <button type="button" className="btn btn-small" data-testid="load-theirs" onClick={() => loadTheirs(active)}>
-                {conflict.kind === "changed" ? "Load theirs" : "Close the file"}
-              </button>
-              {conflict.kind === "changed" && (
-                <button type="button" className="btn btn-small" data-testid="view-diff" aria-pressed={showingMerge} onClick={() => setMerging(showingMerge ? null : active)}>
-                  {showingMerge ? "Hide the diff" : "View diff"}
-                </button>
-              )}
-            </div>
-          </div>
+          <ConflictBanner path={active} conflict={conflict} showingDiff={showingMerge} onKeepMine={() => keepMine(active)} onLoadTheirs={() => loadTheirs(active)} onToggleDiff={() => setMerging(showingMerge ? null : active)} />
         )}
         {(buf?.notice || buf?.error || openError) && (
           <p className={`ws-status${buf?.error || openError ? " ws-status-error" : ""}`} role="status" data-testid="editor-notice">
