@@ -156,6 +156,8 @@ describe.each(["bwrap", "docker"])("with the %s sandbox driver", (driver) => {
     await page.locator(".ws-code .cm-content").click();
     await page.keyboard.press("Control+End");
     await page.keyboard.type("mine, unsaved");
+    // The submit bar says what a submission would miss.
+    expect(await page.getByTestId("unsaved-warning").textContent()).toContain("notes/e2e.txt");
     await runInTerminal("echo theirs-from-the-terminal > notes/e2e.txt; echo done-2", /done-2/);
     await page.getByTestId("conflict").waitFor({ timeout: 10_000 });
     await page.getByTestId("view-diff").click();
@@ -164,6 +166,7 @@ describe.each(["bwrap", "docker"])("with the %s sandbox driver", (driver) => {
     await shot("05-conflict-diff");
     await page.getByTestId("keep-mine").click();
     await expect.poll(notice, { timeout: 10_000 }).toMatch(/^Saved/);
+    expect(await page.getByTestId("unsaved-warning").count()).toBe(0);
     await runInTerminal("cat notes/e2e.txt; echo done-3", /mine, unsaved[\s\S]*done-3/);
     expect(fs.readFileSync(workspaceFile(wsId, "notes/e2e.txt"), "utf8")).toMatch(/changed-in-the-terminal\nmine, unsaved/);
 

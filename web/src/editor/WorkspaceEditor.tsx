@@ -31,6 +31,8 @@ export interface WorkspaceEditorProps {
   /** The reference solution of a file, to show against the learner's. */
   compare: CompareRequest | null;
   onCloseCompare: () => void;
+  /** Told which open files have unsaved edits (a submission takes what is on disk). */
+  onDirtyChange?: (paths: string[]) => void;
 }
 
 const language = new Compartment();
@@ -42,7 +44,7 @@ const language = new Compartment();
  * buffer and turns a dirty one into a conflict with a clear choice (keep mine, load theirs,
  * compare and merge).
  */
-export default function WorkspaceEditor({ workspaceId: ws, treeShare, onTreeShare, compare, onCloseCompare }: WorkspaceEditorProps) {
+export default function WorkspaceEditor({ workspaceId: ws, treeShare, onTreeShare, compare, onCloseCompare, onDirtyChange }: WorkspaceEditorProps) {
   const host = useRef<HTMLDivElement>(null);
   const view = useRef<EditorView | null>(null);
   const states = useRef(new Map<string, EditorState>());
@@ -303,6 +305,15 @@ export default function WorkspaceEditor({ workspaceId: ws, treeShare, onTreeShar
     const first = entries.find((e) => e.type === "file" && /^src\/[^/]+\.(ts|js|mjs)$/.test(e.path)) ?? entries.find((e) => e.type === "file" && /\.(ts|js|md|ya?ml|json)$/.test(e.path) && !e.path.includes("/"));
     if (first) void openFile(first.path);
   }, [entries, openFile]);
+
+  const dirtyKey = Object.entries(buffers)
+    .filter(([, b]) => b.dirty)
+    .map(([p]) => p)
+    .sort()
+    .join("\n");
+  useEffect(() => {
+    onDirtyChange?.(dirtyKey ? dirtyKey.split("\n") : []);
+  }, [dirtyKey, onDirtyChange]);
 
   // Unsaved edits survive nothing but the tab: ask before leaving.
   useEffect(() => {

@@ -36,6 +36,7 @@ export function ExercisePage({ id }: { id: string }) {
   const [solution, setSolution] = useState<SolutionFile[] | null>(null);
   const [solutionError, setSolutionError] = useState<string | null>(null);
   const [compare, setCompare] = useState<CompareRequest | null>(null);
+  const [unsaved, setUnsaved] = useState<string[]>([]);
   const [layout, setLayout] = useLayout();
   const submission = useSubmission(id);
 
@@ -156,7 +157,7 @@ export function ExercisePage({ id }: { id: string }) {
             </p>
           ) : workspaceId ? (
             <Suspense fallback={<p className="loading muted ex-pad">Loading the editor…</p>}>
-              <WorkspaceEditor workspaceId={workspaceId} treeShare={layout.tree} onTreeShare={(v) => setLayout({ tree: v })} compare={compare} onCloseCompare={() => setCompare(null)} />
+              <WorkspaceEditor workspaceId={workspaceId} treeShare={layout.tree} onTreeShare={(v) => setLayout({ tree: v })} compare={compare} onCloseCompare={() => setCompare(null)} onDirtyChange={setUnsaved} />
             </Suspense>
           ) : (
             <p className="loading muted ex-pad">Preparing workspace…</p>
@@ -194,6 +195,11 @@ export function ExercisePage({ id }: { id: string }) {
                 </button>
               </div>
             </div>
+            {unsaved.length > 0 && !submission.busy && (
+              <p className="unsaved-warning" data-testid="unsaved-warning">
+                Unsaved in the editor: {unsaved.join(", ")}. A submission takes the files as saved; press Ctrl-S first.
+              </p>
+            )}
             <p className="visually-hidden" role="status" aria-live="polite">
               {submission.busy ? submission.label : ""}
             </p>
