@@ -78,6 +78,7 @@ export const CALLS: Record<string, (f: Fixtures, ctx: CallContext) => Call> = {
   // The stream ends by itself once the submission is graded; the matrix reads only the status.
   "GET /submissions/:id/events": (f) => ({ params: { id: f.submission } }),
   "GET /progress": () => ({}),
+  "GET /users/:id/progress": (f) => ({ params: { id: f.userId } }),
   // Owners attach; staff may only observe (a live session: 101; none: 409).
   "GET /workspaces/:id/terminal": (f, ctx) => (ctx.own ? { params: { id: f.workspace } } : { params: { id: f.workspace }, query: { mode: "observe" }, allowed: [101, 409] }),
   "GET /workspaces/:id/recordings": (f) => ({ params: { id: f.workspace } }),

@@ -90,6 +90,12 @@ export class Progress {
     return rows.reverse().map((r) => ({ submissionId: r.id, exerciseId: r.exercise_id, createdAt: r.created_at, status: r.status, score: r.score, maxScore: r.max_score }));
   }
 
+  /** Who a staff view is about; undefined when there is no such user. */
+  learner(userId: number): { id: number; email: string; displayName: string; role: string } | undefined {
+    const row = this.db.get<{ id: number; email: string; display_name: string; role: string }>("SELECT id, email, display_name, role FROM users WHERE id = ?", [userId]);
+    return row && { id: row.id, email: row.email, displayName: row.display_name, role: row.role };
+  }
+
   /** Per area and overall: exercises passed / total, best points / max points, attempts. */
   dashboard(userId: number): Dashboard {
     const map = this.byExercise(userId);

@@ -219,4 +219,32 @@ describe("catalog, progress and themes, in Chromium", () => {
     expect(await html("data-theme")).toBe("light");
     await shot("07-progress-light");
   });
+
+  it("lets an admin open the learner's progress from the admin page; nobody else can", async () => {
+    // A learner asking for someone's progress is refused (the route table's rule).
+    const refused = await page.evaluate(() => fetch("/api/users/1/progress").then((r) => r.status));
+    expect(refused).toBe(403);
+
+    const admin = await browser.newPage({ viewport: { width: 1280, height: 720 }, colorScheme: "dark" });
+    try {
+      expect(lab.firstAdminUrl).toBeDefined();
+      await admin.goto(lab.firstAdminUrl!);
+      await admin.getByLabel("Email").fill("root@example.test");
+      await admin.getByLabel("Display name").fill("Ada Admin");
+      await admin.getByLabel("Password").fill("a long enough password");
+      await admin.getByLabel("Password").press("Enter");
+      await admin.getByRole("link", { name: "Admin", exact: true }).click();
+      await admin.getByRole("link", { name: "Cato", exact: true }).click();
+      await admin.waitForURL(/\/users\/\d+\/progress$/);
+      await admin.getByRole("heading", { name: "Progress of Cato" }).waitFor();
+      expect(await admin.getByTestId("progress-of").textContent()).toContain("catalog-e2e@example.test");
+      expect(await admin.getByTestId("overall-attempts").textContent()).toBe("2");
+      expect(await admin.getByTestId("chart-point").count()).toBe(2);
+      // The system's dark theme, with no choice made in this browser.
+      expect(await admin.evaluate(() => document.documentElement.dataset.theme)).toBe("dark");
+      await admin.screenshot({ path: path.join(SHOTS, "08-admin-views-progress.png"), fullPage: true });
+    } finally {
+      await admin.close();
+    }
+  });
 });

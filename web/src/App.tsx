@@ -88,6 +88,8 @@ export function App() {
       <Header user={user} onSignOut={onSignOut} />
       {route.name === "progress" ? (
         <ProgressPage />
+      ) : route.name === "userProgress" ? (
+        <ProgressPage key={route.id} userId={route.id} />
       ) : route.name === "account" ? (
         <AccountPage user={user} onSignedOut={onSignedOut} />
       ) : route.name === "admin" && user.role === "admin" ? (

@@ -234,6 +234,8 @@ export const api = {
   adminRevokeInvite: (id: number) => request<null>("DELETE", `/api/admin/invites/${id}`, {}),
   exercises: () => request<{ areas: Area[]; exercises: ExerciseSummary[] }>("GET", "/api/exercises"),
   progress: () => request<ProgressReport>("GET", "/api/progress"),
+  /** Instructors and admins: one learner's progress. */
+  userProgress: (id: string) => request<ProgressReport & { user: User }>("GET", `/api/users/${encodeURIComponent(id)}/progress`),
   exercise: (id: string) => request<{ exercise: Exercise }>("GET", `/api/exercises/${encodeURIComponent(id)}`),
   openWorkspace: (id: string) =>
     request<{ workspace: Workspace }>("POST", `/api/exercises/${encodeURIComponent(id)}/workspace`, {}),

@@ -44,6 +44,7 @@ export type Route =
   | { name: "signup" }
   | { name: "exercise"; id: string }
   | { name: "progress" }
+  | { name: "userProgress"; id: string }
   | { name: "account" }
   | { name: "admin" }
   | { name: "firstAdmin" }
@@ -55,6 +56,8 @@ export function matchRoute(path: string): Route {
   if (clean === "/login") return { name: "login" };
   if (clean === "/signup") return { name: "signup" };
   if (clean === "/progress") return { name: "progress" };
+  const up = /^\/users\/(\d+)\/progress$/.exec(clean);
+  if (up?.[1]) return { name: "userProgress", id: up[1] };
   if (clean === "/account") return { name: "account" };
   if (clean === "/admin") return { name: "admin" };
   if (clean === "/first-admin") return { name: "firstAdmin" };

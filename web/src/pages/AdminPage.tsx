@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState, type SubmitEvent } from "react";
 import { api, errorMessage, ROLES, type AdminUser, type Invite, type User } from "../api.ts";
+import { Link } from "../components/Link.tsx";
 
 const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" }) : "never");
 
@@ -73,7 +74,11 @@ function Users({ me, report }: { me: User; report: Report }) {
               const self = u.id === Number(me.id);
               return (
                 <tr key={u.id} data-testid={`user-${u.email}`}>
-                  <th scope="row">{u.displayName}</th>
+                  <th scope="row">
+                    <Link href={`/users/${u.id}/progress`} title={`${u.displayName}'s progress`}>
+                      {u.displayName}
+                    </Link>
+                  </th>
                   <td>{u.email}</td>
                   <td>
                     <label className="visually-hidden" htmlFor={`role-${u.id}`}>

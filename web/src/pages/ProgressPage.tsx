@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from "react";
-import { api, errorMessage, type ProgressReport, type Tally } from "../api.ts";
+import { api, errorMessage, type ProgressReport, type Tally, type User } from "../api.ts";
 import { Link } from "../components/Link.tsx";
 import { ScoreChart } from "../components/ScoreChart.tsx";
 import { StatusBadge } from "../components/StatusBadge.tsx";
@@ -27,14 +27,17 @@ function Stat({ label, value, testId }: { label: string; value: string; testId: 
 
 const ratio = (t: Pick<Tally, "passed" | "total">) => `${t.passed} / ${t.total}`;
 
-/** The signed-in learner's progress: per area and overall, attempts, best scores, scores over time. */
-export function ProgressPage() {
-  const [report, setReport] = useState<ProgressReport | null>(null);
+/**
+ * Progress per area and overall, attempts, best scores, scores over time: the signed-in
+ * learner's own, or (`userId`, for instructors and admins) one learner's.
+ */
+export function ProgressPage({ userId }: { userId?: string }) {
+  const [report, setReport] = useState<(ProgressReport & { user?: User }) | null>(null);
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
     let cancelled = false;
-    api.progress().then(
+    (userId ? api.userProgress(userId) : api.progress()).then(
       (r) => {
         if (!cancelled) setReport(r);
       },
@@ -45,13 +48,18 @@ export function ProgressPage() {
     return () => {
       cancelled = true;
     };
-  }, []);
+  }, [userId]);
 
   const titles = useMemo(() => new Map(report?.exercises.map((e) => [e.id, e.title]) ?? []), [report]);
 
   return (
     <main className="page progress-page" id="main">
-      <h1>Your progress</h1>
+      <h1>{userId ? (report?.user ? `Progress of ${report.user.displayName}` : "Progress") : "Your progress"}</h1>
+      {report?.user && (
+        <p className="muted" data-testid="progress-of">
+          {report.user.email} · {report.user.role}
+        </p>
+      )}
       {error && (
         <p role="alert" className="alert">
           {error}
