@@ -141,6 +141,7 @@ export async function startLab(config: Config, log: Logger, opts: { driver?: San
     { db, sandboxes, log, dataDir: config.dataDir },
     { idleMs: config.sandboxIdleSeconds * 1000, maxAgeMs: config.sandboxMaxAgeSeconds * 1000, perUser: config.sandboxesPerUser },
   );
+  accounts.events.on("revoked", (userId: number) => sessions.closeForUser(userId, "signed out everywhere"));
   const gateway = new TerminalGateway({ accounts, workspaces, sessions, catalog, log, publicUrl: config.publicUrl });
   gateway.attach(server);
   grading.start(config.gradingConcurrency);

@@ -1,6 +1,7 @@
 import crypto from "node:crypto";
 import path from "node:path";
 import { promisify } from "node:util";
+import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Database } from "../db/database.ts";
 import { FakeDriver } from "../sandbox/doubles.ts";
@@ -290,6 +291,33 @@ describe("admin", () => {
     expect((await new Client(lab.url).json("POST", "/api/auth/login", { email: u.email, password: "wrong password!" })).status).toBe(401);
     expect((await a.json("PATCH", `/api/admin/users/${u.id}`, { disabled: false })).status).toBe(200);
     await login(u.email);
+  });
+
+  it("closes the live terminal of a user signed out everywhere or disabled", async () => {
+    const a = await admin();
+    const u = await signup("terminal");
+    const attach = async () => {
+      const ws = await u.json<{ workspace: { id: number } }>("POST", "/api/exercises/token-bucket/workspace", {});
+      const socket = new WebSocket(`${lab.url.replace("http", "ws")}/api/workspaces/${ws.body.workspace.id}/terminal`, { headers: { origin: lab.url, cookie: u.cookie } });
+      await new Promise<void>((resolve, reject) => {
+        socket.on("message", (data, binary) => {
+          if (!binary && JSON.parse(String(data)).type === "ready") resolve();
+        });
+        socket.on("error", reject);
+      });
+      // Wrapped: an async function returning a promise would wait for it.
+      return { closed: new Promise<number>((resolve) => socket.on("close", (code) => resolve(code))) };
+    };
+    const first = await attach();
+    await a.json("PATCH", `/api/admin/users/${u.id}`, { disabled: true });
+    expect(await first.closed).toBe(4000);
+    await a.json("PATCH", `/api/admin/users/${u.id}`, { disabled: false });
+    const again = await login(u.email);
+    u.cookie = again.cookie;
+    u.csrf = again.csrf;
+    const second = await attach();
+    await u.json("POST", "/api/auth/logout-everywhere", {});
+    expect(await second.closed).toBe(4000);
   });
 
   it("refuses to demote or disable oneself, an unknown user, and bad changes; nothing changes", async () => {

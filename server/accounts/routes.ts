@@ -101,7 +101,7 @@ export function accountsRoutes(accounts: Accounts, opts: { secureCookies: boolea
       input: { body: NoBody },
       response: z.object({ ended: z.number().int() }),
       handler: ({ me, res }) => {
-        const ended = accounts.sessions.endAll(me.id);
+        const ended = accounts.revokeAll(me.id);
         signOut(res);
         return { ended };
       },

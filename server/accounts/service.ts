@@ -1,3 +1,4 @@
+import { EventEmitter } from "node:events";
 import type { Database } from "../db/database.ts";
 import { conflict, forbidden, notFound, Problem } from "../errors.ts";
 import { FIRST_ADMIN_HOURS, Invites } from "./invites.ts";
@@ -26,6 +27,11 @@ const badCredentials = () => new Problem(401, "bad-credentials", "Sign-in failed
 export class Accounts {
   readonly sessions: Sessions;
   readonly invites: Invites;
+  /**
+   * `revoked` (userId): every session of the user just ended (disabled, signed out
+   * everywhere); live terminals, authenticated only at their upgrade, close on it.
+   */
+  readonly events = new EventEmitter();
 
   constructor(
     private db: Database,
@@ -114,11 +120,18 @@ export class Accounts {
       if (change.role) this.db.run("UPDATE users SET role = ? WHERE id = ?", [change.role, userId]);
       if (change.disabled === true && !row.disabled_at) {
         this.db.run("UPDATE users SET disabled_at = ? WHERE id = ?", [new Date().toISOString(), userId]);
-        this.sessions.endAll(userId);
+        this.revokeAll(userId);
       }
       if (change.disabled === false) this.db.run("UPDATE users SET disabled_at = NULL WHERE id = ?", [userId]);
       return this.list().find((u) => u.id === userId)!;
     });
+  }
+
+  /** Ends every session of the user and tells whoever holds a connection opened with one. */
+  revokeAll(userId: number): number {
+    const ended = this.sessions.endAll(userId);
+    this.events.emit("revoked", userId);
+    return ended;
   }
 
   private insert(props: { email: string; displayName: string; hash: string; role: Role }): User {

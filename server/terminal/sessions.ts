@@ -67,6 +67,13 @@ export class TerminalSessions {
     await Promise.all([...this.finishing]);
   }
 
+  /** Ends the user's sessions (their access was revoked: account disabled, signed out everywhere). */
+  closeForUser(userId: number, reason: string): number {
+    const mine = [...this.live.values()].filter((l) => l.workspace.userId === userId);
+    for (const { session } of mine) session.close(reason);
+    return mine.length;
+  }
+
   sessionOf(workspaceId: number): TerminalSession | undefined {
     return this.live.get(workspaceId)?.session;
   }
