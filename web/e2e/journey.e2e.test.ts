@@ -211,5 +211,21 @@ describe.each(["bwrap", "docker"])("with the %s sandbox driver", (driver) => {
     await shot("09-solution-diff");
     await page.getByTestId("close-compare").click();
     await page.locator(".ws-code .cm-content").waitFor();
+
+    // By keyboard: the tree opens a file with the arrows and Enter; a divider moves with the
+    // arrows, and the layout is still there after a reload.
+    await page.locator("[data-testid=tree-item][data-path='src/middleware.ts']").focus();
+    await page.keyboard.press("ArrowDown");
+    await page.keyboard.press("Enter");
+    await expect.poll(() => page.locator("[data-testid=editor-tab][aria-selected=true]").getAttribute("data-path")).toBe("src/token-bucket.ts");
+    const divider = page.getByTestId("split-editor");
+    const before = Number(await divider.getAttribute("aria-valuenow"));
+    await divider.focus();
+    for (let i = 0; i < 5; i++) await page.keyboard.press("ArrowUp");
+    await expect.poll(async () => Number(await divider.getAttribute("aria-valuenow"))).toBe(before - 10);
+    await page.reload();
+    await page.locator(".ws-code .cm-content").waitFor({ timeout: 15_000 });
+    expect(Number(await page.getByTestId("split-editor").getAttribute("aria-valuenow"))).toBe(before - 10);
+    await shot("10-layout-after-reload");
   }, 400_000);
 });
