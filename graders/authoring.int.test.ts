@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import Docker from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TEST_RUNTIME_DIR } from "../server/setup/runtime.ts";
 import { exerciseCommand, validateExercises } from "./authoring.ts";
@@ -72,6 +73,16 @@ describe("the authoring CLI", () => {
     expect(r.problems).toHaveLength(6);
     fs.rmSync(dir, { recursive: true });
   });
+
+  it("validates on the Docker driver too, and leaves no container behind", async () => {
+    expect(await exerciseCommand(["new", "testing/on-docker"])).toBe(0);
+    const dir = path.join(root, "testing", "on-docker");
+    const report = await validateExercises(dir, { driver: "docker" });
+    expect(report.exercises[0]).toMatchObject({ ok: true, solution: { score: 100 }, starter: { score: 50 }, uncovered: [] });
+    const left = await new Docker().listContainers({ all: true, filters: { name: ["backlab-author-"] } });
+    expect(left).toEqual([]);
+    fs.rmSync(dir, { recursive: true });
+  }, 120_000);
 
   it("grades a folder the Exercism way: results.json in the out folder, exit 0 unless the grader broke", async () => {
     const dir = path.join(root, "testing", "answer-me");

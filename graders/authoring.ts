@@ -8,6 +8,10 @@ import { loadConfig } from "../server/config.ts";
 import { loadCatalog, loadExercise, type CatalogProblem, type Exercise } from "../server/exercises/catalog.ts";
 import { AREAS, Slug } from "../server/exercises/schema.ts";
 import { BwrapDriver } from "../server/sandbox/bwrap/driver.ts";
+import { DockerDriver } from "../server/sandbox/docker/driver.ts";
+import type { SandboxDriver } from "../server/sandbox/driver.ts";
+import { ensureDocker } from "../server/setup/docker.ts";
+import { ensureImages } from "../server/setup/images.ts";
 import { ensureRuntime } from "../server/setup/runtime.ts";
 import { GRADING_UID_BASE } from "../server/workspaces/service.ts";
 import type { Results } from "./results.ts";
@@ -16,13 +20,14 @@ import { grade } from "./run.ts";
 const USAGE = `backlab exercise <command>
 
   new <area>/<slug>                 scaffold an exercise (a unit-graded starting point)
-  validate [path|--all] [--json] [--jobs N]
+  validate [path|--all] [--json] [--jobs N] [--driver bwrap|docker]
                                     check the schema, then grade in real sandboxes: the
                                     reference solution (must score max), the starter (must
                                     score less) and each wrong/<name>/ fixture (must score
                                     less and fail the tests its expect.yaml lists; together
                                     the fixtures must fail every hidden test)
-  grade <exercise> <dir> [--json]   grade any folder as a submission and print the results
+  grade <exercise> <dir> [--json] [--driver bwrap|docker]
+                                    grade any folder as a submission and print the results
 `;
 
 const say = (m: string) => process.stderr.write(`${m}\n`);
@@ -30,7 +35,10 @@ const say = (m: string) => process.stderr.write(`${m}\n`);
 export async function exerciseCommand(args: string[]): Promise<number> {
   const [command, ...rest] = args;
   const json = rest.includes("--json");
-  const positional = rest.filter((a) => !a.startsWith("--"));
+  const driver = driverOption(rest);
+  if (!driver) return usage();
+  // Option values are not positional arguments.
+  const positional = rest.filter((a, i) => !a.startsWith("--") && rest[i - 1] !== "--jobs" && rest[i - 1] !== "--driver");
   switch (command) {
     case "new":
       return scaffold(positional[0]);
@@ -38,15 +46,14 @@ export async function exerciseCommand(args: string[]): Promise<number> {
       const jobsAt = rest.indexOf("--jobs");
       const jobs = jobsAt >= 0 ? Number(rest[jobsAt + 1]) : DEFAULT_JOBS;
       if (!Number.isInteger(jobs) || jobs < 1 || jobs > 16) return usage();
-      const target = rest.filter((a, i) => !a.startsWith("--") && rest[i - 1] !== "--jobs")[0] ?? null;
-      return validateCommand(rest.includes("--all") ? null : target, json, jobs);
+      return validateCommand(rest.includes("--all") ? null : (positional[0] ?? null), json, jobs, driver);
     }
     case "grade": {
       const [exerciseDir, dir] = positional;
       if (!exerciseDir || !dir) return usage();
       const loaded = load(path.resolve(exerciseDir));
       if ("problems" in loaded) return printProblems(loaded.problems, json);
-      const results = await withDriver((g) => g(loaded.exercise, path.resolve(dir)));
+      const results = await withDriver((g) => g(loaded.exercise, path.resolve(dir)), driver);
       process.stdout.write(json ? JSON.stringify(results, null, 2) + "\n" : `${results.status}: ${results.score} / ${results.max_score} (${results.duration_ms} ms)\n${results.tests.map((t) => `  ${t.status.padEnd(4)} ${t.name}${t.message ? ` — ${t.message.split("\n")[0]}` : ""}`).join("\n")}\n`);
       return results.status === "error" ? 1 : 0;
     }
@@ -72,21 +79,46 @@ function printProblems(problems: CatalogProblem[], json: boolean): number {
 
 export type Grader = (exercise: Exercise, dir: string) => Promise<Results>;
 
-/** Grades with real bubblewrap sandboxes in a scratch folder that is removed afterwards. */
-export async function withDriver<T>(fn: (grade: Grader) => Promise<T>): Promise<T> {
+export type DriverName = "bwrap" | "docker";
+
+/**
+ * Grades with real sandboxes (bubblewrap by default, or Docker with the lab's images) in a
+ * scratch folder that is removed afterwards, together with anything the run left behind.
+ */
+export async function withDriver<T>(fn: (grade: Grader) => Promise<T>, driverName: DriverName = "bwrap"): Promise<T> {
   const config = loadConfig();
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "backlab-author-"));
   fs.chmodSync(scratch, 0o711);
   const token = crypto.randomBytes(4).toString("hex");
-  const driver = new BwrapDriver({ stateDir: scratch, runtimes: (r) => ensureRuntime(config.runtimeDir, r), labId: `author-${token}` });
+  let driver: SandboxDriver;
+  if (driverName === "docker") {
+    await ensureDocker(say);
+    const images = await ensureImages({ runtimesRoot: config.runtimeDir, log: say });
+    driver = new DockerDriver({ images: (r) => images[r] ?? fail(`no sandbox image for runtime "${r}"`), labId: `author-${token}`, stateDir: scratch, poolSize: 0 });
+  } else {
+    driver = new BwrapDriver({ stateDir: scratch, runtimes: (r) => ensureRuntime(config.runtimeDir, r), labId: `author-${token}` });
+  }
   const status = await driver.available();
   if (!status.ok) throw new Error(`${status.reason}. Fix: ${status.fix}`);
   let n = 0;
   try {
     return await fn((exercise, dir) => grade({ exercise, submissionDir: dir, workDir: path.join(scratch, `run-${++n}`), driver, uid: GRADING_UID_BASE + ((process.pid * 7 + n) % 100_000), name: `author-${token}-${n}` }));
   } finally {
+    if (driver instanceof DockerDriver) await driver.reap();
     fs.rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+function fail(message: string): never {
+  throw new Error(message);
+}
+
+/** `--driver bwrap|docker` (default bwrap), or null when the value is not one of them. */
+function driverOption(rest: string[]): DriverName | null {
+  const at = rest.indexOf("--driver");
+  if (at < 0) return "bwrap";
+  const v = rest[at + 1];
+  return v === "bwrap" || v === "docker" ? v : null;
 }
 
 type Score = { status: string; score: number; max_score: number };
@@ -169,7 +201,7 @@ async function pooled<T>(tasks: (() => Promise<T>)[], jobs: number): Promise<T[]
 }
 
 /** Validates one exercise folder, or the whole catalog: schema, then real grading. */
-export async function validateExercises(target: string | null, opts: { jobs?: number } = {}): Promise<{ ok: boolean; exercises: ValidationReport[]; problems: CatalogProblem[] }> {
+export async function validateExercises(target: string | null, opts: { jobs?: number; driver?: DriverName } = {}): Promise<{ ok: boolean; exercises: ValidationReport[]; problems: CatalogProblem[] }> {
   let exercises: Exercise[];
   let problems: CatalogProblem[];
   if (target) {
@@ -207,7 +239,7 @@ export async function validateExercises(target: string | null, opts: { jobs?: nu
     } finally {
       fs.rmSync(assembled, { recursive: true, force: true });
     }
-  });
+  }, opts.driver);
   return { ok: problems.length === 0 && reports.every((r) => r.ok), exercises: reports, problems };
 }
 
@@ -246,8 +278,8 @@ function report(e: Exercise, solution: Results, starter: Results, fixtures: Wron
   return { id: e.id, path: e.dir, ok: why.length === 0, problems: why, solution: pick(solution), starter: pick(starter), wrong, uncovered, duration_ms: ms };
 }
 
-async function validateCommand(target: string | null, json: boolean, jobs: number): Promise<number> {
-  const report = await validateExercises(target, { jobs });
+async function validateCommand(target: string | null, json: boolean, jobs: number, driver: DriverName): Promise<number> {
+  const report = await validateExercises(target, { jobs, driver });
   if (json) {
     process.stdout.write(JSON.stringify(report, null, 2) + "\n");
   } else {
