@@ -29,15 +29,16 @@ describe("database", () => {
     db.run("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ('t', 1, 'now', 'later')");
     db.run("INSERT INTO workspaces (user_id, exercise_id, created_at) VALUES (1, 'x', 'now')");
     expect(() => db.run("UPDATE users SET role = 'candidate' WHERE id = 1")).toThrow(/CHECK/);
-    migrate(db, all);
+    migrate(db, all.slice(0, 5));
     expect(db.get("SELECT count(*) AS n FROM sessions")).toEqual({ n: 1 });
     expect(db.get("SELECT count(*) AS n FROM workspaces")).toEqual({ n: 1 });
     expect(db.get<{ foreign_keys: number }>("PRAGMA foreign_keys")?.foreign_keys).toBe(1);
     db.run("UPDATE users SET role = 'candidate' WHERE id = 1");
     expect(() => db.run("UPDATE users SET role = 'root' WHERE id = 1")).toThrow(/CHECK/);
     // The children still point at the rebuilt table: deleting the user cascades.
+    migrate(db, all);
     db.run("DELETE FROM users WHERE id = 1");
-    expect(db.get("SELECT count(*) AS n FROM sessions")).toEqual({ n: 0 });
+    expect(db.get("SELECT count(*) AS n FROM workspaces")).toEqual({ n: 0 });
     db.close();
   });
 
