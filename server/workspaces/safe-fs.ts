@@ -15,7 +15,7 @@ const C = fs.constants;
 const DIR_FLAGS = C.O_RDONLY | C.O_DIRECTORY | C.O_NOFOLLOW;
 
 /** Why a walk or an open was refused, in the file API's terms. */
-export type WalkFailure = "not-found" | "symlink" | "not-a-folder" | "not-a-file" | "hard-link" | "exists" | "no-space" | "busy";
+export type WalkFailure = "not-found" | "symlink" | "not-a-folder" | "not-a-file" | "hard-link" | "exists" | "no-space" | "busy" | "too-deep";
 
 export class WalkError extends Error {
   constructor(
@@ -159,24 +159,53 @@ export function writeAll(fd: number, data: Buffer): void {
 /** One entry of a directory, looked at without following it. */
 export type DirEntry = { name: string; stat: fs.Stats };
 
-export function listDirAt(dirFd: number): DirEntry[] {
-  const names = fs.readdirSync(at(dirFd, "."));
+/**
+ * The entries of a directory, at most `max` of them: read as a stream, so a folder with a
+ * million files costs no more than `max` lstat calls.
+ */
+export function listDirAt(dirFd: number, max = Infinity): DirEntry[] {
+  const dir = fs.opendirSync(at(dirFd, "."));
   const out: DirEntry[] = [];
-  for (const name of names) {
-    try {
-      out.push({ name, stat: fs.lstatSync(at(dirFd, name)) });
-    } catch {
-      // Removed between readdir and lstat (the terminal is busy): not there.
+  try {
+    for (let d = dir.readSync(); d && out.length < max; d = dir.readSync()) {
+      try {
+        out.push({ name: d.name, stat: fs.lstatSync(at(dirFd, d.name)) });
+      } catch {
+        // Removed between readdir and lstat (the terminal is busy): not there.
+      }
     }
+  } finally {
+    dir.closeSync();
   }
   return out;
+}
+
+/** How deep the file API walks a tree: each level holds a descriptor while it is walked. */
+export const MAX_WALK_DEPTH = 32;
+
+/** Throws "too-deep" when folders below `name` nest deeper than a walk goes; changes nothing. */
+export function assertShallow(dirFd: number, name: string, where: string, depth = 0): void {
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(at(dirFd, name));
+  } catch (err) {
+    return walkError(err, where);
+  }
+  if (!st.isDirectory()) return;
+  if (depth >= MAX_WALK_DEPTH) throw new WalkError("too-deep", where);
+  const fd = openDirAt(dirFd, name, where);
+  try {
+    for (const e of listDirAt(fd)) if (e.stat.isDirectory()) assertShallow(fd, e.name, `${where}/${e.name}`, depth + 1);
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /**
  * Removes `name` in `dirFd` and, for a directory, everything below it, one descriptor per
  * level: links are unlinked (never followed), directories opened with O_NOFOLLOW.
  */
-export function removeAt(dirFd: number, name: string, where: string): number {
+export function removeAt(dirFd: number, name: string, where: string, depth = 0): number {
   let st: fs.Stats;
   try {
     st = fs.lstatSync(at(dirFd, name));
@@ -191,10 +220,11 @@ export function removeAt(dirFd: number, name: string, where: string): number {
     }
     return 1;
   }
+  if (depth >= MAX_WALK_DEPTH) throw new WalkError("too-deep", where);
   const fd = openDirAt(dirFd, name, where);
   let removed = 0;
   try {
-    for (const e of listDirAt(fd)) removed += removeAt(fd, e.name, `${where}/${e.name}`);
+    for (const e of listDirAt(fd)) removed += removeAt(fd, e.name, `${where}/${e.name}`, depth + 1);
   } finally {
     fs.closeSync(fd);
   }

@@ -215,6 +215,34 @@ describe("creating, moving, deleting", () => {
   });
 });
 
+describe("trees the sandbox made hostile", () => {
+  it("lists and counts a folder chain deeper than a walk goes without descending past the limit, and refuses to delete it", () => {
+    let p = "deep";
+    for (let i = 1; i < 40; i++) p += `/d${i}`;
+    fs.mkdirSync(path.join(ws.dir, p), { recursive: true });
+    fs.writeFileSync(path.join(ws.dir, "deep", "top.txt"), "x");
+    const { entries } = files.list();
+    const deepest = entries.filter((e) => e.path.startsWith("deep")).reduce((a, e) => Math.max(a, e.path.split("/").length), 0);
+    expect(deepest).toBe(32);
+    expect(entries.find((e) => e.path.split("/").length === 32)).toMatchObject({ type: "dir", collapsed: true });
+    expect(problemOf(() => files.remove("deep"))).toMatchObject({ status: 409, id: "too-deep" });
+    // All or nothing: not even the file at the top went.
+    expect(fs.readFileSync(path.join(ws.dir, "deep", "top.txt"), "utf8")).toBe("x");
+    expect(fs.existsSync(path.join(ws.dir, p))).toBe(true);
+    expect(files.create("after.txt", "file").path).toBe("after.txt");
+  });
+
+  it("reads no more of a huge folder than the entry limit needs", () => {
+    fs.mkdirSync(path.join(ws.dir, "many"));
+    for (let i = 0; i < 300; i++) fs.writeFileSync(path.join(ws.dir, "many", `f${i}`), "");
+    const small = new WorkspaceFiles(ws, { maxFileBytes: 1024, maxEntries: 50 });
+    const { entries, truncated } = small.list();
+    expect(entries.length).toBe(50);
+    expect(truncated).toBe(true);
+    expect(problemOf(() => small.create("one-more.txt", "file"))).toMatchObject({ status: 409, id: "too-many-files" });
+  });
+});
+
 describe("a terminal swapping a folder for a symlink while the editor works", () => {
   it("never reads or writes outside the workspace", async () => {
     // A separate process flips `src` between the real folder and a link to a host folder as

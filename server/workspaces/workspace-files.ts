@@ -3,7 +3,7 @@ import fs from "node:fs";
 import { notFound, Problem } from "../errors.ts";
 import { DEFAULT_COPY_LIMITS } from "./files.ts";
 import { segmentsOf } from "./paths.ts";
-import { at, closeAll, listDirAt, openDirAt, openFileAt, openRoot, readUpTo, removeAt, walkDirs, WalkError, walkError, writeAll } from "./safe-fs.ts";
+import { assertShallow, at, closeAll, listDirAt, openDirAt, openFileAt, openRoot, readUpTo, removeAt, MAX_WALK_DEPTH, walkDirs, WalkError, walkError, writeAll } from "./safe-fs.ts";
 import type { Workspace } from "./service.ts";
 
 /**
@@ -42,6 +42,7 @@ const PROBLEMS: Record<Exclude<WalkError["reason"], "not-found">, (where: string
   exists: (w) => new Problem(409, "exists", "Already exists", `"${w}" already exists.`),
   "no-space": () => new Problem(507, "workspace-full", "Workspace full", "The workspace's disk is full; delete something and try again."),
   busy: (w) => new Problem(409, "busy", "Changed while opening", `"${w}" changed while it was being opened; try again.`),
+  "too-deep": (w) => new Problem(409, "too-deep", "Folders nested too deep", `"${w}" holds folders nested more than ${MAX_WALK_DEPTH} deep; delete it in the terminal (rm -r).`),
 };
 
 /** Maps a refused walk to the problem the client sees; anything else passes through. */
@@ -85,8 +86,9 @@ export class WorkspaceFiles {
     return this.withRoot((root) => {
       const entries: FileEntry[] = [];
       let truncated = false;
-      const walk = (dirFd: number, prefix: string) => {
-        const items = listDirAt(dirFd).sort((a, b) => (a.name < b.name ? -1 : 1));
+      const walk = (dirFd: number, prefix: string, depth: number) => {
+        const room = this.limits.maxEntries - entries.length;
+        const items = listDirAt(dirFd, room + 1).sort((a, b) => (a.name < b.name ? -1 : 1));
         for (const { name, stat } of items) {
           if (entries.length >= this.limits.maxEntries) {
             truncated = true;
@@ -96,7 +98,8 @@ export class WorkspaceFiles {
           const entry: FileEntry = { path: p, type: typeOf(stat), size: stat.isFile() ? stat.size : 0, mtime: stat.mtime.toISOString() };
           entries.push(entry);
           if (entry.type !== "dir") continue;
-          if (NOT_DESCENDED.has(name)) {
+          // Not descended into: generated folders, and anything deeper than a walk goes.
+          if (NOT_DESCENDED.has(name) || depth + 1 >= MAX_WALK_DEPTH) {
             entry.collapsed = true;
             continue;
           }
@@ -108,13 +111,13 @@ export class WorkspaceFiles {
             continue;
           }
           try {
-            walk(fd, p);
+            walk(fd, p, depth + 1);
           } finally {
             fs.closeSync(fd);
           }
         }
       };
-      walk(root, "");
+      walk(root, "", 0);
       return { entries, truncated };
     });
   }
@@ -232,6 +235,8 @@ export class WorkspaceFiles {
   remove(p: string): { removed: number } {
     const { parent, name } = split(p);
     return this.withDir(parent, (dirFd) => {
+      // All or nothing: a tree too deep to walk is refused before anything is deleted.
+      assertShallow(dirFd, name, p);
       const removed = removeAt(dirFd, name, p);
       this.syncDir(dirFd);
       return { removed };
@@ -277,10 +282,10 @@ export class WorkspaceFiles {
   private ensureRoomFor(root: number, adding: number): void {
     let count = 0;
     const budget = this.limits.maxEntries - adding;
-    const walk = (dirFd: number) => {
-      for (const { name, stat } of listDirAt(dirFd)) {
+    const walk = (dirFd: number, depth: number) => {
+      for (const { name, stat } of listDirAt(dirFd, budget - count + 1)) {
         if (++count > budget) return;
-        if (!stat.isDirectory()) continue;
+        if (!stat.isDirectory() || depth + 1 >= MAX_WALK_DEPTH) continue;
         let fd: number;
         try {
           fd = openDirAt(dirFd, name, name);
@@ -288,14 +293,14 @@ export class WorkspaceFiles {
           continue;
         }
         try {
-          walk(fd);
+          walk(fd, depth + 1);
         } finally {
           fs.closeSync(fd);
         }
         if (count > budget) return;
       }
     };
-    walk(root);
+    walk(root, 0);
     if (count > budget) throw new Problem(409, "too-many-files", "Too many files", `The workspace may hold at most ${this.limits.maxEntries} files and folders; delete some first.`, { limit: this.limits.maxEntries });
   }
 
