@@ -42,6 +42,21 @@ describe("database", () => {
     db.close();
   });
 
+  it("rebuilds submissions for job states without deleting their results", () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "db-"));
+    const db = new Database(path.join(dir, "x.db"));
+    const all = readMigrations();
+    migrate(db, all.slice(0, 3));
+    db.run("INSERT INTO users (id, email, display_name, password_hash, created_at) VALUES (1, 'a@b.test', 'A', 'h', 'now')");
+    db.run("INSERT INTO workspaces (id, user_id, exercise_id, created_at) VALUES (1, 1, 'x', 'now')");
+    db.run("INSERT INTO submissions (id, workspace_id, user_id, exercise_id, status, created_at) VALUES (1, 1, 1, 'x', 'done', 'now')");
+    db.run("INSERT INTO results (submission_id, status, score, max_score, duration_ms, body, created_at) VALUES (1, 'pass', 1, 1, 5, '{}', 'now')");
+    migrate(db, all);
+    expect(db.get("SELECT count(*) AS n FROM results")).toEqual({ n: 1 });
+    expect(db.get("SELECT status FROM submissions WHERE id = 1")).toEqual({ status: "done" });
+    db.close();
+  });
+
   it("refuses migrations with a gap or a duplicate number", () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "db-"));
     fs.writeFileSync(path.join(dir, "001_a.sql"), "SELECT 1;");

@@ -1,6 +1,7 @@
 -- Jobs end as `done` or `error` (the grader itself could not run); results are attested;
 -- Idempotency-Key makes a retried submit return the same submission.
-PRAGMA defer_foreign_keys = ON;
+-- Rebuilding submissions must not cascade into results (DROP TABLE deletes its rows first):
+-- backlab: foreign_keys off
 
 CREATE TABLE submissions_new (
   id            INTEGER PRIMARY KEY,
