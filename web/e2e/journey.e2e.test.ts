@@ -218,6 +218,11 @@ describe.each(["bwrap", "docker"])("with the %s sandbox driver", (driver) => {
     await page.keyboard.press("ArrowDown");
     await page.keyboard.press("Enter");
     await expect.poll(() => page.locator("[data-testid=editor-tab][aria-selected=true]").getAttribute("data-path")).toBe("src/token-bucket.ts");
+    // Tab indents in the editor; Escape then Tab leaves it (no keyboard trap).
+    await page.locator(".ws-code .cm-content").click();
+    await page.keyboard.press("Escape");
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => !!document.activeElement?.closest(".cm-editor"))).toBe(false);
     const divider = page.getByTestId("split-editor");
     const before = Number(await divider.getAttribute("aria-valuenow"));
     await divider.focus();

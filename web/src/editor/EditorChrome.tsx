@@ -15,7 +15,7 @@ export function EditorTabs(props: {
     <div className="ws-tabbar">
       <div role="tablist" aria-label="Open files" className="ws-tabs">
         {tabs.map((p) => (
-          <span key={p} className={`ws-tab${p === active ? " ws-tab-active" : ""}`}>
+          <span key={p} role="presentation" className={`ws-tab${p === active ? " ws-tab-active" : ""}`}>
             <button type="button" role="tab" aria-selected={p === active} data-testid="editor-tab" data-path={p} title={p} onClick={() => props.onSelect(p)}>
               {p.slice(p.lastIndexOf("/") + 1)}
               {buffers[p]?.dirty && (
@@ -31,6 +31,11 @@ export function EditorTabs(props: {
         ))}
       </div>
       <span className="spacer" />
+      {active && (
+        <span className="muted term-hint">
+          <kbd>Esc</kbd> <kbd>Tab</kbd> leaves the editor
+        </span>
+      )}
       {active && (
         <button
           type="button"
