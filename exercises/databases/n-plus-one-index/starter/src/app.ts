@@ -1,0 +1,115 @@
+import express, { type ErrorRequestHandler, type Request } from "express";
+import { z } from "zod";
+import { isPgError, type Db } from "./db.ts";
+import { debugRoutes } from "./debug.ts";
+import { invalid, notFound, Problem, sendProblem } from "./problem.ts";
+
+type OrderRow = { id: number; status: string; created_at: Date };
+type ItemRow = { product_id: number; quantity: number; unit_price_cents: number };
+type Line = ItemRow & { product_name: string };
+
+const NewCustomer = z.object({ name: z.string().trim().min(1).max(100), email: z.email().max(200) });
+const NewOrder = z.object({
+  customer_id: z.number().int().positive(),
+  items: z
+    .array(z.object({ product_id: z.number().int().positive(), quantity: z.number().int().min(1).max(100) }))
+    .min(1)
+    .max(50),
+});
+const Limit = z.coerce.number().int().min(1).max(100).default(20);
+
+function parse<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
+  const r = schema.safeParse(value);
+  if (!r.success) throw invalid("Some fields are missing or wrong.", r.error.issues.map((i) => ({ field: i.path.join(".") || "(body)", message: i.message })));
+  return r.data;
+}
+
+function pathId(req: Request): number {
+  const raw = String(req.params.id);
+  if (!/^[1-9]\d{0,15}$/.test(raw)) throw invalid(`"${raw}" is not an id: a positive integer.`);
+  return Number(raw);
+}
+
+export function createApp(db: Db) {
+  const app = express();
+  app.disable("x-powered-by");
+  app.use(express.json({ limit: "20kb" }));
+
+  app.get("/healthz", (_req, res) => {
+    res.json({ status: "ok" });
+  });
+  app.use(debugRoutes(db));
+
+  app.post("/customers", async (req, res) => {
+    const body = parse(NewCustomer, req.body);
+    try {
+      const { rows } = await db.query<{ id: number }>("insert into customers (name, email) values ($1, $2) returning id, name, email", [body.name, body.email]);
+      res.status(201).location(`/customers/${rows[0]!.id}`).json(rows[0]);
+    } catch (err) {
+      if (isPgError(err, "23505")) throw new Problem(409, "email-taken", "Email already registered", `There is already a customer with the email ${body.email}.`);
+      throw err;
+    }
+  });
+
+  app.post("/orders", async (req, res) => {
+    const body = parse(NewOrder, req.body);
+    const order = await db.transaction(async (tx) => {
+      const customer = await tx.query("select id from customers where id = $1", [body.customer_id]);
+      if (!customer.rows[0]) throw notFound(`There is no customer ${body.customer_id}.`);
+      const ids = [...new Set(body.items.map((i) => i.product_id))];
+      const products = await tx.query<{ id: number; name: string; price_cents: number }>("select id, name, price_cents from products where id = any($1::bigint[])", [ids]);
+      const byId = new Map(products.rows.map((p) => [p.id, p]));
+      const missing = ids.filter((id) => !byId.has(id));
+      if (missing.length) throw notFound(`There is no product ${missing.join(", ")}.`);
+      const created = (await tx.query<OrderRow>("insert into orders (customer_id) values ($1) returning id, status, created_at", [body.customer_id])).rows[0]!;
+      // One INSERT for all the items: unnest() turns the arrays into rows.
+      await tx.query(
+        "insert into order_items (order_id, product_id, quantity, unit_price_cents) select $1, * from unnest($2::bigint[], $3::int[], $4::bigint[])",
+        [created.id, body.items.map((i) => i.product_id), body.items.map((i) => i.quantity), body.items.map((i) => byId.get(i.product_id)!.price_cents)],
+      );
+      const items: Line[] = body.items.map((i) => ({ product_id: i.product_id, product_name: byId.get(i.product_id)!.name, quantity: i.quantity, unit_price_cents: byId.get(i.product_id)!.price_cents }));
+      return { ...created, customer_id: body.customer_id, total_cents: total(items), items };
+    });
+    res.status(201).json(order);
+  });
+
+  // The page "my orders": a customer's latest orders, newest first, with their items.
+  // TODO: this sends 1 + 1 + (number of orders) + (number of items) queries per request, and
+  // it finds the customer's orders by reading the whole orders table.
+  app.get("/customers/:id/orders", async (req, res) => {
+    const id = pathId(req);
+    const limit = parse(Limit, req.query.limit);
+    const customer = await db.query("select id from customers where id = $1", [id]);
+    if (!customer.rows[0]) throw notFound(`There is no customer ${id}.`);
+
+    const orders = await db.query<OrderRow>("select id, status, created_at from orders where customer_id = $1 order by created_at desc limit $2", [id, limit]);
+    const result = [];
+    for (const order of orders.rows) {
+      const items = await db.query<ItemRow>("select product_id, quantity, unit_price_cents from order_items where order_id = $1 order by id", [order.id]);
+      const lines: Line[] = [];
+      for (const item of items.rows) {
+        const product = await db.query<{ name: string }>("select name from products where id = $1", [item.product_id]);
+        lines.push({ product_id: item.product_id, product_name: product.rows[0]!.name, quantity: item.quantity, unit_price_cents: item.unit_price_cents });
+      }
+      result.push({ id: order.id, status: order.status, created_at: order.created_at, total_cents: total(lines), items: lines });
+    }
+    res.json({ customer_id: id, orders: result });
+  });
+
+  app.use(() => {
+    throw notFound("No such route.");
+  });
+
+  const onError: ErrorRequestHandler = (err, _req, res, _next) => {
+    if (err instanceof Problem) return sendProblem(res, err);
+    if ((err as { type?: string }).type === "entity.parse.failed") return sendProblem(res, invalid("The body is not valid JSON."));
+    console.error(err);
+    sendProblem(res, new Problem(500, "internal-error", "Internal error", "Something went wrong on our side."));
+  };
+  app.use(onError);
+  return app;
+}
+
+function total(lines: { quantity: number; unit_price_cents: number }[]): number {
+  return lines.reduce((sum, l) => sum + l.quantity * l.unit_price_cents, 0);
+}
