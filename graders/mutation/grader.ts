@@ -34,12 +34,17 @@ class TestsTooBig extends Error {}
 
 export type Mutant = { folder: string; dir: string; name: string; files: string[] };
 
+/** The name of a compatible variant's test (see `compatible` in the step's schema). */
+export const COMPATIBLE_LABEL = "Compatible change";
+
 /**
  * `mutation`: grades the learner's TESTS. They run first against the exercise's reference
  * implementation (they must pass there), then against each hidden mutant (the reference with
  * a planted bug) in a fresh sandbox of its own; a mutant is killed when a test fails. Mutants
  * are copied only into the grader's scratch folder, never into the workspace, and the
  * learner sees a mutant's description, never its code or what the tests printed on it.
+ * Compatible variants (optional) are laid out like mutants, but the tests must PASS on them:
+ * they catch tests that check more than they are about, e.g. a whole-response snapshot.
  */
 export const mutationGrader: GraderKind<Step> = {
   kind: "mutation",
@@ -48,7 +53,10 @@ export const mutationGrader: GraderKind<Step> = {
     const tests = checkTestsPath(step.tests);
     const reference = path.join(exercise.dir, step.reference);
     if (!isRealDir(reference)) throw new Error(`the reference folder "${step.reference}" does not exist in the exercise`);
-    const mutants = listMutants(path.join(exercise.dir, step.mutants), step.mutants, reference, tests);
+    const breaking = listMutants(path.join(exercise.dir, step.mutants), step.mutants, reference, tests, step.label);
+    const compatible = step.compatible ? listMutants(path.join(exercise.dir, step.compatible), step.compatible, reference, tests, COMPATIBLE_LABEL) : [];
+    // One scored test per variant: the mutants first, then the compatible ones.
+    const mutants = [...breaking, ...compatible];
     const points = splitPoints(step.points, mutants.length);
     /** One mutant's scored test, reported to the live progress as it is decided. */
     const result = (i: number, pass: boolean, message: string, durationMs: number | null = null): TestResult => {
@@ -137,9 +145,11 @@ export const mutationGrader: GraderKind<Step> = {
     if (refProblem) return failAll(refProblem);
     const knownNames = new Set(ref.report.names.values());
 
-    // 2. Each mutant in a fresh sandbox, one after the other, within the wall time.
+    // 2. Each mutant (then each compatible variant) in a fresh sandbox, one after the other,
+    // within the wall time.
     const out: TestResult[] = [];
     let killed = 0;
+    let accepted = 0;
     for (const [i, mutant] of mutants.entries()) {
       const left = ctx.deadline - Date.now();
       if (left < MIN_RUN_MS) {
@@ -150,12 +160,20 @@ export const mutationGrader: GraderKind<Step> = {
       const m = await runOnce(mutant, own);
       const r = m.report;
       if (!r.started && !r.timedOut) throw vitestDidNotStart(r);
-      const verdict = mutantVerdict(r, knownNames, { cutByDeadline: m.cutByDeadline, wallSeconds: exercise.limits.wall_seconds });
+      const timing = { cutByDeadline: m.cutByDeadline, wallSeconds: exercise.limits.wall_seconds };
+      if (i >= breaking.length) {
+        const verdict = compatibleVerdict(r, knownNames, timing);
+        if (verdict.pass) accepted++;
+        out.push(result(i, verdict.pass, verdict.message, m.totalMs));
+        continue;
+      }
+      const verdict = mutantVerdict(r, knownNames, timing);
       if (verdict.killed) killed++;
       out.push(result(i, verdict.killed, verdict.message, m.totalMs));
     }
     const notRun = out.filter((t) => t.message?.startsWith("Not run")).length;
-    return { tests: out, message: `Your tests killed ${killed} of ${mutants.length} mutants${notRun ? ` (${notRun} not run: time limit)` : ""}.` };
+    const alsoCompatible = compatible.length ? ` and pass on ${accepted} of ${compatible.length} compatible changes` : "";
+    return { tests: out, message: `Your tests killed ${killed} of ${breaking.length} mutants${alsoCompatible}${notRun ? ` (${notRun} not run: time limit)` : ""}.` };
   },
 };
 
@@ -194,7 +212,7 @@ export default defineConfig({
 }
 
 /** The mutant folders, sorted, each with its description and the files it overlays. */
-export function listMutants(dir: string, shown: string, reference: string, tests: string): Mutant[] {
+export function listMutants(dir: string, shown: string, reference: string, tests: string, label = "Mutant"): Mutant[] {
   if (!isRealDir(dir)) throw new Error(`the mutants folder "${shown}" does not exist in the exercise`);
   const folders = fs
     .readdirSync(dir, { withFileTypes: true })
@@ -210,7 +228,7 @@ export function listMutants(dir: string, shown: string, reference: string, tests
       if (f === tests || f.startsWith(`${tests}/`)) throw new Error(`mutant "${folder}" changes ${f}, but the ${tests}/ folder is replaced by the learner's tests`);
       if (!fs.lstatSync(path.join(reference, f), { throwIfNoEntry: false })?.isFile()) throw new Error(`mutant "${folder}" overlays ${f}, which is not a file of the reference`);
     }
-    return { folder, dir: mdir, name: `Mutant: ${describe(mdir) ?? folder}`, files };
+    return { folder, dir: mdir, name: `${label}: ${describe(mdir) ?? folder}`, files };
   });
   // Two mutants described alike would make two tests of the same name: add the folder.
   const count = new Map<string, number>();
@@ -342,6 +360,23 @@ export function mutantVerdict(r: RunReport, knownNames: Set<string>, t: { cutByD
   const skipped = r.total - r.passed;
   const tests = `${r.passed === 1 ? "your only test passes" : `all ${r.passed} of your tests pass`}${skipped ? ` (${skipped} skipped)` : ""}`;
   return { killed: false, message: `Survived: ${tests} on this mutant, so they would not notice this bug. Add a test that checks the behaviour this mutant breaks.` };
+}
+
+/**
+ * A compatible variant passes when every test of the learner's passes on it too. Like a
+ * mutant's, the verdict names only tests that also ran on the reference, and no output.
+ */
+export function compatibleVerdict(r: RunReport, knownNames: Set<string>, t: { cutByDeadline: boolean; wallSeconds: number }): { pass: boolean; message: string } {
+  const tail = " This change keeps everything your tests are about, so they should pass: check only what the code under test relies on.";
+  if (r.timedOut) {
+    if (t.cutByDeadline) return { pass: false, message: `Not finished: the time limit of ${t.wallSeconds} s for all the runs was reached while your tests ran on this change.` };
+    return { pass: false, message: `Your tests did not finish on this change within ${TIMEOUT_FACTOR} × the time they took on the reference + ${TIMEOUT_EXTRA_MS / 1000} s.${tail}` };
+  }
+  if (r.outputLimited) return { pass: false, message: `Your tests printed more than 1 MB on this change and were stopped.${tail}` };
+  const named = r.failed.map((f) => f.name).filter((n) => knownNames.has(n));
+  if (r.failed.length) return { pass: false, message: `Your tests fail on this change: ${named.length ? quoted(named) : "tests whose names changed with it"} failed.${tail}` };
+  if (r.moduleErrors.length || r.unhandled || !r.ended || r.exit.code !== 0) return { pass: false, message: `Your test run broke on this change (a file failed to load, an error escaped, or the run stopped early).${tail}` };
+  return { pass: true, message: `Passed: ${r.passed === 1 ? "your only test passes" : `all ${r.passed} of your tests pass`} on this change, as they should.` };
 }
 
 const knownFiles = (f: string) => /^[\w./-]+$/.test(f);

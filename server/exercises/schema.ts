@@ -92,6 +92,14 @@ export const MutationStep = StepBase.extend({
   reference: InsidePath.default("solution"),
   /** Exercise folder with one sub-folder per mutant, each overlaying files of the reference. */
   mutants: InsidePath.default("mutants"),
+  /** How a mutant's test is named: "<label>: <description>". */
+  label: z.string().min(1).max(40).default("Mutant"),
+  /**
+   * Optional exercise folder of variants laid out like mutants that the tests must PASS on:
+   * changes that keep what the tests are about (a provider adding a field, say). A test
+   * that fails on one checks too much. Each is a scored test, "Compatible change: <description>".
+   */
+  compatible: InsidePath.optional(),
   points: z.number().positive().max(1000),
 });
 
