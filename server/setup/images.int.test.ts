@@ -60,6 +60,7 @@ describe("sandbox images", () => {
     const r = await inImage(
       [
         "test -d /node_modules/vitest && echo nm-ok",
+        "test -s /node_modules/.backlab/pglite-empty.tar.gz && echo pglite-template",
         "touch /node_modules/x 2>/dev/null && echo nm-writable || echo nm-readonly",
         "mkdir /node_modules/y 2>/dev/null && echo nm-writable || echo nm-readonly",
         "command -v bash script",
@@ -68,7 +69,7 @@ describe("sandbox images", () => {
       ].join("; "),
     );
     expect(r.code, r.err).toBe(0);
-    expect(r.out.split(/\r?\n/)).toEqual(["nm-ok", "nm-readonly", "nm-readonly", "/usr/bin/bash", "/usr/bin/script", "function", "has-tty"]);
+    expect(r.out.split(/\r?\n/)).toEqual(["nm-ok", "pglite-template", "nm-readonly", "nm-readonly", "/usr/bin/bash", "/usr/bin/script", "function", "has-tty"]);
   });
 
   it("has no network with --network none", async () => {

@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import type Docker from "dockerode";
 import { dockerClient } from "./docker.ts";
-import { ensureRuntime, RUNTIME_NAMES, runtimeSource } from "./runtime.ts";
+import { ensureRuntime, RUNTIME_NAMES, RUNTIME_RECIPE, runtimeSource } from "./runtime.ts";
 import { ensurePackage, SetupError } from "./system.ts";
 
 /** The base registry users get (docker/runtime/node/Dockerfile's default BASE). */
@@ -53,7 +53,8 @@ async function images(docker: Docker, opts: Options, build: boolean): Promise<Re
   const tags: Record<string, string> = {};
   for (const runtime of RUNTIME_NAMES) {
     const src = runtimeSource(runtime);
-    const h = crypto.createHash("sha256").update(base.id);
+    // The recipe stands for what ensureRuntime adds to node_modules besides the lock's packages.
+    const h = crypto.createHash("sha256").update(base.id).update(`\0${RUNTIME_RECIPE}`);
     for (const f of ["Dockerfile", "package.json", "package-lock.json"]) h.update(`\0${f}\0`).update(fs.readFileSync(path.join(src, f)));
     const tag = `backlab/runtime-${runtime}:${h.digest("hex").slice(0, 12)}`;
     if (!(await imageId(docker, tag))) {
