@@ -77,9 +77,10 @@ describe("the authoring CLI", () => {
   it("validates on the Docker driver too, and leaves no container behind", async () => {
     expect(await exerciseCommand(["new", "testing/on-docker"])).toBe(0);
     const dir = path.join(root, "testing", "on-docker");
-    const report = await validateExercises(dir, { driver: "docker" });
+    const labId = `t${process.pid}`;
+    const report = await validateExercises(dir, { driver: "docker", labId });
     expect(report.exercises[0]).toMatchObject({ ok: true, solution: { score: 100 }, starter: { score: 50 }, uncovered: [] });
-    const left = await new Docker().listContainers({ all: true, filters: { name: ["backlab-author-"] } });
+    const left = await new Docker().listContainers({ all: true, filters: { label: [`backlab.lab=author-${labId}`] } });
     expect(left).toEqual([]);
     fs.rmSync(dir, { recursive: true });
   }, 120_000);

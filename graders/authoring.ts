@@ -85,11 +85,11 @@ export type DriverName = "bwrap" | "docker";
  * Grades with real sandboxes (bubblewrap by default, or Docker with the lab's images) in a
  * scratch folder that is removed afterwards, together with anything the run left behind.
  */
-export async function withDriver<T>(fn: (grade: Grader) => Promise<T>, driverName: DriverName = "bwrap"): Promise<T> {
+export async function withDriver<T>(fn: (grade: Grader) => Promise<T>, driverName: DriverName = "bwrap", labId?: string): Promise<T> {
   const config = loadConfig();
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "backlab-author-"));
   fs.chmodSync(scratch, 0o711);
-  const token = crypto.randomBytes(4).toString("hex");
+  const token = labId ?? crypto.randomBytes(4).toString("hex");
   let driver: SandboxDriver;
   if (driverName === "docker") {
     await ensureDocker(say);
@@ -201,7 +201,7 @@ async function pooled<T>(tasks: (() => Promise<T>)[], jobs: number): Promise<T[]
 }
 
 /** Validates one exercise folder, or the whole catalog: schema, then real grading. */
-export async function validateExercises(target: string | null, opts: { jobs?: number; driver?: DriverName } = {}): Promise<{ ok: boolean; exercises: ValidationReport[]; problems: CatalogProblem[] }> {
+export async function validateExercises(target: string | null, opts: { jobs?: number; driver?: DriverName; /** Names the run's sandboxes (`author-<labId>-…`); random by default. */ labId?: string } = {}): Promise<{ ok: boolean; exercises: ValidationReport[]; problems: CatalogProblem[] }> {
   let exercises: Exercise[];
   let problems: CatalogProblem[];
   if (target) {
@@ -239,7 +239,7 @@ export async function validateExercises(target: string | null, opts: { jobs?: nu
     } finally {
       fs.rmSync(assembled, { recursive: true, force: true });
     }
-  }, opts.driver);
+  }, opts.driver, opts.labId);
   return { ok: problems.length === 0 && reports.every((r) => r.ok), exercises: reports, problems };
 }
 
