@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import express, { type Express } from "express";
 import helmet from "helmet";
+import type { AccessPolicy } from "./access/policy.ts";
 import type { Accounts } from "./accounts/service.ts";
 import type { Config } from "./config.ts";
 import type { Database } from "./db/database.ts";
@@ -24,6 +25,8 @@ export type AppDeps = {
   workspaces: Workspaces;
   grading: Grading;
   driver: SandboxDriver;
+  /** Who may open or use which exercise (server/access/policy.ts); features register rules on it. */
+  policy: AccessPolicy;
 };
 
 /** The HTTP app, with every dependency passed in; `listen()` lives in main.ts. */

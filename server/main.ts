@@ -4,6 +4,7 @@ import http from "node:http";
 import path from "node:path";
 import type { AddressInfo } from "node:net";
 import { FIRST_ADMIN_HOURS } from "./accounts/invites.ts";
+import { AccessPolicy } from "./access/policy.ts";
 import { Accounts } from "./accounts/service.ts";
 import { createApp } from "./app.ts";
 import type { Config } from "./config.ts";
@@ -132,7 +133,8 @@ export async function startLab(config: Config, log: Logger, opts: { driver?: San
     sandboxIdentity: (runtime) => (driver instanceof DockerDriver ? `docker:${driver.opts.images(runtime)}` : `${driver.name}:${path.basename(runtimeDir(config.runtimeDir, runtime))}`),
     perMinute: config.submissionsPerMinute,
   });
-  const app = createApp({ config, log, db, accounts, catalog, workspaces, grading, driver });
+  const policy = new AccessPolicy();
+  const app = createApp({ config, log, db, accounts, catalog, workspaces, grading, driver, policy });
 
   const server = http.createServer(app);
   // A sandbox whose last terminal session ended stops after a short grace (a new shell is quick).
@@ -142,7 +144,7 @@ export async function startLab(config: Config, log: Logger, opts: { driver?: San
     { idleMs: config.sandboxIdleSeconds * 1000, maxAgeMs: config.sandboxMaxAgeSeconds * 1000, perUser: config.sandboxesPerUser },
   );
   accounts.events.on("revoked", (userId: number) => sessions.closeForUser(userId, "signed out everywhere"));
-  const gateway = new TerminalGateway({ accounts, workspaces, sessions, catalog, log, publicUrl: config.publicUrl });
+  const gateway = new TerminalGateway({ accounts, workspaces, sessions, catalog, log, publicUrl: config.publicUrl, policy });
   gateway.attach(server);
   grading.start(config.gradingConcurrency);
 

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import type { AccessPolicy, ExerciseUse } from "../access/policy.ts";
+import type { User } from "../accounts/schema.ts";
 import type { Database } from "../db/database.ts";
 import { notFound } from "../errors.ts";
 import { route, signedIn, type Route } from "../http/routes.ts";
@@ -9,14 +11,15 @@ import { Slug } from "./schema.ts";
 const ById = { params: z.object({ id: Slug }) };
 const HintOut = z.object({ index: z.number().int(), text: z.string(), revealedAt: z.string() });
 
-type Deps = { db: Database; catalog: Catalog };
+type Deps = { db: Database; catalog: Catalog; policy: AccessPolicy };
 
 /** Hints and the reference solution: always the caller's own record for the exercise. */
 export function helpRoutes(deps: Deps): Route[] {
   const help = new Help(deps.db);
-  const find = (id: string) => {
+  const find = (me: User, id: string, how: ExerciseUse) => {
     const e = deps.catalog.exercises.get(id);
     if (!e) throw notFound(`The exercise "${id}"`);
+    deps.policy.check(me, e.id, how);
     return e;
   };
 
@@ -30,8 +33,8 @@ export function helpRoutes(deps: Deps): Route[] {
       input: ById,
       response: z.object({ total: z.number().int(), revealed: z.array(HintOut), solutionUnlocked: z.boolean() }),
       handler: ({ input, me }) => {
-        const e = find(input.params.id);
-        return { ...help.hints(me.id, e), solutionUnlocked: help.solutionUnlocked(me.id, e.id) };
+        const e = find(me, input.params.id, "hints");
+        return { ...help.hints(me.id, e), solutionUnlocked: help.solutionUnlocked(me.id, e.id) && deps.policy.allows(me, e.id, "solution") };
       },
     }),
     route({
@@ -43,7 +46,7 @@ export function helpRoutes(deps: Deps): Route[] {
       input: { ...ById, body: z.object({ index: z.number().int().min(0).max(100) }).strict() },
       response: z.object({ hint: HintOut, total: z.number().int() }),
       handler: ({ input, me }) => {
-        const { hint, total } = help.reveal(me.id, find(input.params.id), input.body.index);
+        const { hint, total } = help.reveal(me.id, find(me, input.params.id, "hints"), input.body.index);
         return { hint, total };
       },
     }),
@@ -55,7 +58,7 @@ export function helpRoutes(deps: Deps): Route[] {
       auth: signedIn,
       input: ById,
       response: z.object({ files: z.array(z.object({ path: z.string(), content: z.string() })) }),
-      handler: ({ input, me }) => ({ files: help.solution(me.id, find(input.params.id)) }),
+      handler: ({ input, me }) => ({ files: help.solution(me.id, find(me, input.params.id, "solution")) }),
     }),
   ];
 }

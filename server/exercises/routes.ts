@@ -1,4 +1,6 @@
 import { z } from "zod";
+import type { AccessPolicy, ExerciseUse } from "../access/policy.ts";
+import type { User } from "../accounts/schema.ts";
 import type { Database } from "../db/database.ts";
 import { notFound } from "../errors.ts";
 import type { Grading, SubmissionEvent } from "../grading/service.ts";
@@ -15,7 +17,14 @@ const EmptyBody = { ...ById, body: z.object({}).strict() };
 const IdempotencyKey = z.string().regex(/^[\x21-\x7e]{1,128}$/, "use 1 to 128 printable ASCII characters");
 
 const Score = z.object({ score: z.number(), maxScore: z.number() });
-const Standing = { status: z.enum(["not_started", "in_progress", "passed"]), best: Score.nullable(), attempts: z.number().int(), lastAttemptAt: z.string().nullable() };
+const Standing = {
+  status: z.enum(["not_started", "in_progress", "passed"]),
+  best: Score.nullable(),
+  attempts: z.number().int(),
+  lastAttemptAt: z.string().nullable(),
+  /** Listed but closed to the caller (a cohort has not unlocked it, for instance). */
+  locked: z.boolean(),
+};
 const Card = z.object({
   id: z.string(),
   title: z.string(),
@@ -37,12 +46,18 @@ function card(e: Exercise): z.infer<typeof Card> {
   return { id: e.id, title: e.title, area: e.area, difficulty: e.difficulty, estimatedMinutes: e.estimated_minutes, summary: e.summary, maxScore: e.maxScore };
 }
 
-type Deps = { db: Database; catalog: Catalog; workspaces: Workspaces; grading: Grading; progress: Progress };
+type Deps = { db: Database; catalog: Catalog; workspaces: Workspaces; grading: Grading; progress: Progress; policy: AccessPolicy };
 
 export function exercisesRoutes(deps: Deps): Route[] {
   const find = (id: string) => {
     const e = deps.catalog.exercises.get(id);
     if (!e) throw notFound(`The exercise "${id}"`);
+    return e;
+  };
+  /** The exercise, if the access policy lets this caller use it this way. */
+  const use = (me: User, id: string, how: ExerciseUse) => {
+    const e = find(id);
+    deps.policy.check(me, e.id, how);
     return e;
   };
   // Ownership comes from the row; the handlers still ask for the caller's own submission.
@@ -61,7 +76,7 @@ export function exercisesRoutes(deps: Deps): Route[] {
         const mine = deps.progress.byExercise(me.id);
         const exercises = [...deps.catalog.exercises.values()]
           .sort((a, b) => a.title.localeCompare(b.title))
-          .map((e) => ({ ...card(e), ...deps.progress.of(mine, e.id) }));
+          .map((e) => ({ ...card(e), ...deps.progress.of(mine, e.id), locked: !deps.policy.allows(me, e.id, "open") }));
         const used = new Set(exercises.map((e) => e.area));
         return { areas: AREAS.filter((a) => used.has(a.id)), exercises };
       },
@@ -74,8 +89,8 @@ export function exercisesRoutes(deps: Deps): Route[] {
       auth: signedIn,
       input: ById,
       response: z.object({ exercise: Card.extend({ readme: z.string() }) }),
-      handler: ({ input }) => {
-        const e = find(input.params.id);
+      handler: ({ input, me }) => {
+        const e = use(me, input.params.id, "view");
         return { exercise: { ...card(e), readme: e.readme } };
       },
     }),
@@ -88,7 +103,7 @@ export function exercisesRoutes(deps: Deps): Route[] {
       input: EmptyBody,
       response: z.object({ workspace: z.object({ id: z.number().int(), exerciseId: z.string() }) }),
       handler: ({ input, me }) => {
-        const ws = deps.workspaces.open(me.id, find(input.params.id));
+        const ws = deps.workspaces.open(me.id, use(me, input.params.id, "open"));
         return { workspace: { id: ws.id, exerciseId: ws.exerciseId } };
       },
     }),
@@ -102,7 +117,7 @@ export function exercisesRoutes(deps: Deps): Route[] {
       status: 202,
       response: z.object({ submission: z.object({ id: z.number().int(), status: z.string() }) }),
       handler: ({ input, me, res }) => {
-        const ws = deps.workspaces.open(me.id, find(input.params.id));
+        const ws = deps.workspaces.open(me.id, use(me, input.params.id, "submit"));
         const { submission, replayed } = deps.grading.submitOnce(ws, input.headers["idempotency-key"]);
         if (replayed) res.setHeader("Idempotent-Replayed", "true");
         res.location(`/api/submissions/${submission.id}`);
@@ -117,7 +132,7 @@ export function exercisesRoutes(deps: Deps): Route[] {
       auth: signedIn,
       input: ById,
       response: z.object({ submissions: z.array(SubmissionOut) }),
-      handler: ({ input, me }) => ({ submissions: deps.grading.list(me.id, find(input.params.id).id) }),
+      handler: ({ input, me }) => ({ submissions: deps.grading.list(me.id, use(me, input.params.id, "view").id) }),
     }),
     route({
       method: "get",

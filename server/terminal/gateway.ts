@@ -3,6 +3,7 @@ import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
 import { parseCookies, SESSION_COOKIE, type Accounts } from "../accounts/service.ts";
 import type { User } from "../accounts/schema.ts";
+import type { AccessPolicy } from "../access/policy.ts";
 import { Problem } from "../errors.ts";
 import type { Catalog } from "../exercises/catalog.ts";
 import { ownOrigin } from "../http/guards.ts";
@@ -14,7 +15,7 @@ import type { TerminalSessions } from "./sessions.ts";
 
 const PATH = /^\/api\/workspaces\/(\d{1,10})\/terminal$/;
 
-type Deps = { accounts: Accounts; workspaces: Workspaces; sessions: TerminalSessions; catalog: Catalog; log: Logger; publicUrl: string | undefined };
+type Deps = { accounts: Accounts; workspaces: Workspaces; sessions: TerminalSessions; catalog: Catalog; log: Logger; publicUrl: string | undefined; policy: AccessPolicy };
 
 /**
  * Who may attach. The owner writes; `?mode=observe` attaches read-only, allowed to the owner
@@ -68,6 +69,11 @@ export class TerminalGateway {
     const role = terminalRole(user, ws, url.searchParams.get("mode") === "observe");
     const exercise = this.deps.catalog.exercises.get(ws.exerciseId);
     if (!role || !exercise) return refuse(socket, 404, "Not found");
+    // The owner's own shell is a way into the exercise like the page and the file API.
+    if (ws.userId === user.id) {
+      const denied = this.deps.policy.refusal({ user, exerciseId: ws.exerciseId, use: "terminal" });
+      if (denied) return refuse(socket, denied.status, denied.title);
+    }
 
     let session: TerminalSession | undefined;
     if (role === "owner") {

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import type { AccessPolicy } from "../access/policy.ts";
+import type { User } from "../accounts/schema.ts";
 import type { Database } from "../db/database.ts";
 import { owner, route, type Route } from "../http/routes.ts";
 import { WorkspacePath } from "./paths.ts";
@@ -19,7 +21,7 @@ const Content = z.string().max(2 * 1024 * 1024);
 const EntryOut = z.object({ path: z.string(), type: z.enum(["file", "dir", "symlink", "other"]), size: z.number().int(), mtime: z.string(), collapsed: z.boolean().optional() });
 const MetaOut = z.object({ path: z.string(), size: z.number().int(), mtime: z.string(), etag: z.string() });
 
-type Deps = { db: Database; workspaces: Workspaces };
+type Deps = { db: Database; workspaces: Workspaces; policy: AccessPolicy };
 
 /**
  * The editor's file API: the owner's own workspace only (anyone else's is a 404, like one
@@ -28,7 +30,11 @@ type Deps = { db: Database; workspaces: Workspaces };
  */
 export function workspaceFileRoutes(deps: Deps): Route[] {
   const workspaceOwner = (i: { params: { id: number } }) => deps.db.get<{ user_id: number }>("SELECT user_id FROM workspaces WHERE id = ?", [i.params.id])?.user_id;
-  const filesOf = (id: number) => new WorkspaceFiles(deps.workspaces.get(id));
+  const filesOf = (id: number, me: User) => {
+    const ws = deps.workspaces.get(id);
+    deps.policy.check(me, ws.exerciseId, "files");
+    return new WorkspaceFiles(ws);
+  };
   const auth = owner("workspace");
 
   return [
@@ -41,8 +47,8 @@ export function workspaceFileRoutes(deps: Deps): Route[] {
       ownerOf: workspaceOwner,
       input: ById,
       response: z.object({ entries: z.array(EntryOut), truncated: z.boolean(), limits: z.object({ maxFileBytes: z.number(), maxEntries: z.number() }) }),
-      handler: ({ input }) => {
-        const { entries, truncated } = filesOf(input.params.id).list();
+      handler: ({ input, me }) => {
+        const { entries, truncated } = filesOf(input.params.id, me).list();
         return { entries, truncated, limits: FILE_LIMITS };
       },
     }),
@@ -55,8 +61,8 @@ export function workspaceFileRoutes(deps: Deps): Route[] {
       ownerOf: workspaceOwner,
       input: { ...ByPath, headers: z.object({ "if-none-match": ETagList.optional() }) },
       response: z.object({ file: MetaOut.extend({ content: z.string() }) }),
-      handler: ({ input, res }) => {
-        const file = filesOf(input.params.id).read(input.query.path);
+      handler: ({ input, res, me }) => {
+        const file = filesOf(input.params.id, me).read(input.query.path);
         res.setHeader("ETag", file.etag);
         const known = input.headers["if-none-match"]?.split(",").map((t) => t.trim());
         if (known?.includes(file.etag)) {
@@ -76,9 +82,9 @@ export function workspaceFileRoutes(deps: Deps): Route[] {
       ownerOf: workspaceOwner,
       input: { ...ByPath, headers: z.object({ "if-match": ETagList.optional() }), body: z.object({ content: Content }).strict() },
       response: z.object({ file: MetaOut }),
-      handler: ({ input, res }) => {
+      handler: ({ input, res, me }) => {
         try {
-          const file = filesOf(input.params.id).write(input.query.path, input.body.content, input.headers["if-match"]);
+          const file = filesOf(input.params.id, me).write(input.query.path, input.body.content, input.headers["if-match"]);
           res.setHeader("ETag", file.etag);
           return { file };
         } catch (err) {
@@ -98,9 +104,9 @@ export function workspaceFileRoutes(deps: Deps): Route[] {
       status: 201,
       input: { ...ById, body: z.discriminatedUnion("type", [z.object({ type: z.literal("file"), path: WorkspacePath, content: Content.default("") }).strict(), z.object({ type: z.literal("dir"), path: WorkspacePath }).strict()]) },
       response: z.object({ entry: EntryOut.extend({ etag: z.string().optional() }) }),
-      handler: ({ input, res }) => {
+      handler: ({ input, res, me }) => {
         const body = input.body;
-        const entry = filesOf(input.params.id).create(body.path, body.type, body.type === "file" ? body.content : "");
+        const entry = filesOf(input.params.id, me).create(body.path, body.type, body.type === "file" ? body.content : "");
         if (entry.etag) res.setHeader("ETag", entry.etag);
         return { entry };
       },
@@ -114,7 +120,7 @@ export function workspaceFileRoutes(deps: Deps): Route[] {
       ownerOf: workspaceOwner,
       input: { ...ById, body: z.object({ from: WorkspacePath, to: WorkspacePath }).strict() },
       response: z.object({ entry: EntryOut }),
-      handler: ({ input }) => ({ entry: filesOf(input.params.id).move(input.body.from, input.body.to) }),
+      handler: ({ input, me }) => ({ entry: filesOf(input.params.id, me).move(input.body.from, input.body.to) }),
     }),
     route({
       method: "delete",
@@ -125,7 +131,7 @@ export function workspaceFileRoutes(deps: Deps): Route[] {
       ownerOf: workspaceOwner,
       input: ByPath,
       response: z.object({ removed: z.number().int() }),
-      handler: ({ input }) => filesOf(input.params.id).remove(input.query.path),
+      handler: ({ input, me }) => filesOf(input.params.id, me).remove(input.query.path),
     }),
   ];
 }
