@@ -77,6 +77,8 @@ export const CALLS: Record<string, (f: Fixtures, ctx: CallContext) => Call> = {
   "GET /submissions/:id/verify": (f) => ({ params: { id: f.submission } }),
   // The stream ends by itself once the submission is graded; the matrix reads only the status.
   "GET /submissions/:id/events": (f) => ({ params: { id: f.submission } }),
+  // Stays open; the matrix reads only the status.
+  "GET /workspaces/:id/events": (f) => ({ params: { id: f.workspace } }),
   "GET /progress": () => ({}),
   "GET /users/:id/progress": (f) => ({ params: { id: f.userId } }),
   // Owners attach; staff may only observe (a live session: 101; none: 409).

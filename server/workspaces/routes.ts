@@ -5,6 +5,7 @@ import type { Database } from "../db/database.ts";
 import { owner, route, type Route } from "../http/routes.ts";
 import { WorkspacePath } from "./paths.ts";
 import type { Workspaces } from "./service.ts";
+import { WorkspaceWatcher } from "./watch.ts";
 import { FILE_LIMITS, WorkspaceFiles } from "./workspace-files.ts";
 
 const WorkspaceId = z.coerce.number().int().positive().max(2 ** 31);
@@ -36,8 +37,31 @@ export function workspaceFileRoutes(deps: Deps): Route[] {
     return new WorkspaceFiles(ws);
   };
   const auth = owner("workspace");
+  const watcher = new WorkspaceWatcher();
 
   return [
+    route({
+      method: "get",
+      path: "/workspaces/:id/events",
+      summary: "Server-sent events: `change` whenever the workspace's files change (in the terminal, a save, a build)",
+      tag: "workspaces",
+      auth,
+      ownerOf: workspaceOwner,
+      input: ById,
+      produces: "text/event-stream",
+      handler: ({ input, req, res }) => {
+        const ws = deps.workspaces.get(input.params.id);
+        res.writeHead(200, { "Content-Type": "text/event-stream", "Cache-Control": "no-store", Connection: "keep-alive", "X-Accel-Buffering": "no" });
+        // The first event says the watch is in place: a change after it is never missed.
+        res.write("event: ready\ndata: {}\n\n");
+        const unsubscribe = watcher.subscribe(ws, () => res.write("event: change\ndata: {}\n\n"));
+        const heartbeat = setInterval(() => res.write(": keep-alive\n\n"), 15_000);
+        req.on("close", () => {
+          clearInterval(heartbeat);
+          unsubscribe();
+        });
+      },
+    }),
     route({
       method: "get",
       path: "/workspaces/:id/files",

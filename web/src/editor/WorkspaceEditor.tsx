@@ -13,7 +13,7 @@ import { isWithin, movedPath, parentOf } from "./tree.ts";
 import { useWorkspaceTree } from "./useWorkspaceTree.ts";
 import "./editor.css";
 
-/** How often open files are checked for changes made in the terminal, and the tree. */
+/** While the change stream is down: how often open files, and the tree, are checked. */
 const POLL_FILES_MS = 2000;
 const POLL_TREE_MS = 4000;
 const MAX_TABS = 8;
@@ -281,21 +281,39 @@ export default function WorkspaceEditor({ workspaceId: ws, treeShare, onTreeShar
     }
   }, [ws, stateOf, patch, replaceDoc]);
 
+  // The server says when the workspace changes (server-sent events): the tree and the open
+  // files are re-read at once. Polling stays as the fallback while the stream is down, each
+  // poll with its own busy flag (a shared one let the file poll starve the tree's for good).
   useEffect(() => {
     void refreshTree();
-    let busy = false;
-    const tick = (fn: () => Promise<void>) => () => {
-      if (document.hidden || busy) return;
-      busy = true;
-      void fn().finally(() => (busy = false));
+    let live = false;
+    const busy = { files: false, tree: false };
+    const run = (key: keyof typeof busy, fn: () => Promise<void>) => {
+      if (busy[key]) return;
+      busy[key] = true;
+      void fn().finally(() => (busy[key] = false));
     };
-    const files = window.setInterval(tick(pollFiles), POLL_FILES_MS);
-    const tree = window.setInterval(tick(refreshTree), POLL_TREE_MS);
+    const both = () => {
+      run("tree", refreshTree);
+      run("files", pollFiles);
+    };
+    const events = new EventSource(filesApi.eventsUrl(ws));
+    events.addEventListener("ready", () => {
+      // Whatever changed while the stream was down.
+      if (!live) both();
+      live = true;
+    });
+    events.addEventListener("change", both);
+    events.onerror = () => (live = false);
+    const poll = (key: keyof typeof busy, fn: () => Promise<void>) => () => !live && !document.hidden && run(key, fn);
+    const files = window.setInterval(poll("files", pollFiles), POLL_FILES_MS);
+    const tree = window.setInterval(poll("tree", refreshTree), POLL_TREE_MS);
     return () => {
+      events.close();
       window.clearInterval(files);
       window.clearInterval(tree);
     };
-  }, [refreshTree, pollFiles]);
+  }, [ws, refreshTree, pollFiles]);
 
   // First listing: open the exercise's main source file, as a learner would.
   const opened = useRef(false);

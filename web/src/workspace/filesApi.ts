@@ -47,6 +47,8 @@ export interface SolutionFile {
 }
 
 const base = (ws: string) => `/api/workspaces/${encodeURIComponent(ws)}/files`;
+/** Server-sent events: `ready` once watching, `change` whenever the workspace's files change. */
+const eventsUrl = (ws: string) => `/api/workspaces/${encodeURIComponent(ws)}/events`;
 const q = (path: string) => `?path=${encodeURIComponent(path)}`;
 const ex = (id: string) => `/api/exercises/${encodeURIComponent(id)}`;
 
@@ -59,6 +61,7 @@ export class ConflictError extends Error {
 
 export const filesApi = {
   list: (ws: string) => request<Listing>("GET", base(ws)),
+  eventsUrl,
 
   /** The file, or `null` when it still has `knownEtag` (304: unchanged). */
   async read(ws: string, path: string, knownEtag?: string): Promise<FileContent | null> {
