@@ -1,7 +1,7 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import type { Exercise } from "../server/exercises/catalog.ts";
+import type { Exercise } from "./exercise/catalog.ts";
 import type { Results } from "./results.ts";
 
 /**

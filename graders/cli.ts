@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { loadExercise } from "../server/exercises/catalog.ts";
+import { loadExercise } from "./exercise/catalog.ts";
 import { withDriver } from "./authoring.ts";
 
 /**

@@ -1,6 +1,6 @@
-import type { Exercise } from "../server/exercises/catalog.ts";
-import type { GraderStep } from "../server/exercises/schema.ts";
-import type { SandboxDriver } from "../server/sandbox/driver.ts";
+import type { Exercise } from "./exercise/catalog.ts";
+import type { GraderStep } from "./exercise/schema.ts";
+import type { SandboxDriver } from "./sandbox/port.ts";
 import type { TestResult } from "./results.ts";
 import { loadGrader } from "./load/grader.ts";
 import { securityGrader } from "./security/grader.ts";

@@ -1,8 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
-import type { Exercise } from "../server/exercises/catalog.ts";
-import type { SandboxDriver } from "../server/sandbox/driver.ts";
-import { removeTree } from "../server/workspaces/files.ts";
+import type { Exercise } from "./exercise/catalog.ts";
+import type { SandboxDriver } from "./sandbox/port.ts";
+import { removeTree } from "./sandbox/files.ts";
 import { graderFor } from "./registry.ts";
 import { capResults, graderError, summarize, type Results, type TestResult } from "./results.ts";
 

@@ -7,12 +7,12 @@ import type { Accounts } from "./accounts/service.ts";
 import type { Config } from "./config.ts";
 import type { Database } from "./db/database.ts";
 import { errorHandler, notFoundHandler } from "./errors.ts";
-import type { Catalog } from "./exercises/catalog.ts";
+import type { Catalog } from "../graders/exercise/catalog.ts";
 import type { Grading } from "./grading/service.ts";
 import { csrfToken, refusePreflight, sameOriginWrites, sessionUser } from "./http/guards.ts";
 import { mountRoutes, type Route } from "./http/routes.ts";
 import type { Logger } from "./logger.ts";
-import type { SandboxDriver } from "./sandbox/driver.ts";
+import type { SandboxDriver } from "../graders/sandbox/port.ts";
 import type { Workspaces } from "./workspaces/service.ts";
 import { labRoutes } from "./routes.ts";
 

@@ -78,14 +78,14 @@ async function main(argv: string[]): Promise<number> {
       return exerciseCommand(args);
     }
     case "validate": {
-      const { loadCatalog } = await import("./exercises/catalog.ts");
+      const { loadCatalog } = await import("../graders/exercise/catalog.ts");
       const catalog = loadCatalog(loadConfig().exercisesDir);
       for (const p of catalog.problems) process.stdout.write(`${p.path}: ${p.field ? p.field + ": " : ""}${p.message}\n`);
       process.stdout.write(`${catalog.exercises.size} exercise(s) valid, ${catalog.problems.length} problem(s)\n`);
       return catalog.problems.length ? 1 : 0;
     }
     case "schema": {
-      const { exerciseJsonSchema } = await import("./exercises/schema.ts");
+      const { exerciseJsonSchema } = await import("../graders/exercise/schema.ts");
       process.stdout.write(JSON.stringify(exerciseJsonSchema(), null, 2) + "\n");
       return 0;
     }

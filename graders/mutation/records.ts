@@ -1,4 +1,4 @@
-import type { runCapped } from "../exec.ts";
+import type { runCapped } from "../sandbox/exec.ts";
 
 // The records the unit kind's reporter and progress files write, read the unit kind's way.
 import { readVitestRecords, type VitestRecord } from "../unit/grader.ts";

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadExercise, type Exercise } from "../../server/exercises/catalog.ts";
+import { loadExercise, type Exercise } from "../exercise/catalog.ts";
 import { BwrapDriver } from "../../server/sandbox/bwrap/driver.ts";
 import { ensureRuntime, TEST_RUNTIME_DIR } from "../../server/setup/runtime.ts";
 import { grade } from "../run.ts";

@@ -1,10 +1,10 @@
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { sandboxLimits, type ServiceSpec } from "../../server/exercises/schema.ts";
-import { createWithin, type ExitInfo, type Mount, type Sandbox, type SandboxProcess } from "../../server/sandbox/driver.ts";
-import { copyTree } from "../../server/workspaces/files.ts";
-import { runCapped } from "../exec.ts";
+import { sandboxLimits, type ServiceSpec } from "../exercise/schema.ts";
+import { createWithin, type ExitInfo, type Mount, type Sandbox, type SandboxProcess } from "../sandbox/port.ts";
+import { copyTree } from "../sandbox/files.ts";
+import { runCapped } from "../sandbox/exec.ts";
 import type { GradeContext } from "../registry.ts";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));

@@ -3,10 +3,10 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
-import type { ServiceSpec } from "../../server/exercises/schema.ts";
-import type { Mount, Sandbox } from "../../server/sandbox/driver.ts";
+import type { ServiceSpec } from "../exercise/schema.ts";
+import type { Mount, Sandbox } from "../sandbox/port.ts";
 import { childrenOf, cmdline } from "../../server/sandbox/util.ts";
-import { readSandboxFile } from "../sandbox-files.ts";
+import { readSandboxFile } from "../sandbox/read.ts";
 import { waitReady, type Running } from "./boot.ts";
 
 /**

@@ -1,6 +1,6 @@
 import path from "node:path";
 import type { z } from "zod";
-import type { ServiceStep } from "../../server/exercises/schema.ts";
+import type { ServiceStep } from "../exercise/schema.ts";
 import type { GradeContext, GraderKind, StepOutcome } from "../registry.ts";
 import { truncate } from "../results.ts";
 import { graderMounts, prepareVitestDirs, readVitestRecords, runVitest, toOutcome } from "../unit/grader.ts";

@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import type { StaticStep } from "../../server/exercises/schema.ts";
+import type { StaticStep } from "../exercise/schema.ts";
 import type { GradeContext, GraderKind, StepOutcome } from "../registry.ts";
 import { splitPoints } from "../registry.ts";
 import type { TestResult } from "../results.ts";

@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT_DIR } from "../../server/config.ts";
-import { loadCatalog, loadExercise, type Exercise } from "../../server/exercises/catalog.ts";
+import { loadCatalog, loadExercise, type Exercise } from "../exercise/catalog.ts";
 import { BwrapDriver } from "../../server/sandbox/bwrap/driver.ts";
 import { ensureRuntime, TEST_RUNTIME_DIR } from "../../server/setup/runtime.ts";
 import type { Results } from "../results.ts";

@@ -2,14 +2,14 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { z } from "zod";
-import { sandboxLimits, type UnitStep } from "../../server/exercises/schema.ts";
-import { createWithin, type Sandbox } from "../../server/sandbox/driver.ts";
-import { copyTree } from "../../server/workspaces/files.ts";
+import { sandboxLimits, type UnitStep } from "../exercise/schema.ts";
+import { createWithin, type Sandbox } from "../sandbox/port.ts";
+import { copyTree } from "../sandbox/files.ts";
 import type { GradeContext, GraderKind, StepOutcome } from "../registry.ts";
 import { splitPoints } from "../registry.ts";
 import { truncate, type TestResult } from "../results.ts";
-import { runCapped } from "../exec.ts";
-import { readSandboxFile } from "../sandbox-files.ts";
+import { runCapped } from "../sandbox/exec.ts";
+import { readSandboxFile } from "../sandbox/read.ts";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 

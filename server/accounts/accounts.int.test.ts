@@ -4,7 +4,7 @@ import { promisify } from "node:util";
 import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Database } from "../db/database.ts";
-import { FakeDriver } from "../sandbox/doubles.ts";
+import { FakeDriver } from "../../graders/sandbox/doubles.ts";
 import { Client, startTestLab, type TestLab } from "../test/lab.ts";
 import { Accounts } from "./service.ts";
 

@@ -1,10 +1,10 @@
 import fs from "node:fs";
 import path from "node:path";
 import { bootService } from "../../graders/service/boot.ts";
-import type { Exercise } from "../exercises/catalog.ts";
-import type { ServiceSpec } from "../exercises/schema.ts";
-import type { Sandbox, SandboxDriver, SandboxSpec } from "../sandbox/driver.ts";
-import { removeTree } from "../workspaces/files.ts";
+import type { Exercise } from "../../graders/exercise/catalog.ts";
+import type { ServiceSpec } from "../../graders/exercise/schema.ts";
+import type { Sandbox, SandboxDriver, SandboxSpec } from "../../graders/sandbox/port.ts";
+import { removeTree } from "../../graders/sandbox/files.ts";
 import type { Harness } from "./harness.ts";
 import type { Row } from "./report.ts";
 import { distribution, quantile, round } from "./stats.ts";

@@ -1,4 +1,4 @@
-import type { Sandbox } from "../sandbox/driver.ts";
+import type { Sandbox } from "../../graders/sandbox/port.ts";
 import type { Harness } from "./harness.ts";
 import type { Row } from "./report.ts";
 import { openShell } from "./sandboxes.ts";

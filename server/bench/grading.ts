@@ -1,7 +1,7 @@
 import path from "node:path";
 import { grade } from "../../graders/run.ts";
 import { ROOT_DIR } from "../config.ts";
-import { loadExercise, type Exercise } from "../exercises/catalog.ts";
+import { loadExercise, type Exercise } from "../../graders/exercise/catalog.ts";
 import { bootRows, TimedDriver } from "./boot.ts";
 import type { DriverKind, Harness } from "./harness.ts";
 import type { Row } from "./report.ts";

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { BwrapDriver } from "../sandbox/bwrap/driver.ts";
 import { DockerDriver } from "../sandbox/docker/driver.ts";
-import type { Sandbox, SandboxDriver, SandboxLimits, SandboxSpec } from "../sandbox/driver.ts";
+import type { Sandbox, SandboxDriver, SandboxLimits, SandboxSpec } from "../../graders/sandbox/port.ts";
 import { ensureDocker } from "../setup/docker.ts";
 import { ensureImages } from "../setup/images.ts";
 import { ensureRuntime, TEST_RUNTIME_DIR } from "../setup/runtime.ts";

@@ -1,4 +1,4 @@
-import type { Sandbox } from "../sandbox/driver.ts";
+import type { Sandbox } from "../../graders/sandbox/port.ts";
 import type { Harness, MemorySample } from "./harness.ts";
 import type { Row } from "./report.ts";
 import { distribution, mapLimit, quantile, range, round, sleep } from "./stats.ts";

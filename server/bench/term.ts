@@ -1,4 +1,4 @@
-import type { Sandbox, SandboxProcess } from "../sandbox/driver.ts";
+import type { Sandbox, SandboxProcess } from "../../graders/sandbox/port.ts";
 
 /** A bash prompt: the output ends in "$ " (bwrap's coloured PS1 and Debian's default both do). */
 export const PROMPT = /\$ $/;

@@ -4,9 +4,9 @@ import type { User } from "../accounts/schema.ts";
 import type { Database } from "../db/database.ts";
 import { notFound } from "../errors.ts";
 import { route, signedIn, type Route } from "../http/routes.ts";
-import type { Catalog } from "./catalog.ts";
+import type { Catalog } from "../../graders/exercise/catalog.ts";
 import { Help } from "./help.ts";
-import { Slug } from "./schema.ts";
+import { Slug } from "../../graders/exercise/schema.ts";
 
 const ById = { params: z.object({ id: Slug }) };
 const HintOut = z.object({ index: z.number().int(), text: z.string(), revealedAt: z.string() });

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { Database } from "../db/database.ts";
 import { conflict, Problem } from "../errors.ts";
-import type { Exercise } from "./catalog.ts";
+import type { Exercise } from "../../graders/exercise/catalog.ts";
 
 /**
  * The help a learner can ask for on an exercise page: hints revealed one at a time (each

@@ -7,8 +7,8 @@ import type { Grading, SubmissionEvent } from "../grading/service.ts";
 import { owner, route, signedIn, type Route } from "../http/routes.ts";
 import type { Progress } from "../progress/service.ts";
 import type { Workspaces } from "../workspaces/service.ts";
-import type { Catalog, Exercise } from "./catalog.ts";
-import { AREAS, Slug } from "./schema.ts";
+import type { Catalog, Exercise } from "../../graders/exercise/catalog.ts";
+import { AREAS, Slug } from "../../graders/exercise/schema.ts";
 
 const ById = { params: z.object({ id: Slug }) };
 const SubmissionById = { params: z.object({ id: z.coerce.number().int().positive().max(2 ** 31) }) };

@@ -1,7 +1,7 @@
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Database } from "../db/database.ts";
-import { BadDriver } from "../sandbox/doubles.ts";
+import { BadDriver } from "../../graders/sandbox/doubles.ts";
 import { Client, startTestLab, waitForResult, type TestLab } from "../test/lab.ts";
 
 let lab: TestLab;

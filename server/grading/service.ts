@@ -6,10 +6,10 @@ import { grade, type GradeProgress } from "../../graders/run.ts";
 import type { Results } from "../../graders/results.ts";
 import type { Database } from "../db/database.ts";
 import { notFound, Problem } from "../errors.ts";
-import type { Exercise } from "../exercises/catalog.ts";
+import type { Exercise } from "../../graders/exercise/catalog.ts";
 import type { Logger } from "../logger.ts";
-import type { SandboxDriver } from "../sandbox/driver.ts";
-import { copyTree, CopyLimitError, removeTree } from "../workspaces/files.ts";
+import type { SandboxDriver } from "../../graders/sandbox/port.ts";
+import { copyTree, CopyLimitError, removeTree } from "../../graders/sandbox/files.ts";
 import { gradingUid, type Workspace } from "../workspaces/service.ts";
 
 export type SubmissionStatus = "queued" | "running" | "done" | "error";

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Role } from "../accounts/schema.ts";
 import { Accounts } from "../accounts/service.ts";
 import { Database } from "../db/database.ts";
-import { FakeDriver } from "../sandbox/doubles.ts";
+import { FakeDriver } from "../../graders/sandbox/doubles.ts";
 import { Client, startTestLab, type TestLab } from "../test/lab.ts";
 import { CALLS, type Call, type Fixtures } from "./authz.matrix.ts";
 import { expectedAccess, routeId, type Route } from "./routes.ts";

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { Database, migrate } from "../db/database.ts";
-import type { Catalog, Exercise } from "../exercises/catalog.ts";
+import type { Catalog, Exercise } from "../../graders/exercise/catalog.ts";
 import { Progress } from "./service.ts";
 
 let db: Database;

@@ -1,6 +1,6 @@
 import type { Database } from "../db/database.ts";
-import type { Catalog } from "../exercises/catalog.ts";
-import { AREAS } from "../exercises/schema.ts";
+import type { Catalog } from "../../graders/exercise/catalog.ts";
+import { AREAS } from "../../graders/exercise/schema.ts";
 
 /** not_started: never opened; in_progress: opened or submitted, no pass yet; passed: a submission passed every test. */
 export type ExerciseStatus = "not_started" | "in_progress" | "passed";

@@ -12,11 +12,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureDocker } from "../setup/docker.ts";
 import { ensureImages } from "../setup/images.ts";
 import { ensureRuntime, TEST_RUNTIME_DIR } from "../setup/runtime.ts";
-import { copyTree } from "../workspaces/files.ts";
+import { copyTree } from "../../graders/sandbox/files.ts";
 import { mountWorkspaceImage, unmount } from "../workspaces/quota.ts";
 import { BwrapDriver } from "./bwrap/driver.ts";
 import { DockerDriver } from "./docker/driver.ts";
-import type { Sandbox, SandboxDriver, SandboxLimits } from "./driver.ts";
+import type { Sandbox, SandboxDriver, SandboxLimits } from "../../graders/sandbox/port.ts";
 
 const LIMITS: SandboxLimits = { memoryMb: 256, pids: 96, cpuSeconds: 60, cpus: 0.5, fileSizeMb: 32, tmpMb: 16, openFiles: 512 };
 const QUOTA_MB = 48;

@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import type { MemoryUse, SandboxLimits } from "./driver.ts";
+import type { MemoryUse, SandboxLimits } from "../../graders/sandbox/port.ts";
 
 /**
  * Per-sandbox cgroups (memory, pids, cpu) on cgroup v1 or v2, when the lab runs as root.

@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { ROOT_DIR } from "../config.ts";
 import { Client, startTestLab, waitForResult, type TestLab } from "../test/lab.ts";
-import type { SandboxProcess, SandboxSpec } from "./driver.ts";
-import { BadDriver, FakeDriver, NeverDriver, SlowDriver } from "./doubles.ts";
+import type { SandboxProcess, SandboxSpec } from "../../graders/sandbox/port.ts";
+import { BadDriver, FakeDriver, NeverDriver, SlowDriver } from "../../graders/sandbox/doubles.ts";
 
 // How the lab behaves when its sandbox driver misbehaves. Workspace size limits are off: they
 // are about the disk, not the driver, and loop-mounting images would only slow these tests.

@@ -1,6 +1,6 @@
 import { spawn as spawnChild, type ChildProcess } from "node:child_process";
 import * as pty from "node-pty";
-import type { ExitInfo, SandboxProcess } from "./driver.ts";
+import type { ExitInfo, SandboxProcess } from "../../graders/sandbox/port.ts";
 
 type Hooks = {
   onResize?: (pid: number) => void;

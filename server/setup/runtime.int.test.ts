@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Sandbox, SandboxLimits } from "../sandbox/driver.ts";
+import type { Sandbox, SandboxLimits } from "../../graders/sandbox/port.ts";
 import { BwrapDriver } from "../sandbox/bwrap/driver.ts";
 import { ensureRuntime, PGLITE_TEMPLATE, TEST_RUNTIME_DIR } from "./runtime.ts";
 

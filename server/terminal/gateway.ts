@@ -5,7 +5,7 @@ import { parseCookies, SESSION_COOKIE, type Accounts } from "../accounts/service
 import type { User } from "../accounts/schema.ts";
 import type { AccessPolicy } from "../access/policy.ts";
 import { Problem } from "../errors.ts";
-import type { Catalog } from "../exercises/catalog.ts";
+import type { Catalog } from "../../graders/exercise/catalog.ts";
 import { ownOrigin } from "../http/guards.ts";
 import type { Logger } from "../logger.ts";
 import type { Workspace, Workspaces } from "../workspaces/service.ts";

@@ -1,7 +1,7 @@
 import headless from "@xterm/headless";
 import { SerializeAddon } from "@xterm/addon-serialize";
 import type { RawData, WebSocket } from "ws";
-import type { SandboxProcess } from "../sandbox/driver.ts";
+import type { SandboxProcess } from "../../graders/sandbox/port.ts";
 import type { Recorder } from "./recorder.ts";
 import { ClientMessage, CLOSE, HIGH_WATERMARK, LOW_WATERMARK, type ServerMessage, type TerminalRole } from "./protocol.ts";
 

@@ -3,7 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { Database } from "../db/database.ts";
 import { Problem } from "../errors.ts";
-import type { Exercise } from "../exercises/catalog.ts";
+import type { Exercise } from "../../graders/exercise/catalog.ts";
 import type { Logger } from "../logger.ts";
 import type { WorkspaceSandboxes } from "../workspaces/sandboxes.ts";
 import type { Workspace } from "../workspaces/service.ts";

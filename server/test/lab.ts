@@ -6,7 +6,7 @@ import { createLogger } from "../logger.ts";
 import Docker from "dockerode";
 import { labIdFor, startLab, type Lab } from "../main.ts";
 import { unmount } from "../workspaces/quota.ts";
-import type { SandboxDriver } from "../sandbox/driver.ts";
+import type { SandboxDriver } from "../../graders/sandbox/port.ts";
 import { TEST_RUNTIME_DIR } from "../setup/runtime.ts";
 
 export type TestLab = Lab & { dataDir: string };

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Database } from "../db/database.ts";
-import { FakeDriver } from "../sandbox/doubles.ts";
+import { FakeDriver } from "../../graders/sandbox/doubles.ts";
 import { Client, startTestLab, type TestLab } from "../test/lab.ts";
 import { WORKSPACE_UID_BASE } from "./service.ts";
 import { etagOf } from "./workspace-files.ts";

@@ -1,7 +1,7 @@
-import type { Exercise } from "../exercises/catalog.ts";
-import { sandboxLimits } from "../exercises/schema.ts";
+import type { Exercise } from "../../graders/exercise/catalog.ts";
+import { sandboxLimits } from "../../graders/exercise/schema.ts";
 import type { Logger } from "../logger.ts";
-import { createWithin, type Sandbox, type SandboxDriver } from "../sandbox/driver.ts";
+import { createWithin, type Sandbox, type SandboxDriver } from "../../graders/sandbox/port.ts";
 import type { Workspace } from "./service.ts";
 
 type Entry = { sandbox: Promise<Sandbox>; users: number; idleTimer?: NodeJS.Timeout };

@@ -1,9 +1,9 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { Database } from "../db/database.ts";
-import type { Exercise } from "../exercises/catalog.ts";
+import type { Exercise } from "../../graders/exercise/catalog.ts";
 import { notFound } from "../errors.ts";
-import { copyTree, removeTree } from "./files.ts";
+import { copyTree, removeTree } from "../../graders/sandbox/files.ts";
 import { isMounted, mountWorkspaceImage, unmount } from "./quota.ts";
 
 /** Host uids: one per workspace for live sandboxes, another range for grading runs. */

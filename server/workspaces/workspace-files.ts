@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import fs from "node:fs";
 import { notFound, Problem } from "../errors.ts";
-import { DEFAULT_COPY_LIMITS } from "./files.ts";
+import { DEFAULT_COPY_LIMITS } from "../../graders/sandbox/files.ts";
 import { segmentsOf } from "./paths.ts";
 import { assertShallow, at, closeAll, listDirAt, openDirAt, openFileAt, openRoot, readUpTo, removeAt, MAX_WALK_DEPTH, walkDirs, WalkError, walkError, writeAll } from "./safe-fs.ts";
 import type { Workspace } from "./service.ts";

@@ -3,7 +3,7 @@ import path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT_DIR } from "../../server/config.ts";
-import { FakeDriver } from "../../server/sandbox/doubles.ts";
+import { FakeDriver } from "../../graders/sandbox/doubles.ts";
 import { chromiumPath, ensureWebBuilt } from "../../server/setup/system.ts";
 import { Client, startTestLab, type TestLab } from "../../server/test/lab.ts";
 import { screenshotDir } from "./artifacts.ts";

@@ -2,7 +2,7 @@ import path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT_DIR } from "../../server/config.ts";
-import { loadCatalog } from "../../server/exercises/catalog.ts";
+import { loadCatalog } from "../../graders/exercise/catalog.ts";
 import { chromiumPath, ensureWebBuilt } from "../../server/setup/system.ts";
 import { copyDir, startTestLab, type TestLab } from "../../server/test/lab.ts";
 import { WORKSPACE_UID_BASE } from "../../server/workspaces/service.ts";

@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureRuntime, TEST_RUNTIME_DIR } from "../../setup/runtime.ts";
-import type { Sandbox, SandboxLimits, SandboxProcess } from "../driver.ts";
+import type { Sandbox, SandboxLimits, SandboxProcess } from "../../../graders/sandbox/port.ts";
 import { BwrapDriver } from "./driver.ts";
 
 const LIMITS: SandboxLimits = { memoryMb: 256, pids: 64, cpuSeconds: 30, cpus: 1, fileSizeMb: 8, tmpMb: 8, openFiles: 256 };

@@ -3,8 +3,8 @@ import path from "node:path";
 import { PassThrough } from "node:stream";
 import Docker from "dockerode";
 import { memoryCgroupOf, memoryMeter, type MemoryMeter } from "../cgroups.ts";
-import type { Availability, ExecOptions, ExitInfo, MemoryUse, Sandbox, SandboxDriver, SandboxLimits, SandboxProcess, SandboxSpec } from "../driver.ts";
-import { sandboxEnv, SandboxError } from "../driver.ts";
+import type { Availability, ExecOptions, ExitInfo, MemoryUse, Sandbox, SandboxDriver, SandboxLimits, SandboxProcess, SandboxSpec } from "../../../graders/sandbox/port.ts";
+import { sandboxEnv, SandboxError } from "../../../graders/sandbox/port.ts";
 import { descendants } from "../util.ts";
 import { poolDir, releaseSlot, WarmPool } from "./pool.ts";
 

@@ -6,7 +6,7 @@ import { ensureDocker } from "../../setup/docker.ts";
 import { ensureImages } from "../../setup/images.ts";
 import { TEST_RUNTIME_DIR } from "../../setup/runtime.ts";
 import { isMounted, mountWorkspaceImage, unmount } from "../../workspaces/quota.ts";
-import type { Sandbox, SandboxLimits } from "../driver.ts";
+import type { Sandbox, SandboxLimits } from "../../../graders/sandbox/port.ts";
 import { DockerDriver } from "./driver.ts";
 
 const LIMITS: SandboxLimits = { memoryMb: 300, pids: 77, cpuSeconds: 60, cpus: 1, fileSizeMb: 32, tmpMb: 16, openFiles: 512 };

@@ -3,7 +3,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import type Docker from "dockerode";
-import type { SandboxLimits, SandboxSpec } from "../driver.ts";
+import type { SandboxLimits, SandboxSpec } from "../../../graders/sandbox/port.ts";
 import { isMounted } from "../../workspaces/quota.ts";
 import { LABELS, writeEtc, type DockerDriver } from "./driver.ts";
 

@@ -1,4 +1,4 @@
-import type { ExitInfo, Sandbox } from "../server/sandbox/driver.ts";
+import type { ExitInfo, Sandbox } from "./port.ts";
 
 export const MAX_CAPTURED_OUTPUT = 1024 * 1024;
 

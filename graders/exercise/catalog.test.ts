@@ -1,10 +1,12 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { ROOT_DIR } from "../config.ts";
 import { loadCatalog } from "./catalog.ts";
 import { exerciseJsonSchema } from "./schema.ts";
+
+const ROOT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 const GOOD = `id: sample
 title: A sample

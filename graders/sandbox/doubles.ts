@@ -13,8 +13,8 @@
  * `$ ` prompt, echoes input like a terminal, runs the commands above line by line, answers
  * `stty size` with the last size it was given, and ends on `exit [N]` or Ctrl-D.
  */
-import type { Availability, ExecOptions, ExitInfo, Sandbox, SandboxDriver, SandboxProcess, SandboxSpec } from "./driver.ts";
-import { SandboxError } from "./driver.ts";
+import type { Availability, ExecOptions, ExitInfo, Sandbox, SandboxDriver, SandboxProcess, SandboxSpec } from "./port.ts";
+import { SandboxError } from "./port.ts";
 
 export type DriverCall =
   | { op: "create"; name: string; spec: SandboxSpec }

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
-import { validateProbeUses } from "../../graders/probes/run.ts";
+import { validateProbeUses } from "../probes/run.ts";
 import { AREAS, ExerciseSpec } from "./schema.ts";
 
 export type Exercise = ExerciseSpec & {
