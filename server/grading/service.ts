@@ -13,7 +13,18 @@ import { copyTree, CopyLimitError, removeTree } from "../../graders/sandbox/file
 import { gradingUid, type Workspace } from "../workspaces/service.ts";
 
 export type SubmissionStatus = "queued" | "running" | "done" | "error";
-export type Submission = { id: number; exerciseId: string; status: SubmissionStatus; createdAt: string; result: Results | null; attestation: Attestation | null };
+export type Submission = {
+  id: number;
+  exerciseId: string;
+  status: SubmissionStatus;
+  createdAt: string;
+  /** When a worker took it (the latest attempt's start); null while it is queued. */
+  startedAt: string | null;
+  /** Time from the 202 to the grading's start: pure queue wait, before any sandbox exists. */
+  queueWaitMs: number | null;
+  result: Results | null;
+  attestation: Attestation | null;
+};
 
 /** Pushed to the page while a submission is graded (server-sent events). */
 export type SubmissionEvent = GradeProgress | { type: "status"; status: SubmissionStatus } | { type: "done"; submission: Submission };
@@ -25,6 +36,7 @@ type Row = {
   exercise_id: string;
   status: SubmissionStatus;
   created_at: string;
+  started_at: string | null;
   attempts: number;
   body: string | null;
   suite_hash: string | null;
@@ -35,6 +47,11 @@ type Row = {
 const SELECT = "SELECT s.*, r.body, r.suite_hash, r.sandbox, r.signature FROM submissions s LEFT JOIN results r ON r.submission_id = s.id";
 /** A submission that took the lab down this many times is not tried again. */
 const MAX_ATTEMPTS = 3;
+/**
+ * An idle worker also looks at the queue this often. Submissions wake a worker directly; the
+ * poll only covers a row this process did not insert itself.
+ */
+export const POLL_MS = 5000;
 
 export type GradingOptions = {
   /** Identity of the sandbox a runtime's gradings run in (driver, image or runtime folder). */
@@ -52,7 +69,8 @@ export class Grading {
   private readonly snapshots: string;
   private readonly scratch: string;
   private running = 0;
-  private wakeups: (() => void)[] = [];
+  /** One wake-up per idle worker: each removes itself when it fires, by a submission or the poll. */
+  private idle: (() => void)[] = [];
   private stopping = false;
   private workers: Promise<void>[] = [];
   private secret: Buffer;
@@ -151,9 +169,29 @@ export class Grading {
     await Promise.all(this.workers);
   }
 
+  /** Workers waiting for a submission right now (never more than there are workers). */
+  get idleWorkers(): number {
+    return this.idle.length;
+  }
+
   private wake(all = false): void {
-    const fns = all ? this.wakeups.splice(0) : this.wakeups.splice(0, 1);
+    const fns = all ? [...this.idle] : this.idle.slice(0, 1);
     for (const f of fns) f();
+  }
+
+  /** Resolves on the next wake() or after POLL_MS, whichever is first; leaves nothing behind. */
+  private waitForWork(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const fire = () => {
+        clearTimeout(timer);
+        const at = this.idle.indexOf(fire);
+        if (at >= 0) this.idle.splice(at, 1);
+        resolve();
+      };
+      const timer = setTimeout(fire, POLL_MS);
+      timer.unref();
+      this.idle.push(fire);
+    });
   }
 
   private claim(): Row | undefined {
@@ -193,10 +231,7 @@ export class Grading {
     while (!this.stopping) {
       const row = this.claim();
       if (!row) {
-        await new Promise<void>((resolve) => {
-          this.wakeups.push(resolve);
-          setTimeout(resolve, 5000).unref();
-        });
+        await this.waitForWork();
         continue;
       }
       this.running++;
@@ -213,6 +248,7 @@ export class Grading {
   private async gradeOne(row: Row): Promise<void> {
     const exercise = this.exercises(row.exercise_id);
     const snapshot = path.join(this.snapshots, String(row.id));
+    const queueMs = queueWaitMs(row);
     this.emit(row.id, { type: "status", status: "running" });
     let result: Results;
     let suite = "";
@@ -224,7 +260,7 @@ export class Grading {
     } else if (row.attempts > MAX_ATTEMPTS) {
       result = { version: 3, status: "error", message: `Grading was interrupted ${MAX_ATTEMPTS} times (the lab restarted while grading it); it will not be tried again. Submit again.`, tests: [], score: 0, max_score: exercise.maxScore, duration_ms: 0 };
     } else {
-      this.log.info({ submission: row.id, exercise: exercise.id }, "grading");
+      this.log.info({ submission: row.id, exercise: exercise.id, queueMs }, "grading");
       if (!this.suites.has(exercise.id)) this.suites.set(exercise.id, suiteHash(exercise));
       suite = this.suites.get(exercise.id)!;
       result = await grade({
@@ -254,7 +290,7 @@ export class Grading {
       ]);
       this.db.run("UPDATE submissions SET status = ?, finished_at = ? WHERE id = ?", [status, new Date().toISOString(), row.id]);
     });
-    this.log.info({ submission: row.id, status: result.status, score: result.score, max: result.max_score, ms: result.duration_ms }, "graded");
+    this.log.info({ submission: row.id, status: result.status, score: result.score, max: result.max_score, ms: result.duration_ms, queueMs }, "graded");
     const done = this.db.get<Row>(`${SELECT} WHERE s.id = ?`, [row.id]);
     if (done) this.emit(row.id, { type: "done", submission: toSubmission(done) });
   }
@@ -264,6 +300,19 @@ function attestationOf(r: Row): Attestation | null {
   return r.signature && r.sandbox !== null && r.suite_hash !== null ? { algorithm: "HMAC-SHA256", suite_hash: r.suite_hash, sandbox: r.sandbox, signature: r.signature } : null;
 }
 
+function queueWaitMs(r: Row): number | null {
+  return r.started_at ? Math.max(0, Date.parse(r.started_at) - Date.parse(r.created_at)) : null;
+}
+
 export function toSubmission(r: Row): Submission {
-  return { id: r.id, exerciseId: r.exercise_id, status: r.status, createdAt: r.created_at, result: r.body ? (JSON.parse(r.body) as Results) : null, attestation: attestationOf(r) };
+  return {
+    id: r.id,
+    exerciseId: r.exercise_id,
+    status: r.status,
+    createdAt: r.created_at,
+    startedAt: r.started_at,
+    queueWaitMs: queueWaitMs(r),
+    result: r.body ? (JSON.parse(r.body) as Results) : null,
+    attestation: attestationOf(r),
+  };
 }
