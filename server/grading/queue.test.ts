@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { openDatabase, type Database } from "../db/database.ts";
 import { createLogger } from "../logger.ts";
-import { NeverDriver } from "../sandbox/doubles.ts";
+import { NeverDriver } from "../../graders/sandbox/doubles.ts";
 import type { Workspace } from "../workspaces/service.ts";
 import { Grading, POLL_MS, type SubmissionEvent } from "./service.ts";
 
