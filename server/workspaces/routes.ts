@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { AccessPolicy } from "../access/policy.ts";
 import type { User } from "../accounts/schema.ts";
+import type { Accounts } from "../accounts/service.ts";
 import type { Database } from "../db/database.ts";
 import { owner, route, type Route } from "../http/routes.ts";
 import { WorkspacePath } from "./paths.ts";
@@ -22,7 +23,7 @@ const Content = z.string().max(2 * 1024 * 1024);
 const EntryOut = z.object({ path: z.string(), type: z.enum(["file", "dir", "symlink", "other"]), size: z.number().int(), mtime: z.string(), collapsed: z.boolean().optional() });
 const MetaOut = z.object({ path: z.string(), size: z.number().int(), mtime: z.string(), etag: z.string() });
 
-type Deps = { db: Database; workspaces: Workspaces; policy: AccessPolicy };
+type Deps = { db: Database; workspaces: Workspaces; policy: AccessPolicy; accounts?: Pick<Accounts, "events"> };
 
 /**
  * The editor's file API: the owner's own workspace only (anyone else's is a 404, like one
@@ -49,17 +50,28 @@ export function workspaceFileRoutes(deps: Deps): Route[] {
       ownerOf: workspaceOwner,
       input: ById,
       produces: "text/event-stream",
-      handler: ({ input, req, res }) => {
+      handler: ({ input, me, req, res }) => {
         const ws = deps.workspaces.get(input.params.id);
+        deps.policy.check(me, ws.exerciseId, "files");
+        const sessionId = res.locals.session?.id;
         res.writeHead(200, { "Content-Type": "text/event-stream", "Cache-Control": "no-store", Connection: "keep-alive", "X-Accel-Buffering": "no" });
         // The first event says the watch is in place: a change after it is never missed.
         res.write("event: ready\ndata: {}\n\n");
         const unsubscribe = watcher.subscribe(ws, () => res.write("event: change\ndata: {}\n\n"));
-        const heartbeat = setInterval(() => res.write(": keep-alive\n\n"), 15_000);
-        req.on("close", () => {
+        // A stream outlives nothing the session does not: it ends when the session ends (signed
+        // out elsewhere, disabled, expired), and the page's next request then gets its 401.
+        const stillSignedIn = () =>
+          !!deps.db.get("SELECT 1 FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ? AND u.disabled_at IS NULL AND s.expires_at > ?", [sessionId, new Date().toISOString()]);
+        const heartbeat = setInterval(() => (stillSignedIn() ? res.write(": keep-alive\n\n") : stop()), 15_000);
+        const revoked = (userId: number) => userId === me.id && stop();
+        deps.accounts?.events.on("revoked", revoked);
+        const stop = () => {
           clearInterval(heartbeat);
           unsubscribe();
-        });
+          deps.accounts?.events.off("revoked", revoked);
+          res.end();
+        };
+        req.on("close", stop);
       },
     }),
     route({

@@ -60,7 +60,22 @@ async function type(page: Page, command: string): Promise<void> {
   await page.keyboard.type(`${command}\n`, { delay: 5 });
 }
 
-const shot = (page: Page, name: string) => page.screenshot({ path: path.join(shots, `${name}.png`) });
+/** The page at 1280x720 and 1024x640, light and dark (the system theme is what the lab follows by default). */
+async function shot(page: Page, name: string): Promise<void> {
+  const before = page.viewportSize();
+  for (const [w, h] of [[1280, 720], [1024, 640]] as const) {
+    await page.setViewportSize({ width: w, height: h });
+    for (const scheme of ["light", "dark"] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      // Pages without the theme toggle (sign-in) set the theme only at load.
+      await page.evaluate((t) => ((document.documentElement.dataset.theme = t), (document.documentElement.style.colorScheme = t)), scheme);
+      await page.waitForTimeout(150);
+      await page.screenshot({ path: path.join(shots, `${name}-${w}x${h}-${scheme}.png`) });
+    }
+  }
+  await page.emulateMedia({ colorScheme: "light" });
+  if (before) await page.setViewportSize(before);
+}
 
 describe("a newcomer's first hour", () => {
   it("1: files made in the terminal appear in the tree while a file is open in the editor", async () => {
@@ -76,6 +91,33 @@ describe("a newcomer's first hour", () => {
     await type(page, "rm a.txt; echo gone-$((2*5))");
     await expect.poll(() => page.locator("[data-testid=tree-item][data-path='a.txt']").count(), { timeout: 3_000 }).toBe(0);
     await shot(page, "01-tree-follows-terminal");
+    await context.close();
+  });
+});
+
+describe("a session ended on the server", () => {
+  it("3: takes the user to sign-in, says why, and back to the page they were on", async () => {
+    const { page, context, email } = await newPerson("ended");
+    await openExercise(page, "token-bucket");
+    // Signed out everywhere from another device (the API, as another browser would).
+    const other = await fetch(`${lab.url}/api/auth/login`, { method: "POST", headers: { "content-type": "application/json", origin: lab.url }, body: JSON.stringify({ email, password: "a long enough password" }) });
+    expect(other.status).toBe(200);
+    const cookie = other.headers.getSetCookie()[0]!.split(";")[0]!;
+    const { csrfToken } = (await other.json()) as { csrfToken: string };
+    const out = await fetch(`${lab.url}/api/auth/logout-everywhere`, { method: "POST", headers: { "content-type": "application/json", origin: lab.url, cookie, "x-csrf-token": csrfToken }, body: "{}" });
+    expect(out.status).toBe(200);
+    await page.waitForURL(/\/login\?next=%2Fexercises%2Ftoken-bucket$/, { timeout: 15_000 });
+    expect(await page.getByTestId("auth-notice").textContent()).toMatch(/session has ended/);
+    expect(await page.getByText("Sign out").count()).toBe(0);
+    await shot(page, "03-session-ended");
+    await page.fill("input[name=email]", email);
+    await page.fill("input[name=password]", "a long enough password");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL(/\/exercises\/token-bucket$/, { timeout: 10_000 });
+    await expect.poll(() => page.getByTestId("terminal-status").first().textContent(), { timeout: 20_000 }).toBe("connected");
+    // A page that is not the lab's own is never where sign-in leads.
+    await page.goto(`${lab.url}/login?next=${encodeURIComponent("//example.test/x")}`);
+    await page.waitForURL(`${lab.url}/`, { timeout: 10_000 });
     await context.close();
   });
 });

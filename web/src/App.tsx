@@ -1,5 +1,5 @@
-import { lazy, Suspense, useCallback, useEffect, useState } from "react";
-import { api, ApiError, errorMessage, type User } from "./api.ts";
+import { lazy, Suspense, useCallback, useEffect, useRef, useState } from "react";
+import { api, ApiError, errorMessage, SESSION_LOST_EVENT, type User } from "./api.ts";
 import { matchRoute, navigate, usePath } from "./router.ts";
 import { Header } from "./components/Header.tsx";
 import { Link } from "./components/Link.tsx";
@@ -42,15 +42,31 @@ export function App() {
   }, []);
 
   const isAuthRoute = route.name === "login" || route.name === "signup" || route.name === "firstAdmin";
+  const [sessionNotice, setSessionNotice] = useState<string | null>(null);
+  const userRef = useRef<AuthState>(undefined);
+  userRef.current = user;
+
+  // Any request answered "not signed in" (the session ended on the server): sign in again,
+  // then come back to this page.
+  useEffect(() => {
+    const lost = () => {
+      if (!userRef.current) return;
+      setSessionNotice("Your session has ended (signed out elsewhere, expired, or the account was disabled). Sign in again to continue where you were.");
+      setUser(null);
+    };
+    window.addEventListener(SESSION_LOST_EVENT, lost);
+    return () => window.removeEventListener(SESSION_LOST_EVENT, lost);
+  }, []);
 
   useEffect(() => {
-    if (user === null && !isAuthRoute) navigate("/login", { replace: true });
-    if (user && isAuthRoute) navigate("/", { replace: true });
+    if (user === null && !isAuthRoute) navigate(loginPathFor(window.location.pathname + window.location.search), { replace: true });
+    if (user && isAuthRoute) navigate(nextFromQuery(), { replace: true });
   }, [user, isAuthRoute]);
 
   const onAuthenticated = useCallback((u: User) => {
+    setSessionNotice(null);
     setUser(u);
-    navigate("/");
+    navigate(nextFromQuery());
   }, []);
 
   /** The session is already gone on the server (signed out everywhere). */
@@ -79,7 +95,7 @@ export function App() {
   if (!user) {
     if (route.name === "signup") return <SignupPage onAuthenticated={onAuthenticated} />;
     if (route.name === "firstAdmin") return <FirstAdminPage onAuthenticated={onAuthenticated} />;
-    return <LoginPage onAuthenticated={onAuthenticated} />;
+    return <LoginPage onAuthenticated={onAuthenticated} notice={sessionNotice} />;
   }
 
   return (
@@ -110,4 +126,15 @@ export function App() {
       )}
     </div>
   );
+}
+
+/** The sign-in page, remembering where to come back to. */
+function loginPathFor(here: string): string {
+  return here === "/" || here.startsWith("/login") ? "/login" : `/login?next=${encodeURIComponent(here)}`;
+}
+
+/** Where sign-in leads: the page the user was on, if it is one of the lab's own paths. */
+function nextFromQuery(): string {
+  const next = new URLSearchParams(window.location.search).get("next") ?? "/";
+  return /^\/(?![/\\])/.test(next) ? next : "/";
 }

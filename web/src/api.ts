@@ -173,6 +173,12 @@ interface Problem {
  */
 let csrfToken: string | null = null;
 
+/**
+ * Fired on window when the server no longer knows this page's session (a 401 "not signed in":
+ * signed out elsewhere, disabled, expired). The app then goes to sign-in and back.
+ */
+export const SESSION_LOST_EVENT = "backlab:session-lost";
+
 export async function request<T>(method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE", path: string, body?: unknown, headers: Record<string, string> = {}, retried = false): Promise<T> {
   let res: Response;
   try {
@@ -206,6 +212,7 @@ export async function request<T>(method: "GET" | "POST" | "PUT" | "PATCH" | "DEL
         return request<T>(method, path, body, headers, true);
       }
     }
+    if (res.status === 401 && p.type === "/problems/unauthenticated") window.dispatchEvent(new Event(SESSION_LOST_EVENT));
     throw new ApiError(res.status, p.detail || p.title || `Request failed (${res.status} ${res.statusText})`, data && typeof data === "object" ? (data as Record<string, unknown>) : undefined);
   }
   return data as T;

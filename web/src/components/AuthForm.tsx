@@ -16,10 +16,12 @@ interface Props {
   submitLabel: string;
   onSubmit: (values: Record<string, string>) => Promise<void>;
   footer: ReactNode;
+  /** Said above the form, e.g. why the user is asked to sign in again. */
+  notice?: string | null;
 }
 
 /** Shared centred card form used by the login and signup pages. */
-export function AuthForm({ title, fields, submitLabel, onSubmit, footer }: Props) {
+export function AuthForm({ title, fields, submitLabel, onSubmit, footer, notice }: Props) {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -47,6 +49,11 @@ export function AuthForm({ title, fields, submitLabel, onSubmit, footer }: Props
         <h1>
           <span className="brand">Backlab</span> · {title}
         </h1>
+        {notice && !error && (
+          <p role="status" className="notice notice-warn" data-testid="auth-notice">
+            {notice}
+          </p>
+        )}
         {error && (
           <p role="alert" className="alert">
             {error}

@@ -7,9 +7,10 @@ const fields = [
   { name: "password", label: "Password", type: "password", autoComplete: "current-password" },
 ];
 
-export function LoginPage({ onAuthenticated }: { onAuthenticated: (u: User) => void }) {
+export function LoginPage({ onAuthenticated, notice }: { onAuthenticated: (u: User) => void; notice?: string | null }) {
   return (
     <AuthForm
+      notice={notice}
       title="Welcome back"
       fields={fields}
       submitLabel="Sign in"
