@@ -5,6 +5,7 @@ import { accountsRoutes } from "./accounts/routes.ts";
 import type { AppDeps } from "./app.ts";
 import { helpRoutes } from "./exercises/help-routes.ts";
 import { exercisesRoutes } from "./exercises/routes.ts";
+import { gradingRoutes } from "./grading/routes.ts";
 import { openApiDocument } from "./http/openapi.ts";
 import { progressRoutes } from "./progress/routes.ts";
 import { Progress } from "./progress/service.ts";
@@ -41,6 +42,7 @@ export function labRoutes(deps: AppDeps): Route[] {
     ...accountsRoutes(deps.accounts, { secureCookies: deps.config.secureCookies, attemptsPerIp: deps.config.authAttemptsPerIp }),
     ...adminRoutes(deps.accounts, { publicUrl: deps.config.publicUrl }),
     ...exercisesRoutes({ ...deps, progress }),
+    ...gradingRoutes(deps),
     ...progressRoutes(progress),
     ...terminalRoutes({ db: deps.db, workspaces: deps.workspaces, recordingsDir: path.join(deps.config.dataDir, "recordings") }),
     ...helpRoutes(deps),

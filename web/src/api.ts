@@ -246,11 +246,13 @@ export const api = {
   exercise: (id: string) => request<{ exercise: Exercise }>("GET", `/api/exercises/${encodeURIComponent(id)}`),
   openWorkspace: (id: string) =>
     request<{ workspace: Workspace }>("POST", `/api/exercises/${encodeURIComponent(id)}/workspace`, {}),
-  submit: (id: string) =>
+  /** The same key on a retry makes the lab answer with the submission it already made. */
+  submit: (id: string, idempotencyKey: string) =>
     request<{ submission: Pick<Submission, "id" | "status"> }>(
       "POST",
       `/api/exercises/${encodeURIComponent(id)}/submissions`,
       {},
+      { "Idempotency-Key": idempotencyKey },
     ),
   submissions: (id: string) =>
     request<{ submissions: Submission[] }>("GET", `/api/exercises/${encodeURIComponent(id)}/submissions`),
@@ -263,6 +265,14 @@ export const api = {
 /** The asciicast v2 file of a recording (fetched by the player itself). */
 export function recordingUrl(id: string | number): string {
   return `/api/recordings/${encodeURIComponent(String(id))}`;
+}
+
+/**
+ * A fresh Idempotency-Key: 128 random bits in hex. getRandomValues, not randomUUID: a lab
+ * served over plain HTTP on a workshop LAN is not a secure context.
+ */
+export function newIdempotencyKey(): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 export function errorMessage(err: unknown): string {

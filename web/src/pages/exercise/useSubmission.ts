@@ -1,6 +1,6 @@
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { flushSync } from "react-dom";
-import { api, ApiError, errorMessage, type Results, type SubmissionStatus } from "../../api.ts";
+import { api, ApiError, errorMessage, newIdempotencyKey, type Results, type SubmissionStatus } from "../../api.ts";
 
 const POLL_MS = 500;
 
@@ -129,13 +129,21 @@ export function useSubmission(exerciseId: string) {
     };
   }, [pendingId]);
 
+  // One key per submission the learner means to make. A submit whose answer never came (the
+  // connection dropped, a 5xx) may have been made: the next click sends the same key and the
+  // lab answers with that submission instead of grading the workspace twice.
+  const attempt = useRef<{ exerciseId: string; key: string } | null>(null);
   const submit = useCallback(async () => {
     setPosting(true);
     setSubmitError(null);
+    if (attempt.current?.exerciseId !== exerciseId) attempt.current = { exerciseId, key: newIdempotencyKey() };
     try {
-      const { submission } = await api.submit(exerciseId);
+      const { submission } = await api.submit(exerciseId, attempt.current.key);
+      attempt.current = null;
       setPending({ id: String(submission.id), status: submission.status === "done" ? "queued" : submission.status });
     } catch (err) {
+      // A refusal (4xx) made nothing: the next click is a new submission.
+      if (err instanceof ApiError && err.status >= 400 && err.status < 500) attempt.current = null;
       setSubmitError(errorMessage(err));
     } finally {
       setPosting(false);
