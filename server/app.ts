@@ -4,6 +4,7 @@ import express, { type Express } from "express";
 import helmet from "helmet";
 import type { AccessPolicy } from "./access/policy.ts";
 import type { Accounts } from "./accounts/service.ts";
+import type { AuditLog } from "./audit/service.ts";
 import type { Config } from "./config.ts";
 import type { Database } from "./db/database.ts";
 import { errorHandler, notFoundHandler } from "./errors.ts";
@@ -21,6 +22,8 @@ export type AppDeps = {
   log: Logger;
   db: Database;
   accounts: Accounts;
+  /** The append-only audit log (server/audit/): features record privileged actions on it. */
+  audit: AuditLog;
   catalog: Catalog;
   workspaces: Workspaces;
   grading: Grading;

@@ -6,6 +6,7 @@ import type { AddressInfo } from "node:net";
 import { FIRST_ADMIN_HOURS } from "./accounts/invites.ts";
 import { AccessPolicy } from "./access/policy.ts";
 import { Accounts } from "./accounts/service.ts";
+import { AuditLog } from "./audit/service.ts";
 import { createApp } from "./app.ts";
 import type { Config } from "./config.ts";
 import { openDatabase } from "./db/database.ts";
@@ -134,7 +135,8 @@ export async function startLab(config: Config, log: Logger, opts: { driver?: San
     perMinute: config.submissionsPerMinute,
   });
   const policy = new AccessPolicy();
-  const app = createApp({ config, log, db, accounts, catalog, workspaces, grading, driver, policy });
+  const audit = new AuditLog(db);
+  const app = createApp({ config, log, db, accounts, audit, catalog, workspaces, grading, driver, policy });
 
   const server = http.createServer(app);
   // A sandbox whose last terminal session ended stops after a short grace (a new shell is quick).

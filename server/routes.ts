@@ -2,6 +2,7 @@ import path from "node:path";
 import { z } from "zod";
 import { adminRoutes } from "./accounts/admin-routes.ts";
 import { accountsRoutes } from "./accounts/routes.ts";
+import { auditRoutes } from "./audit/routes.ts";
 import type { AppDeps } from "./app.ts";
 import { helpRoutes } from "./exercises/help-routes.ts";
 import { exercisesRoutes } from "./exercises/routes.ts";
@@ -40,7 +41,8 @@ export function labRoutes(deps: AppDeps): Route[] {
       handler: () => document,
     }),
     ...accountsRoutes(deps.accounts, { secureCookies: deps.config.secureCookies, attemptsPerIp: deps.config.authAttemptsPerIp }),
-    ...adminRoutes(deps.accounts, { publicUrl: deps.config.publicUrl }),
+    ...adminRoutes(deps.accounts, deps.audit, { publicUrl: deps.config.publicUrl }),
+    ...auditRoutes(deps.audit),
     ...exercisesRoutes({ ...deps, progress }),
     ...gradingRoutes(deps),
     ...progressRoutes(progress),

@@ -279,6 +279,24 @@ describe("admin", () => {
     expect(list.body.users.find((x) => x.id === u.id)?.role).toBe("instructor");
   });
 
+  it("records role changes and invites in the audit log, which only admins read", async () => {
+    const a = await admin();
+    const u = await signup("audited");
+    await a.json("PATCH", `/api/admin/users/${u.id}`, { role: "instructor" });
+    const inv = await a.json<{ invite: { id: number } }>("POST", "/api/admin/invites", { role: "learner" });
+    await a.json("DELETE", `/api/admin/invites/${inv.body.invite.id}`);
+    type Entries = { entries: { action: string; actorId: number; target: { kind: string; id: string }; details: Record<string, unknown> }[] };
+    const me = (await a.json<{ user: { id: number } }>("GET", "/api/auth/me")).body.user.id;
+    const roleChange = (await a.json<Entries>("GET", `/api/admin/audit?action=user.update&targetId=${u.id}`)).body.entries;
+    expect(roleChange).toHaveLength(1);
+    expect(roleChange[0]).toMatchObject({ actorId: me, target: { kind: "user", id: String(u.id) }, details: { from: { role: "learner" }, change: { role: "instructor" } } });
+    const invites = (await a.json<Entries>("GET", `/api/admin/audit?action=invite&targetId=${inv.body.invite.id}`)).body.entries;
+    expect(invites.map((e) => e.action)).toEqual(["invite.revoke", "invite.create"]);
+    expect((await u.json("GET", "/api/admin/audit")).status).toBe(403);
+    const bad = await a.json<{ detail: string }>("GET", "/api/admin/audit?action=DROP%20TABLE");
+    expect(bad.status).toBe(400);
+  });
+
   it("disables an account (its sessions end at once) and enables it again", async () => {
     const a = await admin();
     const u = await signup("disable");

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { AuditLog } from "../audit/service.ts";
 import { notFound } from "../errors.ts";
 import { roles, route, type Route } from "../http/routes.ts";
 import { InviteBody, InviteOut, UserAdminOut, UserChange } from "./schema.ts";
@@ -7,7 +8,7 @@ import type { Accounts } from "./service.ts";
 const ById = { params: z.object({ id: z.coerce.number().int().positive().max(2 ** 31) }) };
 
 /** User and invite management: admins only. */
-export function adminRoutes(accounts: Accounts, opts: { publicUrl: string | undefined }): Route[] {
+export function adminRoutes(accounts: Accounts, audit: AuditLog, opts: { publicUrl: string | undefined }): Route[] {
   const admin = roles("admin");
   return [
     route({
@@ -27,7 +28,12 @@ export function adminRoutes(accounts: Accounts, opts: { publicUrl: string | unde
       auth: admin,
       input: { ...ById, body: UserChange },
       response: z.object({ user: UserAdminOut }),
-      handler: ({ input, me }) => ({ user: accounts.update(me.id, input.params.id, input.body) }),
+      handler: ({ input, me, req }) => {
+        const before = accounts.list().find((u) => u.id === input.params.id);
+        const user = accounts.update(me.id, input.params.id, input.body);
+        audit.record({ actorId: me.id, action: "user.update", target: { kind: "user", id: user.id }, details: { from: { role: before?.role, disabled: before?.disabled }, change: input.body }, ip: req.ip });
+        return { user };
+      },
     }),
     route({
       method: "get",
@@ -47,7 +53,7 @@ export function adminRoutes(accounts: Accounts, opts: { publicUrl: string | unde
       input: { body: InviteBody },
       status: 201,
       response: z.object({ invite: InviteOut, token: z.string(), path: z.string(), url: z.string().nullable() }),
-      handler: ({ input, me }) => {
+      handler: ({ input, me, req }) => {
         const { token, kind: _kind, ...invite } = accounts.invites.create({
           kind: "invite",
           role: input.body.role,
@@ -55,6 +61,7 @@ export function adminRoutes(accounts: Accounts, opts: { publicUrl: string | unde
           createdBy: me.id,
           ttlMs: (input.body.days ?? accounts.opts.inviteDays) * 86_400_000,
         });
+        audit.record({ actorId: me.id, action: "invite.create", target: { kind: "invite", id: invite.id }, details: { role: invite.role, email: input.body.email ?? null }, ip: req.ip });
         // The token travels in the fragment: browsers never send it to a server or in a Referer.
         const path = `/signup#invite=${token}`;
         return { invite, token, path, url: opts.publicUrl ? opts.publicUrl + path : null };
@@ -67,9 +74,10 @@ export function adminRoutes(accounts: Accounts, opts: { publicUrl: string | unde
       tag: "admin",
       auth: admin,
       input: ById,
-      handler: ({ input }) => {
+      handler: ({ input, me, req }) => {
         if (!accounts.invites.exists(input.params.id)) throw notFound("The invite");
         accounts.invites.revoke(input.params.id);
+        audit.record({ actorId: me.id, action: "invite.revoke", target: { kind: "invite", id: input.params.id }, ip: req.ip });
       },
     }),
   ];

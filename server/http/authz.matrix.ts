@@ -62,6 +62,7 @@ export const CALLS: Record<string, (f: Fixtures, ctx: CallContext) => Call> = {
   "GET /admin/invites": () => ({}),
   "POST /admin/invites": () => ({ body: { role: "learner" } }),
   "DELETE /admin/invites/:id": (_f, ctx) => ({ params: { id: ctx.make.invite() } }),
+  "GET /admin/audit": () => ({ query: { action: "invite", limit: "5" } }),
   "GET /health": () => ({}),
   "GET /openapi.json": () => ({}),
   "POST /auth/signup": (_f, ctx) => ({ body: { email: `m-${ctx.unique}@example.test`, displayName: "Matrix", password: "matrix password 1" } }),
