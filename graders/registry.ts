@@ -2,6 +2,7 @@ import type { Exercise } from "./exercise/catalog.ts";
 import type { GraderStep } from "./exercise/schema.ts";
 import type { SandboxDriver } from "./sandbox/port.ts";
 import type { TestResult } from "./results.ts";
+import type { StepTimer } from "./timing.ts";
 import { loadGrader } from "./load/grader.ts";
 import { securityGrader } from "./security/grader.ts";
 import { serviceGrader } from "./service/grader.ts";
@@ -27,6 +28,8 @@ export type GradeContext<S extends GraderStep = GraderStep> = {
   /** State the steps of one grading share (the booted service), and its cleanup. */
   shared?: Map<string, unknown>;
   onCleanup?: (fn: () => Promise<void>) => void;
+  /** Where this step's time goes (`Results.timing`); sandbox create/stop are recorded by the driver. */
+  timing?: StepTimer;
 };
 
 export type StepOutcome = { tests: TestResult[]; message: string | null };

@@ -1,6 +1,7 @@
 /**
  * The results every grader produces: Exercism's test-runner results.json v3, plus
- * `category`, `points`, `max_points` per test and `score`, `max_score`, `duration_ms`.
+ * `category`, `points`, `max_points` per test, `score`, `max_score`, `duration_ms` and
+ * `timing` (where the grading's time went).
  */
 export type TestStatus = "pass" | "fail" | "error";
 export type Category = "functional" | "security" | "performance" | "quality";
@@ -25,7 +26,53 @@ export type Results = {
   score: number;
   max_score: number;
   duration_ms: number;
+  /** Every grading by `grade()` carries it; results made without grading (errors before it) may not. */
+  timing?: Timing;
 };
+
+/**
+ * What a grading spent its time on, in order of start. Phases overlap where work runs at
+ * once (the grader sandbox starting while the service boots), so they do not add up to
+ * `duration_ms`; nested phases (a test file inside `vitest`, inside its `step`) neither.
+ */
+export const PHASES = [
+  /** Waiting in the lab's grading queue before the grading started (negative `start_ms`). */
+  "queue",
+  /** One step of exercise.yaml, start to end; `label` is the step's name. */
+  "step",
+  /** Copying the submission and the hidden suite into a sandbox's folders. */
+  "copy-in",
+  /** Creating a sandbox (`label`: its name). */
+  "sandbox-create",
+  /** Compiling the workspace before the service starts. */
+  "build",
+  /** The service's start command until its ready path answered (`label`: the command). */
+  "boot",
+  /** One vitest run in a sandbox, process start to exit. */
+  "vitest",
+  /** Inside it: from the process start until the first test file began (config, workers). */
+  "vitest-start",
+  /** One hidden test file, import to last test (`label`: its path); as vitest reports it. */
+  "test-file",
+  /** Stopping a sandbox (`label`: its name). */
+  "sandbox-stop",
+  /** After the last step: stopping what the steps shared and removing the scratch folder. */
+  "teardown",
+] as const;
+export type PhaseName = (typeof PHASES)[number];
+
+export type Phase = {
+  phase: PhaseName;
+  /** Which one: a step's name, a sandbox's name, a test file; null where there is one. */
+  label: string | null;
+  /** The step (0-based, as in exercise.yaml) it belongs to; null for the grading as a whole. */
+  step: number | null;
+  /** ms from the grading's start to this phase's start. */
+  start_ms: number;
+  ms: number;
+};
+
+export type Timing = { phases: Phase[] };
 
 export const MAX_TEST_OUTPUT = 500;
 export const MAX_MESSAGE = 2_000;

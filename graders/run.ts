@@ -5,6 +5,7 @@ import type { SandboxDriver } from "./sandbox/port.ts";
 import { removeTree } from "./sandbox/files.ts";
 import { graderFor } from "./registry.ts";
 import { capResults, graderError, summarize, type Results, type TestResult } from "./results.ts";
+import { GradingTimer, timedDriver } from "./timing.ts";
 
 export type GradeProps = {
   exercise: Exercise;
@@ -30,12 +31,14 @@ export type GradeProgress =
  */
 export async function grade(props: GradeProps): Promise<Results> {
   const started = Date.now();
+  const timer = new GradingTimer(started);
   const { exercise } = props;
   const deadline = started + exercise.limits.wall_seconds * 1000;
   const tests: TestResult[] = [];
   const messages: string[] = [];
   const shared = new Map<string, unknown>();
   const cleanups: (() => Promise<void>)[] = [];
+  let results: Results;
   fs.mkdirSync(props.workDir, { recursive: true, mode: 0o755 });
   try {
     for (const [i, step] of exercise.grader.steps.entries()) {
@@ -47,16 +50,21 @@ export async function grade(props: GradeProps): Promise<Results> {
         continue;
       }
       const onTest = (t: { name: string; status: "pass" | "fail" }) => props.onProgress?.({ type: "test", step: i, ...t });
-      const outcome = await graderFor(step.kind).run({ exercise, step, submissionDir: props.submissionDir, runDir, driver: props.driver, uid: props.uid, sandboxName: `${props.name}-s${i}`, deadline, onTest, shared, onCleanup: (fn) => cleanups.push(fn) });
+      const timing = timer.forStep(i);
+      const driver = timedDriver(props.driver, timing);
+      const outcome = await timing.time("step", step.name, () => graderFor(step.kind).run({ exercise, step, submissionDir: props.submissionDir, runDir, driver, uid: props.uid, sandboxName: `${props.name}-s${i}`, deadline, onTest, shared, onCleanup: (fn) => cleanups.push(fn), timing }));
       tests.push(...outcome.tests.map((t) => ({ ...t, task_id: t.task_id ?? i + 1 })));
       props.onProgress?.({ type: "step", index: i, name: step.name, kind: step.kind, state: "done", passed: outcome.tests.filter((t) => t.status === "pass").length, total: outcome.tests.length });
       if (outcome.message) messages.push(outcome.message);
     }
-    return capResults(summarize(tests, Date.now() - started, messages.join("\n") || null));
+    results = summarize(tests, 0, messages.join("\n") || null);
   } catch (err) {
-    return graderError(`The grader could not run: ${(err as Error).message}`, Date.now() - started, exercise.maxScore);
-  } finally {
+    results = graderError(`The grader could not run: ${(err as Error).message}`, 0, exercise.maxScore);
+  }
+  // The learner waits for this too: the result is stored only after grade() returns.
+  await timer.time("teardown", null, null, async () => {
     for (const fn of cleanups) await fn().catch(() => {});
     removeTree(props.workDir);
-  }
+  });
+  return capResults({ ...results, duration_ms: Date.now() - started, timing: { phases: timer.phases } });
 }

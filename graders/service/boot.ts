@@ -6,6 +6,7 @@ import { createWithin, type ExitInfo, type Mount, type Sandbox, type SandboxProc
 import { copyTree } from "../sandbox/files.ts";
 import { runCapped } from "../sandbox/exec.ts";
 import type { GradeContext } from "../registry.ts";
+import { timed } from "../timing.ts";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 /** Service output kept for feedback: the start and the end of it. */
@@ -36,6 +37,9 @@ export class Running {
   exitedAt: number | null = null;
   died: Promise<unknown> = Promise.resolve();
   ready = false;
+  /** When the start command was exec'ed (epoch ms): boot → ready in the grading's timing. */
+  startedAt = 0;
+  bootRecorded = false;
 
   constructor(
     readonly service: Sandbox,
@@ -52,7 +56,7 @@ export class Running {
     const proc = this.service.exec(argv, { env: { ...spec.env, PORT: String(spec.port), HOST: "127.0.0.1", NODE_ENV: spec.env.NODE_ENV ?? "production" }, timeoutMs: Math.max(1000, this.deadline() - Date.now()) });
     proc.end();
     proc.onData((chunk) => this.log.add(chunk));
-    Object.assign(this, { proc, exited: null, exit: null, exitedAt: null, ready: false });
+    Object.assign(this, { proc, exited: null, exit: null, exitedAt: null, ready: false, startedAt: Date.now() });
     this.died = proc.wait().then((e) => {
       // A process that was replaced (restart) no longer speaks for the service.
       if (this.proc !== proc) return;
@@ -74,7 +78,7 @@ async function runningService(ctx: GradeContext): Promise<{ running: Running; ow
   if (existing) await existing.service.stop();
   const remaining = () => Math.max(1000, ctx.deadline - Date.now());
   const work = path.join(ctx.shared ? path.dirname(ctx.runDir) : ctx.runDir, `service-work-${Date.now()}`);
-  copyTree(ctx.submissionDir, work, { uid: ctx.uid });
+  await timed(ctx, "copy-in", () => copyTree(ctx.submissionDir, work, { uid: ctx.uid }), "submission");
   const name = ctx.shared ? `${ctx.sandboxName.replace(/-s\d+$/, "")}-svc${existing ? "2" : ""}` : `${ctx.sandboxName}-svc`;
   const service = await createWithin(ctx.driver, { name, runtime: ctx.exercise.runtime, workspaceDir: work, limits: sandboxLimits(ctx.exercise.limits), uid: ctx.uid, network: "none" }, remaining());
   let running: Running;
@@ -113,6 +117,10 @@ export async function bootService(ctx: GradeContext, mounts: Mount[]): Promise<B
     grader = await createWithin(ctx.driver, { name: `${ctx.sandboxName}-tst`, runtime: ctx.exercise.runtime, workspaceDir: graderWork, mounts, limits: sandboxLimits(ctx.exercise.limits), uid: ctx.uid, network: { join: running.service } }, remaining());
     const url = `http://127.0.0.1:${spec.port}`;
     await waitReady(running, grader, spec, ctx.deadline);
+    if (!running.bootRecorded) {
+      running.bootRecorded = true;
+      ctx.timing?.add("boot", Array.isArray(spec.start) ? spec.start.join(" ") : spec.start, running.startedAt);
+    }
     return { service: running.service, grader, url, logs: () => running.log.text(), stop, running };
   } catch (err) {
     await stop();

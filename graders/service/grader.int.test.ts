@@ -107,6 +107,11 @@ for (const [name, make] of Object.entries(drivers)) {
         ["cannot see the service's files", "pass"],
       ]);
       expect(good).toMatchObject({ status: "pass", score: 30, max_score: 30 });
+      // Where the time went: the service's boot until ready, both sandboxes, the hidden file.
+      const phases = good.timing!.phases;
+      expect(phases.filter((p) => p.phase === "boot")).toEqual([expect.objectContaining({ label: "tsx src/server.ts", step: 0 })]);
+      expect(phases.filter((p) => p.phase === "sandbox-create").map((p) => p.label)).toEqual([expect.stringMatching(/-svc$/), expect.stringMatching(/-tst$/)]);
+      expect(phases.filter((p) => p.phase === "test-file").map((p) => p.label)).toEqual(["tests/api.test.ts"]);
 
       const bad = await run(fixture(`bad-${name}`, SERVER(201)));
       expect(bad.status).toBe("fail");

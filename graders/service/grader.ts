@@ -3,7 +3,8 @@ import type { z } from "zod";
 import type { ServiceStep } from "../exercise/schema.ts";
 import type { GradeContext, GraderKind, StepOutcome } from "../registry.ts";
 import { truncate } from "../results.ts";
-import { graderMounts, prepareVitestDirs, readVitestRecords, runVitest, toOutcome } from "../unit/grader.ts";
+import { graderMounts, prepareVitestDirs, readVitestRecords, recordVitestTiming, runVitest, toOutcome } from "../unit/grader.ts";
+import { timed } from "../timing.ts";
 import { bootService, BootError } from "./boot.ts";
 import { controlMounts, prepareControl, serveControl, ServiceControl, type ControlDirs } from "./control.ts";
 
@@ -26,7 +27,7 @@ export const serviceGrader: GraderKind<Step> = {
   kind: "service",
   async run(ctx: GradeContext<Step>): Promise<StepOutcome> {
     let control!: ControlDirs;
-    const dirs = prepareVitestDirs(ctx.runDir, path.join(ctx.exercise.dir, ctx.step.tests), ctx.uid, (grader) => (control = prepareControl(grader, ctx.runDir, ctx.uid)));
+    const dirs = await timed(ctx, "copy-in", () => prepareVitestDirs(ctx.runDir, path.join(ctx.exercise.dir, ctx.step.tests), ctx.uid, (grader) => (control = prepareControl(grader, ctx.runDir, ctx.uid))));
     let booted;
     try {
       booted = await bootService(ctx, [...graderMounts(dirs), ...controlMounts(control)]);
@@ -38,7 +39,9 @@ export const serviceGrader: GraderKind<Step> = {
     const channel = serveControl(control, new ServiceControl(booted.running, booted.grader, ctx.exercise.service!, ctx.deadline));
     try {
       const run = await runVitest(booted.grader, ctx.deadline, { env: { SERVICE_URL: booted.url }, out: dirs.out, onTest: ctx.onTest });
-      const outcome = toOutcome(ctx.step, readVitestRecords(dirs.out), run, ctx.exercise.limits.wall_seconds);
+      const records = readVitestRecords(dirs.out);
+      recordVitestTiming(ctx, records, run);
+      const outcome = toOutcome(ctx.step, records, run, ctx.exercise.limits.wall_seconds);
       const failed = outcome.tests.some((t) => t.status !== "pass");
       const logs = booted.logs().trim();
       if (failed && logs) outcome.message = [outcome.message, `Service output (end):\n${logs.slice(-1500)}`].filter(Boolean).join("\n\n");

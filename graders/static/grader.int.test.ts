@@ -38,7 +38,7 @@ async function run(exercise: Exercise, submissionDir: string): Promise<{ results
 
 /** The results minus what varies from run to run. */
 function stable(r: Results): unknown {
-  const { duration_ms: _d, ...rest } = r;
+  const { duration_ms: _d, timing: _timing, ...rest } = r;
   return { ...rest, tests: r.tests.map(({ duration_ms: _t, output: _o, ...t }) => t) };
 }
 

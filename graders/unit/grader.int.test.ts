@@ -75,6 +75,24 @@ describe("the unit grader", () => {
     expect(r).toMatchObject({ status: "fail", score: 20, max_score: 30, version: 3 });
   });
 
+  it("says where the time went: copy-in, the sandbox, vitest's start-up, each test file, teardown", async () => {
+    const ex = fixture("timing", "export const one = 1;\n", `import { it, expect } from "vitest";\nimport { one } from "@workspace/src/mod.ts";\nit("waits", async () => { await new Promise((r) => setTimeout(r, 300)); expect(one).toBe(1); });\n`);
+    const r = await run(ex, path.join(ex.dir, "starter"));
+    expect(r.status).toBe("pass");
+    const phases = r.timing!.phases;
+    const one = (name: string) => phases.filter((p) => p.phase === name);
+    expect(phases.map((p) => p.phase)).toEqual(expect.arrayContaining(["step", "copy-in", "sandbox-create", "vitest", "vitest-start", "test-file", "sandbox-stop", "teardown"]));
+    expect(one("test-file")).toEqual([expect.objectContaining({ label: "tests/mod.test.ts", step: 0 })]);
+    const [file, vitest, step] = [one("test-file")[0]!, one("vitest")[0]!, one("step")[0]!];
+    // The file's 300 ms wait is in it; it lies inside the vitest run, which lies inside the step.
+    expect(file.ms).toBeGreaterThanOrEqual(290);
+    expect(file.start_ms).toBeGreaterThanOrEqual(vitest.start_ms);
+    expect(file.start_ms + file.ms).toBeLessThanOrEqual(vitest.start_ms + vitest.ms);
+    expect(vitest.start_ms + vitest.ms).toBeLessThanOrEqual(step.start_ms + step.ms);
+    expect(one("teardown")[0]!.start_ms).toBeGreaterThanOrEqual(step.start_ms + step.ms);
+    expect(r.duration_ms).toBeGreaterThanOrEqual(one("teardown")[0]!.start_ms);
+  });
+
   it("reports code that loops forever as a timeout, naming the test that was running", async () => {
     const ex = fixture(
       "loop",

@@ -10,6 +10,7 @@ import { splitPoints } from "../registry.ts";
 import { truncate, type TestResult } from "../results.ts";
 import { runCapped } from "../sandbox/exec.ts";
 import { readSandboxFile } from "../sandbox/read.ts";
+import { timed } from "../timing.ts";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
@@ -22,6 +23,7 @@ export type VitestRecord =
   | { type: "finish"; id: string; state: string; message: string | null }
   | { type: "result"; id: string; state: string; message: string | null; output: string | null; duration: number | null }
   | { type: "module-error"; file: string; message: string | null }
+  | { type: "file-time"; file: string; ms: number; at: number }
   | { type: "end"; reason: string; unhandled: string | null };
 
 /**
@@ -34,8 +36,10 @@ export const unitGrader: GraderKind<Step> = {
   async run(ctx: GradeContext<Step>): Promise<StepOutcome> {
     const { runDir, step } = ctx;
     const work = path.join(runDir, "work");
-    copyTree(ctx.submissionDir, work, { uid: ctx.uid });
-    const dirs = prepareVitestDirs(runDir, path.join(ctx.exercise.dir, step.tests), ctx.uid);
+    const dirs = await timed(ctx, "copy-in", () => {
+      copyTree(ctx.submissionDir, work, { uid: ctx.uid });
+      return prepareVitestDirs(runDir, path.join(ctx.exercise.dir, step.tests), ctx.uid);
+    });
     const sandbox = await createWithin(ctx.driver, {
       name: ctx.sandboxName,
       runtime: ctx.exercise.runtime,
@@ -51,9 +55,32 @@ export const unitGrader: GraderKind<Step> = {
     } finally {
       await sandbox.stop();
     }
-    return toOutcome(step, readVitestRecords(dirs.out), run, ctx.exercise.limits.wall_seconds);
+    const records = readVitestRecords(dirs.out);
+    recordVitestTiming(ctx, records, run);
+    return toOutcome(step, records, run, ctx.exercise.limits.wall_seconds);
   },
 };
+
+/**
+ * The vitest run as phases: the process, its start-up until the first file began, and each
+ * test file. The per-file figures come from inside the sandbox, so they are clamped to the
+ * process's own span on the host; they explain time, they never score.
+ */
+export function recordVitestTiming(ctx: Pick<GradeContext, "timing">, records: VitestRecord[], run: { startedAt: number; endedAt: number }): void {
+  if (!ctx.timing) return;
+  const { startedAt, endedAt } = run;
+  ctx.timing.add("vitest", null, startedAt, endedAt);
+  const clamp = (t: number) => Math.min(endedAt, Math.max(startedAt, t));
+  let first = endedAt;
+  for (const r of records) {
+    if (r.type !== "file-time" || typeof r.ms !== "number" || typeof r.at !== "number" || typeof r.file !== "string" || !Number.isFinite(r.ms + r.at)) continue;
+    const end = clamp(r.at);
+    const start = clamp(r.at - r.ms);
+    first = Math.min(first, start);
+    ctx.timing.add("test-file", r.file, start, end);
+  }
+  ctx.timing.add("vitest-start", null, startedAt, first);
+}
 
 export type VitestDirs = { grader: string; out: string };
 
@@ -114,11 +141,13 @@ export async function runVitest(sandbox: Sandbox, deadline: number, opts: { env?
     }
   };
   const timer = setInterval(tail, 250);
+  const startedAt = Date.now();
   try {
-    return await runCapped(sandbox, ["node", "/node_modules/vitest/vitest.mjs", "run", "--config", "/grader/vitest.config.mjs", "--configLoader", "runner"], {
+    const run = await runCapped(sandbox, ["node", "/node_modules/vitest/vitest.mjs", "run", "--config", "/grader/vitest.config.mjs", "--configLoader", "runner"], {
       timeoutMs: Math.max(1000, deadline - Date.now()),
       env: opts.env,
     });
+    return { ...run, startedAt, endedAt: Date.now() };
   } finally {
     clearInterval(timer);
     tail();

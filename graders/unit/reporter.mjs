@@ -49,6 +49,9 @@ export default class BacklabReporter {
   }
 
   onTestModuleEnd(mod) {
+    // Where the time went (graders/results.ts `test-file`): import, setup and the tests.
+    const d = mod.diagnostic();
+    emit({ type: "file-time", file: mod.relativeModuleId, ms: d.environmentSetupDuration + d.prepareDuration + d.collectDuration + d.setupDuration + d.duration, at: Date.now() });
     const errors = mod.errors();
     if (errors.length) emit({ type: "module-error", file: mod.relativeModuleId, message: errorText(errors) });
   }

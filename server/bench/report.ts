@@ -11,6 +11,8 @@ export type Row = {
   target?: string;
   met?: boolean;
   note?: string;
+  /** Grading rows: p50/p95 of each phase of the breakdown (graders/results.ts), JSON only. */
+  phases?: Record<string, { p50: number; p95: number; n: number }>;
   error?: string;
 };
 

@@ -1,7 +1,7 @@
 import os from "node:os";
 import { idleCapacity, type Capacity, type CapacityOptions } from "./capacity.ts";
 import { coreRows } from "./core.ts";
-import { gradingJobs } from "./grading.ts";
+import { gradingJobs, type GradingOptions } from "./grading.ts";
 import { BenchRun, type DriverKind, type Harness } from "./harness.ts";
 import { table, type Row } from "./report.ts";
 import { creationRate, idleMemory, openToPrompt } from "./sandboxes.ts";
@@ -12,7 +12,7 @@ const DRIVERS: DriverKind[] = ["bwrap", "docker"];
 /** Sections: one per driver, grading on each driver (grading.ts), then the terminal (ours vs wetty). */
 type Section = DriverKind | "grading" | "terminal";
 const SECTIONS: Section[] = [...DRIVERS, "grading", "terminal"];
-const USAGE = "usage: backlab bench [--only bwrap|docker|grading|terminal[,…]]\n";
+const USAGE = "usage: backlab bench [--only bwrap|docker|grading|terminal[,…]] [--driver bwrap|docker] [--exercise <area>/<slug>[,…]] [--samples N]\n";
 
 /** What runs per driver; sizes chosen so the driver sections stay within ~8 minutes on 2 cores (grading: its own plan, ~5 more). */
 const PLAN = {
@@ -20,18 +20,34 @@ const PLAN = {
   docker: { core: { exec: 20, node: 10, prompt: 10 }, open: 10, create: 10, memory: 10, capacity: { step: 10, cap: 80, target: 50, samples: 15, baselineSamples: 30, settleMs: 1000, budgetMs: 170_000 } },
 } satisfies Record<DriverKind, { core: { exec: number; node: number; prompt: number }; open: number; create: number; memory: number; capacity: CapacityOptions }>;
 
-export function parseArgs(args: string[]): { only: Section[] } | { error: string } {
+export type BenchArgs = { only: Section[]; drivers: DriverKind[]; grading: GradingOptions };
+
+export function parseArgs(args: string[]): BenchArgs | { error: string } {
   let only = SECTIONS;
+  let drivers = DRIVERS;
+  const grading: GradingOptions = {};
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
-    const value = a.startsWith("--only=") ? a.slice(7) : a === "--only" ? args[++i] : undefined;
-    if (value === undefined) return { error: `unknown argument "${a}"` };
+    const [flag, inline] = a.startsWith("--") && a.includes("=") ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a, undefined];
+    const value = inline ?? args[++i];
+    if (value === undefined || !["--only", "--driver", "--exercise", "--samples"].includes(flag)) return { error: `unknown argument "${a}"` };
     const picked = value.split(",").map((v) => v.trim());
-    const bad = picked.find((v) => !SECTIONS.includes(v as Section));
-    if (bad !== undefined) return { error: `--only takes ${SECTIONS.join(", ")} (comma-separated), not "${bad}"` };
-    only = picked as Section[];
+    if (flag === "--only") {
+      const bad = picked.find((v) => !SECTIONS.includes(v as Section));
+      if (bad !== undefined) return { error: `--only takes ${SECTIONS.join(", ")} (comma-separated), not "${bad}"` };
+      only = picked as Section[];
+    } else if (flag === "--driver") {
+      const bad = picked.find((v) => !DRIVERS.includes(v as DriverKind));
+      if (bad !== undefined) return { error: `--driver takes ${DRIVERS.join(", ")}, not "${bad}"` };
+      drivers = picked as DriverKind[];
+    } else if (flag === "--exercise") grading.exercises = picked;
+    else {
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < 1 || n > 100) return { error: `--samples takes a whole number from 1 to 100, not "${value}"` };
+      grading.samples = n;
+    }
   }
-  return { only };
+  return { only, drivers, grading };
 }
 
 const say = (m: string) => process.stderr.write(`bench: ${m}\n`);
@@ -78,7 +94,7 @@ export async function runBenchmarks(args: string[] = process.argv.slice(3)): Pro
   };
 
   try {
-    for (const kind of DRIVERS.filter((k) => parsed.only.includes(k) || parsed.only.includes("grading"))) {
+    for (const kind of parsed.drivers.filter((k) => parsed.only.includes(k) || parsed.only.includes("grading"))) {
       const plan = PLAN[kind];
       let h: Harness;
       try {
@@ -90,7 +106,7 @@ export async function runBenchmarks(args: string[] = process.argv.slice(3)): Pro
       drivers[kind] = h.details;
       const full = parsed.only.includes(kind);
       if (full) await section(kind, "core", () => coreRows(h, plan.core));
-      if (parsed.only.includes("grading")) for (const job of gradingJobs(h)) await section(kind, job.metric, job.run);
+      if (parsed.only.includes("grading")) for (const job of gradingJobs(h, parsed.grading)) await section(kind, job.metric, job.run);
       if (!full) {
         await h.close().catch((err: unknown) => rows.push({ driver: kind, metric: "cleanup", unit: "", error: (err as Error).message }));
         continue;

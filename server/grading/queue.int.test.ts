@@ -1,4 +1,5 @@
 import path from "node:path";
+import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Database } from "../db/database.ts";
 import { BadDriver } from "../../graders/sandbox/doubles.ts";
@@ -6,9 +7,12 @@ import { Client, startTestLab, waitForResult, type TestLab } from "../test/lab.t
 
 let lab: TestLab;
 let crashLab: TestLab;
+/** The first lab's log lines (pino JSON). */
+const logLines: string[] = [];
 
 beforeAll(async () => {
-  [lab, crashLab] = await Promise.all([startTestLab({ SUBMISSIONS_PER_MINUTE: "3" }), startTestLab({}, { driver: new BadDriver("crash") })]);
+  const logger = pino({ level: "info" }, { write: (line: string) => void logLines.push(line) });
+  [lab, crashLab] = await Promise.all([startTestLab({ SUBMISSIONS_PER_MINUTE: "3" }, { logger }), startTestLab({}, { driver: new BadDriver("crash") })]);
 });
 afterAll(async () => {
   await Promise.all([lab?.close(), crashLab?.close()]);
@@ -46,8 +50,12 @@ describe("the grading queue", () => {
     expect(tests.length).toBe(14);
     expect(tests.every((t) => t.data.status === "pass" || t.data.status === "fail")).toBe(true);
     expect(seen.find((e) => e.event === "step" && e.data.state === "done")?.data).toMatchObject({ kind: "unit", total: 14 });
-    const done = seen.at(-1)!.data.submission as { status: string; result: { status: string }; queueWaitMs: number };
+    const done = seen.at(-1)!.data.submission as { status: string; result: { status: string; timing: { phases: { phase: string }[] } }; queueWaitMs: number };
     expect(done).toMatchObject({ status: "done", result: { status: "fail" }, queueWaitMs: expect.any(Number) });
+    // Where the time went: in the stored result and in the lab's log line for the grading.
+    expect(done.result.timing.phases.map((p) => p.phase)).toEqual(expect.arrayContaining(["sandbox-create", "vitest", "test-file", "teardown"]));
+    const graded = logLines.map((l) => JSON.parse(l) as { msg: string; submission?: number; phases?: Record<string, number> }).find((l) => l.msg === "graded" && l.submission === body.submission.id);
+    expect(Object.keys(graded?.phases ?? {})).toEqual(expect.arrayContaining(["step", "sandbox-create", "vitest", "test-file", "teardown"]));
     // Asked again after the end: the state and the result at once.
     expect((await events(c, body.submission.id)).map((e) => e.event)).toEqual(["status", "done"]);
   });

@@ -4,6 +4,7 @@ import path from "node:path";
 import { labSecret, sign, suiteHash, verify, type Attestation } from "../../graders/attest.ts";
 import { grade, type GradeProgress } from "../../graders/run.ts";
 import type { Results } from "../../graders/results.ts";
+import { phaseTotals } from "../../graders/timing.ts";
 import type { Database } from "../db/database.ts";
 import { notFound, Problem } from "../errors.ts";
 import type { Exercise } from "../../graders/exercise/catalog.ts";
@@ -290,7 +291,8 @@ export class Grading {
       ]);
       this.db.run("UPDATE submissions SET status = ?, finished_at = ? WHERE id = ?", [status, new Date().toISOString(), row.id]);
     });
-    this.log.info({ submission: row.id, status: result.status, score: result.score, max: result.max_score, ms: result.duration_ms, queueMs }, "graded");
+    // Where the time went, per phase (graders/results.ts), so slow gradings show in the log.
+    this.log.info({ submission: row.id, status: result.status, score: result.score, max: result.max_score, ms: result.duration_ms, queueMs, phases: phaseTotals(result.timing?.phases ?? []) }, "graded");
     const done = this.db.get<Row>(`${SELECT} WHERE s.id = ?`, [row.id]);
     if (done) this.emit(row.id, { type: "done", submission: toSubmission(done) });
   }

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { loadConfig } from "../config.ts";
-import { createLogger } from "../logger.ts";
+import { createLogger, type Logger } from "../logger.ts";
 import Docker from "dockerode";
 import { labIdFor, startLab, type Lab } from "../main.ts";
 import { unmount } from "../workspaces/quota.ts";
@@ -12,10 +12,10 @@ import { TEST_RUNTIME_DIR } from "../setup/runtime.ts";
 export type TestLab = Lab & { dataDir: string };
 
 /** A real lab on a free port with its own data folder; the sandbox runtime is shared. */
-export async function startTestLab(env: Record<string, string> = {}, opts: { driver?: SandboxDriver } = {}): Promise<TestLab> {
+export async function startTestLab(env: Record<string, string> = {}, opts: { driver?: SandboxDriver; logger?: Logger } = {}): Promise<TestLab> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "backlab-test-"));
   const config = loadConfig({ PORT: "0", DATA_DIR: dataDir, RUNTIME_DIR: TEST_RUNTIME_DIR, LOG_LEVEL: "silent", NODE_ENV: "test", SANDBOX_DRIVER: "bwrap", SANDBOX_POOL_SIZE: "0", ...env });
-  const lab = await startLab(config, createLogger(config.logLevel), opts);
+  const lab = await startLab(config, opts.logger ?? createLogger(config.logLevel), { driver: opts.driver });
   return {
     ...lab,
     dataDir,

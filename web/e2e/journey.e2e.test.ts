@@ -96,6 +96,8 @@ describe.each(["bwrap", "docker"])("with the %s sandbox driver", (driver) => {
     const labels = await page.evaluate(() => (window as unknown as { labels: string[] }).labels);
     expect(labels.some((l) => /Hidden unit tests: \d+ done/.test(l)), `progress labels: ${labels.join(" | ")}`).toBe(true);
     expect(await page.getByTestId("result-category").first().getAttribute("data-category")).toBe("functional");
+    // Under the score, where the grading's time went (the unit kind: its sandbox and its tests).
+    expect(await page.getByTestId("result-timing").textContent()).toMatch(/^Where the time went: .*tests \d+(\.\d)? m?s/);
     return (await page.getByTestId("result-score").textContent()) ?? "";
   }
 

@@ -89,6 +89,8 @@ export interface Results {
   max_score: number;
   duration_ms: number;
   tests: TestResult[];
+  /** Where the grading's time went (graders/results.ts `Timing`); phases may overlap. */
+  timing?: { phases: { phase: "queue" | "step" | "copy-in" | "sandbox-create" | "build" | "boot" | "vitest" | "vitest-start" | "test-file" | "sandbox-stop" | "teardown"; label: string | null; step: number | null; start_ms: number; ms: number }[] };
 }
 
 export type SubmissionStatus = "queued" | "running" | "done" | "error";

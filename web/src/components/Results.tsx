@@ -1,4 +1,5 @@
 import type { Results, TestResult } from "../api.ts";
+import { TimingLine } from "./TimingLine.tsx";
 
 function ms(v: number | null): string {
   if (v === null) return "";
@@ -21,6 +22,7 @@ export function ResultsView({ result, when }: { result: Results; when?: string }
           {when ? ` · ${when}` : ""}
         </span>
       </div>
+      <TimingLine result={result} />
       {result.message && (
         <p className="results-message" data-testid="result-message">
           {result.message}
