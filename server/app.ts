@@ -9,6 +9,7 @@ import type { Config } from "./config.ts";
 import type { Database } from "./db/database.ts";
 import { errorHandler, notFoundHandler } from "./errors.ts";
 import type { Catalog } from "../graders/exercise/catalog.ts";
+import type { Workshops } from "./cohorts/feature.ts";
 import type { Grading } from "./grading/service.ts";
 import { csrfToken, refusePreflight, sameOriginWrites, sessionUser } from "./http/guards.ts";
 import { mountRoutes, type Route } from "./http/routes.ts";
@@ -30,6 +31,8 @@ export type AppDeps = {
   driver: SandboxDriver;
   /** Who may open or use which exercise (server/access/policy.ts); features register rules on it. */
   policy: AccessPolicy;
+  /** Cohorts, pacing and the live room (server/cohorts/). */
+  workshops: Workshops;
 };
 
 /** The HTTP app, with every dependency passed in; `listen()` lives in main.ts. */

@@ -44,6 +44,8 @@ const EnvSchema = z.object({
   AUTH_ATTEMPTS_PER_IP: z.coerce.number().int().min(1).max(100_000).default(100),
   /** How long an invite link works unless the admin says otherwise. */
   INVITE_DAYS: z.coerce.number().int().min(1).max(90).default(7),
+  /** Days an ended cohort's workspaces stay readable before the retention job removes them. */
+  COHORT_RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
 });
@@ -69,6 +71,7 @@ export type Config = {
   sessionIdleMs: number;
   sessionMaxMs: number;
   inviteDays: number;
+  cohortRetentionDays: number;
   authAttemptsPerIp: number;
   nodeEnv: z.infer<typeof EnvSchema>["NODE_ENV"];
   secureCookies: boolean;
@@ -107,6 +110,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionIdleMs: e.SESSION_IDLE_HOURS * 3_600_000,
     sessionMaxMs: e.SESSION_MAX_DAYS * 86_400_000,
     inviteDays: e.INVITE_DAYS,
+    cohortRetentionDays: e.COHORT_RETENTION_DAYS,
     authAttemptsPerIp: e.AUTH_ATTEMPTS_PER_IP,
     nodeEnv: e.NODE_ENV,
     secureCookies: e.PUBLIC_URL?.startsWith("https://") ?? false,

@@ -7,6 +7,7 @@ import { FIRST_ADMIN_HOURS } from "./accounts/invites.ts";
 import { AccessPolicy } from "./access/policy.ts";
 import { Accounts } from "./accounts/service.ts";
 import { AuditLog } from "./audit/service.ts";
+import { Workshops } from "./cohorts/feature.ts";
 import { createApp } from "./app.ts";
 import type { Config } from "./config.ts";
 import { openDatabase } from "./db/database.ts";
@@ -136,19 +137,31 @@ export async function startLab(config: Config, log: Logger, opts: { driver?: San
   });
   const policy = new AccessPolicy();
   const audit = new AuditLog(db);
-  const app = createApp({ config, log, db, accounts, audit, catalog, workspaces, grading, driver, policy });
-
-  const server = http.createServer(app);
   // A sandbox whose last terminal session ended stops after a short grace (a new shell is quick).
   const sandboxes = new WorkspaceSandboxes(driver, log, Math.min(30_000, config.sandboxIdleSeconds * 1000), config.sandboxStartSeconds * 1000);
   const sessions = new TerminalSessions(
     { db, sandboxes, log, dataDir: config.dataDir },
     { idleMs: config.sandboxIdleSeconds * 1000, maxAgeMs: config.sandboxMaxAgeSeconds * 1000, perUser: config.sandboxesPerUser },
   );
+  const workshops = new Workshops({
+    db,
+    catalog,
+    policy,
+    grading,
+    workspaces,
+    log,
+    audit,
+    terminals: { lastActivity: (id) => sessions.sessionOf(id)?.lastActivity, isLive: (id) => !!sessions.sessionOf(id) },
+    retentionDays: config.cohortRetentionDays,
+  });
+  const app = createApp({ config, log, db, accounts, audit, catalog, workspaces, grading, driver, policy, workshops });
+
+  const server = http.createServer(app);
   accounts.events.on("revoked", (userId: number) => sessions.closeForUser(userId, "signed out everywhere"));
-  const gateway = new TerminalGateway({ accounts, workspaces, sessions, catalog, log, publicUrl: config.publicUrl, policy });
+  const gateway = new TerminalGateway({ accounts, workspaces, sessions, catalog, log, publicUrl: config.publicUrl, policy, takeovers: workshops.desk });
   gateway.attach(server);
   grading.start(config.gradingConcurrency);
+  workshops.start();
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -171,6 +184,7 @@ export async function startLab(config: Config, log: Logger, opts: { driver?: San
     firstAdminUrl,
     close: (opts = {}) =>
       (closing ??= (async () => {
+        workshops.stop();
         await gateway.close();
         await sandboxes.shutdown(driver instanceof DockerDriver && !opts.purge);
         server.closeAllConnections();

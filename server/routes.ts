@@ -49,6 +49,7 @@ export function labRoutes(deps: AppDeps): Route[] {
     ...terminalRoutes({ db: deps.db, workspaces: deps.workspaces, recordingsDir: path.join(deps.config.dataDir, "recordings") }),
     ...helpRoutes(deps),
     ...workspaceFileRoutes(deps),
+    ...deps.workshops.routes(deps.config.publicUrl),
   ];
   const document = openApiDocument(routes, { version: VERSION, serverUrl: deps.config.publicUrl });
   return routes;

@@ -30,6 +30,9 @@ export type Submission = {
 /** Pushed to the page while a submission is graded (server-sent events). */
 export type SubmissionEvent = GradeProgress | { type: "status"; status: SubmissionStatus } | { type: "done"; submission: Submission };
 
+/** A submission was made or graded (for listeners beyond its own page, e.g. the workshop room). */
+export type SubmissionChange = { submissionId: number; userId: number; exerciseId: string; status: SubmissionStatus; gradedAt?: number };
+
 type Row = {
   id: number;
   workspace_id: number;
@@ -77,7 +80,10 @@ export class Grading {
   private secret: Buffer;
   private suites = new Map<string, string>();
   private recent = new Map<number, number[]>();
-  /** `sub:<id>` → SubmissionEvent, for the live progress stream. */
+  /**
+   * `sub:<id>` → SubmissionEvent, for the live progress stream; `changed` → SubmissionChange
+   * whenever a submission is made or graded (the workshop room listens).
+   */
   readonly events = new EventEmitter().setMaxListeners(1000);
 
   constructor(
@@ -141,6 +147,7 @@ export class Grading {
       return id;
     });
     this.wake();
+    this.events.emit("changed", { submissionId: id, userId: ws.userId, exerciseId: ws.exerciseId, status: "queued" } satisfies SubmissionChange);
     return { id, status: "queued" };
   }
 
@@ -295,6 +302,7 @@ export class Grading {
     this.log.info({ submission: row.id, status: result.status, score: result.score, max: result.max_score, ms: result.duration_ms, queueMs, phases: phaseTotals(result.timing?.phases ?? []) }, "graded");
     const done = this.db.get<Row>(`${SELECT} WHERE s.id = ?`, [row.id]);
     if (done) this.emit(row.id, { type: "done", submission: toSubmission(done) });
+    this.events.emit("changed", { submissionId: row.id, userId: row.user_id, exerciseId: row.exercise_id, status, gradedAt: Date.now() } satisfies SubmissionChange);
   }
 }
 

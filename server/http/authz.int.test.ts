@@ -5,6 +5,7 @@ import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Role } from "../accounts/schema.ts";
 import { Accounts } from "../accounts/service.ts";
+import { shortCode } from "../cohorts/service.ts";
 import { Database } from "../db/database.ts";
 import { FakeDriver } from "../../graders/sandbox/doubles.ts";
 import { Client, startTestLab, type TestLab } from "../test/lab.ts";
@@ -50,7 +51,18 @@ async function makeUser(name: string, role: Role): Promise<Fixtures & { role: Ro
   socket.close();
   const rec = await c.json<{ recordings: { id: string }[] }>("GET", `/api/workspaces/${ws.body.workspace.id}/recordings`);
   expect(rec.body.recordings.length).toBeGreaterThan(0);
-  return { role, userId, email, password, exercise: EXERCISE, workspace: ws.body.workspace.id, submission: sub.body.submission.id, recording: rec.body.recordings[0]!.id };
+  return { role, userId, email, password, exercise: EXERCISE, workspace: ws.body.workspace.id, submission: sub.body.submission.id, recording: rec.body.recordings[0]!.id, ...makeCohort(userId) };
+}
+
+/** A cohort the user runs and has joined, its one exercise unlocked, a hand raised in it. */
+function makeCohort(userId: number): { cohort: number; joinCode: string; hand: number } {
+  const at = new Date().toISOString();
+  const joinCode = shortCode();
+  const cohort = Number(db.run("INSERT INTO cohorts (owner_id, name, seats, leaderboard, join_code, created_at) VALUES (?, 'Matrix cohort', 50, 'names', ?, ?)", [userId, joinCode, at]).lastInsertRowid);
+  db.run("INSERT INTO cohort_track (cohort_id, position, exercise_id, unlocked_at) VALUES (?, 0, ?, ?)", [cohort, EXERCISE, at]);
+  db.run("INSERT INTO cohort_members (cohort_id, user_id, joined_at, pseudonym) VALUES (?, ?, ?, 'Matrix')", [cohort, userId, at]);
+  const hand = Number(db.run("INSERT INTO cohort_hands (cohort_id, user_id, message, raised_at) VALUES (?, ?, 'matrix', ?)", [cohort, userId, at]).lastInsertRowid);
+  return { cohort, joinCode, hand };
 }
 
 const app = () => lab.server.listeners("request")[0] as Express;
@@ -65,6 +77,8 @@ const make = {
   session: (userId: number) => accounts.sessions.create(userId, "authz matrix fixture").id,
   invite: () => accounts.invites.create({ kind: "invite", role: "learner", ttlMs: 3_600_000 }).id,
   firstAdminToken: () => accounts.invites.create({ kind: "first-admin", role: "admin", ttlMs: 3_600_000 }).token,
+  takeover: (f: Fixtures) =>
+    Number(db.run("INSERT INTO cohort_takeovers (cohort_id, workspace_id, instructor_id, learner_id, requested_at) VALUES (?, ?, ?, ?, ?)", [f.cohort, f.workspace, f.userId, f.userId, new Date().toISOString()]).lastInsertRowid),
 };
 
 function urlFor(r: Route, call: Call): string {

@@ -24,6 +24,11 @@ export type Fixtures = {
   workspace: number;
   submission: number;
   recording: string;
+  /** A cohort this user runs and is a member of (track: the fixture exercise, unlocked). */
+  cohort: number;
+  joinCode: string;
+  /** The user's raised hand in that cohort. */
+  hand: number;
 };
 
 export type CallContext = {
@@ -36,7 +41,7 @@ export type CallContext = {
   /** The caller's own fixtures (routes about "me" need the caller's password, not the owner's). */
   caller: Fixtures | undefined;
   /** Makes things a call uses up: another session of the fixtures' owner, an invite, a first-admin link token. */
-  make: { session(userId: number): string; invite(): number; firstAdminToken(): string };
+  make: { session(userId: number): string; invite(): number; firstAdminToken(): string; takeover(f: Fixtures): number };
 };
 
 export type Call = {
@@ -101,4 +106,32 @@ export const CALLS: Record<string, (f: Fixtures, ctx: CallContext) => Call> = {
   "POST /workspaces/:id/files": (f, ctx) => ({ params: { id: f.workspace }, body: { type: "file", path: `matrix/created-by-${ctx.actor}.txt`, content: "hello" } }),
   "POST /workspaces/:id/files/move": (f, ctx) => ({ params: { id: f.workspace }, body: { from: `matrix/created-by-${ctx.actor}.txt`, to: `matrix/moved-by-${ctx.actor}.txt` } }),
   "DELETE /workspaces/:id/files": (f, ctx) => ({ params: { id: f.workspace }, query: { path: `matrix/moved-by-${ctx.actor}.txt` } }),
+  // Cohorts: the fixture's cohort is run by its owner (whatever the role: the rule is what is
+  // under test), who is also its member.
+  "GET /cohorts": () => ({}),
+  "POST /cohorts": (f, ctx) => ({ body: { name: `Matrix ${ctx.unique}`, track: [f.exercise], seats: 5 } }),
+  "GET /cohorts/:id": (f) => ({ params: { id: f.cohort } }),
+  "PATCH /cohorts/:id": (f) => ({ params: { id: f.cohort }, body: { description: "changed by the matrix" } }),
+  "POST /cohorts/:id/pacing": (f) => ({ params: { id: f.cohort }, body: { exercises: "all", action: "unlock" } }),
+  "POST /cohorts/:id/invites": (f, ctx) => ({ params: { id: f.cohort }, body: { emails: [`i-${ctx.unique}@example.test`] } }),
+  // The caller's own cohort: joining another's would make the caller a member of it.
+  "POST /cohort-joins": (_f, ctx) => ({ body: { code: ctx.caller?.joinCode ?? "ABCDEFGH" } }),
+  "GET /cohorts/:id/room": (f) => ({ params: { id: f.cohort } }),
+  "GET /cohorts/:id/room/events": (f) => ({ params: { id: f.cohort } }),
+  "GET /cohorts/:id/members/:userId/exercises/:exerciseId": (f) => ({ params: { id: f.cohort, userId: f.userId, exerciseId: f.exercise } }),
+  "GET /cohorts/:id/members/:userId/exercises/:exerciseId/file": (f) => ({ params: { id: f.cohort, userId: f.userId, exerciseId: f.exercise }, query: { path: "package.json" } }),
+  "POST /cohorts/:id/hands/:handId": (f) => ({ params: { id: f.cohort, handId: f.hand }, body: { action: "acknowledge" } }),
+  "POST /cohorts/:id/broadcasts": (f) => ({ params: { id: f.cohort }, body: { text: "Matrix says hello" } }),
+  // One pending take-over per terminal: a second request is a 409 past the rule.
+  "POST /cohorts/:id/takeovers": (f) => ({ params: { id: f.cohort }, body: { userId: f.userId, exerciseId: f.exercise }, allowed: [201, 409] }),
+  "POST /cohorts/:id/takeovers/:takeoverId/end": (f, ctx) => ({ params: { id: f.cohort, takeoverId: ctx.make.takeover(f) }, body: {} }),
+  "GET /cohorts/:id/audit": (f) => ({ params: { id: f.cohort } }),
+  "GET /cohorts/:id/export": (f) => ({ params: { id: f.cohort }, query: { format: "csv" } }),
+  "GET /me/cohorts": () => ({}),
+  "GET /cohorts/:id/me": (f) => ({ params: { id: f.cohort } }),
+  "GET /cohorts/:id/events": (f) => ({ params: { id: f.cohort } }),
+  "GET /cohorts/:id/leaderboard": (f) => ({ params: { id: f.cohort } }),
+  "POST /cohorts/:id/hand": (f) => ({ params: { id: f.cohort }, body: { message: "stuck on the matrix" } }),
+  "DELETE /cohorts/:id/hand": (f) => ({ params: { id: f.cohort } }),
+  "PATCH /cohorts/:id/takeovers/:takeoverId": (f, ctx) => ({ params: { id: f.cohort, takeoverId: ctx.make.takeover(f) }, body: { action: "accept" } }),
 };

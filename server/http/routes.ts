@@ -14,7 +14,7 @@ import { validate } from "./validate.ts";
 export type Method = "get" | "post" | "put" | "patch" | "delete";
 
 /** Things a user owns; each kind needs a fixture builder in the authorization matrix. */
-export type ResourceKind = "workspace" | "submission" | "recording" | "session";
+export type ResourceKind = "workspace" | "submission" | "recording" | "session" | "cohort" | "membership";
 
 export type Schemas = { params?: z.ZodType; query?: z.ZodType; headers?: z.ZodType; body?: z.ZodType };
 
@@ -64,8 +64,11 @@ export type RouteDef<S extends Schemas> = {
   summary: string;
   tag: string;
   auth: Rule;
-  /** For an `owner` rule: the owning user's id, or undefined when the resource does not exist. */
-  ownerOf?: (input: Parsed<S>) => number | undefined;
+  /**
+   * For an `owner` rule: the owning user's id (or the ids of everyone who owns it, e.g. a
+   * cohort's instructors), or undefined when the resource does not exist.
+   */
+  ownerOf?: (input: Parsed<S>) => number | readonly number[] | undefined;
   input?: S;
   /** Success status when the handler returns a body (default 200; 204 when it returns nothing). */
   status?: number;
@@ -109,12 +112,13 @@ function guard(rule: Rule): RequestHandler {
 }
 
 /** Applies an `owner` rule to a request whose input is already validated. */
-export function mayTouch(rule: Rule, ownerOf: ((input: never) => number | undefined) | undefined, user: User | undefined, input: unknown): void {
+export function mayTouch(rule: Rule, ownerOf: ((input: never) => number | readonly number[] | undefined) | undefined, user: User | undefined, input: unknown): void {
   if (rule.kind !== "owner") return;
   if (!user) throw unauthorized();
-  const ownerId = ownerOf!(input as never);
-  if (ownerId === undefined) throw notFound(`The ${rule.resource}`);
-  if (ownerId !== user.id && !rule.staff.includes(user.role)) throw notFound(`The ${rule.resource}`);
+  const owners = ownerOf!(input as never);
+  if (owners === undefined) throw notFound(`The ${rule.resource}`);
+  const owns = typeof owners === "number" ? owners === user.id : owners.includes(user.id);
+  if (!owns && !rule.staff.includes(user.role)) throw notFound(`The ${rule.resource}`);
 }
 
 export type MountOptions = {

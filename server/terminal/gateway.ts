@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
-import { WebSocketServer } from "ws";
+import { WebSocketServer, type WebSocket } from "ws";
 import { parseCookies, SESSION_COOKIE, type Accounts } from "../accounts/service.ts";
 import type { User } from "../accounts/schema.ts";
 import type { AccessPolicy } from "../access/policy.ts";
@@ -9,13 +9,24 @@ import type { Catalog } from "../../graders/exercise/catalog.ts";
 import { ownOrigin } from "../http/guards.ts";
 import type { Logger } from "../logger.ts";
 import type { Workspace, Workspaces } from "../workspaces/service.ts";
-import { MAX_CLIENT_FRAME, type TerminalRole } from "./protocol.ts";
+import { CLOSE, MAX_CLIENT_FRAME, type TerminalRole } from "./protocol.ts";
 import type { TerminalSession } from "./session.ts";
 import type { TerminalSessions } from "./sessions.ts";
 
 const PATH = /^\/api\/workspaces\/(\d{1,10})\/terminal$/;
 
-type Deps = { accounts: Accounts; workspaces: Workspaces; sessions: TerminalSessions; catalog: Catalog; log: Logger; publicUrl: string | undefined; policy: AccessPolicy };
+type Deps = { accounts: Accounts; workspaces: Workspaces; sessions: TerminalSessions; catalog: Catalog; log: Logger; publicUrl: string | undefined; policy: AccessPolicy; takeovers?: TakeoverGate };
+
+/**
+ * Take-overs (server/cohorts/): an instructor writes to a learner's shell only while the
+ * learner has accepted; the gateway asks which take-over allows it and drops the socket
+ * when it ends.
+ */
+export type TakeoverGate = {
+  activeTakeover(instructorId: number, workspaceId: number): number | undefined;
+  takeoverAttached(takeoverId: number): void;
+  readonly takeoverEvents: { on(event: "ended", listener: (id: number) => void): unknown };
+};
 
 /**
  * Who may attach. The owner writes; `?mode=observe` attaches read-only, allowed to the owner
@@ -35,7 +46,15 @@ export function terminalRole(user: User, ws: Workspace, wantsObserve: boolean): 
 export class TerminalGateway {
   private wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_FRAME, perMessageDeflate: false });
 
-  constructor(private deps: Deps) {}
+  /** Take-over id → the instructor's writer sockets. */
+  private takeoverSockets = new Map<number, Set<WebSocket>>();
+
+  constructor(private deps: Deps) {
+    deps.takeovers?.takeoverEvents.on("ended", (id) => {
+      for (const s of this.takeoverSockets.get(id) ?? []) s.close(CLOSE.ended, "the take-over ended");
+      this.takeoverSockets.delete(id);
+    });
+  }
 
   attach(server: Server): void {
     server.on("upgrade", (req, socket, head) => {
@@ -66,7 +85,11 @@ export class TerminalGateway {
     } catch {
       return refuse(socket, 404, "Not found");
     }
-    const role = terminalRole(user, ws, url.searchParams.get("mode") === "observe");
+    const mode = url.searchParams.get("mode");
+    // A take-over writes like the owner, and only while the learner's consent stands.
+    const takeover = mode === "takeover" ? this.deps.takeovers?.activeTakeover(user.id, ws.id) : undefined;
+    if (mode === "takeover" && takeover === undefined) return refuse(socket, 403, "No accepted take-over");
+    const role = takeover !== undefined ? "owner" : terminalRole(user, ws, mode === "observe");
     const exercise = this.deps.catalog.exercises.get(ws.exerciseId);
     if (!role || !exercise) return refuse(socket, 404, "Not found");
     // The owner's own shell is a way into the exercise like the page and the file API.
@@ -76,7 +99,10 @@ export class TerminalGateway {
     }
 
     let session: TerminalSession | undefined;
-    if (role === "owner") {
+    if (takeover !== undefined) {
+      session = this.deps.sessions.sessionOf(ws.id);
+      if (!session) return refuse(socket, 409, "No live session to take over");
+    } else if (role === "owner") {
       try {
         session = await this.deps.sessions.open(ws, exercise);
       } catch (err) {
@@ -93,7 +119,16 @@ export class TerminalGateway {
     if (socket.destroyed || !socket.readable || !socket.writable) return void socket.destroy();
     (req.socket as { setNoDelay?: (b: boolean) => void }).setNoDelay?.(true);
     const live = session;
-    this.wss.handleUpgrade(req, socket, head, (client) => live.attach(client, role));
+    this.wss.handleUpgrade(req, socket, head, (client) => {
+      if (takeover !== undefined) {
+        const set = this.takeoverSockets.get(takeover) ?? new Set();
+        set.add(client);
+        this.takeoverSockets.set(takeover, set);
+        client.on("close", () => set.delete(client));
+        this.deps.takeovers?.takeoverAttached(takeover);
+      }
+      live.attach(client, role);
+    });
   }
 }
 
