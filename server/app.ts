@@ -14,6 +14,7 @@ import type { Grading } from "./grading/service.ts";
 import { csrfToken, refusePreflight, sameOriginWrites, sessionUser } from "./http/guards.ts";
 import { mountRoutes, type Route } from "./http/routes.ts";
 import type { Logger } from "./logger.ts";
+import type { LabMetrics } from "./metrics/metrics.ts";
 import type { SandboxDriver } from "../graders/sandbox/port.ts";
 import type { Workspaces } from "./workspaces/service.ts";
 import { labRoutes } from "./routes.ts";
@@ -25,6 +26,7 @@ export type AppDeps = {
   accounts: Accounts;
   /** The append-only audit log (server/audit/): features record privileged actions on it. */
   audit: AuditLog;
+  metrics: LabMetrics;
   catalog: Catalog;
   workspaces: Workspaces;
   grading: Grading;
@@ -70,6 +72,7 @@ export function createApp(deps: AppDeps, routes: readonly Route[] = labRoutes(de
   api.use("/workspaces/:id/files", express.json({ limit: "2mb", strict: true }));
   api.use(express.json({ limit: "100kb", strict: true }));
   api.use(sameOriginWrites(deps.config.publicUrl));
+  api.use(deps.metrics.httpTimer());
   api.use(sessionUser(deps.accounts));
   api.use(csrfToken);
   // Every API route comes from the route table (server/routes.ts); nothing is mounted beside it.

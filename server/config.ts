@@ -46,6 +46,8 @@ const EnvSchema = z.object({
   INVITE_DAYS: z.coerce.number().int().min(1).max(90).default(7),
   /** Days an ended cohort's workspaces stay readable before the retention job removes them. */
   COHORT_RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
+  /** Bearer token for `GET /api/metrics` (Prometheus); unset, the endpoint answers 404. */
+  METRICS_TOKEN: z.string().min(32, "use at least 32 characters (e.g. openssl rand -hex 32)").max(200).optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
 });
@@ -73,6 +75,7 @@ export type Config = {
   inviteDays: number;
   cohortRetentionDays: number;
   authAttemptsPerIp: number;
+  metricsToken: string | undefined;
   nodeEnv: z.infer<typeof EnvSchema>["NODE_ENV"];
   secureCookies: boolean;
   webDistDir: string;
@@ -112,6 +115,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     inviteDays: e.INVITE_DAYS,
     cohortRetentionDays: e.COHORT_RETENTION_DAYS,
     authAttemptsPerIp: e.AUTH_ATTEMPTS_PER_IP,
+    metricsToken: e.METRICS_TOKEN,
     nodeEnv: e.NODE_ENV,
     secureCookies: e.PUBLIC_URL?.startsWith("https://") ?? false,
     webDistDir: path.join(ROOT_DIR, "web", "dist"),

@@ -8,12 +8,13 @@ import { AccessPolicy } from "./access/policy.ts";
 import { Accounts } from "./accounts/service.ts";
 import { AuditLog } from "./audit/service.ts";
 import { Workshops } from "./cohorts/feature.ts";
+import { LabMetrics } from "./metrics/metrics.ts";
 import { createApp } from "./app.ts";
 import type { Config } from "./config.ts";
 import { openDatabase } from "./db/database.ts";
 import { loadCatalog } from "../graders/exercise/catalog.ts";
 import { Limits, sandboxLimits } from "../graders/exercise/schema.ts";
-import { Grading } from "./grading/service.ts";
+import { Grading, type Graded } from "./grading/service.ts";
 import type { Logger } from "./logger.ts";
 import type { Database } from "./db/database.ts";
 import { BwrapDriver } from "./sandbox/bwrap/driver.ts";
@@ -137,6 +138,18 @@ export async function startLab(config: Config, log: Logger, opts: { driver?: San
   });
   const policy = new AccessPolicy();
   const audit = new AuditLog(db);
+  // Gauges read live state at scrape time; `sandboxes` and `sessions` exist by then.
+  const metrics = new LabMetrics(driver.name, {
+    queue: () => db.get<{ queued: number; running: number }>("SELECT count(*) FILTER (WHERE status = 'queued') AS queued, count(*) FILTER (WHERE status = 'running') AS running FROM submissions")!,
+    sandboxes: () => sandboxes.size,
+    terminalSessions: () => sessions.size,
+  });
+  grading.events.on("graded", (g: Graded) => {
+    const status = g.submission.result?.status ?? g.submission.status;
+    if (g.queueMs !== null) metrics.queueWait.observe(g.queueMs / 1000);
+    metrics.gradingDuration.observe({ kind: [...new Set(g.kinds)].join("+") || "none", status }, (g.submission.result?.duration_ms ?? 0) / 1000);
+    metrics.gradings.inc({ status });
+  });
   // A sandbox whose last terminal session ended stops after a short grace (a new shell is quick).
   const sandboxes = new WorkspaceSandboxes(driver, log, Math.min(30_000, config.sandboxIdleSeconds * 1000), config.sandboxStartSeconds * 1000);
   const sessions = new TerminalSessions(
@@ -154,7 +167,7 @@ export async function startLab(config: Config, log: Logger, opts: { driver?: San
     terminals: { lastActivity: (id) => sessions.sessionOf(id)?.lastActivity, isLive: (id) => !!sessions.sessionOf(id) },
     retentionDays: config.cohortRetentionDays,
   });
-  const app = createApp({ config, log, db, accounts, audit, catalog, workspaces, grading, driver, policy, workshops });
+  const app = createApp({ config, log, db, accounts, audit, metrics, catalog, workspaces, grading, driver, policy, workshops });
 
   const server = http.createServer(app);
   accounts.events.on("revoked", (userId: number) => sessions.closeForUser(userId, "signed out everywhere"));

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { adminRoutes } from "./accounts/admin-routes.ts";
 import { accountsRoutes } from "./accounts/routes.ts";
 import { auditRoutes } from "./audit/routes.ts";
+import { metricsRoutes } from "./metrics/routes.ts";
 import type { AppDeps } from "./app.ts";
 import { helpRoutes } from "./exercises/help-routes.ts";
 import { exercisesRoutes } from "./exercises/routes.ts";
@@ -43,6 +44,7 @@ export function labRoutes(deps: AppDeps): Route[] {
     ...accountsRoutes(deps.accounts, { secureCookies: deps.config.secureCookies, attemptsPerIp: deps.config.authAttemptsPerIp }),
     ...adminRoutes(deps.accounts, deps.audit, { publicUrl: deps.config.publicUrl }),
     ...auditRoutes(deps.audit),
+    ...metricsRoutes(deps.metrics, deps.config.metricsToken),
     ...exercisesRoutes({ ...deps, progress }),
     ...gradingRoutes(deps),
     ...progressRoutes(progress),

@@ -27,6 +27,9 @@ export type Submission = {
   attestation: Attestation | null;
 };
 
+/** Emitted as `graded` on `Grading.events` once any submission's result is stored (metrics, live rooms, webhooks). */
+export type Graded = { submission: Submission; userId: number; kinds: string[]; queueMs: number | null };
+
 /** Pushed to the page while a submission is graded (server-sent events). */
 export type SubmissionEvent = GradeProgress | { type: "status"; status: SubmissionStatus } | { type: "done"; submission: Submission };
 
@@ -82,7 +85,8 @@ export class Grading {
   private recent = new Map<number, number[]>();
   /**
    * `sub:<id>` → SubmissionEvent, for the live progress stream; `changed` → SubmissionChange
-   * whenever a submission is made or graded (the workshop room listens).
+   * whenever a submission is made or graded (the workshop room listens); `graded` → Graded once
+   * a result is stored, with the grader kinds and the queue wait (the lab's metrics listen).
    */
   readonly events = new EventEmitter().setMaxListeners(1000);
 
@@ -301,8 +305,12 @@ export class Grading {
     // Where the time went, per phase (graders/results.ts), so slow gradings show in the log.
     this.log.info({ submission: row.id, status: result.status, score: result.score, max: result.max_score, ms: result.duration_ms, queueMs, phases: phaseTotals(result.timing?.phases ?? []) }, "graded");
     const done = this.db.get<Row>(`${SELECT} WHERE s.id = ?`, [row.id]);
-    if (done) this.emit(row.id, { type: "done", submission: toSubmission(done) });
+    if (!done) return;
+    const submission = toSubmission(done);
+    this.emit(row.id, { type: "done", submission });
     this.events.emit("changed", { submissionId: row.id, userId: row.user_id, exerciseId: row.exercise_id, status, gradedAt: Date.now() } satisfies SubmissionChange);
+    const graded: Graded = { submission, userId: done.user_id, kinds: exercise ? exercise.grader.steps.map((s) => s.kind) : [], queueMs };
+    this.events.emit("graded", graded);
   }
 }
 

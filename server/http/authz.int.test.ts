@@ -9,7 +9,7 @@ import { shortCode } from "../cohorts/service.ts";
 import { Database } from "../db/database.ts";
 import { FakeDriver } from "../../graders/sandbox/doubles.ts";
 import { Client, startTestLab, type TestLab } from "../test/lab.ts";
-import { CALLS, type Call, type Fixtures } from "./authz.matrix.ts";
+import { CALLS, METRICS_TOKEN, type Call, type Fixtures } from "./authz.matrix.ts";
 import { expectedAccess, routeId, type Route } from "./routes.ts";
 
 /**
@@ -118,7 +118,7 @@ function upgradeCall(r: Route, call: Call, cookie: string | undefined): Promise<
 }
 
 beforeAll(async () => {
-  lab = await startTestLab({ GRADING_CONCURRENCY: "1" }, { driver: new FakeDriver() });
+  lab = await startTestLab({ GRADING_CONCURRENCY: "1", METRICS_TOKEN }, { driver: new FakeDriver() });
   db = new Database(path.join(lab.dataDir, "backlab.db"));
   accounts = new Accounts(db, { signup: "open", idleMs: 3_600_000, maxMs: 86_400_000, inviteDays: 7 });
   // The table the running lab mounted (the app is the server's request listener).

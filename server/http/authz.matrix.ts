@@ -14,6 +14,9 @@ import { etagOf } from "../workspaces/workspace-files.ts";
 const starterPackage = fs.readFileSync(path.join(ROOT_DIR, "exercises", "code-patterns", "token-bucket", "starter", "package.json"));
 const STARTER_PACKAGE = { content: starterPackage.toString("utf8"), etag: etagOf(starterPackage) };
 
+/** The scrape token the matrix's lab is started with (GET /metrics wants it, whoever calls). */
+export const METRICS_TOKEN = "authorization-matrix-metrics-token-0123456789";
+
 /** One user's things, made through the API before the matrix runs. */
 export type Fixtures = {
   userId: number;
@@ -69,6 +72,7 @@ export const CALLS: Record<string, (f: Fixtures, ctx: CallContext) => Call> = {
   "DELETE /admin/invites/:id": (_f, ctx) => ({ params: { id: ctx.make.invite() } }),
   "GET /admin/audit": () => ({ query: { action: "invite", limit: "5" } }),
   "GET /health": () => ({}),
+  "GET /metrics": () => ({ headers: { authorization: `Bearer ${METRICS_TOKEN}` } }),
   "GET /openapi.json": () => ({}),
   "POST /auth/signup": (_f, ctx) => ({ body: { email: `m-${ctx.unique}@example.test`, displayName: "Matrix", password: "matrix password 1" } }),
   "POST /auth/login": (f) => ({ body: { email: f.email, password: f.password } }),

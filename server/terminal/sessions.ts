@@ -47,6 +47,11 @@ export class TerminalSessions {
     this.culler.unref();
   }
 
+  /** Live terminal sessions. */
+  get size(): number {
+    return this.live.size;
+  }
+
   /** The workspace's session, started if there is none. */
   async open(ws: Workspace, exercise: Exercise): Promise<TerminalSession> {
     const existing = this.live.get(ws.id)?.session;

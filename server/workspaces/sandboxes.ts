@@ -21,6 +21,11 @@ export class WorkspaceSandboxes {
     private startMs = 60_000,
   ) {}
 
+  /** Workspaces with a live (or starting) sandbox. */
+  get size(): number {
+    return this.entries.size;
+  }
+
   static sandboxName(workspaceId: number): string {
     return `ws-${workspaceId}`;
   }
