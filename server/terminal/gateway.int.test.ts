@@ -248,7 +248,13 @@ describe("terminal gateway", () => {
     const first = t.control.find((m) => m.type === "ready")!.session;
     // Per-user cap (1): another exercise's terminal takes the place of the detached one.
     const ws2 = (await owner.json<{ workspace: { id: number } }>("POST", "/api/exercises/token-bucket-2/workspace", {})).body.workspace.id;
-    expect(await refusal(ws2, ownerHeaders())).toBe(429);
+    // At the limit with every session attached: said on the socket (a browser cannot read a
+    // refused upgrade), with the exercises in the way; the session it would stop stays.
+    const limited = connect(ws2, ownerHeaders());
+    expect((await limited.closed)[0]).toBe(4029);
+    expect(limited.control).toEqual([{ type: "limit", message: expect.stringMatching(/1 exercise has a live terminal.*continue here/), live: [{ exercise: "token-bucket", title: expect.any(String) }] }]);
+    t.type("echo still-here-$((4*4))\r");
+    await t.until(() => /still-here-16/.test(t.screen()), "the first session still live");
     t.socket.close();
     await t.closed;
     const t2 = connect(ws2, ownerHeaders());
@@ -258,10 +264,18 @@ describe("terminal gateway", () => {
     // Idle: 5 s with nothing attached and nothing happening ends the session.
     await sleep(8_000);
     const rows = await owner.json<{ recordings: { id: string; endReason: string | null }[] }>("GET", `/api/workspaces/${ws2}/recordings`);
-    expect(rows.body.recordings[0]?.endReason).toBe("idle");
+    expect(rows.body.recordings[0]?.endReason).toMatch(/^idle for/);
     const again = connect(wsId, ownerHeaders());
     await again.until(() => PROMPT.test(again.screen()), "a new prompt");
     expect(again.control.find((m) => m.type === "ready")!.session).not.toBe(first);
-    again.socket.close();
+    // The session the lab ended comes back on top of the new shell, with why it ended.
+    expect(again.screen()).toMatch(/still-here-16[\s\S]*previous terminal session ended [\d:]+ UTC: you continued in/);
+    // Continue here: the learner chose "continue here"; the attached session elsewhere stops, with why.
+    const t3 = connect(ws2, ownerHeaders(), { query: "?evict=lru" });
+    await t3.until(() => t3.control.some((m) => m.type === "ready"), "the taken-over terminal");
+    const [code, reason] = await again.closed;
+    expect(code).toBe(4000);
+    expect(reason).toMatch(/^you continued in/);
+    t3.socket.close();
   }, 40_000);
 });

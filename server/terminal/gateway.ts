@@ -9,7 +9,7 @@ import type { Catalog } from "../../graders/exercise/catalog.ts";
 import { ownOrigin } from "../http/guards.ts";
 import type { Logger } from "../logger.ts";
 import type { Workspace, Workspaces } from "../workspaces/service.ts";
-import { CLOSE, MAX_CLIENT_FRAME, type TerminalRole } from "./protocol.ts";
+import { CLOSE, MAX_CLIENT_FRAME, type ServerMessage, type TerminalRole } from "./protocol.ts";
 import type { TerminalSession } from "./session.ts";
 import type { TerminalSessions } from "./sessions.ts";
 
@@ -104,9 +104,11 @@ export class TerminalGateway {
       if (!session) return refuse(socket, 409, "No live session to take over");
     } else if (role === "owner") {
       try {
-        session = await this.deps.sessions.open(ws, exercise);
+        // `?evict=lru`: the learner chose "continue here" at their live-sandbox limit.
+        session = await this.deps.sessions.open(ws, exercise, { evictOldest: url.searchParams.get("evict") === "lru" });
       } catch (err) {
-        if (err instanceof Problem && err.status === 429) return refuse(socket, 429, err.message);
+        // A browser cannot read an upgrade's refusal (it sees 1006): say it on the socket.
+        if (err instanceof Problem && err.status === 429) return this.tellLimit(req, socket, head, err);
         this.deps.log.error({ err, workspace: ws.id }, "sandbox start failed");
         return refuse(socket, 503, "Sandbox unavailable");
       }
@@ -128,6 +130,17 @@ export class TerminalGateway {
         this.deps.takeovers?.takeoverAttached(takeover);
       }
       live.attach(client, role);
+    });
+  }
+
+  private tellLimit(req: IncomingMessage, socket: Duplex, head: Buffer, err: Problem): void {
+    if (socket.destroyed) return;
+    const ids = Array.isArray(err.extra.live) ? (err.extra.live as string[]) : [];
+    const live = ids.map((id) => ({ exercise: id, title: this.deps.catalog.exercises.get(id)?.title ?? id }));
+    this.wss.handleUpgrade(req, socket, head, (client) => {
+      const msg: ServerMessage = { type: "limit", message: err.message, live };
+      client.send(JSON.stringify(msg));
+      client.close(CLOSE.limit, "live sandbox limit");
     });
   }
 }

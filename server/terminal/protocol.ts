@@ -25,7 +25,9 @@ export type ServerMessage =
   | { type: "screen"; data: string }
   | { type: "exit"; code: number | null }
   | { type: "error"; message: string }
-  | { type: "pong"; t: number };
+  | { type: "pong"; t: number }
+  /** Sent instead of `ready` when the user is at their live-sandbox limit; then close 4029. */
+  | { type: "limit"; message: string; live: { exercise: string; title: string }[] };
 
 /** Largest frame accepted from a client: a paste, not a file upload. */
 export const MAX_CLIENT_FRAME = 64 * 1024;
@@ -40,6 +42,7 @@ export const ACK_EVERY = 32 * 1024;
  * Close codes. 1000: the shell exited. 1008: a malformed or forbidden message. 1009: a frame
  * too big. 1011: the server failed. 1012: the lab is restarting (reconnect). 4000: the
  * session was ended by the lab (idle, maximum age, replaced) — the reason says which; the
- * client may open a new one.
+ * client may open a new one. 4029: the user is at their live-sandbox limit (after a `limit`
+ * message); `?evict=lru` on the next attach stops their least recently used session instead.
  */
-export const CLOSE = { normal: 1000, policy: 1008, tooBig: 1009, internal: 1011, restart: 1012, ended: 4000 } as const;
+export const CLOSE = { normal: 1000, policy: 1008, tooBig: 1009, internal: 1011, restart: 1012, ended: 4000, limit: 4029 } as const;

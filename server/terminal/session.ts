@@ -18,7 +18,7 @@ export const SCROLLBACK_LINES = 2000;
 
 type Client = { socket: WebSocket; role: TerminalRole; unacked: number; warnedReadOnly: boolean };
 
-export type SessionEnd = { code: number | null; reason: string };
+export type SessionEnd = { code: number | null; reason: string; /** The screen and scrollback at the end. */ screen?: string };
 
 /**
  * One shell in a workspace's sandbox, shared by every socket attached to it. A headless
@@ -52,11 +52,14 @@ export class TerminalSession {
     private recorder: Recorder,
     size: { cols: number; rows: number },
     private onEnd: (end: SessionEnd) => void,
+    /** Shown before the shell's first output (the screen of a session the lab ended, and why). */
+    preface?: string,
   ) {
     this.cols = size.cols;
     this.rows = size.rows;
     this.term = new headless.Terminal({ cols: size.cols, rows: size.rows, scrollback: SCROLLBACK_LINES, allowProposedApi: true });
     this.term.loadAddon(this.serializer as never);
+    if (preface) this.term.write(preface);
     shell.onData((chunk) => this.output(chunk));
     void shell.wait().then((exit) => {
       // Output can trail the exit (and may be held by flow control): drain it, then end.
@@ -215,7 +218,7 @@ export class TerminalSession {
     for (const c of this.joining) this.tellEnded(c);
     this.joining.clear();
     this.term.dispose();
-    this.onEnd(end);
+    this.onEnd({ ...end, screen: this.ended.screen });
   }
 
   private send(client: Client, msg: ServerMessage): void {

@@ -121,3 +121,33 @@ describe("a session ended on the server", () => {
     await context.close();
   });
 });
+
+describe("the live-sandbox limit (2 in this lab)", () => {
+  it("2: a terminal beyond it says what happened and what to do; an ended session keeps its screen and says why", async () => {
+    const { page: a, context } = await newPerson("limit");
+    await openExercise(a, "token-bucket");
+    await type(a, "echo from-the-first-$((6*7))");
+    await expect.poll(() => terminalText(a)).toMatch(/from-the-first-42/);
+    const b = await context.newPage();
+    await openExercise(b, "typed-errors-di");
+    const c = await context.newPage();
+    await c.goto(`${lab.url}/exercises/safe-transfers`);
+    const limit = c.getByTestId("terminal-limit");
+    await limit.waitFor({ timeout: 20_000 });
+    expect(await limit.textContent()).toMatch(/2 exercises have a live terminal open[\s\S]*Live now: .+, .+\.[\s\S]*Continue here/);
+    expect(await c.getByTestId("terminal-status").textContent()).toBe("ended");
+    await shot(c, "02-limit");
+    // Continue here: the least recently used one (the first) stops and says why.
+    await c.getByTestId("terminal-continue-here").click();
+    await expect.poll(() => c.getByTestId("terminal-status").textContent(), { timeout: 20_000 }).toBe("connected");
+    await expect.poll(() => a.getByTestId("terminal-status").textContent(), { timeout: 10_000 }).toBe("ended");
+    expect(await a.getByTestId("terminal-reason").textContent()).toMatch(/you continued in/);
+    await c.close();
+    // Back to the first exercise: a new shell, with the old screen above it and why it ended.
+    await a.getByTestId("terminal-restart").click();
+    await expect.poll(() => a.getByTestId("terminal-status").textContent(), { timeout: 20_000 }).toBe("connected");
+    await expect.poll(() => terminalText(a), { timeout: 10_000 }).toMatch(/from-the-first-42[\s\S]*previous terminal session ended[\s\S]*you continued in/);
+    await shot(a, "02-previous-session");
+    await context.close();
+  });
+});

@@ -6,6 +6,7 @@ import "@xterm/xterm/css/xterm.css";
 import { TerminalConnection, type ConnectionStatus, type TerminalSink } from "./connection.ts";
 import { terminalUrl, type TerminalRole } from "./protocol.ts";
 import { resolvedTheme, subscribeTheme } from "../theme.ts";
+import { Link } from "../components/Link.tsx";
 
 const LIGHT: ITheme = {
   background: "#fbfbfc",
@@ -226,7 +227,7 @@ export function Terminal({ workspaceId, observe = false }: { workspaceId: string
           focused = true;
           term.focus();
         }
-        if ((s.state === "ended" || s.state === "error") && s.reason) {
+        if ((s.state === "ended" || s.state === "error") && s.reason && !s.limit) {
           term.write(`\r\n\x1b[${s.state === "error" ? "31" : "2"}m[${printable(s.reason)}]\x1b[0m\r\n`);
         }
       },
@@ -289,12 +290,12 @@ export function Terminal({ workspaceId, observe = false }: { workspaceId: string
             read-only
           </span>
         )}
-        {reason && state !== "connected" && (
+        {reason && state !== "connected" && !status.limit && (
           <span className="muted term-reason" data-testid="terminal-reason" title={reason}>
             {reason}
           </span>
         )}
-        {over && (
+        {over && !status.limit && (
           <button
             type="button"
             className="btn btn-small btn-primary"
@@ -328,6 +329,28 @@ export function Terminal({ workspaceId, observe = false }: { workspaceId: string
           A+
         </button>
       </div>
+      {status.limit && state === "ended" && (
+        <div className="term-limit" role="alert" data-testid="terminal-limit">
+          <p>{reason}</p>
+          {status.limit.length > 0 && (
+            <p>
+              Live now:{" "}
+              {status.limit.map((l, i) => (
+                <span key={l.exercise}>
+                  {i > 0 && ", "}
+                  <Link href={`/exercises/${encodeURIComponent(l.exercise)}`}>{l.title}</Link>
+                </span>
+              ))}
+              .
+            </p>
+          )}
+          <p>
+            <button type="button" className="btn btn-small btn-primary" data-testid="terminal-continue-here" onClick={() => handles.current?.conn.restart({ evictOldest: true })}>
+              Continue here{status.limit[0] ? ` (stops “${status.limit[0].title}”)` : ""}
+            </button>
+          </p>
+        </div>
+      )}
       <div className="terminal-host" data-testid="terminal" ref={hostRef} />
     </section>
   );

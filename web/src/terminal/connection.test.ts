@@ -172,6 +172,25 @@ describe("TerminalConnection", () => {
     expect(sockets).toHaveLength(2);
   });
 
+  it("at the live-sandbox limit (limit + 4029) ends with what to do; continue-here asks once, reconnects plainly after", () => {
+    const { conn, sockets, last } = setup();
+    conn.start();
+    last().open();
+    last().text({ type: "limit", message: "2 exercises have a live terminal open.", live: [{ exercise: "a", title: "A" }, { exercise: "b", title: "B" }] });
+    last().serverClose(4029, "live sandbox limit");
+    expect(conn.getStatus()).toEqual({ state: "ended", reason: "2 exercises have a live terminal open.", role: null, limit: [{ exercise: "a", title: "A" }, { exercise: "b", title: "B" }] });
+    vi.advanceTimersByTime(60_000);
+    expect(sockets).toHaveLength(1);
+    conn.restart({ evictOldest: true });
+    expect(last().url).toBe("ws://lab/api/workspaces/1/terminal?evict=lru");
+    last().open();
+    last().ready();
+    expect(conn.getStatus()).toEqual({ state: "connected", reason: null, role: "owner" });
+    last().serverClose(1006);
+    vi.advanceTimersByTime(20_000);
+    expect(last().url).toBe("ws://lab/api/workspaces/1/terminal");
+  });
+
   it("reconnects on 1011", () => {
     const { conn, last } = setup();
     conn.start();

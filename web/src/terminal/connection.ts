@@ -23,6 +23,7 @@ import {
   type ClientMessage,
   type ReadyMessage,
   type ServerMessage,
+  evictOldestUrl,
   type TerminalRole,
   type TerminalState,
 } from "./protocol.ts";
@@ -66,6 +67,8 @@ export interface ConnectionStatus {
   reason: string | null;
   /** The role of the last `ready`; kept while reconnecting. */
   role: TerminalRole | null;
+  /** Ended at the live-sandbox limit: the exercises whose terminals are live (oldest first). */
+  limit?: { exercise: string; title: string }[];
 }
 
 export interface ConnectionOptions {
@@ -103,6 +106,8 @@ export class TerminalConnection {
   private lastHeardAt = 0;
   /** The pty size the server has (from `ready`, then from our resizes). */
   private serverSize: { cols: number; rows: number } | null = null;
+  /** The `limit` message of the current socket, until its close. */
+  private limit: Extract<ServerMessage, { type: "limit" }> | null = null;
   /** Round trip of the last ping, in ms. */
   latencyMs: number | null = null;
 
@@ -123,13 +128,16 @@ export class TerminalConnection {
     this.open("connecting");
   }
 
-  /** Connect again after `ended` or `error` (the server starts a new shell if the old one is gone). */
-  restart(): void {
+  /**
+   * Connect again after `ended` or `error` (the server starts a new shell if the old one is
+   * gone). `evictOldest`: at the live-sandbox limit, stop the least recently used session instead.
+   */
+  restart(opts: { evictOldest?: boolean } = {}): void {
     if (this.disposed) return;
     this.dropSocket();
     this.clearRetry();
     this.attempt = 0;
-    this.open("connecting");
+    this.open("connecting", opts.evictOldest ? evictOldestUrl(this.url) : this.url);
   }
 
   /** Skip the rest of the backoff (e.g. the browser came back online). */
@@ -167,7 +175,7 @@ export class TerminalConnection {
 
   private setStatus(next: ConnectionStatus): void {
     const cur = this.status;
-    if (cur.state === next.state && cur.reason === next.reason && cur.role === next.role) return;
+    if (cur.state === next.state && cur.reason === next.reason && cur.role === next.role && cur.limit === next.limit) return;
     this.status = next;
     this.onStatus(next);
   }
@@ -179,8 +187,9 @@ export class TerminalConnection {
     return true;
   }
 
-  private open(state: "connecting" | "reconnecting"): void {
+  private open(state: "connecting" | "reconnecting", url = this.url): void {
     const gen = ++this.gen;
+    this.limit = null;
     this.unacked = 0;
     this.readyAt = 0;
     this.serverSize = null;
@@ -188,7 +197,7 @@ export class TerminalConnection {
     this.setStatus({ state, reason: state === "connecting" ? null : this.status.reason, role: this.status.role });
     let ws: SocketLike;
     try {
-      ws = this.createSocket(this.url);
+      ws = this.createSocket(url);
     } catch (err) {
       this.finish("error", `Could not open the terminal connection: ${err instanceof Error ? err.message : String(err)}`);
       return;
@@ -240,6 +249,9 @@ export class TerminalConnection {
         return;
       case "pong":
         this.latencyMs = Math.max(0, Date.now() - msg.t);
+        return;
+      case "limit":
+        this.limit = msg;
         return;
     }
   }
@@ -298,6 +310,8 @@ export class TerminalConnection {
         return this.finish("ended", reason || "The server refused the terminal connection.");
       case CLOSE.ended:
         return this.finish("ended", reason || "The lab ended this terminal session.");
+      case CLOSE.limit:
+        return this.finish("ended", this.limit?.message ?? "You are at your live-sandbox limit.", this.limit?.live ?? []);
       case CLOSE.tooBig:
         return this.finish("error", reason || "The server rejected a message as too big.");
       default:
@@ -321,9 +335,9 @@ export class TerminalConnection {
     }, delay);
   }
 
-  private finish(state: "ended" | "error", reason: string): void {
+  private finish(state: "ended" | "error", reason: string, limit?: { exercise: string; title: string }[]): void {
     this.clearRetry();
-    this.setStatus({ state, reason, role: this.status.role });
+    this.setStatus({ state, reason, role: this.status.role, ...(limit ? { limit } : {}) });
   }
 
   private clearRetry(): void {

@@ -21,7 +21,7 @@ export const ACK_EVERY = 32 * 1024;
 /** Largest frame the server accepts from a client. Server: `MAX_CLIENT_FRAME`. */
 export const MAX_CLIENT_FRAME = 64 * 1024;
 /** Close codes. Server: `CLOSE`. */
-export const CLOSE = { normal: 1000, policy: 1008, tooBig: 1009, internal: 1011, ended: 4000 } as const;
+export const CLOSE = { normal: 1000, policy: 1008, tooBig: 1009, internal: 1011, ended: 4000, limit: 4029 } as const;
 
 /** Input is sent in frames of at most this many bytes (well under MAX_CLIENT_FRAME). */
 export const INPUT_CHUNK = 16 * 1024;
@@ -31,6 +31,11 @@ export function terminalUrl(loc: Pick<Location, "protocol" | "host">, workspaceI
   const scheme = loc.protocol === "https:" ? "wss" : "ws";
   const url = `${scheme}://${loc.host}/api/workspaces/${encodeURIComponent(workspaceId)}/terminal`;
   return observe ? `${url}?mode=observe` : url;
+}
+
+/** The same attach, asking the server to stop the user's least recently used session if at the limit. */
+export function evictOldestUrl(url: string): string {
+  return `${url}${url.includes("?") ? "&" : "?"}evict=lru`;
 }
 
 export function encodeClientMessage(msg: ClientMessage): string {
@@ -75,6 +80,11 @@ export function parseServerMessage(text: string): ServerMessage | null {
       return { type: "error", message: typeof m.message === "string" ? m.message : "Unknown error" };
     case "pong":
       return typeof m.t === "number" ? { type: "pong", t: m.t } : null;
+    case "limit": {
+      if (typeof m.message !== "string" || !Array.isArray(m.live)) return null;
+      const live = (m.live as unknown[]).filter((l): l is { exercise: string; title: string } => typeof l === "object" && l !== null && typeof (l as { exercise?: unknown }).exercise === "string" && typeof (l as { title?: unknown }).title === "string");
+      return { type: "limit", message: m.message, live };
+    }
     default:
       return null;
   }
