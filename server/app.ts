@@ -3,6 +3,7 @@ import path from "node:path";
 import express, { type Express } from "express";
 import helmet from "helmet";
 import type { AccessPolicy } from "./access/policy.ts";
+import type { Hiring } from "./assessments/hiring.ts";
 import type { Accounts } from "./accounts/service.ts";
 import type { AuditLog } from "./audit/service.ts";
 import type { Config } from "./config.ts";
@@ -35,6 +36,8 @@ export type AppDeps = {
   policy: AccessPolicy;
   /** Cohorts, pacing and the live room (server/cohorts/). */
   workshops: Workshops;
+  /** Assessments: definitions, candidates, their clock (server/assessments/). */
+  hiring: Hiring;
 };
 
 /** The HTTP app, with every dependency passed in; `listen()` lives in main.ts. */

@@ -5,6 +5,7 @@ import path from "node:path";
 import type { AddressInfo } from "node:net";
 import { FIRST_ADMIN_HOURS } from "./accounts/invites.ts";
 import { AccessPolicy } from "./access/policy.ts";
+import { Hiring } from "./assessments/hiring.ts";
 import { Accounts } from "./accounts/service.ts";
 import { AuditLog } from "./audit/service.ts";
 import { Workshops } from "./cohorts/feature.ts";
@@ -167,7 +168,8 @@ export async function startLab(config: Config, log: Logger, opts: { driver?: San
     terminals: { lastActivity: (id) => sessions.sessionOf(id)?.lastActivity, isLive: (id) => !!sessions.sessionOf(id) },
     retentionDays: config.cohortRetentionDays,
   });
-  const app = createApp({ config, log, db, accounts, audit, metrics, catalog, workspaces, grading, driver, policy, workshops });
+  const hiring = new Hiring({ db, catalog, workspaces, grading, log, policy });
+  const app = createApp({ config, log, db, accounts, audit, metrics, catalog, workspaces, grading, driver, policy, workshops, hiring });
 
   const server = http.createServer(app);
   accounts.events.on("revoked", (userId: number) => sessions.closeForUser(userId, "signed out everywhere"));
@@ -175,6 +177,9 @@ export async function startLab(config: Config, log: Logger, opts: { driver?: San
   gateway.attach(server);
   grading.start(config.gradingConcurrency);
   workshops.start();
+  // At a candidate's deadline their shell closes; the clock then hands their work in.
+  hiring.clock.onTimeUp = (userId) => sessions.closeForUser(userId, "the assessment's time is up");
+  hiring.clock.start();
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -198,6 +203,7 @@ export async function startLab(config: Config, log: Logger, opts: { driver?: San
     close: (opts = {}) =>
       (closing ??= (async () => {
         workshops.stop();
+        hiring.clock.stop();
         await gateway.close();
         await sandboxes.shutdown(driver instanceof DockerDriver && !opts.purge);
         server.closeAllConnections();

@@ -1,6 +1,9 @@
 import path from "node:path";
 import { z } from "zod";
 import { adminRoutes } from "./accounts/admin-routes.ts";
+import { candidateRoutes } from "./assessments/candidate-routes.ts";
+import { inviteRoutes } from "./assessments/invite-routes.ts";
+import { assessmentRoutes } from "./assessments/routes.ts";
 import { accountsRoutes } from "./accounts/routes.ts";
 import { auditRoutes } from "./audit/routes.ts";
 import { metricsRoutes } from "./metrics/routes.ts";
@@ -26,6 +29,7 @@ export function labRoutes(deps: AppDeps): Route[] {
     route({
       method: "get",
       path: "/health",
+      candidates: true,
       summary: "Liveness, version, sandbox driver and catalog size",
       tag: "lab",
       auth: anyone,
@@ -52,6 +56,9 @@ export function labRoutes(deps: AppDeps): Route[] {
     ...helpRoutes(deps),
     ...workspaceFileRoutes(deps),
     ...deps.workshops.routes(deps.config.publicUrl),
+    ...assessmentRoutes(deps.hiring.assessments),
+    ...inviteRoutes({ hiring: deps.hiring, accounts: deps.accounts, publicUrl: deps.config.publicUrl }),
+    ...candidateRoutes({ hiring: deps.hiring, accounts: deps.accounts, db: deps.db, secureCookies: deps.config.secureCookies }),
   ];
   const document = openApiDocument(routes, { version: VERSION, serverUrl: deps.config.publicUrl });
   return routes;

@@ -35,3 +35,16 @@ describe("AccessPolicy", () => {
     expect(policy.allows(learner, "x", "open")).toBe(true);
   });
 });
+
+describe("AccessPolicy feedback", () => {
+  it("is full unless a rule narrows it, and the narrowest rule wins", () => {
+    const policy = new AccessPolicy();
+    expect(policy.feedback(learner, "x")).toBe("full");
+    policy.registerFeedback("a", () => "test-names");
+    policy.registerFeedback("b", () => undefined);
+    expect(policy.feedback(learner, "x")).toBe("test-names");
+    policy.registerFeedback("c", (_u, id) => (id === "hidden" ? "nothing" : "full"));
+    expect(policy.feedback(learner, "hidden")).toBe("nothing");
+    expect(policy.feedback(learner, "x")).toBe("test-names");
+  });
+});

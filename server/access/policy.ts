@@ -13,7 +13,8 @@ import { Problem } from "../errors.ts";
 export type ExerciseUse =
   | "view" // read its instructions, list one's submissions
   | "open" // open (create) the workspace
-  | "files" // the editor's file API on the workspace
+  | "files" // the editor's file API on the workspace (reading)
+  | "edit" // changing the workspace's files through the file API (asked after "files")
   | "terminal" // attach to the workspace's shell as its owner
   | "submit" // hand the workspace in for grading
   | "hints" // read or reveal hints
@@ -27,8 +28,13 @@ export type AccessRequest = { user: User; exerciseId: string; use: ExerciseUse }
  */
 export type AccessRule = (req: AccessRequest) => Problem | undefined;
 
+/** How much of a submission's results its author sees: everything, test names only, or nothing. */
+export type FeedbackLevel = "full" | "test-names" | "nothing";
+const LEVELS: FeedbackLevel[] = ["full", "test-names", "nothing"];
+
 export class AccessPolicy {
   private rules = new Map<string, AccessRule>();
+  private feedbackRules = new Map<string, (user: User, exerciseId: string) => FeedbackLevel | undefined>();
 
   /** Adds (or, under the same name, replaces) a rule; a feature registers one per concern. */
   register(name: string, rule: AccessRule): void {
@@ -46,6 +52,18 @@ export class AccessPolicy {
 
   allows(user: User, exerciseId: string, use: ExerciseUse): boolean {
     return !this.refusal({ user, exerciseId, use });
+  }
+
+  /** Adds a rule that narrows what a user sees of their own results (assessments). */
+  registerFeedback(name: string, rule: (user: User, exerciseId: string) => FeedbackLevel | undefined): void {
+    this.feedbackRules.set(name, rule);
+  }
+
+  /** The narrowest feedback any rule allows (full when none objects). */
+  feedback(user: User, exerciseId: string): FeedbackLevel {
+    let level = 0;
+    for (const rule of this.feedbackRules.values()) level = Math.max(level, LEVELS.indexOf(rule(user, exerciseId) ?? "full"));
+    return LEVELS[level]!;
   }
 
   /** Throws the refusal (a Problem the error handler turns into problem+json). */

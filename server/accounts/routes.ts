@@ -30,6 +30,7 @@ export function accountsRoutes(accounts: Accounts, opts: { secureCookies: boolea
     route({
       method: "get",
       path: "/auth/options",
+      candidates: true,
       summary: "How accounts are made on this lab (open sign-up or by invitation)",
       tag: "accounts",
       auth: anyone,
@@ -83,6 +84,7 @@ export function accountsRoutes(accounts: Accounts, opts: { secureCookies: boolea
     route({
       method: "post",
       path: "/auth/logout",
+      candidates: true,
       summary: "Sign out this session",
       tag: "accounts",
       auth: anyone,
@@ -109,6 +111,7 @@ export function accountsRoutes(accounts: Accounts, opts: { secureCookies: boolea
     route({
       method: "get",
       path: "/auth/me",
+      candidates: true,
       summary: "The signed-in user and the session's CSRF token",
       tag: "accounts",
       auth: signedIn,

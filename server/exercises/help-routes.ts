@@ -27,6 +27,7 @@ export function helpRoutes(deps: Deps): Route[] {
     route({
       method: "get",
       path: "/exercises/:id/hints",
+      candidates: true,
       summary: "The hints the caller has revealed for the exercise, and how many there are",
       tag: "exercises",
       auth: signedIn,
@@ -40,6 +41,7 @@ export function helpRoutes(deps: Deps): Route[] {
     route({
       method: "post",
       path: "/exercises/:id/hints",
+      candidates: true,
       summary: "Reveal hint `index` (the next one); asking again for a shown hint returns it and reveals nothing more",
       tag: "exercises",
       auth: signedIn,

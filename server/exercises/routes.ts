@@ -73,6 +73,7 @@ export function exercisesRoutes(deps: Deps): Route[] {
       tag: "exercises",
       auth: signedIn,
       input: ById,
+      candidates: true,
       response: z.object({ exercise: Card.extend({ readme: z.string() }) }),
       handler: ({ input, me }) => {
         const e = use(me, input.params.id, "view");
@@ -86,6 +87,7 @@ export function exercisesRoutes(deps: Deps): Route[] {
       tag: "exercises",
       auth: signedIn,
       input: EmptyBody,
+      candidates: true,
       response: z.object({ workspace: z.object({ id: z.number().int(), exerciseId: z.string() }) }),
       handler: ({ input, me }) => {
         const ws = deps.workspaces.open(me.id, use(me, input.params.id, "open"));

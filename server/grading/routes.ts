@@ -9,7 +9,7 @@ import { owner, route, signedIn, type Route } from "../http/routes.ts";
 import type { Workspaces } from "../workspaces/service.ts";
 import { streamSubmission } from "./events.ts";
 import { IdempotencyKey, SubmissionAccepted, SubmissionId, SubmissionOut, Verification } from "./schema.ts";
-import type { Grading } from "./service.ts";
+import type { Grading, Submission } from "./service.ts";
 
 const ByExercise = { params: z.object({ id: Slug }) };
 const ById = { params: z.object({ id: SubmissionId }) };
@@ -25,6 +25,13 @@ export function gradingRoutes(deps: Deps): Route[] {
     deps.policy.check(me, e.id, how);
     return e;
   };
+  /** A submission as its author may see it (an assessment can hide messages or everything). */
+  const shown = (me: User, sub: Submission): Submission => {
+    const level = deps.policy.feedback(me, sub.exerciseId);
+    if (level === "full" || !sub.result) return sub;
+    if (level === "nothing") return { ...sub, result: null };
+    return { ...sub, result: { ...sub.result, message: null, tests: sub.result.tests.map((t) => ({ ...t, message: null, output: null })) } };
+  };
   // Ownership comes from the row; the handlers still ask for the caller's own submission.
   const submissionOwner = (i: { params: { id: number } }) => deps.db.get<{ user_id: number }>("SELECT user_id FROM submissions WHERE id = ?", [i.params.id])?.user_id;
 
@@ -37,6 +44,7 @@ export function gradingRoutes(deps: Deps): Route[] {
       auth: signedIn,
       input: { ...ByExercise, body: z.object({}).strict(), headers: z.object({ "idempotency-key": IdempotencyKey.optional() }) },
       status: 202,
+      candidates: true,
       response: z.object({ submission: SubmissionAccepted }),
       handler: ({ input, me, res }) => {
         const ws = deps.workspaces.open(me.id, use(me, input.params.id, "submit"));
@@ -53,8 +61,9 @@ export function gradingRoutes(deps: Deps): Route[] {
       tag: "submissions",
       auth: signedIn,
       input: ByExercise,
+      candidates: true,
       response: z.object({ submissions: z.array(SubmissionOut) }),
-      handler: ({ input, me }) => ({ submissions: deps.grading.list(me.id, use(me, input.params.id, "view").id) }),
+      handler: ({ input, me }) => ({ submissions: deps.grading.list(me.id, use(me, input.params.id, "view").id).map((s) => shown(me, s)) }),
     }),
     route({
       method: "get",
@@ -64,8 +73,9 @@ export function gradingRoutes(deps: Deps): Route[] {
       auth: owner("submission"),
       ownerOf: submissionOwner,
       input: ById,
+      candidates: true,
       response: z.object({ submission: SubmissionOut }),
-      handler: ({ input, me }) => ({ submission: deps.grading.get(input.params.id, me.id) }),
+      handler: ({ input, me }) => ({ submission: shown(me, deps.grading.get(input.params.id, me.id)) }),
     }),
     route({
       method: "get",
@@ -76,6 +86,7 @@ export function gradingRoutes(deps: Deps): Route[] {
       ownerOf: submissionOwner,
       input: ById,
       response: Verification,
+      candidates: true,
       handler: ({ input, me }) => {
         deps.grading.get(input.params.id, me.id);
         return deps.grading.verify(input.params.id);
@@ -90,7 +101,11 @@ export function gradingRoutes(deps: Deps): Route[] {
       ownerOf: submissionOwner,
       input: ById,
       produces: "text/event-stream",
-      handler: ({ input, me, req, res }) => streamSubmission(deps.grading, input.params.id, me.id, req, res),
+      candidates: true,
+      handler: ({ input, me, req, res }) => {
+        const exerciseId = deps.grading.get(input.params.id, me.id).exerciseId;
+        streamSubmission(deps.grading, input.params.id, me.id, req, res, { shown: (s) => shown(me, s), live: deps.policy.feedback(me, exerciseId) === "full" });
+      },
     }),
   ];
 }

@@ -155,6 +155,11 @@ export class Grading {
     return { id, status: "queued" };
   }
 
+  /** Where a submission's snapshot lives (read-only for callers: assessments hash it). */
+  snapshotDir(id: number): string {
+    return path.join(this.snapshots, String(id));
+  }
+
   get(id: number, userId: number): Submission {
     const row = this.db.get<Row>(`${SELECT} WHERE s.id = ?`, [id]);
     // Someone else's submission is "not found", not "forbidden": ids are not an oracle.

@@ -9,7 +9,8 @@ import { shortCode } from "../cohorts/service.ts";
 import { Database } from "../db/database.ts";
 import { FakeDriver } from "../../graders/sandbox/doubles.ts";
 import { Client, startTestLab, type TestLab } from "../test/lab.ts";
-import { CALLS, METRICS_TOKEN, type Call, type Fixtures } from "./authz.matrix.ts";
+import { hashToken } from "../accounts/sessions.ts";
+import { ASSESSMENT, CALLS, METRICS_TOKEN, type Call, type Fixtures } from "./authz.matrix.ts";
 import { expectedAccess, routeId, type Route } from "./routes.ts";
 
 /**
@@ -28,14 +29,48 @@ let accounts: Accounts;
 let routes: Route[];
 const people = new Map<string, Fixtures & { role: Role }>();
 
-async function makeUser(name: string, role: Role): Promise<Fixtures & { role: Role }> {
+let adminClient: Client;
+
+/** An assessment made through the API by the admin, then handed to `userId` as its creator and only reviewer. */
+async function assessmentOf(userId: number, role: Role): Promise<number> {
+  const made = await adminClient.json<{ assessment: { id: number } }>("POST", "/api/assessments", ASSESSMENT);
+  expect(made.status).toBe(201);
+  const id = made.body.assessment.id;
+  db.run("UPDATE assessments SET created_by = ? WHERE id = ?", [userId, id]);
+  db.run("DELETE FROM assessment_reviewers WHERE assessment_id = ?", [id]);
+  if (role === "admin" || role === "instructor") db.run("INSERT INTO assessment_reviewers (assessment_id, user_id) VALUES (?, ?)", [id, userId]);
+  return id;
+}
+
+/** A candidate account: invited by the admin, the link claimed, the clock started. */
+async function candidateClient(): Promise<{ c: Client; userId: number; assessment: number }> {
+  const made = await adminClient.json<{ assessment: { id: number } }>("POST", "/api/assessments", ASSESSMENT);
+  const inv = await adminClient.json<{ invited: { url: string }[] }>("POST", `/api/assessments/${made.body.assessment.id}/invites`, { candidates: [{}] });
+  expect(inv.status).toBe(201);
   const c = new Client(lab.url);
+  const claim = await c.json<{ user: { id: number }; csrfToken: string }>("POST", "/api/assessment-invites/claim", { token: inv.body.invited[0]!.url.split("/take/")[1] });
+  expect(claim.status).toBe(200);
+  c.csrf = claim.body.csrfToken;
+  expect((await c.json("POST", "/api/candidate/start", {})).status).toBe(200);
+  return { c, userId: claim.body.user.id, assessment: made.body.assessment.id };
+}
+
+async function makeUser(name: string, role: Role): Promise<Fixtures & { role: Role }> {
+  let c = new Client(lab.url);
   const email = `${name}-${crypto.randomUUID().slice(0, 8)}@example.test`;
   const password = "matrix password 1";
-  const signup = await c.json<{ user: { id: number } }>("POST", "/api/auth/signup", { email, displayName: name, password });
-  expect(signup.status).toBe(201);
-  const userId = signup.body.user.id;
-  db.run("UPDATE users SET role = ? WHERE id = ?", [role, userId]);
+  let userId: number;
+  let assessment: number;
+  if (role === "candidate") {
+    ({ c, userId, assessment } = await candidateClient());
+  } else {
+    const signup = await c.json<{ user: { id: number } }>("POST", "/api/auth/signup", { email, displayName: name, password });
+    expect(signup.status).toBe(201);
+    userId = signup.body.user.id;
+    db.run("UPDATE users SET role = ? WHERE id = ?", [role, userId]);
+    if (role === "admin") adminClient = c;
+    assessment = await assessmentOf(userId, role);
+  }
   const ws = await c.json<{ workspace: { id: number } }>("POST", `/api/exercises/${EXERCISE}/workspace`, {});
   const sub = await c.json<{ submission: { id: number } }>("POST", `/api/exercises/${EXERCISE}/submissions`, {});
   expect(sub.status).toBe(202);
@@ -49,11 +84,11 @@ async function makeUser(name: string, role: Role): Promise<Fixtures & { role: Ro
     socket.on("unexpected-response", (_req, res) => reject(new Error(`terminal refused: ${res.statusCode}`)));
   });
   socket.close();
-  const rec = await c.json<{ recordings: { id: string }[] }>("GET", `/api/workspaces/${ws.body.workspace.id}/recordings`);
-  expect(rec.body.recordings.length).toBeGreaterThan(0);
-  return { role, userId, email, password, exercise: EXERCISE, workspace: ws.body.workspace.id, submission: sub.body.submission.id, recording: rec.body.recordings[0]!.id, ...makeCohort(userId) };
+  // A candidate may not list recordings (reviewers replay them), so theirs is read from the database.
+  const recordings = role === "candidate" ? db.all<{ id: string }>("SELECT id FROM terminal_sessions WHERE workspace_id = ?", [ws.body.workspace.id]) : (await c.json<{ recordings: { id: string }[] }>("GET", `/api/workspaces/${ws.body.workspace.id}/recordings`)).body.recordings;
+  expect(recordings.length).toBeGreaterThan(0);
+  return { role, userId, email, password, exercise: EXERCISE, workspace: ws.body.workspace.id, submission: sub.body.submission.id, recording: recordings[0]!.id, assessment, ...makeCohort(userId) };
 }
-
 /** A cohort the user runs and has joined, its one exercise unlocked, a hand raised in it. */
 function makeCohort(userId: number): { cohort: number; joinCode: string; hand: number } {
   const at = new Date().toISOString();
@@ -79,7 +114,28 @@ const make = {
   firstAdminToken: () => accounts.invites.create({ kind: "first-admin", role: "admin", ttlMs: 3_600_000 }).token,
   takeover: (f: Fixtures) =>
     Number(db.run("INSERT INTO cohort_takeovers (cohort_id, workspace_id, instructor_id, learner_id, requested_at) VALUES (?, ?, ?, ?, ?)", [f.cohort, f.workspace, f.userId, f.userId, new Date().toISOString()]).lastInsertRowid),
+  candidate: (assessmentId: number) => insertCandidate(assessmentId, crypto.randomBytes(32).toString("base64url")),
+  link: (assessmentId: number) =>
+    Number(db.run("INSERT INTO assessment_links (assessment_id, token_hash, claim_limit, expires_at, created_at) VALUES (?, ?, 5, ?, ?)", [assessmentId, hashToken(crypto.randomUUID()), new Date(Date.now() + 3_600_000).toISOString(), new Date().toISOString()]).lastInsertRowid),
+  claimToken: () => {
+    const token = crypto.randomBytes(32).toString("base64url");
+    insertCandidate(people.get("admin")!.assessment, token);
+    return token;
+  },
+  startedCandidate: () => {
+    const id = Number(db.run("INSERT INTO users (email, display_name, password_hash, role, created_at) VALUES (?, 'C', '!', 'candidate', ?)", [`c-${crypto.randomUUID()}@candidates.invalid`, new Date().toISOString()]).lastInsertRowid);
+    const cid = insertCandidate(people.get("candidate")!.assessment, crypto.randomBytes(32).toString("base64url"));
+    const now = Date.now();
+    db.run("UPDATE assessment_candidates SET user_id = ?, claimed_at = ?, started_at = ?, deadline_at = ? WHERE id = ?", [id, new Date(now).toISOString(), new Date(now).toISOString(), new Date(now + 3_600_000).toISOString(), cid]);
+    return id;
+  },
 };
+
+function insertCandidate(assessmentId: number, token: string): number {
+  return Number(
+    db.run("INSERT INTO assessment_candidates (assessment_id, pseudonym, token_hash, invite_expires_at, invited_at) VALUES (?, ?, ?, ?, ?)", [assessmentId, `M-${crypto.randomUUID()}`, hashToken(token), new Date(Date.now() + 3_600_000).toISOString(), new Date().toISOString()]).lastInsertRowid,
+  );
+}
 
 function urlFor(r: Route, call: Call): string {
   const p = r.path.replace(/:(\w+)/g, (_m, name: string) => {
@@ -123,7 +179,7 @@ beforeAll(async () => {
   accounts = new Accounts(db, { signup: "open", idleMs: 3_600_000, maxMs: 86_400_000, inviteDays: 7 });
   // The table the running lab mounted (the app is the server's request listener).
   routes = app().locals.routes as Route[];
-  for (const role of ["learner", "instructor", "admin", "candidate"] as const) people.set(role, await makeUser(role, role));
+  for (const role of ["admin", "learner", "instructor", "candidate"] as const) people.set(role, await makeUser(role, role));
   people.set("other", await makeUser("other", "learner"));
 }, 60_000);
 
@@ -187,9 +243,9 @@ describe("authorization matrix", () => {
           const caller = actor ? people.get(actor)! : undefined;
           const fixtures = own ? caller! : people.get("other")!;
           const call = CALLS[routeId(r)]!(fixtures, { actor, own, unique: crypto.randomUUID().slice(0, 8), caller, make });
-          const session = caller ? freshSession(caller.userId) : undefined;
+          const session = caller ? freshSession(call.as ?? caller.userId) : undefined;
           const got = r.upgrade ? await upgradeCall(r, call, session?.cookie) : await httpCall(r, call, session);
-          const want = expectedAccess(r.auth, actor, own);
+          const want = expectedAccess(r.auth, actor, own, r.candidates === true);
           const label = `${routeId(r)} as ${actor ?? "anonymous"} on ${own ? "own" : "another user's"} resource`;
           if (want === "allowed") {
             const ok = call.allowed ? call.allowed.includes(got.status) : r.upgrade ? got.status === 101 : got.status >= 200 && got.status < 300;

@@ -32,6 +32,8 @@ export type Fixtures = {
   joinCode: string;
   /** The user's raised hand in that cohort. */
   hand: number;
+  /** An assessment the user reviews (created by them), or for a candidate the one they take. */
+  assessment: number;
 };
 
 export type CallContext = {
@@ -44,7 +46,20 @@ export type CallContext = {
   /** The caller's own fixtures (routes about "me" need the caller's password, not the owner's). */
   caller: Fixtures | undefined;
   /** Makes things a call uses up: another session of the fixtures' owner, an invite, a first-admin link token. */
-  make: { session(userId: number): string; invite(): number; firstAdminToken(): string; takeover(f: Fixtures): number };
+  make: {
+    session(userId: number): string;
+    invite(): number;
+    firstAdminToken(): string;
+    /** An invited (unclaimed) candidate of the assessment. */
+    candidate(assessmentId: number): number;
+    /** A public link of the assessment. */
+    link(assessmentId: number): number;
+    /** The token of a fresh, unused invite link. */
+    claimToken(): string;
+    /** A fresh candidate account, started on an assessment of its own (for calls that end it). */
+    startedCandidate(): number;
+    takeover(f: Fixtures): number;
+  };
 };
 
 export type Call = {
@@ -52,6 +67,8 @@ export type Call = {
   query?: Record<string, string>;
   body?: unknown;
   headers?: Record<string, string>;
+  /** Call as this user (same role as the caller) instead of the caller's own fixtures' owner. */
+  as?: number;
   /** Statuses that mean "let through" for this call (default: any 2xx; upgrades: 101). */
   allowed?: number[];
 };
@@ -138,4 +155,36 @@ export const CALLS: Record<string, (f: Fixtures, ctx: CallContext) => Call> = {
   "POST /cohorts/:id/hand": (f) => ({ params: { id: f.cohort }, body: { message: "stuck on the matrix" } }),
   "DELETE /cohorts/:id/hand": (f) => ({ params: { id: f.cohort } }),
   "PATCH /cohorts/:id/takeovers/:takeoverId": (f, ctx) => ({ params: { id: f.cohort, takeoverId: ctx.make.takeover(f) }, body: { action: "accept" } }),
+  "GET /assessments": () => ({}),
+  "POST /assessments": () => ({ body: ASSESSMENT }),
+  "GET /assessments/:id": (f) => ({ params: { id: f.assessment } }),
+  "PATCH /assessments/:id": (f) => ({ params: { id: f.assessment }, body: { title: "Matrix take-home" } }),
+  "GET /assessments/:id/audit": (f) => ({ params: { id: f.assessment } }),
+  "GET /assessments/:id/invites": (f) => ({ params: { id: f.assessment } }),
+  "POST /assessments/:id/invites": (f) => ({ params: { id: f.assessment }, body: { candidates: [{}] } }),
+  "POST /assessments/:id/invites/csv": (f) => ({ params: { id: f.assessment }, body: { csv: "name,email\nAda,\n" } }),
+  "POST /assessments/:id/candidates/:candidateId/resend": (f, ctx) => ({ params: { id: f.assessment, candidateId: ctx.make.candidate(f.assessment) }, body: {} }),
+  "DELETE /assessments/:id/candidates/:candidateId": (f, ctx) => ({ params: { id: f.assessment, candidateId: ctx.make.candidate(f.assessment) } }),
+  "POST /assessments/:id/candidates/:candidateId/time": (f, ctx) => ({ params: { id: f.assessment, candidateId: ctx.make.candidate(f.assessment) }, body: { extraMinutes: 10 } }),
+  "POST /assessments/:id/links": (f) => ({ params: { id: f.assessment }, body: { claimLimit: 3 } }),
+  "DELETE /assessments/:id/links/:linkId": (f, ctx) => ({ params: { id: f.assessment, linkId: ctx.make.link(f.assessment) } }),
+  "POST /assessment-invites/claim": (_f, ctx) => ({ body: { token: ctx.make.claimToken() } }),
+  "GET /candidate/assessment": () => ({}),
+  "POST /candidate/start": () => ({ body: {} }),
+  // Handing in ends the candidate's assessment: a throwaway candidate does it, the fixtures stay writable.
+  "POST /candidate/hand-in": (_f, ctx) => (ctx.actor === "candidate" ? { as: ctx.make.startedCandidate(), body: {} } : { body: {} }),
+  "POST /candidate/events": (f) => ({ body: { events: [{ kind: "blur" }, { kind: "paste", exerciseId: f.exercise, path: "src/x.ts", chars: 120 }] } }),
+};
+
+/** An assessment open now, on the matrix's exercise: generous limits so repeated calls pass. */
+export const ASSESSMENT = {
+  title: "Matrix take-home",
+  exercises: [{ id: "token-bucket" }],
+  durationMinutes: 120,
+  opensAt: new Date(Date.now() - 3_600_000).toISOString(),
+  closesAt: new Date(Date.now() + 86_400_000).toISOString(),
+  visibility: "full",
+  feedbackSubmissions: 100,
+  hintsAllowed: true,
+  rubric: [{ name: "Design", description: "Clear boundaries" }],
 };

@@ -67,7 +67,7 @@ export function openApiDocument(routes: readonly Route[], info: { version: strin
       responses["401"] = problem("Not signed in");
       op.security = [{ session: [] }];
     }
-    if (r.auth.kind === "roles") responses["403"] = problem("The caller's role may not do this");
+    if (r.auth.kind === "roles" || (r.auth.kind === "owner" && r.auth.roles)) responses["403"] = problem("The caller's role may not do this");
     if (r.auth.kind === "owner") responses["404"] = problem(`No such ${r.auth.resource}, or not the caller's`);
     if (r.method !== "get") responses["403"] ??= problem("Cross-origin or missing CSRF token");
     op.responses = responses;

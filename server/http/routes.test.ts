@@ -19,7 +19,15 @@ describe("the route table", () => {
   it("derives every expectation from the rule", () => {
     expect(expectedAccess(anyone, null, false)).toBe("allowed");
     expect(expectedAccess(signedIn, null, false)).toBe(401);
-    expect(expectedAccess(signedIn, "candidate", false)).toBe("allowed");
+    // A candidate reaches only routes open to candidates; the rest do not exist for them.
+    expect(expectedAccess(signedIn, "candidate", false)).toBe(404);
+    expect(expectedAccess(anyone, "candidate", false)).toBe(404);
+    expect(expectedAccess(signedIn, "candidate", false, true)).toBe("allowed");
+    const reviewers = owner("assessment", { staff: ["admin"], roles: ["admin", "instructor"] });
+    expect(expectedAccess(reviewers, "learner", true)).toBe(403);
+    expect(expectedAccess(reviewers, "instructor", true)).toBe("allowed");
+    expect(expectedAccess(reviewers, "instructor", false)).toBe(404);
+    expect(expectedAccess(reviewers, "admin", false)).toBe("allowed");
     const admins = roles("admin");
     expect(expectedAccess(admins, "instructor", true)).toBe(403);
     expect(expectedAccess(admins, "admin", false)).toBe("allowed");

@@ -14,7 +14,7 @@ import { validate } from "./validate.ts";
 export type Method = "get" | "post" | "put" | "patch" | "delete";
 
 /** Things a user owns; each kind needs a fixture builder in the authorization matrix. */
-export type ResourceKind = "workspace" | "submission" | "recording" | "session" | "cohort" | "membership";
+export type ResourceKind = "workspace" | "submission" | "recording" | "session" | "cohort" | "membership" | "assessment";
 
 export type Schemas = { params?: z.ZodType; query?: z.ZodType; headers?: z.ZodType; body?: z.ZodType };
 
@@ -29,19 +29,23 @@ export type Parsed<S extends Schemas> = {
  * - `roles`: signed in with one of these roles; anyone else signed in gets 403.
  * - `owner`: signed in, and the route's `ownerOf(input)` (the owner's user id, looked up from
  *   the validated input) is the caller, or the caller has one of the `staff` roles. Anyone
- *   else, and a resource that does not exist, get the same 404: ids are not an oracle.
+ *   else, and a resource that does not exist, get the same 404: ids are not an oracle. With
+ *   `roles`, other roles are stopped first (403), as by a `roles` rule.
+ *
+ * Candidates (assessments) are confined apart from the rule: a route they may call says
+ * `candidates: true`; every other route answers a candidate 404, as if it did not exist.
  */
 export type Rule =
   | { kind: "public" }
   | { kind: "signed-in" }
   | { kind: "roles"; roles: readonly Role[] }
-  | { kind: "owner"; resource: ResourceKind; staff: readonly Role[] };
+  | { kind: "owner"; resource: ResourceKind; staff: readonly Role[]; roles?: readonly Role[] };
 
 export const anyone = { kind: "public" } as const satisfies Rule;
 export const signedIn = { kind: "signed-in" } as const satisfies Rule;
 export const roles = (...r: Role[]): Rule => ({ kind: "roles", roles: r });
-export function owner(resource: ResourceKind, opts: { staff?: Role[] } = {}): Rule {
-  return { kind: "owner", resource, staff: opts.staff ?? [] };
+export function owner(resource: ResourceKind, opts: { staff?: Role[]; roles?: Role[] } = {}): Rule {
+  return { kind: "owner", resource, staff: opts.staff ?? [], ...(opts.roles ? { roles: opts.roles } : {}) };
 }
 
 export type HandlerContext<I> = {
@@ -78,6 +82,8 @@ export type RouteDef<S extends Schemas> = {
   produces?: string;
   /** Extra middleware after the auth guard and before validation (rate limits). */
   before?: RequestHandler[];
+  /** A candidate may call it (the access policy still decides what it touches); else 404 to them. */
+  candidates?: boolean;
   handler: Handler<Parsed<S>>;
 };
 
@@ -88,6 +94,7 @@ export type UpgradeDef = {
   summary: string;
   tag: string;
   auth: Rule;
+  candidates?: boolean;
   upgrade: true;
 };
 
@@ -101,12 +108,15 @@ export function route<S extends Schemas = Record<never, never>>(def: RouteDef<S>
 export const routeId = (r: Pick<Route, "method" | "path">) => `${r.method.toUpperCase()} ${r.path}`;
 
 /** True when the user passes the rule's sign-in and role parts (ownership is checked later). */
-function guard(rule: Rule): RequestHandler {
-  return (_req, res, next) => {
-    if (rule.kind === "public") return next();
+function guard(rule: Rule, candidates: boolean): RequestHandler {
+  return (req, res, next) => {
     const user = res.locals.user;
+    // The same answer as a route that does not exist: a candidate learns nothing of the rest.
+    if (user?.role === "candidate" && !candidates) return next(notFound(`The route ${req.method} ${req.path}`));
+    if (rule.kind === "public") return next();
     if (!user) return next(unauthorized());
-    if (rule.kind === "roles" && !rule.roles.includes(user.role)) return next(forbidden("Your role may not do this."));
+    const gate = rule.kind === "roles" ? rule.roles : rule.kind === "owner" ? rule.roles : undefined;
+    if (gate && !gate.includes(user.role)) return next(forbidden("Your role may not do this."));
     next();
   };
 }
@@ -137,7 +147,7 @@ export function mountRoutes(router: Router, routes: readonly Route[], opts: Moun
     if (r.upgrade) continue;
     const def = r;
     if (def.auth.kind === "owner" && !def.ownerOf) throw new Error(`owner rule without ownerOf: ${id}`);
-    router[def.method](def.path, guard(def.auth), ...(def.before ?? []), validate(def.input ?? {}), async (req, res) => {
+    router[def.method](def.path, guard(def.auth, def.candidates === true), ...(def.before ?? []), validate(def.input ?? {}), async (req, res) => {
       const input = { params: undefined, query: undefined, headers: undefined, body: undefined, ...(res.locals.input as object) } as Parsed<Schemas>;
       mayTouch(def.auth, def.ownerOf, res.locals.user, input);
       const user = res.locals.user;
@@ -162,11 +172,13 @@ export function mountRoutes(router: Router, routes: readonly Route[], opts: Moun
 /** What the matrix expects of a caller: allowed through the rule, or the status that stops them. */
 export type Expected = "allowed" | 401 | 403 | 404;
 
-export function expectedAccess(rule: Rule, actor: Role | null, ownResource: boolean): Expected {
+export function expectedAccess(rule: Rule, actor: Role | null, ownResource: boolean, candidates = false): Expected {
+  if (actor === "candidate" && !candidates) return 404;
   if (rule.kind === "public") return "allowed";
   if (actor === null) return 401;
   if (rule.kind === "signed-in") return "allowed";
   if (rule.kind === "roles") return rule.roles.includes(actor) ? "allowed" : 403;
+  if (rule.roles && !rule.roles.includes(actor)) return 403;
   return ownResource || rule.staff.includes(actor) ? "allowed" : 404;
 }
 
@@ -179,7 +191,7 @@ export function describeRule(rule: Rule): string {
     case "roles":
       return `roles: ${rule.roles.join(", ")}`;
     case "owner":
-      return `owner of the ${rule.resource}${rule.staff.length ? ` (or ${rule.staff.join(", ")})` : ""}`;
+      return `${rule.roles ? `roles: ${rule.roles.join(", ")}; ` : ""}owner of the ${rule.resource}${rule.staff.length ? ` (or ${rule.staff.join(", ")})` : ""}`;
   }
 }
 

@@ -28,6 +28,8 @@ export function terminalRoutes(deps: Deps): Route[] {
       // The gateway (gateway.ts) enforces this itself on the upgrade, plus the Origin check;
       // staff may only observe, and only a live session.
       auth: owner("workspace", { staff: ["instructor", "admin"] }),
+      // A candidate's shell is their assessment's; the access policy decides when it closes.
+      candidates: true,
       upgrade: true,
     },
     route({

@@ -32,9 +32,10 @@ type Deps = { db: Database; workspaces: Workspaces; policy: AccessPolicy; accoun
  */
 export function workspaceFileRoutes(deps: Deps): Route[] {
   const workspaceOwner = (i: { params: { id: number } }) => deps.db.get<{ user_id: number }>("SELECT user_id FROM workspaces WHERE id = ?", [i.params.id])?.user_id;
-  const filesOf = (id: number, me: User) => {
+  const filesOf = (id: number, me: User, edit = false) => {
     const ws = deps.workspaces.get(id);
     deps.policy.check(me, ws.exerciseId, "files");
+    if (edit) deps.policy.check(me, ws.exerciseId, "edit");
     return new WorkspaceFiles(ws);
   };
   const auth = owner("workspace");
@@ -48,6 +49,7 @@ export function workspaceFileRoutes(deps: Deps): Route[] {
       tag: "workspaces",
       auth,
       ownerOf: workspaceOwner,
+      candidates: true,
       input: ById,
       produces: "text/event-stream",
       handler: ({ input, me, req, res }) => {
@@ -81,6 +83,7 @@ export function workspaceFileRoutes(deps: Deps): Route[] {
       tag: "workspaces",
       auth,
       ownerOf: workspaceOwner,
+      candidates: true,
       input: ById,
       response: z.object({ entries: z.array(EntryOut), truncated: z.boolean(), limits: z.object({ maxFileBytes: z.number(), maxEntries: z.number() }) }),
       handler: ({ input, me }) => {
@@ -95,6 +98,7 @@ export function workspaceFileRoutes(deps: Deps): Route[] {
       tag: "workspaces",
       auth,
       ownerOf: workspaceOwner,
+      candidates: true,
       input: { ...ByPath, headers: z.object({ "if-none-match": ETagList.optional() }) },
       response: z.object({ file: MetaOut.extend({ content: z.string() }) }),
       handler: ({ input, res, me }) => {
@@ -116,11 +120,12 @@ export function workspaceFileRoutes(deps: Deps): Route[] {
       tag: "workspaces",
       auth,
       ownerOf: workspaceOwner,
+      candidates: true,
       input: { ...ByPath, headers: z.object({ "if-match": ETagList.optional() }), body: z.object({ content: Content }).strict() },
       response: z.object({ file: MetaOut }),
       handler: ({ input, res, me }) => {
         try {
-          const file = filesOf(input.params.id, me).write(input.query.path, input.body.content, input.headers["if-match"]);
+          const file = filesOf(input.params.id, me, true).write(input.query.path, input.body.content, input.headers["if-match"]);
           res.setHeader("ETag", file.etag);
           return { file };
         } catch (err) {
@@ -137,12 +142,13 @@ export function workspaceFileRoutes(deps: Deps): Route[] {
       tag: "workspaces",
       auth,
       ownerOf: workspaceOwner,
+      candidates: true,
       status: 201,
       input: { ...ById, body: z.discriminatedUnion("type", [z.object({ type: z.literal("file"), path: WorkspacePath, content: Content.default("") }).strict(), z.object({ type: z.literal("dir"), path: WorkspacePath }).strict()]) },
       response: z.object({ entry: EntryOut.extend({ etag: z.string().optional() }) }),
       handler: ({ input, res, me }) => {
         const body = input.body;
-        const entry = filesOf(input.params.id, me).create(body.path, body.type, body.type === "file" ? body.content : "");
+        const entry = filesOf(input.params.id, me, true).create(body.path, body.type, body.type === "file" ? body.content : "");
         if (entry.etag) res.setHeader("ETag", entry.etag);
         return { entry };
       },
@@ -154,9 +160,10 @@ export function workspaceFileRoutes(deps: Deps): Route[] {
       tag: "workspaces",
       auth,
       ownerOf: workspaceOwner,
+      candidates: true,
       input: { ...ById, body: z.object({ from: WorkspacePath, to: WorkspacePath }).strict() },
       response: z.object({ entry: EntryOut }),
-      handler: ({ input, me }) => ({ entry: filesOf(input.params.id, me).move(input.body.from, input.body.to) }),
+      handler: ({ input, me }) => ({ entry: filesOf(input.params.id, me, true).move(input.body.from, input.body.to) }),
     }),
     route({
       method: "delete",
@@ -165,9 +172,10 @@ export function workspaceFileRoutes(deps: Deps): Route[] {
       tag: "workspaces",
       auth,
       ownerOf: workspaceOwner,
+      candidates: true,
       input: ByPath,
       response: z.object({ removed: z.number().int() }),
-      handler: ({ input, me }) => filesOf(input.params.id, me).remove(input.query.path),
+      handler: ({ input, me }) => filesOf(input.params.id, me, true).remove(input.query.path),
     }),
   ];
 }
