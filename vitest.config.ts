@@ -21,6 +21,8 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["server/**/*.int.test.ts", "graders/**/*.int.test.ts"],
+          // Real sandbox drivers for graders/ tests, from the lab's composition root.
+          setupFiles: ["server/test/drivers.setup.ts"],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },

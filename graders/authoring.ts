@@ -4,18 +4,11 @@ import os from "node:os";
 import path from "node:path";
 import YAML from "yaml";
 import { z } from "zod";
-import { loadConfig } from "../server/config.ts";
 import { loadCatalog, loadExercise, type CatalogProblem, type Exercise } from "./exercise/catalog.ts";
 import { AREAS, Slug } from "./exercise/schema.ts";
-import { BwrapDriver } from "../server/sandbox/bwrap/driver.ts";
-import { DockerDriver } from "../server/sandbox/docker/driver.ts";
-import type { SandboxDriver } from "./sandbox/port.ts";
-import { ensureDocker } from "../server/setup/docker.ts";
-import { ensureImages } from "../server/setup/images.ts";
-import { ensureRuntime } from "../server/setup/runtime.ts";
-import { GRADING_UID_BASE } from "../server/workspaces/service.ts";
+import type { OpenDriver } from "./sandbox/port.ts";
 import type { Results } from "./results.ts";
-import { grade } from "./run.ts";
+import { grade, GRADING_UID_BASE } from "./run.ts";
 
 const USAGE = `backlab exercise <command>
 
@@ -32,7 +25,13 @@ const USAGE = `backlab exercise <command>
 
 const say = (m: string) => process.stderr.write(`${m}\n`);
 
-export async function exerciseCommand(args: string[]): Promise<number> {
+/**
+ * What the authoring commands get from whoever runs them (the lab's CLI, or a test): the
+ * catalog's folder and the sandbox drivers, which the engine never builds itself.
+ */
+export type AuthoringEnv = { exercisesDir: string; openDriver: OpenDriver };
+
+export async function exerciseCommand(args: string[], env: AuthoringEnv): Promise<number> {
   const [command, ...rest] = args;
   const json = rest.includes("--json");
   const driver = driverOption(rest);
@@ -41,19 +40,19 @@ export async function exerciseCommand(args: string[]): Promise<number> {
   const positional = rest.filter((a, i) => !a.startsWith("--") && rest[i - 1] !== "--jobs" && rest[i - 1] !== "--driver");
   switch (command) {
     case "new":
-      return scaffold(positional[0]);
+      return scaffold(positional[0], env.exercisesDir);
     case "validate": {
       const jobsAt = rest.indexOf("--jobs");
       const jobs = jobsAt >= 0 ? Number(rest[jobsAt + 1]) : DEFAULT_JOBS;
       if (!Number.isInteger(jobs) || jobs < 1 || jobs > 16) return usage();
-      return validateCommand(rest.includes("--all") ? null : (positional[0] ?? null), json, jobs, driver);
+      return validateCommand(rest.includes("--all") ? null : (positional[0] ?? null), json, jobs, driver, env);
     }
     case "grade": {
       const [exerciseDir, dir] = positional;
       if (!exerciseDir || !dir) return usage();
       const loaded = load(path.resolve(exerciseDir));
       if ("problems" in loaded) return printProblems(loaded.problems, json);
-      const results = await withDriver((g) => g(loaded.exercise, path.resolve(dir)), driver);
+      const results = await withDriver(env.openDriver, (g) => g(loaded.exercise, path.resolve(dir)), driver);
       process.stdout.write(json ? JSON.stringify(results, null, 2) + "\n" : `${results.status}: ${results.score} / ${results.max_score} (${results.duration_ms} ms)\n${results.tests.map((t) => `  ${t.status.padEnd(4)} ${t.name}${t.message ? ` — ${t.message.split("\n")[0]}` : ""}`).join("\n")}\n`);
       return results.status === "error" ? 1 : 0;
     }
@@ -85,32 +84,22 @@ export type DriverName = "bwrap" | "docker";
  * Grades with real sandboxes (bubblewrap by default, or Docker with the lab's images) in a
  * scratch folder that is removed afterwards, together with anything the run left behind.
  */
-export async function withDriver<T>(fn: (grade: Grader) => Promise<T>, driverName: DriverName = "bwrap", labId?: string): Promise<T> {
-  const config = loadConfig();
+export async function withDriver<T>(openDriver: OpenDriver, fn: (grade: Grader) => Promise<T>, driverName: DriverName = "bwrap", labId?: string): Promise<T> {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "backlab-author-"));
   fs.chmodSync(scratch, 0o711);
   const token = labId ?? crypto.randomBytes(4).toString("hex");
-  let driver: SandboxDriver;
-  if (driverName === "docker") {
-    await ensureDocker(say);
-    const images = await ensureImages({ runtimesRoot: config.runtimeDir, log: say });
-    driver = new DockerDriver({ images: (r) => images[r] ?? fail(`no sandbox image for runtime "${r}"`), labId: `author-${token}`, stateDir: scratch, poolSize: 0 });
-  } else {
-    driver = new BwrapDriver({ stateDir: scratch, runtimes: (r) => ensureRuntime(config.runtimeDir, r), labId: `author-${token}` });
-  }
+  const driver = await openDriver(driverName, { labId: `author-${token}`, stateDir: scratch });
   const status = await driver.available();
   if (!status.ok) throw new Error(`${status.reason}. Fix: ${status.fix}`);
   let n = 0;
   try {
     return await fn((exercise, dir) => grade({ exercise, submissionDir: dir, workDir: path.join(scratch, `run-${++n}`), driver, uid: GRADING_UID_BASE + ((process.pid * 7 + n) % 100_000), name: `author-${token}-${n}` }));
   } finally {
-    if (driver instanceof DockerDriver) await driver.reap();
+    // Whatever the run left (a container a crash kept, a cgroup) goes with the scratch folder.
+    await driver.reap();
+    await driver.close();
     fs.rmSync(scratch, { recursive: true, force: true });
   }
-}
-
-function fail(message: string): never {
-  throw new Error(message);
 }
 
 /** `--driver bwrap|docker` (default bwrap), or null when the value is not one of them. */
@@ -201,7 +190,7 @@ async function pooled<T>(tasks: (() => Promise<T>)[], jobs: number): Promise<T[]
 }
 
 /** Validates one exercise folder, or the whole catalog: schema, then real grading. */
-export async function validateExercises(target: string | null, opts: { jobs?: number; driver?: DriverName; /** Names the run's sandboxes (`author-<labId>-…`); random by default. */ labId?: string } = {}): Promise<{ ok: boolean; exercises: ValidationReport[]; problems: CatalogProblem[] }> {
+export async function validateExercises(env: AuthoringEnv, target: string | null, opts: { jobs?: number; driver?: DriverName; /** Names the run's sandboxes (`author-<labId>-…`); random by default. */ labId?: string } = {}): Promise<{ ok: boolean; exercises: ValidationReport[]; problems: CatalogProblem[] }> {
   let exercises: Exercise[];
   let problems: CatalogProblem[];
   if (target) {
@@ -209,11 +198,11 @@ export async function validateExercises(target: string | null, opts: { jobs?: nu
     exercises = "exercise" in loaded ? [loaded.exercise] : [];
     problems = "problems" in loaded ? loaded.problems : [];
   } else {
-    const catalog = loadCatalog(loadConfig().exercisesDir);
+    const catalog = loadCatalog(env.exercisesDir);
     exercises = [...catalog.exercises.values()].sort((a, b) => a.id.localeCompare(b.id));
     problems = catalog.problems;
   }
-  const reports = await withDriver(async (g) => {
+  const reports = await withDriver(env.openDriver, async (g) => {
     const assembled = fs.mkdtempSync(path.join(os.tmpdir(), "backlab-wrong-"));
     try {
       // Every grading of every exercise goes into one pool, so a slow exercise does not hold the others up.
@@ -278,8 +267,8 @@ function report(e: Exercise, solution: Results, starter: Results, fixtures: Wron
   return { id: e.id, path: e.dir, ok: why.length === 0, problems: why, solution: pick(solution), starter: pick(starter), wrong, uncovered, duration_ms: ms };
 }
 
-async function validateCommand(target: string | null, json: boolean, jobs: number, driver: DriverName): Promise<number> {
-  const report = await validateExercises(target, { jobs, driver });
+async function validateCommand(target: string | null, json: boolean, jobs: number, driver: DriverName, env: AuthoringEnv): Promise<number> {
+  const report = await validateExercises(env, target, { jobs, driver });
   if (json) {
     process.stdout.write(JSON.stringify(report, null, 2) + "\n");
   } else {
@@ -295,13 +284,13 @@ async function validateCommand(target: string | null, json: boolean, jobs: numbe
 }
 
 /** Scaffolds `exercises/<area>/<slug>/` with a small unit-graded exercise to start from. */
-function scaffold(id: string | undefined): number {
+function scaffold(id: string | undefined, exercisesDir: string): number {
   const [area, slug] = (id ?? "").split("/");
   if (!area || !slug || !AREAS.some((a) => a.id === area) || !Slug.safeParse(slug).success) {
     say(`give <area>/<slug>: area one of ${AREAS.map((a) => a.id).join(", ")}; slug in lowercase words joined by hyphens`);
     return 2;
   }
-  const dir = path.join(loadConfig().exercisesDir, area, slug);
+  const dir = path.join(exercisesDir, area, slug);
   if (fs.existsSync(dir)) {
     say(`${dir} exists already`);
     return 1;

@@ -7,6 +7,9 @@ import { graderFor } from "./registry.ts";
 import { capResults, graderError, summarize, type Results, type TestResult } from "./results.ts";
 import { GradingTimer, timedDriver } from "./timing.ts";
 
+/** Host uids of grading sandboxes start here (the lab's workspaces use a range below). */
+export const GRADING_UID_BASE = 600_000;
+
 export type GradeProps = {
   exercise: Exercise;
   submissionDir: string;

@@ -75,7 +75,9 @@ async function main(argv: string[]): Promise<number> {
     }
     case "exercise": {
       const { exerciseCommand } = await import("../graders/authoring.ts");
-      return exerciseCommand(args);
+      const { authoringDrivers } = await import("./drivers.ts");
+      const config = loadConfig();
+      return exerciseCommand(args, { exercisesDir: config.exercisesDir, openDriver: authoringDrivers(config, (m) => process.stderr.write(`${m}\n`)) });
     }
     case "validate": {
       const { loadCatalog } = await import("../graders/exercise/catalog.ts");
@@ -96,7 +98,8 @@ async function main(argv: string[]): Promise<number> {
         say("usage: backlab grade <exercise-dir> <in-dir> <out-dir>");
         return 2;
       }
-      return gradeFolder(path.resolve(exerciseDir), path.resolve(inDir), path.resolve(outDir));
+      const { authoringDrivers } = await import("./drivers.ts");
+      return gradeFolder(path.resolve(exerciseDir), path.resolve(inDir), path.resolve(outDir), authoringDrivers(loadConfig(), (m) => process.stderr.write(`${m}\n`)));
     }
     case "bench": {
       const { runBenchmarks } = await import("./bench.ts");

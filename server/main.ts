@@ -1,7 +1,5 @@
-import crypto from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
-import path from "node:path";
 import type { AddressInfo } from "node:net";
 import { FIRST_ADMIN_HOURS } from "./accounts/invites.ts";
 import { AccessPolicy } from "./access/policy.ts";
@@ -13,20 +11,14 @@ import { LabMetrics } from "./metrics/metrics.ts";
 import { createApp } from "./app.ts";
 import type { Config } from "./config.ts";
 import { openDatabase } from "./db/database.ts";
+import { selectDriver } from "./drivers.ts";
 import { loadCatalog } from "../graders/exercise/catalog.ts";
-import { Limits, sandboxLimits } from "../graders/exercise/schema.ts";
 import { Grading, type Graded } from "./grading/service.ts";
 import type { Logger } from "./logger.ts";
 import type { Database } from "./db/database.ts";
-import { BwrapDriver } from "./sandbox/bwrap/driver.ts";
-import { DockerDriver } from "./sandbox/docker/driver.ts";
-import { dockerAvailable, ensureDocker } from "./setup/docker.ts";
-import { ensureImages } from "./setup/images.ts";
-import { ensurePackage } from "./setup/system.ts";
 import { WorkspaceSandboxes } from "./workspaces/sandboxes.ts";
-import { makeTraversable } from "./sandbox/util.ts";
 import type { SandboxDriver } from "../graders/sandbox/port.ts";
-import { ensureRuntime, runtimeDir } from "./setup/runtime.ts";
+import { ensureRuntime } from "./setup/runtime.ts";
 import { TerminalGateway } from "./terminal/gateway.ts";
 import { TerminalSessions } from "./terminal/sessions.ts";
 import { Workspaces } from "./workspaces/service.ts";
@@ -45,68 +37,17 @@ export type Lab = {
   close(opts?: { purge?: boolean }): Promise<void>;
 };
 
-export class StartupError extends Error {}
-
-/** Names this lab's sandboxes (cgroups, containers) apart from another lab's on the same host. */
-export function labIdFor(dataDir: string): string {
-  return crypto.createHash("sha256").update(dataDir).digest("hex").slice(0, 8);
-}
+export { labIdFor, selectDriver, StartupError } from "./drivers.ts";
 
 /**
- * Chooses the sandbox driver: `auto` takes Docker when its socket answers, else bubblewrap,
- * else stops with one line saying what to install.
+ * At start: keep the workspace sandboxes a persistent driver left running whose workspace
+ * still exists (they are adopted on the next open) and remove everything else this lab made
+ * (grading runs a crash cut short, workspaces deleted meanwhile, a bwrap run's cgroups).
  */
-export async function selectDriver(config: Config, log: Logger): Promise<SandboxDriver> {
-  const labId = labIdFor(config.dataDir);
-  for (const dir of [config.dataDir, config.runtimeDir]) {
-    fs.mkdirSync(dir, { recursive: true });
-    const changed = makeTraversable(dir);
-    if (changed.length) log.warn({ folders: changed }, "granted search permission (o+x) so sandbox users can reach their mounts");
-  }
-  let choice = config.sandboxDriver;
-  if (choice === "auto") choice = (await dockerAvailable()).ok ? "docker" : "bwrap";
-
-  if (choice === "docker") {
-    await ensureDocker((m) => log.info(m));
-    const images = await ensureImages({ runtimesRoot: config.runtimeDir, log: (m) => log.info(m) });
-    const docker = new DockerDriver({
-      images: (r) => images[r] ?? missingImage(r),
-      labId,
-      stateDir: config.dataDir,
-      poolSize: config.sandboxPoolSize,
-      poolLimits: sandboxLimits(Limits.parse({}), { cpuSeconds: 600 }),
-    });
-    const status = await docker.available();
-    if (!status.ok) throw new StartupError(`the docker sandbox driver is not available: ${status.reason}. Fix: ${status.fix}`);
-    log.info({ driver: docker.name, ...status.details }, "sandbox driver ready");
-    return docker;
-  }
-  ensurePackage("bwrap", "bubblewrap", (m) => log.info(m));
-  const bwrap = new BwrapDriver({ stateDir: config.dataDir, runtimes: (r) => runtimeDir(config.runtimeDir, r), labId });
-  const status = await bwrap.available();
-  if (!status.ok) {
-    const why = config.sandboxDriver === "auto" ? "no sandbox driver available (Docker does not answer and bubblewrap fails)" : "the bwrap sandbox driver is not available";
-    throw new StartupError(`${why}: ${status.reason}. Fix: ${status.fix}`);
-  }
-  log.info({ driver: bwrap.name, ...status.details, reaped: bwrap.reap() }, "sandbox driver ready");
-  return bwrap;
-}
-
-function missingImage(runtime: string): never {
-  throw new StartupError(`no sandbox image for runtime "${runtime}"`);
-}
-
-/**
- * Docker containers outlive the lab: at start, keep the workspace sandboxes whose workspace
- * still exists (they are adopted on the next open) and remove everything else this lab
- * made (grading runs a crash cut short, workspaces deleted meanwhile).
- */
-async function reapContainers(driver: SandboxDriver, db: Database, log: Logger): Promise<void> {
-  if (!(driver instanceof DockerDriver)) return;
+async function reapSandboxes(driver: SandboxDriver, db: Database, log: Logger): Promise<void> {
   const live = new Set(db.all<{ id: number }>("SELECT id FROM workspaces").map((w) => WorkspaceSandboxes.sandboxName(w.id)));
-  const removed = await driver.reap((name, running) => running && live.has(name));
-  const kept = (await driver.list()).length;
-  log.info({ removed, kept }, "reaped sandbox containers");
+  const { removed, kept } = await driver.reap((name, running) => running && live.has(name));
+  log.info({ driver: driver.name, removed, kept }, "reaped sandboxes");
 }
 
 /** Opens storage, loads the catalog, starts the grading queue and listens. */
@@ -119,13 +60,11 @@ export async function startLab(config: Config, log: Logger, opts: { driver?: San
   for (const p of catalog.problems) log.error({ path: p.path, field: p.field }, `exercise skipped: ${p.field ? p.field + ": " : ""}${p.message}`);
   log.info({ exercises: catalog.exercises.size, skipped: catalog.problems.length }, "catalog loaded");
 
-  // Tests pass a driver double (see server/sandbox/doubles.ts); the lab picks its own otherwise.
+  // Tests pass a driver double (see graders/sandbox/doubles.ts); the lab picks its own otherwise.
   const driver = opts.driver ?? (await selectDriver(config, log));
-  await reapContainers(driver, db, log);
-  if (driver instanceof DockerDriver && driver.pool) {
-    for (const runtime of new Set([...catalog.exercises.values()].map((e) => e.runtime))) {
-      driver.pool.fill(runtime).catch((err: unknown) => log.error({ err, runtime }, "warm pool could not fill"));
-    }
+  await reapSandboxes(driver, db, log);
+  for (const runtime of new Set([...catalog.exercises.values()].map((e) => e.runtime))) {
+    driver.prewarm(runtime).catch((err: unknown) => log.error({ err, runtime }, "warm pool could not fill"));
   }
   for (const runtime of new Set([...catalog.exercises.values()].map((e) => e.runtime))) ensureRuntime(config.runtimeDir, runtime, (m) => log.info(m));
 
@@ -134,7 +73,7 @@ export async function startLab(config: Config, log: Logger, opts: { driver?: San
   const workspaces = new Workspaces(db, config.dataDir, { quotaMb: config.workspaceQuotaMb, onWarning: (m) => log.warn(m) });
   workspaces.sweep();
   const grading = new Grading(db, config.dataDir, driver, (id) => catalog.exercises.get(id), log, {
-    sandboxIdentity: (runtime) => (driver instanceof DockerDriver ? `docker:${driver.opts.images(runtime)}` : `${driver.name}:${path.basename(runtimeDir(config.runtimeDir, runtime))}`),
+    sandboxIdentity: (runtime) => driver.identity(runtime),
     perMinute: config.submissionsPerMinute,
   });
   const policy = new AccessPolicy();
@@ -205,15 +144,13 @@ export async function startLab(config: Config, log: Logger, opts: { driver?: San
         workshops.stop();
         hiring.clock.stop();
         await gateway.close();
-        await sandboxes.shutdown(driver instanceof DockerDriver && !opts.purge);
+        await sandboxes.shutdown(driver.persistent && !opts.purge);
         server.closeAllConnections();
         await new Promise<void>((r) => server.close(() => r()));
         await grading.stop();
         if (opts.purge) {
-          if (driver instanceof DockerDriver) {
-            await driver.reap();
-            driver.pool?.close();
-          }
+          await driver.reap();
+          await driver.close();
           workspaces.unmountAll();
         }
         db.close();

@@ -4,8 +4,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadExercise, type Exercise } from "../exercise/catalog.ts";
-import { BwrapDriver } from "../../server/sandbox/bwrap/driver.ts";
-import { ensureRuntime, TEST_RUNTIME_DIR } from "../../server/setup/runtime.ts";
+import type { SandboxDriver } from "../sandbox/port.ts";
+import { openTestDriver } from "../sandbox/testing.ts";
 import type { Results } from "../results.ts";
 import { grade, type GradeProgress } from "../run.ts";
 
@@ -18,15 +18,14 @@ import { grade, type GradeProgress } from "../run.ts";
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), "fixtures");
 
 let root: string;
-let driver: BwrapDriver;
+let driver: SandboxDriver;
 let uid = 270_000;
 let n = 0;
 
 beforeAll(async () => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), "backlab-mutation-"));
   fs.chmodSync(root, 0o711);
-  const runtime = ensureRuntime(TEST_RUNTIME_DIR, "node20");
-  driver = new BwrapDriver({ stateDir: root, runtimes: () => runtime, labId: `m${process.pid}` });
+  driver = await openTestDriver("bwrap", { stateDir: root, labId: `m${process.pid}` });
   expect(await driver.available()).toMatchObject({ ok: true });
 });
 

@@ -36,6 +36,8 @@ let nextPid = 40_000;
  */
 export class FakeDriver implements SandboxDriver {
   readonly name: string = "fake";
+  readonly stopGraceMs = 0;
+  readonly persistent = false;
   /** Every create/exec/resize/kill/stop, in order. */
   readonly calls: DriverCall[] = [];
   protected live = new Set<string>();
@@ -48,6 +50,18 @@ export class FakeDriver implements SandboxDriver {
   async available(): Promise<Availability> {
     return { ok: true, details: { driver: this.name } };
   }
+
+  identity(runtime: string): string {
+    return `${this.name}:${runtime}`;
+  }
+
+  async reap(): Promise<{ removed: number; kept: number }> {
+    return { removed: 0, kept: 0 };
+  }
+
+  async prewarm(): Promise<void> {}
+
+  async close(): Promise<void> {}
 
   async create(spec: SandboxSpec): Promise<Sandbox> {
     this.calls.push({ op: "create", name: spec.name, spec });
@@ -145,6 +159,10 @@ class FakeSandbox implements Sandbox {
 
   async memoryPeak(): Promise<number | null> {
     return null;
+  }
+
+  async poll(): Promise<boolean> {
+    return !this.stopped;
   }
 
   async stop(): Promise<void> {
@@ -330,6 +348,20 @@ class FakeProcess implements SandboxProcess {
     if (this.done) return;
     this.done = true;
     for (const t of this.timers) clearTimeout(t);
-    this.resolveExit({ code, signal, timedOut: this.timedOut });
+    this.ended = { code, signal, timedOut: this.timedOut };
+    this.resolveExit(this.ended);
+  }
+
+  private ended: ExitInfo | null = null;
+
+  poll(): ExitInfo | null {
+    return this.ended;
+  }
+
+  /** A fake process has no wrappers: the program is the process itself. */
+  signalProgram(signal: NodeJS.Signals): boolean {
+    if (this.done) return false;
+    this.kill(signal);
+    return true;
   }
 }

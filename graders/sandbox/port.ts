@@ -1,8 +1,10 @@
 /**
- * The sandbox boundary (DESIGN.md "SandboxDriver", shaped like JupyterHub's Spawner).
- * A driver creates sandboxes; a sandbox runs processes with the workspace mounted at
- * /workspace, the runtime's packages read-only at /node_modules, no network but loopback,
- * and the spec's limits. Drivers: `bwrap` (here), `docker` (later), Kubernetes (on paper).
+ * The sandbox port: the one thing the engine knows of sandboxes (DESIGN.md "SandboxDriver",
+ * shaped like JupyterHub's Spawner). A driver creates sandboxes; a sandbox runs processes with
+ * the workspace mounted at /workspace, the runtime's packages read-only at /node_modules, no
+ * network but loopback, and the spec's limits. The lab's drivers (`server/sandbox/bwrap/`,
+ * `server/sandbox/docker/`, Kubernetes later) implement it; only the lab's composition root
+ * (`server/drivers.ts`) names one.
  */
 
 export type SandboxLimits = {
@@ -64,14 +66,18 @@ export interface SandboxProcess {
    */
   pause(): void;
   resume(): void;
+  /** Signals every process of this exec (the command and all it started). */
   kill(signal?: NodeJS.Signals): void;
-  wait(): Promise<ExitInfo>;
   /**
-   * The host pid of the command this exec started (argv's own process, below the driver's
-   * launcher and the sandbox's init), for signalling exactly it; null once it has exited or
-   * when it is not known yet. The lab must run as root to signal it.
+   * Signals only the program this exec runs: argv's own process, below the driver's launcher
+   * and below the wrappers a start command goes through (`sh -c`, `npm`/`npx`, tsx's CLI,
+   * which relay signals unfaithfully or not at all). False when it is not running or could
+   * not be signalled (on bwrap and Docker the lab must run as root).
    */
-  commandPid?(): number | null;
+  signalProgram(signal: NodeJS.Signals): boolean;
+  /** Spawner's poll: how the exec ended, or null while it runs. */
+  poll(): ExitInfo | null;
+  wait(): Promise<ExitInfo>;
 }
 
 /** A sandbox's memory use (its cgroup: page cache included), in bytes. */
@@ -83,8 +89,14 @@ export interface Sandbox {
   /** The driver's handle on the sandbox's network, for `network: { join }`. */
   readonly networkId: string;
   exec(argv: string[], options?: ExecOptions): SandboxProcess;
-  /** Kills every process of the sandbox and releases its resources; files stay. Idempotent. */
-  stop(): Promise<void>;
+  /** Spawner's poll: whether the sandbox can still run processes (false once stopped or gone). */
+  poll(): Promise<boolean>;
+  /**
+   * Ends every process of the sandbox and releases its resources; files stay. Idempotent.
+   * With escalation: SIGTERM first, SIGKILL after `graceMs` (default: the driver's
+   * `stopGraceMs`; 0 kills at once).
+   */
+  stop(opts?: { graceMs?: number }): Promise<void>;
   /**
    * The most memory the sandbox has used so far, in bytes (its cgroup's peak, page cache
    * included), or null when the driver cannot measure it here. Read it before `stop()`.
@@ -103,9 +115,35 @@ export type Availability = { ok: true; details: Record<string, unknown> } | { ok
 
 export interface SandboxDriver {
   readonly name: string;
+  /** How long `Sandbox.stop()` waits between SIGTERM and SIGKILL unless told otherwise. */
+  readonly stopGraceMs: number;
+  /**
+   * Whether sandboxes outlive the lab's process. A persistent driver's workspace sandboxes
+   * are left running when the lab stops, and `create` with the same name adopts the one
+   * still running instead of starting another.
+   */
+  readonly persistent: boolean;
   available(): Promise<Availability>;
+  /** Spawner's start: a running sandbox for the spec (or the adopted one of that name). */
   create(spec: SandboxSpec): Promise<Sandbox>;
+  /**
+   * What runs a runtime's sandboxes, as it is signed into every result (driver and image or
+   * runtime folder), so a reviewer can tell which sandbox produced a grade.
+   */
+  identity(runtime: string): string;
+  /**
+   * At start (or to clean up): removes what this driver instance's lab left behind — except
+   * sandboxes `keep` claims, which a persistent driver adopts on the next `create`.
+   */
+  reap(keep?: (name: string, running: boolean) => boolean): Promise<{ removed: number; kept: number }>;
+  /** Gets sandboxes of a runtime ready ahead of demand (a warm pool); a no-op where there is none. */
+  prewarm(runtime: string): Promise<void>;
+  /** Releases what the driver itself holds (a warm pool); sandboxes are left as they are. */
+  close(): Promise<void>;
 }
+
+/** How a caller that composes drivers hands one to the engine (authoring, the engine's tests). */
+export type OpenDriver = (name: "bwrap" | "docker", opts: { labId: string; stateDir: string }) => Promise<SandboxDriver>;
 
 export class SandboxError extends Error {}
 

@@ -3,8 +3,8 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadExercise, type Exercise } from "../exercise/catalog.ts";
-import { BwrapDriver } from "../../server/sandbox/bwrap/driver.ts";
-import { ensureRuntime, TEST_RUNTIME_DIR } from "../../server/setup/runtime.ts";
+import type { SandboxDriver } from "../sandbox/port.ts";
+import { openTestDriver } from "../sandbox/testing.ts";
 import { grade } from "../run.ts";
 
 const VULNERABLE = `import express from "express";
@@ -27,14 +27,13 @@ app.listen(3000, "127.0.0.1");
 `;
 
 let root: string;
-let driver: BwrapDriver;
+let driver: SandboxDriver;
 let exercise: Exercise;
 
 beforeAll(async () => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), "backlab-security-"));
   fs.chmodSync(root, 0o711);
-  const runtime = ensureRuntime(TEST_RUNTIME_DIR, "node20");
-  driver = new BwrapDriver({ stateDir: root, runtimes: () => runtime, labId: `sec${process.pid}` });
+  driver = await openTestDriver("bwrap", { stateDir: root, labId: `sec${process.pid}` });
   const dir = path.join(root, "exercises", "security", "search-page");
   for (const [which, code] of [["starter", VULNERABLE], ["solution", FIXED]] as const) {
     fs.mkdirSync(path.join(dir, which, "src"), { recursive: true });

@@ -5,7 +5,6 @@ import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import type { ServiceSpec } from "../exercise/schema.ts";
 import type { Mount, Sandbox } from "../sandbox/port.ts";
-import { childrenOf, cmdline } from "../../server/sandbox/util.ts";
 import { readSandboxFile } from "../sandbox/read.ts";
 import { waitReady, type Running } from "./boot.ts";
 
@@ -69,14 +68,10 @@ export class ServiceControl {
     await this.restarting;
     const r = this.running;
     if (r.exited) throw new ControlError(`the service is not running (it ${r.exited})`);
-    const pid = learnerPid(r.proc.commandPid?.() ?? null);
-    if (pid === null) throw new ControlError("the service's process could not be found");
     this.signaledAt = Date.now();
-    try {
-      process.kill(pid, name);
-    } catch (err) {
-      throw new ControlError(`the signal could not be delivered: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-    }
+    // The driver finds the program below sh -c, npm and tsx and signals it; the lab never
+    // looks at the host's processes here.
+    if (!r.proc.signalProgram(name)) throw new ControlError("the service's process could not be found or signalled");
     // A killed process leaves nothing behind: helpers it started go with it (on Docker they
     // would outlive it and could keep the port).
     if (name === "SIGKILL") r.proc.kill("SIGKILL");
@@ -190,29 +185,6 @@ function exitStatus(code: number | null, signal: string | null): { code: number 
     if (name) return { code, signal: name };
   }
   return { code, signal: null };
-}
-
-/**
- * The learner's process below the start command: `sh -c`, `npm`/`npx` and `tsx`'s own CLI
- * are wrappers (tsx runs the code in a child node and relays only SIGINT/SIGTERM, after a
- * 30 ms handshake), so the signal goes to the one process they run.
- */
-export function learnerPid(commandPid: number | null): number | null {
-  let pid = commandPid;
-  for (let depth = 0; pid !== null && depth < 8; depth++) {
-    if (!isWrapper(cmdline(pid))) return pid;
-    const children = childrenOf(pid);
-    if (children.length !== 1) return pid;
-    pid = children[0]!;
-  }
-  return pid;
-}
-
-function isWrapper(argv: string[]): boolean {
-  const [exe = "", script = ""] = argv.map((a) => path.basename(a));
-  if (["sh", "bash", "dash"].includes(exe)) return true;
-  if (["tsx", "npm", "npx"].includes(exe)) return true;
-  return /^node/.test(exe) && (["tsx", "npm", "npx", "npm-cli.js", "npx-cli.js"].includes(script) || argv[1]?.endsWith("/tsx/dist/cli.mjs") === true);
 }
 
 export type ControlDirs = { requests: string; responses: string };

@@ -3,12 +3,8 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadExercise, type Exercise } from "../exercise/catalog.ts";
-import { BwrapDriver } from "../../server/sandbox/bwrap/driver.ts";
-import { DockerDriver } from "../../server/sandbox/docker/driver.ts";
 import type { SandboxDriver } from "../sandbox/port.ts";
-import { ensureDocker } from "../../server/setup/docker.ts";
-import { ensureImages } from "../../server/setup/images.ts";
-import { ensureRuntime, TEST_RUNTIME_DIR } from "../../server/setup/runtime.ts";
+import { openTestDriver } from "../sandbox/testing.ts";
 import type { Results } from "../results.ts";
 import { grade } from "../run.ts";
 
@@ -78,15 +74,8 @@ beforeAll(() => {
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 const drivers: Record<string, () => Promise<SandboxDriver>> = {
-  bwrap: async () => {
-    const runtime = ensureRuntime(TEST_RUNTIME_DIR, "node20");
-    return new BwrapDriver({ stateDir: root, runtimes: () => runtime, labId: `svc${process.pid}` });
-  },
-  docker: async () => {
-    await ensureDocker(() => {});
-    const images = await ensureImages({ runtimesRoot: TEST_RUNTIME_DIR, log: () => {} });
-    return new DockerDriver({ images: (r) => images[r]!, labId: `svcd${process.pid}`, stateDir: root });
-  },
+  bwrap: () => openTestDriver("bwrap", { stateDir: root, labId: `svc${process.pid}` }),
+  docker: () => openTestDriver("docker", { stateDir: root, labId: `svcd${process.pid}` }),
 };
 
 for (const [name, make] of Object.entries(drivers)) {

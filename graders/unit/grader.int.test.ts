@@ -1,24 +1,25 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT_DIR } from "../../server/config.ts";
 import { loadCatalog, loadExercise, type Exercise } from "../exercise/catalog.ts";
-import { BwrapDriver } from "../../server/sandbox/bwrap/driver.ts";
-import { ensureRuntime, TEST_RUNTIME_DIR } from "../../server/setup/runtime.ts";
+import type { SandboxDriver } from "../sandbox/port.ts";
+import { openTestDriver } from "../sandbox/testing.ts";
 import type { Results } from "../results.ts";
 import { grade } from "../run.ts";
 
+const ROOT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+
 let root: string;
-let driver: BwrapDriver;
+let driver: SandboxDriver;
 let uid = 260_000;
 let n = 0;
 
 beforeAll(async () => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), "backlab-grader-"));
   fs.chmodSync(root, 0o711);
-  const runtime = ensureRuntime(TEST_RUNTIME_DIR, "node20");
-  driver = new BwrapDriver({ stateDir: root, runtimes: () => runtime, labId: `g${process.pid}` });
+  driver = await openTestDriver("bwrap", { stateDir: root, labId: `g${process.pid}` });
   expect(await driver.available()).toMatchObject({ ok: true });
 });
 

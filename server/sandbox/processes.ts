@@ -1,6 +1,7 @@
 import { spawn as spawnChild, type ChildProcess } from "node:child_process";
 import * as pty from "node-pty";
 import type { ExitInfo, SandboxProcess } from "../../graders/sandbox/port.ts";
+import { signalProgram } from "./util.ts";
 
 type Hooks = {
   onResize?: (pid: number) => void;
@@ -8,7 +9,7 @@ type Hooks = {
   onExit?: () => void;
   /** How to signal the process; the bwrap driver signals the sandbox inside its launcher. */
   signal?: (pid: number, signal: NodeJS.Signals) => void;
-  /** Finds the command's own process below the launcher (see SandboxProcess.commandPid). */
+  /** Finds the command's own process below the launcher (for SandboxProcess.signalProgram). */
   commandPid?: (pid: number) => number | null;
 };
 
@@ -47,7 +48,14 @@ abstract class BaseProcess implements SandboxProcess {
     clearTimeout(this.timer);
     this.done = true;
     this.hooks.onExit?.();
-    this.resolveExit({ code, signal, timedOut: this.timedOut });
+    this.exit = { code, signal, timedOut: this.timedOut };
+    this.resolveExit(this.exit);
+  }
+
+  private exit: ExitInfo | null = null;
+
+  poll(): ExitInfo | null {
+    return this.exit;
   }
 
   protected emit(chunk: Buffer, stream: "stdout" | "stderr"): void {
@@ -62,9 +70,14 @@ abstract class BaseProcess implements SandboxProcess {
     return this.exited;
   }
 
+  /** The host pid of argv's own process (below the driver's launcher); null once it has exited. */
   commandPid(): number | null {
     if (this.done) return null;
     return this.hooks.commandPid ? this.hooks.commandPid(this.pid) : this.pid;
+  }
+
+  signalProgram(signal: NodeJS.Signals): boolean {
+    return signalProgram(this.commandPid(), signal);
   }
 
   abstract write(data: string | Uint8Array): void;

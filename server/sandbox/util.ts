@@ -109,3 +109,38 @@ export function makeTraversable(dir: string): string[] {
   }
   return changed;
 }
+
+/**
+ * The program below a command's wrappers: `sh -c`, `npm`/`npx` and tsx's own CLI (tsx runs
+ * the code in a child node and relays only SIGINT/SIGTERM, after a 30 ms handshake), so a
+ * signal meant for the learner's program reaches the one process they run.
+ */
+export function programPid(commandPid: number | null): number | null {
+  let pid = commandPid;
+  for (let depth = 0; pid !== null && depth < 8; depth++) {
+    if (!isWrapper(cmdline(pid))) return pid;
+    const children = childrenOf(pid);
+    if (children.length !== 1) return pid;
+    pid = children[0]!;
+  }
+  return pid;
+}
+
+function isWrapper(argv: string[]): boolean {
+  const [exe = "", script = ""] = argv.map((a) => path.basename(a));
+  if (["sh", "bash", "dash"].includes(exe)) return true;
+  if (["tsx", "npm", "npx"].includes(exe)) return true;
+  return /^node/.test(exe) && (["tsx", "npm", "npx", "npm-cli.js", "npx-cli.js"].includes(script) || argv[1]?.endsWith("/tsx/dist/cli.mjs") === true);
+}
+
+/** `SandboxProcess.signalProgram` for drivers whose processes are host pids the lab can signal. */
+export function signalProgram(commandPid: number | null, signal: NodeJS.Signals): boolean {
+  const pid = programPid(commandPid);
+  if (pid === null) return false;
+  try {
+    process.kill(pid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}

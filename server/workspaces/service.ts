@@ -3,12 +3,12 @@ import path from "node:path";
 import type { Database } from "../db/database.ts";
 import type { Exercise } from "../../graders/exercise/catalog.ts";
 import { notFound } from "../errors.ts";
+import { GRADING_UID_BASE } from "../../graders/run.ts";
 import { copyTree, removeTree } from "../../graders/sandbox/files.ts";
 import { isMounted, mountWorkspaceImage, unmount } from "./quota.ts";
 
 /** Host uids: one per workspace for live sandboxes, another range for grading runs. */
 export const WORKSPACE_UID_BASE = 200_000;
-export const GRADING_UID_BASE = 600_000;
 const GRADING_UID_SPAN = 300_000;
 
 export type Workspace = { id: number; userId: number; exerciseId: string; dir: string; uid: number };

@@ -9,6 +9,7 @@ import { childrenOf, descendants, findDescendant, shellQuote, which } from "../u
 import { writeSandboxEtc } from "./etc.ts";
 
 const SANDBOX_UID = 1000;
+const BWRAP_STOP_GRACE_MS = 0;
 
 export type BwrapOptions = {
   /** Folder for the lab's generated sandbox files (passwd, bashrc). */
@@ -27,6 +28,10 @@ export type BwrapOptions = {
  */
 export class BwrapDriver implements SandboxDriver {
   readonly name = "bwrap";
+  /** A stop kills at once unless a caller asks for a grace (files stay either way). */
+  readonly stopGraceMs = BWRAP_STOP_GRACE_MS;
+  /** Sandboxes die with the lab (--die-with-parent); nothing is left to adopt. */
+  readonly persistent = false;
   private cgroups: CgroupVersion | null | undefined;
   private etcDir: string | undefined;
   private readonly root = process.getuid?.() === 0;
@@ -45,11 +50,19 @@ export class BwrapDriver implements SandboxDriver {
     return { ok: true, details: { cgroups: this.cgroupVersion() ?? "none", perWorkspaceUid: this.root } };
   }
 
-  /** Removes what a crashed previous run left behind. */
-  reap(): number {
+  /** Removes what a crashed previous run left behind (cgroups, network namespaces); nothing survives to keep. */
+  async reap(): Promise<{ removed: number; kept: number }> {
     const v = this.cgroupVersion();
-    return (v ? reapCgroups(v, `${this.opts.labId}.`) : 0) + this.reapNetworks();
+    return { removed: (v ? reapCgroups(v, `${this.opts.labId}.`) : 0) + this.reapNetworks(), kept: 0 };
   }
+
+  identity(runtime: string): string {
+    return `${this.name}:${path.basename(this.opts.runtimes(runtime))}`;
+  }
+
+  async prewarm(): Promise<void> {}
+
+  async close(): Promise<void> {}
 
   cgroupVersion(): CgroupVersion | null {
     if (this.cgroups === undefined) this.cgroups = this.root ? detectCgroups() : null;
@@ -167,11 +180,24 @@ class BwrapSandbox implements Sandbox {
     return !this.stopped && (this.cgroup?.resetMemoryPeak() ?? false);
   }
 
-  async stop(): Promise<void> {
+  async poll(): Promise<boolean> {
+    return !this.stopped;
+  }
+
+  async stop(opts: { graceMs?: number } = {}): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    const graceMs = opts.graceMs ?? BWRAP_STOP_GRACE_MS;
+    const exited = Promise.all([...this.live].map((p) => p.wait()));
+    if (graceMs > 0) {
+      // The sandbox's init ignores SIGTERM (pid 1 without a handler): the processes it runs get it.
+      for (const p of this.live) for (const pid of descendants(p.pid).slice(1)) signal(pid, "SIGTERM");
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, graceMs)))]);
+      clearTimeout(timer);
+    }
     for (const p of this.live) p.kill("SIGKILL");
-    await Promise.all([...this.live].map((p) => p.wait()));
+    await exited;
     this.cgroup?.destroy();
     if (this.net.owned) deleteNetns(this.net.owned);
   }

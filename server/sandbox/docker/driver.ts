@@ -1,11 +1,10 @@
 import fs from "node:fs";
 import path from "node:path";
-import { PassThrough } from "node:stream";
 import Docker from "dockerode";
 import { memoryCgroupOf, memoryMeter, type MemoryMeter } from "../cgroups.ts";
-import type { Availability, ExecOptions, ExitInfo, MemoryUse, Sandbox, SandboxDriver, SandboxLimits, SandboxProcess, SandboxSpec } from "../../../graders/sandbox/port.ts";
+import type { Availability, ExecOptions, MemoryUse, Sandbox, SandboxDriver, SandboxLimits, SandboxProcess, SandboxSpec } from "../../../graders/sandbox/port.ts";
 import { sandboxEnv, SandboxError } from "../../../graders/sandbox/port.ts";
-import { descendants } from "../util.ts";
+import { DockerProcess, envList } from "./process.ts";
 import { poolDir, releaseSlot, WarmPool } from "./pool.ts";
 
 export const LABELS = { lab: "backlab.lab", sandbox: "backlab.sandbox", workspace: "backlab.workspace" } as const;
@@ -33,10 +32,15 @@ export type DockerOptions = {
  */
 export class DockerDriver implements SandboxDriver {
   readonly name = "docker";
+  /** Containers outlive the lab and are adopted by name. */
+  readonly persistent = true;
+  /** The learner's processes get no SIGTERM unless a caller asks for a grace (as before the port had one). */
+  readonly stopGraceMs: number;
   readonly docker: Docker;
   readonly pool: WarmPool | null;
 
   constructor(readonly opts: DockerOptions) {
+    this.stopGraceMs = 0;
     this.docker = opts.docker ?? new Docker({ socketPath: "/var/run/docker.sock" });
     this.pool = (opts.poolSize ?? 0) > 0 && process.getuid?.() === 0 ? new WarmPool(this, opts.poolSize!, opts.poolLimits) : null;
   }
@@ -60,7 +64,7 @@ export class DockerDriver implements SandboxDriver {
    * Removes this lab's containers that `keep` does not claim (grading runs a crash cut
    * short, workspaces that no longer exist). Returns how many were removed.
    */
-  async reap(keep: (name: string, running: boolean) => boolean = () => false): Promise<number> {
+  async reap(keep: (name: string, running: boolean) => boolean = () => false): Promise<{ removed: number; kept: number }> {
     let removed = 0;
     const prefix = `/${this.containerName("")}`;
     for (const c of await this.list()) {
@@ -70,8 +74,21 @@ export class DockerDriver implements SandboxDriver {
       await this.removeContainer(c.Id);
       removed++;
     }
-    this.pool?.sweep(new Set((await this.list()).flatMap((c) => c.Mounts.map((m) => m.Source))));
-    return removed;
+    const left = await this.list();
+    this.pool?.sweep(new Set(left.flatMap((c) => c.Mounts.map((m) => m.Source))));
+    return { removed, kept: left.length };
+  }
+
+  identity(runtime: string): string {
+    return `docker:${this.opts.images(runtime)}`;
+  }
+
+  async prewarm(runtime: string): Promise<void> {
+    await this.pool?.fill(runtime);
+  }
+
+  async close(): Promise<void> {
+    this.pool?.close();
   }
 
   async create(spec: SandboxSpec): Promise<Sandbox> {
@@ -80,13 +97,13 @@ export class DockerDriver implements SandboxDriver {
     // A container from before a restart is adopted if it still runs; otherwise replaced.
     const [existing] = await this.docker.listContainers({ all: true, filters: { name: [`^/${containerName}$`] } });
     if (existing?.State === "running" && existing.Labels[LABELS.lab] === this.opts.labId) {
-      return new DockerSandbox(this, this.docker.getContainer(existing.Id), spec, this.opts.stopTimeoutSeconds ?? 2);
+      return new DockerSandbox(this, this.docker.getContainer(existing.Id), spec);
     }
     if (existing) await this.removeContainer(existing.Id);
 
     // A workspace sandbox (no extra mounts) can come warm from the pool.
     const warm = spec.mounts?.length ? null : await this.pool?.claim(spec, containerName);
-    if (warm) return new DockerSandbox(this, warm, spec, this.opts.stopTimeoutSeconds ?? 2);
+    if (warm) return new DockerSandbox(this, warm, spec);
 
     const etc = this.etcFor(spec.uid);
     const container = await this.docker.createContainer(
@@ -106,7 +123,7 @@ export class DockerDriver implements SandboxDriver {
       }),
     );
     await container.start();
-    return new DockerSandbox(this, container, spec, this.opts.stopTimeoutSeconds ?? 2);
+    return new DockerSandbox(this, container, spec);
   }
 
   containerName(sandboxName: string): string {
@@ -212,7 +229,6 @@ class DockerSandbox implements Sandbox {
     private driver: DockerDriver,
     readonly container: Docker.Container,
     readonly spec: SandboxSpec,
-    private stopTimeout: number,
   ) {
     this.name = spec.name;
   }
@@ -267,183 +283,31 @@ class DockerSandbox implements Sandbox {
     return this.meterFor.meter;
   }
 
-  async stop(): Promise<void> {
+  async poll(): Promise<boolean> {
+    if (this.stopped) return false;
+    const info = await this.container.inspect().catch(() => null);
+    // Restarting counts as alive: `kill -9 -1` inside ends sleep, and the container comes back.
+    return info !== null && (info.State.Running || info.State.Restarting);
+  }
+
+  async stop(opts: { graceMs?: number } = {}): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     this.meterFor?.meter?.close();
-    // SIGTERM through tini, SIGKILL after the timeout, then the container is gone.
-    await this.container.stop({ t: this.stopTimeout }).catch(() => {});
+    const graceMs = opts.graceMs ?? this.driver.stopGraceMs;
+    if (graceMs > 0) {
+      // Exec'd processes are not tini's children: it would not pass them the SIGTERM.
+      for (const p of this.live) p.kill("SIGTERM");
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.all([...this.live].map((p) => p.wait())), new Promise((r) => (timer = setTimeout(r, graceMs)))]);
+      clearTimeout(timer);
+    }
+    // SIGTERM through tini (to the container's own `sleep`), SIGKILL after the timeout, then the container is gone.
+    await this.container.stop({ t: this.driver.opts.stopTimeoutSeconds ?? 2 }).catch(() => {});
     await this.driver.removeContainer(this.container.id);
     for (const p of this.live) p.kill("SIGKILL");
   }
 }
-
-class DockerProcess implements SandboxProcess {
-  pid = -1;
-  private listeners: ((chunk: Buffer, stream: "stdout" | "stderr") => void)[] = [];
-  private pending: (() => void)[] = [];
-  private stream: NodeJS.ReadWriteStream | undefined;
-  private exec: Docker.Exec | undefined;
-  private done: Promise<ExitInfo>;
-  private timedOut = false;
-  private finished = false;
-
-  constructor(
-    docker: Docker,
-    container: Docker.Container,
-    argv: string[],
-    private options: ExecOptions & { env: Record<string, string>; user: number },
-    onExit: () => void,
-  ) {
-    this.done = this.start(docker, container, argv).finally(onExit);
-  }
-
-  private async start(docker: Docker, container: Docker.Container, argv: string[]): Promise<ExitInfo> {
-    const tty = this.options.tty ?? false;
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      let stream: NodeJS.ReadWriteStream & { destroy(): void };
-      for (let attempt = 0; ; attempt++) {
-        await ensureRunning(container);
-        try {
-          this.exec = await container.exec({ Cmd: argv, AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: tty, Env: envList(this.options.env), WorkingDir: this.options.cwd ?? "/workspace", User: `${this.options.user}:${this.options.user}` });
-          stream = (await this.exec.start({ hijack: true, stdin: true, Tty: tty })) as typeof stream;
-          break;
-        } catch (err) {
-          // 409: the container stopped between the check and the exec (it is restarting).
-          if ((err as { statusCode?: number }).statusCode !== 409 || attempt >= 3) throw err;
-        }
-      }
-      this.stream = stream;
-      // Listen for the end now: a short-lived process's stream can end during the awaits below.
-      const ended = new Promise<void>((resolve) => {
-        stream.once("end", () => resolve());
-        stream.once("close", () => resolve());
-        stream.once("error", () => resolve());
-      });
-      if (this.options.timeoutMs) {
-        timer = setTimeout(() => {
-          this.timedOut = true;
-          this.kill("SIGKILL");
-        }, this.options.timeoutMs);
-      }
-      if (tty) {
-        stream.on("data", (d: Buffer) => this.emit(d, "stdout"));
-        // Exec's ConsoleSize is ignored at API 1.41: size the terminal right after start.
-        await this.exec.resize({ h: this.options.rows ?? 24, w: this.options.cols ?? 80 }).catch(() => {});
-      } else {
-        const out = new PassThrough();
-        const err = new PassThrough();
-        out.on("data", (d: Buffer) => this.emit(d, "stdout"));
-        err.on("data", (d: Buffer) => this.emit(d, "stderr"));
-        docker.modem.demuxStream(stream, out, err);
-      }
-      // The exec's host pid appears a moment after start.
-      for (let i = 0; i < 40 && this.pid <= 0; i++) {
-        const info = await this.exec.inspect();
-        if (info.Pid > 0) this.pid = info.Pid;
-        else if (!info.Running && info.ExitCode !== null) break;
-        else await new Promise((r) => setTimeout(r, 25));
-      }
-      for (const f of this.pending.splice(0)) f();
-      // The stream ends when the process does, except when stdin is still open: then only
-      // the exec's state says so. Whichever comes first; trailing output gets a moment.
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          clearInterval(poll);
-          resolve();
-        };
-        const poll: NodeJS.Timeout = setInterval(() => {
-          void this.exec!.inspect().then(
-            (i) => i.Running || setTimeout(done, 100),
-            () => done(),
-          );
-        }, 250);
-        void ended.then(done);
-      });
-      stream.destroy();
-      const final = await this.exec.inspect();
-      return { code: final.ExitCode ?? null, signal: null, timedOut: this.timedOut };
-    } catch (err) {
-      if (this.timedOut) return { code: null, signal: "SIGKILL", timedOut: true };
-      this.emit(Buffer.from(`backlab: ${(err as Error).message}\n`), "stderr");
-      return { code: null, signal: "exec-error", timedOut: false };
-    } finally {
-      clearTimeout(timer);
-      this.finished = true;
-    }
-  }
-
-  private whenStarted(f: () => void): void {
-    if (this.pid > 0 || this.finished) f();
-    else this.pending.push(f);
-  }
-
-  private emit(chunk: Buffer, stream: "stdout" | "stderr"): void {
-    for (const l of this.listeners) l(chunk, stream);
-  }
-
-  onData(listener: (chunk: Buffer, stream: "stdout" | "stderr") => void): void {
-    this.listeners.push(listener);
-  }
-
-  write(data: string | Uint8Array): void {
-    this.whenStarted(() => this.stream?.write(typeof data === "string" ? data : Buffer.from(data)));
-  }
-
-  end(): void {
-    this.whenStarted(() => this.stream?.end());
-  }
-
-  resize(cols: number, rows: number): void {
-    this.whenStarted(() => void this.exec?.resize({ h: rows, w: cols }).catch(() => {}));
-  }
-
-  pause(): void {
-    this.whenStarted(() => this.stream?.pause());
-  }
-
-  resume(): void {
-    this.whenStarted(() => this.stream?.resume());
-  }
-
-  /** Signals the exec'd process and everything it started (host pids; the lab runs as root). */
-  kill(signal: NodeJS.Signals = "SIGKILL"): void {
-    this.whenStarted(() => {
-      if (this.pid <= 0 || this.finished) return;
-      for (const pid of [...descendants(this.pid), this.pid]) {
-        try {
-          process.kill(pid, signal);
-        } catch {
-          // gone
-        }
-      }
-    });
-  }
-
-  wait(): Promise<ExitInfo> {
-    return this.done;
-  }
-
-  /** The exec's own host pid: Docker starts the command itself, no launcher in between. */
-  commandPid(): number | null {
-    return this.pid > 0 && !this.finished ? this.pid : null;
-  }
-}
-
-
-/** Waits out a restart (see RestartPolicy) or starts a container that stopped. */
-async function ensureRunning(container: Docker.Container): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    const { State } = await container.inspect();
-    if (State.Running && !State.Restarting) return;
-    if (!State.Restarting) await container.start().catch(() => {});
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new SandboxError("the sandbox's container does not come up");
-}
-
-const envList = (env: Record<string, string>) => Object.entries(env).map(([k, v]) => `${k}=${v}`);
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   return Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref())]);
