@@ -62,13 +62,23 @@ export function timedDriver(inner: SandboxDriver, timer: StepTimer): SandboxDriv
     get name() {
       return inner.name;
     },
+    get stopGraceMs() {
+      return inner.stopGraceMs;
+    },
+    get persistent() {
+      return inner.persistent;
+    },
     available: () => inner.available(),
     async create(spec: SandboxSpec): Promise<Sandbox> {
       const sandbox = await timer.time("sandbox-create", spec.name, () => inner.create(spec));
       const stop = sandbox.stop.bind(sandbox);
-      sandbox.stop = () => timer.time("sandbox-stop", spec.name, stop);
+      sandbox.stop = (opts) => timer.time("sandbox-stop", spec.name, () => stop(opts));
       return sandbox;
     },
+    identity: (runtime) => inner.identity(runtime),
+    reap: (keep) => inner.reap(keep),
+    prewarm: (runtime) => inner.prewarm(runtime),
+    close: () => inner.close(),
   };
 }
 
