@@ -162,6 +162,8 @@ export function sandboxEnv(tty: boolean): Record<string, string> {
     HISTFILE: "/tmp/.bash_history",
     NO_UPDATE_NOTIFIER: "1",
     npm_config_update_notifier: "false",
+    // npm's cache and debug logs (<cache>/_logs) are not the learner's files: /tmp, not HOME.
+    npm_config_cache: "/tmp/.npm",
     ...(tty ? { TERM: "xterm-256color", COLORTERM: "truecolor" } : { TERM: "dumb", NO_COLOR: "1" }),
   };
 }

@@ -51,7 +51,30 @@ export class Workspaces {
       copyTree(path.join(exercise.dir, "starter"), ws.dir, { uid: ws.uid, into: true });
       this.db.run("UPDATE workspaces SET seeded_at = ? WHERE id = ?", [new Date().toISOString(), ws.id]);
     }
+    this.restoreInstructions(ws, exercise);
     return ws;
+  }
+
+  /**
+   * Starters say "read README.md": the exercise's instructions are in the workspace too, put
+   * back on every open when missing (delete it to get a fresh copy). Created O_EXCL|O_NOFOLLOW
+   * in the lab-owned root, so a link the learner planted there is never written through.
+   */
+  private restoreInstructions(ws: Workspace, exercise: Exercise): void {
+    const source = path.join(exercise.dir, "README.md");
+    if (!fs.existsSync(source) || fs.existsSync(path.join(exercise.dir, "starter", "README.md"))) return;
+    let fd: number;
+    try {
+      fd = fs.openSync(path.join(ws.dir, "README.md"), fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o644);
+    } catch {
+      return; // there already (or a link, or a full disk): left as it is
+    }
+    try {
+      fs.writeSync(fd, fs.readFileSync(source));
+      fs.fchownSync(fd, ws.uid, ws.uid);
+    } finally {
+      fs.closeSync(fd);
+    }
   }
 
   /** Mounts the workspace's size-limited filesystem if it is not (first open, after a reboot). */

@@ -1,6 +1,8 @@
+import fs from "node:fs";
 import path from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ROOT_DIR } from "../../server/config.ts";
 import { chromiumPath, ensureWebBuilt } from "../../server/setup/system.ts";
 import { startTestLab, type TestLab } from "../../server/test/lab.ts";
 import { screenshotDir } from "./artifacts.ts";
@@ -91,6 +93,41 @@ describe("a newcomer's first hour", () => {
     await type(page, "rm a.txt; echo gone-$((2*5))");
     await expect.poll(() => page.locator("[data-testid=tree-item][data-path='a.txt']").count(), { timeout: 3_000 }).toBe(0);
     await shot(page, "01-tree-follows-terminal");
+    await context.close();
+  });
+});
+
+describe("the exercise's instructions", () => {
+  it("5: are README.md in the workspace, as the starter files say, and come back when deleted", async () => {
+    const { page, context } = await newPerson("readme");
+    await openExercise(page, "token-bucket");
+    await page.locator("[data-testid=tree-item][data-path='README.md']").waitFor({ timeout: 5_000 });
+    const title = fs.readFileSync(path.join(ROOT_DIR, "exercises", "code-patterns", "token-bucket", "README.md"), "utf8").split("\n")[0]!;
+    await type(page, "head -n 1 README.md; rm README.md; echo removed-$((9*9))");
+    await expect.poll(() => terminalText(page)).toMatch(/removed-81/);
+    expect(await terminalText(page)).toContain(title);
+    await expect.poll(() => page.locator("[data-testid=tree-item][data-path='README.md']").count(), { timeout: 5_000 }).toBe(0);
+    await page.reload();
+    await page.locator("[data-testid=tree-item][data-path='README.md']").waitFor({ timeout: 10_000 });
+    await page.locator("[data-testid=tree-item][data-path='README.md']").click();
+    await expect.poll(() => page.locator(".ws-code .cm-content").innerText(), { timeout: 5_000 }).toContain(title.replace(/^#\s*/, ""));
+    await shot(page, "05-readme-in-workspace");
+    await context.close();
+  });
+});
+
+describe("npm in the terminal", () => {
+  it("6: leaves its cache and logs outside the learner's files", async () => {
+    const { page, context } = await newPerson("npm");
+    await openExercise(page, "token-bucket");
+    // A failing run writes npm's debug log; vitest keeps its results cache.
+    await type(page, "npm test > /dev/null 2>&1; npm run no-such-script > /dev/null 2>&1; echo ran-$((8*8)); ls -A");
+    await expect.poll(() => terminalText(page), { timeout: 60_000 }).toMatch(/ran-64/);
+    await page.waitForTimeout(1_000);
+    const names = (await page.locator("[data-testid=tree-item]").evaluateAll((els) => els.map((e) => e.getAttribute("data-path")))).filter(Boolean) as string[];
+    expect(names.filter((p) => /(^|\/)(\.npm|node_modules|\.vite|\.cache)(\/|$)/.test(p))).toEqual([]);
+    const ws = Number(await page.getByTestId("editor").getAttribute("data-workspace"));
+    expect(fs.readdirSync(path.join(lab.dataDir, "workspaces", String(ws))).sort()).toEqual(fs.readdirSync(path.join(ROOT_DIR, "exercises", "code-patterns", "token-bucket", "starter")).concat("README.md").sort());
     await context.close();
   });
 });
