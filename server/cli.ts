@@ -6,6 +6,7 @@ import { ensureRuntime, RUNTIME_NAMES, TEST_RUNTIME_DIR } from "./setup/runtime.
 import { ensureDocker } from "./setup/docker.ts";
 import { ensureImages } from "./setup/images.ts";
 import { chromiumPath, ensurePackage, ensureWebBuilt, SetupError } from "./setup/system.ts";
+import { loopCensus, loopWarning } from "./workspaces/mounts.ts";
 
 const USAGE = `backlab <command>
 
@@ -60,6 +61,8 @@ async function main(argv: string[]): Promise<number> {
         await ensureImages({ runtimesRoot: runtimes, log: say });
       }
       ensureWebBuilt(say);
+      const loops = loopWarning(loopCensus());
+      if (loops) say(`warning: ${loops}`);
       return 0;
     }
     case "images": {

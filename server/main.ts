@@ -22,6 +22,7 @@ import { ensureRuntime } from "./setup/runtime.ts";
 import { TerminalGateway } from "./terminal/gateway.ts";
 import { TerminalSessions } from "./terminal/sessions.ts";
 import { Workspaces } from "./workspaces/service.ts";
+import { loopCensus, loopsReleased, loopWarning, releaseMountsUnder } from "./workspaces/mounts.ts";
 
 export type Lab = {
   url: string;
@@ -30,11 +31,11 @@ export type Lab = {
   /** The one-time link that creates the first admin, while the lab has none. */
   firstAdminUrl?: string;
   /**
-   * Stops serving. Workspace filesystems stay mounted and Docker workspace containers keep
-   * running for the next start to adopt (mounting an image twice would corrupt it). `purge`
-   * (tests) leaves nothing behind: containers removed, filesystems unmounted.
+   * Stops serving and leaves no sandbox and no mount behind: workspace sandboxes (Docker
+   * containers too) are stopped, every mount under the data folder is released with its loop
+   * device, gradings in flight finish. Only a crash leaves them, for the next start to adopt.
    */
-  close(opts?: { purge?: boolean }): Promise<void>;
+  close(): Promise<void>;
 };
 
 export { labIdFor, selectDriver, StartupError } from "./drivers.ts";
@@ -72,6 +73,9 @@ export async function startLab(config: Config, log: Logger, opts: { driver?: San
   accounts.sessions.sweep();
   const workspaces = new Workspaces(db, config.dataDir, { quotaMb: config.workspaceQuotaMb, onWarning: (m) => log.warn(m) });
   workspaces.sweep();
+  log.info(workspaces.adoptMounts(), "workspace mounts adopted after the last run");
+  const loops = loopWarning(loopCensus());
+  if (loops) log.warn(loops);
   const grading = new Grading(db, config.dataDir, driver, (id) => catalog.exercises.get(id), log, {
     sandboxIdentity: (runtime) => driver.identity(runtime),
     perMinute: config.submissionsPerMinute,
@@ -139,20 +143,25 @@ export async function startLab(config: Config, log: Logger, opts: { driver?: San
     server,
     driver,
     firstAdminUrl,
-    close: (opts = {}) =>
+    close: () =>
       (closing ??= (async () => {
         workshops.stop();
         hiring.clock.stop();
         await gateway.close();
-        await sandboxes.shutdown(driver.persistent && !opts.purge);
+        await sandboxes.shutdown();
         server.closeAllConnections();
         await new Promise<void>((r) => server.close(() => r()));
+        // Sandboxes a persistent driver adopted at start but no one opened since, and its warm
+        // pool, bind the workspace filesystems: they go first. Gradings in flight keep theirs (a
+        // grading works on a copy, under no host mount).
+        if (driver.persistent) await driver.reap((name) => name.startsWith("grade-"));
+        await driver.close();
+        const released = releaseMountsUnder(config.dataDir);
+        const held = await loopsReleased(config.dataDir, 5000);
+        if (held.length) log.warn({ released, held }, "loop devices still bound to workspace images after the unmount");
+        else log.info({ released }, "released the lab's mounts and their loop devices");
         await grading.stop();
-        if (opts.purge) {
-          await driver.reap();
-          await driver.close();
-          workspaces.unmountAll();
-        }
+        await driver.reap();
         db.close();
       })()),
   };

@@ -119,8 +119,8 @@ export interface SandboxDriver {
   readonly stopGraceMs: number;
   /**
    * Whether sandboxes outlive the lab's process. A persistent driver's workspace sandboxes
-   * are left running when the lab stops, and `create` with the same name adopts the one
-   * still running instead of starting another.
+   * survive a crash of the lab (a clean stop stops them), and `create` with the same name
+   * adopts the one still running instead of starting another.
    */
   readonly persistent: boolean;
   available(): Promise<Availability>;

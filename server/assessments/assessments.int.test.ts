@@ -287,7 +287,7 @@ describe("durability", () => {
       expect(d.get<{ finish_reason: string }>("SELECT finish_reason FROM assessment_candidates WHERE id = ?", [cid])!.finish_reason).toBe("deadline");
       d.close();
     } finally {
-      await l.close({ purge: true });
+      await l.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
   }, 60_000);

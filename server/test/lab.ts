@@ -20,7 +20,7 @@ export async function startTestLab(env: Record<string, string> = {}, opts: { dri
     ...lab,
     dataDir,
     close: async () => {
-      await lab.close({ purge: true });
+      await lab.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
+import { mountTable } from "./mounts.ts";
 
 /**
  * A workspace's size limit: the workspace is an ext4 filesystem in a sparse image file,
@@ -8,10 +9,7 @@ import fs from "node:fs";
  */
 export function isMounted(dir: string): boolean {
   const target = fs.realpathSync(dir);
-  return fs
-    .readFileSync("/proc/self/mountinfo", "utf8")
-    .split("\n")
-    .some((line) => line.split(" ")[4] === target);
+  return mountTable().some((m) => m.target === target);
 }
 
 export function mountWorkspaceImage(dir: string, image: string, sizeMb: number, uid: number): void {

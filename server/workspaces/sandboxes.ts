@@ -70,14 +70,13 @@ export class WorkspaceSandboxes {
   }
 
   /**
-   * On shutdown: sandboxes that survive the lab (Docker containers) are left running for the
-   * next start to adopt; the others are stopped.
+   * On shutdown every sandbox stops, Docker containers too: a container holds the workspace
+   * filesystem (and its loop device) for as long as it runs. Only a crash leaves them running.
    */
-  async shutdown(keepPersistent: boolean): Promise<void> {
+  async shutdown(): Promise<void> {
     const all = [...this.entries.values()];
     this.entries.clear();
     for (const e of all) clearTimeout(e.idleTimer);
-    if (keepPersistent) return;
     await Promise.all(all.map(async (e) => (await e.sandbox.catch(() => null))?.stop()));
   }
 }

@@ -5,7 +5,8 @@ import type { Exercise } from "../../graders/exercise/catalog.ts";
 import { notFound } from "../errors.ts";
 import { GRADING_UID_BASE } from "../../graders/run.ts";
 import { copyTree, removeTree } from "../../graders/sandbox/files.ts";
-import { isMounted, mountWorkspaceImage, unmount } from "./quota.ts";
+import { adoptWorkspaceMounts } from "./mounts.ts";
+import { mountWorkspaceImage } from "./quota.ts";
 
 /** Host uids: one per workspace for live sandboxes, another range for grading runs. */
 export const WORKSPACE_UID_BASE = 200_000;
@@ -94,12 +95,13 @@ export class Workspaces {
     }
   }
 
-  /** Unmounts every workspace filesystem this lab mounted (lab shutdown, tests). */
-  unmountAll(): void {
-    for (const e of fs.readdirSync(this.root)) {
-      const dir = path.join(this.root, e);
-      if (/^\d+$/.test(e) && isMounted(dir)) unmount(dir);
-    }
+  /**
+   * At start: a crash (kill -9) left the workspace filesystems mounted. Those of existing
+   * workspaces are adopted, one mount each; the rest are unmounted.
+   */
+  adoptMounts(): { adopted: number; released: number } {
+    const ids = new Set(this.db.all<{ id: number }>("SELECT id FROM workspaces").map((r) => r.id));
+    return adoptWorkspaceMounts(this.root, (id) => ids.has(id));
   }
 
   get(id: number): Workspace {
