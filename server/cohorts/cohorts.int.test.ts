@@ -123,9 +123,12 @@ describe("cohorts", () => {
   });
 
   it("joins by the link's code; joining again changes nothing; a full cohort says so", async () => {
+    const roomHearsLea = nextEvent(ann, `/api/cohorts/${cohortId}/room/events`, (type, d) => type === "row" && (d as { row: { displayName: string } }).row.displayName === "lea");
+    await new Promise((r) => setTimeout(r, 200));
     const j = await lea.json<{ cohort: { id: number; members: number } }>("POST", "/api/cohort-joins", { code: joinCode });
     expect(j.status).toBe(200);
     expect(j.body.cohort).toMatchObject({ id: cohortId, members: 1 });
+    expect(await roomHearsLea).toBeTruthy();
     expect((await lea.json<{ cohort: { members: number } }>("POST", "/api/cohort-joins", { code: joinCode.toLowerCase() })).status).toBe(400);
     expect((await lea.json<{ cohort: { members: number } }>("POST", "/api/cohort-joins", { code: joinCode })).body.cohort.members).toBe(1);
     expect((await leo.json("POST", "/api/cohort-joins", { code: joinCode })).status).toBe(200);

@@ -43,6 +43,10 @@ export class Workshops {
     this.desk = new HelpDesk(deps.db, this.cohorts, deps.audit);
     this.room = new Room(deps.db, deps.catalog, this.cohorts, this.desk, deps.terminals, deps.thresholds);
     this.desk.onMemberChange = (userId) => this.room.refresh(userId);
+    this.cohorts.onJoin = (cohortId, userId) => {
+      const row = this.room.rows(cohortId, userId)[0];
+      if (row) this.cohorts.emit(cohortId, "room", { type: "row", row });
+    };
     deps.policy.register("cohort-pacing", this.cohorts.accessRule);
     deps.grading.events.on("changed", this.onChange);
   }

@@ -51,7 +51,7 @@ export function roomRoutes(w: Workshops, deps: Deps): Route[] {
     route({
       method: "get",
       path: "/cohorts/:id/room/events",
-      summary: "The room's live updates as server-sent events: rows, hands, pacing, broadcasts, take-overs (and the whole room every 30 s)",
+      summary: "The room's live updates as server-sent events: rows, hands, pacing, broadcasts, take-overs (and the whole room every 10 s)",
       tag: "cohorts",
       auth,
       ownerOf,
@@ -60,8 +60,8 @@ export function roomRoutes(w: Workshops, deps: Deps): Route[] {
       handler: ({ input, req, res }) => {
         const id = input.params.id;
         streamCohort(w.cohorts, id, req, res, roomHears, [{ type: "room", room: w.room.view(id) }]);
-        // Idle signals change with the clock, not with events.
-        const tick = setInterval(() => res.write(`event: room\ndata: ${JSON.stringify({ type: "room", room: w.room.view(id) })}\n\n`), 30_000);
+        // Idle signals and live terminals change without an event of their own.
+        const tick = setInterval(() => res.write(`event: room\ndata: ${JSON.stringify({ type: "room", room: w.room.view(id) })}\n\n`), 10_000);
         req.on("close", () => clearInterval(tick));
       },
     }),

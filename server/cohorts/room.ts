@@ -16,7 +16,7 @@ export const DEFAULT_THRESHOLDS: Thresholds = { failedInRow: 3, sameTest: 3, idl
 /** What the room needs of the terminal layer: is a shell open and when was it last used. */
 export type TerminalActivity = { lastActivity(workspaceId: number): number | undefined };
 
-type CellRow = { user_id: number; exercise_id: string; ws: number; attempts: number; last_at: string | null; passed: number; best: number | null; latest: number | null };
+type CellRow = { user_id: number; exercise_id: string; ws: number; attempts: number; last_at: string | null; passed: number; best: number | null; latest: number | null; latest_status: RoomCell["latestStatus"] };
 type ResultRow = { user_id: number; exercise_id: string; status: string; body: string };
 
 /** Results looked at per learner and exercise for the streak signals. */
@@ -49,7 +49,9 @@ export class Room {
     const args = only ? [cohortId, only] : [cohortId];
     const cells = this.db.all<CellRow>(
       `SELECT w.user_id, w.exercise_id, w.id AS ws, count(s.id) AS attempts, max(s.created_at) AS last_at,
-              coalesce(max(r.status = 'pass'), 0) AS passed, max(r.score) AS best, max(s.id) AS latest
+              coalesce(max(r.status = 'pass'), 0) AS passed, max(r.score) AS best, max(s.id) AS latest,
+              (SELECT coalesce(r2.status, s2.status) FROM submissions s2 LEFT JOIN results r2 ON r2.submission_id = s2.id
+                WHERE s2.workspace_id = w.id ORDER BY s2.id DESC LIMIT 1) AS latest_status
          FROM cohort_members m
          JOIN workspaces w ON w.user_id = m.user_id
          JOIN cohort_track t ON t.cohort_id = m.cohort_id AND t.exercise_id = w.exercise_id
@@ -84,7 +86,7 @@ export class Room {
       const rowCells: RoomCell[] = track.map((t) => {
         const c = byCell.get(`${m.id}:${t.exerciseId}`);
         const maxScore = this.catalog.exercises.get(t.exerciseId)?.maxScore ?? 0;
-        if (!c) return { exerciseId: t.exerciseId, status: "not_started", best: null, maxScore, attempts: 0, lastActivityAt: null, workspaceId: null, latestSubmissionId: null, terminalLive: false };
+        if (!c) return { exerciseId: t.exerciseId, status: "not_started", best: null, maxScore, attempts: 0, lastActivityAt: null, workspaceId: null, latestSubmissionId: null, latestStatus: null, terminalLive: false };
         const typed = this.terminals.lastActivity(c.ws);
         const lastActivity = Math.max(c.last_at ? Date.parse(c.last_at) : 0, typed ?? 0);
         const passed = c.passed === 1;
@@ -98,6 +100,7 @@ export class Room {
           lastActivityAt: lastActivity ? new Date(lastActivity).toISOString() : null,
           workspaceId: c.ws,
           latestSubmissionId: c.latest,
+          latestStatus: c.latest_status,
           terminalLive: typed !== undefined,
         };
       });

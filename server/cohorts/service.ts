@@ -280,8 +280,17 @@ export class Cohorts {
     );
   }
 
+  /** Called after someone joined (the room shows the new row). */
+  onJoin: (cohortId: number, userId: number) => void = () => {};
+
   /** Joins by the link's short code or a one-time invite. Joining again is a no-op. */
   join(user: User, code: string): CohortSummary {
+    const joined = this.joinOnce(user, code);
+    this.onJoin(joined.id, user.id);
+    return joined;
+  }
+
+  private joinOnce(user: User, code: string): CohortSummary {
     return this.db.transaction(() => {
       let cohort: CohortRow | undefined;
       let inviteId: number | undefined;

@@ -91,6 +91,8 @@ export type RoomCell = {
   lastActivityAt: string | null;
   workspaceId: number | null;
   latestSubmissionId: number | null;
+  /** The latest submission: waiting or being graded, or its result. */
+  latestStatus: "queued" | "running" | "done" | "error" | "pass" | "fail" | null;
   terminalLive: boolean;
 };
 

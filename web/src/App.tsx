@@ -11,6 +11,13 @@ import { AccountPage } from "./pages/AccountPage.tsx";
 import { AdminPage } from "./pages/AdminPage.tsx";
 import { FirstAdminPage } from "./pages/FirstAdminPage.tsx";
 import { SkipLink } from "./components/SkipLink.tsx";
+import { JoinPage } from "./cohorts/JoinPage.tsx";
+import { LiveBar } from "./cohorts/LiveBar.tsx";
+import { MemberPage } from "./cohorts/MemberPage.tsx";
+
+// The instructor's pages (and the terminal the room embeds) load on demand.
+const TeachPage = lazy(() => import("./cohorts/TeachPage.tsx").then((m) => ({ default: m.TeachPage })));
+const RoomPage = lazy(() => import("./cohorts/RoomPage.tsx").then((m) => ({ default: m.RoomPage })));
 
 // The exercise page pulls in xterm.js and the markdown renderer: load it on demand.
 const ExercisePage = lazy(() => import("./pages/ExercisePage.tsx").then((m) => ({ default: m.ExercisePage })));
@@ -59,9 +66,9 @@ export function App() {
   }, []);
 
   useEffect(() => {
-    if (user === null && !isAuthRoute) navigate(loginPathFor(window.location.pathname + window.location.search), { replace: true });
+    if (user === null && !isAuthRoute && route.name !== "join") navigate(loginPathFor(window.location.pathname + window.location.search), { replace: true });
     if (user && isAuthRoute) navigate(nextFromQuery(), { replace: true });
-  }, [user, isAuthRoute]);
+  }, [user, isAuthRoute, route.name]);
 
   const onAuthenticated = useCallback((u: User) => {
     setSessionNotice(null);
@@ -93,6 +100,8 @@ export function App() {
   if (user === undefined) return <p className="loading center-page">Loading…</p>;
 
   if (!user) {
+    // A join link signs up or in on the way; the page joins once there is a user.
+    if (route.name === "join") return <JoinPage code={route.code} user={null} onAuthenticated={setUser} />;
     if (route.name === "signup") return <SignupPage onAuthenticated={onAuthenticated} />;
     if (route.name === "firstAdmin") return <FirstAdminPage onAuthenticated={onAuthenticated} />;
     return <LoginPage onAuthenticated={onAuthenticated} notice={sessionNotice} />;
@@ -102,6 +111,7 @@ export function App() {
     <div className="app">
       <SkipLink />
       <Header user={user} onSignOut={onSignOut} />
+      <LiveBar key={user.id} />
       {route.name === "progress" ? (
         <ProgressPage />
       ) : route.name === "userProgress" ? (
@@ -114,6 +124,12 @@ export function App() {
         <Suspense fallback={<p className="loading page">Loading…</p>}>
           <ExercisePage key={route.id} id={route.id} />
         </Suspense>
+      ) : route.name === "join" ? (
+        <JoinPage code={route.code} user={user} onAuthenticated={setUser} />
+      ) : route.name === "cohort" ? (
+        <MemberPage key={route.id} id={route.id} />
+      ) : (route.name === "teach" || route.name === "room") && (user.role === "instructor" || user.role === "admin") ? (
+        <Suspense fallback={<p className="loading page">Loading…</p>}>{route.name === "teach" ? <TeachPage /> : <RoomPage key={route.id} id={route.id} />}</Suspense>
       ) : route.name === "notFound" ? (
         <main className="page">
           <h1>Page not found</h1>

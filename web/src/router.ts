@@ -48,6 +48,10 @@ export type Route =
   | { name: "account" }
   | { name: "admin" }
   | { name: "firstAdmin" }
+  | { name: "join"; code: string }
+  | { name: "cohort"; id: number }
+  | { name: "teach" }
+  | { name: "room"; id: number }
   | { name: "notFound" };
 
 export function matchRoute(path: string): Route {
@@ -61,6 +65,13 @@ export function matchRoute(path: string): Route {
   if (clean === "/account") return { name: "account" };
   if (clean === "/admin") return { name: "admin" };
   if (clean === "/first-admin") return { name: "firstAdmin" };
+  const join = /^\/join\/([A-Za-z0-9_-]{8,43})$/.exec(clean);
+  if (join?.[1]) return { name: "join", code: join[1] };
+  const cohort = /^\/cohorts\/(\d{1,10})$/.exec(clean);
+  if (cohort?.[1]) return { name: "cohort", id: Number(cohort[1]) };
+  if (clean === "/teach") return { name: "teach" };
+  const room = /^\/teach\/(\d{1,10})$/.exec(clean);
+  if (room?.[1]) return { name: "room", id: Number(room[1]) };
   const m = /^\/exercises\/([^/]+)$/.exec(clean);
   if (m?.[1]) return { name: "exercise", id: decodeURIComponent(m[1]) };
   return { name: "notFound" };

@@ -20,6 +20,7 @@ export function Header({ user, onSignOut }: Props) {
       <nav aria-label="Main" className="main-nav">
         <NavLink href="/">Exercises</NavLink>
         <NavLink href="/progress">Progress</NavLink>
+        {(user.role === "instructor" || user.role === "admin") && <NavLink href="/teach">Cohorts</NavLink>}
         {user.role === "admin" && <NavLink href="/admin">Admin</NavLink>}
       </nav>
       <nav aria-label="Account" className="account">

@@ -157,7 +157,8 @@ interface Handles {
 
 const INITIAL: ConnectionStatus = { state: "connecting", reason: null, role: null };
 
-export function Terminal({ workspaceId, observe = false }: { workspaceId: string; observe?: boolean }) {
+/** `takeover`: an instructor writing to a learner's shell while the learner's consent stands. */
+export function Terminal({ workspaceId, observe = false, takeover = false }: { workspaceId: string; observe?: boolean; takeover?: boolean }) {
   const hostRef = useRef<HTMLDivElement>(null);
   const handles = useRef<Handles | null>(null);
   const [status, setStatus] = useState<ConnectionStatus>(INITIAL);
@@ -219,7 +220,7 @@ export function Terminal({ workspaceId, observe = false }: { workspaceId: string
       },
     };
 
-    const conn = new TerminalConnection(terminalUrl(window.location, workspaceId, observe), sink, {
+    const conn = new TerminalConnection(terminalUrl(window.location, workspaceId, observe, takeover), sink, {
       onStatus: (s) => {
         if (disposed) return;
         setStatus(s);
@@ -267,7 +268,7 @@ export function Terminal({ workspaceId, observe = false }: { workspaceId: string
       term.dispose();
       handles.current = null;
     };
-  }, [workspaceId, observe]);
+  }, [workspaceId, observe, takeover]);
 
   useEffect(() => {
     localStorage.setItem(FONT_KEY, String(fontSize));

@@ -27,10 +27,10 @@ export const CLOSE = { normal: 1000, policy: 1008, tooBig: 1009, internal: 1011,
 export const INPUT_CHUNK = 16 * 1024;
 
 /** `observe`: attach read-only to the live session (`?mode=observe`; the server decides the role). */
-export function terminalUrl(loc: Pick<Location, "protocol" | "host">, workspaceId: string, observe = false): string {
+export function terminalUrl(loc: Pick<Location, "protocol" | "host">, workspaceId: string, observe = false, takeover = false): string {
   const scheme = loc.protocol === "https:" ? "wss" : "ws";
   const url = `${scheme}://${loc.host}/api/workspaces/${encodeURIComponent(workspaceId)}/terminal`;
-  return observe ? `${url}?mode=observe` : url;
+  return takeover ? `${url}?mode=takeover` : observe ? `${url}?mode=observe` : url;
 }
 
 /** The same attach, asking the server to stop the user's least recently used session if at the limit. */
