@@ -3,7 +3,10 @@ import { z } from "zod";
 import { adminRoutes } from "./accounts/admin-routes.ts";
 import { candidateRoutes } from "./assessments/candidate-routes.ts";
 import { inviteRoutes } from "./assessments/invite-routes.ts";
+import { Review } from "./assessments/review.ts";
+import { reviewRoutes } from "./assessments/review-routes.ts";
 import { assessmentRoutes } from "./assessments/routes.ts";
+import { labSecret } from "../graders/attest.ts";
 import { accountsRoutes } from "./accounts/routes.ts";
 import { auditRoutes } from "./audit/routes.ts";
 import { metricsRoutes } from "./metrics/routes.ts";
@@ -58,6 +61,7 @@ export function labRoutes(deps: AppDeps): Route[] {
     ...deps.workshops.routes(deps.config.publicUrl),
     ...assessmentRoutes(deps.hiring.assessments),
     ...inviteRoutes({ hiring: deps.hiring, accounts: deps.accounts, publicUrl: deps.config.publicUrl }),
+    ...reviewRoutes({ hiring: deps.hiring, review: new Review(deps.db, deps.hiring, labSecret(deps.config.dataDir)) }),
     ...candidateRoutes({ hiring: deps.hiring, accounts: deps.accounts, db: deps.db, secureCookies: deps.config.secureCookies }),
   ];
   const document = openApiDocument(routes, { version: VERSION, serverUrl: deps.config.publicUrl });

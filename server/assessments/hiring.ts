@@ -33,6 +33,10 @@ export class Hiring {
     return this.deps.catalog.exercises.get(id);
   }
 
+  snapshotDir(submissionId: number): string {
+    return this.deps.grading.snapshotDir(submissionId);
+  }
+
   /** The candidate row of a candidate account (undefined for anyone else, or once revoked). */
   candidateOf(user: User): CandidateRow | undefined {
     if (user.role !== "candidate") return undefined;

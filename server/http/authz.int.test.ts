@@ -115,6 +115,12 @@ const make = {
   takeover: (f: Fixtures) =>
     Number(db.run("INSERT INTO cohort_takeovers (cohort_id, workspace_id, instructor_id, learner_id, requested_at) VALUES (?, ?, ?, ?, ?)", [f.cohort, f.workspace, f.userId, f.userId, new Date().toISOString()]).lastInsertRowid),
   candidate: (assessmentId: number) => insertCandidate(assessmentId, crypto.randomBytes(32).toString("base64url")),
+  finishedCandidate: (assessmentId: number) => {
+    const id = insertCandidate(assessmentId, crypto.randomBytes(32).toString("base64url"));
+    const at = new Date().toISOString();
+    db.run("UPDATE assessment_candidates SET started_at = ?, deadline_at = ?, finished_at = ?, finish_reason = 'submitted', finalized_at = ? WHERE id = ?", [at, at, at, at, id]);
+    return id;
+  },
   link: (assessmentId: number) =>
     Number(db.run("INSERT INTO assessment_links (assessment_id, token_hash, claim_limit, expires_at, created_at) VALUES (?, ?, 5, ?, ?)", [assessmentId, hashToken(crypto.randomUUID()), new Date(Date.now() + 3_600_000).toISOString(), new Date().toISOString()]).lastInsertRowid),
   claimToken: () => {

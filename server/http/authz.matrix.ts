@@ -52,6 +52,8 @@ export type CallContext = {
     firstAdminToken(): string;
     /** An invited (unclaimed) candidate of the assessment. */
     candidate(assessmentId: number): number;
+    /** A candidate of the assessment who has handed in (decisions need one). */
+    finishedCandidate(assessmentId: number): number;
     /** A public link of the assessment. */
     link(assessmentId: number): number;
     /** The token of a fresh, unused invite link. */
@@ -168,6 +170,13 @@ export const CALLS: Record<string, (f: Fixtures, ctx: CallContext) => Call> = {
   "POST /assessments/:id/candidates/:candidateId/time": (f, ctx) => ({ params: { id: f.assessment, candidateId: ctx.make.candidate(f.assessment) }, body: { extraMinutes: 10 } }),
   "POST /assessments/:id/links": (f) => ({ params: { id: f.assessment }, body: { claimLimit: 3 } }),
   "DELETE /assessments/:id/links/:linkId": (f, ctx) => ({ params: { id: f.assessment, linkId: ctx.make.link(f.assessment) } }),
+  "GET /assessments/:id/candidates": (f) => ({ params: { id: f.assessment }, query: { sort: "score", order: "desc" } }),
+  "GET /assessments/:id/export": (f) => ({ params: { id: f.assessment }, query: { format: "csv" } }),
+  "GET /assessments/:id/candidates/:candidateId": (f, ctx) => ({ params: { id: f.assessment, candidateId: ctx.make.candidate(f.assessment) } }),
+  "GET /assessments/:id/similarity": (f) => ({ params: { id: f.assessment } }),
+  "PUT /assessments/:id/candidates/:candidateId/rubric": (f, ctx) => ({ params: { id: f.assessment, candidateId: ctx.make.candidate(f.assessment) }, body: { scores: [{ criterion: 0, score: 4, note: "matrix" }] } }),
+  "PUT /assessments/:id/candidates/:candidateId/decision": (f, ctx) => ({ params: { id: f.assessment, candidateId: ctx.make.finishedCandidate(f.assessment) }, body: { decision: "hold", comment: "matrix" } }),
+  "POST /assessments/record/verify": () => ({ body: { body: "{}", signature: "0".repeat(64) } }),
   "POST /assessment-invites/claim": (_f, ctx) => ({ body: { token: ctx.make.claimToken() } }),
   "GET /candidate/assessment": () => ({}),
   "POST /candidate/start": () => ({ body: {} }),
