@@ -7,6 +7,7 @@ import { z } from "zod";
 import { loadCatalog, loadExercise, type CatalogProblem, type Exercise } from "./exercise/catalog.ts";
 import { AREAS, Slug } from "./exercise/schema.ts";
 import type { OpenDriver } from "./sandbox/port.ts";
+import { readmePointsProblems } from "./readme-points.ts";
 import type { Results } from "./results.ts";
 import { grade, GRADING_UID_BASE } from "./run.ts";
 
@@ -239,6 +240,8 @@ function report(e: Exercise, solution: Results, starter: Results, fixtures: Wron
     const failing = solution.tests.filter((t) => t.status !== "pass").map((t) => `${t.name}: ${t.message ?? t.status}`);
     why.push(`the reference solution scores ${solution.score} / ${solution.max_score} (${solution.status})${solution.message ? `: ${solution.message}` : ""}${failing.length ? `; failing: ${failing.slice(0, 5).join("; ")}` : ""}`);
   }
+  // The README's figures ("14 tests (10 points each)") must be what grading gives.
+  if (solution.tests.length) why.push(...readmePointsProblems(e.readme, solution, e.maxScore));
   if (starter.status === "error") why.push(`grading the starter broke the grader: ${starter.message}`);
   else if (starter.score >= e.maxScore) why.push(`the starter already scores max (${starter.score} / ${starter.max_score})`);
 

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT_DIR } from "../../server/config.ts";
 import { chromiumPath, ensureWebBuilt } from "../../server/setup/system.ts";
 import { startTestLab, type TestLab } from "../../server/test/lab.ts";
+import { pointsClaims } from "../../graders/readme-points.ts";
 import { screenshotDir } from "./artifacts.ts";
 
 /**
@@ -128,6 +129,26 @@ describe("npm in the terminal", () => {
     expect(names.filter((p) => /(^|\/)(\.npm|node_modules|\.vite|\.cache)(\/|$)/.test(p))).toEqual([]);
     const ws = Number(await page.getByTestId("editor").getAttribute("data-workspace"));
     expect(fs.readdirSync(path.join(lab.dataDir, "workspaces", String(ws))).sort()).toEqual(fs.readdirSync(path.join(ROOT_DIR, "exercises", "code-patterns", "token-bucket", "starter")).concat("README.md").sort());
+    await context.close();
+  });
+});
+
+describe("points", () => {
+  it("7: what the instructions say a test is worth is what the results give it", async () => {
+    const { page, context } = await newPerson("points");
+    await openExercise(page, "token-bucket");
+    const instructions = (await page.getByTestId("instructions").innerText()).replace(/\s+/g, " ");
+    const claims = pointsClaims(instructions);
+    await page.getByTestId("submit").click();
+    await page.getByTestId("result-score").waitFor({ timeout: 120_000 });
+    await expect.poll(() => page.getByTestId("submit").textContent(), { timeout: 30_000 }).toBe("Submit");
+    const worth = await page.locator("[data-testid=test-result] .points").evaluateAll((els) => els.map((e) => Number((e.textContent ?? "").split("/")[1])));
+    expect(worth.length).toBeGreaterThan(0);
+    const max = Number(((await page.getByTestId("result-score").textContent()) ?? "").split(" / ")[1]);
+    // Each figure the instructions state holds; the total they state is the card's (the last test takes the rounding rest).
+    for (const c of claims) expect(worth.map((w) => Math.round(w * 100) / 100), c.text).toEqual(worth.map(() => c.each));
+    expect(instructions).toMatch(new RegExp(`14 vitest tests \\(${max} points, shared equally: about ${Math.round((max / 14) * 100) / 100} each`));
+    expect(worth.filter((w) => Math.abs(w - max / 14) >= 0.05), `worth: ${worth.join(", ")}`).toEqual([]);
     await context.close();
   });
 });
