@@ -7,6 +7,7 @@ import { copyTree } from "../sandbox/files.ts";
 import { runCapped } from "../sandbox/exec.ts";
 import type { GradeContext } from "../registry.ts";
 import { timed } from "../timing.ts";
+import { compiledStart } from "./compile.ts";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 /** Service output kept for feedback: the start and the end of it. */
@@ -43,7 +44,8 @@ export class Running {
 
   constructor(
     readonly service: Sandbox,
-    private spec: ServiceSpec,
+    /** As started: the compiled command when compile.ts could compile it. */
+    readonly spec: ServiceSpec,
     private deadline: () => number,
   ) {
     this.start();
@@ -83,7 +85,8 @@ async function runningService(ctx: GradeContext): Promise<{ running: Running; ow
   const service = await createWithin(ctx.driver, { name, runtime: ctx.exercise.runtime, workspaceDir: work, limits: sandboxLimits(ctx.exercise.limits), uid: ctx.uid, network: "none" }, remaining());
   let running: Running;
   try {
-    running = new Running(service, ctx.exercise.service as ServiceSpec, () => ctx.deadline);
+    const spec = await compiledStart(service, ctx.exercise.service as ServiceSpec, ctx.deadline, ctx.timing);
+    running = new Running(service, spec, () => ctx.deadline);
   } catch (err) {
     await service.stop();
     throw err;
@@ -99,8 +102,9 @@ async function runningService(ctx: GradeContext): Promise<{ running: Running; ow
  * Boots the learner's service as exercise.yaml says (or reuses this grading's) and waits
  * until it answers. The hidden files live in a grader sandbox of this step (mounted from
  * `mounts`) that joins the service's network; they never enter the service's filesystem.
+ * `whileBooting` gets the grader sandbox as soon as it exists, before the service is ready.
  */
-export async function bootService(ctx: GradeContext, mounts: Mount[]): Promise<BootedService> {
+export async function bootService(ctx: GradeContext, mounts: Mount[], whileBooting?: (grader: Sandbox) => void): Promise<BootedService> {
   const spec = ctx.exercise.service as ServiceSpec;
   const remaining = () => Math.max(1000, ctx.deadline - Date.now());
   const { running, owned } = await runningService(ctx);
@@ -116,10 +120,12 @@ export async function bootService(ctx: GradeContext, mounts: Mount[]): Promise<B
   try {
     grader = await createWithin(ctx.driver, { name: `${ctx.sandboxName}-tst`, runtime: ctx.exercise.runtime, workspaceDir: graderWork, mounts, limits: sandboxLimits(ctx.exercise.limits), uid: ctx.uid, network: { join: running.service } }, remaining());
     const url = `http://127.0.0.1:${spec.port}`;
+    // The grader's side can start meanwhile (vitest up to its gate): it costs as long as a boot.
+    whileBooting?.(grader);
     await waitReady(running, grader, spec, ctx.deadline);
     if (!running.bootRecorded) {
       running.bootRecorded = true;
-      ctx.timing?.add("boot", Array.isArray(spec.start) ? spec.start.join(" ") : spec.start, running.startedAt);
+      ctx.timing?.add("boot", Array.isArray(running.spec.start) ? running.spec.start.join(" ") : running.spec.start, running.startedAt);
     }
     return { service: running.service, grader, url, logs: () => running.log.text(), stop, running };
   } catch (err) {

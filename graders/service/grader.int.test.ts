@@ -29,16 +29,20 @@ it("cannot see the service's files", async () => {
 });
 `;
 
+/** What every exercise's workspace has; without it the service starts with tsx as written. */
+const PACKAGE = { "package.json": '{ "type": "module" }\n' };
+
 let root: string;
 let n = 0;
 
-function fixture(slug: string, server: string, wall = 20): Exercise {
+function fixture(slug: string, server: string, wall = 20, files: Record<string, string> = {}): Exercise {
   const dir = path.join(root, "exercises", "api-design", slug);
   fs.mkdirSync(path.join(dir, "starter", "src"), { recursive: true });
   fs.mkdirSync(path.join(dir, "solution"), { recursive: true });
   fs.mkdirSync(path.join(dir, "tests"), { recursive: true });
   fs.writeFileSync(path.join(dir, "starter", "src", "server.ts"), server);
   fs.writeFileSync(path.join(dir, "tests", "api.test.ts"), HIDDEN);
+  for (const [rel, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, "starter", rel), text);
   fs.writeFileSync(path.join(dir, "README.md"), "# fixture\n");
   fs.writeFileSync(
     path.join(dir, "exercise.yaml"),
@@ -89,7 +93,7 @@ for (const [name, make] of Object.entries(drivers)) {
     }, 300_000);
 
     it("boots the learner's service and runs the hidden tests against it from another sandbox", async () => {
-      const good = await run(fixture(`good-${name}`, SERVER(200)));
+      const good = await run(fixture(`good-${name}`, SERVER(200), 20, PACKAGE));
       expect(good.tests.map((t) => [t.name, t.status])).toEqual([
         ["answers health", "pass"],
         ["returns an item with 200", "pass"],
@@ -98,15 +102,29 @@ for (const [name, make] of Object.entries(drivers)) {
       expect(good).toMatchObject({ status: "pass", score: 30, max_score: 30 });
       // Where the time went: the service's boot until ready, both sandboxes, the hidden file.
       const phases = good.timing!.phases;
-      expect(phases.filter((p) => p.phase === "boot")).toEqual([expect.objectContaining({ label: "tsx src/server.ts", step: 0 })]);
+      expect(phases.filter((p) => p.phase === "boot")).toEqual([expect.objectContaining({ label: "node --enable-source-maps src/server.js", step: 0 })]);
       expect(phases.filter((p) => p.phase === "sandbox-create").map((p) => p.label)).toEqual([expect.stringMatching(/-svc$/), expect.stringMatching(/-tst$/)]);
       expect(phases.filter((p) => p.phase === "test-file").map((p) => p.label)).toEqual(["tests/api.test.ts"]);
 
-      const bad = await run(fixture(`bad-${name}`, SERVER(201)));
+      const bad = await run(fixture(`bad-${name}`, SERVER(201), 20, PACKAGE));
       expect(bad.status).toBe("fail");
       expect(bad.tests[1]).toMatchObject({ status: "fail", message: expect.stringMatching(/GET \/items\/7/) });
       // The service's own output comes back as feedback.
       expect(bad.message).toMatch(/GET item 7/);
+    });
+
+    it("starts the hidden tests' vitest while the service boots, and holds the tests until it is ready", async () => {
+      // Listens only after 1.5 s: a test that ran before the service was ready would fail.
+      const slow = await run(fixture(`slow-${name}`, `await new Promise((r) => setTimeout(r, 1500));\n${SERVER(200)}`, 20, PACKAGE));
+      expect(slow).toMatchObject({ status: "pass", score: 30 });
+      const phases = slow.timing!.phases;
+      const [build, boot, vitest] = ["build", "boot", "vitest"].map((name) => phases.find((p) => p.phase === name)!);
+      // Compiled with esbuild and started under plain node (graders/service/compile.ts).
+      expect(build!.label).toBe("esbuild");
+      expect(boot!.label).toBe("node --enable-source-maps src/server.js");
+      expect(boot!.ms).toBeGreaterThanOrEqual(1500);
+      expect(vitest!.start_ms).toBeLessThan(boot!.start_ms + boot!.ms);
+      for (const file of phases.filter((p) => p.phase === "test-file")) expect(file.start_ms).toBeGreaterThanOrEqual(boot!.start_ms + boot!.ms);
     });
 
     it("fails with the reason and the service's output when it never becomes ready", async () => {

@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import path from "node:path";
 import type { z } from "zod";
 import type { ServiceStep } from "../exercise/schema.ts";
@@ -28,19 +29,29 @@ export const serviceGrader: GraderKind<Step> = {
   async run(ctx: GradeContext<Step>): Promise<StepOutcome> {
     let control!: ControlDirs;
     const dirs = await timed(ctx, "copy-in", () => prepareVitestDirs(ctx.runDir, path.join(ctx.exercise.dir, ctx.step.tests), ctx.uid, (grader) => (control = prepareControl(grader, ctx.runDir, ctx.uid))));
+    const vitestEnv = { SERVICE_URL: `http://127.0.0.1:${ctx.exercise.service!.port}`, BACKLAB_SERVICE_GATE: "1" };
+    const giveUp = new AbortController();
+    let vitest: ReturnType<typeof runVitest> | undefined;
     let booted;
     try {
-      booted = await bootService(ctx, [...graderMounts(dirs), ...controlMounts(control)]);
+      // vitest starts as soon as the grader sandbox exists; its tests wait for gate.mjs.
+      booted = await bootService(ctx, [...graderMounts(dirs), ...controlMounts(control)], (grader) => {
+        vitest = runVitest(grader, ctx.deadline, { env: vitestEnv, out: dirs.out, onTest: ctx.onTest, signal: giveUp.signal });
+      });
     } catch (err) {
+      giveUp.abort();
+      await vitest?.catch(() => {});
       if (err instanceof BootError) return bootFailure(ctx.step, err.message);
       throw err;
     }
     // The tests' handle on the service: signal, wait, restart, memory, logs (control.ts).
     const channel = serveControl(control, new ServiceControl(booted.running, booted.grader, ctx.exercise.service!, ctx.deadline));
+    const gateOpenedAt = Date.now();
+    fs.writeFileSync(path.join(dirs.grader, "ready"), "", { mode: 0o644 });
     try {
-      const run = await runVitest(booted.grader, ctx.deadline, { env: { SERVICE_URL: booted.url }, out: dirs.out, onTest: ctx.onTest });
+      const run = await vitest!;
       const records = readVitestRecords(dirs.out);
-      recordVitestTiming(ctx, records, run);
+      recordVitestTiming(ctx, records, run, gateOpenedAt);
       const outcome = toOutcome(ctx.step, records, run, ctx.exercise.limits.wall_seconds);
       const failed = outcome.tests.some((t) => t.status !== "pass");
       const logs = booted.logs().trim();

@@ -66,11 +66,12 @@ export const unitGrader: GraderKind<Step> = {
  * test file. The per-file figures come from inside the sandbox, so they are clamped to the
  * process's own span on the host; they explain time, they never score.
  */
-export function recordVitestTiming(ctx: Pick<GradeContext, "timing">, records: VitestRecord[], run: { startedAt: number; endedAt: number }): void {
+export function recordVitestTiming(ctx: Pick<GradeContext, "timing">, records: VitestRecord[], run: { startedAt: number; endedAt: number }, gateOpenedAt = 0): void {
   if (!ctx.timing) return;
   const { startedAt, endedAt } = run;
   ctx.timing.add("vitest", null, startedAt, endedAt);
-  const clamp = (t: number) => Math.min(endedAt, Math.max(startedAt, t));
+  // Behind the service kind's gate a file waits for the boot: that wait is the boot's.
+  const clamp = (t: number) => Math.min(endedAt, Math.max(startedAt, gateOpenedAt, t));
   let first = endedAt;
   for (const r of records) {
     if (r.type !== "file-time" || typeof r.ms !== "number" || typeof r.at !== "number" || typeof r.file !== "string" || !Number.isFinite(r.ms + r.at)) continue;
@@ -96,6 +97,7 @@ export function prepareVitestDirs(runDir: string, testsSrc: string, uid: number,
   copyTree(testsSrc, path.join(grader, "tests"));
   fs.copyFileSync(path.join(HERE, "vitest.config.mjs"), path.join(grader, "vitest.config.mjs"));
   for (const f of ["reporter.mjs", "progress.mjs"]) fs.copyFileSync(path.join(HERE, f), path.join(grader, f));
+  fs.copyFileSync(path.join(HERE, "..", "service", "gate.mjs"), path.join(grader, "gate.mjs"));
   fs.mkdirSync(path.join(grader, "out"));
   extra(grader);
   fs.mkdirSync(out);
@@ -116,7 +118,7 @@ export type TestProgress = (test: { name: string; status: "pass" | "fail" }) => 
  * Runs vitest with the grader's config inside a sandbox, under the deadline. With `onTest`,
  * each test is reported as it finishes (read from the worker's progress file as it grows).
  */
-export async function runVitest(sandbox: Sandbox, deadline: number, opts: { env?: Record<string, string>; out?: string; onTest?: TestProgress } = {}) {
+export async function runVitest(sandbox: Sandbox, deadline: number, opts: { env?: Record<string, string>; out?: string; onTest?: TestProgress; signal?: AbortSignal } = {}) {
   let offset = 0;
   const tail = () => {
     if (!opts.out || !opts.onTest) return;
@@ -146,6 +148,7 @@ export async function runVitest(sandbox: Sandbox, deadline: number, opts: { env?
     const run = await runCapped(sandbox, ["node", "/node_modules/vitest/vitest.mjs", "run", "--config", "/grader/vitest.config.mjs", "--configLoader", "runner"], {
       timeoutMs: Math.max(1000, deadline - Date.now()),
       env: opts.env,
+      signal: opts.signal,
     });
     return { ...run, startedAt, endedAt: Date.now() };
   } finally {

@@ -13,7 +13,8 @@ export default defineConfig({
     hookTimeout: 5000,
     fileParallelism: false,
     reporters: ["/grader/reporter.mjs"],
-    setupFiles: ["/grader/progress.mjs"],
+    // The service kind starts vitest while the service boots; its tests wait at the gate.
+    setupFiles: ["/grader/progress.mjs", ...(process.env.BACKLAB_SERVICE_GATE === "1" ? ["/grader/gate.mjs"] : [])],
     // The reporter keeps each test's console output; vitest itself prints none of it.
     onConsoleLog: () => false,
   },
