@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { AuditLog } from "../audit/service.ts";
 import { notFound } from "../errors.ts";
 import { roles, route, type Route } from "../http/routes.ts";
-import { InviteBody, InviteOut, UserAdminOut, UserChange } from "./schema.ts";
+import { InviteBody, InviteCreated, InviteOut, UserAdminOut, UserChange } from "./schema.ts";
 import type { Accounts } from "./service.ts";
 
 const ById = { params: z.object({ id: z.coerce.number().int().positive().max(2 ** 31) }) };
@@ -52,7 +52,7 @@ export function adminRoutes(accounts: Accounts, audit: AuditLog, opts: { publicU
       auth: admin,
       input: { body: InviteBody },
       status: 201,
-      response: z.object({ invite: InviteOut, token: z.string(), path: z.string(), url: z.string().nullable() }),
+      response: InviteCreated,
       handler: ({ input, me, req }) => {
         const { token, kind: _kind, ...invite } = accounts.invites.create({
           kind: "invite",

@@ -2,7 +2,7 @@ import type { Request, Response } from "express";
 import { z } from "zod";
 import { rateLimit } from "../http/guards.ts";
 import { anyone, owner, route, signedIn, type Route } from "../http/routes.ts";
-import { FirstAdminBody, LoginBody, PasswordBody, SignedIn, SignupBody } from "./schema.ts";
+import { FirstAdminBody, LoginBody, PasswordBody, SessionOut, SignedIn, SignupBody, SignupOptions } from "./schema.ts";
 import { parseCookies, SESSION_COOKIE, type Accounts } from "./service.ts";
 import type { SessionInfo } from "./sessions.ts";
 
@@ -34,7 +34,7 @@ export function accountsRoutes(accounts: Accounts, opts: { secureCookies: boolea
       summary: "How accounts are made on this lab (open sign-up or by invitation)",
       tag: "accounts",
       auth: anyone,
-      response: z.object({ signup: z.enum(["open", "invite"]) }),
+      response: SignupOptions,
       handler: () => ({ signup: accounts.opts.signup }),
     }),
     route({
@@ -139,9 +139,7 @@ export function accountsRoutes(accounts: Accounts, opts: { secureCookies: boolea
       summary: "The account's live sessions (this one marked current)",
       tag: "accounts",
       auth: signedIn,
-      response: z.object({
-        sessions: z.array(z.object({ id: z.string(), createdAt: z.string(), lastSeenAt: z.string(), expiresAt: z.string(), userAgent: z.string().nullable(), current: z.boolean() })),
-      }),
+      response: z.object({ sessions: z.array(SessionOut) }),
       handler: ({ me, res }) => ({ sessions: accounts.sessions.list(me.id, res.locals.session?.id) }),
     }),
     route({

@@ -35,6 +35,9 @@ export const UserOut = z.object({ id: z.number().int(), email: z.string(), displ
 /** A sign-in answer: the user and the CSRF token the client sends on every write. */
 export const SignedIn = z.object({ user: UserOut, csrfToken: z.string() });
 
+export const SignupOptions = z.object({ signup: z.enum(["open", "invite"]) });
+export const SessionOut = z.object({ id: z.string(), createdAt: z.string(), lastSeenAt: z.string(), expiresAt: z.string(), userAgent: z.string().nullable(), current: z.boolean() });
+
 export const UserAdminOut = UserOut.extend({ createdAt: z.string(), disabled: z.boolean(), lastSeenAt: z.string().nullable() });
 export const UserChange = z
   .object({ role: Role.optional(), disabled: z.boolean().optional() })
@@ -48,3 +51,5 @@ export const InviteBody = z.object({
   days: z.number().int().min(1).max(90).optional(),
 }).strict();
 export const InviteOut = z.object({ id: z.number().int(), role: Role, email: z.string().nullable(), createdAt: z.string(), expiresAt: z.string() });
+/** A new invite: its link (token in the fragment) is shown this once. */
+export const InviteCreated = z.object({ invite: InviteOut, token: z.string(), path: z.string(), url: z.string().nullable() });

@@ -10,6 +10,9 @@ import { Slug } from "../../graders/exercise/schema.ts";
 
 const ById = { params: z.object({ id: Slug }) };
 const HintOut = z.object({ index: z.number().int(), text: z.string(), revealedAt: z.string() });
+export const HintsOut = z.object({ total: z.number().int(), revealed: z.array(HintOut), solutionUnlocked: z.boolean() });
+export const RevealedOut = z.object({ hint: HintOut, total: z.number().int() });
+export const SolutionOut = z.object({ files: z.array(z.object({ path: z.string(), content: z.string() })) });
 
 type Deps = { db: Database; catalog: Catalog; policy: AccessPolicy };
 
@@ -32,7 +35,7 @@ export function helpRoutes(deps: Deps): Route[] {
       tag: "exercises",
       auth: signedIn,
       input: ById,
-      response: z.object({ total: z.number().int(), revealed: z.array(HintOut), solutionUnlocked: z.boolean() }),
+      response: HintsOut,
       handler: ({ input, me }) => {
         const e = find(me, input.params.id, "hints");
         return { ...help.hints(me.id, e), solutionUnlocked: help.solutionUnlocked(me.id, e.id) && deps.policy.allows(me, e.id, "solution") };
@@ -46,7 +49,7 @@ export function helpRoutes(deps: Deps): Route[] {
       tag: "exercises",
       auth: signedIn,
       input: { ...ById, body: z.object({ index: z.number().int().min(0).max(100) }).strict() },
-      response: z.object({ hint: HintOut, total: z.number().int() }),
+      response: RevealedOut,
       handler: ({ input, me }) => {
         const { hint, total } = help.reveal(me.id, find(me, input.params.id, "hints"), input.body.index);
         return { hint, total };
@@ -59,7 +62,7 @@ export function helpRoutes(deps: Deps): Route[] {
       tag: "exercises",
       auth: signedIn,
       input: ById,
-      response: z.object({ files: z.array(z.object({ path: z.string(), content: z.string() })) }),
+      response: SolutionOut,
       handler: ({ input, me }) => ({ files: help.solution(me.id, find(me, input.params.id, "solution")) }),
     }),
   ];

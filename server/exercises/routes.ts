@@ -29,6 +29,11 @@ const Card = z.object({
   summary: z.string(),
   maxScore: z.number(),
 });
+/** The catalog: areas that have exercises, and every exercise with the caller's standing. */
+export const CatalogOut = z.object({ areas: z.array(z.object({ id: z.string(), title: z.string(), description: z.string() })), exercises: z.array(Card.extend(Standing)) });
+export const ExerciseOut = z.object({ exercise: Card.extend({ readme: z.string() }) });
+export const WorkspaceOut = z.object({ workspace: z.object({ id: z.number().int(), exerciseId: z.string() }) });
+
 function card(e: Exercise): z.infer<typeof Card> {
   return { id: e.id, title: e.title, area: e.area, difficulty: e.difficulty, estimatedMinutes: e.estimated_minutes, summary: e.summary, maxScore: e.maxScore };
 }
@@ -55,7 +60,7 @@ export function exercisesRoutes(deps: Deps): Route[] {
       summary: "The catalog by area, with the caller's status, best score and attempts per exercise",
       tag: "exercises",
       auth: signedIn,
-      response: z.object({ areas: z.array(z.object({ id: z.string(), title: z.string() }).loose()), exercises: z.array(Card.extend(Standing)) }),
+      response: CatalogOut,
       // Every card carries the learner's status and best score, read in one query.
       handler: ({ me }) => {
         const mine = deps.progress.byExercise(me.id);
@@ -74,7 +79,7 @@ export function exercisesRoutes(deps: Deps): Route[] {
       auth: signedIn,
       input: ById,
       candidates: true,
-      response: z.object({ exercise: Card.extend({ readme: z.string() }) }),
+      response: ExerciseOut,
       handler: ({ input, me }) => {
         const e = use(me, input.params.id, "view");
         return { exercise: { ...card(e), readme: e.readme } };
@@ -88,7 +93,7 @@ export function exercisesRoutes(deps: Deps): Route[] {
       auth: signedIn,
       input: EmptyBody,
       candidates: true,
-      response: z.object({ workspace: z.object({ id: z.number().int(), exerciseId: z.string() }) }),
+      response: WorkspaceOut,
       handler: ({ input, me }) => {
         const ws = deps.workspaces.open(me.id, use(me, input.params.id, "open"));
         return { workspace: { id: ws.id, exerciseId: ws.exerciseId } };

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Attestation } from "../../graders/attest.ts";
-import type { Results } from "../../graders/results.ts";
+import { PHASES, type Results } from "../../graders/results.ts";
 import type { Submission } from "./service.ts";
 
 export const SubmissionId = z.coerce.number().int().positive().max(2 ** 31);
@@ -31,6 +31,10 @@ export const ResultsOut = z.object({
   score: z.number(),
   max_score: z.number(),
   duration_ms: z.number(),
+  /** Where the grading's time went; phases may overlap. */
+  timing: z
+    .object({ phases: z.array(z.object({ phase: z.enum(PHASES), label: z.string().nullable(), step: z.number().int().nullable(), start_ms: z.number(), ms: z.number() })) })
+    .optional(),
 });
 export const AttestationOut = z.object({ algorithm: z.literal("HMAC-SHA256"), suite_hash: z.string(), sandbox: z.string(), signature: z.string() });
 
@@ -52,7 +56,8 @@ export const Verification = z.object({ valid: z.boolean(), attestation: Attestat
 
 // The documented schemas, the engine's types and what the service returns must be one shape:
 // a change to either side fails the typecheck here.
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+// Exact equality (optional and readonly properties included), not only mutual assignability.
+type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 const sameResults: Same<z.infer<typeof ResultsOut>, Results> = true;
 const sameAttestation: Same<z.infer<typeof AttestationOut>, Attestation> = true;
 const sameSubmission: Same<z.infer<typeof SubmissionOut>, Submission> = true;

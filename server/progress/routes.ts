@@ -6,7 +6,7 @@ import type { Progress } from "./service.ts";
 const Tally = { passed: z.number().int(), total: z.number().int(), points: z.number(), maxPoints: z.number(), attempts: z.number().int() };
 const Score = z.object({ score: z.number(), maxScore: z.number() });
 
-const Dashboard = z.object({
+export const Dashboard = z.object({
   overall: z.object({ ...Tally, inProgress: z.number().int() }),
   areas: z.array(z.object({ ...Tally, id: z.string(), title: z.string() })),
   exercises: z.array(
@@ -26,6 +26,9 @@ const Dashboard = z.object({
     z.object({ submissionId: z.number().int(), exerciseId: z.string(), createdAt: z.string(), status: z.enum(["pass", "fail"]), score: z.number(), maxScore: z.number() }),
   ),
 });
+
+/** One learner's dashboard, for instructors and admins. */
+export const LearnerDashboard = Dashboard.extend({ user: z.object({ id: z.number().int(), email: z.string(), displayName: z.string(), role: z.string() }) });
 
 /**
  * GET /progress: the signed-in learner's own progress. GET /users/:id/progress: the same
@@ -50,7 +53,7 @@ export function progressRoutes(progress: Progress): Route[] {
       tag: "progress",
       auth: roles("instructor", "admin"),
       input: { params: z.object({ id: z.coerce.number().int().positive().max(2 ** 31) }), query: z.object({}).strict() },
-      response: Dashboard.extend({ user: z.object({ id: z.number().int(), email: z.string(), displayName: z.string(), role: z.string() }) }),
+      response: LearnerDashboard,
       handler: ({ input }) => {
         const user = progress.learner(input.params.id);
         if (!user) throw notFound("The user");

@@ -30,13 +30,13 @@ export type ServerMessage =
   | { type: "limit"; message: string; live: { exercise: string; title: string }[] };
 
 /** Largest frame accepted from a client: a paste, not a file upload. */
-export const MAX_CLIENT_FRAME = 64 * 1024;
+export const MAX_CLIENT_FRAME = 65_536; // 64 KiB, a literal: the contract carries the value as a type
 
 /** Flow control: pause the shell when a client is this far behind, resume below the low mark. */
 export const HIGH_WATERMARK = 128 * 1024;
 export const LOW_WATERMARK = 16 * 1024;
 /** Clients acknowledge at least this often (bytes rendered). */
-export const ACK_EVERY = 32 * 1024;
+export const ACK_EVERY = 32_768; // 32 KiB
 
 /**
  * Close codes. 1000: the shell exited. 1008: a malformed or forbidden message. 1009: a frame

@@ -12,7 +12,7 @@ const ByRecording = { params: z.object({ id: z.uuid() }) };
 
 type Row = { id: string; workspace_id: number; user_id: number; started_at: string; ended_at: string | null; end_reason: string | null; bytes: number; truncated: number };
 
-const RecordingOut = z.object({ id: z.string(), startedAt: z.string(), endedAt: z.string().nullable(), endReason: z.string().nullable(), bytes: z.number(), truncated: z.boolean() });
+export const RecordingOut = z.object({ id: z.string(), startedAt: z.string(), endedAt: z.string().nullable(), endReason: z.string().nullable(), bytes: z.number(), truncated: z.boolean() });
 
 type Deps = { db: Database; workspaces: Workspaces; recordingsDir: string };
 

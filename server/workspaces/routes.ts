@@ -20,8 +20,9 @@ const ETagList = z.string().max(2000).regex(/^\s*(W\/)?"[\x21\x23-\x7e]*"(\s*,\s
  */
 const Content = z.string().max(2 * 1024 * 1024);
 
-const EntryOut = z.object({ path: z.string(), type: z.enum(["file", "dir", "symlink", "other"]), size: z.number().int(), mtime: z.string(), collapsed: z.boolean().optional() });
-const MetaOut = z.object({ path: z.string(), size: z.number().int(), mtime: z.string(), etag: z.string() });
+export const EntryOut = z.object({ path: z.string(), type: z.enum(["file", "dir", "symlink", "other"]), size: z.number().int(), mtime: z.string(), collapsed: z.boolean().optional() });
+export const MetaOut = z.object({ path: z.string(), size: z.number().int(), mtime: z.string(), etag: z.string() });
+export const ListingOut = z.object({ entries: z.array(EntryOut), truncated: z.boolean(), limits: z.object({ maxFileBytes: z.number(), maxEntries: z.number() }) });
 
 type Deps = { db: Database; workspaces: Workspaces; policy: AccessPolicy; accounts?: Pick<Accounts, "events"> };
 
@@ -85,7 +86,7 @@ export function workspaceFileRoutes(deps: Deps): Route[] {
       ownerOf: workspaceOwner,
       candidates: true,
       input: ById,
-      response: z.object({ entries: z.array(EntryOut), truncated: z.boolean(), limits: z.object({ maxFileBytes: z.number(), maxEntries: z.number() }) }),
+      response: ListingOut,
       handler: ({ input, me }) => {
         const { entries, truncated } = filesOf(input.params.id, me).list();
         return { entries, truncated, limits: FILE_LIMITS };

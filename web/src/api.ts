@@ -1,153 +1,21 @@
 /** Typed client for the Backlab HTTP API. */
 
-export interface User {
-  id: string;
-  email: string;
-  displayName: string;
-  role: string;
-}
+// Every shape the API answers with comes from the server's contract (server/contract/, types
+// inferred from the route schemas): type-only imports, so nothing of the server is bundled.
+import type { Catalog, Exercise, Workspace } from "../../server/contract/exercises.ts";
+import type { SubmissionAccepted, Submission } from "../../server/contract/grading.ts";
+import type { LearnerProgress, ProgressReport } from "../../server/contract/progress.ts";
+import type { Recording } from "../../server/contract/recordings.ts";
+import type { AdminUser, Invite, InviteCreated, Roles, SessionItem, SignedIn, SignupOptions } from "../../server/contract/accounts.ts";
 
-export interface Area {
-  id: string;
-  title: string;
-  /** One line on what the area covers. */
-  description: string;
-}
+export type { AdminUser, Invite, Role, SessionItem, User } from "../../server/contract/accounts.ts";
+export type { Area, Catalog, Exercise, ExerciseStatus, ExerciseSummary, HintState, RevealedHint, Score, SolutionFile, Workspace } from "../../server/contract/exercises.ts";
+export type { Category, GradingEvent, GradingEventOf, Results, Submission, SubmissionStatus, TestResult, TestStatus } from "../../server/contract/grading.ts";
+export type { Attempt, ProgressReport, Tally } from "../../server/contract/progress.ts";
+export type { Recording } from "../../server/contract/recordings.ts";
 
-export interface Score {
-  score: number;
-  maxScore: number;
-}
-
-export interface ExerciseSummary {
-  id: string;
-  title: string;
-  area: string;
-  difficulty: string;
-  estimatedMinutes: number;
-  summary: string;
-  maxScore: number;
-  /** The signed-in learner's standing. */
-  status: ExerciseStatus;
-  best: Score | null;
-  attempts: number;
-  lastAttemptAt: string | null;
-}
-
-/** not_started: never opened; in_progress: opened or submitted; passed: a submission passed every test. */
-export type ExerciseStatus = "not_started" | "in_progress" | "passed";
-
-export interface Tally {
-  passed: number;
-  total: number;
-  points: number;
-  maxPoints: number;
-  attempts: number;
-}
-
-/** One graded attempt, for the chart of scores over time. */
-export interface Attempt {
-  submissionId: number;
-  exerciseId: string;
-  createdAt: string;
-  status: "pass" | "fail";
-  score: number;
-  maxScore: number;
-}
-
-export interface ProgressReport {
-  overall: Tally & { inProgress: number };
-  areas: (Tally & { id: string; title: string })[];
-  exercises: (Pick<ExerciseSummary, "id" | "title" | "area" | "maxScore" | "status" | "best" | "attempts" | "lastAttemptAt">)[];
-  /** Oldest first. */
-  history: Attempt[];
-}
-
-export interface Exercise extends Omit<ExerciseSummary, "best" | "status" | "attempts" | "lastAttemptAt"> {
-  readme: string;
-}
-
-export type TestStatus = "pass" | "fail" | "error";
-
-export interface TestResult {
-  name: string;
-  status: TestStatus;
-  message: string | null;
-  output: string | null;
-  task_id: number | null;
-  category: "functional" | "security" | "performance" | "quality";
-  points: number;
-  max_points: number;
-  duration_ms: number | null;
-}
-
-export interface Results {
-  version: 3;
-  status: TestStatus;
-  message: string | null;
-  score: number;
-  max_score: number;
-  duration_ms: number;
-  tests: TestResult[];
-  /** Where the grading's time went (graders/results.ts `Timing`); phases may overlap. */
-  timing?: { phases: { phase: "queue" | "step" | "copy-in" | "sandbox-create" | "build" | "boot" | "vitest" | "vitest-start" | "test-file" | "sandbox-stop" | "teardown"; label: string | null; step: number | null; start_ms: number; ms: number }[] };
-}
-
-export type SubmissionStatus = "queued" | "running" | "done" | "error";
-
-export interface Submission {
-  id: string;
-  exerciseId?: string;
-  status: SubmissionStatus;
-  createdAt: string;
-  result: Results | null;
-}
-
-export interface Workspace {
-  id: string;
-  exerciseId: string;
-}
-
-/** A terminal session's recording (asciicast v2). Times are ISO strings (or epoch ms). */
-export interface Recording {
-  id: string | number;
-  startedAt: string | number;
-  endedAt: string | number | null;
-  /** Why the session ended (exited, idle, the lab restarted…), when it has. */
-  endReason?: string | null;
-  bytes: number;
-  truncated: boolean;
-}
-
-/** One signed-in browser of the account (the account page lists them). */
-export interface SessionItem {
-  id: string;
-  createdAt: string;
-  lastSeenAt: string;
-  expiresAt: string;
-  userAgent: string | null;
-  current: boolean;
-}
-
-export const ROLES = ["admin", "instructor", "learner", "candidate"] as const;
-
-export interface AdminUser {
-  id: number;
-  email: string;
-  displayName: string;
-  role: string;
-  createdAt: string;
-  disabled: boolean;
-  lastSeenAt: string | null;
-}
-
-export interface Invite {
-  id: number;
-  role: string;
-  email: string | null;
-  createdAt: string;
-  expiresAt: string;
-}
+/** Every role, as the admin page offers them; the type makes it the server's list exactly. */
+export const ROLES: Roles = ["admin", "instructor", "learner", "candidate"];
 
 /** Error carrying the RFC 9457 problem `detail` (or best available text). */
 export class ApiError extends Error {
@@ -221,36 +89,35 @@ export async function request<T>(method: "GET" | "POST" | "PUT" | "PATCH" | "DEL
 }
 
 export const api = {
-  me: () => request<{ user: User }>("GET", "/api/auth/me"),
+  me: () => request<SignedIn>("GET", "/api/auth/me"),
   signup: (body: { email: string; displayName: string; password: string; invite?: string }) =>
-    request<{ user: User }>("POST", "/api/auth/signup", body),
-  login: (body: { email: string; password: string }) => request<{ user: User }>("POST", "/api/auth/login", body),
+    request<SignedIn>("POST", "/api/auth/signup", body),
+  login: (body: { email: string; password: string }) => request<SignedIn>("POST", "/api/auth/login", body),
   logout: () => request<null>("POST", "/api/auth/logout", {}),
-  authOptions: () => request<{ signup: "open" | "invite" }>("GET", "/api/auth/options"),
+  authOptions: () => request<SignupOptions>("GET", "/api/auth/options"),
   firstAdmin: (body: { token: string; email: string; displayName: string; password: string }) =>
-    request<{ user: User }>("POST", "/api/auth/first-admin", body),
+    request<SignedIn>("POST", "/api/auth/first-admin", body),
   changePassword: (body: { currentPassword: string; newPassword: string }) =>
-    request<{ user: User; endedSessions: number }>("POST", "/api/auth/password", body),
+    request<SignedIn & { endedSessions: number }>("POST", "/api/auth/password", body),
   sessions: () => request<{ sessions: SessionItem[] }>("GET", "/api/auth/sessions"),
   endSession: (id: string) => request<null>("DELETE", `/api/auth/sessions/${encodeURIComponent(id)}`, {}),
   logoutEverywhere: () => request<{ ended: number }>("POST", "/api/auth/logout-everywhere", {}),
   adminUsers: () => request<{ users: AdminUser[] }>("GET", "/api/admin/users"),
-  adminUpdateUser: (id: number | string, change: { role?: string; disabled?: boolean }) =>
+  adminUpdateUser: (id: number, change: { role?: string; disabled?: boolean }) =>
     request<{ user: AdminUser }>("PATCH", `/api/admin/users/${encodeURIComponent(String(id))}`, change),
   adminInvites: () => request<{ invites: Invite[] }>("GET", "/api/admin/invites"),
-  adminCreateInvite: (body: { role: string; email?: string; days?: number }) =>
-    request<{ invite: Invite; token: string; path: string; url: string | null }>("POST", "/api/admin/invites", body),
+  adminCreateInvite: (body: { role: string; email?: string; days?: number }) => request<InviteCreated>("POST", "/api/admin/invites", body),
   adminRevokeInvite: (id: number) => request<null>("DELETE", `/api/admin/invites/${id}`, {}),
-  exercises: () => request<{ areas: Area[]; exercises: ExerciseSummary[] }>("GET", "/api/exercises"),
+  exercises: () => request<Catalog>("GET", "/api/exercises"),
   progress: () => request<ProgressReport>("GET", "/api/progress"),
   /** Instructors and admins: one learner's progress. */
-  userProgress: (id: string) => request<ProgressReport & { user: User }>("GET", `/api/users/${encodeURIComponent(id)}/progress`),
+  userProgress: (id: number | string) => request<LearnerProgress>("GET", `/api/users/${encodeURIComponent(id)}/progress`),
   exercise: (id: string) => request<{ exercise: Exercise }>("GET", `/api/exercises/${encodeURIComponent(id)}`),
   openWorkspace: (id: string) =>
     request<{ workspace: Workspace }>("POST", `/api/exercises/${encodeURIComponent(id)}/workspace`, {}),
   /** The same key on a retry makes the lab answer with the submission it already made. */
   submit: (id: string, idempotencyKey: string) =>
-    request<{ submission: Pick<Submission, "id" | "status"> }>(
+    request<{ submission: SubmissionAccepted }>(
       "POST",
       `/api/exercises/${encodeURIComponent(id)}/submissions`,
       {},
@@ -258,9 +125,9 @@ export const api = {
     ),
   submissions: (id: string) =>
     request<{ submissions: Submission[] }>("GET", `/api/exercises/${encodeURIComponent(id)}/submissions`),
-  submission: (sid: string) => request<{ submission: Submission }>("GET", `/api/submissions/${encodeURIComponent(sid)}`),
+  submission: (sid: number) => request<{ submission: Submission }>("GET", `/api/submissions/${encodeURIComponent(sid)}`),
   /** Newest first. */
-  recordings: (workspaceId: string) =>
+  recordings: (workspaceId: number | string) =>
     request<{ recordings: Recording[] }>("GET", `/api/workspaces/${encodeURIComponent(workspaceId)}/recordings`),
 };
 

@@ -71,7 +71,7 @@ function Users({ me, report }: { me: User; report: Report }) {
           </thead>
           <tbody>
             {users.map((u) => {
-              const self = u.id === Number(me.id);
+              const self = u.id === me.id;
               return (
                 <tr key={u.id} data-testid={`user-${u.email}`}>
                   <th scope="row">

@@ -1,13 +1,8 @@
 import { useEffect, useId, useMemo, useState } from "react";
-import { api, errorMessage, type Area, type ExerciseStatus, type ExerciseSummary } from "../api.ts";
+import { api, errorMessage, type Catalog, type ExerciseStatus, type ExerciseSummary } from "../api.ts";
 import { Link } from "../components/Link.tsx";
 import { StatusBadge } from "../components/StatusBadge.tsx";
 import { setSearch, useSearch } from "../router.ts";
-
-interface Catalog {
-  areas: Area[];
-  exercises: ExerciseSummary[];
-}
 
 const DIFFICULTIES = ["beginner", "intermediate", "advanced"] as const;
 const STATUSES: { id: ExerciseStatus; label: string }[] = [

@@ -199,6 +199,17 @@ describe("TerminalConnection", () => {
     expect(conn.getStatus()).toMatchObject({ state: "reconnecting", reason: "Server error: boom." });
   });
 
+  it("reconnects on 1012, saying the lab is restarting", () => {
+    const { conn, sockets, last } = setup();
+    conn.start();
+    last().open();
+    last().ready();
+    last().serverClose(1012, "the lab is restarting");
+    expect(conn.getStatus()).toMatchObject({ state: "reconnecting", reason: "The lab is restarting." });
+    vi.advanceTimersByTime(60_000);
+    expect(sockets.length).toBeGreaterThan(1);
+  });
+
   it("exit ends the session; the following close does not reconnect; errors are not fatal", () => {
     const { conn, sockets, last, sink } = setup();
     conn.start();

@@ -314,6 +314,9 @@ export class TerminalConnection {
         return this.finish("ended", this.limit?.message ?? "You are at your live-sandbox limit.", this.limit?.live ?? []);
       case CLOSE.tooBig:
         return this.finish("error", reason || "The server rejected a message as too big.");
+      case CLOSE.restart:
+        // The lab is going down to come back: a new socket finds the new process.
+        return this.scheduleReconnect("The lab is restarting.");
       default:
         if (stable) this.attempt = 0;
         return this.scheduleReconnect(

@@ -5,23 +5,23 @@
  * Text frames: JSON control messages, typed below.
  */
 
-// The message types are the server's own (server/terminal/protocol.ts): one definition of
+// The wire format is the server's contract (server/contract/terminal.ts): one definition of
 // the protocol, checked by the compiler on both ends. Type-only: nothing of the server is bundled.
-import type { ClientMessage, ServerMessage, TerminalRole } from "../../../server/terminal/protocol.ts";
+import type { AckEvery, ClientMessage, CloseCodes, MaxClientFrame, ServerMessage } from "../../../server/contract/terminal.ts";
 
-export type { ClientMessage, ServerMessage, TerminalRole };
-export type ReadyMessage = Extract<ServerMessage, { type: "ready" }>;
+export type { ClientMessage, ReadyMessage, ServerMessage, TerminalRole } from "../../../server/contract/terminal.ts";
 
 /** What the terminal panel shows; the status badge's text is exactly this word. */
 export type TerminalState = "connecting" | "connected" | "reconnecting" | "ended" | "error";
 
-// Values cannot be imported from the server module (type-only import), so they are copied.
-/** Acknowledge rendered output at least this often, in bytes. Server: `ACK_EVERY`. */
-export const ACK_EVERY = 32 * 1024;
-/** Largest frame the server accepts from a client. Server: `MAX_CLIENT_FRAME`. */
-export const MAX_CLIENT_FRAME = 64 * 1024;
-/** Close codes. Server: `CLOSE`. */
-export const CLOSE = { normal: 1000, policy: 1008, tooBig: 1009, internal: 1011, ended: 4000, limit: 4029 } as const;
+// Values cannot come from the server (type-only import); the contract's literal types make
+// these the server's exact numbers: a changed or added one fails the typecheck here.
+/** Acknowledge rendered output at least this often, in bytes. */
+export const ACK_EVERY: AckEvery = 32_768;
+/** Largest frame the server accepts from a client. */
+export const MAX_CLIENT_FRAME: MaxClientFrame = 65_536;
+/** Close codes. */
+export const CLOSE: CloseCodes = { normal: 1000, policy: 1008, tooBig: 1009, internal: 1011, restart: 1012, ended: 4000, limit: 4029 };
 
 /** Input is sent in frames of at most this many bytes (well under MAX_CLIENT_FRAME). */
 export const INPUT_CHUNK = 16 * 1024;

@@ -1,50 +1,11 @@
 /** Client of the workspace file API and of an exercise's hints and solution. */
+// The shapes are the server's contract (server/contract/), imported as types only.
+import type { HintState, Revealed, SolutionFile } from "../../../server/contract/exercises.ts";
+import type { FileContent, FileEntry, FileMeta, Listing } from "../../../server/contract/workspaces.ts";
 import { ApiError, request } from "../api.ts";
 
-export type EntryType = "file" | "dir" | "symlink" | "other";
-
-export interface FileEntry {
-  path: string;
-  type: EntryType;
-  size: number;
-  mtime: string;
-  /** A folder listed but not descended into (node_modules, .git). */
-  collapsed?: boolean;
-}
-
-export interface FileMeta {
-  path: string;
-  size: number;
-  mtime: string;
-  etag: string;
-}
-
-export interface FileContent extends FileMeta {
-  content: string;
-}
-
-export interface Listing {
-  entries: FileEntry[];
-  truncated: boolean;
-  limits: { maxFileBytes: number; maxEntries: number };
-}
-
-export interface RevealedHint {
-  index: number;
-  text: string;
-  revealedAt: string;
-}
-
-export interface HintState {
-  total: number;
-  revealed: RevealedHint[];
-  solutionUnlocked: boolean;
-}
-
-export interface SolutionFile {
-  path: string;
-  content: string;
-}
+export type { EntryType, FileContent, FileEntry, FileMeta, Listing } from "../../../server/contract/workspaces.ts";
+export type { HintState, RevealedHint, SolutionFile } from "../../../server/contract/exercises.ts";
 
 const base = (ws: string) => `/api/workspaces/${encodeURIComponent(ws)}/files`;
 /** Server-sent events: `ready` once watching, `change` whenever the workspace's files change. */
@@ -97,7 +58,7 @@ export const filesApi = {
 
   hints: (exerciseId: string) => request<HintState>("GET", `${ex(exerciseId)}/hints`),
 
-  revealHint: (exerciseId: string, index: number) => request<{ hint: RevealedHint; total: number }>("POST", `${ex(exerciseId)}/hints`, { index }),
+  revealHint: (exerciseId: string, index: number) => request<Revealed>("POST", `${ex(exerciseId)}/hints`, { index }),
 
   solution: (exerciseId: string) => request<{ files: SolutionFile[] }>("GET", `${ex(exerciseId)}/solution`),
 };

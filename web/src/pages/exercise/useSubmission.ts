@@ -1,11 +1,11 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { flushSync } from "react-dom";
-import { api, ApiError, errorMessage, newIdempotencyKey, type Results, type SubmissionStatus } from "../../api.ts";
+import { api, ApiError, errorMessage, newIdempotencyKey, type GradingEventOf, type Results, type SubmissionStatus } from "../../api.ts";
 
 const POLL_MS = 500;
 
 interface Pending {
-  id: string;
+  id: number;
   status: SubmissionStatus;
 }
 
@@ -50,7 +50,7 @@ export function useSubmission(exerciseId: string) {
         if (cancelled) return;
         const latest = submissions[0];
         if (!latest) return;
-        if (latest.status === "queued" || latest.status === "running") setPending({ id: String(latest.id), status: latest.status });
+        if (latest.status === "queued" || latest.status === "running") setPending({ id: latest.id, status: latest.status });
         const done = submissions.find((s) => (s.status === "done" || s.status === "error") && s.result);
         if (done?.result) setShown({ result: done.result, createdAt: done.createdAt });
       },
@@ -92,24 +92,24 @@ export function useSubmission(exerciseId: string) {
     if (typeof EventSource === "function") {
       source = new EventSource(`/api/submissions/${encodeURIComponent(pendingId)}/events`);
       source.addEventListener("status", (e) => {
-        const { status } = JSON.parse((e as MessageEvent<string>).data) as { status: SubmissionStatus };
+        const { status } = JSON.parse((e as MessageEvent<string>).data) as GradingEventOf<"status">;
         if (!cancelled) setPending({ id: pendingId, status });
       });
       source.addEventListener("step", (e) => {
-        const step = JSON.parse((e as MessageEvent<string>).data) as { name: string; state: string };
+        const step = JSON.parse((e as MessageEvent<string>).data) as GradingEventOf<"step">;
         if (cancelled) return;
         setPending({ id: pendingId, status: "running" });
         if (step.state === "running") setProgress((p) => ({ step: step.name, done: 0, passed: 0, steps: p.steps }));
         else setProgress((p) => ({ ...p, steps: [...p.steps, step.name] }));
       });
       source.addEventListener("test", (e) => {
-        const test = JSON.parse((e as MessageEvent<string>).data) as { status: string };
+        const test = JSON.parse((e as MessageEvent<string>).data) as GradingEventOf<"test">;
         // Rendered at once, event by event: a burst (a late page replaying what it missed, a
         // busy machine) still shows every count instead of jumping to the result.
         if (!cancelled) flushSync(() => setProgress((p) => ({ ...p, done: p.done + 1, passed: p.passed + (test.status === "pass" ? 1 : 0) })));
       });
       source.addEventListener("done", (e) => {
-        const { submission } = JSON.parse((e as MessageEvent<string>).data) as { submission: { status: SubmissionStatus; result: Results | null; createdAt?: string } };
+        const { submission } = JSON.parse((e as MessageEvent<string>).data) as GradingEventOf<"done">;
         source?.close();
         if (!cancelled) finish(submission.status, submission.result, submission.createdAt);
       });
@@ -140,7 +140,7 @@ export function useSubmission(exerciseId: string) {
     try {
       const { submission } = await api.submit(exerciseId, attempt.current.key);
       attempt.current = null;
-      setPending({ id: String(submission.id), status: submission.status === "done" ? "queued" : submission.status });
+      setPending({ id: submission.id, status: submission.status === "done" ? "queued" : submission.status });
     } catch (err) {
       // A refusal (4xx) made nothing: the next click is a new submission.
       if (err instanceof ApiError && err.status >= 400 && err.status < 500) attempt.current = null;
