@@ -16,6 +16,7 @@ import { csrfToken, refusePreflight, sameOriginWrites, sessionUser } from "./htt
 import { mountRoutes, type Route } from "./http/routes.ts";
 import type { Logger } from "./logger.ts";
 import type { LabMetrics } from "./metrics/metrics.ts";
+import type { Webhooks } from "./webhooks/service.ts";
 import type { SandboxDriver } from "../graders/sandbox/port.ts";
 import type { Workspaces } from "./workspaces/service.ts";
 import { labRoutes } from "./routes.ts";
@@ -28,6 +29,7 @@ export type AppDeps = {
   /** The append-only audit log (server/audit/): features record privileged actions on it. */
   audit: AuditLog;
   metrics: LabMetrics;
+  webhooks: Webhooks;
   catalog: Catalog;
   workspaces: Workspaces;
   grading: Grading;

@@ -48,6 +48,18 @@ const EnvSchema = z.object({
   COHORT_RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
   /** Bearer token for `GET /api/metrics` (Prometheus); unset, the endpoint answers 404. */
   METRICS_TOKEN: z.string().min(32, "use at least 32 characters (e.g. openssl rand -hex 32)").max(200).optional(),
+  /** CIDRs webhooks may reach although they are loopback or private (e.g. 127.0.0.0/8 for a receiver on this host). */
+  WEBHOOK_ALLOW_NETWORKS: z
+    .string()
+    .default("")
+    .transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean))
+    .pipe(z.array(z.union([z.cidrv4(), z.cidrv6()], { error: "a CIDR like 127.0.0.0/8 or ::1/128" }))),
+  /** Seconds before each retry of a failed webhook delivery; after the last one it is marked failed. */
+  WEBHOOK_RETRY_SECONDS: z
+    .string()
+    .default("5,300,1800,7200,18000,36000,36000")
+    .transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean).map(Number))
+    .pipe(z.array(z.number().int().min(0).max(86_400)).max(20)),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
 });
@@ -76,6 +88,8 @@ export type Config = {
   cohortRetentionDays: number;
   authAttemptsPerIp: number;
   metricsToken: string | undefined;
+  webhookAllowNetworks: string[];
+  webhookRetrySeconds: number[];
   nodeEnv: z.infer<typeof EnvSchema>["NODE_ENV"];
   secureCookies: boolean;
   webDistDir: string;
@@ -116,6 +130,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     cohortRetentionDays: e.COHORT_RETENTION_DAYS,
     authAttemptsPerIp: e.AUTH_ATTEMPTS_PER_IP,
     metricsToken: e.METRICS_TOKEN,
+    webhookAllowNetworks: e.WEBHOOK_ALLOW_NETWORKS,
+    webhookRetrySeconds: e.WEBHOOK_RETRY_SECONDS,
     nodeEnv: e.NODE_ENV,
     secureCookies: e.PUBLIC_URL?.startsWith("https://") ?? false,
     webDistDir: path.join(ROOT_DIR, "web", "dist"),

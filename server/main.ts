@@ -8,6 +8,8 @@ import { Accounts } from "./accounts/service.ts";
 import { AuditLog } from "./audit/service.ts";
 import { Workshops } from "./cohorts/feature.ts";
 import { LabMetrics } from "./metrics/metrics.ts";
+import { EgressPolicy } from "./webhooks/egress.ts";
+import { Webhooks } from "./webhooks/service.ts";
 import { createApp } from "./app.ts";
 import type { Config } from "./config.ts";
 import { openDatabase } from "./db/database.ts";
@@ -94,6 +96,10 @@ export async function startLab(config: Config, log: Logger, opts: { driver?: San
     metrics.gradingDuration.observe({ kind: [...new Set(g.kinds)].join("+") || "none", status }, (g.submission.result?.duration_ms ?? 0) / 1000);
     metrics.gradings.inc({ status });
   });
+  const webhooks = new Webhooks(db, log, { egress: new EgressPolicy(config.webhookAllowNetworks), retrySeconds: config.webhookRetrySeconds });
+  grading.onStored.push((r) =>
+    webhooks.enqueue("submission.graded", { submission_id: r.submissionId, user_id: r.userId, exercise_id: r.exerciseId, status: r.result.status, score: r.result.score, max_score: r.result.max_score }),
+  );
   // A sandbox whose last terminal session ended stops after a short grace (a new shell is quick).
   const sandboxes = new WorkspaceSandboxes(driver, log, Math.min(30_000, config.sandboxIdleSeconds * 1000), config.sandboxStartSeconds * 1000);
   const sessions = new TerminalSessions(
@@ -112,7 +118,7 @@ export async function startLab(config: Config, log: Logger, opts: { driver?: San
     retentionDays: config.cohortRetentionDays,
   });
   const hiring = new Hiring({ db, catalog, workspaces, grading, log, policy });
-  const app = createApp({ config, log, db, accounts, audit, metrics, catalog, workspaces, grading, driver, policy, workshops, hiring });
+  const app = createApp({ config, log, db, accounts, audit, metrics, webhooks, catalog, workspaces, grading, driver, policy, workshops, hiring });
 
   const server = http.createServer(app);
   accounts.events.on("revoked", (userId: number) => sessions.closeForUser(userId, "signed out everywhere"));
@@ -120,6 +126,7 @@ export async function startLab(config: Config, log: Logger, opts: { driver?: San
   gateway.attach(server);
   grading.start(config.gradingConcurrency);
   workshops.start();
+  webhooks.start();
   // At a candidate's deadline their shell closes; the clock then hands their work in.
   hiring.clock.onTimeUp = (userId) => sessions.closeForUser(userId, "the assessment's time is up");
   hiring.clock.start();
@@ -161,6 +168,7 @@ export async function startLab(config: Config, log: Logger, opts: { driver?: San
         if (held.length) log.warn({ released, held }, "loop devices still bound to workspace images after the unmount");
         else log.info({ released }, "released the lab's mounts and their loop devices");
         await grading.stop();
+        await webhooks.stop();
         await driver.reap();
         db.close();
       })()),

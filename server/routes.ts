@@ -10,6 +10,7 @@ import { labSecret } from "../graders/attest.ts";
 import { accountsRoutes } from "./accounts/routes.ts";
 import { auditRoutes } from "./audit/routes.ts";
 import { metricsRoutes } from "./metrics/routes.ts";
+import { webhookRoutes } from "./webhooks/routes.ts";
 import type { AppDeps } from "./app.ts";
 import { helpRoutes } from "./exercises/help-routes.ts";
 import { exercisesRoutes } from "./exercises/routes.ts";
@@ -52,6 +53,7 @@ export function labRoutes(deps: AppDeps): Route[] {
     ...adminRoutes(deps.accounts, deps.audit, { publicUrl: deps.config.publicUrl }),
     ...auditRoutes(deps.audit),
     ...metricsRoutes(deps.metrics, deps.config.metricsToken),
+    ...webhookRoutes(deps.webhooks, deps.audit),
     ...exercisesRoutes({ ...deps, progress }),
     ...gradingRoutes(deps),
     ...progressRoutes(progress),

@@ -30,6 +30,8 @@ export type Submission = {
 /** Emitted as `graded` on `Grading.events` once any submission's result is stored (metrics, live rooms, webhooks). */
 export type Graded = { submission: Submission; userId: number; kinds: string[]; queueMs: number | null };
 
+export type StoredResult = { submissionId: number; userId: number; exerciseId: string; result: Results };
+
 /** Pushed to the page while a submission is graded (server-sent events). */
 export type SubmissionEvent = GradeProgress | { type: "status"; status: SubmissionStatus } | { type: "done"; submission: Submission };
 
@@ -89,6 +91,11 @@ export class Grading {
    * a result is stored, with the grader kinds and the queue wait (the lab's metrics listen).
    */
   readonly events = new EventEmitter().setMaxListeners(1000);
+  /**
+   * Run inside the transaction that stores a result, so what they write (a webhook delivery in
+   * the outbox) commits with it or not at all. They must only write rows, never wait.
+   */
+  readonly onStored: ((r: StoredResult) => void)[] = [];
 
   constructor(
     private db: Database,
@@ -306,6 +313,7 @@ export class Grading {
         attestation.signature,
       ]);
       this.db.run("UPDATE submissions SET status = ?, finished_at = ? WHERE id = ?", [status, new Date().toISOString(), row.id]);
+      for (const hook of this.onStored) hook({ submissionId: row.id, userId: row.user_id, exerciseId: row.exercise_id, result });
     });
     // Where the time went, per phase (graders/results.ts), so slow gradings show in the log.
     this.log.info({ submission: row.id, status: result.status, score: result.score, max: result.max_score, ms: result.duration_ms, queueMs, phases: phaseTotals(result.timing?.phases ?? []) }, "graded");

@@ -108,7 +108,14 @@ function freshSession(userId: number): { cookie: string; csrf: string } {
   return { cookie: `backlab_session=${s.token}`, csrf: s.csrfToken };
 }
 
+const insertWebhook = () =>
+  Number(db.run("INSERT INTO webhook_endpoints (url, events, secret, created_at) VALUES ('http://127.0.0.1:9/matrix', '[\"assessment.completed\"]', 'whsec_bWF0cml4bWF0cml4bWF0cml4', ?)", [new Date().toISOString()]).lastInsertRowid);
 const make = {
+  webhook: insertWebhook,
+  delivery: () =>
+    Number(
+      db.run("INSERT INTO webhook_deliveries (endpoint_id, msg_id, event_type, payload, status, next_attempt_at, created_at) VALUES (?, ?, 'assessment.completed', '{}', 'failed', ?, ?)", [insertWebhook(), `msg_${crypto.randomUUID()}`, new Date().toISOString(), new Date().toISOString()]).lastInsertRowid,
+    ),
   session: (userId: number) => accounts.sessions.create(userId, "authz matrix fixture").id,
   invite: () => accounts.invites.create({ kind: "invite", role: "learner", ttlMs: 3_600_000 }).id,
   firstAdminToken: () => accounts.invites.create({ kind: "first-admin", role: "admin", ttlMs: 3_600_000 }).token,
@@ -180,7 +187,7 @@ function upgradeCall(r: Route, call: Call, cookie: string | undefined): Promise<
 }
 
 beforeAll(async () => {
-  lab = await startTestLab({ GRADING_CONCURRENCY: "1", METRICS_TOKEN }, { driver: new FakeDriver() });
+  lab = await startTestLab({ GRADING_CONCURRENCY: "1", METRICS_TOKEN, WEBHOOK_ALLOW_NETWORKS: "127.0.0.0/8" }, { driver: new FakeDriver() });
   db = new Database(path.join(lab.dataDir, "backlab.db"));
   accounts = new Accounts(db, { signup: "open", idleMs: 3_600_000, maxMs: 86_400_000, inviteDays: 7 });
   // The table the running lab mounted (the app is the server's request listener).

@@ -50,6 +50,10 @@ export type CallContext = {
     session(userId: number): string;
     invite(): number;
     firstAdminToken(): string;
+    /** A webhook endpoint (never sent anything: its events are ones the matrix does not cause). */
+    webhook(): number;
+    /** A failed delivery of a webhook endpoint, ready to be sent again. */
+    delivery(): number;
     /** An invited (unclaimed) candidate of the assessment. */
     candidate(assessmentId: number): number;
     /** A candidate of the assessment who has handed in (decisions need one). */
@@ -91,6 +95,15 @@ export const CALLS: Record<string, (f: Fixtures, ctx: CallContext) => Call> = {
   "DELETE /admin/invites/:id": (_f, ctx) => ({ params: { id: ctx.make.invite() } }),
   "GET /admin/audit": () => ({ query: { action: "invite", limit: "5" } }),
   "GET /health": () => ({}),
+  "GET /webhooks": () => ({}),
+  // Loopback's discard port: the matrix's lab allows loopback receivers; nothing is sent unless tested.
+  "POST /webhooks": () => ({ body: { url: "http://127.0.0.1:9/matrix", events: ["assessment.completed"] } }),
+  "PATCH /webhooks/:id": (_f, ctx) => ({ params: { id: ctx.make.webhook() }, body: { description: "matrix" } }),
+  "DELETE /webhooks/:id": (_f, ctx) => ({ params: { id: ctx.make.webhook() } }),
+  "POST /webhooks/:id/rotate": (_f, ctx) => ({ params: { id: ctx.make.webhook() }, body: {} }),
+  "POST /webhooks/:id/test": (_f, ctx) => ({ params: { id: ctx.make.webhook() }, body: {} }),
+  "GET /webhooks/:id/deliveries": (_f, ctx) => ({ params: { id: ctx.make.webhook() } }),
+  "POST /webhooks/deliveries/:id/resend": (_f, ctx) => ({ params: { id: ctx.make.delivery() }, body: {} }),
   "GET /metrics": () => ({ headers: { authorization: `Bearer ${METRICS_TOKEN}` } }),
   "GET /openapi.json": () => ({}),
   "POST /auth/signup": (_f, ctx) => ({ body: { email: `m-${ctx.unique}@example.test`, displayName: "Matrix", password: "matrix password 1" } }),
