@@ -50,12 +50,15 @@ describe("the grading queue", () => {
     expect(tests.length).toBe(14);
     expect(tests.every((t) => t.data.status === "pass" || t.data.status === "fail")).toBe(true);
     expect(seen.find((e) => e.event === "step" && e.data.state === "done")?.data).toMatchObject({ kind: "unit", total: 14 });
-    const done = seen.at(-1)!.data.submission as { status: string; result: { status: string; timing: { phases: { phase: string }[] } }; queueWaitMs: number };
+    const done = seen.at(-1)!.data.submission as { status: string; result: { status: string; timing: { phases: { phase: string; start_ms: number; ms: number }[] } }; queueWaitMs: number };
     expect(done).toMatchObject({ status: "done", result: { status: "fail" }, queueWaitMs: expect.any(Number) });
     // Where the time went: in the stored result and in the lab's log line for the grading.
     expect(done.result.timing.phases.map((p) => p.phase)).toEqual(expect.arrayContaining(["sandbox-create", "vitest", "test-file", "teardown"]));
-    const graded = logLines.map((l) => JSON.parse(l) as { msg: string; submission?: number; phases?: Record<string, number> }).find((l) => l.msg === "graded" && l.submission === body.submission.id);
-    expect(Object.keys(graded?.phases ?? {})).toEqual(expect.arrayContaining(["step", "sandbox-create", "vitest", "test-file", "teardown"]));
+    const graded = logLines.map((l) => JSON.parse(l) as { msg: string; submission?: number; queueMs?: number; phases?: Record<string, number> }).find((l) => l.msg === "graded" && l.submission === body.submission.id);
+    expect(Object.keys(graded?.phases ?? {})).toEqual(expect.arrayContaining(["queue", "step", "sandbox-create", "vitest", "test-file", "teardown"]));
+    // The queue wait (202 → start) leads the breakdown, the same figure as the submission's and the log's.
+    expect(done.result.timing.phases[0]).toEqual({ phase: "queue", label: null, step: null, start_ms: -done.queueWaitMs, ms: done.queueWaitMs });
+    expect(graded?.queueMs).toBe(done.queueWaitMs);
     // Asked again after the end: the state and the result at once.
     expect((await events(c, body.submission.id)).map((e) => e.event)).toEqual(["status", "done"]);
   });

@@ -82,7 +82,7 @@ describe("the grading queue's workers", () => {
     expect(grading.idleWorkers).toBe(3);
   });
 
-  it("report the queue wait of a submission that waited for a busy lab", async () => {
+  it("report the queue wait of a submission that waited for a busy lab, on the submission and in its timing", async () => {
     // No worker yet: the submission waits 2 s, as behind a full queue, then is taken at once.
     const { id } = grading.submit(ws);
     expect(grading.get(id, 1)).toMatchObject({ status: "queued", startedAt: null, queueWaitMs: null });
@@ -93,5 +93,7 @@ describe("the grading queue's workers", () => {
     expect(s.status).toBe("error");
     expect(s.queueWaitMs).toBeGreaterThanOrEqual(2000);
     expect(s.queueWaitMs).toBeLessThan(2100);
+    // The same wait is the first phase of the grading's timing breakdown, before its start.
+    expect(s.result?.timing?.phases[0]).toEqual({ phase: "queue", label: null, step: null, start_ms: -s.queueWaitMs!, ms: s.queueWaitMs });
   });
 });

@@ -297,6 +297,9 @@ export class Grading {
         onProgress: (e) => this.emit(row.id, e),
       });
     }
+    // The wait before the grading is part of what the learner waited for: the first phase,
+    // before the grading's own start (signed with the rest).
+    if (queueMs !== null) result = { ...result, timing: { phases: [{ phase: "queue", label: null, step: null, start_ms: -queueMs, ms: queueMs }, ...(result.timing?.phases ?? [])] } };
     const attestation = sign(this.secret, row.id, row.exercise_id, result, suite, sandbox);
     const status: SubmissionStatus = result.status === "error" ? "error" : "done";
     this.db.transaction(() => {
