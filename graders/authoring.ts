@@ -133,8 +133,11 @@ export type ValidationReport = {
   duration_ms: number;
 };
 
-/** Gradings run at once: each is mostly waiting on sandboxes and child processes. */
-const DEFAULT_JOBS = 2;
+/**
+ * Gradings run at once: each spends much of its time waiting (on the learner's timers, a
+ * sandbox, a child process), so one more than the cores keeps them busy; at most 8.
+ */
+export const DEFAULT_JOBS = Math.min(8, Math.max(2, os.cpus().length + 1));
 
 /** `wrong/<name>/expect.yaml`: the plausible mistake and the tests it must lose. */
 const WrongExpect = z
@@ -176,14 +179,24 @@ function assemble(solutionDir: string, fixtureDir: string, into: string): string
   return into;
 }
 
-/** Runs `tasks` with at most `jobs` at a time, results in order. */
-async function pooled<T>(tasks: (() => Promise<T>)[], jobs: number): Promise<T[]> {
+/**
+ * The order to start tasks in: the heaviest first (longest processing time first), so the
+ * run does not end on one slow exercise's gradings while the other workers idle. Ties keep
+ * their order.
+ */
+export function heaviestFirst(weights: number[]): number[] {
+  return weights.map((w, i) => [w, i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]).map(([, i]) => i);
+}
+
+/** Runs `tasks` with at most `jobs` at a time, the heaviest first; results in the tasks' order. */
+async function pooled<T>(tasks: { run: () => Promise<T>; weight: number }[], jobs: number): Promise<T[]> {
   const out: T[] = new Array(tasks.length);
+  const order = heaviestFirst(tasks.map((t) => t.weight));
   let next = 0;
   const worker = async () => {
-    while (next < tasks.length) {
-      const i = next++;
-      out[i] = await tasks[i]!();
+    while (next < order.length) {
+      const i = order[next++]!;
+      out[i] = await tasks[i]!.run();
     }
   };
   await Promise.all(Array.from({ length: Math.min(jobs, tasks.length) }, worker));
@@ -208,14 +221,18 @@ export async function validateExercises(env: AuthoringEnv, target: string | null
     try {
       // Every grading of every exercise goes into one pool, so a slow exercise does not hold the others up.
       const plans = exercises.map((e) => ({ e, fixtures: wrongFixtures(e.dir), t0: 0, ms: 0 }));
-      const tasks: (() => Promise<Results>)[] = [];
+      const tasks: { run: () => Promise<Results>; weight: number }[] = [];
       const slots = plans.map((p) => {
-        const timed = (dir: () => string) => async () => {
-          const t0 = Date.now();
-          const r = await g(p.e, dir());
-          p.ms += Date.now() - t0;
-          return r;
-        };
+        // The exercise's wall time stands in for how long its gradings take.
+        const timed = (dir: () => string) => ({
+          weight: p.e.limits.wall_seconds,
+          run: async () => {
+            const t0 = Date.now();
+            const r = await g(p.e, dir());
+            p.ms += Date.now() - t0;
+            return r;
+          },
+        });
         const first = tasks.length;
         tasks.push(timed(() => path.join(p.e.dir, "solution")), timed(() => path.join(p.e.dir, "starter")));
         for (const f of p.fixtures) if ("dir" in f) tasks.push(timed(() => assemble(path.join(p.e.dir, "solution"), f.dir, path.join(assembled, `${p.e.id}-${f.name}`))));
