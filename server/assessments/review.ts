@@ -41,6 +41,11 @@ export function categoryScores(results: Results[]): CategoryScores {
       c.score += t.points;
       c.max += t.max_points;
     }
+  // Points are split evenly over a step's tests: sums of thirds are not exact.
+  for (const c of Object.values(out)) {
+    c.score = Math.round(c.score * 100) / 100;
+    c.max = Math.round(c.max * 100) / 100;
+  }
   return out;
 }
 

@@ -114,7 +114,8 @@ describe("accounts in the browser", () => {
   });
 
   it("an invite link made on the admin page signs someone up with its role", async () => {
-    await page.getByLabel("Role", { exact: true }).selectOption("candidate");
+    // Not "candidate": a candidate account lives inside its assessment only (made by its invite link).
+    await page.getByLabel("Role", { exact: true }).selectOption("instructor");
     await page.getByRole("button", { name: "Make invite link" }).click();
     const link = await page.getByLabel(/New invite link/).inputValue();
     expect(link).toMatch(/\/signup#invite=[A-Za-z0-9_-]{43}$/);
@@ -130,7 +131,7 @@ describe("accounts in the browser", () => {
     await p.getByRole("button", { name: "Create account" }).click();
     await p.getByTestId("user-name").waitFor();
     await p.goto(`${lab.url}/account`);
-    await expect.poll(() => p.getByTestId("account-role").textContent()).toBe("candidate");
+    await expect.poll(() => p.getByTestId("account-role").textContent()).toBe("instructor");
     await guest.close();
   });
 

@@ -11,11 +11,16 @@ import { AccountPage } from "./pages/AccountPage.tsx";
 import { AdminPage } from "./pages/AdminPage.tsx";
 import { FirstAdminPage } from "./pages/FirstAdminPage.tsx";
 import { SkipLink } from "./components/SkipLink.tsx";
+import { ClaimPage } from "./assessments/ClaimPage.tsx";
 import { JoinPage } from "./cohorts/JoinPage.tsx";
 import { LiveBar } from "./cohorts/LiveBar.tsx";
 import { MemberPage } from "./cohorts/MemberPage.tsx";
 
 // The instructor's pages (and the terminal the room embeds) load on demand.
+const CandidatePage = lazy(() => import("./assessments/CandidatePage.tsx").then((m) => ({ default: m.CandidatePage })));
+const HirePage = lazy(() => import("./assessments/HirePage.tsx").then((m) => ({ default: m.HirePage })));
+const AssessmentBoard = lazy(() => import("./assessments/HirePage.tsx").then((m) => ({ default: m.AssessmentBoard })));
+const CandidateReview = lazy(() => import("./assessments/CandidateReview.tsx").then((m) => ({ default: m.CandidateReview })));
 const TeachPage = lazy(() => import("./cohorts/TeachPage.tsx").then((m) => ({ default: m.TeachPage })));
 const RoomPage = lazy(() => import("./cohorts/RoomPage.tsx").then((m) => ({ default: m.RoomPage })));
 
@@ -66,7 +71,7 @@ export function App() {
   }, []);
 
   useEffect(() => {
-    if (user === null && !isAuthRoute && route.name !== "join") navigate(loginPathFor(window.location.pathname + window.location.search), { replace: true });
+    if (user === null && !isAuthRoute && route.name !== "join" && route.name !== "take") navigate(loginPathFor(window.location.pathname + window.location.search), { replace: true });
     if (user && isAuthRoute) navigate(nextFromQuery(), { replace: true });
   }, [user, isAuthRoute, route.name]);
 
@@ -99,6 +104,17 @@ export function App() {
   }
   if (user === undefined) return <p className="loading center-page">Loading…</p>;
 
+  // An invite link signs a candidate in (a new session replaces any other).
+  if (route.name === "take") return <ClaimPage token={route.token} onAuthenticated={setUser} />;
+  // A candidate account exists only inside its assessment: one page, nothing else.
+  if (user?.role === "candidate") {
+    return (
+      <Suspense fallback={<p className="loading center-page">Loading…</p>}>
+        <CandidatePage onSignOut={() => void onSignOut()} />
+      </Suspense>
+    );
+  }
+
   if (!user) {
     // A join link signs up or in on the way; the page joins once there is a user.
     if (route.name === "join") return <JoinPage code={route.code} user={null} onAuthenticated={setUser} />;
@@ -120,6 +136,10 @@ export function App() {
         <AccountPage user={user} onSignedOut={onSignedOut} />
       ) : route.name === "admin" && user.role === "admin" ? (
         <AdminPage user={user} />
+      ) : (route.name === "hire" || route.name === "hireAssessment" || route.name === "hireCandidate") && (user.role === "instructor" || user.role === "admin") ? (
+        <Suspense fallback={<p className="loading page">Loading…</p>}>
+          {route.name === "hire" ? <HirePage /> : route.name === "hireAssessment" ? <AssessmentBoard key={route.id} id={route.id} /> : <CandidateReview key={`${route.id}:${route.candidateId}`} assessmentId={route.id} candidateId={route.candidateId} />}
+        </Suspense>
       ) : route.name === "exercise" ? (
         <Suspense fallback={<p className="loading page">Loading…</p>}>
           <ExercisePage key={route.id} id={route.id} />

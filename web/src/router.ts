@@ -52,6 +52,11 @@ export type Route =
   | { name: "cohort"; id: number }
   | { name: "teach" }
   | { name: "room"; id: number }
+  | { name: "take"; token: string }
+  | { name: "assessment" }
+  | { name: "hire" }
+  | { name: "hireAssessment"; id: number }
+  | { name: "hireCandidate"; id: number; candidateId: number }
   | { name: "notFound" };
 
 export function matchRoute(path: string): Route {
@@ -72,6 +77,12 @@ export function matchRoute(path: string): Route {
   if (clean === "/teach") return { name: "teach" };
   const room = /^\/teach\/(\d{1,10})$/.exec(clean);
   if (room?.[1]) return { name: "room", id: Number(room[1]) };
+  const take = /^\/take\/([A-Za-z0-9_-]{43})$/.exec(clean);
+  if (take?.[1]) return { name: "take", token: take[1] };
+  if (clean === "/assessment") return { name: "assessment" };
+  if (clean === "/hire") return { name: "hire" };
+  const hire = /^\/hire\/(\d{1,10})(?:\/candidates\/(\d{1,10}))?$/.exec(clean);
+  if (hire?.[1]) return hire[2] ? { name: "hireCandidate", id: Number(hire[1]), candidateId: Number(hire[2]) } : { name: "hireAssessment", id: Number(hire[1]) };
   const m = /^\/exercises\/([^/]+)$/.exec(clean);
   if (m?.[1]) return { name: "exercise", id: decodeURIComponent(m[1]) };
   return { name: "notFound" };

@@ -21,6 +21,7 @@ export function Header({ user, onSignOut }: Props) {
         <NavLink href="/">Exercises</NavLink>
         <NavLink href="/progress">Progress</NavLink>
         {(user.role === "instructor" || user.role === "admin") && <NavLink href="/teach">Cohorts</NavLink>}
+        {(user.role === "instructor" || user.role === "admin") && <NavLink href="/hire">Assessments</NavLink>}
         {user.role === "admin" && <NavLink href="/admin">Admin</NavLink>}
       </nav>
       <nav aria-label="Account" className="account">
