@@ -80,7 +80,8 @@ export function recordVitestTiming(ctx: Pick<GradeContext, "timing">, records: V
     first = Math.min(first, start);
     ctx.timing.add("test-file", r.file, start, end);
   }
-  ctx.timing.add("vitest-start", null, startedAt, first);
+  // Without a finished file (a run cut off by the time limit) start-up cannot be told apart.
+  if (first < endedAt) ctx.timing.add("vitest-start", null, startedAt, first);
 }
 
 export type VitestDirs = { grader: string; out: string };

@@ -97,7 +97,7 @@ describe.each(["bwrap", "docker"])("with the %s sandbox driver", (driver) => {
     expect(labels.some((l) => /Hidden unit tests: \d+ done/.test(l)), `progress labels: ${labels.join(" | ")}`).toBe(true);
     expect(await page.getByTestId("result-category").first().getAttribute("data-category")).toBe("functional");
     // Under the score, where the grading's time went (the unit kind: its sandbox and its tests).
-    expect(await page.getByTestId("result-timing").textContent()).toMatch(/^Where the time went: .*tests \d+(\.\d)? m?s/);
+    expect(await page.getByTestId("result-timing").textContent()).toMatch(/^Where the time went: .*tests \d+(\.\d)?\sm?s/);
     return (await page.getByTestId("result-score").textContent()) ?? "";
   }
 

@@ -26,11 +26,14 @@ function wall(spans: Phase[]): number {
   return total;
 }
 
-const secs = (ms: number) => (ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`);
+// A no-break space: a figure and its unit stay on one line.
+const secs = (ms: number) => (ms < 1000 ? `${Math.round(ms)}\u00a0ms` : `${(ms / 1000).toFixed(1)}\u00a0s`);
 
 /** "Where the time went: service start 1.2 s · tests 0.9 s · …", the largest first; null without timing. */
 export function timingSummary(result: Pick<Results, "timing">): string | null {
-  const phases = result.timing?.phases ?? [];
+  const all = result.timing?.phases ?? [];
+  // A run cut off before any test file finished has only its whole vitest run: that is the tests' time.
+  const phases = all.some((p) => p.phase === "test-file") ? all : all.map((p) => (p.phase === "vitest" ? { ...p, phase: "test-file" as const } : p));
   const parts = GROUPS.map(([label, names]) => [label, wall(phases.filter((p) => names.includes(p.phase)))] as const)
     .filter(([, ms]) => ms >= 10)
     .sort((a, b) => b[1] - a[1]);
