@@ -58,17 +58,21 @@ async function gradeRow(h: Harness, exercise: Exercise, n: number): Promise<Row>
   const totals: number[] = [];
   const breakdowns: Partial<Record<PhaseName, number>>[] = [];
   let testCount = 0;
+  const failures: string[] = [];
   for (let i = 0; i < n; i++) {
     const t0 = performance.now();
     const r: Results = await grade({ exercise, submissionDir: path.join(exercise.dir, "solution"), workDir: h.scratch(`grade-${id}-${i}`), driver: h.driver, uid: h.uid(), name: `g-${id}-${i}` });
     totals.push(performance.now() - t0);
+    testCount = Math.max(testCount, r.tests.length);
+    breakdowns.push(phaseTotals(r.timing?.phases ?? []));
     if (r.status !== "pass") {
       const failed = r.tests.filter((t) => t.status !== "pass").map((t) => `${t.name}: ${t.message ?? ""}`);
-      throw new Error(`the ${ref} solution did not pass (${r.status}): ${[r.message, ...failed].filter(Boolean).join(" | ").slice(0, 600)}`);
+      failures.push(`(${r.status}) ${[r.message, ...failed].filter(Boolean).join(" | ").slice(0, 300)}`);
     }
-    testCount = r.tests.length;
-    breakdowns.push(phaseTotals(r.timing?.phases ?? []));
   }
+  // A reference that never passes is broken; one that fails now and then (a time limit on a
+  // loaded machine) is still a timing, reported with its failures.
+  if (failures.length === n) throw new Error(`the ${ref} solution did not pass: ${failures[0]}`);
   const d = distribution(totals);
   const kinds = [...new Set(exercise.grader.steps.map((s) => s.kind))];
   const service = exercise.service !== undefined;
@@ -80,6 +84,7 @@ async function gradeRow(h: Harness, exercise: Exercise, n: number): Promise<Row>
     : unitOnly
       ? { target: `p50 ≤ ${UNIT_TARGET.p50Ms} ms`, met: d.p50 <= UNIT_TARGET.p50Ms }
       : {};
+  if (failures.length && "met" in target) target.met = false;
   return {
     driver: h.kind,
     metric: `grade ${ref} solution (${kinds.join("+")}, ${testCount} tests)`,
@@ -87,6 +92,6 @@ async function gradeRow(h: Harness, exercise: Exercise, n: number): Promise<Row>
     ...d,
     ...target,
     phases,
-    note: `p50: ${Object.entries(phases).map(([p, v]) => `${p} ${secs(v.p50)}`).join(" · ")}`,
+    note: `p50: ${Object.entries(phases).map(([p, v]) => `${p} ${secs(v.p50)}`).join(" · ")}${failures.length ? `; ${failures.length} of ${n} did not pass: ${failures[0]}` : ""}`,
   };
 }
