@@ -9,6 +9,7 @@ describe("bench arguments", () => {
       grading: { exercises: ["code-patterns/token-bucket", "devops/graceful-shutdown"], samples: 7 },
     });
     expect(parseArgs([])).toMatchObject({ drivers: ["bwrap", "docker"], grading: {} });
+    expect(parseArgs(["--only", "workshop"])).toMatchObject({ only: ["workshop"] });
   });
 
   it("refuses what it does not know, saying why", () => {

@@ -7,12 +7,13 @@ import { table, type Row } from "./report.ts";
 import { creationRate, idleMemory, openToPrompt } from "./sandboxes.ts";
 import { round } from "./stats.ts";
 import { stopTerminalBench, terminalBench } from "./terminal.ts";
+import { stopWorkshopBench, workshopBench } from "./workshop.ts";
 
 const DRIVERS: DriverKind[] = ["bwrap", "docker"];
 /** Sections: one per driver, grading on each driver (grading.ts), then the terminal (ours vs wetty). */
-type Section = DriverKind | "grading" | "terminal";
-const SECTIONS: Section[] = [...DRIVERS, "grading", "terminal"];
-const USAGE = "usage: backlab bench [--only bwrap|docker|grading|terminal[,…]] [--driver bwrap|docker] [--exercise <area>/<slug>[,…]] [--samples N]\n";
+type Section = DriverKind | "grading" | "terminal" | "workshop";
+const SECTIONS: Section[] = [...DRIVERS, "grading", "terminal", "workshop"];
+const USAGE = "usage: backlab bench [--only bwrap|docker|grading|terminal|workshop[,…]] [--driver bwrap|docker] [--exercise <area>/<slug>[,…]] [--samples N]\n";
 
 /** What runs per driver; sizes chosen so the driver sections stay within ~8 minutes on 2 cores (grading: its own plan, ~5 more). */
 const PLAN = {
@@ -71,7 +72,7 @@ export async function runBenchmarks(args: string[] = process.argv.slice(3)): Pro
   const onSignal = () => {
     interrupted = true;
     say("interrupted: stopping the bench's sandboxes…");
-    void Promise.allSettled([run.close(), stopTerminalBench()]).finally(() => process.exit(130));
+    void Promise.allSettled([run.close(), stopTerminalBench(), stopWorkshopBench()]).finally(() => process.exit(130));
   };
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
@@ -137,6 +138,13 @@ export async function runBenchmarks(args: string[] = process.argv.slice(3)): Pro
       await section("terminal", "ours vs wetty", async () => {
         const { rows: r, details } = await terminalBench(say);
         drivers.terminal = details;
+        return r;
+      });
+    }
+    if (parsed.only.includes("workshop")) {
+      await section("workshop", "30 learners, one cohort", async () => {
+        const { rows: r, details } = await workshopBench(say);
+        drivers.workshop = details;
         return r;
       });
     }
