@@ -412,6 +412,27 @@ describe("bad input", () => {
   });
 });
 
+describe("sign-in throttling", () => {
+  it("a stranger hammering an email from another address cannot lock its owner out; the wait is said in seconds", async () => {
+    const email = unique("victim");
+    expect((await new Client(lab.url).json("POST", "/api/auth/signup", { email, displayName: "V", password: PASSWORD })).status).toBe(201);
+    // The lab trusts X-Forwarded-For from loopback (its reverse proxy): this is another client.
+    const stranger = { "x-forwarded-for": "192.0.2.7" };
+    let refused: Response | undefined;
+    for (let i = 0; i < 12; i++) refused = await new Client(lab.url).request("POST", "/api/auth/login", { email, password: `guess-${i}-xxxx` }, stranger);
+    expect(refused!.status).toBe(429);
+    const seconds = Number(refused!.headers.get("retry-after"));
+    expect(seconds).toBeGreaterThan(0);
+    expect(((await refused!.json()) as { detail: string }).detail).toBe(`Too many attempts; try again in ${seconds} s.`);
+    // The owner, from their own address, still signs in (slowed down, not locked).
+    const t0 = Date.now();
+    const mine = await new Client(lab.url).json("POST", "/api/auth/login", { email, password: PASSWORD });
+    expect(mine.status).toBe(200);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+  });
+
+});
+
 describe("invite-only labs and limits", () => {
   let closed: TestLab;
   beforeAll(async () => {

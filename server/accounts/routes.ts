@@ -1,6 +1,6 @@
 import type { Request, Response } from "express";
 import { z } from "zod";
-import { rateLimit } from "../http/guards.ts";
+import { rateLimit, slowDown } from "../http/guards.ts";
 import { anyone, owner, route, signedIn, type Route } from "../http/routes.ts";
 import { FirstAdminBody, LoginBody, PasswordBody, SessionOut, SignedIn, SignupBody, SignupOptions } from "./schema.ts";
 import { parseCookies, SESSION_COOKIE, type Accounts } from "./service.ts";
@@ -22,7 +22,12 @@ export function accountsRoutes(accounts: Accounts, opts: { secureCookies: boolea
 
   // Per IP is generous (a workshop signs up from behind one NAT); per account is strict.
   const perIp = rateLimit({ windowMs: 60_000, max: opts.attemptsPerIp, key: (req) => `ip:${req.ip}` });
-  const perEmail = rateLimit({ windowMs: 60_000, max: 10, key: (req) => `acct:${String(req.body?.email ?? "").toLowerCase()}` });
+  // Per account, strict, but only from one address: a stranger hammering someone's email
+  // locks out their own address, not the owner. Across addresses an account is slowed down,
+  // never locked.
+  const email = (req: Request) => String(req.body?.email ?? "").toLowerCase();
+  const perEmail = rateLimit({ windowMs: 60_000, max: 10, key: (req) => `acct:${email(req)}|ip:${req.ip}` });
+  const perEmailAnywhere = slowDown({ windowMs: 60_000, after: 10, stepMs: 250, maxDelayMs: 2_000, key: (req) => `acct:${email(req)}` });
   const perUser = rateLimit({ windowMs: 60_000, max: 10, key: (_req, res) => `user:${res.locals.user?.id}` });
   const setupPerIp = rateLimit({ windowMs: 60_000, max: 20, key: (req) => `setup:${req.ip}` });
 
@@ -43,7 +48,7 @@ export function accountsRoutes(accounts: Accounts, opts: { secureCookies: boolea
       summary: "Create an account (a learner, or the invite's role) and sign in",
       tag: "accounts",
       auth: anyone,
-      before: [perIp, perEmail],
+      before: [perIp, perEmail, perEmailAnywhere],
       input: { body: SignupBody },
       status: 201,
       response: SignedIn,
@@ -73,7 +78,7 @@ export function accountsRoutes(accounts: Accounts, opts: { secureCookies: boolea
       summary: "Sign in with email and password",
       tag: "accounts",
       auth: anyone,
-      before: [perIp, perEmail],
+      before: [perIp, perEmail, perEmailAnywhere],
       input: { body: LoginBody },
       response: SignedIn,
       handler: async ({ input, req, res }) => {

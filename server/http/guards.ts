@@ -90,9 +90,33 @@ export function rateLimit(opts: { windowMs: number; max: number; key: (req: Requ
     }
     entry.count++;
     if (entry.count > opts.max) {
-      res.setHeader("Retry-After", String(Math.ceil((entry.resetAt - now) / 1000)));
-      return next(tooMany("Too many attempts; wait a moment and try again."));
+      const seconds = Math.ceil((entry.resetAt - now) / 1000);
+      res.setHeader("Retry-After", String(seconds));
+      return next(tooMany(`Too many attempts; try again in ${seconds} s.`));
     }
     next();
+  };
+}
+
+/**
+ * A delay rather than a lock (OWASP's authentication guidance): past `after` requests in the
+ * window for one key, each waits `stepMs` more, up to `maxDelayMs`. Used per account, so
+ * whoever knows an email can slow its sign-in down but never shut its owner out.
+ */
+export function slowDown(opts: { windowMs: number; after: number; stepMs: number; maxDelayMs: number; key: (req: Request, res: Response) => string }): RequestHandler {
+  const hits = new Map<string, { count: number; resetAt: number }>();
+  return (req, res, next) => {
+    const now = Date.now();
+    if (hits.size > 10_000) for (const [k, v] of hits) if (v.resetAt <= now) hits.delete(k);
+    const k = opts.key(req, res);
+    let entry = hits.get(k);
+    if (!entry || entry.resetAt <= now) {
+      entry = { count: 0, resetAt: now + opts.windowMs };
+      hits.set(k, entry);
+    }
+    entry.count++;
+    const delay = Math.min(opts.maxDelayMs, (entry.count - opts.after) * opts.stepMs);
+    if (delay <= 0) return next();
+    setTimeout(next, delay).unref();
   };
 }
