@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { splitPoints } from "./registry.ts";
+import { splitPoints } from "./kind.ts";
 import { capResults, MAX_RESULTS_BYTES, summarize, truncate, type TestResult } from "./results.ts";
 
 const t = (status: TestResult["status"], points: number, max: number): TestResult => ({ name: "t", status, message: null, output: null, task_id: 1, category: "functional", points, max_points: max, duration_ms: 1 });

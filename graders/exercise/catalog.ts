@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
-import { validateProbeUses } from "../probes/run.ts";
+import { graderFor } from "../registry.ts";
 import { AREAS, ExerciseSpec } from "./schema.ts";
 
 export type Exercise = ExerciseSpec & {
@@ -71,18 +71,15 @@ export function loadExercise(dir: string, areaFolder: string, slugFolder: string
   for (const d of REQUIRED_DIRS) {
     if (!isDir(path.join(dir, d))) return fail("", `the ${d}/ folder is missing`);
   }
+  // Each kind says which folders it reads and what else its step needs (graders/<kind>/).
   for (const [i, step] of spec.grader.steps.entries()) {
     const where = `grader.steps.${i}`;
-    if ((step.kind === "unit" || step.kind === "service") && !isDir(path.join(dir, step.tests))) return fail(`${where}.tests`, `folder "${step.tests}" does not exist`);
-    if (step.kind === "mutation") {
-      if (!isDir(path.join(dir, step.reference))) return fail(`${where}.reference`, `folder "${step.reference}" does not exist`);
-      if (!isDir(path.join(dir, step.mutants))) return fail(`${where}.mutants`, `folder "${step.mutants}" does not exist`);
+    const kind = graderFor(step.kind);
+    for (const h of kind.hidden(step)) {
+      if (!isDir(path.join(dir, h.dir))) return fail(`${where}.${h.field}`, `folder "${h.dir}" does not exist`);
     }
-    if ((step.kind === "service" || step.kind === "security" || step.kind === "load") && !spec.service) return fail("service", `a ${step.kind} step needs a "service" section saying how to start the service`);
-    if (step.kind === "security") {
-      const bad = validateProbeUses(step.probes);
-      if (bad.length) return { problems: bad.map((b) => ({ path: file, field: `${where}.probes.${b.index}${b.field ? `.${b.field}` : ""}`, message: b.message })) };
-    }
+    const problems = kind.check?.(step, { dir, spec, where }) ?? [];
+    if (problems.length) return { problems: problems.map((p) => ({ path: file, ...p })) };
   }
   const readmePath = path.join(dir, "README.md");
   if (!fs.existsSync(readmePath)) return fail("", "README.md is missing");

@@ -2,10 +2,11 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { z } from "zod";
-import type { LoadStep } from "../exercise/schema.ts";
 import { runCapped } from "../sandbox/exec.ts";
-import type { GradeContext, GraderKind, StepOutcome } from "../registry.ts";
-import { splitPoints } from "../registry.ts";
+import type { GradeContext, GraderKind, StepOutcome } from "../kind.ts";
+import { splitPoints } from "../kind.ts";
+import { LoadStep } from "./step.ts";
+import { needsService } from "../service/step.ts";
 import { MAX_MESSAGE, truncate, type TestResult } from "../results.ts";
 import { bootService, BootError, type BootedService } from "../service/boot.ts";
 import { bootFailure } from "../service/grader.ts";
@@ -65,8 +66,11 @@ export type LoadReport = {
  * before and right after the load, so a machine busy with other work does not fail the
  * learner. The exercise's wall time covers boot, calibration and load.
  */
-export const loadGrader: GraderKind<Step> = {
+export const loadGrader: GraderKind<typeof LoadStep> = {
   kind: "load",
+  step: LoadStep,
+  hidden: () => [],
+  check: (step, at) => needsService(step.kind, at),
   async run(ctx: GradeContext<Step>): Promise<StepOutcome> {
     const { step } = ctx;
     const checks = thresholdChecks(step);

@@ -2,12 +2,14 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { z } from "zod";
-import { sandboxLimits, type MutationStep } from "../exercise/schema.ts";
+import { sandboxLimits } from "../exercise/fields.ts";
 import { createWithin } from "../sandbox/port.ts";
 import { copyTree, CopyLimitError, removeTree } from "../sandbox/files.ts";
 import { runCapped } from "../sandbox/exec.ts";
-import type { GradeContext, GraderKind, StepOutcome } from "../registry.ts";
-import { splitPoints } from "../registry.ts";
+import type { GradeContext, GraderKind, StepOutcome } from "../kind.ts";
+import { splitPoints } from "../kind.ts";
+import { checkTestsPath, isRealDir, listMutants, type Mutant } from "./mutants.ts";
+import { checkMutationStep, MutationStep, mutationFolders } from "./step.ts";
 import { truncate, type TestResult } from "../results.ts";
 import { analyze, readVitestRecords, type RunReport } from "./records.ts";
 
@@ -16,9 +18,6 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 const UNIT = path.join(HERE, "..", "unit");
 
 type Step = z.infer<typeof MutationStep>;
-
-/** Files at a mutant folder's top that describe it; they are not part of the mutant's code. */
-const DESCRIPTION_FILES = ["mutant.txt", "README.md", "README"];
 
 /**
  * A mutant's time budget is Stryker's default: 1.5 × the reference run + 5 s. A mutant that
@@ -32,8 +31,6 @@ const MIN_RUN_MS = 1_000;
 
 class TestsTooBig extends Error {}
 
-export type Mutant = { folder: string; dir: string; name: string; files: string[] };
-
 /** The name of a compatible variant's test (see `compatible` in the step's schema). */
 export const COMPATIBLE_LABEL = "Compatible change";
 
@@ -46,8 +43,11 @@ export const COMPATIBLE_LABEL = "Compatible change";
  * Compatible variants (optional) are laid out like mutants, but the tests must PASS on them:
  * they catch tests that check more than they are about, e.g. a whole-response snapshot.
  */
-export const mutationGrader: GraderKind<Step> = {
+export const mutationGrader: GraderKind<typeof MutationStep> = {
   kind: "mutation",
+  step: MutationStep,
+  hidden: mutationFolders,
+  check: checkMutationStep,
   async run(ctx: GradeContext<Step>): Promise<StepOutcome> {
     const { step, exercise } = ctx;
     const tests = checkTestsPath(step.tests);
@@ -177,14 +177,6 @@ export const mutationGrader: GraderKind<Step> = {
   },
 };
 
-/** `tests` from exercise.yaml is a folder in the workspace: relative, plain names, no `..`. */
-export function checkTestsPath(tests: string): string {
-  const parts = tests.split("/").filter((p) => p !== "" && p !== ".");
-  if (tests.startsWith("/") || parts.length === 0 || parts.some((p) => p === ".." || !/^[A-Za-z0-9._-]+$/.test(p))) {
-    throw new Error(`the mutation step's tests folder "${tests}" must be a relative folder of the workspace (letters, digits, ".", "_", "-")`);
-  }
-  return parts.join("/");
-}
 
 /** The vitest config for the learner's tests, rooted at /workspace (the reference or a mutant). */
 export function vitestConfig(tests: string): string {
@@ -211,53 +203,8 @@ export default defineConfig({
 `;
 }
 
-/** The mutant folders, sorted, each with its description and the files it overlays. */
-export function listMutants(dir: string, shown: string, reference: string, tests: string, label = "Mutant"): Mutant[] {
-  if (!isRealDir(dir)) throw new Error(`the mutants folder "${shown}" does not exist in the exercise`);
-  const folders = fs
-    .readdirSync(dir, { withFileTypes: true })
-    .filter((e) => e.isDirectory() && !e.name.startsWith("."))
-    .map((e) => e.name)
-    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  if (folders.length === 0) throw new Error(`the mutants folder "${shown}" has no mutants (one sub-folder per mutant, each overlaying files of the reference)`);
-  const mutants = folders.map((folder) => {
-    const mdir = path.join(dir, folder);
-    const files = listFiles(mdir).filter((f) => !DESCRIPTION_FILES.includes(f));
-    if (files.length === 0) throw new Error(`mutant "${folder}" changes no file of the reference`);
-    for (const f of files) {
-      if (f === tests || f.startsWith(`${tests}/`)) throw new Error(`mutant "${folder}" changes ${f}, but the ${tests}/ folder is replaced by the learner's tests`);
-      if (!fs.lstatSync(path.join(reference, f), { throwIfNoEntry: false })?.isFile()) throw new Error(`mutant "${folder}" overlays ${f}, which is not a file of the reference`);
-    }
-    return { folder, dir: mdir, name: `${label}: ${describe(mdir) ?? folder}`, files };
-  });
-  // Two mutants described alike would make two tests of the same name: add the folder.
-  const count = new Map<string, number>();
-  for (const m of mutants) count.set(m.name, (count.get(m.name) ?? 0) + 1);
-  return mutants.map((m) => (count.get(m.name)! > 1 ? { ...m, name: `${m.name} (${m.folder})` } : m));
-}
 
-/** The first non-empty line of mutant.txt, README.md or README, without Markdown's `#`. */
-function describe(mdir: string): string | null {
-  for (const f of DESCRIPTION_FILES) {
-    const p = path.join(mdir, f);
-    if (!fs.lstatSync(p, { throwIfNoEntry: false })?.isFile()) continue;
-    const line = fs.readFileSync(p, "utf8").split("\n").map((l) => l.replace(/^#+\s*/, "").trim()).find(Boolean);
-    if (line) return line.slice(0, 100);
-  }
-  return null;
-}
 
-/** Regular files under `dir`, relative, `/`-separated; symlinks and special files are refused. */
-function listFiles(dir: string, rel = ""): string[] {
-  const out: string[] = [];
-  for (const e of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
-    const r = rel ? `${rel}/${e.name}` : e.name;
-    if (e.isDirectory()) out.push(...listFiles(dir, r));
-    else if (e.isFile()) out.push(r);
-    else throw new Error(`${path.join(dir, r)} is not a regular file or folder`);
-  }
-  return out;
-}
 
 /** Writes the mutant's files over the reference copy (replacing, never writing through a link). */
 function overlay(mutant: Mutant, work: string, uid: number): void {
@@ -297,9 +244,6 @@ function findDir(root: string, rel: string): string | null {
   return at;
 }
 
-function isRealDir(p: string): boolean {
-  return fs.lstatSync(p, { throwIfNoEntry: false })?.isDirectory() ?? false;
-}
 
 function vitestDidNotStart(r: RunReport): Error {
   return new Error(`the mutation grader could not start vitest (exit ${r.exit.code ?? r.exit.signal}): ${r.outputTail}`);

@@ -5,10 +5,10 @@ import path from "node:path";
 import { build } from "esbuild";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
-import type { SecurityStep } from "../exercise/schema.ts";
 import { runCapped } from "../sandbox/exec.ts";
-import type { GradeContext, GraderKind, StepOutcome } from "../registry.ts";
-import { splitPoints } from "../registry.ts";
+import type { GradeContext, GraderKind, StepOutcome } from "../kind.ts";
+import { splitPoints } from "../kind.ts";
+import { checkSecurityStep, SecurityStep } from "./step.ts";
 import { truncate, type TestResult } from "../results.ts";
 import { bootFailure } from "../service/grader.ts";
 import { bootService, BootError } from "../service/boot.ts";
@@ -34,8 +34,11 @@ const ProbeRuns = z.array(
  * it from the grader's sandbox. A probe passes only when the attack fails AND the legitimate
  * request still works; each probe is one scored test named after its OWASP category.
  */
-export const securityGrader: GraderKind<Step> = {
+export const securityGrader: GraderKind<typeof SecurityStep> = {
   kind: "security",
+  step: SecurityStep,
+  hidden: () => [],
+  check: checkSecurityStep,
   async run(ctx: GradeContext<Step>): Promise<StepOutcome> {
     const grader = path.join(ctx.runDir, "grader");
     const out = path.join(ctx.runDir, "out");

@@ -1,11 +1,11 @@
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { sandboxLimits, type ServiceSpec } from "../exercise/schema.ts";
+import { sandboxLimits, type ServiceSpec } from "../exercise/fields.ts";
 import { createWithin, type ExitInfo, type Mount, type Sandbox, type SandboxProcess } from "../sandbox/port.ts";
 import { copyTree } from "../sandbox/files.ts";
 import { runCapped } from "../sandbox/exec.ts";
-import type { GradeContext } from "../registry.ts";
+import type { GradeContext } from "../kind.ts";
 import { timed } from "../timing.ts";
 import { compiledStart } from "./compile.ts";
 

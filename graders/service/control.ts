@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
-import type { ServiceSpec } from "../exercise/schema.ts";
+import type { ServiceSpec } from "../exercise/fields.ts";
 import type { Mount, Sandbox } from "../sandbox/port.ts";
 import { readSandboxFile } from "../sandbox/read.ts";
 import { waitReady, type Running } from "./boot.ts";

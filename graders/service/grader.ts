@@ -1,13 +1,13 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { z } from "zod";
-import type { ServiceStep } from "../exercise/schema.ts";
-import type { GradeContext, GraderKind, StepOutcome } from "../registry.ts";
+import type { GradeContext, GraderKind, StepOutcome } from "../kind.ts";
 import { truncate } from "../results.ts";
 import { graderMounts, prepareVitestDirs, readVitestRecords, recordVitestTiming, runVitest, toOutcome } from "../unit/grader.ts";
 import { timed } from "../timing.ts";
 import { bootService, BootError } from "./boot.ts";
 import { controlMounts, prepareControl, serveControl, ServiceControl, type ControlDirs } from "./control.ts";
+import { needsService, ServiceStep } from "./step.ts";
 
 type Step = z.infer<typeof ServiceStep>;
 
@@ -24,8 +24,11 @@ export function bootFailure(step: { name: string; category: Step["category"]; po
  * second sandbox that shares only its loopback; the tests reach it at SERVICE_URL and control
  * its process through /grader/control.mjs.
  */
-export const serviceGrader: GraderKind<Step> = {
+export const serviceGrader: GraderKind<typeof ServiceStep> = {
   kind: "service",
+  step: ServiceStep,
+  hidden: (step) => [{ field: "tests", dir: step.tests }],
+  check: (step, at) => needsService(step.kind, at),
   async run(ctx: GradeContext<Step>): Promise<StepOutcome> {
     let control!: ControlDirs;
     const dirs = await timed(ctx, "copy-in", () => prepareVitestDirs(ctx.runDir, path.join(ctx.exercise.dir, ctx.step.tests), ctx.uid, (grader) => (control = prepareControl(grader, ctx.runDir, ctx.uid))));

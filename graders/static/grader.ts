@@ -1,7 +1,7 @@
 import type { z } from "zod";
-import type { StaticStep } from "../exercise/schema.ts";
-import type { GradeContext, GraderKind, StepOutcome } from "../registry.ts";
-import { splitPoints } from "../registry.ts";
+import type { GradeContext, GraderKind, StepOutcome } from "../kind.ts";
+import { splitPoints } from "../kind.ts";
+import { StaticStep } from "./step.ts";
 import type { TestResult } from "../results.ts";
 import { checkRelativePath, readSubmissionFile, type FileRead } from "./files.ts";
 import { ruleFor } from "./rules/index.ts";
@@ -14,8 +14,10 @@ type Step = z.infer<typeof StaticStep>;
  * host without executing anything. Each rule is one scored test with a message that says what
  * is wrong, where, and how to fix it.
  */
-export const staticGrader: GraderKind<Step> = {
+export const staticGrader: GraderKind<typeof StaticStep> = {
   kind: "static",
+  step: StaticStep,
+  hidden: () => [],
   async run(ctx: GradeContext<Step>): Promise<StepOutcome> {
     const { step } = ctx;
     // Check the whole step first: an unknown rule, bad parameters or a path outside the

@@ -2,11 +2,12 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { z } from "zod";
-import { sandboxLimits, type UnitStep } from "../exercise/schema.ts";
+import { sandboxLimits } from "../exercise/fields.ts";
 import { createWithin, type Sandbox } from "../sandbox/port.ts";
 import { copyTree } from "../sandbox/files.ts";
-import type { GradeContext, GraderKind, StepOutcome } from "../registry.ts";
-import { splitPoints } from "../registry.ts";
+import type { GradeContext, GraderKind, StepOutcome } from "../kind.ts";
+import { splitPoints } from "../kind.ts";
+import { UnitStep } from "./step.ts";
 import { truncate, type TestResult } from "../results.ts";
 import { runCapped } from "../sandbox/exec.ts";
 import { readSandboxFile } from "../sandbox/read.ts";
@@ -31,8 +32,10 @@ export type VitestRecord =
  * fresh sandbox. The hidden tests are mounted read-only at /grader/tests from the exercise
  * folder's copy; they never pass through the learner's workspace.
  */
-export const unitGrader: GraderKind<Step> = {
+export const unitGrader: GraderKind<typeof UnitStep> = {
   kind: "unit",
+  step: UnitStep,
+  hidden: (step) => [{ field: "tests", dir: step.tests }],
   async run(ctx: GradeContext<Step>): Promise<StepOutcome> {
     const { runDir, step } = ctx;
     const work = path.join(runDir, "work");

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { Attestation } from "../../graders/attest.ts";
+import type { Attestation } from "./attest.ts";
 import { PHASES, type Results } from "../../graders/results.ts";
 import type { Submission } from "./service.ts";
 

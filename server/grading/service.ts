@@ -1,7 +1,8 @@
 import { EventEmitter } from "node:events";
 import fs from "node:fs";
 import path from "node:path";
-import { labSecret, sign, suiteHash, verify, type Attestation } from "../../graders/attest.ts";
+import { suiteHash } from "../../graders/suite-hash.ts";
+import { labSecret, sign, verify, type Attestation } from "./attest.ts";
 import { grade, type GradeProgress } from "../../graders/run.ts";
 import type { Results } from "../../graders/results.ts";
 import { phaseTotals } from "../../graders/timing.ts";

@@ -1,42 +1,10 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import type { Exercise } from "./exercise/catalog.ts";
-import type { Results } from "./results.ts";
+import type { Results } from "../../graders/results.ts";
 
-/**
- * Hash of everything hidden that decided a grade: exercise.yaml and every file of the
- * folders its steps read (hidden tests, mutants, the reference for mutation). A reviewer
- * can tell later whether a result came from the suite they know.
- */
-export function suiteHash(exercise: Exercise): string {
-  const h = crypto.createHash("sha256");
-  h.update(fs.readFileSync(path.join(exercise.dir, "exercise.yaml")));
-  const dirs = new Set<string>();
-  for (const step of exercise.grader.steps) {
-    if (step.kind === "unit" || step.kind === "service") dirs.add(step.tests);
-    if (step.kind === "mutation") {
-      dirs.add(step.reference);
-      dirs.add(step.mutants);
-    }
-  }
-  for (const dir of [...dirs].sort()) {
-    for (const rel of listFiles(path.join(exercise.dir, dir))) {
-      h.update(`\0${dir}/${rel}\0`);
-      h.update(fs.readFileSync(path.join(exercise.dir, dir, rel)));
-    }
-  }
-  return h.digest("hex");
-}
-
-function listFiles(dir: string, prefix = ""): string[] {
-  const out: string[] = [];
-  for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-    if (e.isDirectory()) out.push(...listFiles(path.join(dir, e.name), `${prefix}${e.name}/`));
-    else if (e.isFile()) out.push(`${prefix}${e.name}`);
-  }
-  return out;
-}
+// Signing belongs to the lab: the secret is the lab's (DATA_DIR/secret.key). The engine
+// only says what a result depends on (graders/suite-hash.ts, Sandbox identity).
 
 export type Attestation = { algorithm: "HMAC-SHA256"; suite_hash: string; sandbox: string; signature: string };
 
