@@ -61,6 +61,8 @@ export interface GraderKind<S extends StepSchema = StepSchema> {
   /** What the schema cannot say: a folder's contents, a section the step needs, a probe's parameters. */
   check?(step: z.infer<S>, at: LoadCheck): StepProblem[];
   run(ctx: GradeContext<z.infer<S>>): Promise<StepOutcome>;
+  /** How fast a grading of an exercise graded by this kind alone should be (`npm run bench`). */
+  readonly gradingTarget?: { p50Ms: number };
 }
 
 /** Splits a step's points evenly over its tests; the last one takes the rounding so the sum is exact. */

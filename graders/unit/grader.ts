@@ -36,6 +36,8 @@ export const unitGrader: GraderKind<typeof UnitStep> = {
   kind: "unit",
   step: UnitStep,
   hidden: (step) => [{ field: "tests", dir: step.tests }],
+  // Issue 12's target for a unit exercise's grading.
+  gradingTarget: { p50Ms: 1000 },
   async run(ctx: GradeContext<Step>): Promise<StepOutcome> {
     const { runDir, step } = ctx;
     const work = path.join(runDir, "work");
