@@ -6,7 +6,7 @@ import { inviteRoutes } from "./assessments/invite-routes.ts";
 import { Review } from "./assessments/review.ts";
 import { reviewRoutes } from "./assessments/review-routes.ts";
 import { assessmentRoutes } from "./assessments/routes.ts";
-import { labSecret } from "../graders/attest.ts";
+import { labSecret } from "./grading/attest.ts";
 import { accountsRoutes } from "./accounts/routes.ts";
 import { auditRoutes } from "./audit/routes.ts";
 import { metricsRoutes } from "./metrics/routes.ts";

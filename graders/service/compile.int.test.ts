@@ -2,22 +2,21 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BwrapDriver } from "../../server/sandbox/bwrap/driver.ts";
-import { ensureRuntime, TEST_RUNTIME_DIR } from "../../server/setup/runtime.ts";
+import type { SandboxDriver } from "../sandbox/port.ts";
+import { openTestDriver } from "../sandbox/testing.ts";
 import { Limits, sandboxLimits, type ServiceSpec } from "../exercise/schema.ts";
 import { runCapped } from "../sandbox/exec.ts";
 import { GradingTimer } from "../timing.ts";
 import { compiledStart, tsxEntry } from "./compile.ts";
 
 let root: string;
-let driver: BwrapDriver;
+let driver: SandboxDriver;
 let n = 0;
 
 beforeAll(async () => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), "backlab-compile-"));
   fs.chmodSync(root, 0o711);
-  const runtime = ensureRuntime(TEST_RUNTIME_DIR, "node20");
-  driver = new BwrapDriver({ stateDir: root, runtimes: () => runtime, labId: `cmp${process.pid}` });
+  driver = await openTestDriver("bwrap", { stateDir: root, labId: `cmp${process.pid}` });
   expect(await driver.available()).toMatchObject({ ok: true });
 });
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
