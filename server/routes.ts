@@ -25,7 +25,7 @@ import { workspaceFileRoutes } from "./workspaces/routes.ts";
 
 /**
  * The lab's route table: every REST route (and the terminal's WebSocket upgrade), each with
- * its auth rule and schemas. A feature adds its routes here; ARCHITECTURE.md says how.
+ * its auth rule and schemas. A feature adds its routes here; server/http/README.md says how.
  */
 export function labRoutes(deps: AppDeps): Route[] {
   const progress = new Progress(deps.db, deps.catalog);
