@@ -17,7 +17,7 @@ export const MAX_EVENTS = 5000;
 const Path = z.string().min(1).max(400);
 /** What the candidate's page reports; the server stamps the time, the page's clock is not trusted. */
 export const TimelineEvent = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("save"), exerciseId: z.string().max(64), path: Path, bytes: z.number().int().min(0).max(1 << 30) }).strict(),
+  z.object({ kind: z.literal("save"), exerciseId: z.string().max(64), path: Path, bytes: z.number().int().min(0).max(1 << 30).optional() }).strict(),
   z.object({ kind: z.literal("insert"), exerciseId: z.string().max(64), path: Path, chars: z.number().int().min(0).max(1 << 30) }).strict(),
   z.object({ kind: z.literal("paste"), exerciseId: z.string().max(64), path: Path.optional(), chars: z.number().int().min(0).max(1 << 30) }).strict(),
   z.object({ kind: z.literal("blur") }).strict(),

@@ -55,7 +55,7 @@ export type CandidateState = {
 };
 
 export type TimelineEventIn =
-  | { kind: "save"; exerciseId: string; path: string; bytes: number }
+  | { kind: "save"; exerciseId: string; path: string; bytes?: number }
   | { kind: "insert"; exerciseId: string; path: string; chars: number }
   | { kind: "paste"; exerciseId: string; path?: string; chars: number }
   | { kind: "blur" }

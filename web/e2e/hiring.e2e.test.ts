@@ -126,6 +126,18 @@ describe("a hiring round in Chromium", () => {
     await again.getByRole("alert").filter({ hasText: /already used/ }).waitFor();
     await reuse.close();
     A.ws = await start(A.page);
+    // A works in the editor (a save) and in the terminal, then writes the solution.
+    await A.page.locator('[data-testid=tree-item][data-path="src/token-bucket.ts"]').click();
+    await A.page.locator(".ws-code .cm-content").click();
+    await A.page.keyboard.press("Control+End");
+    await A.page.keyboard.type("\n// A was here\n");
+    await A.page.keyboard.press("Control+s");
+    await expect.poll(() => A.page.getByTestId("editor-notice").textContent(), { timeout: 10_000 }).toMatch(/^Saved/);
+    await A.page.locator("[data-testid=terminal] .xterm-helper-textarea").focus();
+    await A.page.keyboard.type("grep -c 'A was here' src/token-bucket.ts\n", { delay: 5 });
+    await expect.poll(() => A.page.locator("[data-testid=terminal] .xterm-rows").textContent(), { timeout: 15_000 }).toMatch(/\.ts\s*1\s*learner@backlab/);
+    // The timeline's reports leave the page every 2 s.
+    await A.page.waitForTimeout(2500);
     expect(await saveFiles(A.page, A.ws, SOLUTION)).toEqual([200, 200]);
     await shot(A.page, "04-candidate-working");
     await A.page.getByRole("button", { name: "Hand in" }).click();
@@ -166,7 +178,18 @@ describe("a hiring round in Chromium", () => {
     await reviewer.locator(".ap-player, .ap-wrapper").first().waitFor({ timeout: 15_000 });
     await shot(reviewer, "07-candidate-review");
 
-    // Blind: no name, a rubric score per criterion, then a decision.
+    // Blind: no name shown before the decision.
+    expect(await reviewer.getByRole("heading", { level: 1 }).textContent()).toMatch(/^C-[A-Z0-9]{6}$/);
+    // A's timeline has the editor's save.
+    const savesOfA = await reviewer.evaluate(async () => {
+      const [, , id] = window.location.pathname.split("/");
+      const board = (await (await fetch(`/api/assessments/${id}/candidates`)).json()) as { candidates: { id: number; flags: string[] }[] };
+      const a = board.candidates.find((c) => !c.flags.some((f) => /paste/.test(f)))!;
+      const d = (await (await fetch(`/api/assessments/${id}/candidates/${a.id}`)).json()) as { timeline: { kind: string; detail: { path?: string } }[] };
+      return d.timeline.filter((e) => e.kind === "save").map((e) => e.detail.path);
+    });
+    expect(savesOfA).toContain("src/token-bucket.ts");
+    // A rubric score per criterion, then a decision.
     await reviewer.getByLabel("Score (1–5)").first().fill("4");
     await reviewer.getByLabel("Score (1–5)").nth(1).fill("3");
     await reviewer.getByRole("button", { name: "Save my scores" }).click();

@@ -161,6 +161,15 @@ function Working({ state, onHandIn, onChange }: { state: CandidateState; onHandI
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const queue = useRef<TimelineEventIn[]>([]);
+  const dirty = useRef<string[]>([]);
+  /** A file that stops being dirty was saved (the editor reloads only clean buffers). */
+  const onDirtyChange = useCallback(
+    (paths: string[]) => {
+      for (const p of dirty.current) if (!paths.includes(p) && queue.current.length < 50) queue.current.push({ kind: "save", exerciseId: current, path: p });
+      dirty.current = paths;
+    },
+    [current],
+  );
 
   useEffect(() => {
     let live = true;
@@ -261,7 +270,7 @@ function Working({ state, onHandIn, onChange }: { state: CandidateState; onHandI
       <section className="candidate-editor" aria-label="Editor">
         {workspaceId ? (
           <Suspense fallback={<p className="loading">Loading the editor…</p>}>
-            <WorkspaceEditor workspaceId={workspaceId} treeShare={0.25} onTreeShare={() => undefined} compare={null} onCloseCompare={() => undefined} />
+            <WorkspaceEditor workspaceId={workspaceId} treeShare={0.25} onTreeShare={() => undefined} compare={null} onCloseCompare={() => undefined} onDirtyChange={onDirtyChange} />
           </Suspense>
         ) : (
           <p className="loading">Preparing your workspace…</p>

@@ -17,7 +17,7 @@ function describe(e: CandidateDetail["timeline"][number]): string {
     case "insert":
       return `inserted ${String(d.chars)} characters`;
     case "save":
-      return `saved ${String(d.path)} (${String(d.bytes)} bytes)`;
+      return `saved ${String(d.path)}${d.bytes === undefined ? "" : ` (${String(d.bytes)} bytes)`}`;
     case "blur":
       return "left the page";
     case "focus":
