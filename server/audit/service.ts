@@ -14,7 +14,8 @@ export type AuditEntry = {
   at: string;
   actorId: number | null;
   action: string;
-  target: AuditTarget | null;
+  /** Ids come back as text, whatever their kind (users and invites are numbers, sessions are not). */
+  target: { kind: string; id: string } | null;
   details: Record<string, unknown>;
   ip: string | null;
 };
