@@ -5,6 +5,7 @@
 import { DEFAULT_PROBES, needsParams, PROBES } from "./index.ts";
 import { assertLoopbackUrl, NetworkRuleError } from "./http.ts";
 import { runProbes, validateProbeUses, type ProbeRun, type ProbeUse } from "./run.ts";
+import { withAdvice } from "./report.ts";
 
 export const PROBE_USAGE = `backlab probe <url> [options]
 
@@ -97,7 +98,7 @@ function table(runs: ProbeRun[]): string {
   for (const r of runs) {
     const id = r.probe?.id ?? r.use.probe;
     lines.push(`${pad(r.result.status.toUpperCase(), 6)}  ${pad(id, 22)}  ${pad(r.probe ? `${r.probe.owasp.slice(0, 8)} ${r.probe.cwe}` : "", 18)}  ${r.duration_ms} ms`);
-    lines.push(indent(r.result.message));
+    lines.push(indent(r.result.status === "fail" ? withAdvice(r.result, r.use.advice) : r.result.message));
     if (r.result.status !== "pass" && r.result.evidence) lines.push(indent(r.result.evidence));
   }
   const count = (s: string) => runs.filter((r) => r.result.status === s).length;

@@ -14,7 +14,13 @@ export function show(value: string, max = 80): string {
 }
 
 export const pass = (message: string, evidence?: string): ProbeResult => ({ status: "pass", message: clip(message), ...(evidence ? { evidence: clip(evidence) } : {}) });
-export const fail = (message: string, evidence?: string): ProbeResult => ({ status: "fail", message: clip(message), ...(evidence ? { evidence: clip(evidence) } : {}) });
+export const fail = (message: string, evidence?: string, advice?: string): ProbeResult => ({ status: "fail", message: clip(message), ...(evidence ? { evidence: clip(evidence) } : {}), ...(advice ? { advice: clip(advice, 300) } : {}) });
+
+/** A failure's whole text: the message, then the exercise's advice if it has one, else the probe's. */
+export function withAdvice(result: Pick<ProbeResult, "message" | "advice">, exerciseAdvice?: unknown): string {
+  const advice = typeof exerciseAdvice === "string" && exerciseAdvice ? exerciseAdvice : result.advice;
+  return advice ? `${result.message} ${advice}` : result.message;
+}
 export const error = (message: string, evidence?: string): ProbeResult => ({ status: "error", message: clip(message), ...(evidence ? { evidence: clip(evidence) } : {}) });
 
 /** `GET /search?q=%27 → 500` */

@@ -7,8 +7,8 @@ import { MAX_PROBE_TEXT, ProbeSetupError, type ProbeContext, type ProbeResult, t
 /** `{ probe: "<id>", name?: "<test name>", ...params }`, as in exercise.yaml. */
 export type ProbeUse = { probe: string; [key: string]: unknown };
 
-/** Keys of a use that are not the probe's parameters. */
-export const COMMON_KEYS = ["probe", "name"] as const;
+/** Keys of a use that are not the probe's parameters (`advice`: the exercise's own fix text). */
+export const COMMON_KEYS = ["probe", "name", "advice"] as const;
 
 export type ProbeMeta = { id: string; title: string; owasp: string; cwe: string };
 
@@ -31,7 +31,7 @@ export type RunOptions = {
 
 export type ProbeUseProblem = { index: number; probe: string; field: string; message: string };
 
-/** A use's parameters: everything but `probe` and `name`. */
+/** A use's parameters: everything but `probe`, `name` and `advice`. */
 export function paramsOf(use: ProbeUse): Record<string, unknown> {
   return Object.fromEntries(Object.entries(use).filter(([k]) => !(COMMON_KEYS as readonly string[]).includes(k)));
 }
@@ -55,6 +55,9 @@ export function validateProbeUses(uses: readonly unknown[]): ProbeUseProblem[] {
     }
     if (use.name !== undefined && (typeof use.name !== "string" || use.name.length === 0 || use.name.length > 120)) {
       problems.push({ index, probe: use.probe, field: "name", message: "a test name of 1-120 characters" });
+    }
+    if (use.advice !== undefined && (typeof use.advice !== "string" || use.advice.length === 0 || use.advice.length > 300)) {
+      problems.push({ index, probe: use.probe, field: "advice", message: "advice of 1-300 characters, shown instead of the probe's own when it fails" });
     }
     const parsed = probe.params.safeParse(paramsOf(use));
     if (!parsed.success) {

@@ -29,6 +29,11 @@ export type ProbeResult = {
   message: string;
   /** The request/response that shows it. At most MAX_PROBE_TEXT characters. */
   evidence?: string;
+  /**
+   * How to fix it in general (e.g. "In Express, app.use(helmet())"), kept apart from `message`
+   * so an exercise can put its own in its place (`advice:` on the use in exercise.yaml).
+   */
+  advice?: string;
 };
 
 export const MAX_PROBE_TEXT = 500;

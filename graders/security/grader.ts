@@ -9,6 +9,7 @@ import { runCapped } from "../sandbox/exec.ts";
 import type { GradeContext, GraderKind, StepOutcome } from "../kind.ts";
 import { splitPoints } from "../kind.ts";
 import { checkSecurityStep, SecurityStep } from "./step.ts";
+import { withAdvice } from "../probes/report.ts";
 import { truncate, type TestResult } from "../results.ts";
 import { bootFailure } from "../service/grader.ts";
 import { bootService, BootError } from "../service/boot.ts";
@@ -24,7 +25,7 @@ const ProbeRuns = z.array(
   z.object({
     use: z.looseObject({ probe: z.string(), name: z.string().optional() }),
     probe: z.object({ id: z.string(), title: z.string(), owasp: z.string(), cwe: z.string() }).nullable(),
-    result: z.object({ status: z.enum(["pass", "fail", "error"]), message: z.string(), evidence: z.string().optional() }),
+    result: z.object({ status: z.enum(["pass", "fail", "error"]), message: z.string(), evidence: z.string().optional(), advice: z.string().optional() }),
     duration_ms: z.number(),
   }),
 );
@@ -72,7 +73,7 @@ export const securityGrader: GraderKind<typeof SecurityStep> = {
         const r = runs[i];
         const name = String(use.name ?? (r?.probe ? `${r.probe.title} (${r.probe.owasp}, ${r.probe.cwe})` : use.probe));
         const pass = r?.result.status === "pass";
-        const message = !r ? "Not run." : r.result.status === "error" ? `The probe could not complete: ${r.result.message}` : r.result.message;
+        const message = !r ? "Not run." : r.result.status === "error" ? `The probe could not complete: ${r.result.message}` : r.result.status === "fail" ? withAdvice(r.result, use.advice) : r.result.message;
         ctx.onTest?.({ name, status: pass ? "pass" : "fail" });
         return { name, status: pass ? "pass" : "fail", message: truncate(message, 500), output: truncate(r?.result.evidence ?? null), task_id: null, category: ctx.step.category, points: pass ? points[i]! : 0, max_points: points[i]!, duration_ms: r ? Math.round(r.duration_ms) : null };
       });

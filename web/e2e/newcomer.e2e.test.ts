@@ -153,6 +153,40 @@ describe("points", () => {
   });
 });
 
+describe("feedback", () => {
+  async function submitStarter(page: Page): Promise<void> {
+    await page.getByTestId("submit").click();
+    await page.getByTestId("result-score").waitFor({ timeout: 240_000 });
+  }
+  const result = (page: Page, name: RegExp) => page.locator("[data-testid=test-result]").filter({ has: page.locator(".test-name", { hasText: name }) });
+
+  it("8: probe advice follows the exercise; an untouched starter earns nothing for code it does not have", async () => {
+    const { page, context } = await newPerson("advice");
+    await openExercise(page, "vulnerable-notes");
+    await submitStarter(page);
+    await expect.poll(() => page.getByTestId("submit").textContent(), { timeout: 60_000 }).toBe("Submit");
+    const names = await page.locator("[data-testid=test-result] .test-name").allTextContents();
+    const headers = result(page, /security headers/);
+    expect(await headers.count(), `results: ${names.join(" | ")}; ${await page.getByTestId("results").innerText()}`.slice(0, 2000)).toBe(1);
+    expect(await headers.getAttribute("data-status")).toBe("fail");
+    const message = (await headers.locator(".test-message").textContent()) ?? "";
+    expect(message).toMatch(/Missing security headers/);
+    expect(message).not.toMatch(/app\.use\(helmet\(\)\)/);
+    expect(message).toMatch(/setHeader/);
+    await headers.scrollIntoViewIfNeeded();
+    await shot(page, "08-advice");
+
+    await openExercise(page, "safe-transfers");
+    await submitStarter(page);
+    await expect.poll(() => page.getByTestId("submit").textContent(), { timeout: 60_000 }).toBe("Submit");
+    const risk = result(page, /risk check is not awaited inside the transaction/);
+    expect(await risk.getAttribute("data-status")).toBe("fail");
+    expect(await risk.locator(".points").textContent()).toMatch(/^0\//);
+    expect(await risk.locator(".test-message").textContent()).toMatch(/no committed db\.transaction\(\)/);
+    await context.close();
+  }, 600_000);
+});
+
 describe("a session ended on the server", () => {
   it("3: takes the user to sign-in, says why, and back to the page they were on", async () => {
     const { page, context, email } = await newPerson("ended");

@@ -40,7 +40,7 @@ export const securityHeaders = defineProbe({
       a.notes.forEach((n) => notes.add(n));
       if (a.missing.length) {
         const headers = ["content-security-policy", "x-content-type-options", "x-frame-options", "referrer-policy"].map((h) => `${h}: ${res.header(h) ?? "(none)"}`).join("\n");
-        return fail(`Missing security headers on ${line(res)}: ${a.missing.join("; ")}. They stop whole classes of attack in the browser (XSS, MIME sniffing, clickjacking, URL leaks). In Express, app.use(helmet()) sets them all.${notes.size ? ` Also: ${[...notes].join("; ")}.` : ""}`, headers);
+        return fail(`Missing security headers on ${line(res)}: ${a.missing.join("; ")}. They stop whole classes of attack in the browser (XSS, MIME sniffing, clickjacking, URL leaks).${notes.size ? ` Also: ${[...notes].join("; ")}.` : ""}`, headers, "In Express, app.use(helmet()) sets them all.");
       }
     }
     return pass(`${p.paths.join(", ")}: CSP, nosniff, frame-ancestors/X-Frame-Options and Referrer-Policy are set${https ? "" : " (HSTS not checked over plain HTTP)"}.${notes.size ? ` Note: ${[...notes].join("; ")}.` : ""}`);

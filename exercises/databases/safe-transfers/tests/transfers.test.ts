@@ -3,7 +3,7 @@
 // afterwards; the last two read the transaction log kept by src/db.ts to check what the
 // transfer would do on a PostgreSQL server with many connections, where PGlite can't show it.
 import { describe, expect, it } from "vitest";
-import { balance, call, isProblem, lastTransactionId, listing, openAccount, seen, transfer, transferTransaction, writesAbsoluteBalance, type Answer } from "./support.ts";
+import { balance, call, isProblem, lastTransactionId, listing, openAccount, seen, transactions, transfer, transferTransaction, writesAbsoluteBalance, type Answer } from "./support.ts";
 
 /** Per test: the machine may be busy, and PGlite runs every statement on one core. */
 const LONG = 90_000;
@@ -130,10 +130,14 @@ describe("under concurrency", () => {
 
   it("the risk check is not awaited inside the transaction: transfers of different accounts wait for it side by side", async () => {
     const pairs = await Promise.all(Array.from({ length: 15 }, async () => [await openAccount(5_000), await openAccount(0)] as const));
+    const after = await lastTransactionId();
     const started = Date.now();
     const answers = await Promise.all(pairs.map(([a, b]) => transfer(a, b, 100)));
     const ms = Date.now() - started;
     answers.forEach((a, i) => expect(a.status, `transfer #${i + 1}: ${seen(a)}`).toBe(201));
+    // Without a transaction there is nothing to keep the risk check out of: no points for that.
+    const moved = (await transactions()).filter((t) => t.id > after && t.outcome === "commit" && t.statements.some((s) => /\bupdate\s+accounts\b/i.test(s.sql)));
+    expect(moved.length, "the 15 transfers ran in no committed db.transaction() that updates accounts: first make each transfer one transaction (db.transaction(async (tx) => …)), then keep the risk check out of it").toBeGreaterThanOrEqual(15);
     const stats = await call("GET", "/__stats");
     expect(typeof stats.body?.risk?.max_in_flight, `GET /__stats answers {"risk": {"max_in_flight": n}} (keep src/debug.ts and src/risk.ts): ${seen(stats)}`).toBe("number");
     expect(
