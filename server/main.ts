@@ -24,7 +24,7 @@ import { ensureRuntime } from "./setup/runtime.ts";
 import { TerminalGateway } from "./terminal/gateway.ts";
 import { TerminalSessions } from "./terminal/sessions.ts";
 import { Workspaces } from "./workspaces/service.ts";
-import { loopCensus, loopsReleased, loopWarning, releaseMountsUnder } from "./workspaces/mounts.ts";
+import { loopCensus, loopsReleased, loopWarning } from "./workspaces/mounts.ts";
 
 export type Lab = {
   url: string;
@@ -159,12 +159,12 @@ export async function startLab(config: Config, log: Logger, opts: { driver?: San
         server.closeAllConnections();
         await new Promise<void>((r) => server.close(() => r()));
         // Sandboxes a persistent driver adopted at start but no one opened since, and its warm
-        // pool, bind the workspace filesystems: they go first. Gradings in flight keep theirs (a
-        // grading works on a copy, under no host mount).
+        // pool (whose mounts its close() releases), bind the workspace filesystems: they go
+        // first. Gradings in flight keep theirs (a grading works on a copy, under no host mount).
         if (driver.persistent) await driver.reap((name) => name.startsWith("grade-"));
         await driver.close();
-        const released = releaseMountsUnder(config.dataDir);
-        const held = await loopsReleased(config.dataDir, 5000);
+        const released = workspaces.releaseMounts();
+        const held = await loopsReleased(workspaces.root, 5000);
         if (held.length) log.warn({ released, held }, "loop devices still bound to workspace images after the unmount");
         else log.info({ released }, "released the lab's mounts and their loop devices");
         await grading.stop();

@@ -5,7 +5,7 @@ import type { Exercise } from "../../graders/exercise/catalog.ts";
 import { notFound } from "../errors.ts";
 import { GRADING_UID_BASE } from "../../graders/run.ts";
 import { copyTree, removeTree } from "../../graders/sandbox/files.ts";
-import { adoptWorkspaceMounts } from "./mounts.ts";
+import { adoptWorkspaceMounts, releaseMountsUnder } from "./mounts.ts";
 import { mountWorkspaceImage } from "./quota.ts";
 
 /** Host uids: one per workspace for live sandboxes, another range for grading runs. */
@@ -102,6 +102,14 @@ export class Workspaces {
   adoptMounts(): { adopted: number; released: number } {
     const ids = new Set(this.db.all<{ id: number }>("SELECT id FROM workspaces").map((r) => r.id));
     return adoptWorkspaceMounts(this.root, (id) => ids.has(id));
+  }
+
+  /**
+   * On a clean stop, once no sandbox uses them: unmounts every workspace filesystem. Only
+   * under `workspaces/`: the data folder may sit on a disk with mounts of the operator's own.
+   */
+  releaseMounts(): number {
+    return releaseMountsUnder(this.root);
   }
 
   get(id: number): Workspace {
