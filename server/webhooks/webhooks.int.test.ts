@@ -92,14 +92,14 @@ describe("webhooks", () => {
     const learner = await Client.signup(lab.url, "hooked");
     await learner.json("POST", "/api/exercises/token-bucket/workspace", {});
     const sub = await learner.json<{ submission: { id: number } }>("POST", "/api/exercises/token-bucket/submissions", {});
-    await waitForResult(learner, sub.body.submission.id);
+    const result = await waitForResult(learner, sub.body.submission.id);
     await rx.until(2);
     const [first, second] = rx.requests;
     expect(first!.headers["webhook-id"]).toBe(second!.headers["webhook-id"]);
     expect(verifies(made.body.secret, second!)).toBe(true);
     expect(verifies("whsec_" + crypto.randomBytes(24).toString("base64"), second!)).toBe(false);
     const payload = JSON.parse(second!.body) as { type: string; timestamp: string; data: Record<string, unknown> };
-    expect(payload).toMatchObject({ type: "submission.graded", data: { submission_id: sub.body.submission.id, exercise_id: "token-bucket", status: "fail" } });
+    expect(payload).toMatchObject({ type: "submission.graded", data: { submission_id: sub.body.submission.id, exercise_id: "token-bucket", status: result.status, score: result.score } });
     const log = await admin.json<Deliveries>("GET", `/api/webhooks/${made.body.endpoint.id}/deliveries`);
     expect(log.body.deliveries[0]).toMatchObject({ status: "delivered", attempts: 2, lastStatus: 200, eventType: "submission.graded", msgId: first!.headers["webhook-id"] });
     await admin.json("DELETE", `/api/webhooks/${made.body.endpoint.id}`);
