@@ -211,6 +211,22 @@ describe("terminal gateway", () => {
     expect((await fetch(`${lab.url}/api/health`)).status).toBe(200);
   });
 
+  it("gives each terminal tab (?term=N) its own shell in the same sandbox; N out of range is a 400", async () => {
+    const a = connect(wsId, ownerHeaders());
+    const b = connect(wsId, ownerHeaders(), { query: "?term=1" });
+    await a.until(() => PROMPT.test(a.screen()), "the first shell");
+    await b.until(() => PROMPT.test(b.screen()), "the second shell");
+    expect(b.control.find((m) => m.type === "ready")!.session).not.toBe(a.control.find((m) => m.type === "ready")!.session);
+    a.type("echo $$ > /tmp/first-shell; echo one-$((1+1))\r");
+    await a.until(() => /one-2\r\n/.test(a.screen()), "the first shell's output");
+    b.type("test $$ != $(cat /tmp/first-shell) && echo same-sandbox-other-shell\r");
+    await b.until(() => /same-sandbox-other-shell\r\n/.test(b.screen()), "the second shell sees the first's /tmp");
+    expect(a.screen()).not.toMatch(/same-sandbox-other-shell\r\n/);
+    a.socket.close();
+    b.socket.close();
+    expect(await refusal(wsId, ownerHeaders(), "?term=9")).toBe(400);
+  });
+
   it("refuses an oversized frame", async () => {
     const t = connect(wsId, ownerHeaders());
     await t.until(() => t.control.some((m) => m.type === "ready"), "ready");

@@ -11,7 +11,7 @@ import type { Logger } from "../logger.ts";
 import type { Workspace, Workspaces } from "../workspaces/service.ts";
 import { CLOSE, MAX_CLIENT_FRAME, type ServerMessage, type TerminalRole } from "./protocol.ts";
 import type { TerminalSession } from "./session.ts";
-import type { TerminalSessions } from "./sessions.ts";
+import { MAX_TERMINALS, type TerminalSessions } from "./sessions.ts";
 
 const PATH = /^\/api\/workspaces\/(\d{1,10})\/terminal$/;
 
@@ -86,6 +86,10 @@ export class TerminalGateway {
       return refuse(socket, 404, "Not found");
     }
     const mode = url.searchParams.get("mode");
+    // `?term=N`: the workspace's shell number N (a terminal tab), each its own, same sandbox.
+    const termParam = url.searchParams.get("term") ?? "0";
+    if (!/^\d$/.test(termParam) || Number(termParam) >= MAX_TERMINALS) return refuse(socket, 400, `term must be 0-${MAX_TERMINALS - 1}`);
+    const term = Number(termParam);
     // A take-over writes like the owner, and only while the learner's consent stands.
     const takeover = mode === "takeover" ? this.deps.takeovers?.activeTakeover(user.id, ws.id) : undefined;
     if (mode === "takeover" && takeover === undefined) return refuse(socket, 403, "No accepted take-over");
@@ -105,7 +109,7 @@ export class TerminalGateway {
     } else if (role === "owner") {
       try {
         // `?evict=lru`: the learner chose "continue here" at their live-sandbox limit.
-        session = await this.deps.sessions.open(ws, exercise, { evictOldest: url.searchParams.get("evict") === "lru" });
+        session = await this.deps.sessions.open(ws, exercise, { evictOldest: url.searchParams.get("evict") === "lru", term });
       } catch (err) {
         // A browser cannot read an upgrade's refusal (it sees 1006): say it on the socket.
         if (err instanceof Problem && err.status === 429) return this.tellLimit(req, socket, head, err);
@@ -114,7 +118,7 @@ export class TerminalGateway {
       }
     } else {
       // An observer watches what runs; it never starts a sandbox.
-      session = this.deps.sessions.sessionOf(ws.id);
+      session = this.deps.sessions.sessionOf(ws.id, term);
       if (!session) return refuse(socket, 409, "No live session to observe");
     }
     // The client may have gone while the sandbox started: the session stays, detached.

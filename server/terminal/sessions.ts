@@ -20,7 +20,12 @@ export type SessionPolicy = {
   perUser: number;
 };
 
-type Live = { session: TerminalSession; workspace: Workspace };
+type Live = { session: TerminalSession; workspace: Workspace; term: number };
+
+/** Shells one workspace may have at once (terminal tabs), all in its one sandbox. */
+export const MAX_TERMINALS = 4;
+/** A shell's key: its workspace and its number there (0 is the first tab). */
+const keyOf = (workspaceId: number, term: number) => `${workspaceId}:${term}`;
 
 /** How a session the lab ended (not its shell) looked at the end: shown atop the next shell. */
 type Ended = { reason: string; endedAt: number; screen: string };
@@ -34,11 +39,11 @@ const MAX_ENDED_KEPT = 200;
  * starts a new one transparently.
  */
 export class TerminalSessions {
-  private live = new Map<number, Live>();
-  private opening = new Map<number, Promise<TerminalSession>>();
+  private live = new Map<string, Live>();
+  private opening = new Map<string, Promise<TerminalSession>>();
   private culler: NodeJS.Timeout;
   private finishing = new Set<Promise<void>>();
-  private endedScreens = new Map<number, Ended>();
+  private endedScreens = new Map<string, Ended>();
   readonly recordingsDir: string;
 
   constructor(
@@ -58,14 +63,16 @@ export class TerminalSessions {
     return this.live.size;
   }
 
-  /** The workspace's session, started if there is none. */
-  async open(ws: Workspace, exercise: Exercise, opts: { evictOldest?: boolean } = {}): Promise<TerminalSession> {
-    const existing = this.live.get(ws.id)?.session;
+  /** The workspace's shell number `term` (0..MAX_TERMINALS-1), started if there is none. */
+  async open(ws: Workspace, exercise: Exercise, opts: { evictOldest?: boolean; term?: number } = {}): Promise<TerminalSession> {
+    const term = opts.term ?? 0;
+    const key = keyOf(ws.id, term);
+    const existing = this.live.get(key)?.session;
     if (existing) return existing;
-    let p = this.opening.get(ws.id);
+    let p = this.opening.get(key);
     if (!p) {
-      p = this.start(ws, exercise, opts.evictOldest ?? false).finally(() => this.opening.delete(ws.id));
-      this.opening.set(ws.id, p);
+      p = this.start(ws, exercise, term, opts.evictOldest ?? false).finally(() => this.opening.delete(key));
+      this.opening.set(key, p);
     }
     return p;
   }
@@ -85,12 +92,15 @@ export class TerminalSessions {
     return mine.length;
   }
 
-  sessionOf(workspaceId: number): TerminalSession | undefined {
-    return this.live.get(workspaceId)?.session;
+  /** A live shell of the workspace (the first tab's by default), for observers and take-overs. */
+  sessionOf(workspaceId: number, term = 0): TerminalSession | undefined {
+    return this.live.get(keyOf(workspaceId, term))?.session;
   }
 
-  private async start(ws: Workspace, exercise: Exercise, evictOldest: boolean): Promise<TerminalSession> {
-    this.makeRoom(ws.userId, exercise.title, evictOldest);
+  private async start(ws: Workspace, exercise: Exercise, term: number, evictOldest: boolean): Promise<TerminalSession> {
+    const key = keyOf(ws.id, term);
+    // Another shell in a workspace that is live already shares its sandbox: no room needed.
+    if (![...this.live.values()].some((l) => l.workspace.id === ws.id)) this.makeRoom(ws.userId, exercise.title, evictOldest);
     const sandbox = await this.deps.sandboxes.acquire(ws, exercise);
     const id = crypto.randomUUID();
     const size = { cols: 80, rows: 24 };
@@ -98,22 +108,22 @@ export class TerminalSessions {
       const shell = sandbox.exec(["/bin/bash", "-i"], { tty: true, ...size });
       const recorder = new Recorder(path.join(this.recordingsDir, `${id}.cast.gz`), { width: size.cols, height: size.rows });
       this.deps.db.run("INSERT INTO terminal_sessions (id, workspace_id, user_id, started_at) VALUES (?, ?, ?, ?)", [id, ws.id, ws.userId, new Date().toISOString()]);
-      const previous = this.endedScreens.get(ws.id);
-      this.endedScreens.delete(ws.id);
+      const previous = this.endedScreens.get(key);
+      this.endedScreens.delete(key);
       const preface = previous && `${previous.screen}\r\n\x1b[2m── The previous terminal session ended ${new Date(previous.endedAt).toISOString().slice(11, 16)} UTC: ${previous.reason}. Above is its screen; its recording is under Recordings. A new shell: ──\x1b[0m\r\n`;
       const session = new TerminalSession(id, shell, recorder, size, (end) => {
-        this.live.delete(ws.id);
+        this.live.delete(key);
         // Ended by the lab (idle, limit, age): the learner gets the screen back, and why.
-        if (end.screen && end.reason !== "the shell exited") this.keepEnded(ws.id, { reason: end.reason, endedAt: Date.now(), screen: end.screen });
+        if (end.screen && end.reason !== "the shell exited") this.keepEnded(key, { reason: end.reason, endedAt: Date.now(), screen: end.screen });
         this.deps.sandboxes.release(ws.id);
         const done = recorder.close().then(() => {
           this.deps.db.run("UPDATE terminal_sessions SET ended_at = ?, end_reason = ?, bytes = ?, truncated = ? WHERE id = ?", [new Date().toISOString(), end.reason, recorder.bytes, recorder.truncated ? 1 : 0, id]);
         });
         this.finishing.add(done);
         void done.finally(() => this.finishing.delete(done));
-        this.deps.log.info({ workspace: ws.id, session: id, reason: end.reason }, "terminal session ended");
+        this.deps.log.info({ workspace: ws.id, term, session: id, reason: end.reason }, "terminal session ended");
       }, preface);
-      this.live.set(ws.id, { session, workspace: ws });
+      this.live.set(key, { session, workspace: ws, term });
       return session;
     } catch (err) {
       this.deps.sandboxes.release(ws.id);
@@ -121,22 +131,31 @@ export class TerminalSessions {
     }
   }
 
-  private keepEnded(workspaceId: number, ended: Ended): void {
-    this.endedScreens.delete(workspaceId);
-    this.endedScreens.set(workspaceId, ended);
+  private keepEnded(key: string, ended: Ended): void {
+    this.endedScreens.delete(key);
+    this.endedScreens.set(key, ended);
     if (this.endedScreens.size > MAX_ENDED_KEPT) this.endedScreens.delete(this.endedScreens.keys().next().value!);
   }
 
   /**
-   * Under the per-user cap, the user's least recently active detached session gives way; when
-   * every one is attached somewhere, `evictOldest` (the learner chose "continue here") stops the
-   * least recently active one, otherwise the attach is refused with the sessions in the way.
+   * The cap is on live sandboxes, so on workspaces (each has one, shared by its shells). Under
+   * it, the user's least recently active workspace with no shell attached gives way; when every
+   * one is attached somewhere, `evictOldest` (the learner chose "continue here") stops the least
+   * recently active one, otherwise the attach is refused with the workspaces in the way.
    */
   private makeRoom(userId: number, title: string, evictOldest: boolean): void {
-    const mine = [...this.live.values()].filter((l) => l.workspace.userId === userId);
+    const byWorkspace = new Map<number, { exerciseId: string; shells: Live[]; lastActivity: number; attached: number }>();
+    for (const l of this.live.values()) {
+      if (l.workspace.userId !== userId) continue;
+      const w = byWorkspace.get(l.workspace.id) ?? { exerciseId: l.workspace.exerciseId, shells: [], lastActivity: 0, attached: 0 };
+      w.shells.push(l);
+      w.lastActivity = Math.max(w.lastActivity, l.session.lastActivity);
+      w.attached += l.session.attached;
+      byWorkspace.set(l.workspace.id, w);
+    }
+    const mine = [...byWorkspace.values()].sort((a, b) => a.lastActivity - b.lastActivity);
     if (mine.length < this.policy.perUser) return;
-    const byAge = (ls: Live[]) => ls.sort((a, b) => a.session.lastActivity - b.session.lastActivity);
-    const victim = byAge(mine.filter((l) => l.session.attached === 0))[0] ?? (evictOldest ? byAge(mine)[0] : undefined);
+    const victim = mine.find((w) => w.attached === 0) ?? (evictOldest ? mine[0] : undefined);
     if (!victim) {
       const n = mine.length;
       throw new Problem(
@@ -144,11 +163,11 @@ export class TerminalSessions {
         "too-many-sandboxes",
         "Too many live sandboxes",
         `${n} exercise${n === 1 ? " has" : "s have"} a live terminal open, the most you may have at once. Close one of them, or continue here and the least recently used one stops (its files are kept).`,
-        { live: byAge(mine).map((l) => l.workspace.exerciseId) },
+        { live: mine.map((w) => w.exerciseId) },
       );
     }
     // A close reason is at most 123 bytes: the title is cut, not the sentence.
-    victim.session.close(`you continued in "${title.slice(0, 40)}" (at most ${this.policy.perUser} live terminals)`);
+    for (const l of victim.shells) l.session.close(`you continued in "${title.slice(0, 40)}" (at most ${this.policy.perUser} live terminals)`);
   }
 
   private cull(): void {

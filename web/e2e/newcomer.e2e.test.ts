@@ -187,6 +187,40 @@ describe("feedback", () => {
   }, 600_000);
 });
 
+describe("several terminals", () => {
+  it("4: tabs, each its own shell in the same sandbox, reattached on reload and recorded", async () => {
+    const { page, context } = await newPerson("tabs");
+    await openExercise(page, "token-bucket");
+    const pane = (t: number) => page.locator(`[data-testid=terminal-pane][data-term="${t}"]`);
+    const text = async (t: number) => (await pane(t).locator(".xterm-rows").textContent()) ?? "";
+    const typeIn = async (t: number, command: string) => {
+      await pane(t).locator(".xterm-helper-textarea").focus();
+      await page.keyboard.type(`${command}\n`, { delay: 5 });
+    };
+    // The service in the first terminal...
+    await typeIn(0, `node -e "require('http').createServer((q, r) => r.end('pong-' + (6 * 7))).listen(41551, '127.0.0.1', () => console.log('listening'))"`);
+    await expect.poll(() => text(0), { timeout: 15_000 }).toMatch(/listening/);
+    // ...attacked from a second one: its own shell, the same sandbox (same loopback).
+    await page.getByTestId("terminal-add").click();
+    await expect.poll(() => pane(1).getByTestId("terminal-status").textContent(), { timeout: 20_000 }).toBe("connected");
+    await expect.poll(() => text(1), { timeout: 15_000 }).toMatch(/\$\s*$/);
+    await typeIn(1, `node -e "fetch('http://127.0.0.1:41551').then((r) => r.text()).then(console.log)"; echo tab2-done`);
+    await expect.poll(() => text(1), { timeout: 15_000 }).toMatch(/pong-42[\s\S]*tab2-done/);
+    expect(await text(0)).not.toMatch(/tab2-done/);
+    await shot(page, "04-two-terminals");
+    // A reload reattaches both tabs to their shells, screens restored.
+    await page.reload();
+    await expect.poll(() => page.getByTestId("terminal-tab").count(), { timeout: 20_000 }).toBe(2);
+    await expect.poll(() => text(0), { timeout: 20_000 }).toMatch(/listening/);
+    await page.locator("[data-testid=terminal-tab][data-term='1']").click();
+    await expect.poll(() => text(1), { timeout: 20_000 }).toMatch(/pong-42[\s\S]*tab2-done/);
+    // Each shell is its own recording.
+    await page.getByTestId("tab-recordings").click();
+    await expect.poll(() => page.getByTestId("recording").count(), { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
+    await context.close();
+  });
+});
+
 describe("a session ended on the server", () => {
   it("3: takes the user to sign-in, says why, and back to the page they were on", async () => {
     const { page, context, email } = await newPerson("ended");

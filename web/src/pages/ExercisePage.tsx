@@ -7,7 +7,7 @@ import { ResultsView } from "../components/Results.tsx";
 import { Splitter } from "../components/Splitter.tsx";
 import type { CompareRequest } from "../editor/WorkspaceEditor.tsx";
 import { Recordings } from "../recordings/Recordings.tsx";
-import { Terminal } from "../terminal/Terminal.tsx";
+import { TerminalTabs } from "../terminal/TerminalTabs.tsx";
 import { filesApi, type HintState, type SolutionFile } from "../workspace/filesApi.ts";
 import { HintsPanel, SolutionPanel } from "./exercise/HelpPanels.tsx";
 import { useLayout } from "./exercise/layout.ts";
@@ -166,7 +166,7 @@ export function ExercisePage({ id }: { id: string }) {
         <Splitter orientation="horizontal" value={layout.editor} min={0.2} max={0.8} onChange={(v) => setLayout({ editor: v })} label="Resize the editor and the terminal" testId="split-editor" />
         <div className="ex-bottom" style={grid(`minmax(220px, ${layout.terminal}fr) 6px minmax(220px, ${1 - layout.terminal}fr)`)}>
           <div className="ex-terminal-slot">
-            {workspaceId ? <Terminal key={workspaceId} workspaceId={workspaceId} /> : <p className="loading terminal-placeholder">Preparing workspace…</p>}
+            {workspaceId ? <TerminalTabs key={workspaceId} workspaceId={workspaceId} /> : <p className="loading terminal-placeholder">Preparing workspace…</p>}
           </div>
           <Splitter orientation="vertical" value={layout.terminal} min={0.25} max={0.8} onChange={(v) => setLayout({ terminal: v })} label="Resize the terminal and the results" testId="split-terminal" />
           <div className="panel results-panel">

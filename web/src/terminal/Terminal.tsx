@@ -158,7 +158,7 @@ interface Handles {
 const INITIAL: ConnectionStatus = { state: "connecting", reason: null, role: null };
 
 /** `takeover`: an instructor writing to a learner's shell while the learner's consent stands. */
-export function Terminal({ workspaceId, observe = false, takeover = false }: { workspaceId: string; observe?: boolean; takeover?: boolean }) {
+export function Terminal({ workspaceId, observe = false, takeover = false, term: shellNo = 0 }: { workspaceId: string; observe?: boolean; takeover?: boolean; /** The workspace's shell number (a terminal tab). */ term?: number }) {
   const hostRef = useRef<HTMLDivElement>(null);
   const handles = useRef<Handles | null>(null);
   const [status, setStatus] = useState<ConnectionStatus>(INITIAL);
@@ -220,7 +220,7 @@ export function Terminal({ workspaceId, observe = false, takeover = false }: { w
       },
     };
 
-    const conn = new TerminalConnection(terminalUrl(window.location, workspaceId, observe, takeover), sink, {
+    const conn = new TerminalConnection(terminalUrl(window.location, workspaceId, observe, takeover, shellNo), sink, {
       onStatus: (s) => {
         if (disposed) return;
         setStatus(s);
@@ -268,7 +268,7 @@ export function Terminal({ workspaceId, observe = false, takeover = false }: { w
       term.dispose();
       handles.current = null;
     };
-  }, [workspaceId, observe, takeover]);
+  }, [workspaceId, observe, takeover, shellNo]);
 
   useEffect(() => {
     localStorage.setItem(FONT_KEY, String(fontSize));

@@ -27,11 +27,19 @@ export const CLOSE: CloseCodes = { normal: 1000, policy: 1008, tooBig: 1009, int
 export const INPUT_CHUNK = 16 * 1024;
 
 /** `observe`: attach read-only to the live session (`?mode=observe`; the server decides the role). */
-export function terminalUrl(loc: Pick<Location, "protocol" | "host">, workspaceId: string, observe = false, takeover = false): string {
+export function terminalUrl(loc: Pick<Location, "protocol" | "host">, workspaceId: string, observe = false, takeover = false, term = 0): string {
   const scheme = loc.protocol === "https:" ? "wss" : "ws";
   const url = `${scheme}://${loc.host}/api/workspaces/${encodeURIComponent(workspaceId)}/terminal`;
-  return takeover ? `${url}?mode=takeover` : observe ? `${url}?mode=observe` : url;
+  const q = new URLSearchParams();
+  if (takeover) q.set("mode", "takeover");
+  else if (observe) q.set("mode", "observe");
+  // The workspace's shell number (a terminal tab); 0, the first, is the default.
+  if (term > 0) q.set("term", String(term));
+  return q.size ? `${url}?${q}` : url;
 }
+
+/** Shells a workspace may have at once (terminal tabs). Server: `MAX_TERMINALS`. */
+export const MAX_TERMINALS = 4;
 
 /** The same attach, asking the server to stop the user's least recently used session if at the limit. */
 export function evictOldestUrl(url: string): string {
