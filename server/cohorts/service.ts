@@ -1,64 +1,40 @@
-import crypto from "node:crypto";
 import { EventEmitter } from "node:events";
 import type { User } from "../accounts/schema.ts";
-import { exerciseLocked, type AccessRule } from "../access/policy.ts";
+import type { AccessRule } from "../access/policy.ts";
 import type { CohortDetail, CohortEvent, CohortSummary, TrackItem } from "../contract/cohorts.ts";
 import type { Database } from "../db/database.ts";
-import { forbidden, notFound, Problem } from "../errors.ts";
+import { notFound, Problem } from "../errors.ts";
 import type { Catalog } from "../../graders/exercise/catalog.ts";
+import { cohortAccessRule } from "./access.ts";
+import { createInvites, joinOnce, shortCode } from "./joins.ts";
+import { hasEnded, isUnlocked, now, type CohortRow, type TrackRow } from "./rows.ts";
 import type { CreateBody, PatchBody } from "./schema.ts";
 
 /**
  * Cohorts: who runs them (owner + co-instructors), who is in them, the track and its pacing,
- * and how people join. The pacing decision is registered on the access policy
- * (`accessRule`), so every way into an exercise honours it.
+ * and how people join (joins.ts). The pacing decision (access.ts) is registered on the access
+ * policy (`accessRule`), so every way into an exercise honours it.
  */
-
-type CohortRow = {
-  id: number;
-  owner_id: number;
-  name: string;
-  description: string;
-  starts_at: string | null;
-  ends_at: string | null;
-  seats: number;
-  hints: number;
-  solution: "never" | "after_pass" | "after_end";
-  leaderboard: "off" | "names" | "pseudonyms";
-  join_code: string | null;
-  join_code_expires_at: string | null;
-  created_at: string;
-  purged_at: string | null;
-};
-type TrackRow = { exercise_id: string; position: number; unlocked_at: string | null; unlock_at: string | null };
 
 /** Who hears an event: the instructors' room, every member, or one member. */
 export type Audience = "room" | "members" | "all" | { userId: number };
 export type Emitted = { to: Audience; event: CohortEvent };
 
-const CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-const ANIMALS = ["Otter", "Heron", "Lynx", "Badger", "Falcon", "Marten", "Ibex", "Puffin", "Gecko", "Bison", "Crane", "Dingo", "Koala", "Lemur", "Moose", "Orca"];
-
-const now = () => new Date().toISOString();
-const hashToken = (t: string) => crypto.createHash("sha256").update(t).digest("hex");
-
-export function shortCode(): string {
-  const bytes = crypto.randomBytes(8);
-  return [...bytes].map((b) => CODE_ALPHABET[b % CODE_ALPHABET.length]).join("");
-}
-
-const isUnlocked = (t: { unlocked_at: string | null; unlock_at: string | null }, at = Date.now()) => t.unlocked_at !== null || (t.unlock_at !== null && Date.parse(t.unlock_at) <= at);
-const hasEnded = (c: { ends_at: string | null }, at = Date.now()) => c.ends_at !== null && Date.parse(c.ends_at) <= at;
+export { shortCode };
 
 export class Cohorts {
   /** `cohort:<id>` → Emitted. */
   readonly events = new EventEmitter().setMaxListeners(0);
   private timer: NodeJS.Timeout | undefined;
+  /** Pacing, hints and the solution for members (access.ts). */
+  readonly accessRule: AccessRule;
 
   constructor(
     private db: Database,
     private catalog: Catalog,
-  ) {}
+  ) {
+    this.accessRule = cohortAccessRule(db);
+  }
 
   emit(cohortId: number, to: Audience, event: CohortEvent): void {
     this.events.emit(`cohort:${cohortId}`, { to, event } satisfies Emitted);
@@ -270,14 +246,7 @@ export class Cohorts {
   /** One-time invite links for named people; the tokens are shown only now. */
   invite(id: number, emails: string[], days: number): { email: string; token: string }[] {
     this.row(id);
-    const expires = new Date(Date.now() + days * 86_400_000).toISOString();
-    return this.db.transaction(() =>
-      emails.map((email) => {
-        const token = crypto.randomBytes(32).toString("base64url");
-        this.db.run("INSERT INTO cohort_invites (cohort_id, email, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?)", [id, email, hashToken(token), now(), expires]);
-        return { email, token };
-      }),
-    );
+    return createInvites(this.db, id, emails, days);
   }
 
   /** Called after someone joined (the room shows the new row). */
@@ -285,66 +254,8 @@ export class Cohorts {
 
   /** Joins by the link's short code or a one-time invite. Joining again is a no-op. */
   join(user: User, code: string): CohortSummary {
-    const joined = this.joinOnce(user, code);
+    const joined = joinOnce(this.db, this, user, code);
     this.onJoin(joined.id, user.id);
     return joined;
   }
-
-  private joinOnce(user: User, code: string): CohortSummary {
-    return this.db.transaction(() => {
-      let cohort: CohortRow | undefined;
-      let inviteId: number | undefined;
-      if (code.length === 8) {
-        cohort = this.db.get<CohortRow>("SELECT * FROM cohorts WHERE join_code = ?", [code.toUpperCase()]);
-        if (!cohort) throw new Problem(404, "join-code-unknown", "Unknown join code", "No cohort has this join code; ask your instructor for the current link.");
-        if (this.isMember(cohort.id, user.id)) return this.summary(cohort);
-        if (cohort.join_code_expires_at && Date.parse(cohort.join_code_expires_at) <= Date.now()) throw new Problem(410, "join-code-expired", "Join code expired", "This join link has expired; ask your instructor for a new one.");
-      } else {
-        const inv = this.db.get<{ id: number; cohort_id: number; email: string; expires_at: string; used_at: string | null; used_by: number | null }>("SELECT * FROM cohort_invites WHERE token_hash = ?", [hashToken(code)]);
-        if (!inv) throw new Problem(404, "invite-unknown", "Unknown invite", "This invite link is not valid.");
-        cohort = this.row(inv.cohort_id);
-        if (inv.used_at) {
-          if (inv.used_by === user.id) return this.summary(cohort);
-          throw new Problem(410, "invite-used", "Invite already used", "This invite link was already used; each invite works once.");
-        }
-        if (Date.parse(inv.expires_at) <= Date.now()) throw new Problem(410, "invite-expired", "Invite expired", "This invite link has expired; ask your instructor for a new one.");
-        if (inv.email.toLowerCase() !== user.email.toLowerCase()) throw forbidden("This invite is for another email address; sign in with the address it was sent to.");
-        inviteId = inv.id;
-      }
-      if (hasEnded(cohort)) throw new Problem(410, "cohort-ended", "Cohort ended", "This cohort has ended; it takes no new members.");
-      if (!this.isMember(cohort.id, user.id)) {
-        const taken = this.db.get<{ n: number }>("SELECT count(*) AS n FROM cohort_members WHERE cohort_id = ?", [cohort.id])!.n;
-        if (taken >= cohort.seats) throw new Problem(409, "cohort-full", "Cohort full", `All ${cohort.seats} seats of this cohort are taken; ask your instructor for a seat.`);
-        const pseudonym = `${ANIMALS[crypto.randomInt(ANIMALS.length)]} ${crypto.randomBytes(2).toString("hex").toUpperCase()}`;
-        this.db.run("INSERT INTO cohort_members (cohort_id, user_id, joined_at, pseudonym) VALUES (?, ?, ?, ?)", [cohort.id, user.id, now(), pseudonym]);
-      }
-      if (inviteId !== undefined) this.db.run("UPDATE cohort_invites SET used_at = ?, used_by = ? WHERE id = ?", [now(), user.id, inviteId]);
-      return this.summary(cohort);
-    });
-  }
-
-  /**
-   * Pacing, hints and the solution for members, as an access rule. A learner in several
-   * cohorts may use an exercise that any of them has unlocked; hints and the solution follow
-   * the strictest of those cohorts. Staff (instructors, admins) are never paced.
-   */
-  readonly accessRule: AccessRule = ({ user, exerciseId, use }) => {
-    if (user.role === "admin" || user.role === "instructor") return undefined;
-    const rows = this.db.all<TrackRow & { hints: number; solution: CohortRow["solution"]; ends_at: string | null; name: string }>(
-      `SELECT t.*, c.hints, c.solution, c.ends_at, c.name FROM cohort_members m
-         JOIN cohorts c ON c.id = m.cohort_id AND c.purged_at IS NULL
-         JOIN cohort_track t ON t.cohort_id = c.id AND t.exercise_id = ?
-        WHERE m.user_id = ?`,
-      [exerciseId, user.id],
-    );
-    if (rows.length === 0) return undefined;
-    const open = rows.filter((r) => isUnlocked(r));
-    if (open.length === 0) return exerciseLocked(`This exercise is locked: ${rows[0]!.name}'s instructor has not unlocked it yet.`);
-    if (use === "hints" && open.some((r) => r.hints === 0)) return new Problem(403, "hints-off", "Hints off", "Hints are turned off in your cohort.");
-    if (use === "solution") {
-      if (open.some((r) => r.solution === "never")) return new Problem(403, "solution-locked", "Solution locked", "Your cohort does not show the reference solution.");
-      if (open.some((r) => r.solution === "after_end" && !hasEnded(r))) return new Problem(403, "solution-locked", "Solution locked", "The reference solution unlocks when your cohort ends.");
-    }
-    return undefined;
-  };
 }
