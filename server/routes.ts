@@ -63,7 +63,7 @@ export function labRoutes(deps: AppDeps): Route[] {
     ...deps.workshops.routes(deps.config.publicUrl),
     ...assessmentRoutes(deps.hiring.assessments),
     ...inviteRoutes({ hiring: deps.hiring, accounts: deps.accounts, publicUrl: deps.config.publicUrl }),
-    ...reviewRoutes({ hiring: deps.hiring, review: new Review(deps.db, deps.hiring, labSecret(deps.config.dataDir)) }),
+    ...reviewRoutes({ hiring: deps.hiring, review: new Review(deps.db, deps.hiring, labSecret(deps.config.dataDir), path.join(deps.config.dataDir, "recordings")) }),
     ...candidateRoutes({ hiring: deps.hiring, accounts: deps.accounts, db: deps.db, secureCookies: deps.config.secureCookies }),
   ];
   const document = openApiDocument(routes, { version: VERSION, serverUrl: deps.config.publicUrl });

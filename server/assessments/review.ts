@@ -1,6 +1,7 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
+import zlib from "node:zlib";
 import type { Results } from "../../graders/results.ts";
 import type { User } from "../accounts/schema.ts";
 import type { Database } from "../db/database.ts";
@@ -59,6 +60,7 @@ export class Review {
     private db: Database,
     private hiring: Hiring,
     private secret: Buffer,
+    private recordingsDir: string,
   ) {}
 
   finals(candidateId: number): FinalRow[] {
@@ -147,6 +149,7 @@ export class Review {
       }
       for (const t of this.db.all<{ id: string; exercise_id: string; started_at: string; ended_at: string | null; end_reason: string | null }>("SELECT t.id, w.exercise_id, t.started_at, t.ended_at, t.end_reason FROM terminal_sessions t JOIN workspaces w ON w.id = t.workspace_id WHERE w.user_id = ?", [c.user_id])) {
         out.push({ at: t.started_at, kind: "terminal-open", exerciseId: t.exercise_id, detail: { recording: t.id } });
+        for (const cmd of commandsOf(path.join(this.recordingsDir, `${t.id}.cast.gz`), Date.parse(t.started_at))) out.push({ at: cmd.at, kind: "command", exerciseId: t.exercise_id, detail: { command: cmd.command, recording: t.id, offsetS: cmd.offsetS } });
         if (t.ended_at) out.push({ at: t.ended_at, kind: "terminal-closed", exerciseId: t.exercise_id, detail: { recording: t.id, reason: t.end_reason } });
       }
     }
@@ -212,6 +215,49 @@ export class Review {
     for (const id of candidateIds) this.hiring.assessments.audit(assessmentId, id, actor.id, "name-viewed", where);
   }
 }
+
+/** Bash's prompt as the sandbox prints it (`user@host:dir$ `), then what was typed. */
+const PROMPT = /^[\w.-]+@[\w.-]+:[^$#\n]*[$#] (.+)$/;
+const ANSI = new RegExp(String.raw`\x1b(?:\[[0-9;?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[()][A-Z0-9]|[=>])`, "g");
+const MAX_COMMANDS = 500;
+
+/**
+ * The commands run in a terminal session, read back from its recording: every output line
+ * that is a prompt followed by what was typed, at the time its line ended (the Enter).
+ */
+export function commandsOf(file: string, startedAt: number): { at: string; offsetS: number; command: string }[] {
+  let text: string;
+  try {
+    text = zlib.gunzipSync(fs.readFileSync(file), { finishFlush: zlib.constants.Z_SYNC_FLUSH }).toString("utf8");
+  } catch {
+    return [];
+  }
+  const out: { at: string; offsetS: number; command: string }[] = [];
+  let line = "";
+  for (const raw of text.split("\n").slice(1)) {
+    let ev: unknown;
+    try {
+      ev = JSON.parse(raw);
+    } catch {
+      continue;
+    }
+    if (!Array.isArray(ev) || ev[1] !== "o" || typeof ev[0] !== "number" || typeof ev[2] !== "string") continue;
+    const parts = (ev[2] as string).replace(ANSI, "").split(/\r?\n/);
+    for (let i = 0; i < parts.length; i++) {
+      // A carriage return alone redraws the line (bash's editing): keep what follows it.
+      const seg = parts[i]!.includes("\r") ? parts[i]!.slice(parts[i]!.lastIndexOf("\r") + 1) : parts[i]!;
+      line = parts[i]!.includes("\r") ? seg : line + seg;
+      if (i < parts.length - 1) {
+        const m = PROMPT.exec(printable(line));
+        if (m && out.length < MAX_COMMANDS) out.push({ at: new Date(startedAt + (ev[0] as number) * 1000).toISOString(), offsetS: ev[0] as number, command: m[1]!.trim().slice(0, 300) });
+        line = "";
+      }
+    }
+  }
+  return out;
+}
+
+const printable = (s: string) => [...s].filter((ch) => ch.charCodeAt(0) >= 32 && ch.charCodeAt(0) !== 127).join("");
 
 function readTree(root: string): Map<string, string> {
   const out = new Map<string, string>();

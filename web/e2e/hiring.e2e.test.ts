@@ -180,15 +180,15 @@ describe("a hiring round in Chromium", () => {
 
     // Blind: no name shown before the decision.
     expect(await reviewer.getByRole("heading", { level: 1 }).textContent()).toMatch(/^C-[A-Z0-9]{6}$/);
-    // A's timeline has the editor's save.
     const savesOfA = await reviewer.evaluate(async () => {
       const [, , id] = window.location.pathname.split("/");
       const board = (await (await fetch(`/api/assessments/${id}/candidates`)).json()) as { candidates: { id: number; flags: string[] }[] };
       const a = board.candidates.find((c) => !c.flags.some((f) => /paste/.test(f)))!;
-      const d = (await (await fetch(`/api/assessments/${id}/candidates/${a.id}`)).json()) as { timeline: { kind: string; detail: { path?: string } }[] };
-      return d.timeline.filter((e) => e.kind === "save").map((e) => e.detail.path);
+      const d = (await (await fetch(`/api/assessments/${id}/candidates/${a.id}`)).json()) as { timeline: { kind: string; detail: { path?: string; command?: string } }[] };
+      return d.timeline.filter((e) => e.kind === "save" || e.kind === "command").map((e) => e.detail.path ?? `$ ${e.detail.command}`);
     });
-    expect(savesOfA).toContain("src/token-bucket.ts");
+    // A's timeline has the editor's save and the command run in the terminal.
+    expect(savesOfA).toEqual(expect.arrayContaining(["src/token-bucket.ts", "$ grep -c 'A was here' src/token-bucket.ts"]));
     // A rubric score per criterion, then a decision.
     await reviewer.getByLabel("Score (1–5)").first().fill("4");
     await reviewer.getByLabel("Score (1–5)").nth(1).fill("3");

@@ -25,6 +25,8 @@ function describe(e: CandidateDetail["timeline"][number]): string {
     case "submission":
     case "final-submission":
       return `${e.kind === "final-submission" ? "final submission" : "checked"}${d.score === null || d.score === undefined ? "" : `: ${String(d.score)} / ${String(d.maxScore)}`}`;
+    case "command":
+      return `$ ${String(d.command)}`;
     case "terminal-open":
       return "opened the terminal";
     case "terminal-closed":
