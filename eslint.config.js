@@ -77,7 +77,7 @@ const layers = {
 };
 
 export default tseslint.config(
-  { ignores: ["node_modules", "web/dist", "data", ".cache", "test-results", "docker/runtime/node/node_modules", "exercises/**/node_modules"] },
+  { ignores: ["node_modules", "web/dist", "data", ".cache", "test-results", "docker/runtime/node/node_modules", "exercises/**/node_modules", "graders/attacks/unit/**", "graders/attacks/mutation/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

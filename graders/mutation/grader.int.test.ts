@@ -112,14 +112,14 @@ describe("the mutation grader", () => {
   it("stops at the wall time: a mutant cut short is not finished, the rest are not run", async () => {
     const dir = copyFixture("fail", (d) => {
       fs.renameSync(path.join(d, "mutants", "loop"), path.join(d, "mutants", "a-loop"));
-      fs.writeFileSync(path.join(d, "exercise.yaml"), fs.readFileSync(path.join(d, "exercise.yaml"), "utf8").replace("wall_seconds: 60", "wall_seconds: 6"));
+      fs.writeFileSync(path.join(d, "exercise.yaml"), fs.readFileSync(path.join(d, "exercise.yaml"), "utf8").replace("wall_seconds: 60", "wall_seconds: 20"));
     });
     const t0 = Date.now();
     const r = await run(load(dir, "fail"), path.join(dir, "submission"));
-    expect(Date.now() - t0).toBeLessThan(12_000);
+    expect(Date.now() - t0).toBeLessThan(35_000);
     expect(r.tests.map((t) => t.name)).toEqual(["Mutant: never returns for a discounted order", "Mutant: the discount goes to every customer, loyal or not", "Mutant: negative", "Mutant: off-by-one in the discount threshold"]);
-    expect(r.tests[0]).toMatchObject({ status: "fail", message: "Not finished: the time limit of 6 s for all the runs was reached while your tests ran on this mutant." });
-    for (const t of r.tests.slice(1)) expect(t).toMatchObject({ status: "fail", points: 0, message: "Not run: time limit (the exercise allows 6 s for all the runs)." });
+    expect(r.tests[0]).toMatchObject({ status: "fail", message: "Not finished: the time limit of 20 s for all the runs was reached while your tests ran on this mutant." });
+    for (const t of r.tests.slice(1)) expect(t).toMatchObject({ status: "fail", points: 0, message: "Not run: time limit (the exercise allows 20 s for all the runs)." });
     expect(r.message).toBe("Your tests killed 0 of 4 mutants (3 not run: time limit).");
   });
 });

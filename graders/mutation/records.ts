@@ -34,10 +34,6 @@ export function analyze(records: VitestRecord[], run: Run): RunReport {
   for (const f of collected) for (const t of f.tests ?? []) names.set(String(t.id), String(t.name));
   const states = new Map<string, { state: string; message: string | null }>();
   for (const r of records) if (r.type === "result") states.set(r.id, { state: r.state, message: r.message });
-  // What the worker recorded itself, for tests whose result never reached the reporter.
-  for (const r of records) {
-    if (r.type === "finish" && !states.has(r.id)) states.set(r.id, { state: r.state === "pass" ? "passed" : r.state === "fail" ? "failed" : r.state, message: r.message });
-  }
   const started = new Set(records.flatMap((r) => (r.type === "start" ? [r.id] : [])));
   const end = records.find((r) => r.type === "end");
   const failed: RunReport["failed"] = [];

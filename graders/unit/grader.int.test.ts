@@ -99,13 +99,13 @@ describe("the unit grader", () => {
       "loop",
       "export function spin(): number { for (;;) {} }\n",
       `import { it, expect } from "vitest";\nimport { spin } from "@workspace/src/mod.ts";\nit("quick", () => expect(1).toBe(1));\nit("spins", () => expect(spin()).toBe(1));\nit("after", () => expect(1).toBe(1));\n`,
-      3,
+      10,
     );
     const t0 = Date.now();
     const r = await run(ex, path.join(ex.dir, "starter"));
-    expect(Date.now() - t0).toBeLessThan(15_000);
+    expect(Date.now() - t0).toBeLessThan(25_000);
     expect(r.status).toBe("fail");
-    expect(r.message).toMatch(/time limit of 3 s/);
+    expect(r.message).toMatch(/time limit of 10 s/);
     const byName = Object.fromEntries(r.tests.map((t) => [t.name, t]));
     expect(byName.quick?.status).toBe("pass");
     expect(byName.spins?.message).toMatch(/Timed out: this test was still running/);
@@ -160,7 +160,7 @@ it("x", () => expect(x).toBe(1));
     const ex = fixture(
       "peek",
       `import fs from "node:fs";\nexport const seen = () => ["/exercises", "/work", "/root", "/grader/out"].filter((p) => { try { fs.readdirSync(p); return true; } catch { return false; } });\n`,
-      `import { it, expect } from "vitest";\nimport { seen } from "@workspace/src/mod.ts";\nit("sees only its own things", () => expect(seen()).toEqual(["/grader/out"]));\n`,
+      `import { it, expect } from "vitest";\nimport { seen } from "@workspace/src/mod.ts";\nit("sees none of them", () => expect(seen()).toEqual([]));\n`,
     );
     const r = await run(ex, path.join(ex.dir, "starter"));
     expect(r.tests[0]).toMatchObject({ status: "pass" });

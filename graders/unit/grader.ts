@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import type { z } from "zod";
 import { sandboxLimits } from "../exercise/fields.ts";
 import { createWithin, type Sandbox } from "../sandbox/port.ts";
-import { copyTree } from "../sandbox/files.ts";
+import { copyTree, CopyLimitError, DEFAULT_COPY_LIMITS } from "../sandbox/files.ts";
 import type { GradeContext, GraderKind, StepOutcome } from "../kind.ts";
 import { splitPoints } from "../kind.ts";
 import { UnitStep } from "./step.ts";
@@ -12,6 +12,7 @@ import { truncate, type TestResult } from "../results.ts";
 import { runCapped } from "../sandbox/exec.ts";
 import { readSandboxFile } from "../sandbox/read.ts";
 import { timed } from "../timing.ts";
+import { expectedTests, matchExpected, type ExpectedTest } from "./reference.ts";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
@@ -21,7 +22,6 @@ export type VitestRecord =
   | { type: "init" }
   | { type: "collected"; file: string; tests: { id: string; name: string }[] }
   | { type: "start"; id: string }
-  | { type: "finish"; id: string; state: string; message: string | null }
   | { type: "result"; id: string; state: string; message: string | null; output: string | null; duration: number | null }
   | { type: "module-error"; file: string; message: string | null }
   | { type: "file-time"; file: string; ms: number; at: number }
@@ -42,9 +42,16 @@ export const unitGrader: GraderKind<typeof UnitStep> = {
     const { runDir, step } = ctx;
     const work = path.join(runDir, "work");
     const dirs = await timed(ctx, "copy-in", () => {
-      copyTree(ctx.submissionDir, work, { uid: ctx.uid });
+      try {
+        copyTree(ctx.submissionDir, work, { uid: ctx.uid });
+      } catch (err) {
+        if (err instanceof CopyLimitError) return err;
+        throw err;
+      }
       return prepareVitestDirs(runDir, path.join(ctx.exercise.dir, step.tests), ctx.uid);
     });
+    if (dirs instanceof CopyLimitError) return tooBig(step, dirs.message);
+    const expected = expectedTests(ctx, path.join(ctx.exercise.dir, step.tests), (d) => prepareVitestDirs(d, path.join(ctx.exercise.dir, step.tests), ctx.uid), graderMounts);
     const sandbox = await createWithin(ctx.driver, {
       name: ctx.sandboxName,
       runtime: ctx.exercise.runtime,
@@ -62,7 +69,7 @@ export const unitGrader: GraderKind<typeof UnitStep> = {
     }
     const records = readVitestRecords(dirs.out);
     recordVitestTiming(ctx, records, run);
-    return toOutcome(step, records, run, ctx.exercise.limits.wall_seconds);
+    return toOutcome(step, records, run, ctx.exercise.limits.wall_seconds, (await expected) ?? hiddenFiles(path.join(ctx.exercise.dir, step.tests)));
   },
 };
 
@@ -89,6 +96,37 @@ export function recordVitestTiming(ctx: Pick<GradeContext, "timing">, records: V
   if (first < endedAt) ctx.timing.add("vitest-start", null, startedAt, first);
 }
 
+/**
+ * Without a reference list, at least every hidden test file counts: a file the run never
+ * collected (the submission hung or died before it) is one failed test, never left out.
+ */
+function hiddenFiles(testsDir: string): { files: string[] } {
+  const files: string[] = [];
+  const walk = (dir: string, rel: string) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) walk(path.join(dir, e.name), r);
+      else if (/\.test\.(ts|mts|js|mjs)$/.test(e.name)) files.push(`tests/${r}`);
+    }
+  };
+  walk(testsDir, "");
+  return { files };
+}
+
+/**
+ * The copy into the sandbox is bounded (files and bytes, a sparse file counted at its
+ * apparent size), so a huge workspace costs the lab a short walk, and the learner is told
+ * why nothing ran.
+ */
+function tooBig(step: Step, why: string): StepOutcome {
+  const { maxFiles, maxBytes } = DEFAULT_COPY_LIMITS;
+  const message = `Your workspace is too big to grade (${why}): the grader copies at most ${maxFiles} files and ${Math.round(maxBytes / 1024 / 1024)} MB. Remove large or generated files (a node_modules/ folder counts too) and submit again.`;
+  return { message, tests: [{ name: step.name, status: "fail", message, output: null, task_id: null, category: step.category, points: 0, max_points: step.points, duration_ms: null }] };
+}
+
+/** The grader's files inside the sandbox (/grader), shared with the mutation kind. */
+export const GRADER_FILES = ["reporter.mjs", "progress.mjs", "runner.mjs", "shield.mjs"];
+
 export type VitestDirs = { grader: string; out: string };
 
 /**
@@ -102,7 +140,7 @@ export function prepareVitestDirs(runDir: string, testsSrc: string, uid: number,
   fs.mkdirSync(grader, { mode: 0o755 });
   copyTree(testsSrc, path.join(grader, "tests"));
   fs.copyFileSync(path.join(HERE, "vitest.config.mjs"), path.join(grader, "vitest.config.mjs"));
-  for (const f of ["reporter.mjs", "progress.mjs"]) fs.copyFileSync(path.join(HERE, f), path.join(grader, f));
+  for (const f of GRADER_FILES) fs.copyFileSync(path.join(HERE, f), path.join(grader, f));
   fs.copyFileSync(path.join(HERE, "..", "service", "gate.mjs"), path.join(grader, "gate.mjs"));
   fs.mkdirSync(path.join(grader, "out"));
   extra(grader);
@@ -122,30 +160,21 @@ export type TestProgress = (test: { name: string; status: "pass" | "fail" }) => 
 
 /**
  * Runs vitest with the grader's config inside a sandbox, under the deadline. With `onTest`,
- * each test is reported as it finishes (read from the worker's progress file as it grows).
+ * each test is reported as it finishes (read from the main process's records as they grow).
  */
 export async function runVitest(sandbox: Sandbox, deadline: number, opts: { env?: Record<string, string>; out?: string; onTest?: TestProgress; signal?: AbortSignal } = {}) {
   let offset = 0;
+  const names = new Map<string, string>();
   const tail = () => {
     if (!opts.out || !opts.onTest) return;
-    const file = path.join(opts.out, "progress.ndjson");
-    try {
-      const buf = readSandboxFile(file, { offset, max: 1024 * 1024 });
-      if (!buf || buf.length === 0 || offset > 5 * 1024 * 1024) return;
-      const text = buf.toString("utf8");
-      const complete = text.lastIndexOf("\n") + 1;
-      offset += Buffer.byteLength(text.slice(0, complete));
-      for (const line of text.slice(0, complete).split("\n")) {
-        if (!line) continue;
-        try {
-          const r = JSON.parse(line) as { type: string; name?: string; state?: string };
-          if (r.type === "finish" && typeof r.name === "string") opts.onTest(({ name: r.name.slice(0, 200), status: r.state === "pass" ? "pass" : "fail" }));
-        } catch {
-          // a line the sandbox garbled
-        }
-      }
-    } catch {
-      // not there yet
+    const buf = readSandboxFile(path.join(opts.out, "results.ndjson"), { offset, max: 1024 * 1024 });
+    if (!buf || buf.length === 0 || offset > 5 * 1024 * 1024) return;
+    const text = buf.toString("utf8");
+    const complete = text.lastIndexOf("\n") + 1;
+    offset += Buffer.byteLength(text.slice(0, complete));
+    for (const r of parseRecords(text.slice(0, complete))) {
+      if (r.type === "collected") for (const t of r.tests ?? []) names.set(String(t.id), String(t.name));
+      if (r.type === "result" && names.has(r.id) && (r.state === "passed" || r.state === "failed")) opts.onTest({ name: names.get(r.id)!.slice(0, 200), status: r.state === "passed" ? "pass" : "fail" });
     }
   };
   const timer = setInterval(tail, 250);
@@ -163,13 +192,23 @@ export async function runVitest(sandbox: Sandbox, deadline: number, opts: { env?
   }
 }
 
+/**
+ * The run's records. Verdicts come only from results.ndjson, which vitest's main process
+ * writes and the test worker (the submission's process) cannot: it runs under Node's
+ * permission model. From the worker's own progress.ndjson only `start` is taken, to name the
+ * test that was running when a run was stopped; it never awards a point.
+ */
 export function readVitestRecords(out: string): VitestRecord[] {
-  return [...readRecords(path.join(out, "results.ndjson")), ...readRecords(path.join(out, "progress.ndjson"))];
+  const starts = readRecords(path.join(out, "progress.ndjson")).filter((r) => r.type === "start");
+  return [...readRecords(path.join(out, "results.ndjson")), ...starts];
 }
 
 function readRecords(file: string): VitestRecord[] {
   // The sandbox can write anything here, links and FIFOs included: read it safely, bounded.
-  const text = readSandboxFile(file)?.toString("utf8") ?? "";
+  return parseRecords(readSandboxFile(file)?.toString("utf8") ?? "");
+}
+
+function parseRecords(text: string): VitestRecord[] {
   const records: VitestRecord[] = [];
   for (const line of text.split("\n")) {
     if (!line) continue;
@@ -185,18 +224,20 @@ function readRecords(file: string): VitestRecord[] {
 
 type Run = Awaited<ReturnType<typeof runCapped>>;
 
-export function toOutcome(step: { name: string; category: Step["category"]; points: number }, records: VitestRecord[], run: Run, wallSeconds: number): StepOutcome {
+export function toOutcome(step: { name: string; category: Step["category"]; points: number }, records: VitestRecord[], run: Run, wallSeconds: number, expected: ExpectedTest[] | { files: string[] } | null = null): StepOutcome {
   const category = step.category;
   if (!records.some((r) => r.type === "init")) {
     // vitest never started: the grader is broken, not the learner's code.
     throw new Error(`the unit grader could not start vitest (exit ${run.exit.code ?? run.exit.signal}): ${run.output.slice(-400)}`);
   }
   const files = records.filter((r) => r.type === "collected").sort((a, b) => a.file.localeCompare(b.file));
-  const tests = files.flatMap((f) => f.tests);
   const results = new Map(records.filter((r) => r.type === "result").map((r) => [r.id, r]));
-  // What the worker itself recorded, for tests whose result never reached the reporter.
-  for (const f of records) {
-    if (f.type === "finish" && !results.has(f.id)) results.set(f.id, { type: "result", id: f.id, state: f.state === "pass" ? "passed" : f.state === "fail" ? "failed" : f.state, message: f.message, output: null, duration: null });
+  // What is scored: the reference's tests when known (reference.ts), else what ran.
+  const tests = Array.isArray(expected)
+    ? matchExpected(expected, files, (id) => results.get(id)?.state === "passed")
+    : files.flatMap((f) => f.tests.map((t) => ({ name: t.name, id: t.id as string | null, credited: true })));
+  if (expected && !Array.isArray(expected) && tests.length > 0) {
+    for (const file of expected.files) if (!files.some((f) => f.file === file && f.tests.length)) tests.push({ name: `${file} (not run)`, id: null, credited: false });
   }
   const started = new Set(records.filter((r) => r.type === "start").map((r) => r.id));
   const moduleErrors = records.filter((r) => r.type === "module-error");
@@ -220,10 +261,10 @@ export function toOutcome(step: { name: string; category: Step["category"]; poin
 
   const points = splitPoints(step.points, tests.length);
   const out: TestResult[] = tests.map((t, i) => {
-    const r = results.get(t.id);
+    const r = t.id === null ? undefined : results.get(t.id);
     const max = points[i]!;
     if (!r || r.state === "pending") {
-      const running = started.has(t.id);
+      const running = t.id !== null && started.has(t.id);
       const message = stopped
         ? running
           ? `Timed out: this test was still running when ${stopped}.`
@@ -231,11 +272,12 @@ export function toOutcome(step: { name: string; category: Step["category"]; poin
         : "Not run.";
       return { name: t.name, status: "fail", message, output: null, task_id: null, category, points: 0, max_points: max, duration_ms: null };
     }
-    const pass = r.state === "passed";
+    const pass = r.state === "passed" && t.credited;
+    const why = r.state === "passed" ? "Not counted: your code registered tests of the same name." : (r.message ?? (r.state === "skipped" ? "Skipped." : "Failed."));
     return {
       name: t.name,
       status: pass ? "pass" : "fail",
-      message: pass ? null : truncate(r.message ?? (r.state === "skipped" ? "Skipped." : "Failed."), 500),
+      message: pass ? null : truncate(why, 500),
       output: truncate(r.output),
       task_id: null,
       category,
