@@ -118,6 +118,7 @@ describe("accounts in the browser", () => {
     await page.getByLabel("Role", { exact: true }).selectOption("instructor");
     await page.getByRole("button", { name: "Make invite link" }).click();
     const link = await page.getByLabel(/New invite link/).inputValue();
+    await page.getByText(/Invite for an instructor made\./).waitFor({ timeout: 5_000 });
     expect(link).toMatch(/\/signup#invite=[A-Za-z0-9_-]{43}$/);
     await shot("04-invite");
 

@@ -133,7 +133,7 @@ function Invites({ report }: { report: Report }) {
     try {
       const made = await api.adminCreateInvite({ role: String(data.get("role")), days: Number(data.get("days")), ...(email ? { email } : {}) });
       setLink(made.url ?? window.location.origin + made.path);
-      report(`Invite for a ${made.invite.role} made. Copy the link now: it is shown only once.`, null);
+      report(`Invite for ${/^[aeiou]/.test(made.invite.role) ? "an" : "a"} ${made.invite.role} made. Copy the link now: it is shown only once.`, null);
       load();
     } catch (err) {
       report(null, err);
