@@ -67,8 +67,13 @@ function isHttpError(err: unknown): err is HttpError {
 
 function bodyErrorDetail(err: HttpError): string {
   switch (err.type) {
-    case "entity.too.large":
-      return "The request body is too large.";
+    case "entity.too.large": {
+      // body-parser tells the limit and the size: say both, so the person knows what to do.
+      const { limit, length } = err as HttpError & { limit?: number; length?: number };
+      const mb = (n: number) => (n < 1024 * 1024 ? `${Math.round(n / 1024)} kB` : `${(n / (1024 * 1024)).toFixed(1)} MB`);
+      if (typeof limit !== "number") return "The request body is too large.";
+      return `The request body is ${typeof length === "number" ? mb(length) : "too large"}; at most ${mb(limit)} is accepted here. Send less at once (a file too big for the editor can be made in the terminal).`;
+    }
     case "entity.parse.failed":
       return "The request body is not valid JSON.";
     default:
