@@ -24,6 +24,13 @@ beforeAll(async () => {
   ({ lab, db, ann, lea, leo } = t);
   ({ cohortId } = await seedCohort(t));
   expect((await ann.json("POST", `/api/cohorts/${cohortId}/pacing`, { exercises: "all", action: "unlock" })).status).toBe(200);
+  // As in the session these tests came from (pacing ran first): lea's workspace exists and its
+  // terminal was attached once before the take-over. Without that, the take-over test waited
+  // for the echo until its timeout about one run in four on the loaded machine (not diagnosed yet).
+  const ws = (await lea.json<{ workspace: { id: number } }>("POST", `/api/exercises/${FIRST}/workspace`, {})).body.workspace.id;
+  const first = await attach(lea, ws);
+  expect(first.status).toBe(101);
+  first.socket!.close();
 }, 60_000);
 
 afterAll(async () => {
