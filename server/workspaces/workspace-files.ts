@@ -3,7 +3,8 @@ import fs from "node:fs";
 import { notFound, Problem } from "../errors.ts";
 import { DEFAULT_COPY_LIMITS } from "../../graders/sandbox/files.ts";
 import { segmentsOf } from "./paths.ts";
-import { assertShallow, at, closeAll, listDirAt, openDirAt, openFileAt, openRoot, readUpTo, removeAt, MAX_WALK_DEPTH, walkDirs, WalkError, walkError, writeAll } from "./safe-fs.ts";
+import { listEntries, countEntries, typeOf, type EntryType, type FileEntry } from "./listing.ts";
+import { assertShallow, at, closeAll, openDirAt, openFileAt, openRoot, readUpTo, removeAt, MAX_WALK_DEPTH, walkDirs, WalkError, walkError, writeAll } from "./safe-fs.ts";
 import type { Workspace } from "./service.ts";
 
 /**
@@ -21,11 +22,7 @@ export const FILE_LIMITS = {
 };
 export type FileLimits = typeof FILE_LIMITS;
 
-/** Folders listed but not descended into: generated, large, not for the editor. */
-const NOT_DESCENDED = new Set(["node_modules", ".git"]);
-
-export type EntryType = "file" | "dir" | "symlink" | "other";
-export type FileEntry = { path: string; type: EntryType; size: number; mtime: string; collapsed?: boolean };
+export type { EntryType, FileEntry };
 export type FileMeta = { path: string; size: number; mtime: string; etag: string };
 export type FileContent = FileMeta & { content: string };
 
@@ -52,10 +49,6 @@ export function toProblem(err: unknown): unknown {
   return PROBLEMS[err.reason](err.at);
 }
 
-function typeOf(st: fs.Stats): EntryType {
-  return st.isFile() ? "file" : st.isDirectory() ? "dir" : st.isSymbolicLink() ? "symlink" : "other";
-}
-
 function split(p: string): { parent: string[]; name: string } {
   const segs = segmentsOf(p);
   return { parent: segs.slice(0, -1), name: segs[segs.length - 1]! };
@@ -77,49 +70,13 @@ export class WorkspaceFiles {
     private readonly limits: FileLimits = FILE_LIMITS,
   ) {}
 
-  /** Every entry, depth first, without following links; capped at the entry limit. */
+  /** Folders the editor makes belong to the sandbox's user. */
   private get dirMode() {
     return { uid: this.ws.uid, mode: 0o755 };
   }
 
   list(): { entries: FileEntry[]; truncated: boolean } {
-    return this.withRoot((root) => {
-      const entries: FileEntry[] = [];
-      let truncated = false;
-      const walk = (dirFd: number, prefix: string, depth: number) => {
-        const room = this.limits.maxEntries - entries.length;
-        const items = listDirAt(dirFd, room + 1).sort((a, b) => (a.name < b.name ? -1 : 1));
-        for (const { name, stat } of items) {
-          if (entries.length >= this.limits.maxEntries) {
-            truncated = true;
-            return;
-          }
-          const p = prefix ? `${prefix}/${name}` : name;
-          const entry: FileEntry = { path: p, type: typeOf(stat), size: stat.isFile() ? stat.size : 0, mtime: stat.mtime.toISOString() };
-          entries.push(entry);
-          if (entry.type !== "dir") continue;
-          // Not descended into: generated folders, and anything deeper than a walk goes.
-          if (NOT_DESCENDED.has(name) || depth + 1 >= MAX_WALK_DEPTH) {
-            entry.collapsed = true;
-            continue;
-          }
-          let fd: number;
-          try {
-            fd = openDirAt(dirFd, name, p);
-          } catch {
-            // Swapped or removed since readdir: listed as it was, not descended into.
-            continue;
-          }
-          try {
-            walk(fd, p, depth + 1);
-          } finally {
-            fs.closeSync(fd);
-          }
-        }
-      };
-      walk(root, "", 0);
-      return { entries, truncated };
-    });
+    return this.withRoot((root) => listEntries(root, this.limits.maxEntries));
   }
 
   read(p: string): FileContent {
@@ -280,28 +237,8 @@ export class WorkspaceFiles {
 
   /** Refuses a create that would take the workspace past its entry limit. */
   private ensureRoomFor(root: number, adding: number): void {
-    let count = 0;
     const budget = this.limits.maxEntries - adding;
-    const walk = (dirFd: number, depth: number) => {
-      for (const { name, stat } of listDirAt(dirFd, budget - count + 1)) {
-        if (++count > budget) return;
-        if (!stat.isDirectory() || depth + 1 >= MAX_WALK_DEPTH) continue;
-        let fd: number;
-        try {
-          fd = openDirAt(dirFd, name, name);
-        } catch {
-          continue;
-        }
-        try {
-          walk(fd, depth + 1);
-        } finally {
-          fs.closeSync(fd);
-        }
-        if (count > budget) return;
-      }
-    };
-    walk(root, 0);
-    if (count > budget) throw new Problem(409, "too-many-files", "Too many files", `The workspace may hold at most ${this.limits.maxEntries} files and folders; delete some first.`, { limit: this.limits.maxEntries });
+    if (countEntries(root, budget) > budget) throw new Problem(409, "too-many-files", "Too many files", `The workspace may hold at most ${this.limits.maxEntries} files and folders; delete some first.`, { limit: this.limits.maxEntries });
   }
 
   private createFile(dirFd: number, name: string, p: string, data: Buffer, mode: number): void {
