@@ -12,26 +12,13 @@ import type { Exercise } from "../../graders/exercise/catalog.ts";
 import type { Logger } from "../logger.ts";
 import type { SandboxDriver } from "../../graders/sandbox/port.ts";
 import { copyTree, CopyLimitError, removeTree } from "../../graders/sandbox/files.ts";
+import { attestationOf, claimNext, queueWaitMs, SELECT, storeResult, toSubmission, type Row, type Submission, type StoredResult, type SubmissionStatus } from "./rows.ts";
 import { gradingUid, type Workspace } from "../workspaces/service.ts";
 
-export type SubmissionStatus = "queued" | "running" | "done" | "error";
-export type Submission = {
-  id: number;
-  exerciseId: string;
-  status: SubmissionStatus;
-  createdAt: string;
-  /** When a worker took it (the latest attempt's start); null while it is queued. */
-  startedAt: string | null;
-  /** Time from the 202 to the grading's start: pure queue wait, before any sandbox exists. */
-  queueWaitMs: number | null;
-  result: Results | null;
-  attestation: Attestation | null;
-};
+export type { StoredResult, Submission, SubmissionStatus };
 
 /** Emitted as `graded` on `Grading.events` once any submission's result is stored (metrics, live rooms, webhooks). */
 export type Graded = { submission: Submission; userId: number; kinds: string[]; queueMs: number | null };
-
-export type StoredResult = { submissionId: number; userId: number; exerciseId: string; result: Results };
 
 /** Pushed to the page while a submission is graded (server-sent events). */
 export type SubmissionEvent = GradeProgress | { type: "status"; status: SubmissionStatus } | { type: "done"; submission: Submission };
@@ -39,22 +26,6 @@ export type SubmissionEvent = GradeProgress | { type: "status"; status: Submissi
 /** A submission was made or graded (for listeners beyond its own page, e.g. the workshop room). */
 export type SubmissionChange = { submissionId: number; userId: number; exerciseId: string; status: SubmissionStatus; gradedAt?: number };
 
-type Row = {
-  id: number;
-  workspace_id: number;
-  user_id: number;
-  exercise_id: string;
-  status: SubmissionStatus;
-  created_at: string;
-  started_at: string | null;
-  attempts: number;
-  body: string | null;
-  suite_hash: string | null;
-  sandbox: string | null;
-  signature: string | null;
-};
-
-const SELECT = "SELECT s.*, r.body, r.suite_hash, r.sandbox, r.signature FROM submissions s LEFT JOIN results r ON r.submission_id = s.id";
 /** A submission that took the lab down this many times is not tried again. */
 const MAX_ATTEMPTS = 3;
 /**
@@ -219,13 +190,6 @@ export class Grading {
     });
   }
 
-  private claim(): Row | undefined {
-    return this.db.get<Row>(
-      "UPDATE submissions SET status = 'running', started_at = ?, attempts = attempts + 1 WHERE id = (SELECT id FROM submissions WHERE status = 'queued' ORDER BY id LIMIT 1) RETURNING *, NULL AS body, NULL AS suite_hash, NULL AS sandbox, NULL AS signature",
-      [new Date().toISOString()],
-    );
-  }
-
   /** Whether a stored result still carries a valid signature from this lab. */
   verify(id: number): { valid: boolean; attestation: Attestation | null } {
     const row = this.db.get<Row>(`${SELECT} WHERE s.id = ?`, [id]);
@@ -254,7 +218,7 @@ export class Grading {
 
   private async work(): Promise<void> {
     while (!this.stopping) {
-      const row = this.claim();
+      const row = claimNext(this.db);
       if (!row) {
         await this.waitForWork();
         continue;
@@ -303,22 +267,7 @@ export class Grading {
     if (queueMs !== null) result = { ...result, timing: { phases: [{ phase: "queue", label: null, step: null, start_ms: -queueMs, ms: queueMs }, ...(result.timing?.phases ?? [])] } };
     const attestation = sign(this.secret, row.id, row.exercise_id, result, suite, sandbox);
     const status: SubmissionStatus = result.status === "error" ? "error" : "done";
-    this.db.transaction(() => {
-      this.db.run("INSERT OR REPLACE INTO results (submission_id, status, score, max_score, duration_ms, body, created_at, suite_hash, sandbox, signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
-        row.id,
-        result.status,
-        result.score,
-        result.max_score,
-        result.duration_ms,
-        JSON.stringify(result),
-        new Date().toISOString(),
-        attestation.suite_hash,
-        attestation.sandbox,
-        attestation.signature,
-      ]);
-      this.db.run("UPDATE submissions SET status = ?, finished_at = ? WHERE id = ?", [status, new Date().toISOString(), row.id]);
-      for (const hook of this.onStored) hook({ submissionId: row.id, userId: row.user_id, exerciseId: row.exercise_id, result });
-    });
+    storeResult(this.db, row, result, attestation, status, this.onStored);
     // Where the time went, per phase (graders/results.ts), so slow gradings show in the log.
     this.log.info({ submission: row.id, status: result.status, score: result.score, max: result.max_score, ms: result.duration_ms, queueMs, phases: phaseTotals(result.timing?.phases ?? []) }, "graded");
     const done = this.db.get<Row>(`${SELECT} WHERE s.id = ?`, [row.id]);
@@ -329,25 +278,4 @@ export class Grading {
     const graded: Graded = { submission, userId: done.user_id, kinds: exercise ? exercise.grader.steps.map((s) => s.kind) : [], queueMs };
     this.events.emit("graded", graded);
   }
-}
-
-function attestationOf(r: Row): Attestation | null {
-  return r.signature && r.sandbox !== null && r.suite_hash !== null ? { algorithm: "HMAC-SHA256", suite_hash: r.suite_hash, sandbox: r.sandbox, signature: r.signature } : null;
-}
-
-function queueWaitMs(r: Row): number | null {
-  return r.started_at ? Math.max(0, Date.parse(r.started_at) - Date.parse(r.created_at)) : null;
-}
-
-export function toSubmission(r: Row): Submission {
-  return {
-    id: r.id,
-    exerciseId: r.exercise_id,
-    status: r.status,
-    createdAt: r.created_at,
-    startedAt: r.started_at,
-    queueWaitMs: queueWaitMs(r),
-    result: r.body ? (JSON.parse(r.body) as Results) : null,
-    attestation: attestationOf(r),
-  };
 }
