@@ -165,6 +165,9 @@ export type TestProgress = (test: { name: string; status: "pass" | "fail" }) => 
 export async function runVitest(sandbox: Sandbox, deadline: number, opts: { env?: Record<string, string>; out?: string; onTest?: TestProgress; signal?: AbortSignal } = {}) {
   let offset = 0;
   const names = new Map<string, string>();
+  // A test's result can be recorded more than once (the worker hands it over at once, vitest
+  // again in its batch); the page hears each test once, or again only if its verdict changed.
+  const reported = new Map<string, string>();
   const tail = () => {
     if (!opts.out || !opts.onTest) return;
     const buf = readSandboxFile(path.join(opts.out, "results.ndjson"), { offset, max: 1024 * 1024 });
@@ -174,7 +177,10 @@ export async function runVitest(sandbox: Sandbox, deadline: number, opts: { env?
     offset += Buffer.byteLength(text.slice(0, complete));
     for (const r of parseRecords(text.slice(0, complete))) {
       if (r.type === "collected") for (const t of r.tests ?? []) names.set(String(t.id), String(t.name));
-      if (r.type === "result" && names.has(r.id) && (r.state === "passed" || r.state === "failed")) opts.onTest({ name: names.get(r.id)!.slice(0, 200), status: r.state === "passed" ? "pass" : "fail" });
+      if (r.type === "result" && names.has(r.id) && (r.state === "passed" || r.state === "failed") && reported.get(r.id) !== r.state) {
+        reported.set(r.id, r.state);
+        opts.onTest({ name: names.get(r.id)!.slice(0, 200), status: r.state === "passed" ? "pass" : "fail" });
+      }
     }
   };
   const timer = setInterval(tail, 250);
