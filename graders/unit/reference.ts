@@ -1,7 +1,7 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { sandboxLimits } from "../exercise/schema.ts";
+import { sandboxLimits } from "../exercise/fields.ts";
 import { runCapped } from "../sandbox/exec.ts";
 import { copyTree, removeTree } from "../sandbox/files.ts";
 import { createWithin } from "../sandbox/port.ts";
