@@ -52,10 +52,14 @@ const layers = {
       if (spec === null) return;
       if (!spec.startsWith(".")) {
         const pkg = spec.startsWith("@") ? spec.split("/").slice(0, 2).join("/") : spec.split("/")[0];
-        if (packages.includes(pkg)) context.report({ node: sourceNode, messageId: "denied", data: { from: file, to: pkg, why } });
+        if (packages.includes(pkg))
+          context.report({ node: sourceNode, messageId: "denied", data: { from: file, to: pkg, why } });
         return;
       }
-      const to = path.relative(ROOT, path.resolve(path.dirname(context.filename), spec)).split(path.sep).join("/");
+      const to = path
+        .relative(ROOT, path.resolve(path.dirname(context.filename), spec))
+        .split(path.sep)
+        .join("/");
       if (confineTo) {
         const home = file.split("/").slice(0, confineTo).join("/");
         if (!under(to, home)) context.report({ node: sourceNode, messageId: "outside", data: { from: file, to, why } });
@@ -65,7 +69,8 @@ const layers = {
         context.report({ node: sourceNode, messageId: "denied", data: { from: file, to, why } });
         return;
       }
-      if (!isType && typeOnly.some((t) => under(to, t))) context.report({ node: sourceNode, messageId: "typeOnly", data: { from: file, to } });
+      if (!isType && typeOnly.some((t) => under(to, t)))
+        context.report({ node: sourceNode, messageId: "typeOnly", data: { from: file, to } });
     };
     return {
       ImportDeclaration: (node) => check(node.source, node.importKind === "type"),
@@ -77,7 +82,19 @@ const layers = {
 };
 
 export default tseslint.config(
-  { ignores: ["node_modules", "web/dist", "data", ".cache", "test-results", "docker/runtime/node/node_modules", "exercises/**/node_modules", "graders/attacks/unit/**", "graders/attacks/mutation/**"] },
+  {
+    ignores: [
+      "node_modules",
+      "web/dist",
+      "data",
+      ".cache",
+      "test-results",
+      "docker/runtime/node/node_modules",
+      "exercises/**/node_modules",
+      "graders/attacks/unit/**",
+      "graders/attacks/mutation/**",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -117,10 +134,23 @@ export default tseslint.config(
   },
   {
     files: ["graders/**/*.{ts,js,mjs,cjs}"],
-    rules: { "backlab/layers": ["error", { deny: ["server", "web"], why: "the grading engine drives sandboxes through its own port and knows nothing of the lab" }] },
+    rules: {
+      "backlab/layers": [
+        "error",
+        {
+          deny: ["server", "web"],
+          why: "the grading engine drives sandboxes through its own port and knows nothing of the lab",
+        },
+      ],
+    },
   },
   {
     files: ["exercises/**/*.{ts,tsx,js,mjs,cjs}"],
-    rules: { "backlab/layers": ["error", { confineTo: 3, packages: ["backlab"], why: "an exercise imports nothing of the lab (nor another exercise)" }] },
+    rules: {
+      "backlab/layers": [
+        "error",
+        { confineTo: 3, packages: ["backlab"], why: "an exercise imports nothing of the lab (nor another exercise)" },
+      ],
+    },
   },
 );

@@ -29,11 +29,22 @@ describe("the authoring CLI", () => {
 
     const good = await validateExercises(env, null);
     expect(good).toMatchObject({ ok: true, problems: [] });
-    expect(good.exercises[0]).toMatchObject({ id: "answer-me", ok: true, solution: { status: "pass", score: 100, max_score: 100 }, starter: { score: 50, max_score: 100 }, uncovered: [] });
-    expect(good.exercises[0]!.wrong).toEqual([expect.objectContaining({ name: "returns-a-string", score: 0, failed: ["answers 42", "answers a number"] })]);
+    expect(good.exercises[0]).toMatchObject({
+      id: "answer-me",
+      ok: true,
+      solution: { status: "pass", score: 100, max_score: 100 },
+      starter: { score: 50, max_score: 100 },
+      uncovered: [],
+    });
+    expect(good.exercises[0]!.wrong).toEqual([
+      expect.objectContaining({ name: "returns-a-string", score: 0, failed: ["answers 42", "answers a number"] }),
+    ]);
 
     // A reference solution that does not score max is a validation failure, said plainly.
-    fs.writeFileSync(path.join(dir, "solution", "src", "index.ts"), "export function answer(): number {\n  return 41;\n}\n");
+    fs.writeFileSync(
+      path.join(dir, "solution", "src", "index.ts"),
+      "export function answer(): number {\n  return 41;\n}\n",
+    );
     const bad = await validateExercises(env, dir);
     expect(bad.ok).toBe(false);
     expect(bad.exercises[0]!.problems[0]).toMatch(/reference solution scores 50 \/ 100.*answers 42/);
@@ -44,7 +55,10 @@ describe("the authoring CLI", () => {
     const dir = path.join(root, "testing", "wrong-ones");
     const fixture = (name: string, body: string, expectYaml: string) => {
       fs.mkdirSync(path.join(dir, "wrong", name, "src"), { recursive: true });
-      fs.writeFileSync(path.join(dir, "wrong", name, "src", "index.ts"), `export function answer(): number {\n  ${body}\n}\n`);
+      fs.writeFileSync(
+        path.join(dir, "wrong", name, "src", "index.ts"),
+        `export function answer(): number {\n  ${body}\n}\n`,
+      );
       fs.writeFileSync(path.join(dir, "wrong", name, "expect.yaml"), expectYaml);
     };
     fs.rmSync(path.join(dir, "wrong", "returns-a-string"), { recursive: true });
@@ -56,7 +70,11 @@ describe("the authoring CLI", () => {
     const report = await validateExercises(env, dir, { jobs: 3 });
     expect(report.ok).toBe(false);
     const r = report.exercises[0]!;
-    expect(r.wrong.map((w) => [w.name, w.score])).toEqual([["off-by-one", 50], ["the-reference", 100], ["typo", 50]]);
+    expect(r.wrong.map((w) => [w.name, w.score])).toEqual([
+      ["off-by-one", 50],
+      ["the-reference", 100],
+      ["typo", 50],
+    ]);
     expect(r.uncovered).toEqual(["answers a number"]);
     expect(r.problems).toEqual(
       expect.arrayContaining([
@@ -77,7 +95,12 @@ describe("the authoring CLI", () => {
     const dir = path.join(root, "testing", "on-docker");
     const labId = `t${process.pid}`;
     const report = await validateExercises(env, dir, { driver: "docker", labId });
-    expect(report.exercises[0]).toMatchObject({ ok: true, solution: { score: 100 }, starter: { score: 50 }, uncovered: [] });
+    expect(report.exercises[0]).toMatchObject({
+      ok: true,
+      solution: { score: 100 },
+      starter: { score: 50 },
+      uncovered: [],
+    });
     const left = await new Docker().listContainers({ all: true, filters: { label: [`backlab.lab=author-${labId}`] } });
     expect(left).toEqual([]);
     fs.rmSync(dir, { recursive: true });

@@ -38,7 +38,9 @@ export async function exerciseCommand(args: string[], env: AuthoringEnv): Promis
   const driver = driverOption(rest);
   if (!driver) return usage();
   // Option values are not positional arguments.
-  const positional = rest.filter((a, i) => !a.startsWith("--") && rest[i - 1] !== "--jobs" && rest[i - 1] !== "--driver");
+  const positional = rest.filter(
+    (a, i) => !a.startsWith("--") && rest[i - 1] !== "--jobs" && rest[i - 1] !== "--driver",
+  );
   switch (command) {
     case "new":
       return scaffold(positional[0], env.exercisesDir);
@@ -54,7 +56,11 @@ export async function exerciseCommand(args: string[], env: AuthoringEnv): Promis
       const loaded = load(path.resolve(exerciseDir));
       if ("problems" in loaded) return printProblems(loaded.problems, json);
       const results = await withDriver(env.openDriver, (g) => g(loaded.exercise, path.resolve(dir)), driver);
-      process.stdout.write(json ? JSON.stringify(results, null, 2) + "\n" : `${results.status}: ${results.score} / ${results.max_score} (${results.duration_ms} ms)\n${results.tests.map((t) => `  ${t.status.padEnd(4)} ${t.name}${t.message ? ` — ${t.message.split("\n")[0]}` : ""}`).join("\n")}\n`);
+      process.stdout.write(
+        json
+          ? JSON.stringify(results, null, 2) + "\n"
+          : `${results.status}: ${results.score} / ${results.max_score} (${results.duration_ms} ms)\n${results.tests.map((t) => `  ${t.status.padEnd(4)} ${t.name}${t.message ? ` — ${t.message.split("\n")[0]}` : ""}`).join("\n")}\n`,
+      );
       return results.status === "error" ? 1 : 0;
     }
     default:
@@ -85,7 +91,12 @@ export type DriverName = "bwrap" | "docker";
  * Grades with real sandboxes (bubblewrap by default, or Docker with the lab's images) in a
  * scratch folder that is removed afterwards, together with anything the run left behind.
  */
-export async function withDriver<T>(openDriver: OpenDriver, fn: (grade: Grader) => Promise<T>, driverName: DriverName = "bwrap", labId?: string): Promise<T> {
+export async function withDriver<T>(
+  openDriver: OpenDriver,
+  fn: (grade: Grader) => Promise<T>,
+  driverName: DriverName = "bwrap",
+  labId?: string,
+): Promise<T> {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "backlab-author-"));
   fs.chmodSync(scratch, 0o711);
   const token = labId ?? crypto.randomBytes(4).toString("hex");
@@ -94,7 +105,16 @@ export async function withDriver<T>(openDriver: OpenDriver, fn: (grade: Grader) 
   if (!status.ok) throw new Error(`${status.reason}. Fix: ${status.fix}`);
   let n = 0;
   try {
-    return await fn((exercise, dir) => grade({ exercise, submissionDir: dir, workDir: path.join(scratch, `run-${++n}`), driver, uid: GRADING_UID_BASE + ((process.pid * 7 + n) % 100_000), name: `author-${token}-${n}` }));
+    return await fn((exercise, dir) =>
+      grade({
+        exercise,
+        submissionDir: dir,
+        workDir: path.join(scratch, `run-${++n}`),
+        driver,
+        uid: GRADING_UID_BASE + ((process.pid * 7 + n) % 100_000),
+        name: `author-${token}-${n}`,
+      }),
+    );
   } finally {
     // Whatever the run left (a container a crash kept, a cgroup) goes with the scratch folder.
     await driver.reap();
@@ -147,7 +167,8 @@ const WrongExpect = z
   })
   .strict();
 
-type WrongFixture = { name: string; dir: string; expect: z.infer<typeof WrongExpect> } | { name: string; problem: string };
+type WrongFixture =
+  { name: string; dir: string; expect: z.infer<typeof WrongExpect> } | { name: string; problem: string };
 
 /** The exercise's wrong-solution fixtures, sorted by name; a malformed one is a problem, not a crash. */
 export function wrongFixtures(exerciseDir: string): WrongFixture[] {
@@ -167,7 +188,11 @@ export function wrongFixtures(exerciseDir: string): WrongFixture[] {
         return { name, problem: `wrong/${name}/expect.yaml: ${(err as Error).message.split("\n")[0]}` };
       }
       const parsed = WrongExpect.safeParse(raw);
-      if (!parsed.success) return { name, problem: `wrong/${name}/expect.yaml: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}` };
+      if (!parsed.success)
+        return {
+          name,
+          problem: `wrong/${name}/expect.yaml: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`,
+        };
       return { name, dir, expect: parsed.data };
     });
 }
@@ -175,7 +200,12 @@ export function wrongFixtures(exerciseDir: string): WrongFixture[] {
 /** The reference solution with a fixture's files laid over it (expect.yaml left out). */
 function assemble(solutionDir: string, fixtureDir: string, into: string): string {
   fs.cpSync(solutionDir, into, { recursive: true, verbatimSymlinks: true });
-  fs.cpSync(fixtureDir, into, { recursive: true, verbatimSymlinks: true, force: true, filter: (src) => src !== path.join(fixtureDir, "expect.yaml") });
+  fs.cpSync(fixtureDir, into, {
+    recursive: true,
+    verbatimSymlinks: true,
+    force: true,
+    filter: (src) => src !== path.join(fixtureDir, "expect.yaml"),
+  });
   return into;
 }
 
@@ -185,7 +215,10 @@ function assemble(solutionDir: string, fixtureDir: string, into: string): string
  * their order.
  */
 export function heaviestFirst(weights: number[]): number[] {
-  return weights.map((w, i) => [w, i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]).map(([, i]) => i);
+  return weights
+    .map((w, i) => [w, i] as const)
+    .sort((a, b) => b[0] - a[0] || a[1] - b[1])
+    .map(([, i]) => i);
 }
 
 /** Runs `tasks` with at most `jobs` at a time, the heaviest first; results in the tasks' order. */
@@ -204,7 +237,15 @@ async function pooled<T>(tasks: { run: () => Promise<T>; weight: number }[], job
 }
 
 /** Validates one exercise folder, or the whole catalog: schema, then real grading. */
-export async function validateExercises(env: AuthoringEnv, target: string | null, opts: { jobs?: number; driver?: DriverName; /** Names the run's sandboxes (`author-<labId>-…`); random by default. */ labId?: string } = {}): Promise<{ ok: boolean; exercises: ValidationReport[]; problems: CatalogProblem[] }> {
+export async function validateExercises(
+  env: AuthoringEnv,
+  target: string | null,
+  opts: {
+    jobs?: number;
+    driver?: DriverName;
+    /** Names the run's sandboxes (`author-<labId>-…`); random by default. */ labId?: string;
+  } = {},
+): Promise<{ ok: boolean; exercises: ValidationReport[]; problems: CatalogProblem[] }> {
   let exercises: Exercise[];
   let problems: CatalogProblem[];
   if (target) {
@@ -216,51 +257,78 @@ export async function validateExercises(env: AuthoringEnv, target: string | null
     exercises = [...catalog.exercises.values()].sort((a, b) => a.id.localeCompare(b.id));
     problems = catalog.problems;
   }
-  const reports = await withDriver(env.openDriver, async (g) => {
-    const assembled = fs.mkdtempSync(path.join(os.tmpdir(), "backlab-wrong-"));
-    try {
-      // Every grading of every exercise goes into one pool, so a slow exercise does not hold the others up.
-      const plans = exercises.map((e) => ({ e, fixtures: wrongFixtures(e.dir), t0: 0, ms: 0 }));
-      const tasks: { run: () => Promise<Results>; weight: number }[] = [];
-      const slots = plans.map((p) => {
-        // The exercise's wall time stands in for how long its gradings take.
-        const timed = (dir: () => string) => ({
-          weight: p.e.limits.wall_seconds,
-          run: async () => {
-            const t0 = Date.now();
-            const r = await g(p.e, dir());
-            p.ms += Date.now() - t0;
-            return r;
-          },
+  const reports = await withDriver(
+    env.openDriver,
+    async (g) => {
+      const assembled = fs.mkdtempSync(path.join(os.tmpdir(), "backlab-wrong-"));
+      try {
+        // Every grading of every exercise goes into one pool, so a slow exercise does not hold the others up.
+        const plans = exercises.map((e) => ({ e, fixtures: wrongFixtures(e.dir), t0: 0, ms: 0 }));
+        const tasks: { run: () => Promise<Results>; weight: number }[] = [];
+        const slots = plans.map((p) => {
+          // The exercise's wall time stands in for how long its gradings take.
+          const timed = (dir: () => string) => ({
+            weight: p.e.limits.wall_seconds,
+            run: async () => {
+              const t0 = Date.now();
+              const r = await g(p.e, dir());
+              p.ms += Date.now() - t0;
+              return r;
+            },
+          });
+          const first = tasks.length;
+          tasks.push(
+            timed(() => path.join(p.e.dir, "solution")),
+            timed(() => path.join(p.e.dir, "starter")),
+          );
+          for (const f of p.fixtures)
+            if ("dir" in f)
+              tasks.push(
+                timed(() =>
+                  assemble(path.join(p.e.dir, "solution"), f.dir, path.join(assembled, `${p.e.id}-${f.name}`)),
+                ),
+              );
+          return first;
         });
-        const first = tasks.length;
-        tasks.push(timed(() => path.join(p.e.dir, "solution")), timed(() => path.join(p.e.dir, "starter")));
-        for (const f of p.fixtures) if ("dir" in f) tasks.push(timed(() => assemble(path.join(p.e.dir, "solution"), f.dir, path.join(assembled, `${p.e.id}-${f.name}`))));
-        return first;
-      });
-      const results = await pooled(tasks, opts.jobs ?? DEFAULT_JOBS);
-      return plans.map((p, i) => {
-        const [solution, starter, ...graded] = results.slice(slots[i]!, slots[i]! + 2 + p.fixtures.filter((f) => "dir" in f).length) as [Results, Results, ...Results[]];
-        return report(p.e, solution, starter, p.fixtures, graded, p.ms);
-      });
-    } finally {
-      fs.rmSync(assembled, { recursive: true, force: true });
-    }
-  }, opts.driver, opts.labId);
+        const results = await pooled(tasks, opts.jobs ?? DEFAULT_JOBS);
+        return plans.map((p, i) => {
+          const [solution, starter, ...graded] = results.slice(
+            slots[i]!,
+            slots[i]! + 2 + p.fixtures.filter((f) => "dir" in f).length,
+          ) as [Results, Results, ...Results[]];
+          return report(p.e, solution, starter, p.fixtures, graded, p.ms);
+        });
+      } finally {
+        fs.rmSync(assembled, { recursive: true, force: true });
+      }
+    },
+    opts.driver,
+    opts.labId,
+  );
   return { ok: problems.length === 0 && reports.every((r) => r.ok), exercises: reports, problems };
 }
 
-function report(e: Exercise, solution: Results, starter: Results, fixtures: WrongFixture[], graded: Results[], ms: number): ValidationReport {
+function report(
+  e: Exercise,
+  solution: Results,
+  starter: Results,
+  fixtures: WrongFixture[],
+  graded: Results[],
+  ms: number,
+): ValidationReport {
   const why: string[] = [];
   const pick = (r: Results): Score => ({ status: r.status, score: r.score, max_score: r.max_score });
   if (solution.status !== "pass" || solution.score !== e.maxScore) {
     const failing = solution.tests.filter((t) => t.status !== "pass").map((t) => `${t.name}: ${t.message ?? t.status}`);
-    why.push(`the reference solution scores ${solution.score} / ${solution.max_score} (${solution.status})${solution.message ? `: ${solution.message}` : ""}${failing.length ? `; failing: ${failing.slice(0, 5).join("; ")}` : ""}`);
+    why.push(
+      `the reference solution scores ${solution.score} / ${solution.max_score} (${solution.status})${solution.message ? `: ${solution.message}` : ""}${failing.length ? `; failing: ${failing.slice(0, 5).join("; ")}` : ""}`,
+    );
   }
   // The README's figures ("14 tests (10 points each)") must be what grading gives.
   if (solution.tests.length) why.push(...readmePointsProblems(e.readme, solution, e.maxScore));
   if (starter.status === "error") why.push(`grading the starter broke the grader: ${starter.message}`);
-  else if (starter.score >= e.maxScore) why.push(`the starter already scores max (${starter.score} / ${starter.max_score})`);
+  else if (starter.score >= e.maxScore)
+    why.push(`the starter already scores max (${starter.score} / ${starter.max_score})`);
 
   const names = solution.tests.map((t) => t.name);
   const caught = new Set<string>();
@@ -276,25 +344,50 @@ function report(e: Exercise, solution: Results, starter: Results, fixtures: Wron
     for (const t of failed) caught.add(t);
     wrong.push({ name: f.name, why: f.expect.why, failed, ...pick(r) });
     if (r.status === "error") why.push(`grading wrong/${f.name} broke the grader: ${r.message}`);
-    else if (r.score >= e.maxScore) why.push(`wrong/${f.name} scores max (${r.score} / ${r.max_score}): the hidden tests miss "${f.expect.why}"`);
+    else if (r.score >= e.maxScore)
+      why.push(`wrong/${f.name} scores max (${r.score} / ${r.max_score}): the hidden tests miss "${f.expect.why}"`);
     for (const t of f.expect.fails) {
       if (!names.includes(t)) why.push(`wrong/${f.name}/expect.yaml names a test that does not exist: "${t}"`);
       else if (!failed.includes(t)) why.push(`wrong/${f.name} passes "${t}", which its expect.yaml says it fails`);
     }
   }
   const uncovered = names.filter((t) => !caught.has(t));
-  if (uncovered.length) why.push(`no wrong/ fixture fails ${uncovered.length} of ${names.length} hidden test(s): ${uncovered.slice(0, 5).map((t) => `"${t}"`).join(", ")}${uncovered.length > 5 ? ", …" : ""}`);
-  return { id: e.id, path: e.dir, ok: why.length === 0, problems: why, solution: pick(solution), starter: pick(starter), wrong, uncovered, duration_ms: ms };
+  if (uncovered.length)
+    why.push(
+      `no wrong/ fixture fails ${uncovered.length} of ${names.length} hidden test(s): ${uncovered
+        .slice(0, 5)
+        .map((t) => `"${t}"`)
+        .join(", ")}${uncovered.length > 5 ? ", …" : ""}`,
+    );
+  return {
+    id: e.id,
+    path: e.dir,
+    ok: why.length === 0,
+    problems: why,
+    solution: pick(solution),
+    starter: pick(starter),
+    wrong,
+    uncovered,
+    duration_ms: ms,
+  };
 }
 
-async function validateCommand(target: string | null, json: boolean, jobs: number, driver: DriverName, env: AuthoringEnv): Promise<number> {
+async function validateCommand(
+  target: string | null,
+  json: boolean,
+  jobs: number,
+  driver: DriverName,
+  env: AuthoringEnv,
+): Promise<number> {
   const report = await validateExercises(env, target, { jobs, driver });
   if (json) {
     process.stdout.write(JSON.stringify(report, null, 2) + "\n");
   } else {
     for (const p of report.problems) say(`✗ ${p.path}: ${p.field ? p.field + ": " : ""}${p.message}`);
     for (const r of report.exercises) {
-      say(`${r.ok ? "✓" : "✗"} ${r.id}: solution ${r.solution?.score}/${r.solution?.max_score}, starter ${r.starter?.score}/${r.starter?.max_score}, ${r.wrong.length} wrong fixture(s) (${r.duration_ms} ms of grading)`);
+      say(
+        `${r.ok ? "✓" : "✗"} ${r.id}: solution ${r.solution?.score}/${r.solution?.max_score}, starter ${r.starter?.score}/${r.starter?.max_score}, ${r.wrong.length} wrong fixture(s) (${r.duration_ms} ms of grading)`,
+      );
       for (const w of r.wrong) say(`    wrong/${w.name}: ${w.score}/${w.max_score}, fails ${w.failed.length}`);
       for (const p of r.problems) say(`    ${p}`);
     }
@@ -307,7 +400,9 @@ async function validateCommand(target: string | null, json: boolean, jobs: numbe
 function scaffold(id: string | undefined, exercisesDir: string): number {
   const [area, slug] = (id ?? "").split("/");
   if (!area || !slug || !AREAS.some((a) => a.id === area) || !Slug.safeParse(slug).success) {
-    say(`give <area>/<slug>: area one of ${AREAS.map((a) => a.id).join(", ")}; slug in lowercase words joined by hyphens`);
+    say(
+      `give <area>/<slug>: area one of ${AREAS.map((a) => a.id).join(", ")}; slug in lowercase words joined by hyphens`,
+    );
     return 2;
   }
   const dir = path.join(exercisesDir, area, slug);

@@ -8,7 +8,12 @@ import type { OpenDriver } from "./sandbox/port.ts";
  * Exercism's test-runner contract: grade <in-dir> as a submission of the exercise in
  * <exercise-dir> and write <out-dir>/results.json. Exit 0 unless the grader itself broke.
  */
-export async function gradeFolder(exerciseDir: string, inDir: string, outDir: string, openDriver: OpenDriver): Promise<number> {
+export async function gradeFolder(
+  exerciseDir: string,
+  inDir: string,
+  outDir: string,
+  openDriver: OpenDriver,
+): Promise<number> {
   const loaded = loadExercise(exerciseDir, path.basename(path.dirname(exerciseDir)), path.basename(exerciseDir));
   if ("problems" in loaded) {
     for (const p of loaded.problems) process.stderr.write(`${p.path}: ${p.field ? p.field + ": " : ""}${p.message}\n`);

@@ -12,14 +12,7 @@ import { unitGrader } from "./unit/grader.ts";
  * step schema, load-time check, hidden folders and grading (see GraderKind in kind.ts);
  * nothing else in the engine or the lab knows a kind by name.
  */
-const KINDS = [
-  unitGrader,
-  serviceGrader,
-  securityGrader,
-  loadGrader,
-  mutationGrader,
-  staticGrader,
-] as const;
+const KINDS = [unitGrader, serviceGrader, securityGrader, loadGrader, mutationGrader, staticGrader] as const;
 
 /** The kinds' step schemas, as the tuple `z.discriminatedUnion` wants. */
 type StepsOf<T extends readonly unknown[]> = { -readonly [I in keyof T]: T[I] extends { step: infer S } ? S : never };

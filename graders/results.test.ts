@@ -2,7 +2,17 @@ import { describe, expect, it } from "vitest";
 import { splitPoints } from "./kind.ts";
 import { capResults, MAX_RESULTS_BYTES, summarize, truncate, type TestResult } from "./results.ts";
 
-const t = (status: TestResult["status"], points: number, max: number): TestResult => ({ name: "t", status, message: null, output: null, task_id: 1, category: "functional", points, max_points: max, duration_ms: 1 });
+const t = (status: TestResult["status"], points: number, max: number): TestResult => ({
+  name: "t",
+  status,
+  message: null,
+  output: null,
+  task_id: 1,
+  category: "functional",
+  points,
+  max_points: max,
+  duration_ms: 1,
+});
 
 describe("results", () => {
   it("truncates long output to the cap and says how much was cut", () => {
@@ -21,13 +31,27 @@ describe("results", () => {
   });
 
   it("passes only when every test passes, and totals the score", () => {
-    expect(summarize([t("pass", 5, 5), t("pass", 5, 5)], 12)).toMatchObject({ status: "pass", score: 10, max_score: 10, version: 3 });
-    expect(summarize([t("pass", 5, 5), t("fail", 0, 5)], 12)).toMatchObject({ status: "fail", score: 5, max_score: 10 });
+    expect(summarize([t("pass", 5, 5), t("pass", 5, 5)], 12)).toMatchObject({
+      status: "pass",
+      score: 10,
+      max_score: 10,
+      version: 3,
+    });
+    expect(summarize([t("pass", 5, 5), t("fail", 0, 5)], 12)).toMatchObject({
+      status: "fail",
+      score: 5,
+      max_score: 10,
+    });
     expect(summarize([], 1).status).toBe("fail");
   });
 
   it("caps a results document at 500 KB and keeps the score", () => {
-    const many = Array.from({ length: 5000 }, (_, i) => ({ ...t(i % 2 ? "pass" : "fail", i % 2, 1), name: `test ${i}`, message: "m".repeat(400), output: "o".repeat(500) }));
+    const many = Array.from({ length: 5000 }, (_, i) => ({
+      ...t(i % 2 ? "pass" : "fail", i % 2, 1),
+      name: `test ${i}`,
+      message: "m".repeat(400),
+      output: "o".repeat(500),
+    }));
     const capped = capResults(summarize(many, 1));
     expect(Buffer.byteLength(JSON.stringify(capped))).toBeLessThanOrEqual(MAX_RESULTS_BYTES);
     expect(capped.score).toBe(2500);

@@ -97,7 +97,15 @@ export function summarize(tests: TestResult[], durationMs: number, message: stri
 
 /** A run that could not grade at all (the grader broke, not the learner's code). */
 export function graderError(message: string, durationMs: number, maxScore: number): Results {
-  return { version: 3, status: "error", message: truncate(message, MAX_MESSAGE), tests: [], score: 0, max_score: maxScore, duration_ms: Math.round(durationMs) };
+  return {
+    version: 3,
+    status: "error",
+    message: truncate(message, MAX_MESSAGE),
+    tests: [],
+    score: 0,
+    max_score: maxScore,
+    duration_ms: Math.round(durationMs),
+  };
 }
 
 export const MAX_RESULTS_BYTES = 500 * 1024;
@@ -108,9 +116,20 @@ export function capResults(r: Results): Results {
   if (size() <= MAX_RESULTS_BYTES) return r;
   r = { ...r, tests: r.tests.map((t) => ({ ...t, output: null })) };
   if (size() <= MAX_RESULTS_BYTES) return r;
-  r = { ...r, message: truncate(r.message, 500), tests: r.tests.map((t) => ({ ...t, message: truncate(t.message, 100) })) };
+  r = {
+    ...r,
+    message: truncate(r.message, 500),
+    tests: r.tests.map((t) => ({ ...t, message: truncate(t.message, 100) })),
+  };
   if (size() <= MAX_RESULTS_BYTES) return r;
   // Thousands of tests: keep the score, say what was cut.
   const kept = r.tests.slice(0, 1000);
-  return { ...r, tests: kept, message: truncate(`${r.message ?? ""}\n${r.tests.length - kept.length} more tests are not listed (results are capped at 500 KB).`, 2000) };
+  return {
+    ...r,
+    tests: kept,
+    message: truncate(
+      `${r.message ?? ""}\n${r.tests.length - kept.length} more tests are not listed (results are capped at 500 KB).`,
+      2000,
+    ),
+  };
 }

@@ -49,15 +49,49 @@ export async function grade(props: GradeProps): Promise<Results> {
       const runDir = path.join(props.workDir, `step-${i}`);
       fs.mkdirSync(runDir, { mode: 0o755 });
       if (Date.now() >= deadline) {
-        tests.push({ name: step.name, status: "fail", message: `Not run: the time limit of ${exercise.limits.wall_seconds} s was reached.`, output: null, task_id: null, category: step.category, points: 0, max_points: step.points, duration_ms: null });
+        tests.push({
+          name: step.name,
+          status: "fail",
+          message: `Not run: the time limit of ${exercise.limits.wall_seconds} s was reached.`,
+          output: null,
+          task_id: null,
+          category: step.category,
+          points: 0,
+          max_points: step.points,
+          duration_ms: null,
+        });
         continue;
       }
-      const onTest = (t: { name: string; status: "pass" | "fail" }) => props.onProgress?.({ type: "test", step: i, ...t });
+      const onTest = (t: { name: string; status: "pass" | "fail" }) =>
+        props.onProgress?.({ type: "test", step: i, ...t });
       const timing = timer.forStep(i);
       const driver = timedDriver(props.driver, timing);
-      const outcome = await timing.time("step", step.name, () => graderFor(step.kind).run({ exercise, step, submissionDir: props.submissionDir, runDir, driver, uid: props.uid, sandboxName: `${props.name}-s${i}`, deadline, onTest, shared, onCleanup: (fn) => cleanups.push(fn), timing }));
+      const outcome = await timing.time("step", step.name, () =>
+        graderFor(step.kind).run({
+          exercise,
+          step,
+          submissionDir: props.submissionDir,
+          runDir,
+          driver,
+          uid: props.uid,
+          sandboxName: `${props.name}-s${i}`,
+          deadline,
+          onTest,
+          shared,
+          onCleanup: (fn) => cleanups.push(fn),
+          timing,
+        }),
+      );
       tests.push(...outcome.tests.map((t) => ({ ...t, task_id: t.task_id ?? i + 1 })));
-      props.onProgress?.({ type: "step", index: i, name: step.name, kind: step.kind, state: "done", passed: outcome.tests.filter((t) => t.status === "pass").length, total: outcome.tests.length });
+      props.onProgress?.({
+        type: "step",
+        index: i,
+        name: step.name,
+        kind: step.kind,
+        state: "done",
+        passed: outcome.tests.filter((t) => t.status === "pass").length,
+        total: outcome.tests.length,
+      });
       if (outcome.message) messages.push(outcome.message);
     }
     results = summarize(tests, 0, messages.join("\n") || null);

@@ -17,7 +17,8 @@ const load = (): Exercise => {
   if ("problems" in loaded) throw new Error(JSON.stringify(loaded.problems));
   return loaded.exercise;
 };
-const edit = (rel: string, change: (text: string) => string) => fs.writeFileSync(path.join(dir, rel), change(fs.readFileSync(path.join(dir, rel), "utf8")));
+const edit = (rel: string, change: (text: string) => string) =>
+  fs.writeFileSync(path.join(dir, rel), change(fs.readFileSync(path.join(dir, rel), "utf8")));
 
 beforeEach(() => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), "backlab-suite-hash-"));

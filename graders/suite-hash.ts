@@ -14,7 +14,8 @@ export function suiteHash(exercise: Exercise): string {
   const h = crypto.createHash("sha256");
   h.update(fs.readFileSync(path.join(exercise.dir, "exercise.yaml")));
   const dirs = new Set<string>();
-  for (const step of exercise.grader.steps) for (const hidden of graderFor(step.kind).hidden(step)) dirs.add(hidden.dir);
+  for (const step of exercise.grader.steps)
+    for (const hidden of graderFor(step.kind).hidden(step)) dirs.add(hidden.dir);
   for (const dir of [...dirs].sort()) {
     for (const rel of listFiles(path.join(exercise.dir, dir))) {
       h.update(`\0${dir}/${rel}\0`);

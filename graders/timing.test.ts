@@ -17,7 +17,9 @@ describe("grading timing", () => {
 
   it("records a phase whose work throws, and rethrows", async () => {
     const timer = new GradingTimer();
-    await expect(timer.forStep(2).time("copy-in", "x", () => Promise.reject(new Error("disk full")))).rejects.toThrow("disk full");
+    await expect(timer.forStep(2).time("copy-in", "x", () => Promise.reject(new Error("disk full")))).rejects.toThrow(
+      "disk full",
+    );
     expect(timer.phases).toEqual([expect.objectContaining({ phase: "copy-in", label: "x", step: 2 })]);
   });
 
@@ -26,7 +28,14 @@ describe("grading timing", () => {
     const inner = new FakeDriver("script", 30);
     const driver = timedDriver(inner, timer.forStep(1));
     expect(driver.name).toBe("fake");
-    const spec = { name: "g-1-s1", runtime: "node20", workspaceDir: "/tmp/x", limits: { cpus: 1, memoryMb: 256, pids: 64, cpuSeconds: 5, fileSizeMb: 16, tmpMb: 16, openFiles: 64 }, uid: 1000, network: "none" as const };
+    const spec = {
+      name: "g-1-s1",
+      runtime: "node20",
+      workspaceDir: "/tmp/x",
+      limits: { cpus: 1, memoryMb: 256, pids: 64, cpuSeconds: 5, fileSizeMb: 16, tmpMb: 16, openFiles: 64 },
+      uid: 1000,
+      network: "none" as const,
+    };
     const sandbox = await driver.create(spec);
     expect(sandbox.constructor.name).toBe("FakeSandbox");
     await sandbox.stop();
@@ -38,8 +47,21 @@ describe("grading timing", () => {
   });
 
   it("totals wall time per phase, counting overlapping spans of one phase once", () => {
-    const p = (phase: "sandbox-create" | "boot", start_ms: number, ms: number) => ({ phase, label: null, step: 0, start_ms, ms });
-    expect(phaseTotals([p("sandbox-create", 0, 100), p("sandbox-create", 50, 100), p("sandbox-create", 300, 10), p("boot", 100, 900)])).toEqual({ "sandbox-create": 160, boot: 900 });
+    const p = (phase: "sandbox-create" | "boot", start_ms: number, ms: number) => ({
+      phase,
+      label: null,
+      step: 0,
+      start_ms,
+      ms,
+    });
+    expect(
+      phaseTotals([
+        p("sandbox-create", 0, 100),
+        p("sandbox-create", 50, 100),
+        p("sandbox-create", 300, 10),
+        p("boot", 100, 900),
+      ]),
+    ).toEqual({ "sandbox-create": 160, boot: 900 });
     expect(phaseTotals([])).toEqual({});
   });
 

@@ -15,7 +15,13 @@ export class GradingTimer {
   add(phase: PhaseName, label: string | null, step: number | null, start: number, end = Date.now()): void {
     if (this.phases.length >= MAX_PHASES) return;
     const s = Math.max(start, this.startedAt - 24 * 3600_000);
-    this.phases.push({ phase, label: label === null ? null : label.slice(0, 200), step, start_ms: Math.round(s - this.startedAt), ms: Math.max(0, Math.round(end - s)) });
+    this.phases.push({
+      phase,
+      label: label === null ? null : label.slice(0, 200),
+      step,
+      start_ms: Math.round(s - this.startedAt),
+      ms: Math.max(0, Math.round(end - s)),
+    });
   }
 
   /** Times `fn` as one phase (recorded whether it succeeds or throws). */
@@ -44,7 +50,12 @@ export type StepTimer = {
 };
 
 /** `fn` as a phase of this step when the grading is timed (a one-off boot in the bench is not). */
-export function timed<T>(ctx: { timing?: StepTimer }, phase: PhaseName, fn: () => T, label: string | null = null): Promise<T> {
+export function timed<T>(
+  ctx: { timing?: StepTimer },
+  phase: PhaseName,
+  fn: () => T,
+  label: string | null = null,
+): Promise<T> {
   return ctx.timing ? ctx.timing.time(phase, label, fn) : Promise.resolve(fn());
 }
 

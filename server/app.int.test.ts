@@ -44,22 +44,33 @@ describe("accounts", () => {
   it("signs up, reads /me with the HttpOnly cookie, signs out", async () => {
     const c = new Client(lab.url);
     const email = `amy-${Date.now()}@example.test`;
-    const res = await c.request("POST", "/api/auth/signup", { email, displayName: "Amy", password: "long enough password" });
+    const res = await c.request("POST", "/api/auth/signup", {
+      email,
+      displayName: "Amy",
+      password: "long enough password",
+    });
     expect(res.status).toBe(201);
     expect(res.headers.get("set-cookie")).toMatch(/HttpOnly/i);
     expect(res.headers.get("set-cookie")).toMatch(/SameSite=Lax/i);
-    expect((await c.json("GET", "/api/auth/me")).body).toMatchObject({ user: { email, displayName: "Amy", role: "learner" } });
+    expect((await c.json("GET", "/api/auth/me")).body).toMatchObject({
+      user: { email, displayName: "Amy", role: "learner" },
+    });
     expect((await c.json("POST", "/api/auth/logout", {})).status).toBe(204);
     expect((await c.json("GET", "/api/auth/me")).status).toBe(401);
     // The old cookie is dead on the server, not just cleared in the browser.
     const relogin = new Client(lab.url);
-    expect((await relogin.json("POST", "/api/auth/login", { email, password: "long enough password" })).status).toBe(200);
+    expect((await relogin.json("POST", "/api/auth/login", { email, password: "long enough password" })).status).toBe(
+      200,
+    );
     expect((await relogin.json("POST", "/api/auth/login", { email, password: "wrong password!" })).status).toBe(401);
   });
 
   it("answers an unknown email exactly like a wrong password", async () => {
     const c = new Client(lab.url);
-    const unknown = await c.json("POST", "/api/auth/login", { email: "nobody@example.test", password: "whatever-it-is" });
+    const unknown = await c.json("POST", "/api/auth/login", {
+      email: "nobody@example.test",
+      password: "whatever-it-is",
+    });
     expect(unknown.status).toBe(401);
     expect(unknown.body).toMatchObject({ detail: "The email or password is wrong." });
   });
@@ -75,7 +86,8 @@ describe("accounts", () => {
     const c = new Client(lab.url);
     const email = `brute-${Date.now()}@example.test`;
     let last = 0;
-    for (let i = 0; i < 12; i++) last = (await c.json("POST", "/api/auth/login", { email, password: `guess-${i}-xxxx` })).status;
+    for (let i = 0; i < 12; i++)
+      last = (await c.json("POST", "/api/auth/login", { email, password: `guess-${i}-xxxx` })).status;
     expect(last).toBe(429);
   });
 });
@@ -85,8 +97,18 @@ describe("bad input gets a clear 4xx and the lab keeps serving", () => {
     ["malformed JSON", "{not json", 400, /not valid JSON/],
     ["a wrong type", JSON.stringify({ email: 42, displayName: "x", password: "long enough password" }), 400, /email/],
     ["a missing field", JSON.stringify({ email: "a@b.test" }), 400, /displayName|password/],
-    ["an unknown field", JSON.stringify({ email: "a@b.test", displayName: "x", password: "long enough password", role: "admin" }), 400, /role|unrecognized/i],
-    ["an oversized body", JSON.stringify({ email: "a@b.test", displayName: "x".repeat(200_000), password: "long enough password" }), 413, /^The request body is 195 kB; at most 100 kB is accepted here\./],
+    [
+      "an unknown field",
+      JSON.stringify({ email: "a@b.test", displayName: "x", password: "long enough password", role: "admin" }),
+      400,
+      /role|unrecognized/i,
+    ],
+    [
+      "an oversized body",
+      JSON.stringify({ email: "a@b.test", displayName: "x".repeat(200_000), password: "long enough password" }),
+      413,
+      /^The request body is 195 kB; at most 100 kB is accepted here\./,
+    ],
   ])("%s", async (_name, body, status, detail) => {
     const res = await new Client(lab.url).request("POST", "/api/auth/signup", body);
     expect(res.status).toBe(status);
@@ -98,9 +120,16 @@ describe("bad input gets a clear 4xx and the lab keeps serving", () => {
 
   it("refuses a cross-origin write and a non-JSON write (CSRF)", async () => {
     const c = await Client.signup(lab.url);
-    const cross = await c.request("POST", `/api/exercises/${EXERCISE}/submissions`, {}, { origin: "https://evil.example" });
+    const cross = await c.request(
+      "POST",
+      `/api/exercises/${EXERCISE}/submissions`,
+      {},
+      { origin: "https://evil.example" },
+    );
     expect(cross.status).toBe(403);
-    const form = await c.request("POST", `/api/exercises/${EXERCISE}/submissions`, "a=b", { "content-type": "application/x-www-form-urlencoded" });
+    const form = await c.request("POST", `/api/exercises/${EXERCISE}/submissions`, "a=b", {
+      "content-type": "application/x-www-form-urlencoded",
+    });
     expect(form.status).toBe(415);
     expect((await c.json("GET", `/api/exercises/${EXERCISE}/submissions`)).body).toEqual({ submissions: [] });
   });
@@ -122,7 +151,10 @@ describe("bad input gets a clear 4xx and the lab keeps serving", () => {
 describe("the core loop through the API the page uses", () => {
   it("lists the catalog grouped by area with the exercise", async () => {
     const c = await Client.signup(lab.url);
-    const { body } = await c.json<{ areas: { id: string }[]; exercises: { id: string; maxScore: number }[] }>("GET", "/api/exercises");
+    const { body } = await c.json<{ areas: { id: string }[]; exercises: { id: string; maxScore: number }[] }>(
+      "GET",
+      "/api/exercises",
+    );
     expect(body.areas.map((a) => a.id)).toContain("code-patterns");
     expect(body.exercises.find((e) => e.id === EXERCISE)).toMatchObject({ maxScore: 100 });
   });
@@ -134,7 +166,11 @@ describe("the core loop through the API the page uses", () => {
     const wsId = opened.body.workspace.id;
     expect(fs.existsSync(path.join(lab.dataDir, "workspaces", String(wsId), "src", "token-bucket.ts"))).toBe(true);
 
-    const first = await c.json<{ submission: { id: number; status: string } }>("POST", `/api/exercises/${EXERCISE}/submissions`, {});
+    const first = await c.json<{ submission: { id: number; status: string } }>(
+      "POST",
+      `/api/exercises/${EXERCISE}/submissions`,
+      {},
+    );
     expect(first.status).toBe(202);
     expect(first.body.submission.status).toBe("queued");
     const starter = await waitForResult(c, first.body.submission.id);
@@ -142,7 +178,11 @@ describe("the core loop through the API the page uses", () => {
     expect(starter.score as number).toBeLessThan(100);
 
     const exerciseDir = path.resolve("exercises/code-patterns/token-bucket");
-    copyDir(path.join(exerciseDir, "solution"), path.join(lab.dataDir, "workspaces", String(wsId)), WORKSPACE_UID_BASE + wsId);
+    copyDir(
+      path.join(exerciseDir, "solution"),
+      path.join(lab.dataDir, "workspaces", String(wsId)),
+      WORKSPACE_UID_BASE + wsId,
+    );
     const second = await c.json<{ submission: { id: number } }>("POST", `/api/exercises/${EXERCISE}/submissions`, {});
     const solved = await waitForResult(c, second.body.submission.id);
     expect(solved).toMatchObject({ status: "pass", score: 100, max_score: 100 });
@@ -154,6 +194,8 @@ describe("the core loop through the API the page uses", () => {
 
     const other = await Client.signup(lab.url, "other");
     expect((await other.json("GET", `/api/submissions/${second.body.submission.id}`)).status).toBe(404);
-    expect((await other.json<{ submissions: unknown[] }>("GET", `/api/exercises/${EXERCISE}/submissions`)).body.submissions).toEqual([]);
+    expect(
+      (await other.json<{ submissions: unknown[] }>("GET", `/api/exercises/${EXERCISE}/submissions`)).body.submissions,
+    ).toEqual([]);
   });
 });

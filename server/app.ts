@@ -87,15 +87,26 @@ export function createApp(deps: AppDeps, routes: readonly Route[] = labRoutes(de
   app.locals.routes = routes;
   api.use(table);
   api.use(notFoundHandler);
-  app.use("/api", (_req, res, next) => {
-    res.setHeader("Cache-Control", "no-store");
-    next();
-  }, api);
+  app.use(
+    "/api",
+    (_req, res, next) => {
+      res.setHeader("Cache-Control", "no-store");
+      next();
+    },
+    api,
+  );
 
   const dist = deps.config.webDistDir;
-  app.use(express.static(dist, { index: false, maxAge: "1h", setHeaders: (res, file) => {
-    if (file.includes(`${path.sep}assets${path.sep}`)) res.setHeader("Cache-Control", "public, max-age=31536000, immutable");
-  } }));
+  app.use(
+    express.static(dist, {
+      index: false,
+      maxAge: "1h",
+      setHeaders: (res, file) => {
+        if (file.includes(`${path.sep}assets${path.sep}`))
+          res.setHeader("Cache-Control", "public, max-age=31536000, immutable");
+      },
+    }),
+  );
   // The single-page app answers every other GET; the API keeps its own 404s.
   app.get(/^(?!\/api\/).*/, (_req, res, next) => {
     const index = path.join(dist, "index.html");

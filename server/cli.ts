@@ -68,7 +68,11 @@ async function main(argv: string[]): Promise<number> {
     case "images": {
       const base = args[args.indexOf("--base") + 1];
       await ensureDocker(say);
-      const images = await ensureImages({ runtimesRoot: loadConfig().runtimeDir, log: say, base: args.includes("--base") ? base : undefined });
+      const images = await ensureImages({
+        runtimesRoot: loadConfig().runtimeDir,
+        log: say,
+        base: args.includes("--base") ? base : undefined,
+      });
       for (const [runtime, tag] of Object.entries(images)) process.stdout.write(`${runtime}\t${tag}\n`);
       return 0;
     }
@@ -80,12 +84,16 @@ async function main(argv: string[]): Promise<number> {
       const { exerciseCommand } = await import("../graders/authoring.ts");
       const { authoringDrivers } = await import("./drivers.ts");
       const config = loadConfig();
-      return exerciseCommand(args, { exercisesDir: config.exercisesDir, openDriver: authoringDrivers(config, (m) => process.stderr.write(`${m}\n`)) });
+      return exerciseCommand(args, {
+        exercisesDir: config.exercisesDir,
+        openDriver: authoringDrivers(config, (m) => process.stderr.write(`${m}\n`)),
+      });
     }
     case "validate": {
       const { loadCatalog } = await import("../graders/exercise/catalog.ts");
       const catalog = loadCatalog(loadConfig().exercisesDir);
-      for (const p of catalog.problems) process.stdout.write(`${p.path}: ${p.field ? p.field + ": " : ""}${p.message}\n`);
+      for (const p of catalog.problems)
+        process.stdout.write(`${p.path}: ${p.field ? p.field + ": " : ""}${p.message}\n`);
       process.stdout.write(`${catalog.exercises.size} exercise(s) valid, ${catalog.problems.length} problem(s)\n`);
       return catalog.problems.length ? 1 : 0;
     }
@@ -102,7 +110,12 @@ async function main(argv: string[]): Promise<number> {
         return 2;
       }
       const { authoringDrivers } = await import("./drivers.ts");
-      return gradeFolder(path.resolve(exerciseDir), path.resolve(inDir), path.resolve(outDir), authoringDrivers(loadConfig(), (m) => process.stderr.write(`${m}\n`)));
+      return gradeFolder(
+        path.resolve(exerciseDir),
+        path.resolve(inDir),
+        path.resolve(outDir),
+        authoringDrivers(loadConfig(), (m) => process.stderr.write(`${m}\n`)),
+      );
     }
     case "bench": {
       const { runBenchmarks } = await import("./bench.ts");

@@ -15,13 +15,26 @@ describe("config", () => {
   });
 
   it("reads the account settings: sign-up mode, session lifetimes, limits", () => {
-    expect(loadConfig({})).toMatchObject({ signup: "open", sessionIdleMs: 24 * 3_600_000, sessionMaxMs: 14 * 86_400_000, inviteDays: 7, authAttemptsPerIp: 100 });
-    expect(loadConfig({ SIGNUP: "invite", SESSION_IDLE_HOURS: "2", SESSION_MAX_DAYS: "1" })).toMatchObject({ signup: "invite", sessionIdleMs: 7_200_000, sessionMaxMs: 86_400_000 });
+    expect(loadConfig({})).toMatchObject({
+      signup: "open",
+      sessionIdleMs: 24 * 3_600_000,
+      sessionMaxMs: 14 * 86_400_000,
+      inviteDays: 7,
+      authAttemptsPerIp: 100,
+    });
+    expect(loadConfig({ SIGNUP: "invite", SESSION_IDLE_HOURS: "2", SESSION_MAX_DAYS: "1" })).toMatchObject({
+      signup: "invite",
+      sessionIdleMs: 7_200_000,
+      sessionMaxMs: 86_400_000,
+    });
     expect(() => loadConfig({ SIGNUP: "closed" })).toThrow(/SIGNUP/);
     expect(() => loadConfig({ SESSION_IDLE_HOURS: "0" })).toThrow(/SESSION_IDLE_HOURS/);
   });
 
   it("uses secure cookies behind an https public URL", () => {
-    expect(loadConfig({ PUBLIC_URL: "https://lab.example.com/" })).toMatchObject({ secureCookies: true, publicUrl: "https://lab.example.com" });
+    expect(loadConfig({ PUBLIC_URL: "https://lab.example.com/" })).toMatchObject({
+      secureCookies: true,
+      publicUrl: "https://lab.example.com",
+    });
   });
 });

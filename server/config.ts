@@ -23,7 +23,12 @@ const EnvSchema = z.object({
   /** A workspace's sandbox is stopped after this long with no terminal attached (files stay). */
   SANDBOX_IDLE_SECONDS: z.coerce.number().int().min(5).max(86_400).default(600),
   /** No terminal session (and so no live sandbox) lives longer than this. */
-  SANDBOX_MAX_AGE_SECONDS: z.coerce.number().int().min(60).max(7 * 86_400).default(8 * 3600),
+  SANDBOX_MAX_AGE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(7 * 86_400)
+    .default(8 * 3600),
   /** Live sandboxes one user may have at once (the least recently used detached one gives way). */
   SANDBOXES_PER_USER: z.coerce.number().int().min(1).max(50).default(3),
   /** How long a sandbox may take to start before the terminal or grading run gives up. */
@@ -37,7 +42,12 @@ const EnvSchema = z.object({
   /** `open`: anyone may sign up; `invite`: only with an invite link an admin made. */
   SIGNUP: z.enum(["open", "invite"]).default("open"),
   /** A session unused this long ends (sign in again). */
-  SESSION_IDLE_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(24),
+  SESSION_IDLE_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 90)
+    .default(24),
   /** No session lives longer than this, used or not. */
   SESSION_MAX_DAYS: z.coerce.number().int().min(1).max(365).default(14),
   /** Sign-in and sign-up attempts per minute from one IP (a class behind one NAT shares it). */
@@ -52,13 +62,24 @@ const EnvSchema = z.object({
   WEBHOOK_ALLOW_NETWORKS: z
     .string()
     .default("")
-    .transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean))
+    .transform((s) =>
+      s
+        .split(",")
+        .map((x) => x.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.union([z.cidrv4(), z.cidrv6()], { error: "a CIDR like 127.0.0.0/8 or ::1/128" }))),
   /** Seconds before each retry of a failed webhook delivery; after the last one it is marked failed. */
   WEBHOOK_RETRY_SECONDS: z
     .string()
     .default("5,300,1800,7200,18000,36000,36000")
-    .transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean).map(Number))
+    .transform((s) =>
+      s
+        .split(",")
+        .map((x) => x.trim())
+        .filter(Boolean)
+        .map(Number),
+    )
     .pipe(z.array(z.number().int().min(0).max(86_400)).max(20)),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),

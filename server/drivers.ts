@@ -51,7 +51,9 @@ export async function buildDriver(name: DriverName, p: DriverProps): Promise<San
       poolLimits: sandboxLimits(Limits.parse({}), { cpuSeconds: 600 }),
     });
   }
-  const runtimes = p.installRuntimes ? (r: string) => ensureRuntime(p.runtimeDir, r) : (r: string) => runtimeDir(p.runtimeDir, r);
+  const runtimes = p.installRuntimes
+    ? (r: string) => ensureRuntime(p.runtimeDir, r)
+    : (r: string) => runtimeDir(p.runtimeDir, r);
   return new BwrapDriver({ stateDir: p.stateDir, runtimes, labId: p.labId });
 }
 
@@ -71,15 +73,27 @@ export async function selectDriver(config: Config, log: Logger): Promise<Sandbox
   for (const dir of [config.dataDir, config.runtimeDir]) {
     fs.mkdirSync(dir, { recursive: true });
     const changed = makeTraversable(dir);
-    if (changed.length) log.warn({ folders: changed }, "granted search permission (o+x) so sandbox users can reach their mounts");
+    if (changed.length)
+      log.warn({ folders: changed }, "granted search permission (o+x) so sandbox users can reach their mounts");
   }
   let choice = config.sandboxDriver;
   if (choice === "auto") choice = (await dockerAvailable()).ok ? "docker" : "bwrap";
   if (choice === "bwrap") ensurePackage("bwrap", "bubblewrap", (m) => log.info(m));
-  const driver = await buildDriver(choice, { labId: labIdFor(config.dataDir), stateDir: config.dataDir, runtimeDir: config.runtimeDir, log: (m) => log.info(m), poolSize: config.sandboxPoolSize });
+  const driver = await buildDriver(choice, {
+    labId: labIdFor(config.dataDir),
+    stateDir: config.dataDir,
+    runtimeDir: config.runtimeDir,
+    log: (m) => log.info(m),
+    poolSize: config.sandboxPoolSize,
+  });
   const status = await driver.available();
   if (!status.ok) {
-    const why = choice === "docker" ? "the docker sandbox driver is not available" : config.sandboxDriver === "auto" ? "no sandbox driver available (Docker does not answer and bubblewrap fails)" : "the bwrap sandbox driver is not available";
+    const why =
+      choice === "docker"
+        ? "the docker sandbox driver is not available"
+        : config.sandboxDriver === "auto"
+          ? "no sandbox driver available (Docker does not answer and bubblewrap fails)"
+          : "the bwrap sandbox driver is not available";
     throw new StartupError(`${why}: ${status.reason}. Fix: ${status.fix}`);
   }
   log.info({ driver: driver.name, ...status.details }, "sandbox driver ready");

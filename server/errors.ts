@@ -45,7 +45,12 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       problem = err;
     } else if (isHttpError(err) && err.status < 500) {
       // body-parser and friends: too large, malformed JSON, wrong charset.
-      problem = new Problem(err.status, err.type === "entity.too.large" ? "too-large" : "bad-body", "Invalid request body", bodyErrorDetail(err));
+      problem = new Problem(
+        err.status,
+        err.type === "entity.too.large" ? "too-large" : "bad-body",
+        "Invalid request body",
+        bodyErrorDetail(err),
+      );
     } else {
       log.error({ err, method: req.method, path: req.path }, "unhandled error");
       problem = new Problem(500, "internal", "Internal error", "Something went wrong on our side; it has been logged.");
@@ -70,7 +75,8 @@ function bodyErrorDetail(err: HttpError): string {
     case "entity.too.large": {
       // body-parser tells the limit and the size: say both, so the person knows what to do.
       const { limit, length } = err as HttpError & { limit?: number; length?: number };
-      const mb = (n: number) => (n < 1024 * 1024 ? `${Math.round(n / 1024)} kB` : `${(n / (1024 * 1024)).toFixed(1)} MB`);
+      const mb = (n: number) =>
+        n < 1024 * 1024 ? `${Math.round(n / 1024)} kB` : `${(n / (1024 * 1024)).toFixed(1)} MB`;
       if (typeof limit !== "number") return "The request body is too large.";
       return `The request body is ${typeof length === "number" ? mb(length) : "too large"}; at most ${mb(limit)} is accepted here. Send less at once (a file too big for the editor can be made in the terminal).`;
     }

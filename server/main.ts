@@ -48,7 +48,9 @@ export { labIdFor, selectDriver, StartupError } from "./drivers.ts";
  * (grading runs a crash cut short, workspaces deleted meanwhile, a bwrap run's cgroups).
  */
 async function reapSandboxes(driver: SandboxDriver, db: Database, log: Logger): Promise<void> {
-  const live = new Set(db.all<{ id: number }>("SELECT id FROM workspaces").map((w) => WorkspaceSandboxes.sandboxName(w.id)));
+  const live = new Set(
+    db.all<{ id: number }>("SELECT id FROM workspaces").map((w) => WorkspaceSandboxes.sandboxName(w.id)),
+  );
   const { removed, kept } = await driver.reap((name, running) => running && live.has(name));
   log.info({ driver: driver.name, removed, kept }, "reaped sandboxes");
 }
@@ -60,7 +62,8 @@ export async function startLab(config: Config, log: Logger, opts: { driver?: San
   fs.mkdirSync(config.runtimeDir, { recursive: true });
   const db = openDatabase(config.dataDir);
   const catalog = loadCatalog(config.exercisesDir);
-  for (const p of catalog.problems) log.error({ path: p.path, field: p.field }, `exercise skipped: ${p.field ? p.field + ": " : ""}${p.message}`);
+  for (const p of catalog.problems)
+    log.error({ path: p.path, field: p.field }, `exercise skipped: ${p.field ? p.field + ": " : ""}${p.message}`);
   log.info({ exercises: catalog.exercises.size, skipped: catalog.problems.length }, "catalog loaded");
 
   // Tests pass a driver double (see graders/sandbox/doubles.ts); the lab picks its own otherwise.
@@ -69,11 +72,20 @@ export async function startLab(config: Config, log: Logger, opts: { driver?: San
   for (const runtime of new Set([...catalog.exercises.values()].map((e) => e.runtime))) {
     driver.prewarm(runtime).catch((err: unknown) => log.error({ err, runtime }, "warm pool could not fill"));
   }
-  for (const runtime of new Set([...catalog.exercises.values()].map((e) => e.runtime))) ensureRuntime(config.runtimeDir, runtime, (m) => log.info(m));
+  for (const runtime of new Set([...catalog.exercises.values()].map((e) => e.runtime)))
+    ensureRuntime(config.runtimeDir, runtime, (m) => log.info(m));
 
-  const accounts = new Accounts(db, { signup: config.signup, idleMs: config.sessionIdleMs, maxMs: config.sessionMaxMs, inviteDays: config.inviteDays });
+  const accounts = new Accounts(db, {
+    signup: config.signup,
+    idleMs: config.sessionIdleMs,
+    maxMs: config.sessionMaxMs,
+    inviteDays: config.inviteDays,
+  });
   accounts.sessions.sweep();
-  const workspaces = new Workspaces(db, config.dataDir, { quotaMb: config.workspaceQuotaMb, onWarning: (m) => log.warn(m) });
+  const workspaces = new Workspaces(db, config.dataDir, {
+    quotaMb: config.workspaceQuotaMb,
+    onWarning: (m) => log.warn(m),
+  });
   workspaces.sweep();
   log.info(workspaces.adoptMounts(), "workspace mounts adopted after the last run");
   const loops = loopWarning(loopCensus());
@@ -86,25 +98,50 @@ export async function startLab(config: Config, log: Logger, opts: { driver?: San
   const audit = new AuditLog(db);
   // Gauges read live state at scrape time; `sandboxes` and `sessions` exist by then.
   const metrics = new LabMetrics(driver.name, {
-    queue: () => db.get<{ queued: number; running: number }>("SELECT count(*) FILTER (WHERE status = 'queued') AS queued, count(*) FILTER (WHERE status = 'running') AS running FROM submissions")!,
+    queue: () =>
+      db.get<{ queued: number; running: number }>(
+        "SELECT count(*) FILTER (WHERE status = 'queued') AS queued, count(*) FILTER (WHERE status = 'running') AS running FROM submissions",
+      )!,
     sandboxes: () => sandboxes.size,
     terminalSessions: () => sessions.size,
   });
   grading.events.on("graded", (g: Graded) => {
     const status = g.submission.result?.status ?? g.submission.status;
     if (g.queueMs !== null) metrics.queueWait.observe(g.queueMs / 1000);
-    metrics.gradingDuration.observe({ kind: [...new Set(g.kinds)].join("+") || "none", status }, (g.submission.result?.duration_ms ?? 0) / 1000);
+    metrics.gradingDuration.observe(
+      { kind: [...new Set(g.kinds)].join("+") || "none", status },
+      (g.submission.result?.duration_ms ?? 0) / 1000,
+    );
     metrics.gradings.inc({ status });
   });
-  const webhooks = new Webhooks(db, log, { egress: new EgressPolicy(config.webhookAllowNetworks), retrySeconds: config.webhookRetrySeconds });
+  const webhooks = new Webhooks(db, log, {
+    egress: new EgressPolicy(config.webhookAllowNetworks),
+    retrySeconds: config.webhookRetrySeconds,
+  });
   grading.onStored.push((r) =>
-    webhooks.enqueue("submission.graded", { submission_id: r.submissionId, user_id: r.userId, exercise_id: r.exerciseId, status: r.result.status, score: r.result.score, max_score: r.result.max_score }),
+    webhooks.enqueue("submission.graded", {
+      submission_id: r.submissionId,
+      user_id: r.userId,
+      exercise_id: r.exerciseId,
+      status: r.result.status,
+      score: r.result.score,
+      max_score: r.result.max_score,
+    }),
   );
   // A sandbox whose last terminal session ended stops after a short grace (a new shell is quick).
-  const sandboxes = new WorkspaceSandboxes(driver, log, Math.min(30_000, config.sandboxIdleSeconds * 1000), config.sandboxStartSeconds * 1000);
+  const sandboxes = new WorkspaceSandboxes(
+    driver,
+    log,
+    Math.min(30_000, config.sandboxIdleSeconds * 1000),
+    config.sandboxStartSeconds * 1000,
+  );
   const sessions = new TerminalSessions(
     { db, sandboxes, log, dataDir: config.dataDir },
-    { idleMs: config.sandboxIdleSeconds * 1000, maxAgeMs: config.sandboxMaxAgeSeconds * 1000, perUser: config.sandboxesPerUser },
+    {
+      idleMs: config.sandboxIdleSeconds * 1000,
+      maxAgeMs: config.sandboxMaxAgeSeconds * 1000,
+      perUser: config.sandboxesPerUser,
+    },
   );
   const workshops = new Workshops({
     db,
@@ -118,11 +155,35 @@ export async function startLab(config: Config, log: Logger, opts: { driver?: San
     retentionDays: config.cohortRetentionDays,
   });
   const hiring = new Hiring({ db, catalog, workspaces, grading, log, policy });
-  const app = createApp({ config, log, db, accounts, audit, metrics, webhooks, catalog, workspaces, grading, driver, policy, workshops, hiring });
+  const app = createApp({
+    config,
+    log,
+    db,
+    accounts,
+    audit,
+    metrics,
+    webhooks,
+    catalog,
+    workspaces,
+    grading,
+    driver,
+    policy,
+    workshops,
+    hiring,
+  });
 
   const server = http.createServer(app);
   accounts.events.on("revoked", (userId: number) => sessions.closeForUser(userId, "signed out everywhere"));
-  const gateway = new TerminalGateway({ accounts, workspaces, sessions, catalog, log, publicUrl: config.publicUrl, policy, takeovers: workshops.desk });
+  const gateway = new TerminalGateway({
+    accounts,
+    workspaces,
+    sessions,
+    catalog,
+    log,
+    publicUrl: config.publicUrl,
+    policy,
+    takeovers: workshops.desk,
+  });
   gateway.attach(server);
   grading.start(config.gradingConcurrency);
   workshops.start();
@@ -142,7 +203,11 @@ export async function startLab(config: Config, log: Logger, opts: { driver?: San
   // Never a default password: while there is no admin, each start prints a fresh one-time link.
   const firstAdminToken = accounts.firstAdminToken();
   const firstAdminUrl = firstAdminToken ? `${config.publicUrl ?? url}/first-admin#${firstAdminToken}` : undefined;
-  if (firstAdminUrl) log.warn({ url: firstAdminUrl, expiresInHours: FIRST_ADMIN_HOURS }, `No admin yet. Open this one-time link to create the first admin account: ${firstAdminUrl}`);
+  if (firstAdminUrl)
+    log.warn(
+      { url: firstAdminUrl, expiresInHours: FIRST_ADMIN_HOURS },
+      `No admin yet. Open this one-time link to create the first admin account: ${firstAdminUrl}`,
+    );
 
   let closing: Promise<void> | undefined;
   return {

@@ -37,8 +37,18 @@ export function labRoutes(deps: AppDeps): Route[] {
       summary: "Liveness, version, sandbox driver and catalog size",
       tag: "lab",
       auth: anyone,
-      response: z.object({ status: z.literal("ok"), version: z.string(), sandbox: z.object({ driver: z.string() }), exercises: z.number().int() }),
-      handler: () => ({ status: "ok" as const, version: VERSION, sandbox: { driver: deps.driver.name }, exercises: deps.catalog.exercises.size }),
+      response: z.object({
+        status: z.literal("ok"),
+        version: z.string(),
+        sandbox: z.object({ driver: z.string() }),
+        exercises: z.number().int(),
+      }),
+      handler: () => ({
+        status: "ok" as const,
+        version: VERSION,
+        sandbox: { driver: deps.driver.name },
+        exercises: deps.catalog.exercises.size,
+      }),
     }),
     route({
       method: "get",
@@ -49,7 +59,10 @@ export function labRoutes(deps: AppDeps): Route[] {
       response: z.looseObject({ openapi: z.literal("3.1.0") }),
       handler: () => document,
     }),
-    ...accountsRoutes(deps.accounts, { secureCookies: deps.config.secureCookies, attemptsPerIp: deps.config.authAttemptsPerIp }),
+    ...accountsRoutes(deps.accounts, {
+      secureCookies: deps.config.secureCookies,
+      attemptsPerIp: deps.config.authAttemptsPerIp,
+    }),
     ...adminRoutes(deps.accounts, deps.audit, { publicUrl: deps.config.publicUrl }),
     ...auditRoutes(deps.audit),
     ...metricsRoutes(deps.metrics, deps.config.metricsToken),
@@ -57,14 +70,31 @@ export function labRoutes(deps: AppDeps): Route[] {
     ...exercisesRoutes({ ...deps, progress }),
     ...gradingRoutes(deps),
     ...progressRoutes(progress),
-    ...terminalRoutes({ db: deps.db, workspaces: deps.workspaces, recordingsDir: path.join(deps.config.dataDir, "recordings") }),
+    ...terminalRoutes({
+      db: deps.db,
+      workspaces: deps.workspaces,
+      recordingsDir: path.join(deps.config.dataDir, "recordings"),
+    }),
     ...helpRoutes(deps),
     ...workspaceFileRoutes(deps),
     ...deps.workshops.routes(deps.config.publicUrl),
     ...assessmentRoutes(deps.hiring.assessments),
     ...inviteRoutes({ hiring: deps.hiring, accounts: deps.accounts, publicUrl: deps.config.publicUrl }),
-    ...reviewRoutes({ hiring: deps.hiring, review: new Review(deps.db, deps.hiring, labSecret(deps.config.dataDir), path.join(deps.config.dataDir, "recordings")) }),
-    ...candidateRoutes({ hiring: deps.hiring, accounts: deps.accounts, db: deps.db, secureCookies: deps.config.secureCookies }),
+    ...reviewRoutes({
+      hiring: deps.hiring,
+      review: new Review(
+        deps.db,
+        deps.hiring,
+        labSecret(deps.config.dataDir),
+        path.join(deps.config.dataDir, "recordings"),
+      ),
+    }),
+    ...candidateRoutes({
+      hiring: deps.hiring,
+      accounts: deps.accounts,
+      db: deps.db,
+      secureCookies: deps.config.secureCookies,
+    }),
   ];
   const document = openApiDocument(routes, { version: VERSION, serverUrl: deps.config.publicUrl });
   return routes;

@@ -15,7 +15,11 @@ const PASSWORD = "correct horse battery staple";
 
 /** How the probes sign up and sign in: the lab's real cookie session plus its CSRF token. */
 const AUTH = {
-  signup: { method: "POST", path: "/api/auth/signup", body: { email: "{email}", displayName: "{username}", password: "{password}" } },
+  signup: {
+    method: "POST",
+    path: "/api/auth/signup",
+    body: { email: "{email}", displayName: "{username}", password: "{password}" },
+  },
   login: { method: "POST", path: "/api/auth/login", body: { email: "{email}", password: "{password}" } },
   csrf: { token: "csrfToken", header: "x-csrf-token" },
 };
@@ -32,7 +36,11 @@ class Learner {
   async send(method: string, url: string, body?: unknown): Promise<Response> {
     const res = await fetch(this.base + url, {
       method,
-      headers: { ...(body !== undefined ? { "content-type": "application/json" } : {}), ...(this.cookie ? { cookie: this.cookie } : {}), ...(this.csrf ? { "x-csrf-token": this.csrf } : {}) },
+      headers: {
+        ...(body !== undefined ? { "content-type": "application/json" } : {}),
+        ...(this.cookie ? { cookie: this.cookie } : {}),
+        ...(this.csrf ? { "x-csrf-token": this.csrf } : {}),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
       redirect: "manual",
     });
@@ -50,7 +58,11 @@ class Learner {
 
   static async signup(base: string, name: string): Promise<Learner> {
     const l = new Learner(base, `${name}-${Math.random().toString(36).slice(2, 8)}@example.test`);
-    const r = await l.json<{ csrfToken: string }>("POST", "/api/auth/signup", { email: l.email, displayName: name, password: PASSWORD });
+    const r = await l.json<{ csrfToken: string }>("POST", "/api/auth/signup", {
+      email: l.email,
+      displayName: name,
+      password: PASSWORD,
+    });
     l.csrf = r.csrfToken;
     return l;
   }
@@ -66,13 +78,19 @@ beforeAll(async () => {
   lab = await startTestLab();
   alice = await Learner.signup(lab.url, "alice");
   bob = await Learner.signup(lab.url, "bob");
-  aliceWs = (await alice.json<{ workspace: { id: number } }>("POST", `/api/exercises/${EXERCISE}/workspace`, {})).workspace.id;
+  aliceWs = (await alice.json<{ workspace: { id: number } }>("POST", `/api/exercises/${EXERCISE}/workspace`, {}))
+    .workspace.id;
   await bob.json("POST", `/api/exercises/${EXERCISE}/workspace`, {});
-  aliceSubmission = (await alice.json<{ submission: { id: number } }>("POST", `/api/exercises/${EXERCISE}/submissions`, {})).submission.id;
+  aliceSubmission = (
+    await alice.json<{ submission: { id: number } }>("POST", `/api/exercises/${EXERCISE}/submissions`, {})
+  ).submission.id;
   // Let the grading finish first: the probes judge the lab, not a machine busy grading.
   const until = Date.now() + 90_000;
   for (;;) {
-    const { submission } = await alice.json<{ submission: { status: string } }>("GET", `/api/submissions/${aliceSubmission}`);
+    const { submission } = await alice.json<{ submission: { status: string } }>(
+      "GET",
+      `/api/submissions/${aliceSubmission}`,
+    );
     if (submission.status === "done" || submission.status === "error") break;
     if (Date.now() > until) throw new Error("the setup submission was not graded in time");
     await new Promise((r) => setTimeout(r, 250));
@@ -84,37 +102,94 @@ afterAll(async () => {
 });
 
 /** Alice and Bob as existing accounts: A owns the objects, B attacks them. */
-const users = () => ({ ...AUTH, users: [alice, bob].map((l) => ({ username: l.email.split("@")[0]!, email: l.email, password: PASSWORD })) });
+const users = () => ({
+  ...AUTH,
+  users: [alice, bob].map((l) => ({ username: l.email.split("@")[0]!, email: l.email, password: PASSWORD })),
+});
 const files = () => `/api/workspaces/${aliceWs}/files`;
 
 /** Every probe that applies to the lab, in an order that keeps the account-locking one last. */
 const USES: [string, () => ProbeUse][] = [
-  ["security headers on pages, assets and the API", () => ({ probe: "security-headers", paths: ["/", "/login", "/progress", "/exercises/token-bucket", "/theme.js", "/api/health", "/api/auth/me", "/api/openapi.json", "/api/no-such-route"] })],
+  [
+    "security headers on pages, assets and the API",
+    () => ({
+      probe: "security-headers",
+      paths: [
+        "/",
+        "/login",
+        "/progress",
+        "/exercises/token-bucket",
+        "/theme.js",
+        "/api/health",
+        "/api/auth/me",
+        "/api/openapi.json",
+        "/api/no-such-route",
+      ],
+    }),
+  ],
   [
     "errors never leak internals",
     () => ({
       probe: "error-leak",
       paths: ["/api/auth/login", "/api/auth/signup", `/api/exercises/${EXERCISE}/submissions`, files(), "/"],
       requests: [
-        { method: "POST", path: "/api/auth/login", body_type: "raw", headers: { "content-type": "application/json" }, body: `{"email": "${"x".repeat(200_000)}"}` },
-        { method: "POST", path: "/api/auth/login", body_type: "raw", headers: { "content-type": "application/json" }, body: `${"[".repeat(5000)}${"]".repeat(5000)}` },
-        { method: "POST", path: "/api/auth/login", body_type: "form", body: { email: "a@example.test", password: "x" } },
+        {
+          method: "POST",
+          path: "/api/auth/login",
+          body_type: "raw",
+          headers: { "content-type": "application/json" },
+          body: `{"email": "${"x".repeat(200_000)}"}`,
+        },
+        {
+          method: "POST",
+          path: "/api/auth/login",
+          body_type: "raw",
+          headers: { "content-type": "application/json" },
+          body: `${"[".repeat(5000)}${"]".repeat(5000)}`,
+        },
+        {
+          method: "POST",
+          path: "/api/auth/login",
+          body_type: "form",
+          body: { email: "a@example.test", password: "x" },
+        },
         { method: "GET", path: "/api/submissions/99999999999999999999" },
         { method: "GET", path: `/api/exercises/${"a".repeat(300)}` },
       ],
     }),
   ],
-  ["CORS stays closed", () => ({ probe: "cors-any-origin", paths: ["/api/health", "/api/auth/me", "/api/exercises", "/api/auth/login", "/"] })],
-  ["no directory listings", () => ({ probe: "directory-listing", paths: ["/", "/assets/", "/api/", "/exercises/", "/.git/", "/data/", "/node_modules/", "/server/", "/web/"] })],
+  [
+    "CORS stays closed",
+    () => ({
+      probe: "cors-any-origin",
+      paths: ["/api/health", "/api/auth/me", "/api/exercises", "/api/auth/login", "/"],
+    }),
+  ],
+  [
+    "no directory listings",
+    () => ({
+      probe: "directory-listing",
+      paths: ["/", "/assets/", "/api/", "/exercises/", "/.git/", "/data/", "/node_modules/", "/server/", "/web/"],
+    }),
+  ],
   [
     "workspaces belong to their owner (files)",
     () => ({
       probe: "idor",
       auth: users(),
-      create: { method: "POST", path: files(), body: { type: "file", path: "private-{marker}.txt", content: "only for my eyes {marker}" } },
+      create: {
+        method: "POST",
+        path: files(),
+        body: { type: "file", path: "private-{marker}.txt", content: "only for my eyes {marker}" },
+      },
       id: "entry.path",
       read: { path: `${files()}/content?path={id}` },
-      update: { method: "PUT", path: `${files()}/content?path={id}`, headers: { "if-match": '"*"' }, body: { content: "changed {marker}" } },
+      update: {
+        method: "PUT",
+        path: `${files()}/content?path={id}`,
+        headers: { "if-match": '"*"' },
+        body: { content: "changed {marker}" },
+      },
     }),
   ],
   [
@@ -122,7 +197,11 @@ const USES: [string, () => ProbeUse][] = [
     () => ({
       probe: "xss-stored",
       auth: users(),
-      write: { method: "POST", path: files(), body: { type: "file", path: "page-{marker}.html", content: "<h1>hi</h1>{payload}" } },
+      write: {
+        method: "POST",
+        path: files(),
+        body: { type: "file", path: "page-{marker}.html", content: "<h1>hi</h1>{payload}" },
+      },
       id: "entry.path",
       read: { path: `${files()}/content?path={id}` },
     }),
@@ -132,17 +211,65 @@ const USES: [string, () => ProbeUse][] = [
     () => ({
       probe: "csrf",
       auth: users(),
-      request: { method: "POST", path: files(), body: { type: "file", path: "csrf-{marker}.txt", content: "{marker}" } },
+      request: {
+        method: "POST",
+        path: files(),
+        body: { type: "file", path: "csrf-{marker}.txt", content: "{marker}" },
+      },
       verify: { path: files() },
     }),
   ],
-  ["file paths stay inside the workspace", () => ({ probe: "path-traversal", auth: users(), request: { path: `${files()}/content?path={payload}` }, legit: STARTER_FILE })],
-  ["static files stay inside the web build", () => ({ probe: "path-traversal", request: { path: "/{payload}" }, legit: "favicon.svg" })],
-  ["static assets stay inside the web build", () => ({ probe: "path-traversal", request: { path: "/assets/{payload}" }, legit: "../favicon.svg", depth: 12 })],
-  ["exercise ids are never SQL", () => ({ probe: "sqli", auth: users(), request: { path: "/api/exercises/{payload}" }, known: EXERCISE })],
-  ["submission ids are never SQL", () => ({ probe: "sqli", auth: users(), request: { path: "/api/submissions/{payload}" }, known: String(aliceSubmission), expect: `"id":${aliceSubmission}` })],
-  ["template syntax is never evaluated", () => ({ probe: "ssti", auth: users(), request: { method: "POST", path: files(), body: { type: "file", path: "t-{payload}.txt" } } })],
-  ["sign-up cannot pick a role", () => ({ probe: "mass-assignment", request: { method: "POST", path: "/api/auth/signup", body: { email: "{marker}@example.test", displayName: "Mass {marker}", password: PASSWORD } }, inject: { role: "admin", isAdmin: true, is_admin: true, admin: true, id: 1 } })],
+  [
+    "file paths stay inside the workspace",
+    () => ({
+      probe: "path-traversal",
+      auth: users(),
+      request: { path: `${files()}/content?path={payload}` },
+      legit: STARTER_FILE,
+    }),
+  ],
+  [
+    "static files stay inside the web build",
+    () => ({ probe: "path-traversal", request: { path: "/{payload}" }, legit: "favicon.svg" }),
+  ],
+  [
+    "static assets stay inside the web build",
+    () => ({ probe: "path-traversal", request: { path: "/assets/{payload}" }, legit: "../favicon.svg", depth: 12 }),
+  ],
+  [
+    "exercise ids are never SQL",
+    () => ({ probe: "sqli", auth: users(), request: { path: "/api/exercises/{payload}" }, known: EXERCISE }),
+  ],
+  [
+    "submission ids are never SQL",
+    () => ({
+      probe: "sqli",
+      auth: users(),
+      request: { path: "/api/submissions/{payload}" },
+      known: String(aliceSubmission),
+      expect: `"id":${aliceSubmission}`,
+    }),
+  ],
+  [
+    "template syntax is never evaluated",
+    () => ({
+      probe: "ssti",
+      auth: users(),
+      request: { method: "POST", path: files(), body: { type: "file", path: "t-{payload}.txt" } },
+    }),
+  ],
+  [
+    "sign-up cannot pick a role",
+    () => ({
+      probe: "mass-assignment",
+      request: {
+        method: "POST",
+        path: "/api/auth/signup",
+        body: { email: "{marker}@example.test", displayName: "Mass {marker}", password: PASSWORD },
+      },
+      inject: { role: "admin", isAdmin: true, is_admin: true, admin: true, id: 1 },
+    }),
+  ],
   ["sign-in does not reveal which accounts exist", () => ({ probe: "user-enumeration", auth: AUTH })],
   ["sign-in is throttled per account", () => ({ probe: "login-rate-limit", auth: AUTH, attempts: 30 })],
 ];
@@ -161,14 +288,32 @@ describe("the lab against its own security probes", () => {
     // command injection (no shell ever sees user input), reflected XSS (the API answers JSON;
     // the pages are one static file).
     expect([...used].sort()).toEqual(
-      ["cors-any-origin", "csrf", "directory-listing", "error-leak", "idor", "login-rate-limit", "mass-assignment", "path-traversal", "security-headers", "sqli", "ssti", "user-enumeration", "xss-stored"].sort(),
+      [
+        "cors-any-origin",
+        "csrf",
+        "directory-listing",
+        "error-leak",
+        "idor",
+        "login-rate-limit",
+        "mass-assignment",
+        "path-traversal",
+        "security-headers",
+        "sqli",
+        "ssti",
+        "user-enumeration",
+        "xss-stored",
+      ].sort(),
     );
   });
 
   it("submissions belong to their owner (the probes need a stored text to look for; submissions have none)", async () => {
     const mine = await alice.send("GET", `/api/submissions/${aliceSubmission}`);
     expect(mine.status).toBe(200);
-    for (const url of [`/api/submissions/${aliceSubmission}`, `/api/submissions/${aliceSubmission}/verify`, `/api/submissions/${aliceSubmission}/events`]) {
+    for (const url of [
+      `/api/submissions/${aliceSubmission}`,
+      `/api/submissions/${aliceSubmission}/verify`,
+      `/api/submissions/${aliceSubmission}/events`,
+    ]) {
       const res = await bob.send("GET", url);
       expect(res.status, url).toBe(404);
       expect(res.headers.get("content-type")).toMatch(/^application\/problem\+json/);

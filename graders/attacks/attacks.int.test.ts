@@ -36,7 +36,8 @@ const unitExercise = () => load(path.join(ROOT_DIR, "exercises", "code-patterns"
 /** The mutation fixture, copied under an area folder as the loader wants. */
 function mutationExercise(): Exercise {
   const dir = path.join(root, "exercises", "testing", "fail");
-  if (!fs.existsSync(dir)) fs.cpSync(path.join(ATTACKS_DIR, "..", "mutation", "fixtures", "fail"), dir, { recursive: true });
+  if (!fs.existsSync(dir))
+    fs.cpSync(path.join(ATTACKS_DIR, "..", "mutation", "fixtures", "fail"), dir, { recursive: true });
   return load(dir);
 }
 
@@ -58,7 +59,14 @@ for (const [name, make] of Object.entries(drivers)) {
   describe(`the attack corpus on ${name}`, () => {
     let driver: SandboxDriver;
     const run = (exercise: Exercise, dir: string): Promise<Results> =>
-      grade({ exercise, submissionDir: dir, workDir: path.join(root, `run-${++n}`), driver, uid: 275_000 + n, name: `atk-${process.pid}-${n}` });
+      grade({
+        exercise,
+        submissionDir: dir,
+        workDir: path.join(root, `run-${++n}`),
+        driver,
+        uid: 275_000 + n,
+        name: `atk-${process.pid}-${n}`,
+      });
 
     beforeAll(async () => {
       driver = await make();

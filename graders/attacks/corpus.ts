@@ -20,7 +20,12 @@ const Attack = z.strictObject({
   /** A string that must appear nowhere in the results (what the attack tried to leak). */
   not_in_results: z.string().optional(),
   /** Made at test time, never committed. */
-  generate: z.strictObject({ files: z.number().int().positive().optional(), sparse_bytes: z.number().int().positive().optional() }).optional(),
+  generate: z
+    .strictObject({
+      files: z.number().int().positive().optional(),
+      sparse_bytes: z.number().int().positive().optional(),
+    })
+    .optional(),
 });
 export type Attack = z.infer<typeof Attack> & { name: string; dir: string };
 
@@ -30,7 +35,11 @@ export function listAttacks(kind: "unit" | "mutation"): Attack[] {
     .readdirSync(root)
     .filter((d) => fs.statSync(path.join(root, d)).isDirectory())
     .sort()
-    .map((name) => ({ ...Attack.parse(parseYaml(fs.readFileSync(path.join(root, name, "attack.yaml"), "utf8"))), name, dir: path.join(root, name) }));
+    .map((name) => ({
+      ...Attack.parse(parseYaml(fs.readFileSync(path.join(root, name, "attack.yaml"), "utf8"))),
+      name,
+      dir: path.join(root, name),
+    }));
 }
 
 /**
@@ -60,7 +69,8 @@ export function buildAttack(attack: Attack, honest: string, dst: string, importe
     for (let d = 0; d * 1000 < attack.generate.files; d++) {
       const sub = path.join(many, String(d));
       fs.mkdirSync(sub, { recursive: true });
-      for (let i = 0; i < 1000 && d * 1000 + i < attack.generate.files; i++) fs.writeFileSync(path.join(sub, `${i}.txt`), "");
+      for (let i = 0; i < 1000 && d * 1000 + i < attack.generate.files; i++)
+        fs.writeFileSync(path.join(sub, `${i}.txt`), "");
     }
   }
   if (attack.generate?.sparse_bytes) {

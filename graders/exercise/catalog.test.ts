@@ -38,18 +38,38 @@ describe("loadCatalog", () => {
     exercise("testing", "sample", GOOD);
     const { exercises, problems } = loadCatalog(root);
     expect(problems).toEqual([]);
-    expect(exercises.get("sample")).toMatchObject({ area: "testing", maxScore: 10, limits: { wall_seconds: 20 }, hints: [] });
+    expect(exercises.get("sample")).toMatchObject({
+      area: "testing",
+      maxScore: 10,
+      limits: { wall_seconds: 20 },
+      hints: [],
+    });
   });
 
   it("reports each broken exercise with its path and field, and still loads the good ones", () => {
     root = fs.mkdtempSync(path.join(os.tmpdir(), "catalog-"));
     exercise("testing", "sample", GOOD);
     const badYaml = exercise("testing", "bad-yaml", "id: [unclosed\n");
-    const badArea = exercise("nowhere", "bad-area", GOOD.replace("id: sample", "id: bad-area").replace("area: testing", "area: nowhere"));
-    const badStep = exercise("testing", "bad-step", GOOD.replace("id: sample", "id: bad-step").replace("kind: unit", "kind: telepathy"));
-    const badLimit = exercise("testing", "bad-limit", GOOD.replace("id: sample", "id: bad-limit") + "limits:\n  memory_mb: 999999\n");
+    const badArea = exercise(
+      "nowhere",
+      "bad-area",
+      GOOD.replace("id: sample", "id: bad-area").replace("area: testing", "area: nowhere"),
+    );
+    const badStep = exercise(
+      "testing",
+      "bad-step",
+      GOOD.replace("id: sample", "id: bad-step").replace("kind: unit", "kind: telepathy"),
+    );
+    const badLimit = exercise(
+      "testing",
+      "bad-limit",
+      GOOD.replace("id: sample", "id: bad-limit") + "limits:\n  memory_mb: 999999\n",
+    );
     const wrongFolder = exercise("testing", "other-name", GOOD);
-    const noStarter = exercise("testing", "no-starter", GOOD.replace("id: sample", "id: no-starter"), ["solution", "tests"]);
+    const noStarter = exercise("testing", "no-starter", GOOD.replace("id: sample", "id: no-starter"), [
+      "solution",
+      "tests",
+    ]);
     const noYaml = exercise("testing", "no-yaml", null);
 
     const { exercises, problems } = loadCatalog(root);
@@ -59,7 +79,10 @@ describe("loadCatalog", () => {
     expect(by(badArea)[0]?.field).toBe("area");
     expect(by(badStep)[0]?.field).toBe("grader.steps.0.kind");
     expect(by(badLimit)[0]?.field).toBe("limits.memory_mb");
-    expect(by(wrongFolder)[0]).toMatchObject({ field: "id", message: expect.stringMatching(/folder is named "other-name"/) });
+    expect(by(wrongFolder)[0]).toMatchObject({
+      field: "id",
+      message: expect.stringMatching(/folder is named "other-name"/),
+    });
     expect(by(noStarter)[0]?.message).toMatch(/starter\/ folder is missing/);
     expect(by(noYaml)[0]?.message).toMatch(/exercise.yaml is missing/);
   });
@@ -67,7 +90,9 @@ describe("loadCatalog", () => {
   it("rejects limits that would switch a limit off", () => {
     root = fs.mkdtempSync(path.join(os.tmpdir(), "catalog-"));
     const f = exercise("testing", "sample", GOOD + "limits:\n  pids: 0\n  wall_seconds: 100000\n");
-    const fields = loadCatalog(root).problems.filter((p) => p.path === f).map((p) => p.field);
+    const fields = loadCatalog(root)
+      .problems.filter((p) => p.path === f)
+      .map((p) => p.field);
     expect(fields).toEqual(expect.arrayContaining(["limits.pids", "limits.wall_seconds"]));
   });
 

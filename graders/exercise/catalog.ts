@@ -27,7 +27,8 @@ const REQUIRED_DIRS = ["starter", "solution"];
 export function loadCatalog(root: string): Catalog {
   const exercises = new Map<string, Exercise>();
   const problems: CatalogProblem[] = [];
-  if (!fs.existsSync(root)) return { exercises, problems: [{ path: root, field: "", message: "exercises folder does not exist" }] };
+  if (!fs.existsSync(root))
+    return { exercises, problems: [{ path: root, field: "", message: "exercises folder does not exist" }] };
 
   for (const area of fs.readdirSync(root, { withFileTypes: true })) {
     if (!area.isDirectory() || area.name.startsWith(".")) continue;
@@ -41,7 +42,11 @@ export function loadCatalog(root: string): Catalog {
       }
       const existing = exercises.get(result.exercise.id);
       if (existing) {
-        problems.push({ path: path.join(dir, "exercise.yaml"), field: "id", message: `duplicate id "${result.exercise.id}" (also in ${existing.dir})` });
+        problems.push({
+          path: path.join(dir, "exercise.yaml"),
+          field: "id",
+          message: `duplicate id "${result.exercise.id}" (also in ${existing.dir})`,
+        });
         continue;
       }
       exercises.set(result.exercise.id, result.exercise);
@@ -50,7 +55,11 @@ export function loadCatalog(root: string): Catalog {
   return { exercises, problems };
 }
 
-export function loadExercise(dir: string, areaFolder: string, slugFolder: string): { exercise: Exercise } | { problems: CatalogProblem[] } {
+export function loadExercise(
+  dir: string,
+  areaFolder: string,
+  slugFolder: string,
+): { exercise: Exercise } | { problems: CatalogProblem[] } {
   const file = path.join(dir, "exercise.yaml");
   const fail = (field: string, message: string) => ({ problems: [{ path: file, field, message }] });
   if (!fs.existsSync(file)) return fail("", "exercise.yaml is missing");
@@ -63,10 +72,17 @@ export function loadExercise(dir: string, areaFolder: string, slugFolder: string
   }
   const parsed = ExerciseSpec.safeParse(raw);
   if (!parsed.success) {
-    return { problems: parsed.error.issues.map((i) => ({ path: file, field: i.path.join(".") || "(root)", message: i.message })) };
+    return {
+      problems: parsed.error.issues.map((i) => ({
+        path: file,
+        field: i.path.join(".") || "(root)",
+        message: i.message,
+      })),
+    };
   }
   const spec = parsed.data;
-  if (spec.area !== areaFolder) return fail("area", `is "${spec.area}" but the exercise lives under exercises/${areaFolder}/`);
+  if (spec.area !== areaFolder)
+    return fail("area", `is "${spec.area}" but the exercise lives under exercises/${areaFolder}/`);
   if (spec.id !== slugFolder) return fail("id", `is "${spec.id}" but the folder is named "${slugFolder}"`);
   for (const d of REQUIRED_DIRS) {
     if (!isDir(path.join(dir, d))) return fail("", `the ${d}/ folder is missing`);
@@ -83,7 +99,14 @@ export function loadExercise(dir: string, areaFolder: string, slugFolder: string
   }
   const readmePath = path.join(dir, "README.md");
   if (!fs.existsSync(readmePath)) return fail("", "README.md is missing");
-  return { exercise: { ...spec, dir, readme: fs.readFileSync(readmePath, "utf8"), maxScore: spec.grader.steps.reduce((s, st) => s + st.points, 0) } };
+  return {
+    exercise: {
+      ...spec,
+      dir,
+      readme: fs.readFileSync(readmePath, "utf8"),
+      maxScore: spec.grader.steps.reduce((s, st) => s + st.points, 0),
+    },
+  };
 }
 
 function isDir(p: string): boolean {

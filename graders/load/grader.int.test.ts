@@ -91,7 +91,14 @@ for (const [name, make] of Object.entries(drivers)) {
   describe(`the load grader on ${name}`, () => {
     let driver: SandboxDriver;
     const run = (exercise: Exercise): Promise<Results> =>
-      grade({ exercise, submissionDir: path.join(exercise.dir, "starter"), workDir: path.join(root, `run-${++n}`), driver, uid: 266_000 + n, name: `loadt-${process.pid}-${n}` });
+      grade({
+        exercise,
+        submissionDir: path.join(exercise.dir, "starter"),
+        workDir: path.join(root, `run-${++n}`),
+        driver,
+        uid: 266_000 + n,
+        name: `loadt-${process.pid}-${n}`,
+      });
 
     beforeAll(async () => {
       driver = await make();
@@ -121,7 +128,9 @@ for (const [name, make] of Object.entries(drivers)) {
       expect(errors).toMatch(/^error rate 0\.0% ≤ 1\.0% \(0 of \d+ requests failed\)$/);
       expect(memory).toMatch(/^peak memory \d+ MB ≤ 200 MB/);
       expect(counter).toBe("upstreamCalls = 0 ≤ 0 (GET /__stats after the load)");
-      expect(r.tests[0]!.output).toMatch(/GET \/fast, 10 connections.*responses.*\n.*p99.*\n2xx \d+.*\ncalibration \d+ and \d+ req\/s/s);
+      expect(r.tests[0]!.output).toMatch(
+        /GET \/fast, 10 connections.*responses.*\n.*p99.*\n2xx \d+.*\ncalibration \d+ and \d+ req\/s/s,
+      );
       expect(r.tests[0]!.output!.length).toBeLessThanOrEqual(500);
     });
 
@@ -157,22 +166,36 @@ for (const [name, make] of Object.entries(drivers)) {
     });
 
     it("fails every test with the reason and the service's output when the service dies under load", async () => {
-      const r = await run(fixture(`die-${name}`, ["{ kind: load, name: Dies, path: /die, duration_seconds: 1, points: 10, thresholds: { p99_ms: 1000, error_rate_max: 0.5 } }"]));
+      const r = await run(
+        fixture(`die-${name}`, [
+          "{ kind: load, name: Dies, path: /die, duration_seconds: 1, points: 10, thresholds: { p99_ms: 1000, error_rate_max: 0.5 } }",
+        ]),
+      );
       expect(statuses(r)).toEqual([
         ["GET /die: p99 latency", "fail"],
         ["GET /die: error rate", "fail"],
       ]);
       for (const t of r.tests) {
-        expect(t.message).toMatch(/^Your service stopped answering during the load test: after 1 s of GET \/die, connecting failed: ECONNREFUSED\.$/);
+        expect(t.message).toMatch(
+          /^Your service stopped answering during the load test: after 1 s of GET \/die, connecting failed: ECONNREFUSED\.$/,
+        );
         expect(t.output).toMatch(/giving up after \d+ requests/);
       }
       expect(r.message).toMatch(/stopped answering.*Service output \(end\):.*giving up after/s);
     });
 
     it("says so when the time limit leaves no room for the load after the boot", async () => {
-      const r = await run(fixture(`late-${name}`, ["{ kind: load, name: Late, path: /fast, duration_seconds: 5, points: 10, thresholds: { p99_ms: 100 } }"], 6));
+      const r = await run(
+        fixture(
+          `late-${name}`,
+          ["{ kind: load, name: Late, path: /fast, duration_seconds: 5, points: 10, thresholds: { p99_ms: 100 } }"],
+          6,
+        ),
+      );
       expect(r).toMatchObject({ status: "fail", score: 0 });
-      expect(r.tests[0]!.message).toMatch(/^Not run: the time limit of 6 s covers booting your service, calibration and the load test; booting took [\d.]+ s and left [\d.]+ s, the load test needs about 11 s\.$/);
+      expect(r.tests[0]!.message).toMatch(
+        /^Not run: the time limit of 6 s covers booting your service, calibration and the load test; booting took [\d.]+ s and left [\d.]+ s, the load test needs about 11 s\.$/,
+      );
     });
   });
 }

@@ -107,13 +107,24 @@ export const loadGrader: GraderKind<typeof LoadStep> = {
   },
 };
 
-async function measure(ctx: GradeContext<Step>, checks: Check[], booted: BootedService, out: string, bootMs: number): Promise<StepOutcome> {
+async function measure(
+  ctx: GradeContext<Step>,
+  checks: Check[],
+  booted: BootedService,
+  out: string,
+  bootMs: number,
+): Promise<StepOutcome> {
   const { step } = ctx;
   const wall = ctx.exercise.limits.wall_seconds;
-  const needMs = (WARM_UP_SECONDS + 2 * CALIBRATION_SECONDS) * 1000 + Math.ceil(step.duration_seconds) * 1000 + SCRIPT_OVERHEAD_MS;
+  const needMs =
+    (WARM_UP_SECONDS + 2 * CALIBRATION_SECONDS) * 1000 + Math.ceil(step.duration_seconds) * 1000 + SCRIPT_OVERHEAD_MS;
   const leftMs = ctx.deadline - Date.now();
   if (leftMs < needMs) {
-    return failAll(ctx, checks, `Not run: the time limit of ${wall} s covers booting your service, calibration and the load test; booting took ${seconds(bootMs)} s and left ${seconds(Math.max(0, leftMs))} s, the load test needs about ${seconds(needMs)} s.`);
+    return failAll(
+      ctx,
+      checks,
+      `Not run: the time limit of ${wall} s covers booting your service, calibration and the load test; booting took ${seconds(bootMs)} s and left ${seconds(Math.max(0, leftMs))} s, the load test needs about ${seconds(needMs)} s.`,
+    );
   }
 
   const plan = {
@@ -130,19 +141,33 @@ async function measure(ctx: GradeContext<Step>, checks: Check[], booted: BootedS
     counters: step.thresholds.counters ?? [],
     alivePath: ctx.exercise.service?.ready.path ?? "/",
   };
-  const run = await runCapped(booted.grader, ["node", "/grader/load.mjs", JSON.stringify(plan)], { timeoutMs: Math.max(1000, ctx.deadline - Date.now()) });
+  const run = await runCapped(booted.grader, ["node", "/grader/load.mjs", JSON.stringify(plan)], {
+    timeoutMs: Math.max(1000, ctx.deadline - Date.now()),
+  });
   // Read before the sandbox stops; bytes → MB.
   const peak = (await booted.service.memoryPeak?.().catch(() => null)) ?? null;
   const report = readReport(path.join(out, "load.json"));
 
   if (run.exit.timedOut) {
-    return failAll(ctx, checks, `The time limit of ${wall} s was reached during the load test (it covers booting your service, calibration and ${step.duration_seconds} s of load; booting took ${seconds(bootMs)} s).`, booted);
+    return failAll(
+      ctx,
+      checks,
+      `The time limit of ${wall} s was reached during the load test (it covers booting your service, calibration and ${step.duration_seconds} s of load; booting took ${seconds(bootMs)} s).`,
+      booted,
+    );
   }
   if (!report || report.error || !report.target || report.calibration.length === 0) {
-    throw new Error(`the load grader could not measure (exit ${run.exit.code ?? run.exit.signal}): ${(report?.error ?? run.output).slice(-400)}`);
+    throw new Error(
+      `the load grader could not measure (exit ${run.exit.code ?? run.exit.signal}): ${(report?.error ?? run.output).slice(-400)}`,
+    );
   }
   if (report.alive && !report.alive.ok) {
-    return failAll(ctx, checks, `Your service stopped answering during the load test: after ${step.duration_seconds} s of ${step.method} ${step.path}, ${report.alive.why}.`, booted);
+    return failAll(
+      ctx,
+      checks,
+      `Your service stopped answering during the load test: after ${step.duration_seconds} s of ${step.method} ${step.path}, ${report.alive.why}.`,
+      booted,
+    );
   }
 
   const t = report.target;
@@ -165,7 +190,9 @@ async function measure(ctx: GradeContext<Step>, checks: Check[], booted: BootedS
         const limit = c.max * factor;
         const value = c.kind === "p50" ? t.p50_ms : t.p99_ms;
         pass = answered && value <= limit;
-        message = answered ? `${c.kind} ${ms(value)} ms ${pass ? "≤" : ">"} ${ms(limit)} ms (${cal})` : `${c.kind}: ${none}`;
+        message = answered
+          ? `${c.kind} ${ms(value)} ms ${pass ? "≤" : ">"} ${ms(limit)} ms (${cal})`
+          : `${c.kind}: ${none}`;
         break;
       }
       case "rps": {
@@ -176,11 +203,19 @@ async function measure(ctx: GradeContext<Step>, checks: Check[], booted: BootedS
       }
       case "errors": {
         const bad = t.status["1xx"] + t.status["4xx"] + t.status["5xx"] + t.errors;
-        const total = t.status["1xx"] + t.status["2xx"] + t.status["3xx"] + t.status["4xx"] + t.status["5xx"] + t.errors;
+        const total =
+          t.status["1xx"] + t.status["2xx"] + t.status["3xx"] + t.status["4xx"] + t.status["5xx"] + t.errors;
         // Nothing answered at all is as bad as it gets.
         const rate = total === 0 ? 1 : bad / total;
         pass = rate <= c.max;
-        const parts = [["4xx", t.status["4xx"]], ["5xx", t.status["5xx"]], ["1xx", t.status["1xx"]], ["socket errors and timeouts", t.errors]].filter(([, n]) => Number(n) > 0).map(([k, n]) => `${k} ${n}`);
+        const parts = [
+          ["4xx", t.status["4xx"]],
+          ["5xx", t.status["5xx"]],
+          ["1xx", t.status["1xx"]],
+          ["socket errors and timeouts", t.errors],
+        ]
+          .filter(([, n]) => Number(n) > 0)
+          .map(([k, n]) => `${k} ${n}`);
         message = `error rate ${pct(rate)} ${pass ? "≤" : ">"} ${pct(c.max)} (${bad} of ${total} requests failed${parts.length ? `: ${parts.join(", ")}` : ""})`;
         break;
       }
@@ -210,7 +245,17 @@ async function measure(ctx: GradeContext<Step>, checks: Check[], booted: BootedS
         break;
       }
     }
-    return { name: c.name, status: pass ? "pass" : "fail", message, output, task_id: null, category: step.category, points: pass ? points[i]! : 0, max_points: points[i]!, duration_ms: null };
+    return {
+      name: c.name,
+      status: pass ? "pass" : "fail",
+      message,
+      output,
+      task_id: null,
+      category: step.category,
+      points: pass ? points[i]! : 0,
+      max_points: points[i]!,
+      duration_ms: null,
+    };
   });
   return { tests, message: null };
 }
@@ -231,9 +276,17 @@ export function thresholdChecks(step: Step): Check[] {
   if (th.p50_ms !== undefined) checks.push({ name: `${route}: p50 latency`, kind: "p50", max: th.p50_ms });
   if (th.p99_ms !== undefined) checks.push({ name: `${route}: p99 latency`, kind: "p99", max: th.p99_ms });
   if (th.rps_min !== undefined) checks.push({ name: `${route}: throughput`, kind: "rps", min: th.rps_min });
-  if (th.error_rate_max !== undefined) checks.push({ name: `${route}: error rate`, kind: "errors", max: th.error_rate_max });
+  if (th.error_rate_max !== undefined)
+    checks.push({ name: `${route}: error rate`, kind: "errors", max: th.error_rate_max });
   if (th.rss_mb_max !== undefined) checks.push({ name: `${route}: peak memory`, kind: "rss", max: th.rss_mb_max });
-  for (const c of th.counters ?? []) checks.push({ name: `${route}: ${c.field} from ${c.url}`, kind: "counter", url: c.url, field: c.field, max: c.max });
+  for (const c of th.counters ?? [])
+    checks.push({
+      name: `${route}: ${c.field} from ${c.url}`,
+      kind: "counter",
+      url: c.url,
+      field: c.field,
+      max: c.max,
+    });
   return checks;
 }
 
@@ -242,7 +295,10 @@ function failAll(ctx: GradeContext<Step>, checks: Check[], reason: string, boote
   const logs = booted?.logs().trim() ?? "";
   const points = splitPoints(ctx.step.points, checks.length);
   return {
-    message: truncate([reason, logs && `Service output (end):\n${logs.slice(-1500)}`].filter(Boolean).join("\n\n"), MAX_MESSAGE),
+    message: truncate(
+      [reason, logs && `Service output (end):\n${logs.slice(-1500)}`].filter(Boolean).join("\n\n"),
+      MAX_MESSAGE,
+    ),
     tests: checks.map((c, i) => ({
       name: c.name,
       status: "fail",

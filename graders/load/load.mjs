@@ -76,7 +76,12 @@ async function readCounter(c) {
     const found = dig(json, c.field);
     if ("missing" in found) return { ...c, value: null, problem: `GET ${c.url} has no field "${c.field}"` };
     const n = typeof found.value === "string" && found.value.trim() !== "" ? Number(found.value) : found.value;
-    if (typeof n !== "number" || !Number.isFinite(n)) return { ...c, value: null, problem: `"${c.field}" from GET ${c.url} is not a number: ${JSON.stringify(found.value)?.slice(0, 80)}` };
+    if (typeof n !== "number" || !Number.isFinite(n))
+      return {
+        ...c,
+        value: null,
+        problem: `"${c.field}" from GET ${c.url} is not a number: ${JSON.stringify(found.value)?.slice(0, 80)}`,
+      };
     return { ...c, value: n, problem: null };
   } catch (err) {
     return { ...c, value: null, problem: `GET ${c.url} failed: ${err?.cause?.code ?? err?.message ?? err}` };
@@ -89,15 +94,27 @@ async function probe() {
     await fetch(plan.serviceUrl + plan.alivePath, { redirect: "manual", signal: AbortSignal.timeout(3000) });
     return { ok: true, why: null };
   } catch (err) {
-    const why = err?.name === "TimeoutError" ? "it did not answer within 3 s" : `connecting failed: ${err?.cause?.code ?? err?.message ?? err}`;
+    const why =
+      err?.name === "TimeoutError"
+        ? "it did not answer within 3 s"
+        : `connecting failed: ${err?.cause?.code ?? err?.message ?? err}`;
     return { ok: false, why };
   }
 }
 
 try {
   await calibrate(plan.calibrationSeconds, { warmUp: true });
-  const headers = plan.body === undefined ? {} : { "content-type": isJson(plan.body) ? "application/json" : "text/plain; charset=utf-8" };
-  const r = await cannon({ url: plan.serviceUrl + plan.path, method: plan.method, body: plan.body, headers, duration: plan.durationSeconds });
+  const headers =
+    plan.body === undefined
+      ? {}
+      : { "content-type": isJson(plan.body) ? "application/json" : "text/plain; charset=utf-8" };
+  const r = await cannon({
+    url: plan.serviceUrl + plan.path,
+    method: plan.method,
+    body: plan.body,
+    headers,
+    duration: plan.durationSeconds,
+  });
   report.target = summary(r);
   save();
   report.alive = await probe();

@@ -18,7 +18,10 @@ export const LoadStep = StepBase.extend({
       rps_min: z.number().positive().optional(),
       error_rate_max: z.number().min(0).max(1).optional(),
       rss_mb_max: z.number().positive().optional(),
-      counters: z.array(z.object({ url: z.string().startsWith("/"), field: z.string().min(1), max: z.number() })).max(10).optional(),
+      counters: z
+        .array(z.object({ url: z.string().startsWith("/"), field: z.string().min(1), max: z.number() }))
+        .max(10)
+        .optional(),
     })
     .strict(),
   points: z.number().positive().max(1000),

@@ -32,7 +32,15 @@ beforeAll(async () => {
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 const run = (exercise: Exercise, submissionDir: string, onProgress?: (e: GradeProgress) => void): Promise<Results> =>
-  grade({ exercise, submissionDir, workDir: path.join(root, `run-${++n}`), driver, uid: ++uid, name: `mt-${process.pid}-${n}`, onProgress });
+  grade({
+    exercise,
+    submissionDir,
+    workDir: path.join(root, `run-${++n}`),
+    driver,
+    uid: ++uid,
+    name: `mt-${process.pid}-${n}`,
+    onProgress,
+  });
 
 function load(dir: string, slug: string): Exercise {
   const loaded = loadExercise(dir, "testing", slug);
@@ -64,7 +72,9 @@ describe("mutation grader golden fixtures", () => {
       expect(stable(r)).toEqual(expected);
       for (const t of r.tests) expect(t.output).toBeNull();
       // Live progress: one event per mutant, as it is decided.
-      expect(progress.flatMap((e) => (e.type === "test" ? [[e.name, e.status]] : []))).toEqual(r.tests.map((t) => [t.name, t.status]));
+      expect(progress.flatMap((e) => (e.type === "test" ? [[e.name, e.status]] : []))).toEqual(
+        r.tests.map((t) => [t.name, t.status]),
+      );
     });
   }
 });
@@ -75,20 +85,37 @@ describe("the mutation grader", () => {
     const exercise = load(dir, "pass");
     fs.rmSync(path.join(dir, "mutants"), { recursive: true });
     const r = await run(exercise, path.join(dir, "submission"));
-    expect(r).toMatchObject({ status: "error", tests: [], score: 0, max_score: 30, message: 'The grader could not run: the mutants folder "mutants" does not exist in the exercise' });
+    expect(r).toMatchObject({
+      status: "error",
+      tests: [],
+      score: 0,
+      max_score: 30,
+      message: 'The grader could not run: the mutants folder "mutants" does not exist in the exercise',
+    });
   });
 
   it("reports a mutant that overlays no file of the reference as the grader's error", async () => {
-    const dir = copyFixture("pass", (d) => fs.renameSync(path.join(d, "mutants", "negative", "src"), path.join(d, "mutants", "negative", "lib")));
+    const dir = copyFixture("pass", (d) =>
+      fs.renameSync(path.join(d, "mutants", "negative", "src"), path.join(d, "mutants", "negative", "lib")),
+    );
     const r = await run(load(dir, "pass"), path.join(dir, "submission"));
-    expect(r).toMatchObject({ status: "error", message: expect.stringMatching(/mutant "negative" overlays lib\/discount\.js, which is not a file of the reference/) });
+    expect(r).toMatchObject({
+      status: "error",
+      message: expect.stringMatching(
+        /mutant "negative" overlays lib\/discount\.js, which is not a file of the reference/,
+      ),
+    });
   });
 
   it("fails every mutant when the learner wrote no tests", async () => {
     const dir = copyFixture("pass", (d) => fs.rmSync(path.join(d, "submission", "test"), { recursive: true }));
     const r = await run(load(dir, "pass"), path.join(dir, "submission"));
     expect(r.status).toBe("fail");
-    expect(r.tests.map((t) => t.message)).toEqual(Array(3).fill("No tests found: your workspace has no test/ folder. Write your tests there, in files named *.test.ts."));
+    expect(r.tests.map((t) => t.message)).toEqual(
+      Array(3).fill(
+        "No tests found: your workspace has no test/ folder. Write your tests there, in files named *.test.ts.",
+      ),
+    );
   });
 
   it("never shows a mutant's code, even to tests that print it or put it in their names", async () => {
@@ -106,20 +133,38 @@ describe("the mutation grader", () => {
     expect(r.score).toBe(30);
     const text = JSON.stringify(r);
     for (const code of ["total > 100", "(total, _loyal)", "Number.isFinite"]) expect(text).not.toContain(code);
-    expect(r.tests.find((t) => t.name === "Mutant: off-by-one in the discount threshold")?.message).toBe("Killed: “discounted > gives loyal customers 10% off at exactly 100” failed on this mutant, and 1 test whose name changed with the mutant's code (not shown).");
+    expect(r.tests.find((t) => t.name === "Mutant: off-by-one in the discount threshold")?.message).toBe(
+      "Killed: “discounted > gives loyal customers 10% off at exactly 100” failed on this mutant, and 1 test whose name changed with the mutant's code (not shown).",
+    );
   });
 
   it("stops at the wall time: a mutant cut short is not finished, the rest are not run", async () => {
     const dir = copyFixture("fail", (d) => {
       fs.renameSync(path.join(d, "mutants", "loop"), path.join(d, "mutants", "a-loop"));
-      fs.writeFileSync(path.join(d, "exercise.yaml"), fs.readFileSync(path.join(d, "exercise.yaml"), "utf8").replace("wall_seconds: 60", "wall_seconds: 20"));
+      fs.writeFileSync(
+        path.join(d, "exercise.yaml"),
+        fs.readFileSync(path.join(d, "exercise.yaml"), "utf8").replace("wall_seconds: 60", "wall_seconds: 20"),
+      );
     });
     const t0 = Date.now();
     const r = await run(load(dir, "fail"), path.join(dir, "submission"));
     expect(Date.now() - t0).toBeLessThan(35_000);
-    expect(r.tests.map((t) => t.name)).toEqual(["Mutant: never returns for a discounted order", "Mutant: the discount goes to every customer, loyal or not", "Mutant: negative", "Mutant: off-by-one in the discount threshold"]);
-    expect(r.tests[0]).toMatchObject({ status: "fail", message: "Not finished: the time limit of 20 s for all the runs was reached while your tests ran on this mutant." });
-    for (const t of r.tests.slice(1)) expect(t).toMatchObject({ status: "fail", points: 0, message: "Not run: time limit (the exercise allows 20 s for all the runs)." });
+    expect(r.tests.map((t) => t.name)).toEqual([
+      "Mutant: never returns for a discounted order",
+      "Mutant: the discount goes to every customer, loyal or not",
+      "Mutant: negative",
+      "Mutant: off-by-one in the discount threshold",
+    ]);
+    expect(r.tests[0]).toMatchObject({
+      status: "fail",
+      message: "Not finished: the time limit of 20 s for all the runs was reached while your tests ran on this mutant.",
+    });
+    for (const t of r.tests.slice(1))
+      expect(t).toMatchObject({
+        status: "fail",
+        points: 0,
+        message: "Not run: time limit (the exercise allows 20 s for all the runs).",
+      });
     expect(r.message).toBe("Your tests killed 0 of 4 mutants (3 not run: time limit).");
   });
 });

@@ -53,9 +53,12 @@ export const mutationGrader: GraderKind<typeof MutationStep> = {
     const { step, exercise } = ctx;
     const tests = checkTestsPath(step.tests);
     const reference = path.join(exercise.dir, step.reference);
-    if (!isRealDir(reference)) throw new Error(`the reference folder "${step.reference}" does not exist in the exercise`);
+    if (!isRealDir(reference))
+      throw new Error(`the reference folder "${step.reference}" does not exist in the exercise`);
     const breaking = listMutants(path.join(exercise.dir, step.mutants), step.mutants, reference, tests, step.label);
-    const compatible = step.compatible ? listMutants(path.join(exercise.dir, step.compatible), step.compatible, reference, tests, COMPATIBLE_LABEL) : [];
+    const compatible = step.compatible
+      ? listMutants(path.join(exercise.dir, step.compatible), step.compatible, reference, tests, COMPATIBLE_LABEL)
+      : [];
     // One scored test per variant: the mutants first, then the compatible ones.
     const mutants = [...breaking, ...compatible];
     const points = splitPoints(step.points, mutants.length);
@@ -74,10 +77,16 @@ export const mutationGrader: GraderKind<typeof MutationStep> = {
         duration_ms: durationMs === null ? null : Math.round(durationMs),
       };
     };
-    const failAll = (message: string): StepOutcome => ({ message: truncate(message, 2000), tests: mutants.map((_, i) => result(i, false, message)) });
+    const failAll = (message: string): StepOutcome => ({
+      message: truncate(message, 2000),
+      tests: mutants.map((_, i) => result(i, false, message)),
+    });
 
     const learnerTests = findDir(ctx.submissionDir, tests);
-    if (!learnerTests) return failAll(`No tests found: your workspace has no ${tests}/ folder. Write your tests there, in files named *.test.ts.`);
+    if (!learnerTests)
+      return failAll(
+        `No tests found: your workspace has no ${tests}/ folder. Write your tests there, in files named *.test.ts.`,
+      );
 
     const grader = path.join(ctx.runDir, "grader");
     fs.mkdirSync(path.join(grader, "out"), { recursive: true, mode: 0o755 });
@@ -106,24 +115,40 @@ export const mutationGrader: GraderKind<typeof MutationStep> = {
       fs.mkdirSync(out, { mode: 0o755 });
       fs.chownSync(out, ctx.uid, ctx.uid);
       const started = Date.now();
-      const sandbox = await createWithin(ctx.driver, {
-        name,
-        runtime: exercise.runtime,
-        workspaceDir: work,
-        mounts: [
-          { source: grader, target: "/grader", readonly: true },
-          { source: out, target: "/grader/out", readonly: false },
-        ],
-        limits: sandboxLimits(exercise.limits),
-        uid: ctx.uid,
-        network: "none",
-      }, Math.max(MIN_RUN_MS, ctx.deadline - Date.now()));
+      const sandbox = await createWithin(
+        ctx.driver,
+        {
+          name,
+          runtime: exercise.runtime,
+          workspaceDir: work,
+          mounts: [
+            { source: grader, target: "/grader", readonly: true },
+            { source: out, target: "/grader/out", readonly: false },
+          ],
+          limits: sandboxLimits(exercise.limits),
+          uid: ctx.uid,
+          network: "none",
+        },
+        Math.max(MIN_RUN_MS, ctx.deadline - Date.now()),
+      );
       let run;
       const execStarted = Date.now();
       const left = ctx.deadline - execStarted;
       const cutByDeadline = left < ownMs;
       try {
-        run = await runCapped(sandbox, ["node", "/node_modules/vitest/vitest.mjs", "run", "--config", "/grader/vitest.config.mjs", "--configLoader", "runner"], { timeoutMs: Math.max(MIN_RUN_MS, Math.min(left, ownMs)) });
+        run = await runCapped(
+          sandbox,
+          [
+            "node",
+            "/node_modules/vitest/vitest.mjs",
+            "run",
+            "--config",
+            "/grader/vitest.config.mjs",
+            "--configLoader",
+            "runner",
+          ],
+          { timeoutMs: Math.max(MIN_RUN_MS, Math.min(left, ownMs)) },
+        );
       } finally {
         await sandbox.stop();
       }
@@ -154,7 +179,13 @@ export const mutationGrader: GraderKind<typeof MutationStep> = {
     for (const [i, mutant] of mutants.entries()) {
       const left = ctx.deadline - Date.now();
       if (left < MIN_RUN_MS) {
-        out.push(result(i, false, `Not run: time limit (the exercise allows ${exercise.limits.wall_seconds} s for all the runs).`));
+        out.push(
+          result(
+            i,
+            false,
+            `Not run: time limit (the exercise allows ${exercise.limits.wall_seconds} s for all the runs).`,
+          ),
+        );
         continue;
       }
       const own = ref.execMs * TIMEOUT_FACTOR + TIMEOUT_EXTRA_MS;
@@ -173,11 +204,15 @@ export const mutationGrader: GraderKind<typeof MutationStep> = {
       out.push(result(i, verdict.killed, verdict.message, m.totalMs));
     }
     const notRun = out.filter((t) => t.message?.startsWith("Not run")).length;
-    const alsoCompatible = compatible.length ? ` and pass on ${accepted} of ${compatible.length} compatible changes` : "";
-    return { tests: out, message: `Your tests killed ${killed} of ${breaking.length} mutants${alsoCompatible}${notRun ? ` (${notRun} not run: time limit)` : ""}.` };
+    const alsoCompatible = compatible.length
+      ? ` and pass on ${accepted} of ${compatible.length} compatible changes`
+      : "";
+    return {
+      tests: out,
+      message: `Your tests killed ${killed} of ${breaking.length} mutants${alsoCompatible}${notRun ? ` (${notRun} not run: time limit)` : ""}.`,
+    };
   },
 };
-
 
 /**
  * The learner's tests may read and write their own folder (fixtures, snapshots), never the
@@ -228,9 +263,6 @@ export default defineConfig({
 `;
 }
 
-
-
-
 /** Writes the mutant's files over the reference copy (replacing, never writing through a link). */
 function overlay(mutant: Mutant, work: string, uid: number): void {
   for (const f of mutant.files) {
@@ -269,9 +301,10 @@ function findDir(root: string, rel: string): string | null {
   return at;
 }
 
-
 function vitestDidNotStart(r: RunReport): Error {
-  return new Error(`the mutation grader could not start vitest (exit ${r.exit.code ?? r.exit.signal}): ${r.outputTail}`);
+  return new Error(
+    `the mutation grader could not start vitest (exit ${r.exit.code ?? r.exit.signal}): ${r.outputTail}`,
+  );
 }
 
 /** “a”, “b” and “c”; past `max` names: “a”, “b”, “c” and 2 more. */
@@ -284,12 +317,16 @@ export function quoted(names: string[], max = 3): string {
 /** Why the learner's tests do not pass on the reference, or null when they do. */
 export function referenceProblem(r: RunReport, tests: string, wallSeconds: number): string | null {
   const lead = "Your tests fail on the reference implementation: ";
-  const tail = " Tests that fail on correct code would fail on every mutant too, so they prove nothing; fix them first.";
-  if (r.timedOut) return `${lead}the time limit of ${wallSeconds} s was reached${r.running ? ` while “${r.running}” was running` : ""}.${tail}`;
+  const tail =
+    " Tests that fail on correct code would fail on every mutant too, so they prove nothing; fix them first.";
+  if (r.timedOut)
+    return `${lead}the time limit of ${wallSeconds} s was reached${r.running ? ` while “${r.running}” was running` : ""}.${tail}`;
   if (r.outputLimited) return `${lead}the run printed more than 1 MB and was stopped.${tail}`;
   if (r.failed.length) {
     const first = r.failed[0]!;
-    const why = first.message ? ` (${r.failed.length > 1 ? "the first: " : ""}${truncate(first.message.split("\n")[0], 200)})` : "";
+    const why = first.message
+      ? ` (${r.failed.length > 1 ? "the first: " : ""}${truncate(first.message.split("\n")[0], 200)})`
+      : "";
     return `${lead}${quoted(r.failed.map((f) => f.name))} failed${why}.${tail}`;
   }
   if (r.moduleErrors.length) {
@@ -302,7 +339,8 @@ export function referenceProblem(r: RunReport, tests: string, wallSeconds: numbe
     return `${lead}the test run stopped early (exit ${r.exit.code ?? r.exit.signal}).${tail}`;
   }
   if (r.total === 0) return `No tests found in ${tests}/: name your test files *.test.ts (or .js, .mjs).`;
-  if (r.passed === 0) return `None of your tests ran (all ${r.total} are skipped or todo): remove .skip/.todo so they can catch bugs.`;
+  if (r.passed === 0)
+    return `None of your tests ran (all ${r.total} are skipped or todo): remove .skip/.todo so they can catch bugs.`;
   return null;
 }
 
@@ -310,42 +348,101 @@ export function referenceProblem(r: RunReport, tests: string, wallSeconds: numbe
  * Killed or survived. Only names of tests that also ran on the reference are shown, and no
  * error message or output: what a test prints on a mutant could be the mutant's code.
  */
-export function mutantVerdict(r: RunReport, knownNames: Set<string>, t: { cutByDeadline: boolean; wallSeconds: number }): { killed: boolean; message: string } {
+export function mutantVerdict(
+  r: RunReport,
+  knownNames: Set<string>,
+  t: { cutByDeadline: boolean; wallSeconds: number },
+): { killed: boolean; message: string } {
   if (r.timedOut) {
-    if (t.cutByDeadline) return { killed: false, message: `Not finished: the time limit of ${t.wallSeconds} s for all the runs was reached while your tests ran on this mutant.` };
-    return { killed: true, message: `Killed (timed out): your tests did not finish on this mutant within ${TIMEOUT_FACTOR} × the time they took on the reference + ${TIMEOUT_EXTRA_MS / 1000} s.` };
+    if (t.cutByDeadline)
+      return {
+        killed: false,
+        message: `Not finished: the time limit of ${t.wallSeconds} s for all the runs was reached while your tests ran on this mutant.`,
+      };
+    return {
+      killed: true,
+      message: `Killed (timed out): your tests did not finish on this mutant within ${TIMEOUT_FACTOR} × the time they took on the reference + ${TIMEOUT_EXTRA_MS / 1000} s.`,
+    };
   }
-  if (r.outputLimited) return { killed: true, message: "Killed (run stopped): your tests printed more than 1 MB on this mutant." };
+  if (r.outputLimited)
+    return { killed: true, message: "Killed (run stopped): your tests printed more than 1 MB on this mutant." };
   const named = r.failed.map((f) => f.name).filter((n) => knownNames.has(n));
   if (r.failed.length) {
     const hidden = r.failed.length - named.length;
     const unnamed = (k: number) => `${k} test${k > 1 ? "s" : ""} whose name changed with the mutant's code (not shown)`;
     if (named.length === 0) return { killed: true, message: `Killed: ${unnamed(hidden)} failed on this mutant.` };
-    return { killed: true, message: `Killed: ${quoted(named)} failed on this mutant${hidden ? `, and ${unnamed(hidden)}` : ""}.` };
+    return {
+      killed: true,
+      message: `Killed: ${quoted(named)} failed on this mutant${hidden ? `, and ${unnamed(hidden)}` : ""}.`,
+    };
   }
-  if (r.moduleErrors.length) return { killed: true, message: `Killed: a test file (${r.moduleErrors.map((m) => m.file).filter((f) => knownFiles(f)).join(", ") || "one of yours"}) failed to load on this mutant.` };
-  if (r.unhandled) return { killed: true, message: "Killed: an error escaped your tests on this mutant (an unhandled error or rejection)." };
-  if (!r.ended || r.exit.code !== 0) return { killed: true, message: `Killed (run errored): the test run stopped early on this mutant (exit ${r.exit.code ?? r.exit.signal}).` };
+  if (r.moduleErrors.length)
+    return {
+      killed: true,
+      message: `Killed: a test file (${
+        r.moduleErrors
+          .map((m) => m.file)
+          .filter((f) => knownFiles(f))
+          .join(", ") || "one of yours"
+      }) failed to load on this mutant.`,
+    };
+  if (r.unhandled)
+    return {
+      killed: true,
+      message: "Killed: an error escaped your tests on this mutant (an unhandled error or rejection).",
+    };
+  if (!r.ended || r.exit.code !== 0)
+    return {
+      killed: true,
+      message: `Killed (run errored): the test run stopped early on this mutant (exit ${r.exit.code ?? r.exit.signal}).`,
+    };
   const skipped = r.total - r.passed;
   const tests = `${r.passed === 1 ? "your only test passes" : `all ${r.passed} of your tests pass`}${skipped ? ` (${skipped} skipped)` : ""}`;
-  return { killed: false, message: `Survived: ${tests} on this mutant, so they would not notice this bug. Add a test that checks the behaviour this mutant breaks.` };
+  return {
+    killed: false,
+    message: `Survived: ${tests} on this mutant, so they would not notice this bug. Add a test that checks the behaviour this mutant breaks.`,
+  };
 }
 
 /**
  * A compatible variant passes when every test of the learner's passes on it too. Like a
  * mutant's, the verdict names only tests that also ran on the reference, and no output.
  */
-export function compatibleVerdict(r: RunReport, knownNames: Set<string>, t: { cutByDeadline: boolean; wallSeconds: number }): { pass: boolean; message: string } {
-  const tail = " This change keeps everything your tests are about, so they should pass: check only what the code under test relies on.";
+export function compatibleVerdict(
+  r: RunReport,
+  knownNames: Set<string>,
+  t: { cutByDeadline: boolean; wallSeconds: number },
+): { pass: boolean; message: string } {
+  const tail =
+    " This change keeps everything your tests are about, so they should pass: check only what the code under test relies on.";
   if (r.timedOut) {
-    if (t.cutByDeadline) return { pass: false, message: `Not finished: the time limit of ${t.wallSeconds} s for all the runs was reached while your tests ran on this change.` };
-    return { pass: false, message: `Your tests did not finish on this change within ${TIMEOUT_FACTOR} × the time they took on the reference + ${TIMEOUT_EXTRA_MS / 1000} s.${tail}` };
+    if (t.cutByDeadline)
+      return {
+        pass: false,
+        message: `Not finished: the time limit of ${t.wallSeconds} s for all the runs was reached while your tests ran on this change.`,
+      };
+    return {
+      pass: false,
+      message: `Your tests did not finish on this change within ${TIMEOUT_FACTOR} × the time they took on the reference + ${TIMEOUT_EXTRA_MS / 1000} s.${tail}`,
+    };
   }
-  if (r.outputLimited) return { pass: false, message: `Your tests printed more than 1 MB on this change and were stopped.${tail}` };
+  if (r.outputLimited)
+    return { pass: false, message: `Your tests printed more than 1 MB on this change and were stopped.${tail}` };
   const named = r.failed.map((f) => f.name).filter((n) => knownNames.has(n));
-  if (r.failed.length) return { pass: false, message: `Your tests fail on this change: ${named.length ? quoted(named) : "tests whose names changed with it"} failed.${tail}` };
-  if (r.moduleErrors.length || r.unhandled || !r.ended || r.exit.code !== 0) return { pass: false, message: `Your test run broke on this change (a file failed to load, an error escaped, or the run stopped early).${tail}` };
-  return { pass: true, message: `Passed: ${r.passed === 1 ? "your only test passes" : `all ${r.passed} of your tests pass`} on this change, as they should.` };
+  if (r.failed.length)
+    return {
+      pass: false,
+      message: `Your tests fail on this change: ${named.length ? quoted(named) : "tests whose names changed with it"} failed.${tail}`,
+    };
+  if (r.moduleErrors.length || r.unhandled || !r.ended || r.exit.code !== 0)
+    return {
+      pass: false,
+      message: `Your test run broke on this change (a file failed to load, an error escaped, or the run stopped early).${tail}`,
+    };
+  return {
+    pass: true,
+    message: `Passed: ${r.passed === 1 ? "your only test passes" : `all ${r.passed} of your tests pass`} on this change, as they should.`,
+  };
 }
 
 const knownFiles = (f: string) => /^[\w./-]+$/.test(f);

@@ -11,7 +11,9 @@ const DESCRIPTION_FILES = ["mutant.txt", "README.md", "README"];
 export function checkTestsPath(tests: string): string {
   const parts = tests.split("/").filter((p) => p !== "" && p !== ".");
   if (tests.startsWith("/") || parts.length === 0 || parts.some((p) => p === ".." || !/^[A-Za-z0-9._-]+$/.test(p))) {
-    throw new Error(`the mutation step's tests folder "${tests}" must be a relative folder of the workspace (letters, digits, ".", "_", "-")`);
+    throw new Error(
+      `the mutation step's tests folder "${tests}" must be a relative folder of the workspace (letters, digits, ".", "_", "-")`,
+    );
   }
   return parts.join("/");
 }
@@ -24,14 +26,19 @@ export function listMutants(dir: string, shown: string, reference: string, tests
     .filter((e) => e.isDirectory() && !e.name.startsWith("."))
     .map((e) => e.name)
     .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  if (folders.length === 0) throw new Error(`the mutants folder "${shown}" has no mutants (one sub-folder per mutant, each overlaying files of the reference)`);
+  if (folders.length === 0)
+    throw new Error(
+      `the mutants folder "${shown}" has no mutants (one sub-folder per mutant, each overlaying files of the reference)`,
+    );
   const mutants = folders.map((folder) => {
     const mdir = path.join(dir, folder);
     const files = listFiles(mdir).filter((f) => !DESCRIPTION_FILES.includes(f));
     if (files.length === 0) throw new Error(`mutant "${folder}" changes no file of the reference`);
     for (const f of files) {
-      if (f === tests || f.startsWith(`${tests}/`)) throw new Error(`mutant "${folder}" changes ${f}, but the ${tests}/ folder is replaced by the learner's tests`);
-      if (!fs.lstatSync(path.join(reference, f), { throwIfNoEntry: false })?.isFile()) throw new Error(`mutant "${folder}" overlays ${f}, which is not a file of the reference`);
+      if (f === tests || f.startsWith(`${tests}/`))
+        throw new Error(`mutant "${folder}" changes ${f}, but the ${tests}/ folder is replaced by the learner's tests`);
+      if (!fs.lstatSync(path.join(reference, f), { throwIfNoEntry: false })?.isFile())
+        throw new Error(`mutant "${folder}" overlays ${f}, which is not a file of the reference`);
     }
     return { folder, dir: mdir, name: `${label}: ${describe(mdir) ?? folder}`, files };
   });
@@ -46,7 +53,11 @@ function describe(mdir: string): string | null {
   for (const f of DESCRIPTION_FILES) {
     const p = path.join(mdir, f);
     if (!fs.lstatSync(p, { throwIfNoEntry: false })?.isFile()) continue;
-    const line = fs.readFileSync(p, "utf8").split("\n").map((l) => l.replace(/^#+\s*/, "").trim()).find(Boolean);
+    const line = fs
+      .readFileSync(p, "utf8")
+      .split("\n")
+      .map((l) => l.replace(/^#+\s*/, "").trim())
+      .find(Boolean);
     if (line) return line.slice(0, 100);
   }
   return null;

@@ -29,7 +29,9 @@ export type RunReport = {
 };
 
 export function analyze(records: VitestRecord[], run: Run): RunReport {
-  const collected = records.flatMap((r) => (r.type === "collected" ? [r] : [])).sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  const collected = records
+    .flatMap((r) => (r.type === "collected" ? [r] : []))
+    .sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   const names = new Map<string, string>();
   for (const f of collected) for (const t of f.tests ?? []) names.set(String(t.id), String(t.name));
   const states = new Map<string, { state: string; message: string | null }>();

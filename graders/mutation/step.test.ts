@@ -30,13 +30,20 @@ describe("a mutation step at load", () => {
 
   it("refuses a compatible variant that overlays a file the reference does not have", () => {
     fs.writeFileSync(path.join(dir, "compatible", "tenth", "src", "discont.js"), "export const typo = 1;\n");
-    expect(problems()).toEqual([{ field: "grader.steps.0.compatible", message: 'mutant "tenth" overlays src/discont.js, which is not a file of the reference' }]);
+    expect(problems()).toEqual([
+      {
+        field: "grader.steps.0.compatible",
+        message: 'mutant "tenth" overlays src/discont.js, which is not a file of the reference',
+      },
+    ]);
   });
 
   it("refuses a compatible variant that changes no file, and a compatible folder that does not exist", () => {
     fs.rmSync(path.join(dir, "compatible", "message", "src"), { recursive: true });
     fs.writeFileSync(path.join(dir, "compatible", "message", "README.md"), "A description and nothing else\n");
-    expect(problems()).toEqual([{ field: "grader.steps.0.compatible", message: 'mutant "message" changes no file of the reference' }]);
+    expect(problems()).toEqual([
+      { field: "grader.steps.0.compatible", message: 'mutant "message" changes no file of the reference' },
+    ]);
     fs.rmSync(path.join(dir, "compatible"), { recursive: true });
     expect(problems()).toEqual([{ field: "grader.steps.0.compatible", message: 'folder "compatible" does not exist' }]);
   });

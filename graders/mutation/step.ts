@@ -45,7 +45,12 @@ export function mutationFolders(step: MutationStep): { field: string; dir: strin
 export function checkMutationStep(step: MutationStep, at: LoadCheck): StepProblem[] {
   if (!step.compatible) return [];
   try {
-    listMutants(path.join(at.dir, step.compatible), step.compatible, path.join(at.dir, step.reference), checkTestsPath(step.tests));
+    listMutants(
+      path.join(at.dir, step.compatible),
+      step.compatible,
+      path.join(at.dir, step.reference),
+      checkTestsPath(step.tests),
+    );
   } catch (err) {
     return [{ field: `${at.where}.compatible`, message: (err as Error).message }];
   }

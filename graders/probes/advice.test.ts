@@ -4,9 +4,15 @@ import { paramsOf, validateProbeUses } from "./run.ts";
 
 describe("an exercise's own probe advice", () => {
   it("takes the place of the probe's generic advice in a failure's text", () => {
-    const r = fail("Missing security headers on GET / → 200.", undefined, "In Express, app.use(helmet()) sets them all.");
+    const r = fail(
+      "Missing security headers on GET / → 200.",
+      undefined,
+      "In Express, app.use(helmet()) sets them all.",
+    );
     expect(withAdvice(r)).toBe("Missing security headers on GET / → 200. In Express, app.use(helmet()) sets them all.");
-    expect(withAdvice(r, "Set them in a small middleware; helmet is not installed.")).toBe("Missing security headers on GET / → 200. Set them in a small middleware; helmet is not installed.");
+    expect(withAdvice(r, "Set them in a small middleware; helmet is not installed.")).toBe(
+      "Missing security headers on GET / → 200. Set them in a small middleware; helmet is not installed.",
+    );
   });
 
   it("is not a probe parameter, and is checked when the exercise loads", () => {

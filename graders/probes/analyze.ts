@@ -18,14 +18,16 @@ export function rendersMarkup(res: HttpResponse): boolean {
 export function cspPolicies(res: HttpResponse): Map<string, string[]>[] {
   const raw = res.headers["content-security-policy"];
   const values = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
-  return values.flatMap((v) => v.split(",")).map((policy) => {
-    const m = new Map<string, string[]>();
-    for (const d of policy.split(";")) {
-      const [name, ...sources] = d.trim().split(/\s+/);
-      if (name && !m.has(name.toLowerCase())) m.set(name.toLowerCase(), sources);
-    }
-    return m;
-  });
+  return values
+    .flatMap((v) => v.split(","))
+    .map((policy) => {
+      const m = new Map<string, string[]>();
+      for (const d of policy.split(";")) {
+        const [name, ...sources] = d.trim().split(/\s+/);
+        if (name && !m.has(name.toLowerCase())) m.set(name.toLowerCase(), sources);
+      }
+      return m;
+    });
 }
 
 /**
@@ -49,9 +51,20 @@ export function cspBlocksInlineScript(res: HttpResponse): boolean {
  */
 export function xssVerdict(res: HttpResponse, payload: string): { executable: boolean; why: string } {
   if (!res.body.includes(payload)) return { executable: false, why: "the markup came back escaped or not at all" };
-  if (!rendersMarkup(res)) return { executable: false, why: `it came back unescaped but as ${mediaType(res)}, which browsers do not render as HTML` };
-  if (cspBlocksInlineScript(res)) return { executable: false, why: "it came back unescaped in HTML, but the Content-Security-Policy blocks inline script (escape it anyway)" };
-  return { executable: true, why: `it came back verbatim in ${mediaType(res) || "a response without Content-Type"} with no CSP that blocks inline script` };
+  if (!rendersMarkup(res))
+    return {
+      executable: false,
+      why: `it came back unescaped but as ${mediaType(res)}, which browsers do not render as HTML`,
+    };
+  if (cspBlocksInlineScript(res))
+    return {
+      executable: false,
+      why: "it came back unescaped in HTML, but the Content-Security-Policy blocks inline script (escape it anyway)",
+    };
+  return {
+    executable: true,
+    why: `it came back verbatim in ${mediaType(res) || "a response without Content-Type"} with no CSP that blocks inline script`,
+  };
 }
 
 export const SQL_ERRORS: RegExp[] = [
@@ -72,16 +85,28 @@ export const SQL_ERRORS: RegExp[] = [
 export type Leak = { kind: string; match: string };
 
 const LEAKS: Array<{ kind: string; re: RegExp }> = [
-  { kind: "a stack trace", re: /\n\s*at (?:async )?[\w$.<>[\] ]*\(?(?:file:\/\/|node:|\/|[A-Za-z]:\\)[^\n)]*:\d+:\d+\)?/ },
+  {
+    kind: "a stack trace",
+    re: /\n\s*at (?:async )?[\w$.<>[\] ]*\(?(?:file:\/\/|node:|\/|[A-Za-z]:\\)[^\n)]*:\d+:\d+\)?/,
+  },
   { kind: "a stack trace", re: /(?:<br>|\n)\s*(?:&nbsp;|\s)*at\s[^<\n]*:\d+:\d+/ },
   { kind: "a stack trace", re: /Traceback \(most recent call last\)|Exception in thread "|\.java:\d+\)/ },
   // A server-side path: a known root, at least one folder, a source file; not a src/href URL.
-  { kind: "a file path", re: /(?<!(?:src|href|action)=["']?)(?:file:\/\/)?\/(?:home|root|usr|var|opt|srv|app|workspace|tmp|Users|work)\/(?:[\w.@-]+\/)+[\w.@-]+\.(?:[cm]?js|ts|tsx|py|rb|php|go|java)\b/ },
+  {
+    kind: "a file path",
+    re: /(?<!(?:src|href|action)=["']?)(?:file:\/\/)?\/(?:home|root|usr|var|opt|srv|app|workspace|tmp|Users|work)\/(?:[\w.@-]+\/)+[\w.@-]+\.(?:[cm]?js|ts|tsx|py|rb|php|go|java)\b/,
+  },
   { kind: "a file path", re: /[A-Za-z]:\\(?:[\w .-]+\\)+[\w .-]+\.(?:js|ts|py|cs|java)\b/ },
   { kind: "a node_modules path", re: /node_modules[\\/][\w@.-]+/ },
-  { kind: "environment variables", re: /\b(?:NODE_ENV|DATABASE_URL|JWT_SECRET|SECRET_KEY|AWS_SECRET_ACCESS_KEY|API_KEY|PASSWORD)\s*[=:]\s*["']?[^\s"',}]{2,}/ },
+  {
+    kind: "environment variables",
+    re: /\b(?:NODE_ENV|DATABASE_URL|JWT_SECRET|SECRET_KEY|AWS_SECRET_ACCESS_KEY|API_KEY|PASSWORD)\s*[=:]\s*["']?[^\s"',}]{2,}/,
+  },
   { kind: "environment variables", re: /"(?:PATH|HOME|HOSTNAME|NODE_ENV)"\s*:\s*"/ },
-  { kind: "a framework error page", re: /<title>Error<\/title>[\s\S]{0,200}<pre>[A-Za-z]*Error|Whitelabel Error Page|Werkzeug Debugger|DEBUG = True|Symfony\\Component|Illuminate\\|Django Version:/ },
+  {
+    kind: "a framework error page",
+    re: /<title>Error<\/title>[\s\S]{0,200}<pre>[A-Za-z]*Error|Whitelabel Error Page|Werkzeug Debugger|DEBUG = True|Symfony\\Component|Illuminate\\|Django Version:/,
+  },
   // Express's default handler page (finalhandler), even in production: "<pre>Cannot GET /x</pre>".
   { kind: "a framework error page", re: /<title>Error<\/title>\s*<\/head>\s*<body>\s*<pre>[^<]{0,80}/ },
   { kind: "a database error", re: new RegExp(SQL_ERRORS.map((r) => r.source).join("|"), "i") },
@@ -110,11 +135,26 @@ export function normalizeBody(body: string, strip: string[] = []): string {
   for (const s of strip.filter((x) => x.length > 0)) {
     spellings.add(s);
     spellings.add(JSON.stringify(s).slice(1, -1));
-    spellings.add(s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;"));
-    spellings.add(s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#x27;"));
+    spellings.add(
+      s
+        .replace(/&/g, "&amp;")
+        .replace(/</g, "&lt;")
+        .replace(/>/g, "&gt;")
+        .replace(/"/g, "&quot;")
+        .replace(/'/g, "&#39;"),
+    );
+    spellings.add(
+      s
+        .replace(/&/g, "&amp;")
+        .replace(/</g, "&lt;")
+        .replace(/>/g, "&gt;")
+        .replace(/"/g, "&quot;")
+        .replace(/'/g, "&#x27;"),
+    );
     spellings.add(encodeURIComponent(s));
   }
-  for (const s of [...spellings].sort((a, b) => b.length - a.length)) out = out.replace(new RegExp(escapeRe(s), "g"), "§");
+  for (const s of [...spellings].sort((a, b) => b.length - a.length))
+    out = out.replace(new RegExp(escapeRe(s), "g"), "§");
   return out
     .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, "<uuid>")
     .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?/g, "<time>")
@@ -126,7 +166,11 @@ export function normalizeBody(body: string, strip: string[] = []): string {
 /** The shape of a JSON value: keys and types, not values. */
 export function jsonShape(v: unknown): string {
   if (Array.isArray(v)) return `[${v.length ? jsonShape(v[0]) : ""}]`;
-  if (v && typeof v === "object") return `{${Object.keys(v).sort().map((k) => `${k}:${jsonShape((v as Record<string, unknown>)[k])}`).join(",")}}`;
+  if (v && typeof v === "object")
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${k}:${jsonShape((v as Record<string, unknown>)[k])}`)
+      .join(",")}}`;
   return v === null ? "null" : typeof v;
 }
 

@@ -24,7 +24,10 @@ export const AuthSpec = z
     /** Dotted path of the access token in the login response's JSON; omit for a cookie session. */
     token: z.string().min(1).max(200).optional(),
     /** Where the token goes on requests. */
-    header: z.string().regex(/^[A-Za-z0-9-]+$/).default("authorization"),
+    header: z
+      .string()
+      .regex(/^[A-Za-z0-9-]+$/)
+      .default("authorization"),
     /** Prefix of the header value; "" sends the bare token. */
     scheme: z.string().max(40).default("Bearer"),
     /** Existing accounts; without them the probe creates fresh ones through `signup`. */
@@ -37,11 +40,16 @@ export const AuthSpec = z
     csrf: z
       .strictObject({
         token: z.string().min(1).max(200),
-        header: z.string().regex(/^[A-Za-z0-9-]+$/).default("x-csrf-token"),
+        header: z
+          .string()
+          .regex(/^[A-Za-z0-9-]+$/)
+          .default("x-csrf-token"),
       })
       .optional(),
   })
-  .refine((a) => a.signup || a.users, { message: "give `users` (existing accounts) or `signup` (so the probe can create accounts)" });
+  .refine((a) => a.signup || a.users, {
+    message: "give `users` (existing accounts) or `signup` (so the probe can create accounts)",
+  });
 export type AuthSpec = z.output<typeof AuthSpec>;
 
 export type Session = {
@@ -59,7 +67,10 @@ export type Session = {
 export function accountFor(spec: AuthSpec, i: number): Account {
   const given = spec.users?.[i];
   if (given) return { ...given, email: given.email ?? `${given.username}@example.test` };
-  if (!spec.signup) throw new ProbeSetupError(`the probe needs ${i + 1} accounts but \`auth.users\` lists ${spec.users?.length ?? 0} and there is no \`auth.signup\``);
+  if (!spec.signup)
+    throw new ProbeSetupError(
+      `the probe needs ${i + 1} accounts but \`auth.users\` lists ${spec.users?.length ?? 0} and there is no \`auth.signup\``,
+    );
   const username = `probe${String.fromCharCode(97 + i)}${random(3)}`;
   return { username, password: `Pr0be-${random(6)}!`, email: `${username}@example.test` };
 }
@@ -77,26 +88,43 @@ export async function ensureAccount(ctx: ProbeContext, spec: AuthSpec, i: number
   if (!spec.signup || spec.users?.[i]) return;
   const res = await ctx.http.send(toRequest(spec.signup, accountVars(account)));
   if ((res.status < 200 || res.status > 299) && res.status !== 409) {
-    throw new LegitFailure(`Signing up ${account.username} did not work: ${line(res)}. The probe creates its own accounts; signup must keep working.`, exchange(res));
+    throw new LegitFailure(
+      `Signing up ${account.username} did not work: ${line(res)}. The probe creates its own accounts; signup must keep working.`,
+      exchange(res),
+    );
   }
 }
 
 /** Logs in; a failed login is a LegitFailure (the feature must keep working). */
 export async function login(ctx: ProbeContext, spec: AuthSpec, account: Account): Promise<Session> {
   const jar = new CookieJar();
-  const res = expectOk(await ctx.http.send({ ...toRequest(spec.login, accountVars(account)), jar }), `Logging in as ${account.username}`);
+  const res = expectOk(
+    await ctx.http.send({ ...toRequest(spec.login, accountVars(account)), jar }),
+    `Logging in as ${account.username}`,
+  );
   let token: string | undefined;
   if (spec.token) {
     const t = getPath(res.json(), spec.token);
-    if (typeof t !== "string" || t === "") throw new LegitFailure(`Logging in as ${account.username} answered ${res.status} but the JSON has no token at \`${spec.token}\`.`, exchange(res));
+    if (typeof t !== "string" || t === "")
+      throw new LegitFailure(
+        `Logging in as ${account.username} answered ${res.status} but the JSON has no token at \`${spec.token}\`.`,
+        exchange(res),
+      );
     token = t;
   } else if (jar.size === 0) {
-    throw new LegitFailure(`Logging in as ${account.username} answered ${res.status} but set no cookie and \`auth.token\` is not given, so the probe has no session.`, exchange(res));
+    throw new LegitFailure(
+      `Logging in as ${account.username} answered ${res.status} but set no cookie and \`auth.token\` is not given, so the probe has no session.`,
+      exchange(res),
+    );
   }
   let csrfToken: string | undefined;
   if (spec.csrf) {
     const t = getPath(res.json(), spec.csrf.token);
-    if (typeof t !== "string" || t === "") throw new LegitFailure(`Logging in as ${account.username} answered ${res.status} but the JSON has no CSRF token at \`${spec.csrf.token}\`.`, exchange(res));
+    if (typeof t !== "string" || t === "")
+      throw new LegitFailure(
+        `Logging in as ${account.username} answered ${res.status} but the JSON has no CSRF token at \`${spec.csrf.token}\`.`,
+        exchange(res),
+      );
     csrfToken = t;
   }
   const csrf = spec.csrf;

@@ -45,13 +45,22 @@ function setDotted(target: Record<string, unknown>, dotted: string, value: unkno
   for (const k of keys.slice(0, -1)) {
     const next = cur[k];
     if (next === undefined) cur[k] = {};
-    else if (!next || typeof next !== "object" || Array.isArray(next)) throw new UsageError(`--param ${dotted}: "${k}" is already a value`);
+    else if (!next || typeof next !== "object" || Array.isArray(next))
+      throw new UsageError(`--param ${dotted}: "${k}" is already a value`);
     cur = cur[k] as Record<string, unknown>;
   }
   cur[keys[keys.length - 1]!] = value;
 }
 
-type Parsed = { url: string; ids: string[]; params: Array<{ id?: string; key: string; value: unknown }>; json: boolean; list: boolean; help: boolean; budgetMs: number };
+type Parsed = {
+  url: string;
+  ids: string[];
+  params: Array<{ id?: string; key: string; value: unknown }>;
+  json: boolean;
+  list: boolean;
+  help: boolean;
+  budgetMs: number;
+};
 
 function parseArgs(args: string[]): Parsed {
   const out: Parsed = { url: "", ids: [], params: [], json: false, list: false, help: false, budgetMs: 10_000 };
@@ -64,7 +73,13 @@ function parseArgs(args: string[]): Parsed {
     };
     if (a === "--json") out.json = true;
     else if (a === "--list") out.list = true;
-    else if (a === "--probe") out.ids.push(...value().split(",").map((s) => s.trim()).filter(Boolean));
+    else if (a === "--probe")
+      out.ids.push(
+        ...value()
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean),
+      );
     else if (a === "--budget") {
       const s = Number(value());
       if (!(s >= 1 && s <= 120)) throw new UsageError("--budget: seconds between 1 and 120");
@@ -80,7 +95,8 @@ function parseArgs(args: string[]): Parsed {
         id = key.slice(0, colon);
         key = key.slice(colon + 1);
       }
-      if (!/^[a-z_][a-z0-9_]*(\.[a-z0-9_]+)*$/i.test(key)) throw new UsageError(`--param ${v}: "${key}" is not a parameter name`);
+      if (!/^[a-z_][a-z0-9_]*(\.[a-z0-9_]+)*$/i.test(key))
+        throw new UsageError(`--param ${v}: "${key}" is not a parameter name`);
       out.params.push({ ...(id ? { id } : {}), key, value: parseValue(v.slice(eq + 1)) });
     } else if (a === "-h" || a === "--help") out.help = true;
     else if (a.startsWith("-")) throw new UsageError(`unknown option ${a}`);
@@ -91,13 +107,19 @@ function parseArgs(args: string[]): Parsed {
 }
 
 const pad = (s: string, n: number) => (s.length >= n ? s : s + " ".repeat(n - s.length));
-const indent = (s: string) => s.split("\n").map((l) => `        ${l}`).join("\n");
+const indent = (s: string) =>
+  s
+    .split("\n")
+    .map((l) => `        ${l}`)
+    .join("\n");
 
 function table(runs: ProbeRun[]): string {
   const lines: string[] = [];
   for (const r of runs) {
     const id = r.probe?.id ?? r.use.probe;
-    lines.push(`${pad(r.result.status.toUpperCase(), 6)}  ${pad(id, 22)}  ${pad(r.probe ? `${r.probe.owasp.slice(0, 8)} ${r.probe.cwe}` : "", 18)}  ${r.duration_ms} ms`);
+    lines.push(
+      `${pad(r.result.status.toUpperCase(), 6)}  ${pad(id, 22)}  ${pad(r.probe ? `${r.probe.owasp.slice(0, 8)} ${r.probe.cwe}` : "", 18)}  ${r.duration_ms} ms`,
+    );
     lines.push(indent(r.result.status === "fail" ? withAdvice(r.result, r.use.advice) : r.result.message));
     if (r.result.status !== "pass" && r.result.evidence) lines.push(indent(r.result.evidence));
   }
@@ -120,7 +142,10 @@ export async function probeCommand(args: string[], io: ProbeIo = stdio): Promise
     return 0;
   }
   if (parsed.list) {
-    for (const p of PROBES.values()) io.out(`${pad(p.id, 22)}  ${pad(p.owasp, 46)}  ${pad(p.cwe, 9)}  ${needsParams(p) ? "needs --param" : "runs as is"}\n`);
+    for (const p of PROBES.values())
+      io.out(
+        `${pad(p.id, 22)}  ${pad(p.owasp, 46)}  ${pad(p.cwe, 9)}  ${needsParams(p) ? "needs --param" : "runs as is"}\n`,
+      );
     return 0;
   }
   if (!parsed.url) {

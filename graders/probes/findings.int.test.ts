@@ -23,59 +23,199 @@ type Case = {
 };
 
 const CASES: Case[] = [
-  { name: "sqli", use: { probe: "sqli", request: { path: "/search?q={payload}" }, known: "welcome" }, flaws: ["sqli"], finds: /SQL injection.*"welcome'"/ },
-  { name: "sqli (boolean only)", use: { probe: "sqli", request: { path: "/search?q={payload}" }, known: "welcome", techniques: ["boolean"] }, flaws: ["sqli"], finds: /Boolean-based/ },
-  { name: "sqli (UNION only)", use: { probe: "sqli", request: { path: "/search?q={payload}" }, known: "welcome", techniques: ["union"] }, flaws: ["sqli"], finds: /UNION-based.*computed by the database/ },
-  { name: "sqli (time only)", use: { probe: "sqli", request: { path: "/search?q={payload}" }, known: "welcome", techniques: ["time"] }, flaws: ["sqli"], finds: /Time-based.*SLEEP\(2\)/ },
-  { name: "os-command-injection", use: { probe: "os-command-injection", request: { path: "/tools/ping?host={payload}" } }, flaws: ["os-command-injection"], finds: /Command injection.*only a shell/ },
-  { name: "os-command-injection (time only)", use: { probe: "os-command-injection", request: { path: "/tools/ping?host={payload}" }, techniques: ["time"] }, flaws: ["os-command-injection"], finds: /Blind command injection.*sleep 2/ },
-  { name: "ssti", use: { probe: "ssti", request: { path: "/hello?name={payload}" } }, flaws: ["ssti"], finds: /Template injection: .*"\$\{\d+\*\d+\}"/ },
-  { name: "xss-reflected", use: { probe: "xss-reflected", request: { path: "/greet?name={payload}" } }, flaws: ["xss-reflected", "security-headers"], finds: /Reflected XSS.*verbatim in text\/html/ },
+  {
+    name: "sqli",
+    use: { probe: "sqli", request: { path: "/search?q={payload}" }, known: "welcome" },
+    flaws: ["sqli"],
+    finds: /SQL injection.*"welcome'"/,
+  },
+  {
+    name: "sqli (boolean only)",
+    use: { probe: "sqli", request: { path: "/search?q={payload}" }, known: "welcome", techniques: ["boolean"] },
+    flaws: ["sqli"],
+    finds: /Boolean-based/,
+  },
+  {
+    name: "sqli (UNION only)",
+    use: { probe: "sqli", request: { path: "/search?q={payload}" }, known: "welcome", techniques: ["union"] },
+    flaws: ["sqli"],
+    finds: /UNION-based.*computed by the database/,
+  },
+  {
+    name: "sqli (time only)",
+    use: { probe: "sqli", request: { path: "/search?q={payload}" }, known: "welcome", techniques: ["time"] },
+    flaws: ["sqli"],
+    finds: /Time-based.*SLEEP\(2\)/,
+  },
+  {
+    name: "os-command-injection",
+    use: { probe: "os-command-injection", request: { path: "/tools/ping?host={payload}" } },
+    flaws: ["os-command-injection"],
+    finds: /Command injection.*only a shell/,
+  },
+  {
+    name: "os-command-injection (time only)",
+    use: { probe: "os-command-injection", request: { path: "/tools/ping?host={payload}" }, techniques: ["time"] },
+    flaws: ["os-command-injection"],
+    finds: /Blind command injection.*sleep 2/,
+  },
+  {
+    name: "ssti",
+    use: { probe: "ssti", request: { path: "/hello?name={payload}" } },
+    flaws: ["ssti"],
+    finds: /Template injection: .*"\$\{\d+\*\d+\}"/,
+  },
+  {
+    name: "xss-reflected",
+    use: { probe: "xss-reflected", request: { path: "/greet?name={payload}" } },
+    flaws: ["xss-reflected", "security-headers"],
+    finds: /Reflected XSS.*verbatim in text\/html/,
+  },
   {
     name: "xss-stored",
-    use: { probe: "xss-stored", write: { method: "POST", path: "/comments", body: { text: "{payload}" } }, read: { path: "/comments" } },
+    use: {
+      probe: "xss-stored",
+      write: { method: "POST", path: "/comments", body: { text: "{payload}" } },
+      read: { path: "/comments" },
+    },
     flaws: ["xss-stored", "security-headers"],
     finds: /Stored XSS.*GET \/comments → 200/,
   },
   {
     name: "idor",
-    use: { probe: "idor", auth: AUTH, update: { method: "PATCH", path: "/notes/{id}", body: { title: "changed {marker}" } } },
+    use: {
+      probe: "idor",
+      auth: AUTH,
+      update: { method: "PATCH", path: "/notes/{id}", body: { title: "changed {marker}" } },
+    },
     flaws: ["idor"],
     finds: /IDOR: user B read user A's object/,
   },
   {
     name: "mass-assignment",
-    use: { probe: "mass-assignment", auth: AUTH, request: { method: "PATCH", path: "/me", body: { bio: "{marker}" } }, verify: { path: "/me" } },
+    use: {
+      probe: "mass-assignment",
+      auth: AUTH,
+      request: { method: "PATCH", path: "/me", body: { bio: "{marker}" } },
+      verify: { path: "/me" },
+    },
     flaws: ["mass-assignment"],
     finds: /Mass assignment.*role: "admin"/,
   },
   {
     name: "csrf",
-    use: { probe: "csrf", auth: COOKIE_AUTH, request: { method: "POST", path: "/session/profile", body: { bio: "{marker}" } }, verify: { path: "/session/profile" } },
+    use: {
+      probe: "csrf",
+      auth: COOKIE_AUTH,
+      request: { method: "POST", path: "/session/profile", body: { bio: "{marker}" } },
+      verify: { path: "/session/profile" },
+    },
     flaws: ["csrf"],
     finds: /CSRF: an HTML form post \(urlencoded\) to POST \/session\/profile/,
   },
   {
     name: "csrf (token not checked, forms refused)",
-    use: { probe: "csrf", auth: COOKIE_AUTH, request: { method: "PATCH", path: "/session/profile", body: { bio: "{marker}" } }, verify: { path: "/session/profile" } },
+    use: {
+      probe: "csrf",
+      auth: COOKIE_AUTH,
+      request: { method: "PATCH", path: "/session/profile", body: { bio: "{marker}" } },
+      verify: { path: "/session/profile" },
+    },
     flaws: ["csrf"],
     finds: /CSRF: the request without its CSRF token/,
   },
-  { name: "path-traversal", use: { probe: "path-traversal", request: { path: "/files/{payload}" }, legit: "readme.txt" }, flaws: ["path-traversal"], finds: /Path traversal \(URL-encoded\).*etc\/passwd/ },
-  { name: "path-traversal (query)", use: { probe: "path-traversal", request: { path: "/download?file={payload}" }, legit: "readme.txt" }, flaws: ["path-traversal"], finds: /Path traversal \(plain \.\.\/\)/ },
-  { name: "ssrf-loopback", use: { probe: "ssrf-loopback", request: { method: "POST", path: "/fetch", body: { url: "{payload}" } } }, flaws: ["ssrf-loopback"], finds: /SSRF: .*\(127\.0\.0\.1\)/ },
-  { name: "ssrf-loopback (string blocklist)", use: { probe: "ssrf-loopback", request: { method: "POST", path: "/fetch", body: { url: "{payload}" } } }, flaws: ["ssrf-blocklist"], finds: /SSRF: .*\(127\.1 \(short form\)\)/ },
-  { name: "open-redirect", use: { probe: "open-redirect", request: { path: "/redirect?next={payload}" } }, flaws: ["open-redirect"], finds: /Open redirect: .*probe-evil\.example/ },
-  { name: "jwt-alg-none", use: { probe: "jwt-alg-none", auth: AUTH }, flaws: ["jwt-alg-none"], finds: /alg: none" accepted.*alg "none", no signature/ },
-  { name: "jwt-expired", use: (app) => ({ probe: "jwt-expired", auth: AUTH, secret: app.jwtSecret }), flaws: ["jwt-expired"], finds: /Expired JWT accepted: .*expired an hour ago/ },
-  { name: "jwt-expired (short lifetime)", use: { probe: "jwt-expired", auth: AUTH }, flaws: ["jwt-expired"], opts: { accessTtlSeconds: 1 }, finds: /Expired JWT accepted: .*the real token/, together: true },
-  { name: "jwt-tampered", use: { probe: "jwt-tampered", auth: AUTH }, flaws: ["jwt-tampered"], finds: /signature not checked.*payload changed/ },
-  { name: "jwt-weak-secret", use: { probe: "jwt-weak-secret", auth: AUTH }, flaws: ["jwt-weak-secret"], finds: /signed with "secret"/ },
-  { name: "jwt-key-confusion (JWKS)", use: { probe: "jwt-key-confusion", auth: AUTH_V2, check: { path: "/v2/me" } }, flaws: ["jwt-key-confusion"], finds: /Algorithm confusion: .*RS256/ },
-  { name: "jwt-key-confusion (PEM)", use: { probe: "jwt-key-confusion", auth: AUTH_V2, check: { path: "/v2/me" }, public_key_path: "/keys/public.pem" }, flaws: ["jwt-key-confusion"], finds: /Algorithm confusion: .*the PEM as served/ },
-  { name: "refresh-token-reuse", use: { probe: "refresh-token-reuse", auth: AUTH }, flaws: ["refresh-token-reuse"], finds: /worked a second time/ },
-  { name: "refresh-token-reuse (family not revoked)", use: { probe: "refresh-token-reuse", auth: AUTH }, flaws: ["refresh-family"], finds: /family was not revoked/ },
-  { name: "login-rate-limit", use: { probe: "login-rate-limit", auth: AUTH }, flaws: ["login-rate-limit"], finds: /No brute-force protection: 30 wrong passwords/ },
+  {
+    name: "path-traversal",
+    use: { probe: "path-traversal", request: { path: "/files/{payload}" }, legit: "readme.txt" },
+    flaws: ["path-traversal"],
+    finds: /Path traversal \(URL-encoded\).*etc\/passwd/,
+  },
+  {
+    name: "path-traversal (query)",
+    use: { probe: "path-traversal", request: { path: "/download?file={payload}" }, legit: "readme.txt" },
+    flaws: ["path-traversal"],
+    finds: /Path traversal \(plain \.\.\/\)/,
+  },
+  {
+    name: "ssrf-loopback",
+    use: { probe: "ssrf-loopback", request: { method: "POST", path: "/fetch", body: { url: "{payload}" } } },
+    flaws: ["ssrf-loopback"],
+    finds: /SSRF: .*\(127\.0\.0\.1\)/,
+  },
+  {
+    name: "ssrf-loopback (string blocklist)",
+    use: { probe: "ssrf-loopback", request: { method: "POST", path: "/fetch", body: { url: "{payload}" } } },
+    flaws: ["ssrf-blocklist"],
+    finds: /SSRF: .*\(127\.1 \(short form\)\)/,
+  },
+  {
+    name: "open-redirect",
+    use: { probe: "open-redirect", request: { path: "/redirect?next={payload}" } },
+    flaws: ["open-redirect"],
+    finds: /Open redirect: .*probe-evil\.example/,
+  },
+  {
+    name: "jwt-alg-none",
+    use: { probe: "jwt-alg-none", auth: AUTH },
+    flaws: ["jwt-alg-none"],
+    finds: /alg: none" accepted.*alg "none", no signature/,
+  },
+  {
+    name: "jwt-expired",
+    use: (app) => ({ probe: "jwt-expired", auth: AUTH, secret: app.jwtSecret }),
+    flaws: ["jwt-expired"],
+    finds: /Expired JWT accepted: .*expired an hour ago/,
+  },
+  {
+    name: "jwt-expired (short lifetime)",
+    use: { probe: "jwt-expired", auth: AUTH },
+    flaws: ["jwt-expired"],
+    opts: { accessTtlSeconds: 1 },
+    finds: /Expired JWT accepted: .*the real token/,
+    together: true,
+  },
+  {
+    name: "jwt-tampered",
+    use: { probe: "jwt-tampered", auth: AUTH },
+    flaws: ["jwt-tampered"],
+    finds: /signature not checked.*payload changed/,
+  },
+  {
+    name: "jwt-weak-secret",
+    use: { probe: "jwt-weak-secret", auth: AUTH },
+    flaws: ["jwt-weak-secret"],
+    finds: /signed with "secret"/,
+  },
+  {
+    name: "jwt-key-confusion (JWKS)",
+    use: { probe: "jwt-key-confusion", auth: AUTH_V2, check: { path: "/v2/me" } },
+    flaws: ["jwt-key-confusion"],
+    finds: /Algorithm confusion: .*RS256/,
+  },
+  {
+    name: "jwt-key-confusion (PEM)",
+    use: { probe: "jwt-key-confusion", auth: AUTH_V2, check: { path: "/v2/me" }, public_key_path: "/keys/public.pem" },
+    flaws: ["jwt-key-confusion"],
+    finds: /Algorithm confusion: .*the PEM as served/,
+  },
+  {
+    name: "refresh-token-reuse",
+    use: { probe: "refresh-token-reuse", auth: AUTH },
+    flaws: ["refresh-token-reuse"],
+    finds: /worked a second time/,
+  },
+  {
+    name: "refresh-token-reuse (family not revoked)",
+    use: { probe: "refresh-token-reuse", auth: AUTH },
+    flaws: ["refresh-family"],
+    finds: /family was not revoked/,
+  },
+  {
+    name: "login-rate-limit",
+    use: { probe: "login-rate-limit", auth: AUTH },
+    flaws: ["login-rate-limit"],
+    finds: /No brute-force protection: 30 wrong passwords/,
+  },
   {
     name: "user-enumeration",
     use: {
@@ -86,7 +226,12 @@ const CASES: Case[] = [
     flaws: ["user-enumeration"],
     finds: /User enumeration: POST \/login answers status 401 for the existing account vs 404/,
   },
-  { name: "cors-any-origin", use: { probe: "cors-any-origin" }, flaws: ["cors-any-origin"], finds: /CORS trusts any origin.*probe-evil\.example/ },
+  {
+    name: "cors-any-origin",
+    use: { probe: "cors-any-origin" },
+    flaws: ["cors-any-origin"],
+    finds: /CORS trusts any origin.*probe-evil\.example/,
+  },
   {
     name: "cors-any-origin (trusted origin kept)",
     use: { probe: "cors-any-origin", allowed_origin: "https://app.example.test" },
@@ -94,9 +239,24 @@ const CASES: Case[] = [
     opts: { trustedOrigin: "https://app.example.test" },
     finds: /CORS trusts any origin/,
   },
-  { name: "security-headers", use: { probe: "security-headers" }, flaws: ["security-headers"], finds: /Missing security headers on GET \/ → 200: Content-Security-Policy; X-Content-Type-Options/ },
-  { name: "error-leak", use: { probe: "error-leak" }, flaws: ["error-leak"], finds: /Error details leaked: truncated JSON .*a stack trace/ },
-  { name: "directory-listing", use: { probe: "directory-listing" }, flaws: ["directory-listing"], finds: /Directory listing: GET \/public\/ → 200/ },
+  {
+    name: "security-headers",
+    use: { probe: "security-headers" },
+    flaws: ["security-headers"],
+    finds: /Missing security headers on GET \/ → 200: Content-Security-Policy; X-Content-Type-Options/,
+  },
+  {
+    name: "error-leak",
+    use: { probe: "error-leak" },
+    flaws: ["error-leak"],
+    finds: /Error details leaked: truncated JSON .*a stack trace/,
+  },
+  {
+    name: "directory-listing",
+    use: { probe: "directory-listing" },
+    flaws: ["directory-listing"],
+    finds: /Directory listing: GET \/public\/ → 200/,
+  },
 ];
 
 const open: Fixture[] = [];
@@ -119,7 +279,9 @@ describe("every probe finds its flaw and passes the fix", () => {
     it(c.name, async () => {
       const vulnerable = await startVulnerable(c.flaws, c.opts);
       open.push(vulnerable);
-      const early = c.together ? startFixed(c.opts).then(async (app) => ({ app, run: await attack(c, app) })) : undefined;
+      const early = c.together
+        ? startFixed(c.opts).then(async (app) => ({ app, run: await attack(c, app) }))
+        : undefined;
       const found = await attack(c, vulnerable);
       expect(found.result.status, explain(found)).toBe("fail");
       expect(found.result.message).toMatch(c.finds);
@@ -129,7 +291,9 @@ describe("every probe finds its flaw and passes the fix", () => {
       expect(found.probe?.cwe).toMatch(/^CWE-\d+$/);
       await vulnerable.close();
 
-      const { app: fixed, run: clean } = early ? await early : await startFixed(c.opts).then(async (app) => ({ app, run: await attack(c, app) }));
+      const { app: fixed, run: clean } = early
+        ? await early
+        : await startFixed(c.opts).then(async (app) => ({ app, run: await attack(c, app) }));
       open.push(fixed);
       expect(clean.result.status, explain(clean)).toBe("pass");
       await fixed.close();
@@ -146,7 +310,11 @@ describe("every probe finds its flaw and passes the fix", () => {
 
   it("ssrf-loopback: an allowlisted loopback port must still be fetched, redirects from it must not be followed", async () => {
     const port = await freePort();
-    const use = { probe: "ssrf-loopback", request: { method: "POST", path: "/fetch", body: { url: "{payload}" } }, allowed_port: port };
+    const use = {
+      probe: "ssrf-loopback",
+      request: { method: "POST", path: "/fetch", body: { url: "{payload}" } },
+      allowed_port: port,
+    };
     const fixed = await startFixed({ ssrfAllow: [`127.0.0.1:${port}`] });
     open.push(fixed);
     const clean = await runProbe(fixed.url, use);
@@ -162,7 +330,11 @@ describe("every probe finds its flaw and passes the fix", () => {
   it("the legitimate feature must keep working: a route that refuses everything fails, not passes", async () => {
     const app = await startFixed();
     open.push(app);
-    const r = await runProbe(app.url, { probe: "sqli", request: { path: "/search?q={payload}" }, known: "no-such-note-anywhere" });
+    const r = await runProbe(app.url, {
+      probe: "sqli",
+      request: { path: "/search?q={payload}" },
+      known: "no-such-note-anywhere",
+    });
     expect(r.result.status, explain(r)).toBe("fail");
     expect(r.result.message).toMatch(/does not contain "no-such-note-anywhere"/);
   });

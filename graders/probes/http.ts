@@ -52,10 +52,13 @@ export function assertLoopbackUrl(input: string | URL): URL {
   } catch {
     throw new NetworkRuleError(`"${String(input).slice(0, 200)}" is not a URL; give one like http://127.0.0.1:3000`);
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw new NetworkRuleError(`refusing ${url.protocol} URL: probes speak http or https only`);
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw new NetworkRuleError(`refusing ${url.protocol} URL: probes speak http or https only`);
   if (url.username || url.password) throw new NetworkRuleError("refusing a URL with credentials in it");
   if (!(LOOPBACK_HOSTS as readonly string[]).includes(url.hostname)) {
-    throw new NetworkRuleError(`refusing ${url.host}: probes only attack loopback (127.0.0.1, ::1 or localhost). Point them at your own service running on this machine.`);
+    throw new NetworkRuleError(
+      `refusing ${url.host}: probes only attack loopback (127.0.0.1, ::1 or localhost). Point them at your own service running on this machine.`,
+    );
   }
   return url;
 }
@@ -65,7 +68,10 @@ const loopbackLookup = ((hostname: string, options: dns.LookupOptions, callback:
   dns.lookup(hostname, { ...options, all: true }, (err, addresses) => {
     if (err) return callback(err);
     const ok = addresses.filter((a) => isLoopbackAddress(a.address));
-    if (ok.length === 0) return callback(new NetworkRuleError(`${hostname} resolved to ${addresses.map((a) => a.address).join(", ")}, not loopback`));
+    if (ok.length === 0)
+      return callback(
+        new NetworkRuleError(`${hostname} resolved to ${addresses.map((a) => a.address).join(", ")}, not loopback`),
+      );
     if (options.all) callback(null, ok);
     else callback(null, ok[0]!.address, ok[0]!.family);
   });
@@ -183,12 +189,22 @@ export class HttpClient {
     const method = (req.method ?? "GET").toUpperCase();
     const target = this.prefix + req.path;
     const label = `${method} ${target}`;
-    if (!req.path.startsWith("/")) return Promise.reject(new HttpError("invalid", label, `request path must start with "/": ${req.path.slice(0, 100)}`));
-    if (this.signal?.aborted) return Promise.reject(new HttpError("aborted", label, "the probe's time budget is spent"));
-    if (this.requests >= this.maxRequests) return Promise.reject(new HttpError("limit", label, `more than ${this.maxRequests} requests in one probe`));
+    if (!req.path.startsWith("/"))
+      return Promise.reject(
+        new HttpError("invalid", label, `request path must start with "/": ${req.path.slice(0, 100)}`),
+      );
+    if (this.signal?.aborted)
+      return Promise.reject(new HttpError("aborted", label, "the probe's time budget is spent"));
+    if (this.requests >= this.maxRequests)
+      return Promise.reject(new HttpError("limit", label, `more than ${this.maxRequests} requests in one probe`));
     this.requests++;
 
-    const headers: Record<string, string> = { host: this.base.host, "user-agent": "backlab-probe/1", accept: "*/*", ...lowerKeys(req.headers ?? {}) };
+    const headers: Record<string, string> = {
+      host: this.base.host,
+      "user-agent": "backlab-probe/1",
+      accept: "*/*",
+      ...lowerKeys(req.headers ?? {}),
+    };
     const cookie = req.jar?.header();
     if (cookie) headers.cookie = headers.cookie ? `${headers.cookie}; ${cookie}` : cookie;
     if (req.body !== undefined) headers["content-length"] = String(Buffer.byteLength(req.body));

@@ -1,7 +1,12 @@
 /** Just enough JWT (RFC 7519) to forge tokens: decode, sign (HMAC, RSA, ECDSA), compare HMACs. */
 import crypto from "node:crypto";
 
-export type Jwt = { header: Record<string, unknown>; payload: Record<string, unknown>; signature: string; signingInput: string };
+export type Jwt = {
+  header: Record<string, unknown>;
+  payload: Record<string, unknown>;
+  signature: string;
+  signingInput: string;
+};
 
 export const b64url = (data: string | Buffer) => Buffer.from(data).toString("base64url");
 
@@ -12,7 +17,12 @@ export function decodeJwt(token: string): Jwt | null {
     const header = JSON.parse(Buffer.from(parts[0]!, "base64url").toString("utf8")) as unknown;
     const payload = JSON.parse(Buffer.from(parts[1]!, "base64url").toString("utf8")) as unknown;
     if (!header || typeof header !== "object" || !payload || typeof payload !== "object") return null;
-    return { header: header as Record<string, unknown>, payload: payload as Record<string, unknown>, signature: parts[2]!, signingInput: `${parts[0]}.${parts[1]}` };
+    return {
+      header: header as Record<string, unknown>,
+      payload: payload as Record<string, unknown>,
+      signature: parts[2]!,
+      signingInput: `${parts[0]}.${parts[1]}`,
+    };
   } catch {
     return null;
   }
@@ -26,22 +36,29 @@ function hashFor(alg: string): string {
   return h;
 }
 
-export const encodeParts = (header: object, payload: object) => `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(payload))}`;
+export const encodeParts = (header: object, payload: object) =>
+  `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(payload))}`;
 
 export function hmac(alg: string, key: string | Buffer, input: string): string {
   return crypto.createHmac(hashFor(alg), key).update(input).digest("base64url");
 }
 
 /** Signs with `header.alg`: HS256/384/512 with a secret; RS, PS and ES algorithms with a private key. */
-export function signJwt(header: Record<string, unknown>, payload: object, key: string | Buffer | crypto.KeyObject): string {
+export function signJwt(
+  header: Record<string, unknown>,
+  payload: object,
+  key: string | Buffer | crypto.KeyObject,
+): string {
   const alg = String(header.alg ?? "");
   const input = encodeParts(header, payload);
   if (alg.startsWith("HS")) return `${input}.${hmac(alg, key instanceof crypto.KeyObject ? key.export() : key, input)}`;
   const hash = hashFor(alg);
   const k = key instanceof crypto.KeyObject ? key : crypto.createPrivateKey(key);
   if (alg.startsWith("RS")) return `${input}.${crypto.sign(hash, Buffer.from(input), k).toString("base64url")}`;
-  if (alg.startsWith("PS")) return `${input}.${crypto.sign(hash, Buffer.from(input), { key: k, padding: crypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: Number(alg.slice(2)) / 8 }).toString("base64url")}`;
-  if (alg.startsWith("ES")) return `${input}.${crypto.sign(hash, Buffer.from(input), { key: k, dsaEncoding: "ieee-p1363" }).toString("base64url")}`;
+  if (alg.startsWith("PS"))
+    return `${input}.${crypto.sign(hash, Buffer.from(input), { key: k, padding: crypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: Number(alg.slice(2)) / 8 }).toString("base64url")}`;
+  if (alg.startsWith("ES"))
+    return `${input}.${crypto.sign(hash, Buffer.from(input), { key: k, dsaEncoding: "ieee-p1363" }).toString("base64url")}`;
   throw new Error(`unsupported JWT alg ${alg}`);
 }
 

@@ -22,17 +22,40 @@ afterAll(async () => {
 describe("the machinery", () => {
   it("an unreachable service on loopback is an error, not a finding", async () => {
     const port = await freePort();
-    const runs = await runProbes(`http://127.0.0.1:${port}`, [{ probe: "security-headers" }, { probe: "sqli", request: { path: "/s?q={payload}" }, known: "x" }]);
+    const runs = await runProbes(`http://127.0.0.1:${port}`, [
+      { probe: "security-headers" },
+      { probe: "sqli", request: { path: "/s?q={payload}" }, known: "x" },
+    ]);
     expect(runs.map((r) => r.result.status)).toEqual(["error", "error"]);
     expect(runs[0]!.result.message).toMatch(/Could not reach the service at http:\/\/127\.0\.0\.1:\d+.*ECONNREFUSED/);
   });
 
   it("refuses anything but loopback before connecting", async () => {
-    for (const bad of ["http://example.com", "http://10.0.0.1:3000", "http://192.168.1.10", "http://[2001:db8::1]/", "http://0.0.0.0:3000", "http://127.0.0.2:3000", "http://[::ffff:127.0.0.1]:3000", "http://localhost.:3000", "http://user:pw@127.0.0.1:3000", "ftp://127.0.0.1/", "file:///etc/passwd", "not a url"]) {
+    for (const bad of [
+      "http://example.com",
+      "http://10.0.0.1:3000",
+      "http://192.168.1.10",
+      "http://[2001:db8::1]/",
+      "http://0.0.0.0:3000",
+      "http://127.0.0.2:3000",
+      "http://[::ffff:127.0.0.1]:3000",
+      "http://localhost.:3000",
+      "http://user:pw@127.0.0.1:3000",
+      "ftp://127.0.0.1/",
+      "file:///etc/passwd",
+      "not a url",
+    ]) {
       expect(() => assertLoopbackUrl(bad), bad).toThrow(NetworkRuleError);
       expect(() => new HttpClient(bad), bad).toThrow(NetworkRuleError);
     }
-    for (const good of ["http://127.0.0.1:3000", "http://localhost:3000/api", "http://[::1]:8080", "https://127.0.0.1/", "http://127.1:3000"]) expect(assertLoopbackUrl(good).protocol).toMatch(/^https?:$/);
+    for (const good of [
+      "http://127.0.0.1:3000",
+      "http://localhost:3000/api",
+      "http://[::1]:8080",
+      "https://127.0.0.1/",
+      "http://127.1:3000",
+    ])
+      expect(assertLoopbackUrl(good).protocol).toMatch(/^https?:$/);
 
     // A listener on 127.0.0.2 (loopback, but not an allowed base) counts connections: none may come.
     let connections = 0;
@@ -40,7 +63,10 @@ describe("the machinery", () => {
     trap.on("connection", () => connections++);
     await new Promise<void>((r) => trap.listen(0, "127.0.0.2", r));
     const url = `http://127.0.0.2:${(trap.address() as AddressInfo).port}`;
-    const runs = await runProbes(url, DEFAULT_PROBES.map((probe) => ({ probe })));
+    const runs = await runProbes(
+      url,
+      DEFAULT_PROBES.map((probe) => ({ probe })),
+    );
     expect(runs.every((r) => r.result.status === "error" && /refusing 127\.0\.0\.2/.test(r.result.message))).toBe(true);
     const lines: string[] = [];
     expect(await probeCommand([url], { out: (s) => lines.push(s), err: (s) => lines.push(s) })).toBe(2);
@@ -80,7 +106,11 @@ describe("the machinery", () => {
     const app = await startVulnerable(["os-command-injection"]);
     open.push(app);
     const started = Date.now();
-    const slow = await runProbe(app.url, { probe: "os-command-injection", request: { path: "/tools/ping?host={payload}" }, techniques: ["time"] }, { budgetMs: 800 });
+    const slow = await runProbe(
+      app.url,
+      { probe: "os-command-injection", request: { path: "/tools/ping?host={payload}" }, techniques: ["time"] },
+      { budgetMs: 800 },
+    );
     expect(slow.result.status, explain(slow)).toBe("error");
     expect(slow.result.message).toMatch(/did not finish within 0\.8 s/);
     expect(Date.now() - started).toBeLessThan(1500);
@@ -116,7 +146,8 @@ describe("the machinery", () => {
     const a = io();
     expect(await probeCommand([vulnerable.url], a.io)).toBe(1);
     const text = a.out.join("");
-    for (const id of ["security-headers", "error-leak", "cors-any-origin", "directory-listing"]) expect(text).toMatch(new RegExp(`FAIL\\s+${id}`));
+    for (const id of ["security-headers", "error-leak", "cors-any-origin", "directory-listing"])
+      expect(text).toMatch(new RegExp(`FAIL\\s+${id}`));
     expect(text).toMatch(/0 passed, 4 failed, 0 could not run/);
 
     const b = io();
@@ -125,7 +156,22 @@ describe("the machinery", () => {
     expect(runs.map((r) => r.result.status)).toEqual(DEFAULT_PROBES.map(() => "pass"));
 
     const c = io();
-    expect(await probeCommand([vulnerable.url, "--probe", "sqli", "--param", "request.path=/search?q={payload}", "--param", "sqli:known=welcome", "--param", "techniques=[\"error\"]"], c.io)).toBe(1);
+    expect(
+      await probeCommand(
+        [
+          vulnerable.url,
+          "--probe",
+          "sqli",
+          "--param",
+          "request.path=/search?q={payload}",
+          "--param",
+          "sqli:known=welcome",
+          "--param",
+          'techniques=["error"]',
+        ],
+        c.io,
+      ),
+    ).toBe(1);
     expect(c.out.join("")).toMatch(/FAIL\s+sqli\s+A05:2025 CWE-89/);
 
     const d = io();

@@ -9,19 +9,40 @@ export function clip(text: string, max = MAX_PROBE_TEXT): string {
 /** A value quoted for a message, control characters made visible, capped. */
 export function show(value: string, max = 80): string {
   // eslint-disable-next-line no-control-regex -- making control characters visible is the point
-  const visible = value.replace(/[\u0000-\u001f\u007f]/g, (c) => (c === "\n" ? "\\n" : c === "\r" ? "\\r" : c === "\t" ? "\\t" : `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`));
+  const visible = value.replace(/[\u0000-\u001f\u007f]/g, (c) =>
+    c === "\n"
+      ? "\\n"
+      : c === "\r"
+        ? "\\r"
+        : c === "\t"
+          ? "\\t"
+          : `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
+  );
   return JSON.stringify(clip(visible, max));
 }
 
-export const pass = (message: string, evidence?: string): ProbeResult => ({ status: "pass", message: clip(message), ...(evidence ? { evidence: clip(evidence) } : {}) });
-export const fail = (message: string, evidence?: string, advice?: string): ProbeResult => ({ status: "fail", message: clip(message), ...(evidence ? { evidence: clip(evidence) } : {}), ...(advice ? { advice: clip(advice, 300) } : {}) });
+export const pass = (message: string, evidence?: string): ProbeResult => ({
+  status: "pass",
+  message: clip(message),
+  ...(evidence ? { evidence: clip(evidence) } : {}),
+});
+export const fail = (message: string, evidence?: string, advice?: string): ProbeResult => ({
+  status: "fail",
+  message: clip(message),
+  ...(evidence ? { evidence: clip(evidence) } : {}),
+  ...(advice ? { advice: clip(advice, 300) } : {}),
+});
 
 /** A failure's whole text: the message, then the exercise's advice if it has one, else the probe's. */
 export function withAdvice(result: Pick<ProbeResult, "message" | "advice">, exerciseAdvice?: unknown): string {
   const advice = typeof exerciseAdvice === "string" && exerciseAdvice ? exerciseAdvice : result.advice;
   return advice ? `${result.message} ${advice}` : result.message;
 }
-export const error = (message: string, evidence?: string): ProbeResult => ({ status: "error", message: clip(message), ...(evidence ? { evidence: clip(evidence) } : {}) });
+export const error = (message: string, evidence?: string): ProbeResult => ({
+  status: "error",
+  message: clip(message),
+  ...(evidence ? { evidence: clip(evidence) } : {}),
+});
 
 /** `GET /search?q=%27 → 500` */
 export function line(res: HttpResponse): string {
@@ -48,13 +69,20 @@ export function exchanges(list: HttpResponse[]): string {
 
 /** A short excerpt of `text` around `needle`. */
 export function around(text: string, needle: string | RegExp, radius = 60): string {
-  const m = typeof needle === "string" ? { index: text.indexOf(needle), len: needle.length } : (() => {
-    const r = needle.exec(text);
-    return { index: r ? r.index : -1, len: r ? r[0].length : 0 };
-  })();
+  const m =
+    typeof needle === "string"
+      ? { index: text.indexOf(needle), len: needle.length }
+      : (() => {
+          const r = needle.exec(text);
+          return { index: r ? r.index : -1, len: r ? r[0].length : 0 };
+        })();
   if (m.index < 0) return clip(text, radius * 2);
   const start = Math.max(0, m.index - radius);
-  return (start > 0 ? "…" : "") + text.slice(start, m.index + m.len + radius).replace(/\s+/g, " ") + (m.index + m.len + radius < text.length ? "…" : "");
+  return (
+    (start > 0 ? "…" : "") +
+    text.slice(start, m.index + m.len + radius).replace(/\s+/g, " ") +
+    (m.index + m.len + radius < text.length ? "…" : "")
+  );
 }
 
 /** The legitimate flow broke: the probe reports `fail` (a fix must keep the feature working). */
@@ -71,9 +99,13 @@ export class LegitFailure extends Error {
 /** Throws LegitFailure unless `res` is 2xx. */
 export function expectOk(res: HttpResponse, what: string): HttpResponse {
   if (res.status < 200 || res.status > 299) {
-    throw new LegitFailure(`${what} did not work: ${line(res)}. The probe needs the normal request to succeed before it can attack; a fix must keep the feature working.`, exchange(res));
+    throw new LegitFailure(
+      `${what} did not work: ${line(res)}. The probe needs the normal request to succeed before it can attack; a fix must keep the feature working.`,
+      exchange(res),
+    );
   }
   return res;
 }
 
-export const random = (bytes = 4) => Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, "0")).join("");
+export const random = (bytes = 4) =>
+  Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, "0")).join("");

@@ -50,33 +50,58 @@ export function validateProbeUses(uses: readonly unknown[]): ProbeUseProblem[] {
     const use = raw as ProbeUse;
     const probe = PROBES.get(use.probe);
     if (!probe) {
-      problems.push({ index, probe: use.probe, field: "probe", message: `unknown probe "${use.probe}"; known: ${[...PROBES.keys()].join(", ")}` });
+      problems.push({
+        index,
+        probe: use.probe,
+        field: "probe",
+        message: `unknown probe "${use.probe}"; known: ${[...PROBES.keys()].join(", ")}`,
+      });
       return;
     }
     if (use.name !== undefined && (typeof use.name !== "string" || use.name.length === 0 || use.name.length > 120)) {
       problems.push({ index, probe: use.probe, field: "name", message: "a test name of 1-120 characters" });
     }
-    if (use.advice !== undefined && (typeof use.advice !== "string" || use.advice.length === 0 || use.advice.length > 300)) {
-      problems.push({ index, probe: use.probe, field: "advice", message: "advice of 1-300 characters, shown instead of the probe's own when it fails" });
+    if (
+      use.advice !== undefined &&
+      (typeof use.advice !== "string" || use.advice.length === 0 || use.advice.length > 300)
+    ) {
+      problems.push({
+        index,
+        probe: use.probe,
+        field: "advice",
+        message: "advice of 1-300 characters, shown instead of the probe's own when it fails",
+      });
     }
     const parsed = probe.params.safeParse(paramsOf(use));
     if (!parsed.success) {
-      for (const issue of parsed.error.issues) problems.push({ index, probe: use.probe, field: issue.path.join(".") || "(params)", message: issue.message });
+      for (const issue of parsed.error.issues)
+        problems.push({ index, probe: use.probe, field: issue.path.join(".") || "(params)", message: issue.message });
     }
   });
   return problems;
 }
 
-const meta = (p: { id: string; title: string; owasp: string; cwe: string }): ProbeMeta => ({ id: p.id, title: p.title, owasp: p.owasp, cwe: p.cwe });
+const meta = (p: { id: string; title: string; owasp: string; cwe: string }): ProbeMeta => ({
+  id: p.id,
+  title: p.title,
+  owasp: p.owasp,
+  cwe: p.cwe,
+});
 
 /** Turns whatever a probe threw into a result. */
 function fromThrown(e: unknown, http: HttpClient, budgetMs: number): ProbeResult {
   if (e instanceof LegitFailure) return fail(e.message, e.evidence);
   if (e instanceof ProbeSetupError || e instanceof NetworkRuleError) return error(e.message);
   if (e instanceof HttpError) {
-    if (e.kind === "aborted") return error(`The probe did not finish within ${budgetMs / 1000} s (the service answered ${http.responses} requests). A service this slow cannot be judged; check it answers promptly.`);
+    if (e.kind === "aborted")
+      return error(
+        `The probe did not finish within ${budgetMs / 1000} s (the service answered ${http.responses} requests). A service this slow cannot be judged; check it answers promptly.`,
+      );
     if (e.kind === "invalid" || e.kind === "limit") return error(`The probe could not build a request: ${e.message}`);
-    if (http.responses === 0) return error(`Could not reach the service at ${http.base.origin}: ${e.request} failed (${e.message}). Is it running and listening there?`);
+    if (http.responses === 0)
+      return error(
+        `Could not reach the service at ${http.base.origin}: ${e.request} failed (${e.message}). Is it running and listening there?`,
+      );
     return fail(
       `The service stopped answering in the middle of the attack: after ${http.responses} answers, ${e.request} got ${e.kind === "timeout" ? "no answer in time" : "no answer"} (${e.message}). One bad request must never crash or hang the whole service: validate input and handle errors per request.`,
     );
@@ -93,8 +118,14 @@ function tidy(r: ProbeResult): ProbeResult {
 /** Runs one use. Never throws. */
 export async function runProbe(baseUrl: string | URL, use: ProbeUse, opts: RunOptions = {}): Promise<ProbeRun> {
   const started = performance.now();
-  const done = (probe: ProbeMeta | null, result: ProbeResult): ProbeRun => ({ use, probe, result: tidy(result), duration_ms: Math.round(performance.now() - started) });
-  if (!use || typeof use !== "object" || typeof use.probe !== "string") return done(null, error("Each probe use needs `probe: <id>`."));
+  const done = (probe: ProbeMeta | null, result: ProbeResult): ProbeRun => ({
+    use,
+    probe,
+    result: tidy(result),
+    duration_ms: Math.round(performance.now() - started),
+  });
+  if (!use || typeof use !== "object" || typeof use.probe !== "string")
+    return done(null, error("Each probe use needs `probe: <id>`."));
   const probe = PROBES.get(use.probe);
   if (!probe) return done(null, error(`Unknown probe "${use.probe}"; known: ${[...PROBES.keys()].join(", ")}.`));
   let base: URL;
@@ -105,7 +136,10 @@ export async function runProbe(baseUrl: string | URL, use: ProbeUse, opts: RunOp
   }
   const parsed = probe.params.safeParse(paramsOf(use));
   if (!parsed.success) {
-    const first = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join(".") || "(params)"}: ${i.message}`).join("; ");
+    const first = parsed.error.issues
+      .slice(0, 3)
+      .map((i) => `${i.path.join(".") || "(params)"}: ${i.message}`)
+      .join("; ");
     return done(meta(probe), error(`Bad parameters for probe "${probe.id}": ${first}`));
   }
   const budgetMs = opts.budgetMs ?? 10_000;
@@ -138,7 +172,11 @@ export async function runProbe(baseUrl: string | URL, use: ProbeUse, opts: RunOp
  * Runs every use in order against `baseUrl` (which must be loopback: otherwise each use is
  * an `error` and nothing is sent). Never throws.
  */
-export async function runProbes(baseUrl: string, uses: readonly ProbeUse[], opts: RunOptions = {}): Promise<ProbeRun[]> {
+export async function runProbes(
+  baseUrl: string,
+  uses: readonly ProbeUse[],
+  opts: RunOptions = {},
+): Promise<ProbeRun[]> {
   const out: ProbeRun[] = [];
   for (const use of uses) {
     const run = await runProbe(baseUrl, use, opts);

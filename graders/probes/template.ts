@@ -73,17 +73,23 @@ export function toRequest(t: RequestTemplate, vars: Vars, opts: FillOptions = {}
   const raw = new Set(opts.rawInPath ?? []);
   const path = fillString(t.path, vars, (name, v) => (raw.has(name) ? v : encodeURIComponent(v)));
   const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(t.headers ?? {})) headers[k.toLowerCase()] = fillString(v, vars, (_, x) => x.replace(/[\r\n]/g, ""));
+  for (const [k, v] of Object.entries(t.headers ?? {}))
+    headers[k.toLowerCase()] = fillString(v, vars, (_, x) => x.replace(/[\r\n]/g, ""));
   let body: string | undefined;
   let bodyValue = t.body === undefined ? undefined : fillJson(t.body, vars);
-  if (opts.extraBody) bodyValue = { ...(bodyValue && typeof bodyValue === "object" && !Array.isArray(bodyValue) ? bodyValue : {}), ...opts.extraBody };
+  if (opts.extraBody)
+    bodyValue = {
+      ...(bodyValue && typeof bodyValue === "object" && !Array.isArray(bodyValue) ? bodyValue : {}),
+      ...opts.extraBody,
+    };
   if (bodyValue !== undefined) {
     if (t.body_type === "raw") {
       body = typeof bodyValue === "string" ? bodyValue : JSON.stringify(bodyValue);
       headers["content-type"] ??= "text/plain";
     } else if (t.body_type === "form") {
       const form = new URLSearchParams();
-      for (const [k, v] of Object.entries(bodyValue as Record<string, unknown>)) form.append(k, typeof v === "string" ? v : JSON.stringify(v));
+      for (const [k, v] of Object.entries(bodyValue as Record<string, unknown>))
+        form.append(k, typeof v === "string" ? v : JSON.stringify(v));
       body = form.toString();
       headers["content-type"] ??= "application/x-www-form-urlencoded";
     } else {

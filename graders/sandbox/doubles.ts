@@ -13,7 +13,15 @@
  * `$ ` prompt, echoes input like a terminal, runs the commands above line by line, answers
  * `stty size` with the last size it was given, and ends on `exit [N]` or Ctrl-D.
  */
-import type { Availability, ExecOptions, ExitInfo, Sandbox, SandboxDriver, SandboxProcess, SandboxSpec } from "./port.ts";
+import type {
+  Availability,
+  ExecOptions,
+  ExitInfo,
+  Sandbox,
+  SandboxDriver,
+  SandboxProcess,
+  SandboxSpec,
+} from "./port.ts";
 import { SandboxError } from "./port.ts";
 
 export type DriverCall =
@@ -150,7 +158,9 @@ class FakeSandbox implements Sandbox {
       this.calls.push({ op: "exec", sandbox: this.name, pid: -1, argv, options });
       throw new SandboxError(`sandbox "${this.name}" cannot start processes`);
     }
-    const proc = new FakeProcess(argv, options, this.behaviour === "crash", (call) => this.calls.push({ ...call, sandbox: this.name }));
+    const proc = new FakeProcess(argv, options, this.behaviour === "crash", (call) =>
+      this.calls.push({ ...call, sandbox: this.name }),
+    );
     this.calls.push({ op: "exec", sandbox: this.name, pid: proc.pid, argv, options });
     this.procs.add(proc);
     void proc.wait().then(() => this.procs.delete(proc));
@@ -174,7 +184,8 @@ class FakeSandbox implements Sandbox {
   }
 }
 
-type ProcCall = { op: "resize"; pid: number; cols: number; rows: number } | { op: "kill"; pid: number; signal: NodeJS.Signals };
+type ProcCall =
+  { op: "resize"; pid: number; cols: number; rows: number } | { op: "kill"; pid: number; signal: NodeJS.Signals };
 
 class FakeProcess implements SandboxProcess {
   readonly pid = nextPid++;
@@ -209,7 +220,8 @@ class FakeProcess implements SandboxProcess {
     const base = (argv[0] ?? "").split("/").pop() ?? "";
     const isShell = base === "bash" || base === "sh";
     this.shell = this.tty && isShell && !argv.includes("-c");
-    const command = isShell && argv.includes("-c") ? (argv[argv.indexOf("-c") + 1] ?? "").split(/\s+/).filter(Boolean) : argv;
+    const command =
+      isShell && argv.includes("-c") ? (argv[argv.indexOf("-c") + 1] ?? "").split(/\s+/).filter(Boolean) : argv;
     if (options.timeoutMs) {
       const t = setTimeout(() => {
         this.timedOut = true;

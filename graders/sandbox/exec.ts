@@ -6,7 +6,11 @@ export const MAX_CAPTURED_OUTPUT = 1024 * 1024;
  * Runs a command in a sandbox, keeping at most 1 MB of its output (stdout and stderr
  * interleaved); past that the process is killed, so a flood costs the lab nothing.
  */
-export async function runCapped(sandbox: Sandbox, argv: string[], opts: { timeoutMs: number; env?: Record<string, string>; signal?: AbortSignal }): Promise<{ exit: ExitInfo; output: string; outputLimited: boolean }> {
+export async function runCapped(
+  sandbox: Sandbox,
+  argv: string[],
+  opts: { timeoutMs: number; env?: Record<string, string>; signal?: AbortSignal },
+): Promise<{ exit: ExitInfo; output: string; outputLimited: boolean }> {
   const proc = sandbox.exec(argv, { timeoutMs: opts.timeoutMs, env: opts.env });
   proc.end();
   // The caller gave up on the run (the service it was to test never came up).

@@ -11,7 +11,11 @@ export class CopyLimitError extends Error {}
  * files are copied, symlinks are recreated as symlinks (they resolve inside the next sandbox,
  * never on the host), hard-linked files and special files are skipped. `uid` owns the copy.
  */
-export function copyTree(src: string, dst: string, opts: { uid?: number; limits?: CopyLimits; skip?: (rel: string) => boolean; into?: boolean } = {}): { files: number; bytes: number } {
+export function copyTree(
+  src: string,
+  dst: string,
+  opts: { uid?: number; limits?: CopyLimits; skip?: (rel: string) => boolean; into?: boolean } = {},
+): { files: number; bytes: number } {
   const limits = opts.limits ?? DEFAULT_COPY_LIMITS;
   const tally = { files: 0, bytes: 0 };
   const walk = (from: string, to: string, rel: string) => {
@@ -34,7 +38,8 @@ export function copyTree(src: string, dst: string, opts: { uid?: number; limits?
         if (opts.uid !== undefined) fs.lchownSync(d, opts.uid, opts.uid);
       } else if (st.isFile() && st.nlink === 1) {
         tally.bytes += st.size;
-        if (tally.bytes > limits.maxBytes) throw new CopyLimitError(`more than ${Math.round(limits.maxBytes / 1024 / 1024)} MB`);
+        if (tally.bytes > limits.maxBytes)
+          throw new CopyLimitError(`more than ${Math.round(limits.maxBytes / 1024 / 1024)} MB`);
         // COPYFILE_EXCL and a fresh destination: nothing pre-existing is overwritten.
         fs.copyFileSync(s, d, fs.constants.COPYFILE_EXCL);
         fs.chmodSync(d, st.mode & 0o755);

@@ -143,7 +143,10 @@ export interface SandboxDriver {
 }
 
 /** How a caller that composes drivers hands one to the engine (authoring, the engine's tests). */
-export type OpenDriver = (name: "bwrap" | "docker", opts: { labId: string; stateDir: string }) => Promise<SandboxDriver>;
+export type OpenDriver = (
+  name: "bwrap" | "docker",
+  opts: { labId: string; stateDir: string },
+) => Promise<SandboxDriver>;
 
 export class SandboxError extends Error {}
 
@@ -177,7 +180,11 @@ export function createWithin(driver: SandboxDriver, spec: SandboxSpec, ms: numbe
     let late = false;
     const timer = setTimeout(() => {
       late = true;
-      reject(new SandboxError(`timed out: the sandbox "${spec.name}" did not start within ${Math.max(1, Math.round(ms / 1000))} s`));
+      reject(
+        new SandboxError(
+          `timed out: the sandbox "${spec.name}" did not start within ${Math.max(1, Math.round(ms / 1000))} s`,
+        ),
+      );
     }, ms);
     driver.create(spec).then(
       (sandbox) => {

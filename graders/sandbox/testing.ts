@@ -14,6 +14,9 @@ export function provideDrivers(open: OpenDriver): void {
 }
 
 export const openTestDriver: OpenDriver = (name, opts): Promise<SandboxDriver> => {
-  if (!provided) throw new Error("no sandbox drivers were provided: the engine's integration tests run in vitest's integration project, whose setup file (server/test/drivers.setup.ts) provides the lab's");
+  if (!provided)
+    throw new Error(
+      "no sandbox drivers were provided: the engine's integration tests run in vitest's integration project, whose setup file (server/test/drivers.setup.ts) provides the lab's",
+    );
   return provided(name, opts);
 };

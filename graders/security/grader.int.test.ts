@@ -35,7 +35,10 @@ beforeAll(async () => {
   fs.chmodSync(root, 0o711);
   driver = await openTestDriver("bwrap", { stateDir: root, labId: `sec${process.pid}` });
   const dir = path.join(root, "exercises", "security", "search-page");
-  for (const [which, code] of [["starter", VULNERABLE], ["solution", FIXED]] as const) {
+  for (const [which, code] of [
+    ["starter", VULNERABLE],
+    ["solution", FIXED],
+  ] as const) {
     fs.mkdirSync(path.join(dir, which, "src"), { recursive: true });
     fs.writeFileSync(path.join(dir, which, "src", "server.ts"), code);
   }
@@ -70,7 +73,15 @@ beforeAll(async () => {
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 let n = 0;
-const run = (which: string) => grade({ exercise, submissionDir: path.join(exercise.dir, which), workDir: path.join(root, `run-${++n}`), driver, uid: 266_000 + n, name: `sect-${process.pid}-${n}` });
+const run = (which: string) =>
+  grade({
+    exercise,
+    submissionDir: path.join(exercise.dir, which),
+    workDir: path.join(root, `run-${++n}`),
+    driver,
+    uid: 266_000 + n,
+    name: `sect-${process.pid}-${n}`,
+  });
 
 describe("the security grader", () => {
   it("finds the planted flaws in the vulnerable service and none in the fixed one, one scored test per probe", async () => {
@@ -90,7 +101,10 @@ describe("the security grader", () => {
   it("rejects an exercise whose probe parameters are wrong, naming the field", () => {
     const dir = path.join(exercise.dir);
     const yaml = fs.readFileSync(path.join(dir, "exercise.yaml"), "utf8");
-    fs.writeFileSync(path.join(dir, "exercise.yaml"), yaml.replace('{ probe: xss-reflected, request: { path: "/search?q={payload}" } }', "{ probe: xss-reflected }"));
+    fs.writeFileSync(
+      path.join(dir, "exercise.yaml"),
+      yaml.replace('{ probe: xss-reflected, request: { path: "/search?q={payload}" } }', "{ probe: xss-reflected }"),
+    );
     const loaded = loadExercise(dir, "security", "search-page");
     fs.writeFileSync(path.join(dir, "exercise.yaml"), yaml);
     expect("problems" in loaded && loaded.problems[0]!.field).toMatch(/^grader\.steps\.0\.probes\.0/);

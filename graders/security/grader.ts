@@ -25,7 +25,12 @@ const ProbeRuns = z.array(
   z.object({
     use: z.looseObject({ probe: z.string(), name: z.string().optional() }),
     probe: z.object({ id: z.string(), title: z.string(), owasp: z.string(), cwe: z.string() }).nullable(),
-    result: z.object({ status: z.enum(["pass", "fail", "error"]), message: z.string(), evidence: z.string().optional(), advice: z.string().optional() }),
+    result: z.object({
+      status: z.enum(["pass", "fail", "error"]),
+      message: z.string(),
+      evidence: z.string().optional(),
+      advice: z.string().optional(),
+    }),
     duration_ms: z.number(),
   }),
 );
@@ -60,22 +65,48 @@ export const securityGrader: GraderKind<typeof SecurityStep> = {
       throw err;
     }
     try {
-      const run = await runCapped(booted.grader, ["node", "/grader/probes.mjs", booted.url, "/grader/uses.json", "--budget-ms", String(PROBE_BUDGET_MS)], {
-        timeoutMs: Math.max(1000, ctx.deadline - Date.now()),
-      });
+      const run = await runCapped(
+        booted.grader,
+        ["node", "/grader/probes.mjs", booted.url, "/grader/uses.json", "--budget-ms", String(PROBE_BUDGET_MS)],
+        {
+          timeoutMs: Math.max(1000, ctx.deadline - Date.now()),
+        },
+      );
       const runs = parseRuns(run.output);
       if (!runs) {
-        if (run.exit.timedOut) return bootFailure(ctx.step, `The probes did not finish within the time limit of ${ctx.exercise.limits.wall_seconds} s.`);
-        throw new Error(`the probe runner failed (exit ${run.exit.code ?? run.exit.signal}): ${run.output.slice(-400)}`);
+        if (run.exit.timedOut)
+          return bootFailure(
+            ctx.step,
+            `The probes did not finish within the time limit of ${ctx.exercise.limits.wall_seconds} s.`,
+          );
+        throw new Error(
+          `the probe runner failed (exit ${run.exit.code ?? run.exit.signal}): ${run.output.slice(-400)}`,
+        );
       }
       const points = splitPoints(ctx.step.points, ctx.step.probes.length);
       const tests: TestResult[] = ctx.step.probes.map((use, i) => {
         const r = runs[i];
         const name = String(use.name ?? (r?.probe ? `${r.probe.title} (${r.probe.owasp}, ${r.probe.cwe})` : use.probe));
         const pass = r?.result.status === "pass";
-        const message = !r ? "Not run." : r.result.status === "error" ? `The probe could not complete: ${r.result.message}` : r.result.status === "fail" ? withAdvice(r.result, use.advice) : r.result.message;
+        const message = !r
+          ? "Not run."
+          : r.result.status === "error"
+            ? `The probe could not complete: ${r.result.message}`
+            : r.result.status === "fail"
+              ? withAdvice(r.result, use.advice)
+              : r.result.message;
         ctx.onTest?.({ name, status: pass ? "pass" : "fail" });
-        return { name, status: pass ? "pass" : "fail", message: truncate(message, 500), output: truncate(r?.result.evidence ?? null), task_id: null, category: ctx.step.category, points: pass ? points[i]! : 0, max_points: points[i]!, duration_ms: r ? Math.round(r.duration_ms) : null };
+        return {
+          name,
+          status: pass ? "pass" : "fail",
+          message: truncate(message, 500),
+          output: truncate(r?.result.evidence ?? null),
+          task_id: null,
+          category: ctx.step.category,
+          points: pass ? points[i]! : 0,
+          max_points: points[i]!,
+          duration_ms: r ? Math.round(r.duration_ms) : null,
+        };
       });
       const failed = tests.some((t) => t.status !== "pass");
       const logs = booted.logs().trim();
@@ -102,7 +133,16 @@ export function probesBundle(): Promise<string> {
     const out = path.join(os.tmpdir(), `backlab-probes-${hash.digest("hex").slice(0, 16)}.mjs`);
     if (!fs.existsSync(out)) {
       const tmp = `${out}.${process.pid}.tmp`;
-      await build({ entryPoints: [path.join(PROBES_DIR, "main.ts")], bundle: true, platform: "node", format: "esm", target: "node20", outfile: tmp, logLevel: "error", banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" } });
+      await build({
+        entryPoints: [path.join(PROBES_DIR, "main.ts")],
+        bundle: true,
+        platform: "node",
+        format: "esm",
+        target: "node20",
+        outfile: tmp,
+        logLevel: "error",
+        banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+      });
       fs.renameSync(tmp, out);
     }
     return out;

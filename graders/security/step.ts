@@ -21,5 +21,8 @@ export type SecurityStep = z.infer<typeof SecurityStep>;
 export function checkSecurityStep(step: SecurityStep, at: LoadCheck): StepProblem[] {
   const service = needsService(step.kind, at);
   if (service.length) return service;
-  return validateProbeUses(step.probes).map((b) => ({ field: `${at.where}.probes.${b.index}${b.field ? `.${b.field}` : ""}`, message: b.message }));
+  return validateProbeUses(step.probes).map((b) => ({
+    field: `${at.where}.probes.${b.index}${b.field ? `.${b.field}` : ""}`,
+    message: b.message,
+  }));
 }

@@ -55,7 +55,10 @@ export class Running {
   start(): void {
     const spec = this.spec;
     const argv = Array.isArray(spec.start) ? spec.start : ["/bin/sh", "-c", spec.start];
-    const proc = this.service.exec(argv, { env: { ...spec.env, PORT: String(spec.port), HOST: "127.0.0.1", NODE_ENV: spec.env.NODE_ENV ?? "production" }, timeoutMs: Math.max(1000, this.deadline() - Date.now()) });
+    const proc = this.service.exec(argv, {
+      env: { ...spec.env, PORT: String(spec.port), HOST: "127.0.0.1", NODE_ENV: spec.env.NODE_ENV ?? "production" },
+      timeoutMs: Math.max(1000, this.deadline() - Date.now()),
+    });
     proc.end();
     proc.onData((chunk) => this.log.add(chunk));
     Object.assign(this, { proc, exited: null, exit: null, exitedAt: null, ready: false, startedAt: Date.now() });
@@ -81,8 +84,21 @@ async function runningService(ctx: GradeContext): Promise<{ running: Running; ow
   const remaining = () => Math.max(1000, ctx.deadline - Date.now());
   const work = path.join(ctx.shared ? path.dirname(ctx.runDir) : ctx.runDir, `service-work-${Date.now()}`);
   await timed(ctx, "copy-in", () => copyTree(ctx.submissionDir, work, { uid: ctx.uid }), "submission");
-  const name = ctx.shared ? `${ctx.sandboxName.replace(/-s\d+$/, "")}-svc${existing ? "2" : ""}` : `${ctx.sandboxName}-svc`;
-  const service = await createWithin(ctx.driver, { name, runtime: ctx.exercise.runtime, workspaceDir: work, limits: sandboxLimits(ctx.exercise.limits), uid: ctx.uid, network: "none" }, remaining());
+  const name = ctx.shared
+    ? `${ctx.sandboxName.replace(/-s\d+$/, "")}-svc${existing ? "2" : ""}`
+    : `${ctx.sandboxName}-svc`;
+  const service = await createWithin(
+    ctx.driver,
+    {
+      name,
+      runtime: ctx.exercise.runtime,
+      workspaceDir: work,
+      limits: sandboxLimits(ctx.exercise.limits),
+      uid: ctx.uid,
+      network: "none",
+    },
+    remaining(),
+  );
   let running: Running;
   try {
     const spec = await compiledStart(service, ctx.exercise.service as ServiceSpec, ctx.deadline, ctx.timing);
@@ -104,7 +120,11 @@ async function runningService(ctx: GradeContext): Promise<{ running: Running; ow
  * `mounts`) that joins the service's network; they never enter the service's filesystem.
  * `whileBooting` gets the grader sandbox as soon as it exists, before the service is ready.
  */
-export async function bootService(ctx: GradeContext, mounts: Mount[], whileBooting?: (grader: Sandbox) => void): Promise<BootedService> {
+export async function bootService(
+  ctx: GradeContext,
+  mounts: Mount[],
+  whileBooting?: (grader: Sandbox) => void,
+): Promise<BootedService> {
   const spec = ctx.exercise.service as ServiceSpec;
   const remaining = () => Math.max(1000, ctx.deadline - Date.now());
   const { running, owned } = await runningService(ctx);
@@ -118,19 +138,36 @@ export async function bootService(ctx: GradeContext, mounts: Mount[], whileBooti
     if (owned) await running.service.stop();
   };
   try {
-    grader = await createWithin(ctx.driver, { name: `${ctx.sandboxName}-tst`, runtime: ctx.exercise.runtime, workspaceDir: graderWork, mounts, limits: sandboxLimits(ctx.exercise.limits), uid: ctx.uid, network: { join: running.service } }, remaining());
+    grader = await createWithin(
+      ctx.driver,
+      {
+        name: `${ctx.sandboxName}-tst`,
+        runtime: ctx.exercise.runtime,
+        workspaceDir: graderWork,
+        mounts,
+        limits: sandboxLimits(ctx.exercise.limits),
+        uid: ctx.uid,
+        network: { join: running.service },
+      },
+      remaining(),
+    );
     const url = `http://127.0.0.1:${spec.port}`;
     // The grader's side can start meanwhile (vitest up to its gate): it costs as long as a boot.
     whileBooting?.(grader);
     await waitReady(running, grader, spec, ctx.deadline);
     if (!running.bootRecorded) {
       running.bootRecorded = true;
-      ctx.timing?.add("boot", Array.isArray(running.spec.start) ? running.spec.start.join(" ") : running.spec.start, running.startedAt);
+      ctx.timing?.add(
+        "boot",
+        Array.isArray(running.spec.start) ? running.spec.start.join(" ") : running.spec.start,
+        running.startedAt,
+      );
     }
     return { service: running.service, grader, url, logs: () => running.log.text(), stop, running };
   } catch (err) {
     await stop();
-    if (err instanceof BootError) err.message += running.log.text() ? `\n\nService output:\n${running.log.text().slice(-1500)}` : "";
+    if (err instanceof BootError)
+      err.message += running.log.text() ? `\n\nService output:\n${running.log.text().slice(-1500)}` : "";
     throw err;
   }
 }
@@ -142,11 +179,25 @@ export async function bootService(ctx: GradeContext, mounts: Mount[], whileBooti
 export async function waitReady(running: Running, grader: Sandbox, spec: ServiceSpec, deadline: number): Promise<void> {
   const url = `http://127.0.0.1:${spec.port}`;
   const timeoutMs = Math.min(spec.ready.timeout_seconds * 1000, Math.max(1000, deadline - Date.now()));
-  const waiting = runCapped(grader, ["node", "/workspace/ready.mjs", `${url}${spec.ready.path}`, spec.ready.status ? String(spec.ready.status) : "", String(timeoutMs)], { timeoutMs: timeoutMs + 2000 });
+  const waiting = runCapped(
+    grader,
+    [
+      "node",
+      "/workspace/ready.mjs",
+      `${url}${spec.ready.path}`,
+      spec.ready.status ? String(spec.ready.status) : "",
+      String(timeoutMs),
+    ],
+    { timeoutMs: timeoutMs + 2000 },
+  );
   const ready = await Promise.race([waiting, running.died.then(() => null)]);
   if (!ready || ready.exit.code !== 0) {
-    const why = running.exited ? `it ${running.exited}` : `GET ${spec.ready.path} gave ${ready?.output.trim() || "no answer"}`;
-    throw new BootError(`Your service did not become ready on port ${spec.port} within ${spec.ready.timeout_seconds} s: ${why}.`);
+    const why = running.exited
+      ? `it ${running.exited}`
+      : `GET ${spec.ready.path} gave ${ready?.output.trim() || "no answer"}`;
+    throw new BootError(
+      `Your service did not become ready on port ${spec.port} within ${spec.ready.timeout_seconds} s: ${why}.`,
+    );
   }
   running.ready = true;
 }

@@ -21,10 +21,17 @@ beforeAll(async () => {
 });
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
-const SPEC = { start: ["tsx", "src/main.ts", "--flag"], port: 3000, env: {}, ready: { path: "/", timeout_seconds: 5 } } as unknown as ServiceSpec;
+const SPEC = {
+  start: ["tsx", "src/main.ts", "--flag"],
+  port: 3000,
+  env: {},
+  ready: { path: "/", timeout_seconds: 5 },
+} as unknown as ServiceSpec;
 
 /** A workspace in a fresh sandbox: compiles it, runs what the service would run, returns its output. */
-async function compileAndRun(files: Record<string, string>): Promise<{ spec: ServiceSpec; output: string; build: string | null }> {
+async function compileAndRun(
+  files: Record<string, string>,
+): Promise<{ spec: ServiceSpec; output: string; build: string | null }> {
   const dir = path.join(root, `ws-${++n}`);
   for (const [rel, text] of Object.entries({ "package.json": '{ "type": "module" }\n', ...files })) {
     fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
@@ -33,7 +40,14 @@ async function compileAndRun(files: Record<string, string>): Promise<{ spec: Ser
   const uid = 268_000 + n;
   fs.chownSync(dir, uid, uid);
   for (const f of fs.readdirSync(dir, { recursive: true }) as string[]) fs.chownSync(path.join(dir, f), uid, uid);
-  const sandbox = await driver.create({ name: `cmp-${process.pid}-${n}`, runtime: "node20", workspaceDir: dir, limits: sandboxLimits(Limits.parse({})), uid, network: "none" });
+  const sandbox = await driver.create({
+    name: `cmp-${process.pid}-${n}`,
+    runtime: "node20",
+    workspaceDir: dir,
+    limits: sandboxLimits(Limits.parse({})),
+    uid,
+    network: "none",
+  });
   try {
     const timer = new GradingTimer();
     const spec = await compiledStart(sandbox, SPEC, Date.now() + 30_000, timer.forStep(0));
@@ -65,14 +79,15 @@ describe("compiling the service before it starts", () => {
         'import { dir, isMain } from "./where.ts";',
         'import type { Shape } from "./types.ts";',
         "class Typed extends Error {}",
-        'const s: Shape = { n: twice(three) };',
+        "const s: Shape = { n: twice(three) };",
         'console.log(greet("lab"), s.n, dir.endsWith("/workspace/src"), isMain, new Typed().constructor.name, process.argv.slice(2).join(","));',
         'try { (null as unknown as { x: number }).x } catch (e) { console.log((e as Error).stack!.includes("main.ts")); }',
       ].join("\n"),
       "src/lib/greet.ts": "export const greet = (who: string): string => `hello ${who}`;\n",
       "src/lib/math.ts": "export const twice = (n: number) => n * 2;\n",
       "src/lib/index.ts": "export const three: number = 3;\n",
-      "src/where.ts": 'import { pathToFileURL } from "node:url";\nexport const dir = import.meta.dirname;\nexport const isMain = import.meta.url === pathToFileURL(process.argv[1]!).href;\n',
+      "src/where.ts":
+        'import { pathToFileURL } from "node:url";\nexport const dir = import.meta.dirname;\nexport const isMain = import.meta.url === pathToFileURL(process.argv[1]!).href;\n',
       "src/types.ts": "export type Shape = { n: number };\n",
     });
     expect(r.build).toBe("esbuild");
@@ -82,7 +97,10 @@ describe("compiling the service before it starts", () => {
   });
 
   it("starts with tsx as written when the workspace needs it, and says why", async () => {
-    const aliased = await compileAndRun({ "tsconfig.json": '{ "compilerOptions": { "paths": { "@/*": ["src/*"] } } }\n', "src/main.ts": 'console.log("aliased");\n' });
+    const aliased = await compileAndRun({
+      "tsconfig.json": '{ "compilerOptions": { "paths": { "@/*": ["src/*"] } } }\n',
+      "src/main.ts": 'console.log("aliased");\n',
+    });
     expect(aliased.spec.start).toEqual(SPEC.start);
     expect(aliased.build).toMatch(/^tsx \(.*maps import paths\)$/);
     expect(aliased.output).toMatch(/aliased/);

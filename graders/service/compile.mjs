@@ -27,8 +27,10 @@ const files = [];
     else if (d.isFile()) {
       if (/\.(mts|cts|tsx)$/.test(d.name)) needsTsx(`${p} is .mts, .cts or .tsx`);
       if (d.name.endsWith(".ts") && !d.name.endsWith(".d.ts")) files.push(p);
-      if (d.name === "tsconfig.json" && /"(paths|baseUrl)"\s*:/.test(fs.readFileSync(p, "utf8"))) needsTsx(`${p} maps import paths`);
-      if (d.name === "package.json" && JSON.parse(fs.readFileSync(p, "utf8")).type !== "module") needsTsx(`${p} is not "type": "module"`);
+      if (d.name === "tsconfig.json" && /"(paths|baseUrl)"\s*:/.test(fs.readFileSync(p, "utf8")))
+        needsTsx(`${p} maps import paths`);
+      if (d.name === "package.json" && JSON.parse(fs.readFileSync(p, "utf8")).type !== "module")
+        needsTsx(`${p} is not "type": "module"`);
     }
     if (files.length > MAX_FILES) needsTsx("too many files");
   }
@@ -72,7 +74,9 @@ const result = await esbuild.build({
     {
       name: "one-file-per-module",
       setup(build) {
-        build.onResolve({ filter: /.*/ }, (args) => (args.kind === "entry-point" ? undefined : { path: rewrite(args.path, args.resolveDir), external: true }));
+        build.onResolve({ filter: /.*/ }, (args) =>
+          args.kind === "entry-point" ? undefined : { path: rewrite(args.path, args.resolveDir), external: true },
+        );
       },
     },
   ],

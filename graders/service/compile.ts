@@ -26,15 +26,23 @@ export function tsxEntry(start: ServiceSpec["start"]): { entry: string; args: st
  * error, …) starts with tsx as written, so a learner meets the same errors either way.
  * esbuild runs in the sandbox, never on the host: it reads the learner's files.
  */
-export async function compiledStart(service: Sandbox, spec: ServiceSpec, deadline: number, timing?: StepTimer): Promise<ServiceSpec> {
+export async function compiledStart(
+  service: Sandbox,
+  spec: ServiceSpec,
+  deadline: number,
+  timing?: StepTimer,
+): Promise<ServiceSpec> {
   const tsx = tsxEntry(spec.start);
   if (!tsx) return spec;
   source ??= fs.readFileSync(path.join(HERE, "compile.mjs"), "utf8");
   const started = Date.now();
   let outcome = "esbuild";
   try {
-    const run = await runCapped(service, ["node", "--input-type=module", "-e", source], { timeoutMs: Math.max(1000, Math.min(20_000, deadline - Date.now())) });
-    if (run.exit.code !== 0) outcome = `tsx (${run.exit.code === 3 ? run.output.trim().replace(/^needs tsx: /, "") : "the build failed"})`;
+    const run = await runCapped(service, ["node", "--input-type=module", "-e", source], {
+      timeoutMs: Math.max(1000, Math.min(20_000, deadline - Date.now())),
+    });
+    if (run.exit.code !== 0)
+      outcome = `tsx (${run.exit.code === 3 ? run.output.trim().replace(/^needs tsx: /, "") : "the build failed"})`;
   } catch {
     outcome = "tsx (the build could not run)";
   }

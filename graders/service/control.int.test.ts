@@ -184,7 +184,14 @@ for (const [name, make] of Object.entries(drivers)) {
     it("signals, waits, restarts on the same files, measures memory and refuses hostile requests", async () => {
       const exercise = fixture(`control-${name}`);
       const workDir = path.join(root, `run-${++n}`);
-      const results = await grade({ exercise, submissionDir: path.join(exercise.dir, "starter"), workDir, driver, uid: 267_000 + n, name: `ctl-${process.pid}-${n}` });
+      const results = await grade({
+        exercise,
+        submissionDir: path.join(exercise.dir, "starter"),
+        workDir,
+        driver,
+        uid: 267_000 + n,
+        name: `ctl-${process.pid}-${n}`,
+      });
       const failures = results.tests.filter((t) => t.status !== "pass").map((t) => `${t.name}: ${t.message}`);
       expect(failures).toEqual([]);
       expect(results.tests.map((t) => t.name)).toEqual([

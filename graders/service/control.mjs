@@ -9,7 +9,8 @@ const DIR = "/grader/control";
 let seq = 0;
 
 async function call(request, timeoutMs) {
-  if (!fs.existsSync(`${DIR}/requests`)) throw new Error("no control channel here: only the hidden tests of a `service` step can control the service");
+  if (!fs.existsSync(`${DIR}/requests`))
+    throw new Error("no control channel here: only the hidden tests of a `service` step can control the service");
   const id = `${process.pid}-${Date.now().toString(36)}-${++seq}`;
   const tmp = `${DIR}/requests/.${id}.tmp`;
   fs.writeFileSync(tmp, JSON.stringify(request));
@@ -27,7 +28,8 @@ async function call(request, timeoutMs) {
       if (answer.ok) return answer.result;
       throw new Error(`service.${request.verb}(): ${answer.error}`);
     }
-    if (Date.now() > until) throw new Error(`service.${request.verb}(): the grader did not answer within ${timeoutMs} ms`);
+    if (Date.now() > until)
+      throw new Error(`service.${request.verb}(): the grader did not answer within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 10));
   }
 }

@@ -137,9 +137,15 @@ export class ServiceControl {
     if (await this.running.service.resetMemoryPeak?.()) return { sampled: false };
     const use = await this.running.service.memory?.();
     if (!use) throw new ControlError("this lab's sandbox driver cannot measure memory");
-    const window = { max: use.currentBytes, timer: setInterval(() => {
-      void this.running.service.memory?.().then((u) => u && (window.max = Math.max(window.max, u.currentBytes)), () => {});
-    }, 50) };
+    const window = {
+      max: use.currentBytes,
+      timer: setInterval(() => {
+        void this.running.service.memory?.().then(
+          (u) => u && (window.max = Math.max(window.max, u.currentBytes)),
+          () => {},
+        );
+      }, 50),
+    };
     this.window = window;
     return { sampled: true };
   }
@@ -234,7 +240,8 @@ export function serveControl(dirs: ControlDirs, control: ServiceControl): { clos
       fs.writeFileSync(tmp, JSON.stringify(body), { mode: 0o644 });
       fs.renameSync(tmp, path.join(dirs.responses, `${id}.json`));
       responses.push(id);
-      while (responses.length > KEEP_RESPONSES) fs.rmSync(path.join(dirs.responses, `${responses.shift()}.json`), { force: true });
+      while (responses.length > KEEP_RESPONSES)
+        fs.rmSync(path.join(dirs.responses, `${responses.shift()}.json`), { force: true });
     } catch {
       // the step is over and its folder gone
     }
@@ -271,21 +278,30 @@ export function serveControl(dirs: ControlDirs, control: ServiceControl): { clos
     const buf = readSandboxFile(file, { max: MAX_REQUEST_BYTES + 1 });
     remove(name);
     if (!buf) return respond(id, { ok: false, error: "the request is not a regular file" });
-    if (buf.length > MAX_REQUEST_BYTES) return respond(id, { ok: false, error: `a request is at most ${MAX_REQUEST_BYTES} bytes` });
+    if (buf.length > MAX_REQUEST_BYTES)
+      return respond(id, { ok: false, error: `a request is at most ${MAX_REQUEST_BYTES} bytes` });
     if (++handled > MAX_REQUESTS) return respond(id, { ok: false, error: `at most ${MAX_REQUESTS} requests per step` });
     let parsed: ControlRequest;
     try {
       const r = ControlRequest.safeParse(JSON.parse(buf.toString("utf8")));
-      if (!r.success) return respond(id, { ok: false, error: `invalid request: ${z.prettifyError(r.error).slice(0, 500)}` });
+      if (!r.success)
+        return respond(id, { ok: false, error: `invalid request: ${z.prettifyError(r.error).slice(0, 500)}` });
       parsed = r.data;
     } catch {
       return respond(id, { ok: false, error: "the request is not JSON" });
     }
     inFlight++;
-    control.handle(parsed).then(
-      (result) => respond(id, { ok: true, result }),
-      (err: unknown) => respond(id, { ok: false, error: err instanceof ControlError ? err.message : `the lab failed: ${(err as Error).message}` }),
-    ).finally(() => inFlight--);
+    control
+      .handle(parsed)
+      .then(
+        (result) => respond(id, { ok: true, result }),
+        (err: unknown) =>
+          respond(id, {
+            ok: false,
+            error: err instanceof ControlError ? err.message : `the lab failed: ${(err as Error).message}`,
+          }),
+      )
+      .finally(() => inFlight--);
   };
 
   const tick = () => {

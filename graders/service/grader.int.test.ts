@@ -86,7 +86,14 @@ for (const [name, make] of Object.entries(drivers)) {
   describe(`the service grader on ${name}`, () => {
     let driver: SandboxDriver;
     const run = (exercise: Exercise): Promise<Results> =>
-      grade({ exercise, submissionDir: path.join(exercise.dir, "starter"), workDir: path.join(root, `run-${++n}`), driver, uid: 265_000 + n, name: `svct-${process.pid}-${n}` });
+      grade({
+        exercise,
+        submissionDir: path.join(exercise.dir, "starter"),
+        workDir: path.join(root, `run-${++n}`),
+        driver,
+        uid: 265_000 + n,
+        name: `svct-${process.pid}-${n}`,
+      });
 
     beforeAll(async () => {
       driver = await make();
@@ -102,8 +109,13 @@ for (const [name, make] of Object.entries(drivers)) {
       expect(good).toMatchObject({ status: "pass", score: 30, max_score: 30 });
       // Where the time went: the service's boot until ready, both sandboxes, the hidden file.
       const phases = good.timing!.phases;
-      expect(phases.filter((p) => p.phase === "boot")).toEqual([expect.objectContaining({ label: "node --enable-source-maps src/server.js", step: 0 })]);
-      expect(phases.filter((p) => p.phase === "sandbox-create").map((p) => p.label)).toEqual([expect.stringMatching(/-svc$/), expect.stringMatching(/-tst$/)]);
+      expect(phases.filter((p) => p.phase === "boot")).toEqual([
+        expect.objectContaining({ label: "node --enable-source-maps src/server.js", step: 0 }),
+      ]);
+      expect(phases.filter((p) => p.phase === "sandbox-create").map((p) => p.label)).toEqual([
+        expect.stringMatching(/-svc$/),
+        expect.stringMatching(/-tst$/),
+      ]);
       expect(phases.filter((p) => p.phase === "test-file").map((p) => p.label)).toEqual(["tests/api.test.ts"]);
 
       const bad = await run(fixture(`bad-${name}`, SERVER(201), 20, PACKAGE));
@@ -115,7 +127,9 @@ for (const [name, make] of Object.entries(drivers)) {
 
     it("starts the hidden tests' vitest while the service boots, and holds the tests until it is ready", async () => {
       // Listens only after 1.5 s: a test that ran before the service was ready would fail.
-      const slow = await run(fixture(`slow-${name}`, `await new Promise((r) => setTimeout(r, 1500));\n${SERVER(200)}`, 20, PACKAGE));
+      const slow = await run(
+        fixture(`slow-${name}`, `await new Promise((r) => setTimeout(r, 1500));\n${SERVER(200)}`, 20, PACKAGE),
+      );
       expect(slow).toMatchObject({ status: "pass", score: 30 });
       const phases = slow.timing!.phases;
       const [build, boot, vitest] = ["build", "boot", "vitest"].map((name) => phases.find((p) => p.phase === name)!);
@@ -124,7 +138,8 @@ for (const [name, make] of Object.entries(drivers)) {
       expect(boot!.label).toBe("node --enable-source-maps src/server.js");
       expect(boot!.ms).toBeGreaterThanOrEqual(1500);
       expect(vitest!.start_ms).toBeLessThan(boot!.start_ms + boot!.ms);
-      for (const file of phases.filter((p) => p.phase === "test-file")) expect(file.start_ms).toBeGreaterThanOrEqual(boot!.start_ms + boot!.ms);
+      for (const file of phases.filter((p) => p.phase === "test-file"))
+        expect(file.start_ms).toBeGreaterThanOrEqual(boot!.start_ms + boot!.ms);
     });
 
     it("fails with the reason and the service's output when it never becomes ready", async () => {
@@ -135,7 +150,9 @@ for (const [name, make] of Object.entries(drivers)) {
 
       const wrongPort = await run(fixture(`port-${name}`, SERVER(200, 3001)));
       expect(wrongPort.status).toBe("fail");
-      expect(wrongPort.tests[0]!.message).toMatch(/did not become ready on port 3000 within 5 s: GET \/healthz gave ECONNREFUSED/);
+      expect(wrongPort.tests[0]!.message).toMatch(
+        /did not become ready on port 3000 within 5 s: GET \/healthz gave ECONNREFUSED/,
+      );
     });
   });
 }

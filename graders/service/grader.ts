@@ -3,7 +3,14 @@ import path from "node:path";
 import type { z } from "zod";
 import type { GradeContext, GraderKind, StepOutcome } from "../kind.ts";
 import { truncate } from "../results.ts";
-import { graderMounts, prepareVitestDirs, readVitestRecords, recordVitestTiming, runVitest, toOutcome } from "../unit/grader.ts";
+import {
+  graderMounts,
+  prepareVitestDirs,
+  readVitestRecords,
+  recordVitestTiming,
+  runVitest,
+  toOutcome,
+} from "../unit/grader.ts";
 import { timed } from "../timing.ts";
 import { bootService, BootError } from "./boot.ts";
 import { controlMounts, prepareControl, serveControl, ServiceControl, type ControlDirs } from "./control.ts";
@@ -12,10 +19,25 @@ import { needsService, ServiceStep } from "./step.ts";
 type Step = z.infer<typeof ServiceStep>;
 
 /** One failing test carrying the step's points: the step could not run against the service. */
-export function bootFailure(step: { name: string; category: Step["category"]; points: number }, message: string): StepOutcome {
+export function bootFailure(
+  step: { name: string; category: Step["category"]; points: number },
+  message: string,
+): StepOutcome {
   return {
     message: truncate(message, 2000),
-    tests: [{ name: step.name, status: "fail", message: truncate(message, 500), output: null, task_id: null, category: step.category, points: 0, max_points: step.points, duration_ms: null }],
+    tests: [
+      {
+        name: step.name,
+        status: "fail",
+        message: truncate(message, 500),
+        output: null,
+        task_id: null,
+        category: step.category,
+        points: 0,
+        max_points: step.points,
+        duration_ms: null,
+      },
+    ],
   };
 }
 
@@ -31,7 +53,14 @@ export const serviceGrader: GraderKind<typeof ServiceStep> = {
   check: (step, at) => needsService(step.kind, at),
   async run(ctx: GradeContext<Step>): Promise<StepOutcome> {
     let control!: ControlDirs;
-    const dirs = await timed(ctx, "copy-in", () => prepareVitestDirs(ctx.runDir, path.join(ctx.exercise.dir, ctx.step.tests), ctx.uid, (grader) => (control = prepareControl(grader, ctx.runDir, ctx.uid))));
+    const dirs = await timed(ctx, "copy-in", () =>
+      prepareVitestDirs(
+        ctx.runDir,
+        path.join(ctx.exercise.dir, ctx.step.tests),
+        ctx.uid,
+        (grader) => (control = prepareControl(grader, ctx.runDir, ctx.uid)),
+      ),
+    );
     const vitestEnv = { SERVICE_URL: `http://127.0.0.1:${ctx.exercise.service!.port}`, BACKLAB_SERVICE_GATE: "1" };
     const giveUp = new AbortController();
     let vitest: ReturnType<typeof runVitest> | undefined;
@@ -39,7 +68,12 @@ export const serviceGrader: GraderKind<typeof ServiceStep> = {
     try {
       // vitest starts as soon as the grader sandbox exists; its tests wait for gate.mjs.
       booted = await bootService(ctx, [...graderMounts(dirs), ...controlMounts(control)], (grader) => {
-        vitest = runVitest(grader, ctx.deadline, { env: vitestEnv, out: dirs.out, onTest: ctx.onTest, signal: giveUp.signal });
+        vitest = runVitest(grader, ctx.deadline, {
+          env: vitestEnv,
+          out: dirs.out,
+          onTest: ctx.onTest,
+          signal: giveUp.signal,
+        });
       });
     } catch (err) {
       giveUp.abort();
@@ -48,7 +82,10 @@ export const serviceGrader: GraderKind<typeof ServiceStep> = {
       throw err;
     }
     // The tests' handle on the service: signal, wait, restart, memory, logs (control.ts).
-    const channel = serveControl(control, new ServiceControl(booted.running, booted.grader, ctx.exercise.service!, ctx.deadline));
+    const channel = serveControl(
+      control,
+      new ServiceControl(booted.running, booted.grader, ctx.exercise.service!, ctx.deadline),
+    );
     const gateOpenedAt = Date.now();
     fs.writeFileSync(path.join(dirs.grader, "ready"), "", { mode: 0o644 });
     try {
@@ -58,7 +95,8 @@ export const serviceGrader: GraderKind<typeof ServiceStep> = {
       const outcome = toOutcome(ctx.step, records, run, ctx.exercise.limits.wall_seconds);
       const failed = outcome.tests.some((t) => t.status !== "pass");
       const logs = booted.logs().trim();
-      if (failed && logs) outcome.message = [outcome.message, `Service output (end):\n${logs.slice(-1500)}`].filter(Boolean).join("\n\n");
+      if (failed && logs)
+        outcome.message = [outcome.message, `Service output (end):\n${logs.slice(-1500)}`].filter(Boolean).join("\n\n");
       return outcome;
     } finally {
       channel.close();

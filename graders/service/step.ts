@@ -16,5 +16,7 @@ export type ServiceStep = z.infer<typeof ServiceStep>;
 
 /** The load-time check of every step that boots the learner's service (this kind, security, load). */
 export function needsService(kind: string, at: LoadCheck): StepProblem[] {
-  return at.spec.service ? [] : [{ field: "service", message: `a ${kind} step needs a "service" section saying how to start the service` }];
+  return at.spec.service
+    ? []
+    : [{ field: "service", message: `a ${kind} step needs a "service" section saying how to start the service` }];
 }

@@ -119,11 +119,14 @@ export function stageRef(stages: Stage[], ref: string): number | null {
 
 /** `$VAR`, `${VAR}`, `${VAR:-default}` from known ARG defaults; unknown ones stay as written. */
 export function substitute(s: string, vars: Map<string, string>): string {
-  return s.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (all, a: string | undefined, def: string | undefined, b: string | undefined) => {
-    const v = vars.get((a ?? b)!);
-    if (v !== undefined && v !== "") return v;
-    return def !== undefined ? def : all;
-  });
+  return s.replace(
+    /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
+    (all, a: string | undefined, def: string | undefined, b: string | undefined) => {
+      const v = vars.get((a ?? b)!);
+      if (v !== undefined && v !== "") return v;
+      return def !== undefined ? def : all;
+    },
+  );
 }
 
 /** Splits arguments on whitespace, honouring single and double quotes (quotes are removed). */

@@ -35,12 +35,27 @@ export function readSubmissionFile(root: string, rel: string): FileRead {
       st = fs.lstatSync(at);
     } catch {
       const missing = parts.slice(0, i + 1).join("/");
-      return { ok: false, message: i === parts.length - 1 ? `${shown} was not found: create it at ${shown} in your workspace.` : `${shown} was not found: the folder ${missing}/ does not exist in your workspace.` };
+      return {
+        ok: false,
+        message:
+          i === parts.length - 1
+            ? `${shown} was not found: create it at ${shown} in your workspace.`
+            : `${shown} was not found: the folder ${missing}/ does not exist in your workspace.`,
+      };
     }
     const last = i === parts.length - 1;
-    if (st.isSymbolicLink()) return { ok: false, message: `${parts.slice(0, i + 1).join("/")} is a symbolic link; the grader reads only regular files inside your workspace. Replace the link with the real ${last ? "file" : "folder"}.` };
-    if (!last && !st.isDirectory()) return { ok: false, message: `${shown} was not found: ${parts.slice(0, i + 1).join("/")} is not a folder.` };
-    if (last && !st.isFile()) return { ok: false, message: `${shown} is not a regular file${st.isDirectory() ? " (it is a folder)" : ""}; create a file named ${shown}.` };
+    if (st.isSymbolicLink())
+      return {
+        ok: false,
+        message: `${parts.slice(0, i + 1).join("/")} is a symbolic link; the grader reads only regular files inside your workspace. Replace the link with the real ${last ? "file" : "folder"}.`,
+      };
+    if (!last && !st.isDirectory())
+      return { ok: false, message: `${shown} was not found: ${parts.slice(0, i + 1).join("/")} is not a folder.` };
+    if (last && !st.isFile())
+      return {
+        ok: false,
+        message: `${shown} is not a regular file${st.isDirectory() ? " (it is a folder)" : ""}; create a file named ${shown}.`,
+      };
   }
   let fd: number;
   try {
@@ -51,7 +66,11 @@ export function readSubmissionFile(root: string, rel: string): FileRead {
   try {
     const st = fs.fstatSync(fd);
     if (!st.isFile()) return { ok: false, message: `${shown} is not a regular file.` };
-    if (st.size > MAX_STATIC_FILE) return { ok: false, message: `${shown} is ${Math.ceil(st.size / 1024)} KB; the grader reads files up to ${MAX_STATIC_FILE / 1024} KB. Is this the right file?` };
+    if (st.size > MAX_STATIC_FILE)
+      return {
+        ok: false,
+        message: `${shown} is ${Math.ceil(st.size / 1024)} KB; the grader reads files up to ${MAX_STATIC_FILE / 1024} KB. Is this the right file?`,
+      };
     const buf = Buffer.alloc(st.size);
     const n = st.size === 0 ? 0 : fs.readSync(fd, buf, 0, st.size, 0);
     return { ok: true, text: buf.subarray(0, n).toString("utf8") };

@@ -29,10 +29,21 @@ function load(dir: string, slug: string): Exercise {
   return loaded.exercise;
 }
 
-async function run(exercise: Exercise, submissionDir: string): Promise<{ results: Results; driver: FakeDriver; progress: GradeProgress[] }> {
+async function run(
+  exercise: Exercise,
+  submissionDir: string,
+): Promise<{ results: Results; driver: FakeDriver; progress: GradeProgress[] }> {
   const driver = new FakeDriver();
   const progress: GradeProgress[] = [];
-  const results = await grade({ exercise, submissionDir, workDir: path.join(root, `run-${++n}`), driver, uid: process.getuid!(), name: `static-${n}`, onProgress: (e) => progress.push(e) });
+  const results = await grade({
+    exercise,
+    submissionDir,
+    workDir: path.join(root, `run-${++n}`),
+    driver,
+    uid: process.getuid!(),
+    name: `static-${n}`,
+    onProgress: (e) => progress.push(e),
+  });
   return { results, driver, progress };
 }
 
@@ -51,7 +62,9 @@ describe("static grader golden fixtures", () => {
       expect(stable(results)).toEqual(expected);
       expect(driver.calls).toEqual([]);
       // Live progress: one event per scored test, as it is decided.
-      expect(progress.flatMap((e) => (e.type === "test" ? [[e.step + 1, e.name, e.status]] : []))).toEqual(results.tests.map((t) => [t.task_id, t.name, t.status]));
+      expect(progress.flatMap((e) => (e.type === "test" ? [[e.step + 1, e.name, e.status]] : []))).toEqual(
+        results.tests.map((t) => [t.task_id, t.name, t.status]),
+      );
       for (const t of results.tests) expect((t.message ?? "").length).toBeLessThanOrEqual(500);
     });
   }
@@ -76,21 +89,30 @@ describe("static grader file access", () => {
     const { results } = await run(exercise(), dir);
     const docker = results.tests.filter((t) => t.name.startsWith("Dockerfile:"));
     expect(docker).toHaveLength(6);
-    for (const t of docker) expect(t).toMatchObject({ status: "fail", points: 0, message: expect.stringMatching(/Dockerfile is a symbolic link/) });
+    for (const t of docker)
+      expect(t).toMatchObject({
+        status: "fail",
+        points: 0,
+        message: expect.stringMatching(/Dockerfile is a symbolic link/),
+      });
     expect(results.tests.filter((t) => t.status === "pass")).toHaveLength(3);
   });
 
   it("refuses a folder on the way that is a symlink out of the submission", async () => {
     const outside = path.join(root, `outside-${++n}`);
     fs.mkdirSync(path.join(outside, "workflows"), { recursive: true });
-    fs.copyFileSync(path.join(FIXTURES, "pass", "submission", ".github", "workflows", "ci.yml"), path.join(outside, "workflows", "ci.yml"));
+    fs.copyFileSync(
+      path.join(FIXTURES, "pass", "submission", ".github", "workflows", "ci.yml"),
+      path.join(outside, "workflows", "ci.yml"),
+    );
     const dir = submission((d) => {
       fs.rmSync(path.join(d, ".github"), { recursive: true });
       fs.symlinkSync(outside, path.join(d, ".github"));
     });
     const { results } = await run(exercise(), dir);
     const ci = results.tests.filter((t) => t.name.startsWith(".github/"));
-    for (const t of ci) expect(t).toMatchObject({ status: "fail", message: expect.stringMatching(/^\.github is a symbolic link/) });
+    for (const t of ci)
+      expect(t).toMatchObject({ status: "fail", message: expect.stringMatching(/^\.github is a symbolic link/) });
   });
 
   it("refuses files over 256 KB and folders where a file should be", async () => {
@@ -107,15 +129,48 @@ describe("static grader file access", () => {
 
   it("treats a file path leaving the submission as the exercise's error", async () => {
     const ex = exercise();
-    const bad = { ...ex, grader: { steps: [{ kind: "static" as const, name: "Escape", category: "quality" as const, points: 10, rules: [{ rule: "dockerfile/non-root", file: "../pass/submission/Dockerfile" }] }] } };
+    const bad = {
+      ...ex,
+      grader: {
+        steps: [
+          {
+            kind: "static" as const,
+            name: "Escape",
+            category: "quality" as const,
+            points: 10,
+            rules: [{ rule: "dockerfile/non-root", file: "../pass/submission/Dockerfile" }],
+          },
+        ],
+      },
+    };
     const { results } = await run(bad, path.join(FIXTURES, "pass", "submission"));
-    expect(results).toMatchObject({ status: "error", message: expect.stringMatching(/must be a relative path inside the submission/), tests: [] });
+    expect(results).toMatchObject({
+      status: "error",
+      message: expect.stringMatching(/must be a relative path inside the submission/),
+      tests: [],
+    });
   });
 
   it("rejects unknown rule parameters loudly", async () => {
     const ex = exercise();
-    const bad = { ...ex, grader: { steps: [{ kind: "static" as const, name: "Typo", category: "quality" as const, points: 10, rules: [{ rule: "dockerfile/non-root", file: "Dockerfile", severity: "high" }] }] } };
+    const bad = {
+      ...ex,
+      grader: {
+        steps: [
+          {
+            kind: "static" as const,
+            name: "Typo",
+            category: "quality" as const,
+            points: 10,
+            rules: [{ rule: "dockerfile/non-root", file: "Dockerfile", severity: "high" }],
+          },
+        ],
+      },
+    };
     const { results } = await run(bad, path.join(FIXTURES, "pass", "submission"));
-    expect(results).toMatchObject({ status: "error", message: expect.stringMatching(/rule "dockerfile\/non-root" on Dockerfile: bad parameters/) });
+    expect(results).toMatchObject({
+      status: "error",
+      message: expect.stringMatching(/rule "dockerfile\/non-root" on Dockerfile: bad parameters/),
+    });
   });
 });

@@ -27,7 +27,10 @@ export const staticGrader: GraderKind<typeof StaticStep> = {
       const rule = ruleFor(id);
       checkRelativePath(file, `file of rule "${id}"`);
       const parsed = rule.params.safeParse(raw);
-      if (!parsed.success) throw new Error(`rule "${id}" on ${file}: bad parameters: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(params)"}: ${i.message}`).join("; ")}`);
+      if (!parsed.success)
+        throw new Error(
+          `rule "${id}" on ${file}: bad parameters: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(params)"}: ${i.message}`).join("; ")}`,
+        );
       const key = `${id}\0${file}`;
       if (seen.has(key)) throw new Error(`rule "${id}" is listed twice for ${file}`);
       seen.add(key);

@@ -5,7 +5,10 @@ import { Category, StepBase } from "../exercise/fields.ts";
 export const StaticStep = StepBase.extend({
   kind: z.literal("static"),
   category: Category.default("quality"),
-  rules: z.array(z.looseObject({ rule: z.string().regex(/^[a-z0-9-]+\/[a-z0-9-]+$/), file: z.string().min(1).max(300) })).min(1).max(50),
+  rules: z
+    .array(z.looseObject({ rule: z.string().regex(/^[a-z0-9-]+\/[a-z0-9-]+$/), file: z.string().min(1).max(300) }))
+    .min(1)
+    .max(50),
   points: z.number().positive().max(1000),
 });
 

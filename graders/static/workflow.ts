@@ -17,7 +17,10 @@ export function parseWorkflow(text: string): { ok: true; wf: Workflow } | { ok: 
     const e = doc.errors[0]!;
     const line = e.linePos?.[0]?.line;
     const what = e.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
-    return { ok: false, message: `The workflow is not valid YAML${line ? ` (line ${line})` : ""}: ${what}. YAML is indentation-sensitive: check the spaces (not tabs) there.` };
+    return {
+      ok: false,
+      message: `The workflow is not valid YAML${line ? ` (line ${line})` : ""}: ${what}. YAML is indentation-sensitive: check the spaces (not tabs) there.`,
+    };
   }
   let data: unknown;
   try {
@@ -25,7 +28,11 @@ export function parseWorkflow(text: string): { ok: true; wf: Workflow } | { ok: 
   } catch (err) {
     return { ok: false, message: `The workflow could not be read: ${(err as Error).message.split("\n")[0]}.` };
   }
-  if (!isObject(data)) return { ok: false, message: "The workflow is not a YAML mapping: it needs top-level keys such as name:, on: and jobs:." };
+  if (!isObject(data))
+    return {
+      ok: false,
+      message: "The workflow is not a YAML mapping: it needs top-level keys such as name:, on: and jobs:.",
+    };
 
   const line = (path: (string | number)[]): number | null => {
     let node: unknown = doc.contents;
@@ -56,13 +63,17 @@ export function isObject(v: unknown): v is Record<string, unknown> {
 export function jobsOf(wf: Workflow): Job[] {
   const jobs = wf.data.jobs;
   if (!isObject(jobs)) return [];
-  return Object.entries(jobs).filter(([, j]) => isObject(j)).map(([id, j]) => ({ id, data: j as Record<string, unknown> }));
+  return Object.entries(jobs)
+    .filter(([, j]) => isObject(j))
+    .map(([id, j]) => ({ id, data: j as Record<string, unknown> }));
 }
 
 export function stepsOf(wf: Workflow, job: Job): Step[] {
   const steps = job.data.steps;
   if (!Array.isArray(steps)) return [];
-  return steps.flatMap((s, index) => (isObject(s) ? [{ job: job.id, index, data: s, line: wf.line(["jobs", job.id, "steps", index]) }] : []));
+  return steps.flatMap((s, index) =>
+    isObject(s) ? [{ job: job.id, index, data: s, line: wf.line(["jobs", job.id, "steps", index]) }] : [],
+  );
 }
 
 export function str(v: unknown): string {

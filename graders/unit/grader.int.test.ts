@@ -26,7 +26,14 @@ beforeAll(async () => {
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 const run = (exercise: Exercise, submissionDir: string): Promise<Results> =>
-  grade({ exercise, submissionDir, workDir: path.join(root, `run-${++n}`), driver, uid: ++uid, name: `gt-${process.pid}-${n}` });
+  grade({
+    exercise,
+    submissionDir,
+    workDir: path.join(root, `run-${++n}`),
+    driver,
+    uid: ++uid,
+    name: `gt-${process.pid}-${n}`,
+  });
 
 /** A throwaway exercise: one learner module and one hidden test file. */
 function fixture(slug: string, learner: string, hidden: string, wallSeconds = 20): Exercise {
@@ -39,7 +46,21 @@ function fixture(slug: string, learner: string, hidden: string, wallSeconds = 20
   fs.writeFileSync(path.join(dir, "README.md"), "# fixture\n");
   fs.writeFileSync(
     path.join(dir, "exercise.yaml"),
-    [`id: ${slug}`, "title: Fixture", "area: testing", "difficulty: beginner", "estimated_minutes: 5", "runtime: node20", "summary: A fixture for the grader's own tests.", "grader:", "  steps:", "    - { kind: unit, name: Hidden tests, points: 30 }", "limits:", `  wall_seconds: ${wallSeconds}`, ""].join("\n"),
+    [
+      `id: ${slug}`,
+      "title: Fixture",
+      "area: testing",
+      "difficulty: beginner",
+      "estimated_minutes: 5",
+      "runtime: node20",
+      "summary: A fixture for the grader's own tests.",
+      "grader:",
+      "  steps:",
+      "    - { kind: unit, name: Hidden tests, points: 30 }",
+      "limits:",
+      `  wall_seconds: ${wallSeconds}`,
+      "",
+    ].join("\n"),
   );
   const loaded = loadExercise(dir, "testing", slug);
   if ("problems" in loaded) throw new Error(JSON.stringify(loaded.problems));
@@ -77,12 +98,27 @@ describe("the unit grader", () => {
   });
 
   it("says where the time went: copy-in, the sandbox, vitest's start-up, each test file, teardown", async () => {
-    const ex = fixture("timing", "export const one = 1;\n", `import { it, expect } from "vitest";\nimport { one } from "@workspace/src/mod.ts";\nit("waits", async () => { await new Promise((r) => setTimeout(r, 300)); expect(one).toBe(1); });\n`);
+    const ex = fixture(
+      "timing",
+      "export const one = 1;\n",
+      `import { it, expect } from "vitest";\nimport { one } from "@workspace/src/mod.ts";\nit("waits", async () => { await new Promise((r) => setTimeout(r, 300)); expect(one).toBe(1); });\n`,
+    );
     const r = await run(ex, path.join(ex.dir, "starter"));
     expect(r.status).toBe("pass");
     const phases = r.timing!.phases;
     const one = (name: string) => phases.filter((p) => p.phase === name);
-    expect(phases.map((p) => p.phase)).toEqual(expect.arrayContaining(["step", "copy-in", "sandbox-create", "vitest", "vitest-start", "test-file", "sandbox-stop", "teardown"]));
+    expect(phases.map((p) => p.phase)).toEqual(
+      expect.arrayContaining([
+        "step",
+        "copy-in",
+        "sandbox-create",
+        "vitest",
+        "vitest-start",
+        "test-file",
+        "sandbox-stop",
+        "teardown",
+      ]),
+    );
     expect(one("test-file")).toEqual([expect.objectContaining({ label: "tests/mod.test.ts", step: 0 })]);
     const [file, vitest, step] = [one("test-file")[0]!, one("vitest")[0]!, one("step")[0]!];
     // The file's 300 ms wait is in it; it lies inside the vitest run, which lies inside the step.
@@ -125,7 +161,11 @@ describe("the unit grader", () => {
   });
 
   it("grades a submission whose code does not compile as a fail with the reason, not a grader error", async () => {
-    const ex = fixture("broken", "export const x = ;\n", `import { it, expect } from "vitest";\nimport { x } from "@workspace/src/mod.ts";\nit("x", () => expect(x).toBe(1));\n`);
+    const ex = fixture(
+      "broken",
+      "export const x = ;\n",
+      `import { it, expect } from "vitest";\nimport { x } from "@workspace/src/mod.ts";\nit("x", () => expect(x).toBe(1));\n`,
+    );
     const r = await run(ex, path.join(ex.dir, "starter"));
     expect(r.status).toBe("fail");
     expect(r.max_score).toBe(30);

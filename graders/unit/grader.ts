@@ -22,7 +22,14 @@ export type VitestRecord =
   | { type: "init" }
   | { type: "collected"; file: string; tests: { id: string; name: string }[] }
   | { type: "start"; id: string }
-  | { type: "result"; id: string; state: string; message: string | null; output: string | null; duration: number | null }
+  | {
+      type: "result";
+      id: string;
+      state: string;
+      message: string | null;
+      output: string | null;
+      duration: number | null;
+    }
   | { type: "module-error"; file: string; message: string | null }
   | { type: "file-time"; file: string; ms: number; at: number }
   | { type: "end"; reason: string; unhandled: string | null };
@@ -51,16 +58,25 @@ export const unitGrader: GraderKind<typeof UnitStep> = {
       return prepareVitestDirs(runDir, path.join(ctx.exercise.dir, step.tests), ctx.uid);
     });
     if (dirs instanceof CopyLimitError) return tooBig(step, dirs.message);
-    const expected = expectedTests(ctx, path.join(ctx.exercise.dir, step.tests), (d) => prepareVitestDirs(d, path.join(ctx.exercise.dir, step.tests), ctx.uid), graderMounts);
-    const sandbox = await createWithin(ctx.driver, {
-      name: ctx.sandboxName,
-      runtime: ctx.exercise.runtime,
-      workspaceDir: work,
-      mounts: graderMounts(dirs),
-      limits: sandboxLimits(ctx.exercise.limits),
-      uid: ctx.uid,
-      network: "none",
-    }, Math.max(1000, ctx.deadline - Date.now()));
+    const expected = expectedTests(
+      ctx,
+      path.join(ctx.exercise.dir, step.tests),
+      (d) => prepareVitestDirs(d, path.join(ctx.exercise.dir, step.tests), ctx.uid),
+      graderMounts,
+    );
+    const sandbox = await createWithin(
+      ctx.driver,
+      {
+        name: ctx.sandboxName,
+        runtime: ctx.exercise.runtime,
+        workspaceDir: work,
+        mounts: graderMounts(dirs),
+        limits: sandboxLimits(ctx.exercise.limits),
+        uid: ctx.uid,
+        network: "none",
+      },
+      Math.max(1000, ctx.deadline - Date.now()),
+    );
     let run;
     try {
       run = await runVitest(sandbox, ctx.deadline, { out: dirs.out, onTest: ctx.onTest });
@@ -69,7 +85,13 @@ export const unitGrader: GraderKind<typeof UnitStep> = {
     }
     const records = readVitestRecords(dirs.out);
     recordVitestTiming(ctx, records, run);
-    return toOutcome(step, records, run, ctx.exercise.limits.wall_seconds, (await expected) ?? hiddenFiles(path.join(ctx.exercise.dir, step.tests)));
+    return toOutcome(
+      step,
+      records,
+      run,
+      ctx.exercise.limits.wall_seconds,
+      (await expected) ?? hiddenFiles(path.join(ctx.exercise.dir, step.tests)),
+    );
   },
 };
 
@@ -78,7 +100,12 @@ export const unitGrader: GraderKind<typeof UnitStep> = {
  * test file. The per-file figures come from inside the sandbox, so they are clamped to the
  * process's own span on the host; they explain time, they never score.
  */
-export function recordVitestTiming(ctx: Pick<GradeContext, "timing">, records: VitestRecord[], run: { startedAt: number; endedAt: number }, gateOpenedAt = 0): void {
+export function recordVitestTiming(
+  ctx: Pick<GradeContext, "timing">,
+  records: VitestRecord[],
+  run: { startedAt: number; endedAt: number },
+  gateOpenedAt = 0,
+): void {
   if (!ctx.timing) return;
   const { startedAt, endedAt } = run;
   ctx.timing.add("vitest", null, startedAt, endedAt);
@@ -86,7 +113,14 @@ export function recordVitestTiming(ctx: Pick<GradeContext, "timing">, records: V
   const clamp = (t: number) => Math.min(endedAt, Math.max(startedAt, gateOpenedAt, t));
   let first = endedAt;
   for (const r of records) {
-    if (r.type !== "file-time" || typeof r.ms !== "number" || typeof r.at !== "number" || typeof r.file !== "string" || !Number.isFinite(r.ms + r.at)) continue;
+    if (
+      r.type !== "file-time" ||
+      typeof r.ms !== "number" ||
+      typeof r.at !== "number" ||
+      typeof r.file !== "string" ||
+      !Number.isFinite(r.ms + r.at)
+    )
+      continue;
     const end = clamp(r.at);
     const start = clamp(r.at - r.ms);
     first = Math.min(first, start);
@@ -121,7 +155,22 @@ function hiddenFiles(testsDir: string): { files: string[] } {
 function tooBig(step: Step, why: string): StepOutcome {
   const { maxFiles, maxBytes } = DEFAULT_COPY_LIMITS;
   const message = `Your workspace is too big to grade (${why}): the grader copies at most ${maxFiles} files and ${Math.round(maxBytes / 1024 / 1024)} MB. Remove large or generated files (a node_modules/ folder counts too) and submit again.`;
-  return { message, tests: [{ name: step.name, status: "fail", message, output: null, task_id: null, category: step.category, points: 0, max_points: step.points, duration_ms: null }] };
+  return {
+    message,
+    tests: [
+      {
+        name: step.name,
+        status: "fail",
+        message,
+        output: null,
+        task_id: null,
+        category: step.category,
+        points: 0,
+        max_points: step.points,
+        duration_ms: null,
+      },
+    ],
+  };
 }
 
 /** The grader's files inside the sandbox (/grader), shared with the mutation kind. */
@@ -134,7 +183,12 @@ export type VitestDirs = { grader: string; out: string };
  * mounted read-only at /grader) and `out/` (the only place the run may write its records;
  * mounted at /grader/out).
  */
-export function prepareVitestDirs(runDir: string, testsSrc: string, uid: number, extra: (grader: string) => void = () => {}): VitestDirs {
+export function prepareVitestDirs(
+  runDir: string,
+  testsSrc: string,
+  uid: number,
+  extra: (grader: string) => void = () => {},
+): VitestDirs {
   const grader = path.join(runDir, "grader");
   const out = path.join(runDir, "out");
   fs.mkdirSync(grader, { mode: 0o755 });
@@ -162,7 +216,11 @@ export type TestProgress = (test: { name: string; status: "pass" | "fail" }) => 
  * Runs vitest with the grader's config inside a sandbox, under the deadline. With `onTest`,
  * each test is reported as it finishes (read from the main process's records as they grow).
  */
-export async function runVitest(sandbox: Sandbox, deadline: number, opts: { env?: Record<string, string>; out?: string; onTest?: TestProgress; signal?: AbortSignal } = {}) {
+export async function runVitest(
+  sandbox: Sandbox,
+  deadline: number,
+  opts: { env?: Record<string, string>; out?: string; onTest?: TestProgress; signal?: AbortSignal } = {},
+) {
   let offset = 0;
   const names = new Map<string, string>();
   // A test's result can be recorded more than once (the worker hands it over at once, vitest
@@ -177,7 +235,12 @@ export async function runVitest(sandbox: Sandbox, deadline: number, opts: { env?
     offset += Buffer.byteLength(text.slice(0, complete));
     for (const r of parseRecords(text.slice(0, complete))) {
       if (r.type === "collected") for (const t of r.tests ?? []) names.set(String(t.id), String(t.name));
-      if (r.type === "result" && names.has(r.id) && (r.state === "passed" || r.state === "failed") && reported.get(r.id) !== r.state) {
+      if (
+        r.type === "result" &&
+        names.has(r.id) &&
+        (r.state === "passed" || r.state === "failed") &&
+        reported.get(r.id) !== r.state
+      ) {
         reported.set(r.id, r.state);
         opts.onTest({ name: names.get(r.id)!.slice(0, 200), status: r.state === "passed" ? "pass" : "fail" });
       }
@@ -186,11 +249,23 @@ export async function runVitest(sandbox: Sandbox, deadline: number, opts: { env?
   const timer = setInterval(tail, 250);
   const startedAt = Date.now();
   try {
-    const run = await runCapped(sandbox, ["node", "/node_modules/vitest/vitest.mjs", "run", "--config", "/grader/vitest.config.mjs", "--configLoader", "runner"], {
-      timeoutMs: Math.max(1000, deadline - Date.now()),
-      env: opts.env,
-      signal: opts.signal,
-    });
+    const run = await runCapped(
+      sandbox,
+      [
+        "node",
+        "/node_modules/vitest/vitest.mjs",
+        "run",
+        "--config",
+        "/grader/vitest.config.mjs",
+        "--configLoader",
+        "runner",
+      ],
+      {
+        timeoutMs: Math.max(1000, deadline - Date.now()),
+        env: opts.env,
+        signal: opts.signal,
+      },
+    );
     return { ...run, startedAt, endedAt: Date.now() };
   } finally {
     clearInterval(timer);
@@ -230,11 +305,19 @@ function parseRecords(text: string): VitestRecord[] {
 
 type Run = Awaited<ReturnType<typeof runCapped>>;
 
-export function toOutcome(step: { name: string; category: Step["category"]; points: number }, records: VitestRecord[], run: Run, wallSeconds: number, expected: ExpectedTest[] | { files: string[] } | null = null): StepOutcome {
+export function toOutcome(
+  step: { name: string; category: Step["category"]; points: number },
+  records: VitestRecord[],
+  run: Run,
+  wallSeconds: number,
+  expected: ExpectedTest[] | { files: string[] } | null = null,
+): StepOutcome {
   const category = step.category;
   if (!records.some((r) => r.type === "init")) {
     // vitest never started: the grader is broken, not the learner's code.
-    throw new Error(`the unit grader could not start vitest (exit ${run.exit.code ?? run.exit.signal}): ${run.output.slice(-400)}`);
+    throw new Error(
+      `the unit grader could not start vitest (exit ${run.exit.code ?? run.exit.signal}): ${run.output.slice(-400)}`,
+    );
   }
   const files = records.filter((r) => r.type === "collected").sort((a, b) => a.file.localeCompare(b.file));
   const results = new Map(records.filter((r) => r.type === "result").map((r) => [r.id, r]));
@@ -243,7 +326,9 @@ export function toOutcome(step: { name: string; category: Step["category"]; poin
     ? matchExpected(expected, files, (id) => results.get(id)?.state === "passed")
     : files.flatMap((f) => f.tests.map((t) => ({ name: t.name, id: t.id as string | null, credited: true })));
   if (expected && !Array.isArray(expected) && tests.length > 0) {
-    for (const file of expected.files) if (!files.some((f) => f.file === file && f.tests.length)) tests.push({ name: `${file} (not run)`, id: null, credited: false });
+    for (const file of expected.files)
+      if (!files.some((f) => f.file === file && f.tests.length))
+        tests.push({ name: `${file} (not run)`, id: null, credited: false });
   }
   const started = new Set(records.filter((r) => r.type === "start").map((r) => r.id));
   const moduleErrors = records.filter((r) => r.type === "module-error");
@@ -261,7 +346,19 @@ export function toOutcome(step: { name: string; category: Step["category"]; poin
     const why = moduleErrors.map((m) => `${m.file}: ${m.message ?? ""}`).join("\n") || stopped || "no tests were found";
     return {
       message: `The hidden tests could not run against your code: ${truncate(why, 300)}`,
-      tests: [{ name: step.name, status: "fail", message: truncate(why), output: truncate(run.output), task_id: null, category, points: 0, max_points: step.points, duration_ms: null }],
+      tests: [
+        {
+          name: step.name,
+          status: "fail",
+          message: truncate(why),
+          output: truncate(run.output),
+          task_id: null,
+          category,
+          points: 0,
+          max_points: step.points,
+          duration_ms: null,
+        },
+      ],
     };
   }
 
@@ -276,10 +373,23 @@ export function toOutcome(step: { name: string; category: Step["category"]; poin
           ? `Timed out: this test was still running when ${stopped}.`
           : `Not run: ${stopped}.`
         : "Not run.";
-      return { name: t.name, status: "fail", message, output: null, task_id: null, category, points: 0, max_points: max, duration_ms: null };
+      return {
+        name: t.name,
+        status: "fail",
+        message,
+        output: null,
+        task_id: null,
+        category,
+        points: 0,
+        max_points: max,
+        duration_ms: null,
+      };
     }
     const pass = r.state === "passed" && t.credited;
-    const why = r.state === "passed" ? "Not counted: your code registered tests of the same name." : (r.message ?? (r.state === "skipped" ? "Skipped." : "Failed."));
+    const why =
+      r.state === "passed"
+        ? "Not counted: your code registered tests of the same name."
+        : (r.message ?? (r.state === "skipped" ? "Skipped." : "Failed."));
     return {
       name: t.name,
       status: pass ? "pass" : "fail",
@@ -292,6 +402,10 @@ export function toOutcome(step: { name: string; category: Step["category"]; poin
       duration_ms: r.duration === null ? null : Math.round(r.duration),
     };
   });
-  const message = stopped ? `Stopped: ${stopped}.` : moduleErrors.length ? truncate(moduleErrors.map((m) => m.message).join("\n"), 500) : null;
+  const message = stopped
+    ? `Stopped: ${stopped}.`
+    : moduleErrors.length
+      ? truncate(moduleErrors.map((m) => m.message).join("\n"), 500)
+      : null;
   return { tests: out, message };
 }

@@ -24,9 +24,15 @@ export type ExpectedTest = { file: string; name: string };
 const LIST_MS = 90_000;
 const lists = new Map<string, Promise<ExpectedTest[] | null>>();
 
-export function expectedTests(ctx: GradeContext, testsDir: string, prepare: (runDir: string) => { grader: string; out: string }, mounts: (d: { grader: string; out: string }) => { source: string; target: string; readonly: boolean }[]): Promise<ExpectedTest[] | null> {
+export function expectedTests(
+  ctx: GradeContext,
+  testsDir: string,
+  prepare: (runDir: string) => { grader: string; out: string },
+  mounts: (d: { grader: string; out: string }) => { source: string; target: string; readonly: boolean }[],
+): Promise<ExpectedTest[] | null> {
   const solution = path.join(ctx.exercise.dir, "solution");
-  if (!fs.lstatSync(solution, { throwIfNoEntry: false })?.isDirectory() || fs.readdirSync(solution).length === 0) return Promise.resolve(null);
+  if (!fs.lstatSync(solution, { throwIfNoEntry: false })?.isDirectory() || fs.readdirSync(solution).length === 0)
+    return Promise.resolve(null);
   const key = `${ctx.driver.constructor.name}\0${fingerprint(testsDir)}\0${fingerprint(solution)}`;
   let list = lists.get(key);
   if (!list) {
@@ -38,27 +44,53 @@ export function expectedTests(ctx: GradeContext, testsDir: string, prepare: (run
   return list;
 }
 
-async function listReference(ctx: GradeContext, solution: string, prepare: (runDir: string) => { grader: string; out: string }, mounts: (d: { grader: string; out: string }) => { source: string; target: string; readonly: boolean }[]): Promise<ExpectedTest[] | null> {
+async function listReference(
+  ctx: GradeContext,
+  solution: string,
+  prepare: (runDir: string) => { grader: string; out: string },
+  mounts: (d: { grader: string; out: string }) => { source: string; target: string; readonly: boolean }[],
+): Promise<ExpectedTest[] | null> {
   const dir = path.join(ctx.runDir, "reference");
   fs.mkdirSync(dir, { mode: 0o755 });
   const work = path.join(dir, "work");
   copyTree(solution, work, { uid: ctx.uid });
   const dirs = prepare(dir);
-  const sandbox = await createWithin(ctx.driver, {
-    name: `${ctx.sandboxName}-ref`,
-    runtime: ctx.exercise.runtime,
-    workspaceDir: work,
-    mounts: mounts(dirs),
-    limits: sandboxLimits(ctx.exercise.limits),
-    uid: ctx.uid,
-    network: "none",
-  }, LIST_MS);
+  const sandbox = await createWithin(
+    ctx.driver,
+    {
+      name: `${ctx.sandboxName}-ref`,
+      runtime: ctx.exercise.runtime,
+      workspaceDir: work,
+      mounts: mounts(dirs),
+      limits: sandboxLimits(ctx.exercise.limits),
+      uid: ctx.uid,
+      network: "none",
+    },
+    LIST_MS,
+  );
   try {
-    const run = await runCapped(sandbox, ["node", "/node_modules/vitest/vitest.mjs", "list", "--json=/grader/out/list.json", "--config", "/grader/vitest.config.mjs", "--configLoader", "runner"], { timeoutMs: LIST_MS });
+    const run = await runCapped(
+      sandbox,
+      [
+        "node",
+        "/node_modules/vitest/vitest.mjs",
+        "list",
+        "--json=/grader/out/list.json",
+        "--config",
+        "/grader/vitest.config.mjs",
+        "--configLoader",
+        "runner",
+      ],
+      { timeoutMs: LIST_MS },
+    );
     if (run.exit.timedOut || run.exit.code !== 0) return null;
     const parsed = JSON.parse(readSandboxFile(path.join(dirs.out, "list.json"))?.toString("utf8") ?? "null") as unknown;
     if (!Array.isArray(parsed) || parsed.length === 0) return null;
-    return parsed.flatMap((t: { name?: unknown; file?: unknown }) => (typeof t?.name === "string" && typeof t?.file === "string" ? [{ file: path.posix.relative("/grader", t.file), name: t.name }] : []));
+    return parsed.flatMap((t: { name?: unknown; file?: unknown }) =>
+      typeof t?.name === "string" && typeof t?.file === "string"
+        ? [{ file: path.posix.relative("/grader", t.file), name: t.name }]
+        : [],
+    );
   } finally {
     await sandbox.stop();
     removeTree(dir);
@@ -89,10 +121,15 @@ function fingerprint(dir: string): string {
  * look-alikes), the extras are taken to be the passing ones: `credited` is false past the
  * number of passes minus the extras.
  */
-export function matchExpected(expected: ExpectedTest[], collected: { file: string; tests: { id: string; name: string }[] }[], passed: (id: string) => boolean): { name: string; id: string | null; credited: boolean }[] {
+export function matchExpected(
+  expected: ExpectedTest[],
+  collected: { file: string; tests: { id: string; name: string }[] }[],
+  passed: (id: string) => boolean,
+): { name: string; id: string | null; credited: boolean }[] {
   const key = (file: string, name: string) => `${file}\0${name}`;
   const groups = new Map<string, string[]>();
-  for (const f of collected) for (const t of f.tests) groups.set(key(f.file, t.name), [...(groups.get(key(f.file, t.name)) ?? []), t.id]);
+  for (const f of collected)
+    for (const t of f.tests) groups.set(key(f.file, t.name), [...(groups.get(key(f.file, t.name)) ?? []), t.id]);
   const want = new Map<string, number>();
   for (const e of expected) want.set(key(e.file, e.name), (want.get(key(e.file, e.name)) ?? 0) + 1);
   const seen = new Map<string, number>();

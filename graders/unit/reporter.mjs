@@ -14,7 +14,11 @@ function emit(record) {
 
 function errorText(errors) {
   if (!errors || errors.length === 0) return null;
-  return errors.map((e) => [e.name && e.name !== "Error" ? `${e.name}: ${e.message}` : e.message, e.diff].filter(Boolean).join("\n")).join("\n\n");
+  return errors
+    .map((e) =>
+      [e.name && e.name !== "Error" ? `${e.name}: ${e.message}` : e.message, e.diff].filter(Boolean).join("\n"),
+    )
+    .join("\n\n");
 }
 
 export default class BacklabReporter {
@@ -33,7 +37,11 @@ export default class BacklabReporter {
     if (state !== "passed" || this.key === null) return state;
     const given = test.meta()?.backlab;
     const want = crypto.createHmac("sha256", this.key).update(`pass:${test.id}`).digest("hex");
-    return typeof given === "string" && given.length === want.length && crypto.timingSafeEqual(Buffer.from(given), Buffer.from(want)) ? "passed" : "failed";
+    return typeof given === "string" &&
+      given.length === want.length &&
+      crypto.timingSafeEqual(Buffer.from(given), Buffer.from(want))
+      ? "passed"
+      : "failed";
   }
 
   onInit() {
@@ -41,7 +49,11 @@ export default class BacklabReporter {
   }
 
   onTestModuleCollected(mod) {
-    emit({ type: "collected", file: mod.relativeModuleId, tests: [...mod.children.allTests()].map((t) => ({ id: t.id, name: t.fullName })) });
+    emit({
+      type: "collected",
+      file: mod.relativeModuleId,
+      tests: [...mod.children.allTests()].map((t) => ({ id: t.id, name: t.fullName })),
+    });
   }
 
   onTestCaseReady(test) {
@@ -61,7 +73,10 @@ export default class BacklabReporter {
       type: "result",
       id: test.id,
       state,
-      message: state === r.state ? errorText(r.errors) : "The grader could not confirm that this test's function finished without an error.",
+      message:
+        state === r.state
+          ? errorText(r.errors)
+          : "The grader could not confirm that this test's function finished without an error.",
       output: this.output.get(test.id) ?? null,
       duration: test.diagnostic()?.duration ?? null,
     });
@@ -70,7 +85,12 @@ export default class BacklabReporter {
   onTestModuleEnd(mod) {
     // Where the time went (graders/results.ts `test-file`): import, setup and the tests.
     const d = mod.diagnostic();
-    emit({ type: "file-time", file: mod.relativeModuleId, ms: d.environmentSetupDuration + d.prepareDuration + d.collectDuration + d.setupDuration + d.duration, at: Date.now() });
+    emit({
+      type: "file-time",
+      file: mod.relativeModuleId,
+      ms: d.environmentSetupDuration + d.prepareDuration + d.collectDuration + d.setupDuration + d.duration,
+      at: Date.now(),
+    });
     const errors = mod.errors();
     if (errors.length) emit({ type: "module-error", file: mod.relativeModuleId, message: errorText(errors) });
   }

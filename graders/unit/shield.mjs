@@ -75,7 +75,32 @@ function gate(key) {
  * throws once the inherited property is read-only. These names become accessors whose
  * setter defines the property on the object assigned to, as SES's lockdown does.
  */
-const OVERRIDABLE = new Set(["constructor", "name", "message", "stack", "toString", "toLocaleString", "valueOf", "toJSON", "then", "catch", "finally", "hasOwnProperty", "isPrototypeOf", "propertyIsEnumerable", "call", "apply", "bind", "push", "concat", "slice", "map", "filter", "forEach", "join"]);
+const OVERRIDABLE = new Set([
+  "constructor",
+  "name",
+  "message",
+  "stack",
+  "toString",
+  "toLocaleString",
+  "valueOf",
+  "toJSON",
+  "then",
+  "catch",
+  "finally",
+  "hasOwnProperty",
+  "isPrototypeOf",
+  "propertyIsEnumerable",
+  "call",
+  "apply",
+  "bind",
+  "push",
+  "concat",
+  "slice",
+  "map",
+  "filter",
+  "forEach",
+  "join",
+]);
 
 function enableOverrides(obj) {
   for (const key of [...getOwnPropertyNames(obj), ...getOwnPropertySymbols(obj)]) {
@@ -88,7 +113,10 @@ function enableOverrides(obj) {
       enumerable: desc.enumerable,
       get: () => value,
       set(v) {
-        if (this === obj) throw new TypeError(`Cannot assign to read only property '${String(key)}' of the frozen ${obj?.constructor?.name ?? "object"}`);
+        if (this === obj)
+          throw new TypeError(
+            `Cannot assign to read only property '${String(key)}' of the frozen ${obj?.constructor?.name ?? "object"}`,
+          );
         defineProperty(this, key, { value: v, writable: true, enumerable: true, configurable: true });
       },
     });
@@ -107,7 +135,13 @@ function pin(obj, keep) {
     if (keep.includes(key)) continue;
     const desc = getOwnPropertyDescriptor(obj, key);
     if (!desc?.configurable) continue;
-    if ("value" in desc) defineProperty(obj, key, { value: desc.value, writable: false, enumerable: desc.enumerable, configurable: false });
+    if ("value" in desc)
+      defineProperty(obj, key, {
+        value: desc.value,
+        writable: false,
+        enumerable: desc.enumerable,
+        configurable: false,
+      });
     else defineProperty(obj, key, { get: desc.get, set: desc.set, enumerable: desc.enumerable, configurable: false });
   }
 }
@@ -122,24 +156,83 @@ const iteratorProtos = [
 ];
 const errors = [Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError, AggregateError];
 const prototypes = [
-  Object.prototype, Function.prototype, Array.prototype, String.prototype, Number.prototype, Boolean.prototype,
-  Symbol.prototype, BigInt.prototype, RegExp.prototype, Date.prototype, Map.prototype, Set.prototype,
-  WeakMap.prototype, WeakSet.prototype, Promise.prototype, ArrayBuffer.prototype,
-  getPrototypeOf(Uint8Array.prototype), ...errors.map((e) => e.prototype), ...iteratorProtos,
-  getPrototypeOf(async function () {}).constructor.prototype, getPrototypeOf(function* () {}),
+  Object.prototype,
+  Function.prototype,
+  Array.prototype,
+  String.prototype,
+  Number.prototype,
+  Boolean.prototype,
+  Symbol.prototype,
+  BigInt.prototype,
+  RegExp.prototype,
+  Date.prototype,
+  Map.prototype,
+  Set.prototype,
+  WeakMap.prototype,
+  WeakSet.prototype,
+  Promise.prototype,
+  ArrayBuffer.prototype,
+  getPrototypeOf(Uint8Array.prototype),
+  ...errors.map((e) => e.prototype),
+  ...iteratorProtos,
+  getPrototypeOf(async function () {}).constructor.prototype,
+  getPrototypeOf(function* () {}),
 ];
 // Constructors and namespaces nobody spies on; Date, Math, console, crypto and process stay
 // open for the hidden tests' spies (vi.spyOn(Date, "now"), vi.spyOn(Math, "random"), …).
-const statics = [Object, Array, String, Number, Boolean, Symbol, BigInt, Map, Set, WeakMap, WeakSet, Promise, Reflect, JSON, Proxy, ArrayBuffer];
+const statics = [
+  Object,
+  Array,
+  String,
+  Number,
+  Boolean,
+  Symbol,
+  BigInt,
+  Map,
+  Set,
+  WeakMap,
+  WeakSet,
+  Promise,
+  Reflect,
+  JSON,
+  Proxy,
+  ArrayBuffer,
+];
 
 for (const p of prototypes) harden(p);
 for (const s of statics) harden(s);
 pin(Math, ["random"]);
 pin(Date, ["now"]);
 for (const e of errors) pin(e, ["stackTraceLimit", "prepareStackTrace"]);
-for (const name of ["Object", "Array", "String", "Number", "Boolean", "Symbol", "Map", "Set", "WeakMap", "Promise", "Reflect", "JSON", "Proxy", "Math", "isNaN", "isFinite", "parseInt", "parseFloat", ...errors.map((e) => e.name)]) {
+for (const name of [
+  "Object",
+  "Array",
+  "String",
+  "Number",
+  "Boolean",
+  "Symbol",
+  "Map",
+  "Set",
+  "WeakMap",
+  "Promise",
+  "Reflect",
+  "JSON",
+  "Proxy",
+  "Math",
+  "isNaN",
+  "isFinite",
+  "parseInt",
+  "parseFloat",
+  ...errors.map((e) => e.name),
+]) {
   const desc = getOwnPropertyDescriptor(globalThis, name);
-  if (desc?.configurable) defineProperty(globalThis, name, { value: desc.value, writable: false, enumerable: desc.enumerable, configurable: false });
+  if (desc?.configurable)
+    defineProperty(globalThis, name, {
+      value: desc.value,
+      writable: false,
+      enumerable: desc.enumerable,
+      configurable: false,
+    });
 }
 
 // The assertion library: chai's Assertion and its plugins' registries, and expect's own.
@@ -162,7 +255,8 @@ harden(globalThis[Symbol.for("asymmetric-matchers-object")]);
 
 // Now the gates: vitest's globals and the expect registries keyed by well-known symbols.
 for (const key of getOwnPropertyNames(globalThis)) if (key.startsWith("__vitest")) gate(key);
-for (const key of ["$$jest-matchers-object", "matchers-object", "expect-global", "asymmetric-matchers-object"]) gate(Symbol.for(key));
+for (const key of ["$$jest-matchers-object", "matchers-object", "expect-global", "asymmetric-matchers-object"])
+  gate(Symbol.for(key));
 
 // --- 3. capabilities the worker keeps for vitest only --------------------------------------
 const refuse = (what) =>
@@ -172,5 +266,11 @@ const refuse = (what) =>
 // (`process._send` stays: node's own `send`, which vitest bound at start, calls it.)
 for (const key of ["send", "getBuiltinModule", "dlopen", "binding", "_linkedBinding"]) {
   const desc = getOwnPropertyDescriptor(process, key);
-  if (desc?.configurable !== false) defineProperty(process, key, { value: refuse(`process.${key}`), writable: false, configurable: false, enumerable: false });
+  if (desc?.configurable !== false)
+    defineProperty(process, key, {
+      value: refuse(`process.${key}`),
+      writable: false,
+      configurable: false,
+      enumerable: false,
+    });
 }

@@ -35,7 +35,19 @@ const WORKER = [
 /** What the submission's modules may not import: the test harness, the grader, and the
  * built-ins that compile code under another file's name or reach node's internals. */
 const HARNESS = /\/node_modules\/(vitest|vite|vite-node|chai|tinyspy|@vitest\/[^/]+)\//;
-const DENIED_BUILTINS = new Set(["vm", "module", "inspector", "inspector/promises", "v8", "worker_threads", "child_process", "cluster", "repl", "wasi", "trace_events"]);
+const DENIED_BUILTINS = new Set([
+  "vm",
+  "module",
+  "inspector",
+  "inspector/promises",
+  "v8",
+  "worker_threads",
+  "child_process",
+  "cluster",
+  "repl",
+  "wasi",
+  "trace_events",
+]);
 
 /**
  * The resolver's guard for imports made by the submission's modules (importer under
@@ -47,7 +59,8 @@ const submissionGuard = {
   name: "backlab-submission-guard",
   enforce: "pre",
   async resolveId(id, importer, options) {
-    if (!importer || !importer.startsWith("/workspace/") || importer.startsWith("/workspace/node_modules/")) return null;
+    if (!importer || !importer.startsWith("/workspace/") || importer.startsWith("/workspace/node_modules/"))
+      return null;
     const refuse = () => {
       throw new Error(`Your code may not import "${id}" while the hidden tests run.`);
     };

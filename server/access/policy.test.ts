@@ -18,7 +18,9 @@ describe("AccessPolicy", () => {
       seen.push(`${exerciseId}:${use}`);
       return exerciseId === "locked-one" ? exerciseLocked("not yet") : undefined;
     });
-    policy.register("never-reached-for-locked", ({ exerciseId }) => (exerciseId === "locked-one" ? exerciseLocked("second") : undefined));
+    policy.register("never-reached-for-locked", ({ exerciseId }) =>
+      exerciseId === "locked-one" ? exerciseLocked("second") : undefined,
+    );
     expect(policy.allows(learner, "open-one", "terminal")).toBe(true);
     const p = policy.refusal({ user: learner, exerciseId: "locked-one", use: "files" });
     expect(p?.status).toBe(403);

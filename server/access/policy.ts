@@ -62,7 +62,8 @@ export class AccessPolicy {
   /** The narrowest feedback any rule allows (full when none objects). */
   feedback(user: User, exerciseId: string): FeedbackLevel {
     let level = 0;
-    for (const rule of this.feedbackRules.values()) level = Math.max(level, LEVELS.indexOf(rule(user, exerciseId) ?? "full"));
+    for (const rule of this.feedbackRules.values())
+      level = Math.max(level, LEVELS.indexOf(rule(user, exerciseId) ?? "full"));
     return LEVELS[level]!;
   }
 

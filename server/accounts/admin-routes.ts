@@ -5,7 +5,15 @@ import { roles, route, type Route } from "../http/routes.ts";
 import { InviteBody, InviteCreated, InviteOut, UserAdminOut, UserChange } from "./schema.ts";
 import type { Accounts } from "./service.ts";
 
-const ById = { params: z.object({ id: z.coerce.number().int().positive().max(2 ** 31) }) };
+const ById = {
+  params: z.object({
+    id: z.coerce
+      .number()
+      .int()
+      .positive()
+      .max(2 ** 31),
+  }),
+};
 
 /** User and invite management: admins only. */
 export function adminRoutes(accounts: Accounts, audit: AuditLog, opts: { publicUrl: string | undefined }): Route[] {
@@ -31,7 +39,13 @@ export function adminRoutes(accounts: Accounts, audit: AuditLog, opts: { publicU
       handler: ({ input, me, req }) => {
         const before = accounts.list().find((u) => u.id === input.params.id);
         const user = accounts.update(me.id, input.params.id, input.body);
-        audit.record({ actorId: me.id, action: "user.update", target: { kind: "user", id: user.id }, details: { from: { role: before?.role, disabled: before?.disabled }, change: input.body }, ip: req.ip });
+        audit.record({
+          actorId: me.id,
+          action: "user.update",
+          target: { kind: "user", id: user.id },
+          details: { from: { role: before?.role, disabled: before?.disabled }, change: input.body },
+          ip: req.ip,
+        });
         return { user };
       },
     }),
@@ -54,14 +68,24 @@ export function adminRoutes(accounts: Accounts, audit: AuditLog, opts: { publicU
       status: 201,
       response: InviteCreated,
       handler: ({ input, me, req }) => {
-        const { token, kind: _kind, ...invite } = accounts.invites.create({
+        const {
+          token,
+          kind: _kind,
+          ...invite
+        } = accounts.invites.create({
           kind: "invite",
           role: input.body.role,
           email: input.body.email,
           createdBy: me.id,
           ttlMs: (input.body.days ?? accounts.opts.inviteDays) * 86_400_000,
         });
-        audit.record({ actorId: me.id, action: "invite.create", target: { kind: "invite", id: invite.id }, details: { role: invite.role, email: input.body.email ?? null }, ip: req.ip });
+        audit.record({
+          actorId: me.id,
+          action: "invite.create",
+          target: { kind: "invite", id: invite.id },
+          details: { role: invite.role, email: input.body.email ?? null },
+          ip: req.ip,
+        });
         // The token travels in the fragment: browsers never send it to a server or in a Referer.
         const path = `/signup#invite=${token}`;
         return { invite, token, path, url: opts.publicUrl ? opts.publicUrl + path : null };
@@ -77,7 +101,12 @@ export function adminRoutes(accounts: Accounts, audit: AuditLog, opts: { publicU
       handler: ({ input, me, req }) => {
         if (!accounts.invites.exists(input.params.id)) throw notFound("The invite");
         accounts.invites.revoke(input.params.id);
-        audit.record({ actorId: me.id, action: "invite.revoke", target: { kind: "invite", id: input.params.id }, ip: req.ip });
+        audit.record({
+          actorId: me.id,
+          action: "invite.revoke",
+          target: { kind: "invite", id: input.params.id },
+          ip: req.ip,
+        });
       },
     }),
   ];

@@ -5,7 +5,16 @@ import type { Database } from "../db/database.ts";
 import { FakeDriver } from "../../graders/sandbox/doubles.ts";
 import { Client, startTestLab, type TestLab } from "../test/lab.ts";
 import { Accounts } from "./service.ts";
-import { PASSWORD, adminOn, closeAccountsLab, loginOn, signupOn, startAccountsLab, unique, type AccountsLab } from "./test-lab.ts";
+import {
+  PASSWORD,
+  adminOn,
+  closeAccountsLab,
+  loginOn,
+  signupOn,
+  startAccountsLab,
+  unique,
+  type AccountsLab,
+} from "./test-lab.ts";
 
 /**
  * The first admin, admin changes and invites on a real lab (real app, database, sessions; the
@@ -35,7 +44,12 @@ describe("the first admin", () => {
     const token = new URL(lab.firstAdminUrl!).hash.slice(1);
     const c = await admin();
     expect((await c.json("GET", "/api/auth/me")).body).toMatchObject({ user: { role: "admin" } });
-    const again = await new Client(lab.url).json("POST", "/api/auth/first-admin", { token, email: unique("second"), displayName: "X", password: PASSWORD });
+    const again = await new Client(lab.url).json("POST", "/api/auth/first-admin", {
+      token,
+      email: unique("second"),
+      displayName: "X",
+      password: PASSWORD,
+    });
     expect(again.status).toBe(403);
     // Only a hash is stored, and once an admin exists no new link is made.
     expect(db.get("SELECT count(*) AS n FROM invites WHERE token_hash = ?", [token])).toEqual({ n: 0 });
@@ -47,7 +61,15 @@ describe("the first admin", () => {
     const expired = accounts.invites.create({ kind: "first-admin", role: "admin", ttlMs: -1000 }).token;
     const body = (token: string) => ({ token, email: unique("late"), displayName: "L", password: PASSWORD });
     expect((await new Client(lab.url).json("POST", "/api/auth/first-admin", body(expired))).status).toBe(403);
-    expect((await new Client(lab.url).json("POST", "/api/auth/first-admin", body(crypto.randomBytes(32).toString("base64url")))).status).toBe(403);
+    expect(
+      (
+        await new Client(lab.url).json(
+          "POST",
+          "/api/auth/first-admin",
+          body(crypto.randomBytes(32).toString("base64url")),
+        )
+      ).status,
+    ).toBe(403);
     expect((await new Client(lab.url).json("POST", "/api/auth/first-admin", body("short"))).status).toBe(400);
   });
 });
@@ -70,12 +92,25 @@ describe("admin", () => {
     await a.json("PATCH", `/api/admin/users/${u.id}`, { role: "instructor" });
     const inv = await a.json<{ invite: { id: number } }>("POST", "/api/admin/invites", { role: "learner" });
     await a.json("DELETE", `/api/admin/invites/${inv.body.invite.id}`);
-    type Entries = { entries: { action: string; actorId: number; target: { kind: string; id: string }; details: Record<string, unknown> }[] };
+    type Entries = {
+      entries: {
+        action: string;
+        actorId: number;
+        target: { kind: string; id: string };
+        details: Record<string, unknown>;
+      }[];
+    };
     const me = (await a.json<{ user: { id: number } }>("GET", "/api/auth/me")).body.user.id;
-    const roleChange = (await a.json<Entries>("GET", `/api/admin/audit?action=user.update&targetId=${u.id}`)).body.entries;
+    const roleChange = (await a.json<Entries>("GET", `/api/admin/audit?action=user.update&targetId=${u.id}`)).body
+      .entries;
     expect(roleChange).toHaveLength(1);
-    expect(roleChange[0]).toMatchObject({ actorId: me, target: { kind: "user", id: String(u.id) }, details: { from: { role: "learner" }, change: { role: "instructor" } } });
-    const invites = (await a.json<Entries>("GET", `/api/admin/audit?action=invite&targetId=${inv.body.invite.id}`)).body.entries;
+    expect(roleChange[0]).toMatchObject({
+      actorId: me,
+      target: { kind: "user", id: String(u.id) },
+      details: { from: { role: "learner" }, change: { role: "instructor" } },
+    });
+    const invites = (await a.json<Entries>("GET", `/api/admin/audit?action=invite&targetId=${inv.body.invite.id}`)).body
+      .entries;
     expect(invites.map((e) => e.action)).toEqual(["invite.revoke", "invite.create"]);
     expect((await u.json("GET", "/api/admin/audit")).status).toBe(403);
     const bad = await a.json<{ detail: string }>("GET", "/api/admin/audit?action=DROP%20TABLE");
@@ -87,11 +122,17 @@ describe("admin", () => {
     const u = await signup("disable");
     expect((await a.json("PATCH", `/api/admin/users/${u.id}`, { disabled: true })).status).toBe(200);
     expect((await u.json("GET", "/api/auth/me")).status).toBe(401);
-    const denied = await new Client(lab.url).json<{ detail: string }>("POST", "/api/auth/login", { email: u.email, password: PASSWORD });
+    const denied = await new Client(lab.url).json<{ detail: string }>("POST", "/api/auth/login", {
+      email: u.email,
+      password: PASSWORD,
+    });
     expect(denied.status).toBe(403);
     expect(denied.body.detail).toMatch(/disabled/);
     // A wrong password on a disabled account says no more than on any account.
-    expect((await new Client(lab.url).json("POST", "/api/auth/login", { email: u.email, password: "wrong password!" })).status).toBe(401);
+    expect(
+      (await new Client(lab.url).json("POST", "/api/auth/login", { email: u.email, password: "wrong password!" }))
+        .status,
+    ).toBe(401);
     expect((await a.json("PATCH", `/api/admin/users/${u.id}`, { disabled: false })).status).toBe(200);
     await login(u.email);
   });
@@ -101,7 +142,9 @@ describe("admin", () => {
     const u = await signup("terminal");
     const attach = async () => {
       const ws = await u.json<{ workspace: { id: number } }>("POST", "/api/exercises/token-bucket/workspace", {});
-      const socket = new WebSocket(`${lab.url.replace("http", "ws")}/api/workspaces/${ws.body.workspace.id}/terminal`, { headers: { origin: lab.url, cookie: u.cookie } });
+      const socket = new WebSocket(`${lab.url.replace("http", "ws")}/api/workspaces/${ws.body.workspace.id}/terminal`, {
+        headers: { origin: lab.url, cookie: u.cookie },
+      });
       await new Promise<void>((resolve, reject) => {
         socket.on("message", (data, binary) => {
           if (!binary && JSON.parse(String(data)).type === "ready") resolve();
@@ -148,43 +191,110 @@ describe("admin", () => {
 describe("invites", () => {
   it("give their role, work once, and can be bound to an email or revoked", async () => {
     const a = await admin();
-    const made = await a.json<{ token: string; path: string; invite: { id: number; role: string } }>("POST", "/api/admin/invites", { role: "instructor" });
+    const made = await a.json<{ token: string; path: string; invite: { id: number; role: string } }>(
+      "POST",
+      "/api/admin/invites",
+      { role: "instructor" },
+    );
     expect(made.status).toBe(201);
     expect(made.body.path).toBe(`/signup#invite=${made.body.token}`);
-    expect((await a.json<{ invites: { id: number }[] }>("GET", "/api/admin/invites")).body.invites.map((i) => i.id)).toContain(made.body.invite.id);
+    expect(
+      (await a.json<{ invites: { id: number }[] }>("GET", "/api/admin/invites")).body.invites.map((i) => i.id),
+    ).toContain(made.body.invite.id);
 
     const c = new Client(lab.url);
-    const joined = await c.json<{ user: { role: string } }>("POST", "/api/auth/signup", { email: unique("invited"), displayName: "I", password: PASSWORD, invite: made.body.token });
+    const joined = await c.json<{ user: { role: string } }>("POST", "/api/auth/signup", {
+      email: unique("invited"),
+      displayName: "I",
+      password: PASSWORD,
+      invite: made.body.token,
+    });
     expect(joined.status).toBe(201);
     expect(joined.body.user.role).toBe("instructor");
-    const reuse = await new Client(lab.url).json("POST", "/api/auth/signup", { email: unique("again"), displayName: "I", password: PASSWORD, invite: made.body.token });
+    const reuse = await new Client(lab.url).json("POST", "/api/auth/signup", {
+      email: unique("again"),
+      displayName: "I",
+      password: PASSWORD,
+      invite: made.body.token,
+    });
     expect(reuse.status).toBe(403);
-    expect((await a.json<{ invites: { id: number }[] }>("GET", "/api/admin/invites")).body.invites.map((i) => i.id)).not.toContain(made.body.invite.id);
+    expect(
+      (await a.json<{ invites: { id: number }[] }>("GET", "/api/admin/invites")).body.invites.map((i) => i.id),
+    ).not.toContain(made.body.invite.id);
 
-    const bound = await a.json<{ token: string }>("POST", "/api/admin/invites", { role: "candidate", email: "only.this@example.test" });
-    expect((await new Client(lab.url).json("POST", "/api/auth/signup", { email: unique("someone"), displayName: "S", password: PASSWORD, invite: bound.body.token })).status).toBe(403);
-    const right = await new Client(lab.url).json<{ user: { role: string } }>("POST", "/api/auth/signup", { email: "Only.This@example.test", displayName: "S", password: PASSWORD, invite: bound.body.token });
+    const bound = await a.json<{ token: string }>("POST", "/api/admin/invites", {
+      role: "candidate",
+      email: "only.this@example.test",
+    });
+    expect(
+      (
+        await new Client(lab.url).json("POST", "/api/auth/signup", {
+          email: unique("someone"),
+          displayName: "S",
+          password: PASSWORD,
+          invite: bound.body.token,
+        })
+      ).status,
+    ).toBe(403);
+    const right = await new Client(lab.url).json<{ user: { role: string } }>("POST", "/api/auth/signup", {
+      email: "Only.This@example.test",
+      displayName: "S",
+      password: PASSWORD,
+      invite: bound.body.token,
+    });
     expect(right.body.user.role).toBe("candidate");
 
-    const revoked = await a.json<{ token: string; invite: { id: number } }>("POST", "/api/admin/invites", { role: "learner" });
+    const revoked = await a.json<{ token: string; invite: { id: number } }>("POST", "/api/admin/invites", {
+      role: "learner",
+    });
     expect((await a.json("DELETE", `/api/admin/invites/${revoked.body.invite.id}`)).status).toBe(204);
     expect((await a.json("DELETE", `/api/admin/invites/${revoked.body.invite.id}`)).status).toBe(404);
-    expect((await new Client(lab.url).json("POST", "/api/auth/signup", { email: unique("late"), displayName: "L", password: PASSWORD, invite: revoked.body.token })).status).toBe(403);
+    expect(
+      (
+        await new Client(lab.url).json("POST", "/api/auth/signup", {
+          email: unique("late"),
+          displayName: "L",
+          password: PASSWORD,
+          invite: revoked.body.token,
+        })
+      ).status,
+    ).toBe(403);
   });
 
   it("a failed sign-up (email taken) leaves the invite usable", async () => {
     const a = await admin();
     const taken = await signup("taken");
     const made = await a.json<{ token: string }>("POST", "/api/admin/invites", { role: "learner" });
-    expect((await new Client(lab.url).json("POST", "/api/auth/signup", { email: taken.email, displayName: "T", password: PASSWORD, invite: made.body.token })).status).toBe(409);
-    expect((await new Client(lab.url).json("POST", "/api/auth/signup", { email: unique("fresh"), displayName: "T", password: PASSWORD, invite: made.body.token })).status).toBe(201);
+    expect(
+      (
+        await new Client(lab.url).json("POST", "/api/auth/signup", {
+          email: taken.email,
+          displayName: "T",
+          password: PASSWORD,
+          invite: made.body.token,
+        })
+      ).status,
+    ).toBe(409);
+    expect(
+      (
+        await new Client(lab.url).json("POST", "/api/auth/signup", {
+          email: unique("fresh"),
+          displayName: "T",
+          password: PASSWORD,
+          invite: made.body.token,
+        })
+      ).status,
+    ).toBe(201);
   });
 });
 
 describe("invite-only labs and limits", () => {
   let closed: TestLab;
   beforeAll(async () => {
-    closed = await startTestLab({ SIGNUP: "invite", PUBLIC_URL: "https://lab.example.test" }, { driver: new FakeDriver() });
+    closed = await startTestLab(
+      { SIGNUP: "invite", PUBLIC_URL: "https://lab.example.test" },
+      { driver: new FakeDriver() },
+    );
   });
   afterAll(async () => {
     await closed?.close();
@@ -193,7 +303,11 @@ describe("invite-only labs and limits", () => {
 
   it("refuses sign-up without an invite and says so in /auth/options", async () => {
     expect((await new Client(closed.url).json("GET", "/api/auth/options")).body).toEqual({ signup: "invite" });
-    const r = await new Client(closed.url).json("POST", "/api/auth/signup", { email: unique("open"), displayName: "O", password: PASSWORD });
+    const r = await new Client(closed.url).json("POST", "/api/auth/signup", {
+      email: unique("open"),
+      displayName: "O",
+      password: PASSWORD,
+    });
     expect(r.status).toBe(403);
     expect(r.body).toMatchObject({ type: "/problems/invite-required" });
   });
@@ -201,7 +315,12 @@ describe("invite-only labs and limits", () => {
   it("marks cookies Secure when PUBLIC_URL is https", async () => {
     const token = new URL(closed.firstAdminUrl!).hash.slice(1);
     expect(closed.firstAdminUrl!.startsWith("https://lab.example.test/first-admin#")).toBe(true);
-    const res = await new Client(closed.url).request("POST", "/api/auth/first-admin", { token, email: unique("admin"), displayName: "A", password: PASSWORD });
+    const res = await new Client(closed.url).request("POST", "/api/auth/first-admin", {
+      token,
+      email: unique("admin"),
+      displayName: "A",
+      password: PASSWORD,
+    });
     expect(res.status).toBe(201);
     expect(res.headers.getSetCookie().find((h) => h.startsWith("backlab_session="))).toMatch(/;\s*Secure/i);
     expect(res.headers.get("strict-transport-security")).toMatch(/max-age=/);
@@ -210,13 +329,23 @@ describe("invite-only labs and limits", () => {
   it("rate-limits sign-in per account and per IP", async () => {
     const email = unique("brute");
     let status = 0;
-    for (let i = 0; i < 11; i++) status = (await new Client(closed.url).json("POST", "/api/auth/login", { email, password: `guess-${i}-xxxx` })).status;
+    for (let i = 0; i < 11; i++)
+      status = (await new Client(closed.url).json("POST", "/api/auth/login", { email, password: `guess-${i}-xxxx` }))
+        .status;
     expect(status).toBe(429);
     // Per IP: 100 a minute across accounts (bad bodies count too, and cost no hashing).
     const statuses: number[] = [];
-    for (let i = 0; i < 100; i++) statuses.push((await new Client(closed.url).request("POST", "/api/auth/login", { email: unique("spray"), password: 1 })).status);
+    for (let i = 0; i < 100; i++)
+      statuses.push(
+        (await new Client(closed.url).request("POST", "/api/auth/login", { email: unique("spray"), password: 1 }))
+          .status,
+      );
     expect(statuses).toContain(429);
-    const last = await new Client(closed.url).request("POST", "/api/auth/signup", { email: unique("late"), displayName: "L", password: PASSWORD });
+    const last = await new Client(closed.url).request("POST", "/api/auth/signup", {
+      email: unique("late"),
+      displayName: "L",
+      password: PASSWORD,
+    });
     expect(last.status).toBe(429);
     expect(Number(last.headers.get("retry-after"))).toBeGreaterThan(0);
   });

@@ -10,7 +10,12 @@ import { hash, verify, type Options } from "@node-rs/argon2";
 // `algorithm: 2` is Algorithm.Argon2id (a const enum, which this build cannot import).
 export const ARGON2 = { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const satisfies Options;
 
-const scrypt = promisify(crypto.scrypt) as (pw: string, salt: Buffer, len: number, opts: crypto.ScryptOptions) => Promise<Buffer>;
+const scrypt = promisify(crypto.scrypt) as (
+  pw: string,
+  salt: Buffer,
+  len: number,
+  opts: crypto.ScryptOptions,
+) => Promise<Buffer>;
 
 // NFKC: the same password typed on another keyboard layout or OS hashes the same.
 const normal = (password: string) => password.normalize("NFKC");
@@ -46,7 +51,12 @@ async function verifyScrypt(password: string, stored: string): Promise<boolean> 
   // Parameters come from the database; refuse absurd ones rather than allocate for them.
   if (!Number.isInteger(N) || N < 2 || N > 2 ** 20 || Number(r) > 32 || Number(p) > 16) return false;
   const expected = Buffer.from(key, "base64url");
-  const actual = await scrypt(password, Buffer.from(salt, "base64url"), expected.length, { N, r: Number(r), p: Number(p), maxmem: 256 * 1024 * 1024 });
+  const actual = await scrypt(password, Buffer.from(salt, "base64url"), expected.length, {
+    N,
+    r: Number(r),
+    p: Number(p),
+    maxmem: 256 * 1024 * 1024,
+  });
   return crypto.timingSafeEqual(actual, expected);
 }
 

@@ -27,7 +27,13 @@ export function accountsRoutes(accounts: Accounts, opts: { secureCookies: boolea
   // never locked.
   const email = (req: Request) => String(req.body?.email ?? "").toLowerCase();
   const perEmail = rateLimit({ windowMs: 60_000, max: 10, key: (req) => `acct:${email(req)}|ip:${req.ip}` });
-  const perEmailAnywhere = slowDown({ windowMs: 60_000, after: 10, stepMs: 250, maxDelayMs: 2_000, key: (req) => `acct:${email(req)}` });
+  const perEmailAnywhere = slowDown({
+    windowMs: 60_000,
+    after: 10,
+    stepMs: 250,
+    maxDelayMs: 2_000,
+    key: (req) => `acct:${email(req)}`,
+  });
   const perUser = rateLimit({ windowMs: 60_000, max: 10, key: (_req, res) => `user:${res.locals.user?.id}` });
   const setupPerIp = rateLimit({ windowMs: 60_000, max: 20, key: (req) => `setup:${req.ip}` });
 

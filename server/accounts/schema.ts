@@ -7,27 +7,36 @@ export type Role = z.infer<typeof Role>;
 
 export type User = { id: number; email: string; displayName: string; role: Role };
 
-export const Email = z.email().max(254).transform((e) => e.toLowerCase());
+export const Email = z
+  .email()
+  .max(254)
+  .transform((e) => e.toLowerCase());
 // OWASP ASVS: at least 8 characters (we ask 10), up to at least 64, every character allowed.
 export const Password = z.string().min(10, "use at least 10 characters").max(256);
 /** One-time link tokens are 32 random bytes, base64url. */
 export const LinkToken = z.string().regex(/^[A-Za-z0-9_-]{43}$/, "not a link token");
 const DisplayName = z.string().trim().min(1).max(80);
 
-export const SignupBody = z.object({
-  email: Email,
-  displayName: DisplayName,
-  password: Password,
-  /** The token of an invite link (required when sign-up is by invitation). */
-  invite: LinkToken.optional(),
-}).strict();
+export const SignupBody = z
+  .object({
+    email: Email,
+    displayName: DisplayName,
+    password: Password,
+    /** The token of an invite link (required when sign-up is by invitation). */
+    invite: LinkToken.optional(),
+  })
+  .strict();
 
-export const FirstAdminBody = z.object({ token: LinkToken, email: Email, displayName: DisplayName, password: Password }).strict();
+export const FirstAdminBody = z
+  .object({ token: LinkToken, email: Email, displayName: DisplayName, password: Password })
+  .strict();
 
-export const LoginBody = z.object({
-  email: Email,
-  password: z.string().min(1).max(256),
-}).strict();
+export const LoginBody = z
+  .object({
+    email: Email,
+    password: z.string().min(1).max(256),
+  })
+  .strict();
 
 export const PasswordBody = z.object({ currentPassword: z.string().min(1).max(256), newPassword: Password }).strict();
 
@@ -36,20 +45,44 @@ export const UserOut = z.object({ id: z.number().int(), email: z.string(), displ
 export const SignedIn = z.object({ user: UserOut, csrfToken: z.string() });
 
 export const SignupOptions = z.object({ signup: z.enum(["open", "invite"]) });
-export const SessionOut = z.object({ id: z.string(), createdAt: z.string(), lastSeenAt: z.string(), expiresAt: z.string(), userAgent: z.string().nullable(), current: z.boolean() });
+export const SessionOut = z.object({
+  id: z.string(),
+  createdAt: z.string(),
+  lastSeenAt: z.string(),
+  expiresAt: z.string(),
+  userAgent: z.string().nullable(),
+  current: z.boolean(),
+});
 
-export const UserAdminOut = UserOut.extend({ createdAt: z.string(), disabled: z.boolean(), lastSeenAt: z.string().nullable() });
+export const UserAdminOut = UserOut.extend({
+  createdAt: z.string(),
+  disabled: z.boolean(),
+  lastSeenAt: z.string().nullable(),
+});
 export const UserChange = z
   .object({ role: Role.optional(), disabled: z.boolean().optional() })
   .strict()
   .refine((c) => c.role !== undefined || c.disabled !== undefined, "give a role or disabled");
 
-export const InviteBody = z.object({
+export const InviteBody = z
+  .object({
+    role: Role,
+    /** When set, only this email can use the invite. */
+    email: Email.optional(),
+    days: z.number().int().min(1).max(90).optional(),
+  })
+  .strict();
+export const InviteOut = z.object({
+  id: z.number().int(),
   role: Role,
-  /** When set, only this email can use the invite. */
-  email: Email.optional(),
-  days: z.number().int().min(1).max(90).optional(),
-}).strict();
-export const InviteOut = z.object({ id: z.number().int(), role: Role, email: z.string().nullable(), createdAt: z.string(), expiresAt: z.string() });
+  email: z.string().nullable(),
+  createdAt: z.string(),
+  expiresAt: z.string(),
+});
 /** A new invite: its link (token in the fragment) is shown this once. */
-export const InviteCreated = z.object({ invite: InviteOut, token: z.string(), path: z.string(), url: z.string().nullable() });
+export const InviteCreated = z.object({
+  invite: InviteOut,
+  token: z.string(),
+  path: z.string(),
+  url: z.string().nullable(),
+});

@@ -8,7 +8,15 @@ import { Sessions } from "./sessions.ts";
 
 export { parseCookies, SESSION_COOKIE } from "./sessions.ts";
 
-type UserRow = { id: number; email: string; display_name: string; role: Role; password_hash: string; created_at: string; disabled_at: string | null };
+type UserRow = {
+  id: number;
+  email: string;
+  display_name: string;
+  role: Role;
+  password_hash: string;
+  created_at: string;
+  disabled_at: string | null;
+};
 
 export type UserAdminView = User & { createdAt: string; disabled: boolean; lastSeenAt: string | null };
 
@@ -46,7 +54,13 @@ export class Accounts {
    * account gets the invite's role. The invite is used up in the same transaction.
    */
   async signup(props: { email: string; displayName: string; password: string; invite?: string }): Promise<User> {
-    if (this.opts.signup === "invite" && !props.invite) throw new Problem(403, "invite-required", "Invite required", "Sign-up on this lab is by invitation; ask an admin for an invite link.");
+    if (this.opts.signup === "invite" && !props.invite)
+      throw new Problem(
+        403,
+        "invite-required",
+        "Invite required",
+        "Sign-up on this lab is by invitation; ask an admin for an invite link.",
+      );
     const hash = await hashPassword(props.password);
     return this.db.transaction(() => {
       const invite = props.invite ? this.invites.consume(props.invite, "invite", props.email) : undefined;
@@ -57,7 +71,12 @@ export class Accounts {
   }
 
   /** The first admin, from the one-time link printed at start. */
-  async createFirstAdmin(props: { token: string; email: string; displayName: string; password: string }): Promise<User> {
+  async createFirstAdmin(props: {
+    token: string;
+    email: string;
+    displayName: string;
+    password: string;
+  }): Promise<User> {
     const hash = await hashPassword(props.password);
     return this.db.transaction(() => {
       const invite = this.invites.consume(props.token, "first-admin", props.email);
@@ -84,7 +103,8 @@ export class Accounts {
     if (!row || !ok) throw badCredentials();
     // Only someone who knows the password learns that the account is disabled.
     if (row.disabled_at) throw forbidden("This account is disabled; ask an admin.");
-    if (needsRehash(row.password_hash)) this.db.run("UPDATE users SET password_hash = ? WHERE id = ?", [await hashPassword(password), row.id]);
+    if (needsRehash(row.password_hash))
+      this.db.run("UPDATE users SET password_hash = ? WHERE id = ?", [await hashPassword(password), row.id]);
     return toUser(row);
   }
 
@@ -92,7 +112,8 @@ export class Accounts {
   async changePassword(userId: number, current: string, next: string): Promise<void> {
     const row = this.db.get<UserRow>("SELECT * FROM users WHERE id = ?", [userId]);
     if (!row) throw notFound("The account");
-    if (!(await verifyPassword(current, row.password_hash))) throw new Problem(403, "wrong-password", "Wrong password", "The current password is wrong.");
+    if (!(await verifyPassword(current, row.password_hash)))
+      throw new Problem(403, "wrong-password", "Wrong password", "The current password is wrong.");
     this.db.run("UPDATE users SET password_hash = ? WHERE id = ?", [await hashPassword(next), userId]);
   }
 
@@ -102,8 +123,15 @@ export class Accounts {
 
   list(): UserAdminView[] {
     return this.db
-      .all<UserRow & { last_seen: string | null }>("SELECT u.*, (SELECT max(last_seen_at) FROM sessions s WHERE s.user_id = u.id) AS last_seen FROM users u ORDER BY u.id")
-      .map((r) => ({ ...toUser(r), createdAt: r.created_at, disabled: r.disabled_at !== null, lastSeenAt: r.last_seen }));
+      .all<UserRow & { last_seen: string | null }>(
+        "SELECT u.*, (SELECT max(last_seen_at) FROM sessions s WHERE s.user_id = u.id) AS last_seen FROM users u ORDER BY u.id",
+      )
+      .map((r) => ({
+        ...toUser(r),
+        createdAt: r.created_at,
+        disabled: r.disabled_at !== null,
+        lastSeenAt: r.last_seen,
+      }));
   }
 
   /**
@@ -136,16 +164,14 @@ export class Accounts {
 
   private insert(props: { email: string; displayName: string; hash: string; role: Role }): User {
     try {
-      const info = this.db.run("INSERT INTO users (email, display_name, password_hash, role, created_at) VALUES (?, ?, ?, ?, ?)", [
-        props.email,
-        props.displayName,
-        props.hash,
-        props.role,
-        new Date().toISOString(),
-      ]);
+      const info = this.db.run(
+        "INSERT INTO users (email, display_name, password_hash, role, created_at) VALUES (?, ?, ?, ?, ?)",
+        [props.email, props.displayName, props.hash, props.role, new Date().toISOString()],
+      );
       return { id: Number(info.lastInsertRowid), email: props.email, displayName: props.displayName, role: props.role };
     } catch (err) {
-      if ((err as { code?: string }).code === "SQLITE_CONSTRAINT_UNIQUE") throw conflict("An account with this email already exists.");
+      if ((err as { code?: string }).code === "SQLITE_CONSTRAINT_UNIQUE")
+        throw conflict("An account with this email already exists.");
       throw err;
     }
   }

@@ -3,7 +3,15 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../db/database.ts";
 import { Client, type TestLab } from "../test/lab.ts";
-import { PASSWORD, closeAccountsLab, loginOn, signupOn, startAccountsLab, unique, type AccountsLab } from "./test-lab.ts";
+import {
+  PASSWORD,
+  closeAccountsLab,
+  loginOn,
+  signupOn,
+  startAccountsLab,
+  unique,
+  type AccountsLab,
+} from "./test-lab.ts";
 
 /**
  * Sign-in and sessions on a real lab (real app, database, sessions; the sandbox is a double):
@@ -26,7 +34,8 @@ afterAll(async () => {
 
 const signup = (name?: string) => signupOn(lab, name);
 const login = (email: string, password?: string) => loginOn(lab, email, password);
-const hashOf = (id: number) => db.get<{ password_hash: string }>("SELECT password_hash FROM users WHERE id = ?", [id])!.password_hash;
+const hashOf = (id: number) =>
+  db.get<{ password_hash: string }>("SELECT password_hash FROM users WHERE id = ?", [id])!.password_hash;
 
 describe("password hashes", () => {
   it("stores argon2id with OWASP's parameters, never the password", async () => {
@@ -42,7 +51,10 @@ describe("password hashes", () => {
     const key = (await promisify(crypto.scrypt)(PASSWORD, salt, 32)) as Buffer;
     const legacy = `scrypt$16384$8$1$${salt.toString("base64url")}$${key.toString("base64url")}`;
     db.run("UPDATE users SET password_hash = ? WHERE id = ?", [legacy, c.id]);
-    expect((await new Client(lab.url).json("POST", "/api/auth/login", { email: c.email, password: "not the password" })).status).toBe(401);
+    expect(
+      (await new Client(lab.url).json("POST", "/api/auth/login", { email: c.email, password: "not the password" }))
+        .status,
+    ).toBe(401);
     expect(hashOf(c.id)).toBe(legacy);
     await login(c.email);
     expect(hashOf(c.id)).toMatch(/^\$argon2id\$/);
@@ -80,7 +92,11 @@ describe("sign-in answers", () => {
 describe("sessions", () => {
   it("sets an HttpOnly, SameSite=Lax cookie, not Secure over plain HTTP", async () => {
     const c = new Client(lab.url);
-    const res = await c.request("POST", "/api/auth/signup", { email: unique("cookie"), displayName: "C", password: PASSWORD });
+    const res = await c.request("POST", "/api/auth/signup", {
+      email: unique("cookie"),
+      displayName: "C",
+      password: PASSWORD,
+    });
     const cookie = res.headers.getSetCookie().find((h) => h.startsWith("backlab_session="))!;
     expect(cookie).toMatch(/HttpOnly/i);
     expect(cookie).toMatch(/SameSite=Lax/i);
@@ -101,7 +117,10 @@ describe("sessions", () => {
 
   it("ends a session idle too long, and one past its absolute expiry, however active", async () => {
     const idle = await signup("idle");
-    db.run("UPDATE sessions SET last_seen_at = ? WHERE user_id = ?", [new Date(Date.now() - 25 * 3_600_000).toISOString(), idle.id]);
+    db.run("UPDATE sessions SET last_seen_at = ? WHERE user_id = ?", [
+      new Date(Date.now() - 25 * 3_600_000).toISOString(),
+      idle.id,
+    ]);
     expect((await idle.json("GET", "/api/auth/me")).status).toBe(401);
     expect(db.get("SELECT count(*) AS n FROM sessions WHERE user_id = ?", [idle.id])).toEqual({ n: 0 });
 
@@ -139,25 +158,36 @@ describe("password change", () => {
   it("needs the current password, ends the other sessions and renews this one", async () => {
     const a = await signup("pw");
     const other = await login(a.email);
-    const wrong = await a.json("POST", "/api/auth/password", { currentPassword: "not my password", newPassword: "a new long password" });
+    const wrong = await a.json("POST", "/api/auth/password", {
+      currentPassword: "not my password",
+      newPassword: "a new long password",
+    });
     expect(wrong.status).toBe(403);
     expect((await other.json("GET", "/api/auth/me")).status).toBe(200);
     await login(a.email);
 
     const before = a.cookie;
-    const ok = await a.json<{ endedSessions: number }>("POST", "/api/auth/password", { currentPassword: PASSWORD, newPassword: "a new long password" });
+    const ok = await a.json<{ endedSessions: number }>("POST", "/api/auth/password", {
+      currentPassword: PASSWORD,
+      newPassword: "a new long password",
+    });
     expect(ok.status).toBe(200);
     expect(ok.body.endedSessions).toBe(2);
     expect(a.cookie).not.toBe(before);
     expect((await a.json("GET", "/api/auth/me")).status).toBe(200);
     expect((await other.json("GET", "/api/auth/me")).status).toBe(401);
-    expect((await new Client(lab.url).json("POST", "/api/auth/login", { email: a.email, password: PASSWORD })).status).toBe(401);
+    expect(
+      (await new Client(lab.url).json("POST", "/api/auth/login", { email: a.email, password: PASSWORD })).status,
+    ).toBe(401);
     await login(a.email, "a new long password");
   });
 
   it("refuses a too-short new password and leaves the old one", async () => {
     const a = await signup("short");
-    const r = await a.json<{ detail: string }>("POST", "/api/auth/password", { currentPassword: PASSWORD, newPassword: "short" });
+    const r = await a.json<{ detail: string }>("POST", "/api/auth/password", {
+      currentPassword: PASSWORD,
+      newPassword: "short",
+    });
     expect(r.status).toBe(400);
     expect(r.body.detail).toMatch(/newPassword/);
     await login(a.email);
@@ -169,11 +199,20 @@ describe("CSRF", () => {
     const a = await signup("csrf");
     const b = await signup("csrf-other");
     const change = { currentPassword: PASSWORD, newPassword: "changed by an attacker" };
-    const tries: Record<string, string | undefined> = { missing: undefined, forged: crypto.randomBytes(32).toString("base64url"), "another session's": b.csrf, empty: "" };
+    const tries: Record<string, string | undefined> = {
+      missing: undefined,
+      forged: crypto.randomBytes(32).toString("base64url"),
+      "another session's": b.csrf,
+      empty: "",
+    };
     for (const [name, token] of Object.entries(tries)) {
       const res = await fetch(`${lab.url}/api/auth/password`, {
         method: "POST",
-        headers: { "content-type": "application/json", cookie: a.cookie, ...(token !== undefined ? { "x-csrf-token": token } : {}) },
+        headers: {
+          "content-type": "application/json",
+          cookie: a.cookie,
+          ...(token !== undefined ? { "x-csrf-token": token } : {}),
+        },
         body: JSON.stringify(change),
       });
       expect(res.status, name).toBe(403);
@@ -196,7 +235,14 @@ describe("CSRF", () => {
 
 describe("CORS stays closed", () => {
   it("refuses preflights and never sends Access-Control-Allow-* headers", async () => {
-    const pre = await fetch(`${lab.url}/api/auth/login`, { method: "OPTIONS", headers: { origin: "https://evil.example", "access-control-request-method": "POST", "access-control-request-headers": "content-type" } });
+    const pre = await fetch(`${lab.url}/api/auth/login`, {
+      method: "OPTIONS",
+      headers: {
+        origin: "https://evil.example",
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "content-type",
+      },
+    });
     expect(pre.status).toBe(403);
     expect(pre.headers.get("content-type")).toMatch(/problem\+json/);
     const a = await signup("cors");
@@ -204,7 +250,11 @@ describe("CORS stays closed", () => {
       pre,
       await fetch(`${lab.url}/api/health`, { headers: { origin: "https://evil.example" } }),
       await fetch(`${lab.url}/api/auth/me`, { headers: { origin: "https://evil.example", cookie: a.cookie } }),
-      await fetch(`${lab.url}/api/auth/login`, { method: "POST", headers: { origin: "https://evil.example", "content-type": "application/json" }, body: "{}" }),
+      await fetch(`${lab.url}/api/auth/login`, {
+        method: "POST",
+        headers: { origin: "https://evil.example", "content-type": "application/json" },
+        body: "{}",
+      }),
       await fetch(`${lab.url}/`, { method: "OPTIONS" }),
     ];
     for (const res of responses) for (const [name] of res.headers) expect(name).not.toMatch(/^access-control-/);
@@ -218,8 +268,18 @@ describe("bad input", () => {
     ["a wrong type", "/api/auth/login", JSON.stringify({ email: "a@b.test", password: 12345678901 }), 400],
     ["an array body", "/api/auth/signup", "[]", 400],
     ["a null body", "/api/auth/signup", "null", 400],
-    ["an invite of the wrong shape", "/api/auth/signup", JSON.stringify({ email: "a@b.test", displayName: "x", password: PASSWORD, invite: "../../etc" }), 400],
-    ["a role in a sign-up", "/api/auth/signup", JSON.stringify({ email: "a@b.test", displayName: "x", password: PASSWORD, role: "admin" }), 400],
+    [
+      "an invite of the wrong shape",
+      "/api/auth/signup",
+      JSON.stringify({ email: "a@b.test", displayName: "x", password: PASSWORD, invite: "../../etc" }),
+      400,
+    ],
+    [
+      "a role in a sign-up",
+      "/api/auth/signup",
+      JSON.stringify({ email: "a@b.test", displayName: "x", password: PASSWORD, role: "admin" }),
+      400,
+    ],
   ])("%s is a clear 4xx", async (_name, url, body, status) => {
     const res = await new Client(lab.url).request("POST", url, body);
     expect(res.status).toBe(status);
@@ -231,20 +291,30 @@ describe("bad input", () => {
 describe("sign-in throttling", () => {
   it("a stranger hammering an email from another address cannot lock its owner out; the wait is said in seconds", async () => {
     const email = unique("victim");
-    expect((await new Client(lab.url).json("POST", "/api/auth/signup", { email, displayName: "V", password: PASSWORD })).status).toBe(201);
+    expect(
+      (await new Client(lab.url).json("POST", "/api/auth/signup", { email, displayName: "V", password: PASSWORD }))
+        .status,
+    ).toBe(201);
     // The lab trusts X-Forwarded-For from loopback (its reverse proxy): this is another client.
     const stranger = { "x-forwarded-for": "192.0.2.7" };
     let refused: Response | undefined;
-    for (let i = 0; i < 12; i++) refused = await new Client(lab.url).request("POST", "/api/auth/login", { email, password: `guess-${i}-xxxx` }, stranger);
+    for (let i = 0; i < 12; i++)
+      refused = await new Client(lab.url).request(
+        "POST",
+        "/api/auth/login",
+        { email, password: `guess-${i}-xxxx` },
+        stranger,
+      );
     expect(refused!.status).toBe(429);
     const seconds = Number(refused!.headers.get("retry-after"));
     expect(seconds).toBeGreaterThan(0);
-    expect(((await refused!.json()) as { detail: string }).detail).toBe(`Too many attempts; try again in ${seconds} s.`);
+    expect(((await refused!.json()) as { detail: string }).detail).toBe(
+      `Too many attempts; try again in ${seconds} s.`,
+    );
     // The owner, from their own address, still signs in (slowed down, not locked).
     const t0 = Date.now();
     const mine = await new Client(lab.url).json("POST", "/api/auth/login", { email, password: PASSWORD });
     expect(mine.status).toBe(200);
     expect(Date.now() - t0).toBeLessThan(10_000);
   });
-
 });

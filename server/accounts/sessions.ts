@@ -11,7 +11,14 @@ const random = (bytes: number) => crypto.randomBytes(bytes).toString("base64url"
 const TOUCH_EVERY_MS = 60_000;
 
 export type SessionInfo = { id: string; csrfToken: string };
-export type SessionListItem = { id: string; createdAt: string; lastSeenAt: string; expiresAt: string; userAgent: string | null; current: boolean };
+export type SessionListItem = {
+  id: string;
+  createdAt: string;
+  lastSeenAt: string;
+  expiresAt: string;
+  userAgent: string | null;
+  current: boolean;
+};
 
 type Row = {
   sid: string;
@@ -41,16 +48,19 @@ export class Sessions {
     const now = new Date();
     const expires = new Date(now.getTime() + this.opts.maxMs);
     const info = { id: random(12), csrfToken: random(32) };
-    this.db.run("INSERT INTO sessions (id, token_hash, user_id, csrf_token, user_agent, created_at, last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [
-      info.id,
-      hashToken(token),
-      userId,
-      info.csrfToken,
-      userAgent?.slice(0, 200) ?? null,
-      now.toISOString(),
-      now.toISOString(),
-      expires.toISOString(),
-    ]);
+    this.db.run(
+      "INSERT INTO sessions (id, token_hash, user_id, csrf_token, user_agent, created_at, last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+      [
+        info.id,
+        hashToken(token),
+        userId,
+        info.csrfToken,
+        userAgent?.slice(0, 200) ?? null,
+        now.toISOString(),
+        now.toISOString(),
+        expires.toISOString(),
+      ],
+    );
     return { ...info, token, expires };
   }
 
@@ -63,12 +73,20 @@ export class Sessions {
     );
     if (!row) return null;
     const now = Date.now();
-    if (row.disabled_at || Date.parse(row.expires_at) <= now || Date.parse(row.last_seen_at) + this.opts.idleMs <= now) {
+    if (
+      row.disabled_at ||
+      Date.parse(row.expires_at) <= now ||
+      Date.parse(row.last_seen_at) + this.opts.idleMs <= now
+    ) {
       this.db.run("DELETE FROM sessions WHERE id = ?", [row.sid]);
       return null;
     }
-    if (now - Date.parse(row.last_seen_at) > TOUCH_EVERY_MS) this.db.run("UPDATE sessions SET last_seen_at = ? WHERE id = ?", [new Date(now).toISOString(), row.sid]);
-    return { user: { id: row.id, email: row.email, displayName: row.display_name, role: row.role }, session: { id: row.sid, csrfToken: row.csrf_token } };
+    if (now - Date.parse(row.last_seen_at) > TOUCH_EVERY_MS)
+      this.db.run("UPDATE sessions SET last_seen_at = ? WHERE id = ?", [new Date(now).toISOString(), row.sid]);
+    return {
+      user: { id: row.id, email: row.email, displayName: row.display_name, role: row.role },
+      session: { id: row.sid, csrfToken: row.csrf_token },
+    };
   }
 
   end(token: string | undefined): void {
@@ -96,13 +114,23 @@ export class Sessions {
         [userId],
       )
       .filter((s) => Date.parse(s.expires_at) > now && Date.parse(s.last_seen_at) + this.opts.idleMs > now)
-      .map((s) => ({ id: s.id, createdAt: s.created_at, lastSeenAt: s.last_seen_at, expiresAt: s.expires_at, userAgent: s.user_agent, current: s.id === currentId }));
+      .map((s) => ({
+        id: s.id,
+        createdAt: s.created_at,
+        lastSeenAt: s.last_seen_at,
+        expiresAt: s.expires_at,
+        userAgent: s.user_agent,
+        current: s.id === currentId,
+      }));
   }
 
   /** Deletes sessions past either clock (called at start; resolve() deletes the ones it meets). */
   sweep(): number {
     const now = Date.now();
-    return this.db.run("DELETE FROM sessions WHERE expires_at <= ? OR last_seen_at <= ?", [new Date(now).toISOString(), new Date(now - this.opts.idleMs).toISOString()]).changes;
+    return this.db.run("DELETE FROM sessions WHERE expires_at <= ? OR last_seen_at <= ?", [
+      new Date(now).toISOString(),
+      new Date(now - this.opts.idleMs).toISOString(),
+    ]).changes;
   }
 }
 

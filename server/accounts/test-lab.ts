@@ -31,7 +31,11 @@ export const unique = (name: string) => `${name}-${crypto.randomUUID().slice(0, 
 export async function signupOn(lab: TestLab, name = "user"): Promise<Client & { email: string; id: number }> {
   const c = new Client(lab.url) as Client & { email: string; id: number };
   c.email = unique(name);
-  const r = await c.json<{ user: { id: number } }>("POST", "/api/auth/signup", { email: c.email, displayName: name, password: PASSWORD });
+  const r = await c.json<{ user: { id: number } }>("POST", "/api/auth/signup", {
+    email: c.email,
+    displayName: name,
+    password: PASSWORD,
+  });
   expect(r.status).toBe(201);
   c.id = r.body.user.id;
   return c;
@@ -51,7 +55,12 @@ export async function adminOn(lab: TestLab): Promise<Client> {
   if (made) return made;
   const token = new URL(lab.firstAdminUrl!).hash.slice(1);
   const c = new Client(lab.url);
-  const r = await c.json("POST", "/api/auth/first-admin", { token, email: unique("admin"), displayName: "Admin", password: PASSWORD });
+  const r = await c.json("POST", "/api/auth/first-admin", {
+    token,
+    email: unique("admin"),
+    displayName: "Admin",
+    password: PASSWORD,
+  });
   expect(r.status, JSON.stringify(r.body)).toBe(201);
   admins.set(lab, c);
   return c;

@@ -17,9 +17,43 @@ export const MAX_EVENTS = 5000;
 const Path = z.string().min(1).max(400);
 /** What the candidate's page reports; the server stamps the time, the page's clock is not trusted. */
 export const TimelineEvent = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("save"), exerciseId: z.string().max(64), path: Path, bytes: z.number().int().min(0).max(1 << 30).optional() }).strict(),
-  z.object({ kind: z.literal("insert"), exerciseId: z.string().max(64), path: Path, chars: z.number().int().min(0).max(1 << 30) }).strict(),
-  z.object({ kind: z.literal("paste"), exerciseId: z.string().max(64), path: Path.optional(), chars: z.number().int().min(0).max(1 << 30) }).strict(),
+  z
+    .object({
+      kind: z.literal("save"),
+      exerciseId: z.string().max(64),
+      path: Path,
+      bytes: z
+        .number()
+        .int()
+        .min(0)
+        .max(1 << 30)
+        .optional(),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal("insert"),
+      exerciseId: z.string().max(64),
+      path: Path,
+      chars: z
+        .number()
+        .int()
+        .min(0)
+        .max(1 << 30),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal("paste"),
+      exerciseId: z.string().max(64),
+      path: Path.optional(),
+      chars: z
+        .number()
+        .int()
+        .min(0)
+        .max(1 << 30),
+    })
+    .strict(),
   z.object({ kind: z.literal("blur") }).strict(),
   z.object({ kind: z.literal("focus") }).strict(),
 ]);
@@ -34,7 +68,15 @@ const StateOut = z.object({
     visibility: Visibility,
     feedbackSubmissions: z.number(),
     hintsAllowed: z.boolean(),
-    exercises: z.array(z.object({ id: z.string(), title: z.string(), maxScore: z.number(), categories: z.array(z.string()), feedbackLeft: z.number() })),
+    exercises: z.array(
+      z.object({
+        id: z.string(),
+        title: z.string(),
+        maxScore: z.number(),
+        categories: z.array(z.string()),
+        feedbackLeft: z.number(),
+      }),
+    ),
   }),
   candidate: z.object({
     pseudonym: z.string(),
@@ -81,8 +123,17 @@ export function candidateRoutes(deps: Deps): Route[] {
         hintsAllowed: a.hintsAllowed,
         exercises: a.exercises.map((x) => {
           const e = hiring.exercise(x.id);
-          const left = c.user_id === null ? a.feedbackSubmissions : Math.max(0, a.feedbackSubmissions - hiring.feedbackUsed(c.user_id, x.id));
-          return { id: x.id, title: x.title, maxScore: e?.maxScore ?? 0, categories: [...new Set(e?.grader.steps.map((s) => s.category) ?? [])], feedbackLeft: left };
+          const left =
+            c.user_id === null
+              ? a.feedbackSubmissions
+              : Math.max(0, a.feedbackSubmissions - hiring.feedbackUsed(c.user_id, x.id));
+          return {
+            id: x.id,
+            title: x.title,
+            maxScore: e?.maxScore ?? 0,
+            categories: [...new Set(e?.grader.steps.map((s) => s.category) ?? [])],
+            feedbackLeft: left,
+          };
         }),
       },
       candidate: {
@@ -107,26 +158,44 @@ export function candidateRoutes(deps: Deps): Route[] {
     route({
       method: "post",
       path: "/assessment-invites/claim",
-      summary: "Claim an invite or public link: signs the candidate in to their assessment (a link works once; 410 when used, expired or revoked)",
+      summary:
+        "Claim an invite or public link: signs the candidate in to their assessment (a link works once; 410 when used, expired or revoked)",
       tag: "candidate",
       auth: anyone,
       candidates: true,
       before: [perIp],
       input: { body: ClaimBody },
-      response: z.object({ user: z.object({ id: z.number().int(), email: z.string(), displayName: z.string(), role: z.literal("candidate") }), csrfToken: z.string() }),
+      response: z.object({
+        user: z.object({
+          id: z.number().int(),
+          email: z.string(),
+          displayName: z.string(),
+          role: z.literal("candidate"),
+        }),
+        csrfToken: z.string(),
+      }),
       handler: ({ input, req, res }) => {
         const { userId, candidate } = hiring.candidates.claim(input.body.token);
         deps.accounts.sessions.end(parseCookies(req.headers.cookie)[SESSION_COOKIE]);
         const s = deps.accounts.sessions.create(userId, req.headers["user-agent"]);
         res.cookie(SESSION_COOKIE, s.token, { ...cookie, expires: s.expires });
         hiring.assessments.audit(candidate.assessment_id, candidate.id, userId, "link-claimed");
-        return { user: { id: userId, email: `${candidate.pseudonym.toLowerCase()}@candidates.invalid`, displayName: candidate.pseudonym, role: "candidate" as const }, csrfToken: s.csrfToken };
+        return {
+          user: {
+            id: userId,
+            email: `${candidate.pseudonym.toLowerCase()}@candidates.invalid`,
+            displayName: candidate.pseudonym,
+            role: "candidate" as const,
+          },
+          csrfToken: s.csrfToken,
+        };
       },
     }),
     route({
       method: "get",
       path: "/candidate/assessment",
-      summary: "The candidate's welcome page and timer: rules, time, what is graded, the server's clock and the deadline",
+      summary:
+        "The candidate's welcome page and timer: rules, time, what is graded, the server's clock and the deadline",
       tag: "candidate",
       auth: candidateOnly,
       candidates: true,
@@ -150,7 +219,8 @@ export function candidateRoutes(deps: Deps): Route[] {
     route({
       method: "post",
       path: "/candidate/hand-in",
-      summary: "Hand in now: every exercise's workspace becomes a final submission and is graded; nothing can change afterwards",
+      summary:
+        "Hand in now: every exercise's workspace becomes a final submission and is graded; nothing can change afterwards",
       tag: "candidate",
       auth: candidateOnly,
       candidates: true,
@@ -164,7 +234,8 @@ export function candidateRoutes(deps: Deps): Route[] {
     route({
       method: "post",
       path: "/candidate/events",
-      summary: "What the page saw while the candidate worked (saves, large insertions, pastes with their size, focus lost and regained), stamped with the server's time",
+      summary:
+        "What the page saw while the candidate worked (saves, large insertions, pastes with their size, focus lost and regained), stamped with the server's time",
       tag: "candidate",
       auth: candidateOnly,
       candidates: true,
@@ -177,8 +248,16 @@ export function candidateRoutes(deps: Deps): Route[] {
         const a = hiring.assessments.get(c.assessment_id);
         const events = input.body.events;
         const bad = events.find((e) => "exerciseId" in e && !a.exercises.some((x) => x.id === e.exerciseId));
-        if (bad) throw new Problem(400, "validation", "Invalid request", "An event names an exercise outside this assessment.");
-        const have = deps.db.get<{ n: number }>("SELECT count(*) AS n FROM assessment_events WHERE candidate_id = ?", [c.id])!.n;
+        if (bad)
+          throw new Problem(
+            400,
+            "validation",
+            "Invalid request",
+            "An event names an exercise outside this assessment.",
+          );
+        const have = deps.db.get<{ n: number }>("SELECT count(*) AS n FROM assessment_events WHERE candidate_id = ?", [
+          c.id,
+        ])!.n;
         const room = Math.max(0, MAX_EVENTS - have);
         const kept = events.slice(0, room);
         const at = new Date().toISOString();
@@ -186,7 +265,10 @@ export function candidateRoutes(deps: Deps): Route[] {
           for (const e of kept) {
             const { kind, ...data } = e;
             const exerciseId = "exerciseId" in data ? data.exerciseId : null;
-            deps.db.run("INSERT INTO assessment_events (candidate_id, at, kind, exercise_id, data) VALUES (?, ?, ?, ?, ?)", [c.id, at, kind, exerciseId, JSON.stringify(data)]);
+            deps.db.run(
+              "INSERT INTO assessment_events (candidate_id, at, kind, exercise_id, data) VALUES (?, ?, ?, ?, ?)",
+              [c.id, at, kind, exerciseId, JSON.stringify(data)],
+            );
           }
         });
         return { accepted: kept.length, dropped: events.length - kept.length };

@@ -33,13 +33,21 @@ export type CandidateRow = {
   decided_at: string | null;
 };
 
-export type Invited = { candidateId: number; pseudonym: string; name: string | null; email: string | null; token: string; expiresAt: string };
+export type Invited = {
+  candidateId: number;
+  pseudonym: string;
+  name: string | null;
+  email: string | null;
+  token: string;
+  expiresAt: string;
+};
 export type RowProblem = { row: number; errors: string[] };
 
 const DAY = 86_400_000;
 const newToken = () => crypto.randomBytes(32).toString("base64url");
 /** Short, unambiguous and not derived from anything about the person. */
-const newPseudonym = () => `C-${crypto.randomBytes(5).toString("base64url").replace(/[-_]/g, "x").slice(0, 6).toUpperCase()}`;
+const newPseudonym = () =>
+  `C-${crypto.randomBytes(5).toString("base64url").replace(/[-_]/g, "x").slice(0, 6).toUpperCase()}`;
 
 const gone = (id: string, title: string, detail: string) => new Problem(410, id, title, detail);
 
@@ -69,7 +77,9 @@ export class Candidates {
   }
 
   list(assessmentId: number): CandidateRow[] {
-    return this.db.all<CandidateRow>("SELECT * FROM assessment_candidates WHERE assessment_id = ? ORDER BY id", [assessmentId]);
+    return this.db.all<CandidateRow>("SELECT * FROM assessment_candidates WHERE assessment_id = ? ORDER BY id", [
+      assessmentId,
+    ]);
   }
 
   /** All or nothing: one transaction for the whole batch. */
@@ -77,7 +87,10 @@ export class Candidates {
     this.assessments.get(assessmentId);
     const seen = new Set<string>();
     for (const [i, r] of rows.entries()) {
-      if (r.email && seen.has(r.email)) throw new Problem(422, "invite-rows", "Some invites are wrong", "Nothing was created; fix the rows listed.", { rows: [{ row: i + 1, errors: [`email ${r.email} appears twice`] }] });
+      if (r.email && seen.has(r.email))
+        throw new Problem(422, "invite-rows", "Some invites are wrong", "Nothing was created; fix the rows listed.", {
+          rows: [{ row: i + 1, errors: [`email ${r.email} appears twice`] }],
+        });
       if (r.email) seen.add(r.email);
     }
     return this.db.transaction(() => {
@@ -98,7 +111,13 @@ export class Candidates {
     const known = ["name", "email", "days"];
     const unknown = header.filter((h) => !known.includes(h));
     if (!header.length || unknown.length || !header.some((h) => h === "name" || h === "email")) {
-      throw new Problem(422, "invite-rows", "The CSV header is wrong", `The first line must name the columns: name and/or email (and optionally days)${unknown.length ? `; unknown: ${unknown.join(", ")}` : ""}. Nothing was created.`, { rows: [{ row: 1, errors: ["bad header"] }] });
+      throw new Problem(
+        422,
+        "invite-rows",
+        "The CSV header is wrong",
+        `The first line must name the columns: name and/or email (and optionally days)${unknown.length ? `; unknown: ${unknown.join(", ")}` : ""}. Nothing was created.`,
+        { rows: [{ row: 1, errors: ["bad header"] }] },
+      );
     }
     const problems: RowProblem[] = [];
     const parsed: z.infer<typeof InviteRow>[] = [];
@@ -131,9 +150,30 @@ export class Candidates {
       }
       parsed.push(r.data);
     });
-    if (problems.length) throw new Problem(422, "invite-rows", "Some rows of the CSV are wrong", `${problems.length} row(s) are wrong; nothing was created. Fix them and upload again.`, { rows: problems });
-    if (!parsed.length) throw new Problem(422, "invite-rows", "The CSV has no candidates", "Only a header was sent; nothing was created.", { rows: [] });
-    if (parsed.length > 500) throw new Problem(422, "invite-rows", "Too many rows", "At most 500 candidates per upload; nothing was created.", { rows: [] });
+    if (problems.length)
+      throw new Problem(
+        422,
+        "invite-rows",
+        "Some rows of the CSV are wrong",
+        `${problems.length} row(s) are wrong; nothing was created. Fix them and upload again.`,
+        { rows: problems },
+      );
+    if (!parsed.length)
+      throw new Problem(
+        422,
+        "invite-rows",
+        "The CSV has no candidates",
+        "Only a header was sent; nothing was created.",
+        { rows: [] },
+      );
+    if (parsed.length > 500)
+      throw new Problem(
+        422,
+        "invite-rows",
+        "Too many rows",
+        "At most 500 candidates per upload; nothing was created.",
+        { rows: [] },
+      );
     return this.invite(assessmentId, parsed, actor);
   }
 
@@ -144,7 +184,10 @@ export class Candidates {
     if (c.finished_at) throw conflict("The candidate has finished; there is nothing to resend.");
     const token = newToken();
     const expiresAt = new Date(Date.now() + days * DAY).toISOString();
-    this.db.run("UPDATE assessment_candidates SET token_hash = ?, invite_expires_at = ?, claimed_at = NULL WHERE id = ?", [hashToken(token), expiresAt, c.id]);
+    this.db.run(
+      "UPDATE assessment_candidates SET token_hash = ?, invite_expires_at = ?, claimed_at = NULL WHERE id = ?",
+      [hashToken(token), expiresAt, c.id],
+    );
     this.assessments.audit(assessmentId, c.id, actor.id, "invite-resent");
     return { candidateId: c.id, pseudonym: c.pseudonym, name: c.name, email: c.email, token, expiresAt };
   }
@@ -152,28 +195,53 @@ export class Candidates {
   /** The link stops working and the candidate's sessions end (the caller ends them). */
   revoke(assessmentId: number, candidateId: number, actor: User): CandidateRow {
     const c = this.of(assessmentId, candidateId);
-    this.db.run("UPDATE assessment_candidates SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?", [new Date().toISOString(), c.id]);
+    this.db.run("UPDATE assessment_candidates SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?", [
+      new Date().toISOString(),
+      c.id,
+    ]);
     this.assessments.audit(assessmentId, c.id, actor.id, "invite-revoked");
     return this.row(c.id)!;
   }
 
-  publicLink(assessmentId: number, claimLimit: number, days: number, actor: User): { id: number; token: string; claimLimit: number; expiresAt: string } {
+  publicLink(
+    assessmentId: number,
+    claimLimit: number,
+    days: number,
+    actor: User,
+  ): { id: number; token: string; claimLimit: number; expiresAt: string } {
     this.assessments.get(assessmentId);
     const token = newToken();
     const expiresAt = new Date(Date.now() + days * DAY).toISOString();
-    const row = this.db.get<{ id: number }>("INSERT INTO assessment_links (assessment_id, token_hash, claim_limit, expires_at, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id", [assessmentId, hashToken(token), claimLimit, expiresAt, new Date().toISOString()])!;
+    const row = this.db.get<{ id: number }>(
+      "INSERT INTO assessment_links (assessment_id, token_hash, claim_limit, expires_at, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
+      [assessmentId, hashToken(token), claimLimit, expiresAt, new Date().toISOString()],
+    )!;
     this.assessments.audit(assessmentId, null, actor.id, "public-link-created", `claim limit ${claimLimit}`);
     return { id: row.id, token, claimLimit, expiresAt };
   }
 
-  links(assessmentId: number): { id: number; claimLimit: number; claims: number; expiresAt: string; revoked: boolean }[] {
+  links(
+    assessmentId: number,
+  ): { id: number; claimLimit: number; claims: number; expiresAt: string; revoked: boolean }[] {
     return this.db
-      .all<{ id: number; claim_limit: number; claims: number; expires_at: string; revoked_at: string | null }>("SELECT * FROM assessment_links WHERE assessment_id = ? ORDER BY id", [assessmentId])
-      .map((l) => ({ id: l.id, claimLimit: l.claim_limit, claims: l.claims, expiresAt: l.expires_at, revoked: l.revoked_at !== null }));
+      .all<{ id: number; claim_limit: number; claims: number; expires_at: string; revoked_at: string | null }>(
+        "SELECT * FROM assessment_links WHERE assessment_id = ? ORDER BY id",
+        [assessmentId],
+      )
+      .map((l) => ({
+        id: l.id,
+        claimLimit: l.claim_limit,
+        claims: l.claims,
+        expiresAt: l.expires_at,
+        revoked: l.revoked_at !== null,
+      }));
   }
 
   revokeLink(assessmentId: number, linkId: number, actor: User): void {
-    const changed = this.db.run("UPDATE assessment_links SET revoked_at = coalesce(revoked_at, ?) WHERE id = ? AND assessment_id = ?", [new Date().toISOString(), linkId, assessmentId]).changes;
+    const changed = this.db.run(
+      "UPDATE assessment_links SET revoked_at = coalesce(revoked_at, ?) WHERE id = ? AND assessment_id = ?",
+      [new Date().toISOString(), linkId, assessmentId],
+    ).changes;
     if (!changed) throw notFound("The link");
     this.assessments.audit(assessmentId, null, actor.id, "public-link-revoked", String(linkId));
   }
@@ -188,24 +256,49 @@ export class Candidates {
     return this.db.transaction(() => {
       const c = this.db.get<CandidateRow>("SELECT * FROM assessment_candidates WHERE token_hash = ?", [h]);
       if (c) {
-        if (c.revoked_at) throw gone("invite-revoked", "Invite revoked", "This invite was revoked; ask whoever sent it.");
-        if (c.claimed_at) throw gone("invite-used", "Invite already used", "This link was already used; each link works once. Ask for a new one if you lost your session.");
-        if (!c.invite_expires_at || c.invite_expires_at <= now) throw gone("invite-expired", "Invite expired", "This invite has expired; ask for a new one.");
+        if (c.revoked_at)
+          throw gone("invite-revoked", "Invite revoked", "This invite was revoked; ask whoever sent it.");
+        if (c.claimed_at)
+          throw gone(
+            "invite-used",
+            "Invite already used",
+            "This link was already used; each link works once. Ask for a new one if you lost your session.",
+          );
+        if (!c.invite_expires_at || c.invite_expires_at <= now)
+          throw gone("invite-expired", "Invite expired", "This invite has expired; ask for a new one.");
         this.checkWindowOpen(c.assessment_id, now);
         const userId = c.user_id ?? this.makeUser(c.pseudonym);
         this.db.run("UPDATE assessment_candidates SET user_id = ?, claimed_at = ? WHERE id = ?", [userId, now, c.id]);
         return { candidate: this.row(c.id)!, userId };
       }
-      const link = this.db.get<{ id: number; assessment_id: number; claim_limit: number; claims: number; expires_at: string; revoked_at: string | null }>("SELECT * FROM assessment_links WHERE token_hash = ?", [h]);
-      if (!link) throw new Problem(404, "invite-unknown", "Unknown link", "This link does not exist (a resent invite replaces the earlier link).");
+      const link = this.db.get<{
+        id: number;
+        assessment_id: number;
+        claim_limit: number;
+        claims: number;
+        expires_at: string;
+        revoked_at: string | null;
+      }>("SELECT * FROM assessment_links WHERE token_hash = ?", [h]);
+      if (!link)
+        throw new Problem(
+          404,
+          "invite-unknown",
+          "Unknown link",
+          "This link does not exist (a resent invite replaces the earlier link).",
+        );
       if (link.revoked_at) throw gone("invite-revoked", "Link revoked", "This link was revoked.");
       if (link.expires_at <= now) throw gone("invite-expired", "Link expired", "This link has expired.");
-      if (link.claims >= link.claim_limit) throw gone("claim-limit", "No places left", `This link was claimed ${link.claims} times, its limit.`);
+      if (link.claims >= link.claim_limit)
+        throw gone("claim-limit", "No places left", `This link was claimed ${link.claims} times, its limit.`);
       this.checkWindowOpen(link.assessment_id, now);
       this.db.run("UPDATE assessment_links SET claims = claims + 1 WHERE id = ?", [link.id]);
       const inserted = this.insert(link.assessment_id, null, null, 0, link.id);
       const userId = this.makeUser(inserted.pseudonym);
-      this.db.run("UPDATE assessment_candidates SET user_id = ?, claimed_at = ?, token_hash = NULL WHERE id = ?", [userId, now, inserted.candidateId]);
+      this.db.run("UPDATE assessment_candidates SET user_id = ?, claimed_at = ?, token_hash = NULL WHERE id = ?", [
+        userId,
+        now,
+        inserted.candidateId,
+      ]);
       return { candidate: this.row(inserted.candidateId)!, userId };
     });
   }
@@ -215,7 +308,13 @@ export class Candidates {
     if (a.closesAt <= now) throw gone("window-closed", "Assessment closed", `This assessment closed at ${a.closesAt}.`);
   }
 
-  private insert(assessmentId: number, name: string | null, email: string | null, days: number, linkId: number | null): Invited {
+  private insert(
+    assessmentId: number,
+    name: string | null,
+    email: string | null,
+    days: number,
+    linkId: number | null,
+  ): Invited {
     const token = newToken();
     const expiresAt = new Date(Date.now() + days * DAY).toISOString();
     for (let attempt = 0; ; attempt++) {
@@ -234,7 +333,10 @@ export class Candidates {
 
   /** An account that can only sign in through links: no password, no email of the person. */
   private makeUser(pseudonym: string): number {
-    const info = this.db.run("INSERT INTO users (email, display_name, password_hash, role, created_at) VALUES (?, ?, '!', 'candidate', ?)", [`${pseudonym.toLowerCase()}@candidates.invalid`, pseudonym, new Date().toISOString()]);
+    const info = this.db.run(
+      "INSERT INTO users (email, display_name, password_hash, role, created_at) VALUES (?, ?, '!', 'candidate', ?)",
+      [`${pseudonym.toLowerCase()}@candidates.invalid`, pseudonym, new Date().toISOString()],
+    );
     return Number(info.lastInsertRowid);
   }
 }

@@ -19,7 +19,10 @@ export const GRACE_MS = 5_000;
 const MINUTE = 60_000;
 
 /** deadline = min(window close + slack, start + duration × factor + extra minutes). */
-export function deadlineOf(a: Pick<AssessmentRow, "closes_at" | "slack_minutes" | "duration_minutes">, c: Pick<CandidateRow, "started_at" | "time_factor" | "extra_minutes">): Date {
+export function deadlineOf(
+  a: Pick<AssessmentRow, "closes_at" | "slack_minutes" | "duration_minutes">,
+  c: Pick<CandidateRow, "started_at" | "time_factor" | "extra_minutes">,
+): Date {
   const windowEnd = Date.parse(a.closes_at) + a.slack_minutes * MINUTE;
   const own = Date.parse(c.started_at!) + a.duration_minutes * c.time_factor * MINUTE + c.extra_minutes * MINUTE;
   return new Date(Math.min(windowEnd, own));
@@ -44,7 +47,15 @@ export function treeHash(dir: string): string {
   return h.digest("hex");
 }
 
-type Deps = { db: Database; catalog: Catalog; workspaces: Workspaces; grading: Grading; assessments: Assessments; candidates: Candidates; log: Logger };
+type Deps = {
+  db: Database;
+  catalog: Catalog;
+  workspaces: Workspaces;
+  grading: Grading;
+  assessments: Assessments;
+  candidates: Candidates;
+  log: Logger;
+};
 
 /**
  * The server's clock for each candidate: started by the candidate, extended by reviewers,
@@ -75,25 +86,57 @@ export class AssessmentClock {
     const { c, a } = this.mine(user);
     if (c.started_at) return c;
     const now = Date.now();
-    if (now < Date.parse(a.opens_at)) throw new Problem(409, "not-open-yet", "Not open yet", `This assessment opens at ${a.opens_at}.`);
-    if (now >= Date.parse(a.closes_at)) throw new Problem(410, "window-closed", "Assessment closed", `This assessment closed at ${a.closes_at}; it can no longer be started.`);
+    if (now < Date.parse(a.opens_at))
+      throw new Problem(409, "not-open-yet", "Not open yet", `This assessment opens at ${a.opens_at}.`);
+    if (now >= Date.parse(a.closes_at))
+      throw new Problem(
+        410,
+        "window-closed",
+        "Assessment closed",
+        `This assessment closed at ${a.closes_at}; it can no longer be started.`,
+      );
     const startedAt = new Date(now).toISOString();
     const deadline = deadlineOf(a, { ...c, started_at: startedAt });
-    this.deps.db.run("UPDATE assessment_candidates SET started_at = ?, deadline_at = ? WHERE id = ? AND started_at IS NULL", [startedAt, deadline.toISOString(), c.id]);
+    this.deps.db.run(
+      "UPDATE assessment_candidates SET started_at = ?, deadline_at = ? WHERE id = ? AND started_at IS NULL",
+      [startedAt, deadline.toISOString(), c.id],
+    );
     this.deps.assessments.audit(a.id, c.id, user.id, "started");
     return this.deps.candidates.row(c.id)!;
   }
 
   /** Extra time (minutes, a factor or both), also while the candidate works. */
-  extend(assessmentId: number, candidateId: number, change: { extraMinutes?: number; timeFactor?: number }, actor: User): CandidateRow {
+  extend(
+    assessmentId: number,
+    candidateId: number,
+    change: { extraMinutes?: number; timeFactor?: number },
+    actor: User,
+  ): CandidateRow {
     return this.deps.db.transaction(() => {
       const c = this.deps.candidates.of(assessmentId, candidateId);
-      if (c.finished_at || c.finalized_at) throw conflict("The candidate has finished; their time can no longer change.");
-      const next = { ...c, extra_minutes: change.extraMinutes ?? c.extra_minutes, time_factor: change.timeFactor ?? c.time_factor };
+      if (c.finished_at || c.finalized_at)
+        throw conflict("The candidate has finished; their time can no longer change.");
+      const next = {
+        ...c,
+        extra_minutes: change.extraMinutes ?? c.extra_minutes,
+        time_factor: change.timeFactor ?? c.time_factor,
+      };
       const deadline = c.started_at ? deadlineOf(this.deps.assessments.row(assessmentId)!, next).toISOString() : null;
-      this.deps.db.run("UPDATE assessment_candidates SET extra_minutes = ?, time_factor = ?, deadline_at = ? WHERE id = ?", [next.extra_minutes, next.time_factor, deadline, c.id]);
-      this.deps.db.run("INSERT INTO assessment_extensions (candidate_id, extra_minutes, time_factor, deadline_at, by_user, at) VALUES (?, ?, ?, ?, ?, ?)", [c.id, next.extra_minutes, next.time_factor, deadline, actor.id, new Date().toISOString()]);
-      this.deps.assessments.audit(assessmentId, c.id, actor.id, "time-changed", `extra ${next.extra_minutes} min, factor ${next.time_factor}`);
+      this.deps.db.run(
+        "UPDATE assessment_candidates SET extra_minutes = ?, time_factor = ?, deadline_at = ? WHERE id = ?",
+        [next.extra_minutes, next.time_factor, deadline, c.id],
+      );
+      this.deps.db.run(
+        "INSERT INTO assessment_extensions (candidate_id, extra_minutes, time_factor, deadline_at, by_user, at) VALUES (?, ?, ?, ?, ?, ?)",
+        [c.id, next.extra_minutes, next.time_factor, deadline, actor.id, new Date().toISOString()],
+      );
+      this.deps.assessments.audit(
+        assessmentId,
+        c.id,
+        actor.id,
+        "time-changed",
+        `extra ${next.extra_minutes} min, factor ${next.time_factor}`,
+      );
       return this.deps.candidates.row(c.id)!;
     });
   }
@@ -102,7 +145,11 @@ export class AssessmentClock {
   handIn(user: User): Promise<CandidateRow> {
     const { c } = this.mine(user);
     if (!c.started_at) throw new Problem(409, "not-started", "Not started", "Press Start first.");
-    if (!c.finished_at) this.deps.db.run("UPDATE assessment_candidates SET finished_at = ?, finish_reason = 'submitted' WHERE id = ? AND finished_at IS NULL", [new Date().toISOString(), c.id]);
+    if (!c.finished_at)
+      this.deps.db.run(
+        "UPDATE assessment_candidates SET finished_at = ?, finish_reason = 'submitted' WHERE id = ? AND finished_at IS NULL",
+        [new Date().toISOString(), c.id],
+      );
     this.deps.assessments.audit(c.assessment_id, c.id, user.id, "handed-in");
     return this.finalize(c.id);
   }
@@ -112,23 +159,34 @@ export class AssessmentClock {
    * Start, after hand-in, and from GRACE_MS past the deadline.
    */
   writeRefusal(c: CandidateRow, now = Date.now()): Problem | undefined {
-    if (!c.started_at) return new Problem(409, "not-started", "Not started", "Press Start on the assessment's welcome page first.");
+    if (!c.started_at)
+      return new Problem(409, "not-started", "Not started", "Press Start on the assessment's welcome page first.");
     if (c.finished_at || c.finalized_at) return timeUp("You have handed in; your work can no longer change.");
-    if (now > Date.parse(c.deadline_at!) + GRACE_MS) return timeUp("The time is up; your work was handed in and can no longer change.");
+    if (now > Date.parse(c.deadline_at!) + GRACE_MS)
+      return timeUp("The time is up; your work was handed in and can no longer change.");
     return undefined;
   }
 
   /** Whether the terminal may stay open: until the deadline itself (saves get the grace, shells do not). */
   terminalRefusal(c: CandidateRow, now = Date.now()): Problem | undefined {
-    return this.writeRefusal(c, now) ?? (now >= Date.parse(c.deadline_at!) ? timeUp("The time is up; the terminal is closed.") : undefined);
+    return (
+      this.writeRefusal(c, now) ??
+      (now >= Date.parse(c.deadline_at!) ? timeUp("The time is up; the terminal is closed.") : undefined)
+    );
   }
 
   /** Candidates whose time is up get their terminal closed and then their final snapshot. */
   tick(now = Date.now()): void {
-    const due = this.deps.db.all<CandidateRow>("SELECT * FROM assessment_candidates WHERE started_at IS NOT NULL AND finalized_at IS NULL AND (finished_at IS NOT NULL OR deadline_at <= ?)", [new Date(now).toISOString()]);
+    const due = this.deps.db.all<CandidateRow>(
+      "SELECT * FROM assessment_candidates WHERE started_at IS NOT NULL AND finalized_at IS NULL AND (finished_at IS NOT NULL OR deadline_at <= ?)",
+      [new Date(now).toISOString()],
+    );
     for (const c of due) {
       if (c.user_id !== null && !this.finishing.has(c.id)) this.onTimeUp(c.user_id);
-      if (c.finished_at || now > Date.parse(c.deadline_at!) + GRACE_MS) void this.finalize(c.id).catch((err: unknown) => this.deps.log.error({ err, candidate: c.id }, "final snapshot failed"));
+      if (c.finished_at || now > Date.parse(c.deadline_at!) + GRACE_MS)
+        void this.finalize(c.id).catch((err: unknown) =>
+          this.deps.log.error({ err, candidate: c.id }, "final snapshot failed"),
+        );
     }
   }
 
@@ -152,9 +210,15 @@ export class AssessmentClock {
           const ws = this.deps.workspaces.open(c.user_id, exercise);
           const sub = this.deps.grading.submit(ws);
           const hash = treeHash(this.deps.grading.snapshotDir(sub.id));
-          this.deps.db.run("INSERT OR REPLACE INTO assessment_finals (candidate_id, exercise_id, submission_id, snapshot_hash) VALUES (?, ?, ?, ?)", [c.id, x.id, sub.id, hash]);
+          this.deps.db.run(
+            "INSERT OR REPLACE INTO assessment_finals (candidate_id, exercise_id, submission_id, snapshot_hash) VALUES (?, ?, ?, ?)",
+            [c.id, x.id, sub.id, hash],
+          );
         }
-        this.deps.db.run("UPDATE assessment_candidates SET finished_at = coalesce(finished_at, ?), finish_reason = coalesce(finish_reason, 'deadline'), finalized_at = ? WHERE id = ?", [now, now, c.id]);
+        this.deps.db.run(
+          "UPDATE assessment_candidates SET finished_at = coalesce(finished_at, ?), finish_reason = coalesce(finish_reason, 'deadline'), finalized_at = ? WHERE id = ?",
+          [now, now, c.id],
+        );
       });
       this.deps.log.info({ candidate: c.id, reason: c.finish_reason ?? "deadline" }, "assessment handed in");
       return this.deps.candidates.row(c.id)!;

@@ -10,7 +10,14 @@ import { Candidates, type CandidateRow } from "./candidates.ts";
 import { AssessmentClock } from "./clock.ts";
 import { Assessments } from "./service.ts";
 
-type Deps = { db: Database; catalog: Catalog; workspaces: Workspaces; grading: Grading; log: Logger; policy: AccessPolicy };
+type Deps = {
+  db: Database;
+  catalog: Catalog;
+  workspaces: Workspaces;
+  grading: Grading;
+  log: Logger;
+  policy: AccessPolicy;
+};
 
 /**
  * The assessments feature, composed once per lab: definitions, candidates and their clock,
@@ -26,7 +33,9 @@ export class Hiring {
     this.candidates = new Candidates(deps.db, this.assessments);
     this.clock = new AssessmentClock({ ...deps, assessments: this.assessments, candidates: this.candidates });
     deps.policy.register("assessments", (req) => this.refusal(req));
-    deps.policy.registerFeedback("assessments", (user) => (user.role === "candidate" ? this.assessmentOf(user)?.visibility ?? "nothing" : undefined));
+    deps.policy.registerFeedback("assessments", (user) =>
+      user.role === "candidate" ? (this.assessmentOf(user)?.visibility ?? "nothing") : undefined,
+    );
   }
 
   exercise(id: string) {
@@ -59,7 +68,8 @@ export class Hiring {
     const c = this.candidateOf(user);
     const a = c ? this.assessments.get(c.assessment_id) : undefined;
     if (!c || !a || !a.exercises.some((x) => x.id === exerciseId)) return notFound(`The exercise "${exerciseId}"`);
-    if (!c.started_at) return new Problem(409, "not-started", "Not started", "Press Start on the assessment's welcome page first.");
+    if (!c.started_at)
+      return new Problem(409, "not-started", "Not started", "Press Start on the assessment's welcome page first.");
     switch (use) {
       case "solution":
         return notFound("The solution");
@@ -77,13 +87,22 @@ export class Hiring {
         const refused = this.clock.writeRefusal(c);
         if (refused) return refused;
         const used = this.feedbackUsed(user.id, exerciseId);
-        if (used >= a.feedbackSubmissions) return new Problem(409, "no-feedback-left", "No feedback submissions left", `This assessment gives ${a.feedbackSubmissions} feedback submission(s) per exercise; hand in when you are done.`);
+        if (used >= a.feedbackSubmissions)
+          return new Problem(
+            409,
+            "no-feedback-left",
+            "No feedback submissions left",
+            `This assessment gives ${a.feedbackSubmissions} feedback submission(s) per exercise; hand in when you are done.`,
+          );
         return undefined;
       }
     }
   }
 
   feedbackUsed(userId: number, exerciseId: string): number {
-    return this.deps.db.get<{ n: number }>("SELECT count(*) AS n FROM submissions s WHERE s.user_id = ? AND s.exercise_id = ? AND s.id NOT IN (SELECT submission_id FROM assessment_finals)", [userId, exerciseId])!.n;
+    return this.deps.db.get<{ n: number }>(
+      "SELECT count(*) AS n FROM submissions s WHERE s.user_id = ? AND s.exercise_id = ? AND s.id NOT IN (SELECT submission_id FROM assessment_finals)",
+      [userId, exerciseId],
+    )!.n;
   }
 }

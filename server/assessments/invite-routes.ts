@@ -6,9 +6,25 @@ import { route, type Route } from "../http/routes.ts";
 import type { CandidateRow, Invited } from "./candidates.ts";
 import type { Hiring } from "./hiring.ts";
 import { reviewerOf } from "./routes.ts";
-import { ByAssessment, ByCandidate, CandidateStatus, ExtendBody, Id, InvitesBody, InvitesCsvBody, PublicLinkBody } from "./schema.ts";
+import {
+  ByAssessment,
+  ByCandidate,
+  CandidateStatus,
+  ExtendBody,
+  Id,
+  InvitesBody,
+  InvitesCsvBody,
+  PublicLinkBody,
+} from "./schema.ts";
 
-const InvitedOut = z.object({ candidateId: z.number().int(), pseudonym: z.string(), name: z.string().nullable(), email: z.string().nullable(), url: z.string(), expiresAt: z.string() });
+const InvitedOut = z.object({
+  candidateId: z.number().int(),
+  pseudonym: z.string(),
+  name: z.string().nullable(),
+  email: z.string().nullable(),
+  url: z.string(),
+  expiresAt: z.string(),
+});
 const InviteStateOut = z.object({
   id: z.number().int(),
   pseudonym: z.string(),
@@ -24,7 +40,13 @@ const InviteStateOut = z.object({
   startedAt: z.string().nullable(),
   deadline: z.string().nullable(),
 });
-const LinkOut = z.object({ id: z.number().int(), claimLimit: z.number().int(), claims: z.number().int(), expiresAt: z.string(), revoked: z.boolean() });
+const LinkOut = z.object({
+  id: z.number().int(),
+  claimLimit: z.number().int(),
+  claims: z.number().int(),
+  expiresAt: z.string(),
+  revoked: z.boolean(),
+});
 
 /** Where a candidate stands, as reviewers and the candidate's own page name it. */
 export function statusOf(c: CandidateRow, now = Date.now()): z.infer<typeof CandidateStatus> {
@@ -59,13 +81,21 @@ export function inviteRoutes(deps: Deps): Route[] {
   const auth = reviewerOf();
   const member = (i: { params: { id: number } }) => hiring.assessments.reviewerIds(i.params.id);
   const linkOf = (req: Request, token: string) => `${ownOrigin(req, deps.publicUrl)}/take/${token}`;
-  const out = (req: Request, x: Invited) => ({ candidateId: x.candidateId, pseudonym: x.pseudonym, name: x.name, email: x.email, url: linkOf(req, x.token), expiresAt: x.expiresAt });
+  const out = (req: Request, x: Invited) => ({
+    candidateId: x.candidateId,
+    pseudonym: x.pseudonym,
+    name: x.name,
+    email: x.email,
+    url: linkOf(req, x.token),
+    expiresAt: x.expiresAt,
+  });
 
   return [
     route({
       method: "get",
       path: "/assessments/:id/invites",
-      summary: "Every candidate's invite: status, link expiry, extra time; names and emails (each view is audited), and the public links",
+      summary:
+        "Every candidate's invite: status, link expiry, extra time; names and emails (each view is audited), and the public links",
       tag: "assessments",
       auth,
       ownerOf: member,
@@ -73,33 +103,42 @@ export function inviteRoutes(deps: Deps): Route[] {
       response: z.object({ candidates: z.array(InviteStateOut), links: z.array(LinkOut) }),
       handler: ({ input, me }) => {
         const rows = hiring.candidates.list(input.params.id);
-        if (rows.some((c) => c.name || c.email)) hiring.assessments.audit(input.params.id, null, me.id, "names-viewed", "invite list");
+        if (rows.some((c) => c.name || c.email))
+          hiring.assessments.audit(input.params.id, null, me.id, "names-viewed", "invite list");
         return { candidates: rows.map(inviteState), links: hiring.candidates.links(input.params.id) };
       },
     }),
     route({
       method: "post",
       path: "/assessments/:id/invites",
-      summary: "Invite candidates (name and email optional; a pseudonymous id by default); all or nothing, each with a single-use link",
+      summary:
+        "Invite candidates (name and email optional; a pseudonymous id by default); all or nothing, each with a single-use link",
       tag: "assessments",
       auth,
       ownerOf: member,
       input: { ...ByAssessment, body: InvitesBody },
       status: 201,
       response: z.object({ invited: z.array(InvitedOut) }),
-      handler: ({ input, me, req }) => ({ invited: hiring.candidates.invite(input.params.id, input.body.candidates, me).map((x) => out(req, x)) }),
+      handler: ({ input, me, req }) => ({
+        invited: hiring.candidates.invite(input.params.id, input.body.candidates, me).map((x) => out(req, x)),
+      }),
     }),
     route({
       method: "post",
       path: "/assessments/:id/invites/csv",
-      summary: "Invite candidates from CSV (header: name and/or email, optionally days); one broken row and nothing is created (422 lists every broken row)",
+      summary:
+        "Invite candidates from CSV (header: name and/or email, optionally days); one broken row and nothing is created (422 lists every broken row)",
       tag: "assessments",
       auth,
       ownerOf: member,
       input: { ...ByAssessment, body: InvitesCsvBody },
       status: 201,
       response: z.object({ invited: z.array(InvitedOut) }),
-      handler: ({ input, me, req }) => ({ invited: hiring.candidates.inviteCsv(input.params.id, input.body.csv, input.body.days, me).map((x) => out(req, x)) }),
+      handler: ({ input, me, req }) => ({
+        invited: hiring.candidates
+          .inviteCsv(input.params.id, input.body.csv, input.body.days, me)
+          .map((x) => out(req, x)),
+      }),
     }),
     route({
       method: "post",
@@ -110,7 +149,9 @@ export function inviteRoutes(deps: Deps): Route[] {
       ownerOf: member,
       input: { ...ByCandidate, body: z.object({ days: z.number().int().min(1).max(90).default(7) }).strict() },
       response: z.object({ invited: InvitedOut }),
-      handler: ({ input, me, req }) => ({ invited: out(req, hiring.candidates.resend(input.params.id, input.params.candidateId, input.body.days, me)) }),
+      handler: ({ input, me, req }) => ({
+        invited: out(req, hiring.candidates.resend(input.params.id, input.params.candidateId, input.body.days, me)),
+      }),
     }),
     route({
       method: "delete",
@@ -130,13 +171,16 @@ export function inviteRoutes(deps: Deps): Route[] {
     route({
       method: "post",
       path: "/assessments/:id/candidates/:candidateId/time",
-      summary: "Give the candidate extra time (minutes and/or a factor), also while they work; the deadline moves at once",
+      summary:
+        "Give the candidate extra time (minutes and/or a factor), also while they work; the deadline moves at once",
       tag: "assessments",
       auth,
       ownerOf: member,
       input: { ...ByCandidate, body: ExtendBody },
       response: z.object({ candidate: InviteStateOut }),
-      handler: ({ input, me }) => ({ candidate: inviteState(hiring.clock.extend(input.params.id, input.params.candidateId, input.body, me)) }),
+      handler: ({ input, me }) => ({
+        candidate: inviteState(hiring.clock.extend(input.params.id, input.params.candidateId, input.body, me)),
+      }),
     }),
     route({
       method: "post",
@@ -150,7 +194,16 @@ export function inviteRoutes(deps: Deps): Route[] {
       response: z.object({ link: LinkOut.extend({ url: z.string() }) }),
       handler: ({ input, me, req }) => {
         const l = hiring.candidates.publicLink(input.params.id, input.body.claimLimit, input.body.days, me);
-        return { link: { id: l.id, claimLimit: l.claimLimit, claims: 0, expiresAt: l.expiresAt, revoked: false, url: linkOf(req, l.token) } };
+        return {
+          link: {
+            id: l.id,
+            claimLimit: l.claimLimit,
+            claims: 0,
+            expiresAt: l.expiresAt,
+            revoked: false,
+            url: linkOf(req, l.token),
+          },
+        };
       },
     }),
     route({

@@ -9,8 +9,25 @@ import { ByAssessment, ByCandidate, Decision } from "./schema.ts";
 import { compare, FLAG_AT, type SimilarPair } from "./similarity.ts";
 
 const SORTABLE = ["pseudonym", "status", "timeUsedMs", "score", "rubricAverage", "decision", "flags"] as const;
-const BoardQuery = z.object({ sort: z.enum(SORTABLE).default("pseudonym"), order: z.enum(["asc", "desc"]).default("asc") }).strict();
-const RubricBody = z.object({ scores: z.array(z.object({ criterion: z.number().int().min(0).max(19), score: z.number().int().min(1).max(5), note: z.string().trim().max(2000).optional() }).strict()).min(1).max(20) }).strict();
+const BoardQuery = z
+  .object({ sort: z.enum(SORTABLE).default("pseudonym"), order: z.enum(["asc", "desc"]).default("asc") })
+  .strict();
+const RubricBody = z
+  .object({
+    scores: z
+      .array(
+        z
+          .object({
+            criterion: z.number().int().min(0).max(19),
+            score: z.number().int().min(1).max(5),
+            note: z.string().trim().max(2000).optional(),
+          })
+          .strict(),
+      )
+      .min(1)
+      .max(20),
+  })
+  .strict();
 const DecisionBody = z.object({ decision: Decision, comment: z.string().trim().min(1).max(2000) }).strict();
 
 const Scores = z.record(z.string(), z.object({ score: z.number(), max: z.number() }));
@@ -29,7 +46,15 @@ const BoardRowOut = z.object({
   decision: z.string().nullable(),
 });
 const Side = z.object({ startRow: z.number(), endRow: z.number(), text: z.string() });
-const PairOut = z.object({ exerciseId: z.string(), left: z.string(), right: z.string(), similarity: z.number(), longest: z.number(), flagged: z.boolean(), fragments: z.array(z.object({ left: Side, right: Side })) });
+const PairOut = z.object({
+  exerciseId: z.string(),
+  left: z.string(),
+  right: z.string(),
+  similarity: z.number(),
+  longest: z.number(),
+  flagged: z.boolean(),
+  fragments: z.array(z.object({ left: Side, right: Side })),
+});
 
 const csvCell = (v: unknown) => {
   const s = v === null || v === undefined ? "" : String(v);
@@ -59,7 +84,9 @@ export function reviewRoutes(deps: Deps): Route[] {
     for (const x of a.exercises) {
       const exercise = hiring.exercise(x.id);
       if (!exercise) continue;
-      const sources = finals.filter(({ f }) => f.exercise_id === x.id).map(({ c, f }) => ({ id: c.pseudonym, dir: hiring.snapshotDir(f.submission_id) }));
+      const sources = finals
+        .filter(({ f }) => f.exercise_id === x.id)
+        .map(({ c, f }) => ({ id: c.pseudonym, dir: hiring.snapshotDir(f.submission_id) }));
       if (!sources.length) continue;
       sources.push({ id: "solution", dir: path.join(exercise.dir, "solution") });
       for (const p of await compare(exercise, sources)) pairs.push({ ...p, exerciseId: x.id });
@@ -94,13 +121,20 @@ export function reviewRoutes(deps: Deps): Route[] {
     route({
       method: "get",
       path: "/assessments/:id/candidates",
-      summary: "The board: every candidate with status, time used, score by category, flags, rubric average, decision; names hidden until a decision",
+      summary:
+        "The board: every candidate with status, time used, score by category, flags, rubric average, decision; names hidden until a decision",
       tag: "assessments",
       auth,
       ownerOf: member,
       input: { ...ByAssessment, query: BoardQuery },
       response: z.object({ candidates: z.array(BoardRowOut) }),
-      handler: async ({ input, me }) => ({ candidates: sorted(review.board(input.params.id, me, await flagsOf(input.params.id)), input.query.sort, input.query.order) }),
+      handler: async ({ input, me }) => ({
+        candidates: sorted(
+          review.board(input.params.id, me, await flagsOf(input.params.id)),
+          input.query.sort,
+          input.query.order,
+        ),
+      }),
     }),
     route({
       method: "get",
@@ -121,8 +155,36 @@ export function reviewRoutes(deps: Deps): Route[] {
           return;
         }
         const categories = [...new Set(rows.flatMap((r) => Object.keys(r.categories)))].sort();
-        const header = ["candidate", "name", "status", "started_at", "minutes_used", "score", "max_score", ...categories.map((c) => `${c}_score`), "flags", "rubric_average", "decision"];
-        const lines = rows.map((r) => [r.pseudonym, r.name, r.status, r.startedAt, r.timeUsedMs === null ? null : (r.timeUsedMs / 60_000).toFixed(1), r.score, r.maxScore, ...categories.map((c) => r.categories[c]?.score ?? null), r.flags.join("; "), r.rubricAverage, r.decision].map(csvCell).join(","));
+        const header = [
+          "candidate",
+          "name",
+          "status",
+          "started_at",
+          "minutes_used",
+          "score",
+          "max_score",
+          ...categories.map((c) => `${c}_score`),
+          "flags",
+          "rubric_average",
+          "decision",
+        ];
+        const lines = rows.map((r) =>
+          [
+            r.pseudonym,
+            r.name,
+            r.status,
+            r.startedAt,
+            r.timeUsedMs === null ? null : (r.timeUsedMs / 60_000).toFixed(1),
+            r.score,
+            r.maxScore,
+            ...categories.map((c) => r.categories[c]?.score ?? null),
+            r.flags.join("; "),
+            r.rubricAverage,
+            r.decision,
+          ]
+            .map(csvCell)
+            .join(","),
+        );
         res.setHeader("Content-Disposition", `attachment; filename="${name}.csv"`);
         res.type("text/csv").send([header.join(","), ...lines].join("\r\n") + "\r\n");
       },
@@ -130,29 +192,40 @@ export function reviewRoutes(deps: Deps): Route[] {
     route({
       method: "get",
       path: "/assessments/:id/candidates/:candidateId",
-      summary: "One candidate: scores by category, every hidden test with its message, the code against the starter, the timeline, recordings, rubric, decision, the signed record",
+      summary:
+        "One candidate: scores by category, every hidden test with its message, the code against the starter, the timeline, recordings, rubric, decision, the signed record",
       tag: "assessments",
       auth,
       ownerOf: member,
       input: ByCandidate,
-      response: z.looseObject({ candidate: BoardRowOut.loose(), timeline: z.array(z.looseObject({ at: z.string(), kind: z.string() })) }),
+      response: z.looseObject({
+        candidate: BoardRowOut.loose(),
+        timeline: z.array(z.looseObject({ at: z.string(), kind: z.string() })),
+      }),
       handler: ({ input, me }) => review.detail(input.params.id, input.params.candidateId, me),
     }),
     route({
       method: "get",
       path: "/assessments/:id/similarity",
-      summary: "Similarity of every pair of candidates (and the reference solution) per exercise, starter code ignored, with the matching fragments of both sides (Dolos)",
+      summary:
+        "Similarity of every pair of candidates (and the reference solution) per exercise, starter code ignored, with the matching fragments of both sides (Dolos)",
       tag: "assessments",
       auth,
       ownerOf: member,
       input: ByAssessment,
       response: z.object({ threshold: z.number(), pairs: z.array(PairOut) }),
-      handler: async ({ input }) => ({ threshold: FLAG_AT, pairs: (await similarity(input.params.id)).map((p) => ({ ...p, flagged: p.similarity >= FLAG_AT })).sort((a, b) => b.similarity - a.similarity) }),
+      handler: async ({ input }) => ({
+        threshold: FLAG_AT,
+        pairs: (await similarity(input.params.id))
+          .map((p) => ({ ...p, flagged: p.similarity >= FLAG_AT }))
+          .sort((a, b) => b.similarity - a.similarity),
+      }),
     }),
     route({
       method: "put",
       path: "/assessments/:id/candidates/:candidateId/rubric",
-      summary: "The caller's rubric scores for the candidate (1–5 per criterion, with notes); each reviewer scores on their own",
+      summary:
+        "The caller's rubric scores for the candidate (1–5 per criterion, with notes); each reviewer scores on their own",
       tag: "assessments",
       auth,
       ownerOf: member,
@@ -176,10 +249,15 @@ export function reviewRoutes(deps: Deps): Route[] {
     route({
       method: "post",
       path: "/assessments/record/verify",
-      summary: "Check a candidate's signed record (start, deadline, extensions, final snapshots' hashes) against the lab's key",
+      summary:
+        "Check a candidate's signed record (start, deadline, extensions, final snapshots' hashes) against the lab's key",
       tag: "assessments",
       auth: roles("admin", "instructor"),
-      input: { body: z.object({ body: z.string().min(2).max(100_000), signature: z.string().regex(/^[0-9a-f]{64}$/) }).strict() },
+      input: {
+        body: z
+          .object({ body: z.string().min(2).max(100_000), signature: z.string().regex(/^[0-9a-f]{64}$/) })
+          .strict(),
+      },
       response: z.object({ valid: z.boolean() }),
       handler: ({ input }) => {
         try {

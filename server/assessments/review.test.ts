@@ -17,7 +17,9 @@ describe("commandsOf", () => {
       [3.0, "o", "npx vitest run\r\n"],
       [9.0, "o", " ✓ 3 tests $ not a prompt\r\n"],
     ];
-    const body = [JSON.stringify({ version: 2, width: 80, height: 24 }), ...events.map((e) => JSON.stringify(e))].join("\n") + "\n";
+    const body =
+      [JSON.stringify({ version: 2, width: 80, height: 24 }), ...events.map((e) => JSON.stringify(e))].join("\n") +
+      "\n";
     // A recording still being written ends mid-stream: a sync-flushed gzip without its trailer.
     fs.writeFileSync(file, zlib.gzipSync(body).subarray(0, -8));
     const start = Date.parse("2026-01-01T00:00:00.000Z");

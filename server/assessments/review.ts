@@ -32,7 +32,14 @@ export type BoardRow = {
   decision: string | null;
 };
 
-type FinalRow = { exercise_id: string; submission_id: number; snapshot_hash: string; status: string; body: string | null; signature: string | null };
+type FinalRow = {
+  exercise_id: string;
+  submission_id: number;
+  snapshot_hash: string;
+  status: string;
+  body: string | null;
+  signature: string | null;
+};
 
 export function categoryScores(results: Results[]): CategoryScores {
   const out: CategoryScores = {};
@@ -72,7 +79,12 @@ export class Review {
 
   board(assessmentId: number, actor: User, similarFlags: Map<number, number> = new Map()): BoardRow[] {
     const rows = this.hiring.candidates.list(assessmentId).map((c) => this.row(c, similarFlags.get(c.id)));
-    this.auditNames(assessmentId, actor, rows.filter((r) => r.name !== null).map((r) => r.id), "board");
+    this.auditNames(
+      assessmentId,
+      actor,
+      rows.filter((r) => r.name !== null).map((r) => r.id),
+      "board",
+    );
     return rows;
   }
 
@@ -80,9 +92,18 @@ export class Review {
     const finals = this.finals(c.id);
     const results = finals.flatMap((f) => (f.body ? [JSON.parse(f.body) as Results] : []));
     const graded = finals.length > 0 && results.length === finals.length;
-    const rubric = this.db.get<{ avg: number | null }>("SELECT avg(score) AS avg FROM rubric_scores WHERE candidate_id = ?", [c.id])!.avg;
-    const pastes = this.db.get<{ n: number }>("SELECT count(*) AS n FROM assessment_events WHERE candidate_id = ? AND kind = 'paste' AND json_extract(data, '$.chars') >= ?", [c.id, LARGE_PASTE_CHARS])!.n;
-    const blurs = this.db.get<{ n: number }>("SELECT count(*) AS n FROM assessment_events WHERE candidate_id = ? AND kind = 'blur'", [c.id])!.n;
+    const rubric = this.db.get<{ avg: number | null }>(
+      "SELECT avg(score) AS avg FROM rubric_scores WHERE candidate_id = ?",
+      [c.id],
+    )!.avg;
+    const pastes = this.db.get<{ n: number }>(
+      "SELECT count(*) AS n FROM assessment_events WHERE candidate_id = ? AND kind = 'paste' AND json_extract(data, '$.chars') >= ?",
+      [c.id, LARGE_PASTE_CHARS],
+    )!.n;
+    const blurs = this.db.get<{ n: number }>(
+      "SELECT count(*) AS n FROM assessment_events WHERE candidate_id = ? AND kind = 'blur'",
+      [c.id],
+    )!.n;
     const flags: string[] = [];
     if (similarity !== undefined) flags.push(`similar code (${Math.round(similarity * 100)}%)`);
     if (pastes) flags.push(`${pastes} large paste${pastes > 1 ? "s" : ""}`);
@@ -94,7 +115,9 @@ export class Review {
       name: c.decision ? (c.name ?? c.email) : null,
       status: statusOf(c),
       startedAt: c.started_at,
-      timeUsedMs: c.started_at ? Math.max(0, Math.min(end, Date.parse(c.deadline_at!)) - Date.parse(c.started_at)) : null,
+      timeUsedMs: c.started_at
+        ? Math.max(0, Math.min(end, Date.parse(c.deadline_at!)) - Date.parse(c.started_at))
+        : null,
       score: graded ? results.reduce((s, r) => s + r.score, 0) : null,
       maxScore: graded ? results.reduce((s, r) => s + r.max_score, 0) : null,
       categories: categoryScores(results),
@@ -118,54 +141,160 @@ export class Review {
       result: f.body ? (JSON.parse(f.body) as Results) : null,
       files: this.diff(f.exercise_id, f.submission_id),
     }));
-    const rubric = this.db.all<{ reviewer: string; reviewer_id: number; criterion: number; score: number; note: string | null; at: string }>(
+    const rubric = this.db.all<{
+      reviewer: string;
+      reviewer_id: number;
+      criterion: number;
+      score: number;
+      note: string | null;
+      at: string;
+    }>(
       "SELECT u.display_name AS reviewer, r.reviewer_id, r.criterion, r.score, r.note, r.at FROM rubric_scores r JOIN users u ON u.id = r.reviewer_id WHERE r.candidate_id = ? ORDER BY r.reviewer_id, r.criterion",
       [c.id],
     );
     return {
-      candidate: { ...row, email: c.decision ? c.email : null, deadline: c.deadline_at, finishedAt: c.finished_at, finishReason: c.finish_reason, extraMinutes: c.extra_minutes, timeFactor: c.time_factor, decisionComment: c.decision_comment, decidedAt: c.decided_at },
+      candidate: {
+        ...row,
+        email: c.decision ? c.email : null,
+        deadline: c.deadline_at,
+        finishedAt: c.finished_at,
+        finishReason: c.finish_reason,
+        extraMinutes: c.extra_minutes,
+        timeFactor: c.time_factor,
+        decisionComment: c.decision_comment,
+        decidedAt: c.decided_at,
+      },
       criteria: a.rubric,
       finals,
       timeline: this.timeline(c),
-      recordings: c.user_id === null ? [] : this.db.all<{ id: string; started_at: string; ended_at: string | null }>("SELECT t.id, t.started_at, t.ended_at FROM terminal_sessions t JOIN workspaces w ON w.id = t.workspace_id WHERE w.user_id = ? ORDER BY t.started_at", [c.user_id]).map((r) => ({ id: r.id, startedAt: r.started_at, endedAt: r.ended_at })),
-      rubric: rubric.map((r) => ({ reviewer: r.reviewer, reviewerId: r.reviewer_id, criterion: r.criterion, score: r.score, note: r.note, at: r.at })),
+      recordings:
+        c.user_id === null
+          ? []
+          : this.db
+              .all<{ id: string; started_at: string; ended_at: string | null }>(
+                "SELECT t.id, t.started_at, t.ended_at FROM terminal_sessions t JOIN workspaces w ON w.id = t.workspace_id WHERE w.user_id = ? ORDER BY t.started_at",
+                [c.user_id],
+              )
+              .map((r) => ({ id: r.id, startedAt: r.started_at, endedAt: r.ended_at })),
+      rubric: rubric.map((r) => ({
+        reviewer: r.reviewer,
+        reviewerId: r.reviewer_id,
+        criterion: r.criterion,
+        score: r.score,
+        note: r.note,
+        at: r.at,
+      })),
       record: this.record(c),
     };
   }
 
   /** Events on the server's clock: the page's reports, terminal sessions, feedback and final submissions with scores. */
-  timeline(c: CandidateRow): { at: string; kind: string; exerciseId: string | null; detail: Record<string, unknown> }[] {
+  timeline(
+    c: CandidateRow,
+  ): { at: string; kind: string; exerciseId: string | null; detail: Record<string, unknown> }[] {
     const out: { at: string; kind: string; exerciseId: string | null; detail: Record<string, unknown> }[] = [];
     if (c.started_at) out.push({ at: c.started_at, kind: "start", exerciseId: null, detail: {} });
-    for (const e of this.db.all<{ at: string; kind: string; exercise_id: string | null; data: string }>("SELECT at, kind, exercise_id, data FROM assessment_events WHERE candidate_id = ? ORDER BY id", [c.id])) {
-      out.push({ at: e.at, kind: e.kind, exerciseId: e.exercise_id, detail: JSON.parse(e.data) as Record<string, unknown> });
+    for (const e of this.db.all<{ at: string; kind: string; exercise_id: string | null; data: string }>(
+      "SELECT at, kind, exercise_id, data FROM assessment_events WHERE candidate_id = ? ORDER BY id",
+      [c.id],
+    )) {
+      out.push({
+        at: e.at,
+        kind: e.kind,
+        exerciseId: e.exercise_id,
+        detail: JSON.parse(e.data) as Record<string, unknown>,
+      });
     }
     if (c.user_id !== null) {
-      for (const s of this.db.all<{ id: number; exercise_id: string; created_at: string; score: number | null; max_score: number | null; final: number }>(
+      for (const s of this.db.all<{
+        id: number;
+        exercise_id: string;
+        created_at: string;
+        score: number | null;
+        max_score: number | null;
+        final: number;
+      }>(
         "SELECT s.id, s.exercise_id, s.created_at, r.score, r.max_score, (SELECT count(*) FROM assessment_finals f WHERE f.submission_id = s.id) AS final FROM submissions s LEFT JOIN results r ON r.submission_id = s.id WHERE s.user_id = ?",
         [c.user_id],
       )) {
-        out.push({ at: s.created_at, kind: s.final ? "final-submission" : "submission", exerciseId: s.exercise_id, detail: { submissionId: s.id, score: s.score, maxScore: s.max_score } });
+        out.push({
+          at: s.created_at,
+          kind: s.final ? "final-submission" : "submission",
+          exerciseId: s.exercise_id,
+          detail: { submissionId: s.id, score: s.score, maxScore: s.max_score },
+        });
       }
-      for (const t of this.db.all<{ id: string; exercise_id: string; started_at: string; ended_at: string | null; end_reason: string | null }>("SELECT t.id, w.exercise_id, t.started_at, t.ended_at, t.end_reason FROM terminal_sessions t JOIN workspaces w ON w.id = t.workspace_id WHERE w.user_id = ?", [c.user_id])) {
+      for (const t of this.db.all<{
+        id: string;
+        exercise_id: string;
+        started_at: string;
+        ended_at: string | null;
+        end_reason: string | null;
+      }>(
+        "SELECT t.id, w.exercise_id, t.started_at, t.ended_at, t.end_reason FROM terminal_sessions t JOIN workspaces w ON w.id = t.workspace_id WHERE w.user_id = ?",
+        [c.user_id],
+      )) {
         out.push({ at: t.started_at, kind: "terminal-open", exerciseId: t.exercise_id, detail: { recording: t.id } });
-        for (const cmd of commandsOf(path.join(this.recordingsDir, `${t.id}.cast.gz`), Date.parse(t.started_at))) out.push({ at: cmd.at, kind: "command", exerciseId: t.exercise_id, detail: { command: cmd.command, recording: t.id, offsetS: cmd.offsetS } });
-        if (t.ended_at) out.push({ at: t.ended_at, kind: "terminal-closed", exerciseId: t.exercise_id, detail: { recording: t.id, reason: t.end_reason } });
+        for (const cmd of commandsOf(path.join(this.recordingsDir, `${t.id}.cast.gz`), Date.parse(t.started_at)))
+          out.push({
+            at: cmd.at,
+            kind: "command",
+            exerciseId: t.exercise_id,
+            detail: { command: cmd.command, recording: t.id, offsetS: cmd.offsetS },
+          });
+        if (t.ended_at)
+          out.push({
+            at: t.ended_at,
+            kind: "terminal-closed",
+            exerciseId: t.exercise_id,
+            detail: { recording: t.id, reason: t.end_reason },
+          });
       }
     }
-    for (const x of this.db.all<{ at: string; extra_minutes: number; time_factor: number; deadline_at: string | null }>("SELECT at, extra_minutes, time_factor, deadline_at FROM assessment_extensions WHERE candidate_id = ? ORDER BY id", [c.id])) {
-      out.push({ at: x.at, kind: "extension", exerciseId: null, detail: { extraMinutes: x.extra_minutes, timeFactor: x.time_factor, deadline: x.deadline_at } });
+    for (const x of this.db.all<{ at: string; extra_minutes: number; time_factor: number; deadline_at: string | null }>(
+      "SELECT at, extra_minutes, time_factor, deadline_at FROM assessment_extensions WHERE candidate_id = ? ORDER BY id",
+      [c.id],
+    )) {
+      out.push({
+        at: x.at,
+        kind: "extension",
+        exerciseId: null,
+        detail: { extraMinutes: x.extra_minutes, timeFactor: x.time_factor, deadline: x.deadline_at },
+      });
     }
-    if (c.finished_at) out.push({ at: c.finished_at, kind: c.finish_reason === "submitted" ? "handed-in" : "deadline", exerciseId: null, detail: {} });
+    if (c.finished_at)
+      out.push({
+        at: c.finished_at,
+        kind: c.finish_reason === "submitted" ? "handed-in" : "deadline",
+        exerciseId: null,
+        detail: {},
+      });
     return out.sort((x, y) => x.at.localeCompare(y.at));
   }
 
   /** Start, deadline, extensions and each final snapshot's hash with its result's signature, signed with the lab's key. */
   record(c: CandidateRow): { body: string; signature: string } | null {
     if (!c.finalized_at) return null;
-    const extensions = this.db.all("SELECT extra_minutes AS extraMinutes, time_factor AS timeFactor, deadline_at AS deadline, at FROM assessment_extensions WHERE candidate_id = ? ORDER BY id", [c.id]);
-    const finals = this.finals(c.id).map((f) => ({ exercise: f.exercise_id, submission: f.submission_id, snapshotSha256: f.snapshot_hash, resultSignature: f.signature }));
-    const body = JSON.stringify({ assessment: c.assessment_id, candidate: c.pseudonym, startedAt: c.started_at, deadline: c.deadline_at, finishedAt: c.finished_at, finishReason: c.finish_reason, extensions, finals });
+    const extensions = this.db.all(
+      "SELECT extra_minutes AS extraMinutes, time_factor AS timeFactor, deadline_at AS deadline, at FROM assessment_extensions WHERE candidate_id = ? ORDER BY id",
+      [c.id],
+    );
+    const finals = this.finals(c.id).map((f) => ({
+      exercise: f.exercise_id,
+      submission: f.submission_id,
+      snapshotSha256: f.snapshot_hash,
+      resultSignature: f.signature,
+    }));
+    const body = JSON.stringify({
+      assessment: c.assessment_id,
+      candidate: c.pseudonym,
+      startedAt: c.started_at,
+      deadline: c.deadline_at,
+      finishedAt: c.finished_at,
+      finishReason: c.finish_reason,
+      extensions,
+      finals,
+    });
     return { body, signature: crypto.createHmac("sha256", this.secret).update(body).digest("hex") };
   }
 
@@ -176,7 +305,10 @@ export class Review {
   }
 
   /** The final code against the starter, file by file (text files up to 256 KB each). */
-  diff(exerciseId: string, submissionId: number): { path: string; change: "added" | "modified" | "deleted"; starter: string | null; final: string | null }[] {
+  diff(
+    exerciseId: string,
+    submissionId: number,
+  ): { path: string; change: "added" | "modified" | "deleted"; starter: string | null; final: string | null }[] {
     const exercise = this.hiring.exercise(exerciseId);
     if (!exercise) return [];
     const starter = readTree(path.join(exercise.dir, "starter"));
@@ -186,28 +318,56 @@ export class Review {
       const a = starter.get(p) ?? null;
       const b = final.get(p) ?? null;
       if (a === b) return [];
-      return [{ path: p, change: a === null ? ("added" as const) : b === null ? ("deleted" as const) : ("modified" as const), starter: a, final: b }];
+      return [
+        {
+          path: p,
+          change: a === null ? ("added" as const) : b === null ? ("deleted" as const) : ("modified" as const),
+          starter: a,
+          final: b,
+        },
+      ];
     });
   }
 
-  scoreRubric(assessmentId: number, candidateId: number, scores: { criterion: number; score: number; note?: string }[], actor: User): void {
+  scoreRubric(
+    assessmentId: number,
+    candidateId: number,
+    scores: { criterion: number; score: number; note?: string }[],
+    actor: User,
+  ): void {
     const c = this.hiring.candidates.of(assessmentId, candidateId);
     const criteria = this.hiring.assessments.get(assessmentId).rubric;
     const wrong = scores.filter((s) => s.criterion >= criteria.length);
-    if (wrong.length) throw badRequest(`The rubric has ${criteria.length} criteria; no criterion ${wrong.map((w) => w.criterion).join(", ")}.`, { errors: wrong.map((w) => ({ path: "body.scores", message: `no criterion ${w.criterion}` })) });
+    if (wrong.length)
+      throw badRequest(
+        `The rubric has ${criteria.length} criteria; no criterion ${wrong.map((w) => w.criterion).join(", ")}.`,
+        { errors: wrong.map((w) => ({ path: "body.scores", message: `no criterion ${w.criterion}` })) },
+      );
     const at = new Date().toISOString();
     this.db.transaction(() => {
       for (const s of scores) {
-        this.db.run("INSERT INTO rubric_scores (candidate_id, reviewer_id, criterion, score, note, at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (candidate_id, reviewer_id, criterion) DO UPDATE SET score = excluded.score, note = excluded.note, at = excluded.at", [c.id, actor.id, s.criterion, s.score, s.note ?? null, at]);
+        this.db.run(
+          "INSERT INTO rubric_scores (candidate_id, reviewer_id, criterion, score, note, at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (candidate_id, reviewer_id, criterion) DO UPDATE SET score = excluded.score, note = excluded.note, at = excluded.at",
+          [c.id, actor.id, s.criterion, s.score, s.note ?? null, at],
+        );
       }
-      this.hiring.assessments.audit(assessmentId, c.id, actor.id, "rubric-scored", scores.map((s) => `${criteria[s.criterion]!.name}: ${s.score}`).join(", "));
+      this.hiring.assessments.audit(
+        assessmentId,
+        c.id,
+        actor.id,
+        "rubric-scored",
+        scores.map((s) => `${criteria[s.criterion]!.name}: ${s.score}`).join(", "),
+      );
     });
   }
 
   decide(assessmentId: number, candidateId: number, decision: string, comment: string, actor: User): void {
     const c = this.hiring.candidates.of(assessmentId, candidateId);
     if (!c.finished_at) throw conflict("The candidate has not handed in yet; decide once their work is final.");
-    this.db.run("UPDATE assessment_candidates SET decision = ?, decision_comment = ?, decided_by = ?, decided_at = ? WHERE id = ?", [decision, comment, actor.id, new Date().toISOString(), c.id]);
+    this.db.run(
+      "UPDATE assessment_candidates SET decision = ?, decision_comment = ?, decided_by = ?, decided_at = ? WHERE id = ?",
+      [decision, comment, actor.id, new Date().toISOString(), c.id],
+    );
     this.hiring.assessments.audit(assessmentId, c.id, actor.id, "decision", `${decision}: ${comment}`);
   }
 
@@ -249,7 +409,12 @@ export function commandsOf(file: string, startedAt: number): { at: string; offse
       line = parts[i]!.includes("\r") ? seg : line + seg;
       if (i < parts.length - 1) {
         const m = PROMPT.exec(printable(line));
-        if (m && out.length < MAX_COMMANDS) out.push({ at: new Date(startedAt + (ev[0] as number) * 1000).toISOString(), offsetS: ev[0] as number, command: m[1]!.trim().slice(0, 300) });
+        if (m && out.length < MAX_COMMANDS)
+          out.push({
+            at: new Date(startedAt + (ev[0] as number) * 1000).toISOString(),
+            offsetS: ev[0] as number,
+            command: m[1]!.trim().slice(0, 300),
+          });
         line = "";
       }
     }

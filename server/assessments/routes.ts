@@ -5,9 +5,16 @@ import type { Assessments } from "./service.ts";
 
 const REVIEWER_ROLES = ["admin", "instructor"] as const;
 /** Reviewers of this assessment (instructors it names, its creator) and every admin. */
-export const reviewerOf = (resource: "assessment" = "assessment") => owner(resource, { staff: ["admin"], roles: [...REVIEWER_ROLES] });
+export const reviewerOf = (resource: "assessment" = "assessment") =>
+  owner(resource, { staff: ["admin"], roles: [...REVIEWER_ROLES] });
 
-const AuditOut = z.object({ at: z.string(), actor: z.string().nullable(), action: z.string(), candidateId: z.number().int().nullable(), detail: z.string().nullable() });
+const AuditOut = z.object({
+  at: z.string(),
+  actor: z.string().nullable(),
+  action: z.string(),
+  candidateId: z.number().int().nullable(),
+  detail: z.string().nullable(),
+});
 
 /** Defining assessments: admins and instructors; each one's reviewers (and admins) only. */
 export function assessmentRoutes(assessments: Assessments): Route[] {
@@ -51,7 +58,8 @@ export function assessmentRoutes(assessments: Assessments): Route[] {
     route({
       method: "patch",
       path: "/assessments/:id",
-      summary: "Change an assessment (any subset of its fields); a candidate already working keeps the deadline they were given until an extension",
+      summary:
+        "Change an assessment (any subset of its fields); a candidate already working keeps the deadline they were given until an extension",
       tag: "assessments",
       auth: reviewerOf(),
       ownerOf: member,

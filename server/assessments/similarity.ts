@@ -10,7 +10,13 @@ const CODE = /\.(ts|tsx|mts|cts|js|mjs|cjs|jsx)$/;
 const MAX_FILE = 256 * 1024;
 
 export type Side = { startRow: number; endRow: number; text: string };
-export type SimilarPair = { left: string; right: string; similarity: number; longest: number; fragments: { left: Side; right: Side }[] };
+export type SimilarPair = {
+  left: string;
+  right: string;
+  similarity: number;
+  longest: number;
+  fragments: { left: Side; right: Side }[];
+};
 /** One author's code for one exercise: a candidate's final snapshot or the reference solution. */
 export type Source = { id: string; dir: string };
 
@@ -32,7 +38,8 @@ export function bundle(dir: string): string {
       const r = rel ? `${rel}/${name}` : name;
       const st = fs.lstatSync(path.join(dir, r));
       if (st.isDirectory()) walk(r);
-      else if (st.isFile() && CODE.test(name) && st.size <= MAX_FILE) parts.push(`// file: ${r}\n${fs.readFileSync(path.join(dir, r), "utf8")}\n`);
+      else if (st.isFile() && CODE.test(name) && st.size <= MAX_FILE)
+        parts.push(`// file: ${r}\n${fs.readFileSync(path.join(dir, r), "utf8")}\n`);
     }
   };
   walk("");
@@ -41,8 +48,18 @@ export function bundle(dir: string): string {
 
 /** The part of @dodona/dolos-lib's API used here (typed locally: the lab builds and starts without it). */
 type Region = { startRow: number; endRow: number };
-type DolosPair = { leftFile: { path: string }; rightFile: { path: string }; similarity: number; longest: number; buildFragments(): { leftSelection: Region; rightSelection: Region }[] };
-type DolosModule = { Dolos: new (opts: { language: string }) => { analyzePaths(paths: string[], template?: string): Promise<{ allPairs(): DolosPair[] }> } };
+type DolosPair = {
+  leftFile: { path: string };
+  rightFile: { path: string };
+  similarity: number;
+  longest: number;
+  buildFragments(): { leftSelection: Region; rightSelection: Region }[];
+};
+type DolosModule = {
+  Dolos: new (opts: { language: string }) => {
+    analyzePaths(paths: string[], template?: string): Promise<{ allPairs(): DolosPair[] }>;
+  };
+};
 const DOLOS = "@dodona/dolos-lib";
 let dolos: Promise<DolosModule> | undefined;
 
@@ -50,7 +67,9 @@ let dolos: Promise<DolosModule> | undefined;
 function loadDolos(): Promise<DolosModule> {
   dolos ??= (import(DOLOS) as Promise<DolosModule>).catch((err: unknown) => {
     dolos = undefined;
-    throw unavailable(`The similarity engine (@dodona/dolos-lib) cannot be loaded: ${(err as Error).message.split("\n")[0]}. Run npm install.`);
+    throw unavailable(
+      `The similarity engine (@dodona/dolos-lib) cannot be loaded: ${(err as Error).message.split("\n")[0]}. Run npm install.`,
+    );
   });
   return dolos;
 }
@@ -77,15 +96,27 @@ export async function compare(exercise: Exercise, sources: Source[]): Promise<Si
     fs.writeFileSync(template, bundle(path.join(exercise.dir, "starter")));
     const report = await new Dolos({ language: "typescript" }).analyzePaths(files, template);
     const idOf = (p: string) => path.basename(p, ".ts");
-    const lines = (file: string, from: number, to: number) => (texts.get(file) ?? "").split("\n").slice(from, to + 1).join("\n");
+    const lines = (file: string, from: number, to: number) =>
+      (texts.get(file) ?? "")
+        .split("\n")
+        .slice(from, to + 1)
+        .join("\n");
     return report.allPairs().map((pair) => ({
       left: idOf(pair.leftFile.path),
       right: idOf(pair.rightFile.path),
       similarity: Math.round(pair.similarity * 1000) / 1000,
       longest: pair.longest,
       fragments: pair.buildFragments().map((f) => ({
-        left: { startRow: f.leftSelection.startRow, endRow: f.leftSelection.endRow, text: lines(pair.leftFile.path, f.leftSelection.startRow, f.leftSelection.endRow) },
-        right: { startRow: f.rightSelection.startRow, endRow: f.rightSelection.endRow, text: lines(pair.rightFile.path, f.rightSelection.startRow, f.rightSelection.endRow) },
+        left: {
+          startRow: f.leftSelection.startRow,
+          endRow: f.leftSelection.endRow,
+          text: lines(pair.leftFile.path, f.leftSelection.startRow, f.leftSelection.endRow),
+        },
+        right: {
+          startRow: f.rightSelection.startRow,
+          endRow: f.rightSelection.endRow,
+          text: lines(pair.rightFile.path, f.rightSelection.startRow, f.rightSelection.endRow),
+        },
       })),
     }));
   } finally {

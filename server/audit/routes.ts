@@ -18,10 +18,20 @@ const AuditQueryIn = z.strictObject({
     .max(100)
     .regex(/^[a-z][a-z0-9.-]*$/, "an action name or its prefix, like cohort or user.role")
     .optional(),
-  actor: z.coerce.number().int().positive().max(2 ** 31).optional(),
+  actor: z.coerce
+    .number()
+    .int()
+    .positive()
+    .max(2 ** 31)
+    .optional(),
   targetKind: z.string().max(40).optional(),
   targetId: z.string().max(100).optional(),
-  before: z.coerce.number().int().positive().max(2 ** 53).optional(),
+  before: z.coerce
+    .number()
+    .int()
+    .positive()
+    .max(2 ** 53)
+    .optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 
@@ -38,7 +48,14 @@ export function auditRoutes(audit: AuditLog): Route[] {
       response: z.object({ entries: z.array(AuditEntryOut), next: z.number().int().nullable() }),
       handler: ({ input }) => {
         const q = input.query;
-        const entries = audit.list({ action: q.action, actorId: q.actor, targetKind: q.targetKind, targetId: q.targetId, before: q.before, limit: q.limit });
+        const entries = audit.list({
+          action: q.action,
+          actorId: q.actor,
+          targetKind: q.targetKind,
+          targetId: q.targetId,
+          before: q.before,
+          limit: q.limit,
+        });
         return { entries, next: entries.length === q.limit ? entries[entries.length - 1]!.id : null };
       },
     }),

@@ -48,13 +48,28 @@ const ACTION = /^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$/;
 export class AuditLog {
   constructor(private readonly db: Database) {}
 
-  record(e: { actorId: number | null; action: string; target?: AuditTarget; details?: Record<string, unknown>; ip?: string }): number {
+  record(e: {
+    actorId: number | null;
+    action: string;
+    target?: AuditTarget;
+    details?: Record<string, unknown>;
+    ip?: string;
+  }): number {
     if (!ACTION.test(e.action)) throw new Error(`audit action must be dotted lowercase words: ${e.action}`);
     const details = JSON.stringify(e.details ?? {});
-    if (Buffer.byteLength(details) > MAX_DETAILS_BYTES) throw new Error(`audit details for ${e.action} exceed ${MAX_DETAILS_BYTES} bytes`);
+    if (Buffer.byteLength(details) > MAX_DETAILS_BYTES)
+      throw new Error(`audit details for ${e.action} exceed ${MAX_DETAILS_BYTES} bytes`);
     const r = this.db.run(
       "INSERT INTO audit_log (at, actor_id, action, target_kind, target_id, details, ip) VALUES (?, ?, ?, ?, ?, ?, ?)",
-      [new Date().toISOString(), e.actorId, e.action, e.target?.kind ?? null, e.target ? String(e.target.id) : null, details, e.ip ?? null],
+      [
+        new Date().toISOString(),
+        e.actorId,
+        e.action,
+        e.target?.kind ?? null,
+        e.target ? String(e.target.id) : null,
+        details,
+        e.ip ?? null,
+      ],
     );
     return Number(r.lastInsertRowid);
   }

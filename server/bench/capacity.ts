@@ -18,7 +18,15 @@ export type CapacityOptions = {
   budgetMs: number;
 };
 export type CapacityStep = { idle: number; p50: number; confirm?: number };
-export type Capacity = { baselineMs: number; held: number; capReached: boolean; stoppedBy: "cap" | "slowdown" | "time" | "error"; error?: string; steps: CapacityStep[]; seconds: number };
+export type Capacity = {
+  baselineMs: number;
+  held: number;
+  capReached: boolean;
+  stoppedBy: "cap" | "slowdown" | "time" | "error";
+  error?: string;
+  steps: CapacityStep[];
+  seconds: number;
+};
 
 let seq = 0;
 
@@ -71,7 +79,9 @@ export async function idleCapacity(h: Harness, o: CapacityOptions): Promise<{ ro
         await sleep(o.settleMs);
         step.confirm = round(await echoP50(neighbour.term, o.samples));
       }
-      process.stderr.write(`bench: ${h.kind}: ${idle.length} idle, neighbour echo p50 ${step.p50} ms${step.confirm === undefined ? "" : ` (again: ${step.confirm} ms)`}, baseline ${round(baselineMs)} ms\n`);
+      process.stderr.write(
+        `bench: ${h.kind}: ${idle.length} idle, neighbour echo p50 ${step.p50} ms${step.confirm === undefined ? "" : ` (again: ${step.confirm} ms)`}, baseline ${round(baselineMs)} ms\n`,
+      );
       if (step.confirm !== undefined && step.confirm > limit) {
         stoppedBy = "slowdown";
         break;
@@ -84,7 +94,12 @@ export async function idleCapacity(h: Harness, o: CapacityOptions): Promise<{ ro
   const capReached = stoppedBy === "cap" && held >= o.cap;
   const seconds = round((performance.now() - started) / 1000);
   const value = capReached ? `≥ ${held}` : String(held);
-  const why = { cap: `cap ${o.cap} reached`, slowdown: `p50 > 2× at ${steps.at(-1)?.idle ?? 0}`, time: `stopped after ${round(o.budgetMs / 1000)} s`, error: `stopped by an error: ${error}` }[stoppedBy];
+  const why = {
+    cap: `cap ${o.cap} reached`,
+    slowdown: `p50 > 2× at ${steps.at(-1)?.idle ?? 0}`,
+    time: `stopped after ${round(o.budgetMs / 1000)} s`,
+    error: `stopped by an error: ${error}`,
+  }[stoppedBy];
   const row: Row = {
     driver: h.kind,
     metric: "idle capacity (neighbour echo p50 ≤ 2× baseline)",
@@ -94,5 +109,8 @@ export async function idleCapacity(h: Harness, o: CapacityOptions): Promise<{ ro
     met: held >= o.target,
     note: `baseline ${round(baselineMs)} ms; ${why}; ${seconds} s`,
   };
-  return { row, detail: { baselineMs: round(baselineMs), held, capReached, stoppedBy, ...(error ? { error } : {}), steps, seconds } };
+  return {
+    row,
+    detail: { baselineMs: round(baselineMs), held, capReached, stoppedBy, ...(error ? { error } : {}), steps, seconds },
+  };
 }

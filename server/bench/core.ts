@@ -28,7 +28,12 @@ export async function coreRows(h: Harness, n: { exec: number; node: number; prom
     return [
       { driver: h.kind, metric: "sandbox exec of /bin/true", unit: "ms", ...distribution(execTrue) },
       { driver: h.kind, metric: "node -e 0 in a sandbox", unit: "ms", ...distribution(nodeStart) },
-      { driver: h.kind, metric: "terminal: spawn to bash prompt (running sandbox)", unit: "ms", ...distribution(prompt) },
+      {
+        driver: h.kind,
+        metric: "terminal: spawn to bash prompt (running sandbox)",
+        unit: "ms",
+        ...distribution(prompt),
+      },
     ];
   } finally {
     await h.stop(sandbox);

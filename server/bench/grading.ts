@@ -45,7 +45,8 @@ export function gradingJobs(h: Harness, opts: GradingOptions = {}): BenchJob[] {
 
 export function catalogExercises(only: string[] = []): Exercise[] {
   const catalog = loadCatalog(path.join(ROOT_DIR, "exercises"));
-  if (catalog.problems.length) throw new Error(`the catalog has problems: ${catalog.problems.map((p) => `${p.path}: ${p.message}`).join("; ")}`);
+  if (catalog.problems.length)
+    throw new Error(`the catalog has problems: ${catalog.problems.map((p) => `${p.path}: ${p.message}`).join("; ")}`);
   const all = [...catalog.exercises.values()].sort((a, b) => `${a.area}/${a.id}`.localeCompare(`${b.area}/${b.id}`));
   const unknown = only.filter((ref) => !all.some((e) => `${e.area}/${e.id}` === ref));
   if (unknown.length) throw new Error(`not in the catalog: ${unknown.join(", ")}`);
@@ -53,7 +54,16 @@ export function catalogExercises(only: string[] = []): Exercise[] {
 }
 
 /** The phases the note names, in the order a grading meets them. */
-const NOTED: PhaseName[] = ["copy-in", "sandbox-create", "build", "boot", "vitest-start", "test-file", "sandbox-stop", "teardown"];
+const NOTED: PhaseName[] = [
+  "copy-in",
+  "sandbox-create",
+  "build",
+  "boot",
+  "vitest-start",
+  "test-file",
+  "sandbox-stop",
+  "teardown",
+];
 
 async function gradeRow(h: Harness, exercise: Exercise, n: number): Promise<Row> {
   const ref = `${exercise.area}/${exercise.id}`;
@@ -64,7 +74,14 @@ async function gradeRow(h: Harness, exercise: Exercise, n: number): Promise<Row>
   const failures: string[] = [];
   for (let i = 0; i < n; i++) {
     const t0 = performance.now();
-    const r: Results = await grade({ exercise, submissionDir: path.join(exercise.dir, "solution"), workDir: h.scratch(`grade-${id}-${i}`), driver: h.driver, uid: h.uid(), name: `g-${id}-${i}` });
+    const r: Results = await grade({
+      exercise,
+      submissionDir: path.join(exercise.dir, "solution"),
+      workDir: h.scratch(`grade-${id}-${i}`),
+      driver: h.driver,
+      uid: h.uid(),
+      name: `g-${id}-${i}`,
+    });
     totals.push(performance.now() - t0);
     testCount = Math.max(testCount, r.tests.length);
     breakdowns.push(phaseTotals(r.timing?.phases ?? []));
@@ -80,10 +97,18 @@ async function gradeRow(h: Harness, exercise: Exercise, n: number): Promise<Row>
   const kinds = [...new Set(exercise.grader.steps.map((s) => s.kind))];
   const service = exercise.service !== undefined;
   const own = kinds.length === 1 ? graderFor(kinds[0]!).gradingTarget : undefined;
-  const phases = Object.fromEntries(NOTED.filter((p) => breakdowns.some((b) => b[p] !== undefined)).map((p) => [p, distribution(breakdowns.map((b) => b[p] ?? 0))]));
+  const phases = Object.fromEntries(
+    NOTED.filter((p) => breakdowns.some((b) => b[p] !== undefined)).map((p) => [
+      p,
+      distribution(breakdowns.map((b) => b[p] ?? 0)),
+    ]),
+  );
   const secs = (ms: number) => (ms < 1000 ? `${Math.round(ms)} ms` : `${round(ms / 1000)} s`);
   const target = service
-    ? { target: `p50 ≤ ${SERVICE_TARGET.p50Ms} ms, p95 ≤ ${SERVICE_TARGET.p95Ms} ms`, met: d.p50 <= SERVICE_TARGET.p50Ms && d.p95 <= SERVICE_TARGET.p95Ms }
+    ? {
+        target: `p50 ≤ ${SERVICE_TARGET.p50Ms} ms, p95 ≤ ${SERVICE_TARGET.p95Ms} ms`,
+        met: d.p50 <= SERVICE_TARGET.p50Ms && d.p95 <= SERVICE_TARGET.p95Ms,
+      }
     : own
       ? { target: `p50 ≤ ${own.p50Ms} ms`, met: d.p50 <= own.p50Ms }
       : {};
@@ -95,6 +120,8 @@ async function gradeRow(h: Harness, exercise: Exercise, n: number): Promise<Row>
     ...d,
     ...target,
     phases,
-    note: `p50: ${Object.entries(phases).map(([p, v]) => `${p} ${secs(v.p50)}`).join(" · ")}${failures.length ? `; ${failures.length} of ${n} did not pass: ${failures[0]}` : ""}`,
+    note: `p50: ${Object.entries(phases)
+      .map(([p, v]) => `${p} ${secs(v.p50)}`)
+      .join(" · ")}${failures.length ? `; ${failures.length} of ${n} did not pass: ${failures[0]}` : ""}`,
   };
 }

@@ -8,7 +8,15 @@ import { ensureImages } from "../setup/images.ts";
 import { ensureRuntime, TEST_RUNTIME_DIR } from "../setup/runtime.ts";
 import { mapLimit } from "./stats.ts";
 
-export const LIMITS: SandboxLimits = { memoryMb: 256, pids: 128, cpuSeconds: 600, cpus: 1, fileSizeMb: 64, tmpMb: 16, openFiles: 1024 };
+export const LIMITS: SandboxLimits = {
+  memoryMb: 256,
+  pids: 128,
+  cpuSeconds: 600,
+  cpus: 1,
+  fileSizeMb: 64,
+  tmpMb: 16,
+  openFiles: 1024,
+};
 
 /**
  * Host uids of bench sandboxes. Above the lab's ranges (workspaces 200 000+, grading runs
@@ -60,9 +68,18 @@ export class BenchRun {
 
   async docker(poolSize = 0): Promise<Harness<DockerDriver>> {
     await ensureDocker(() => {});
-    const images = await ensureImages({ runtimesRoot: TEST_RUNTIME_DIR, log: (m) => process.stderr.write(`bench: ${m}\n`) });
+    const images = await ensureImages({
+      runtimesRoot: TEST_RUNTIME_DIR,
+      log: (m) => process.stderr.write(`bench: ${m}\n`),
+    });
     const tag = poolSize > 0 ? "p" : "d";
-    const driver = new DockerDriver({ images: (r) => images[r]!, labId: `${this.id}${tag}`, stateDir: this.stateDir(`docker-${tag}`), poolSize, poolLimits: LIMITS });
+    const driver = new DockerDriver({
+      images: (r) => images[r]!,
+      labId: `${this.id}${tag}`,
+      stateDir: this.stateDir(`docker-${tag}`),
+      poolSize,
+      poolLimits: LIMITS,
+    });
     if (poolSize > 0 && !driver.pool) throw new Error("the Docker warm pool needs root");
     const memory = (sb: Sandbox) => containerMemory(driver, sb);
     return this.harness("docker", driver, memory, async () => {
@@ -74,7 +91,10 @@ export class BenchRun {
   /** Closes every harness still open (also on Ctrl-C), then removes the temp root. Once. */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      for (const h of [...this.harnesses]) await h.close().catch((err: unknown) => process.stderr.write(`bench: cleanup of ${h.kind}: ${(err as Error).message}\n`));
+      for (const h of [...this.harnesses])
+        await h
+          .close()
+          .catch((err: unknown) => process.stderr.write(`bench: cleanup of ${h.kind}: ${(err as Error).message}\n`));
       fs.rmSync(this.root, { recursive: true, force: true });
     })();
     return this.closing;
@@ -86,7 +106,12 @@ export class BenchRun {
     return dir;
   }
 
-  private async harness<D extends SandboxDriver>(kind: DriverKind, driver: D, memory: (sb: Sandbox) => Promise<MemorySample>, cleanup: () => Promise<void>): Promise<Harness<D>> {
+  private async harness<D extends SandboxDriver>(
+    kind: DriverKind,
+    driver: D,
+    memory: (sb: Sandbox) => Promise<MemorySample>,
+    cleanup: () => Promise<void>,
+  ): Promise<Harness<D>> {
     const ok = await driver.available();
     if (!ok.ok) throw new Error(`${kind}: ${ok.reason} (fix: ${ok.fix})`);
     const h = new Harness(kind, driver, ok.details, this, memory, async () => {
@@ -116,7 +141,14 @@ export class Harness<D extends SandboxDriver = SandboxDriver> {
   /** A spec with a unique name, its own uid and workspace, the bench limits. */
   spec(prefix: string): SandboxSpec {
     const { uid, dir } = this.run.workspace();
-    return { name: `${prefix}-${++this.n}`, runtime: "node20", workspaceDir: dir, limits: LIMITS, uid, network: "none" };
+    return {
+      name: `${prefix}-${++this.n}`,
+      runtime: "node20",
+      workspaceDir: dir,
+      limits: LIMITS,
+      uid,
+      network: "none",
+    };
   }
 
   uid(): number {

@@ -16,14 +16,24 @@ export type Row = {
   error?: string;
 };
 
-const fmt = (v: number | string | undefined, unit: string) => (v === undefined || (typeof v === "number" && Number.isNaN(v)) ? "—" : `${v} ${unit}`);
+const fmt = (v: number | string | undefined, unit: string) =>
+  v === undefined || (typeof v === "number" && Number.isNaN(v)) ? "—" : `${v} ${unit}`;
 
 /** A plain-text table: driver, metric, p50 (or the value), p95, n, target, met, note. */
 export function table(rows: Row[]): string {
   const cells = rows.map((r) =>
     r.error
       ? [r.driver, r.metric, "ERROR", "", "", r.target ?? "", r.target ? "no" : "", r.error]
-      : [r.driver, r.metric, fmt(r.p50 ?? r.value, r.unit), r.p50 !== undefined ? fmt(r.p95, r.unit) : "", r.n === undefined ? "" : String(r.n), r.target ?? "", r.met === undefined ? "" : r.met ? "yes" : "NO", r.note ?? ""],
+      : [
+          r.driver,
+          r.metric,
+          fmt(r.p50 ?? r.value, r.unit),
+          r.p50 !== undefined ? fmt(r.p95, r.unit) : "",
+          r.n === undefined ? "" : String(r.n),
+          r.target ?? "",
+          r.met === undefined ? "" : r.met ? "yes" : "NO",
+          r.note ?? "",
+        ],
   );
   const head = ["driver", "metric", "p50 / value", "p95", "n", "target", "met", "note"];
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));

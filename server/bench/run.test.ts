@@ -3,7 +3,17 @@ import { parseArgs } from "./run.ts";
 
 describe("bench arguments", () => {
   it("picks sections, drivers, exercises and samples for the grading section", () => {
-    expect(parseArgs(["--only", "grading", "--driver=bwrap", "--exercise", "code-patterns/token-bucket,devops/graceful-shutdown", "--samples", "7"])).toEqual({
+    expect(
+      parseArgs([
+        "--only",
+        "grading",
+        "--driver=bwrap",
+        "--exercise",
+        "code-patterns/token-bucket,devops/graceful-shutdown",
+        "--samples",
+        "7",
+      ]),
+    ).toEqual({
       only: ["grading"],
       drivers: ["bwrap"],
       grading: { exercises: ["code-patterns/token-bucket", "devops/graceful-shutdown"], samples: 7 },

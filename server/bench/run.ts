@@ -13,13 +13,35 @@ const DRIVERS: DriverKind[] = ["bwrap", "docker"];
 /** Sections: one per driver, grading on each driver (grading.ts), then the terminal (ours vs wetty). */
 type Section = DriverKind | "grading" | "terminal" | "workshop";
 const SECTIONS: Section[] = [...DRIVERS, "grading", "terminal", "workshop"];
-const USAGE = "usage: backlab bench [--only bwrap|docker|grading|terminal|workshop[,…]] [--driver bwrap|docker] [--exercise <area>/<slug>[,…]] [--samples N]\n";
+const USAGE =
+  "usage: backlab bench [--only bwrap|docker|grading|terminal|workshop[,…]] [--driver bwrap|docker] [--exercise <area>/<slug>[,…]] [--samples N]\n";
 
 /** What runs per driver; sizes chosen so the driver sections stay within ~8 minutes on 2 cores (grading: its own plan, ~5 more). */
 const PLAN = {
-  bwrap: { core: { exec: 20, node: 10, prompt: 10 }, open: 15, create: 20, memory: 10, capacity: { step: 10, cap: 150, target: 100, samples: 15, baselineSamples: 30, settleMs: 1000, budgetMs: 170_000 } },
-  docker: { core: { exec: 20, node: 10, prompt: 10 }, open: 10, create: 10, memory: 10, capacity: { step: 10, cap: 80, target: 50, samples: 15, baselineSamples: 30, settleMs: 1000, budgetMs: 170_000 } },
-} satisfies Record<DriverKind, { core: { exec: number; node: number; prompt: number }; open: number; create: number; memory: number; capacity: CapacityOptions }>;
+  bwrap: {
+    core: { exec: 20, node: 10, prompt: 10 },
+    open: 15,
+    create: 20,
+    memory: 10,
+    capacity: { step: 10, cap: 150, target: 100, samples: 15, baselineSamples: 30, settleMs: 1000, budgetMs: 170_000 },
+  },
+  docker: {
+    core: { exec: 20, node: 10, prompt: 10 },
+    open: 10,
+    create: 10,
+    memory: 10,
+    capacity: { step: 10, cap: 80, target: 50, samples: 15, baselineSamples: 30, settleMs: 1000, budgetMs: 170_000 },
+  },
+} satisfies Record<
+  DriverKind,
+  {
+    core: { exec: number; node: number; prompt: number };
+    open: number;
+    create: number;
+    memory: number;
+    capacity: CapacityOptions;
+  }
+>;
 
 export type BenchArgs = { only: Section[]; drivers: DriverKind[]; grading: GradingOptions };
 
@@ -29,9 +51,13 @@ export function parseArgs(args: string[]): BenchArgs | { error: string } {
   const grading: GradingOptions = {};
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
-    const [flag, inline] = a.startsWith("--") && a.includes("=") ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a, undefined];
+    const [flag, inline] =
+      a.startsWith("--") && a.includes("=")
+        ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)]
+        : [a, undefined];
     const value = inline ?? args[++i];
-    if (value === undefined || !["--only", "--driver", "--exercise", "--samples"].includes(flag)) return { error: `unknown argument "${a}"` };
+    if (value === undefined || !["--only", "--driver", "--exercise", "--samples"].includes(flag))
+      return { error: `unknown argument "${a}"` };
     const picked = value.split(",").map((v) => v.trim());
     if (flag === "--only") {
       const bad = picked.find((v) => !SECTIONS.includes(v as Section));
@@ -44,7 +70,8 @@ export function parseArgs(args: string[]): BenchArgs | { error: string } {
     } else if (flag === "--exercise") grading.exercises = picked;
     else {
       const n = Number(value);
-      if (!Number.isInteger(n) || n < 1 || n > 100) return { error: `--samples takes a whole number from 1 to 100, not "${value}"` };
+      if (!Number.isInteger(n) || n < 1 || n > 100)
+        return { error: `--samples takes a whole number from 1 to 100, not "${value}"` };
       grading.samples = n;
     }
   }
@@ -66,7 +93,8 @@ export async function runBenchmarks(args: string[] = process.argv.slice(3)): Pro
   }
   const started = performance.now();
   const loadAtStart = os.loadavg()[0]!;
-  if (loadAtStart > os.cpus().length / 2) say(`the machine is busy (load ${loadAtStart.toFixed(2)} on ${os.cpus().length} cores): figures will be noisier`);
+  if (loadAtStart > os.cpus().length / 2)
+    say(`the machine is busy (load ${loadAtStart.toFixed(2)} on ${os.cpus().length} cores): figures will be noisier`);
   const run = new BenchRun(os.tmpdir());
   let interrupted = false;
   const onSignal = () => {
@@ -107,19 +135,32 @@ export async function runBenchmarks(args: string[] = process.argv.slice(3)): Pro
       drivers[kind] = h.details;
       const full = parsed.only.includes(kind);
       if (full) await section(kind, "core", () => coreRows(h, plan.core));
-      if (parsed.only.includes("grading")) for (const job of gradingJobs(h, parsed.grading)) await section(kind, job.metric, job.run);
+      if (parsed.only.includes("grading"))
+        for (const job of gradingJobs(h, parsed.grading)) await section(kind, job.metric, job.run);
       if (!full) {
-        await h.close().catch((err: unknown) => rows.push({ driver: kind, metric: "cleanup", unit: "", error: (err as Error).message }));
+        await h
+          .close()
+          .catch((err: unknown) =>
+            rows.push({ driver: kind, metric: "cleanup", unit: "", error: (err as Error).message }),
+          );
         continue;
       }
       const label = kind === "docker" ? " (no pool)" : "";
-      await section(kind, `open → live prompt${label}`, async () => [await openToPrompt(h, plan.open, { label, target: kind === "bwrap" })]);
+      await section(kind, `open → live prompt${label}`, async () => [
+        await openToPrompt(h, plan.open, { label, target: kind === "bwrap" }),
+      ]);
       if (kind === "docker") {
         await section(kind, "open → live prompt (warm pool)", async () => {
           const pooled = await run.docker(1);
           try {
             const pool = pooled.driver.pool!;
-            return [await openToPrompt(pooled, plan.open, { label: " (warm pool, size 1)", target: true, before: () => pool.fill("node20") })];
+            return [
+              await openToPrompt(pooled, plan.open, {
+                label: " (warm pool, size 1)",
+                target: true,
+                before: () => pool.fill("node20"),
+              }),
+            ];
           } finally {
             await pooled.close();
           }
@@ -132,7 +173,11 @@ export async function runBenchmarks(args: string[] = process.argv.slice(3)): Pro
         capacity[kind] = detail;
         return [row];
       });
-      await h.close().catch((err: unknown) => rows.push({ driver: kind, metric: "cleanup", unit: "", error: (err as Error).message }));
+      await h
+        .close()
+        .catch((err: unknown) =>
+          rows.push({ driver: kind, metric: "cleanup", unit: "", error: (err as Error).message }),
+        );
     }
     if (parsed.only.includes("terminal")) {
       await section("terminal", "ours vs wetty", async () => {
@@ -156,10 +201,19 @@ export async function runBenchmarks(args: string[] = process.argv.slice(3)): Pro
   if (interrupted) return 130;
 
   const load = (n: number) => Math.round(n * 100) / 100;
-  const machine = { cpus: os.cpus().length, memoryMb: Math.round(os.totalmem() / 1024 / 1024), kernel: os.release(), node: process.version, load1mAtStart: load(loadAtStart), load1mAtEnd: load(os.loadavg()[0]!) };
+  const machine = {
+    cpus: os.cpus().length,
+    memoryMb: Math.round(os.totalmem() / 1024 / 1024),
+    kernel: os.release(),
+    node: process.version,
+    load1mAtStart: load(loadAtStart),
+    load1mAtEnd: load(os.loadavg()[0]!),
+  };
   const report = { machine, drivers, results: rows, capacity, seconds: round((performance.now() - started) / 1000) };
   process.stdout.write(JSON.stringify(report, null, 2) + "\n\n");
   process.stdout.write(table(rows));
-  process.stdout.write(`\n${machine.cpus} cores, load ${machine.load1mAtStart} → ${machine.load1mAtEnd} (1 min), ${report.seconds} s\n`);
+  process.stdout.write(
+    `\n${machine.cpus} cores, load ${machine.load1mAtStart} → ${machine.load1mAtEnd} (1 min), ${report.seconds} s\n`,
+  );
   return rows.some((r) => r.error) ? 1 : 0;
 }

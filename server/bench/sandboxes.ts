@@ -18,7 +18,11 @@ export async function openShell(h: Harness, prefix: string): Promise<{ sandbox: 
  * Opening an exercise: `create(spec)` to a live bash prompt on a TTY exec, then the sandbox
  * is stopped (untimed). `before` runs untimed ahead of each sample (the pool's fill).
  */
-export async function openToPrompt(h: Harness, n: number, opts: { label: string; target: boolean; before?: () => Promise<void> }): Promise<Row> {
+export async function openToPrompt(
+  h: Harness,
+  n: number,
+  opts: { label: string; target: boolean; before?: () => Promise<void> },
+): Promise<Row> {
   const ms: number[] = [];
   // One untimed round first: the first sandbox of a kind pays one-off costs (etc files, caches).
   for (let i = -1; i < n; i++) {
@@ -47,7 +51,14 @@ export async function creationRate(h: Harness, n: number, concurrency = 4): Prom
       if (exit.code !== 0) throw new Error(`true exited with ${JSON.stringify(exit)}`);
     });
     const secs = (performance.now() - t0) / 1000;
-    return { driver: h.kind, metric: `sandbox creations per second (concurrency ${concurrency}, each + exec true)`, unit: "/s", value: round(n / secs), n, note: `${n} in ${round(secs)} s` };
+    return {
+      driver: h.kind,
+      metric: `sandbox creations per second (concurrency ${concurrency}, each + exec true)`,
+      unit: "/s",
+      value: round(n / secs),
+      n,
+      note: `${n} in ${round(secs)} s`,
+    };
   } finally {
     await h.stopAll(made);
   }
@@ -66,10 +77,48 @@ export async function idleMemory(h: Harness, k: number): Promise<Row[]> {
     const mb = (x: number) => round(x / 1024 / 1024);
     const source = h.kind === "bwrap" ? "cgroup memory.usage_in_bytes" : "docker stats usage";
     return [
-      { driver: h.kind, metric: `idle memory per sandbox (shell at prompt): ${source}`, unit: "MB", value: mb(quantile(samples.map((s) => s.usage), 0.5)), n: k, note: "median" },
-      { driver: h.kind, metric: "idle memory per sandbox (shell at prompt): without page cache", unit: "MB", value: mb(quantile(samples.map((s) => s.withoutCache), 0.5)), n: k, note: "median" },
+      {
+        driver: h.kind,
+        metric: `idle memory per sandbox (shell at prompt): ${source}`,
+        unit: "MB",
+        value: mb(
+          quantile(
+            samples.map((s) => s.usage),
+            0.5,
+          ),
+        ),
+        n: k,
+        note: "median",
+      },
+      {
+        driver: h.kind,
+        metric: "idle memory per sandbox (shell at prompt): without page cache",
+        unit: "MB",
+        value: mb(
+          quantile(
+            samples.map((s) => s.withoutCache),
+            0.5,
+          ),
+        ),
+        n: k,
+        note: "median",
+      },
       ...(samples.every((s) => s.outside !== undefined)
-        ? [{ driver: h.kind, metric: "idle memory per sandbox: containerd-shim, outside the cgroup (PSS)", unit: "MB", value: mb(quantile(samples.map((s) => s.outside!), 0.5)), n: k, note: "median" }]
+        ? [
+            {
+              driver: h.kind,
+              metric: "idle memory per sandbox: containerd-shim, outside the cgroup (PSS)",
+              unit: "MB",
+              value: mb(
+                quantile(
+                  samples.map((s) => s.outside!),
+                  0.5,
+                ),
+              ),
+              n: k,
+              note: "median",
+            },
+          ]
         : []),
     ];
   } finally {

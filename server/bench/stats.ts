@@ -32,7 +32,11 @@ export async function time(n: number, fn: (i: number) => Promise<void>): Promise
  * Maps with at most `limit` calls in flight. On a failure no new item starts; the error is
  * thrown once every started call has settled (so cleanup sees everything that was created).
  */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const out: R[] = new Array<R>(items.length);
   let next = 0;
   let failure: { err: unknown } | null = null;

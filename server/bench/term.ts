@@ -20,7 +20,8 @@ export class Term {
     });
     void proc.wait().then(() => {
       this.exited = true;
-      for (const w of this.waiters) w.reject(new Error(`the shell exited; last output: ${JSON.stringify(this.buf.slice(-200))}`));
+      for (const w of this.waiters)
+        w.reject(new Error(`the shell exited; last output: ${JSON.stringify(this.buf.slice(-200))}`));
     });
   }
 
@@ -45,7 +46,11 @@ export class Term {
         resolve: () => settle(() => resolve()),
         reject: (e: Error) => settle(() => reject(e)),
       };
-      const timer = setTimeout(() => w.reject(new Error(`no ${re} within ${timeoutMs} ms; last output: ${JSON.stringify(this.buf.slice(-200))}`)), timeoutMs);
+      const timer = setTimeout(
+        () =>
+          w.reject(new Error(`no ${re} within ${timeoutMs} ms; last output: ${JSON.stringify(this.buf.slice(-200))}`)),
+        timeoutMs,
+      );
       const settle = (f: () => void) => {
         clearTimeout(timer);
         this.waiters.delete(w);

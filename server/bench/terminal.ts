@@ -12,7 +12,16 @@ import { ensureWetty, startWetty, WettyLink, type WettyInstall, type WettyServer
  * this process, reached through its HTTP API and terminal WebSocket like a browser; wetty
  * runs as a child process with a plain bash. Everything is bounded by PLAN.budgetMs.
  */
-const PLAN = { warmup: 20, echo: 200, block: 50, spacingMs: 10, quiet: 200, floodMs: 10_000, restore: 20, budgetMs: 90_000 };
+const PLAN = {
+  warmup: 20,
+  echo: 200,
+  block: 50,
+  spacingMs: 10,
+  quiet: 200,
+  floodMs: 10_000,
+  restore: 20,
+  budgetMs: 90_000,
+};
 
 const TARGET = { echoRatio: 1.0, ctrlCMs: 250, rssMb: 50, neighbourX: 2 };
 const D = "terminal";
@@ -37,7 +46,9 @@ export async function stopTerminalBench(): Promise<void> {
   await Promise.allSettled([l.wetty?.stop(), l.lab?.close()]);
 }
 
-export async function terminalBench(say: (m: string) => void): Promise<{ rows: Row[]; details: Record<string, unknown> }> {
+export async function terminalBench(
+  say: (m: string) => void,
+): Promise<{ rows: Row[]; details: Record<string, unknown> }> {
   setDeadline(performance.now() + PLAN.budgetMs);
   const l: Live = { links: new Set() };
   live = l;
@@ -107,18 +118,50 @@ export async function terminalBench(say: (m: string) => void): Promise<{ rows: R
         ours.push(...(await echoSamples(owner.link, PLAN.block)));
         if (wOwner) theirs.push(...(await echoSamples(wOwner, PLAN.block)));
       }
-      const note = (xs: number[]) => `p99 ${p(xs, 0.99)} ms; one key, until its echo arrives; ${PLAN.spacingMs} ms apart`;
-      rows.push({ driver: D, metric: "ours: keystroke echo (bwrap sandbox, WebSocket)", unit: "ms", ...dist(ours), note: note(ours) });
+      const note = (xs: number[]) =>
+        `p99 ${p(xs, 0.99)} ms; one key, until its echo arrives; ${PLAN.spacingMs} ms apart`;
+      rows.push({
+        driver: D,
+        metric: "ours: keystroke echo (bwrap sandbox, WebSocket)",
+        unit: "ms",
+        ...dist(ours),
+        note: note(ours),
+      });
       details.echo = { ours: summary(ours), wetty: wOwner ? summary(theirs) : wettyNa };
       if (!wOwner) {
         rows.push({ driver: D, metric: "wetty: keystroke echo", unit: "", value: "n/a", note: wettyNa });
-        for (const q of ["p50", "p99"]) rows.push({ driver: D, metric: `echo ratio ours/wetty ${q}`, unit: "", value: "n/a", target: `≤ ${TARGET.echoRatio}`, note: wettyNa });
+        for (const q of ["p50", "p99"])
+          rows.push({
+            driver: D,
+            metric: `echo ratio ours/wetty ${q}`,
+            unit: "",
+            value: "n/a",
+            target: `≤ ${TARGET.echoRatio}`,
+            note: wettyNa,
+          });
         return;
       }
-      rows.push({ driver: D, metric: `wetty: keystroke echo (${wv}, socket.io over WebSocket)`, unit: "ms", ...dist(theirs), note: note(theirs) });
-      for (const [label, q] of [["p50", 0.5], ["p99", 0.99]] as const) {
+      rows.push({
+        driver: D,
+        metric: `wetty: keystroke echo (${wv}, socket.io over WebSocket)`,
+        unit: "ms",
+        ...dist(theirs),
+        note: note(theirs),
+      });
+      for (const [label, q] of [
+        ["p50", 0.5],
+        ["p99", 0.99],
+      ] as const) {
         const ratio = r2(quantile(ours, q) / quantile(theirs, q));
-        rows.push({ driver: D, metric: `echo ratio ours/wetty ${label}`, unit: "×", value: ratio, target: `≤ ${TARGET.echoRatio}`, met: ratio <= TARGET.echoRatio, note: `${p(ours, q)} / ${p(theirs, q)} ms` });
+        rows.push({
+          driver: D,
+          metric: `echo ratio ours/wetty ${label}`,
+          unit: "×",
+          value: ratio,
+          target: `≤ ${TARGET.echoRatio}`,
+          met: ratio <= TARGET.echoRatio,
+          note: `${p(ours, q)} / ${p(theirs, q)} ms`,
+        });
       }
     });
 
@@ -149,7 +192,13 @@ export async function terminalBench(say: (m: string) => void): Promise<{ rows: R
         l.links.delete(again);
       }
       details.restore = summary(ms);
-      rows.push({ driver: D, metric: "ours: reconnect → restored screen", unit: "ms", ...dist(ms), note: `new WebSocket → \`screen\` with the marker; ${Math.round(bytes / 1024)} KiB screen (full 2000-line scrollback after the flood)` });
+      rows.push({
+        driver: D,
+        metric: "ours: reconnect → restored screen",
+        unit: "ms",
+        ...dist(ms),
+        note: `new WebSocket → \`screen\` with the marker; ${Math.round(bytes / 1024)} KiB screen (full 2000-line scrollback after the flood)`,
+      });
     });
 
     // 2'. The same flood against wetty, for comparison.
@@ -161,7 +210,12 @@ export async function terminalBench(say: (m: string) => void): Promise<{ rows: R
         rows.push(...floodRows(`wetty`, f, false));
       });
     } else {
-      for (const m of ["Ctrl-C after a 10 s yes flood → prompt", "process RSS growth during the flood", "neighbour echo during the flood"]) rows.push({ driver: D, metric: `wetty: ${m}`, unit: "", value: "n/a", note: wettyNa });
+      for (const m of [
+        "Ctrl-C after a 10 s yes flood → prompt",
+        "process RSS growth during the flood",
+        "neighbour echo during the flood",
+      ])
+        rows.push({ driver: D, metric: `wetty: ${m}`, unit: "", value: "n/a", note: wettyNa });
     }
     return { rows, details };
   } finally {
@@ -218,7 +272,11 @@ async function flood(link: TermLink, neighbour: TermLink, pid: number | "self", 
     const t0 = performance.now();
     const bytes0 = link.bytes;
     let neighbourError: string | null = null;
-    const during = await echoSamples(neighbour, Number.MAX_SAFE_INTEGER, () => performance.now() - t0 >= PLAN.floodMs).catch((err: Error) => {
+    const during = await echoSamples(
+      neighbour,
+      Number.MAX_SAFE_INTEGER,
+      () => performance.now() - t0 >= PLAN.floodMs,
+    ).catch((err: Error) => {
       neighbourError = err.message;
       return [] as number[];
     });
@@ -246,7 +304,18 @@ async function flood(link: TermLink, neighbour: TermLink, pid: number | "self", 
       quiet,
       during,
       neighbourError,
-      details: { ctrlCToPromptMs: r2(prompt), floodMs: Math.round(floodMs), bytes, mbPerSecond: r2(bytes / MB / (floodMs / 1000)), rssBeforeMb: mb(rssBefore), rssPeakMb: mb(rssPeak), peakFrom: peakReset ? "VmHWM (reset) and 20 ms samples" : "20 ms samples", neighbourQuiet: summary(quiet), neighbourDuring: summary(during), neighbourError },
+      details: {
+        ctrlCToPromptMs: r2(prompt),
+        floodMs: Math.round(floodMs),
+        bytes,
+        mbPerSecond: r2(bytes / MB / (floodMs / 1000)),
+        rssBeforeMb: mb(rssBefore),
+        rssPeakMb: mb(rssPeak),
+        peakFrom: peakReset ? "VmHWM (reset) and 20 ms samples" : "20 ms samples",
+        neighbourQuiet: summary(quiet),
+        neighbourDuring: summary(during),
+        neighbourError,
+      },
     };
   } catch (err) {
     link.send("\x03"); // never leave a flood running for the figures that follow
@@ -271,16 +340,31 @@ function floodRows(who: "ours" | "wetty", f: Flood, targets: boolean): Row[] {
     },
     {
       driver: D,
-      metric: who === "ours" ? "ours: server RSS growth during the flood (lab + clients in the bench process)" : "wetty: process RSS growth during the flood",
+      metric:
+        who === "ours"
+          ? "ours: server RSS growth during the flood (lab + clients in the bench process)"
+          : "wetty: process RSS growth during the flood",
       unit: "MB",
       value: growth,
       ...(targets ? { target: `≤ ${TARGET.rssMb} MB`, met: growth <= TARGET.rssMb } : {}),
       note: `${mb(f.rssBefore)} → peak ${mb(f.rssPeak)} MB${targets ? "" : "; for comparison"}`,
     },
-    { driver: D, metric: `${who}: neighbour echo, quiet`, unit: "ms", ...dist(f.quiet), note: `p99 ${p(f.quiet, 0.99)} ms; another user's terminal` },
+    {
+      driver: D,
+      metric: `${who}: neighbour echo, quiet`,
+      unit: "ms",
+      ...dist(f.quiet),
+      note: `p99 ${p(f.quiet, 0.99)} ms; another user's terminal`,
+    },
   ];
   if (f.neighbourError) {
-    rows.push({ driver: D, metric: `${who}: neighbour echo during the flood`, unit: "", error: f.neighbourError, ...(targets ? { target: `p99 ≤ ${TARGET.neighbourX}× quiet` } : {}) });
+    rows.push({
+      driver: D,
+      metric: `${who}: neighbour echo during the flood`,
+      unit: "",
+      error: f.neighbourError,
+      ...(targets ? { target: `p99 ≤ ${TARGET.neighbourX}× quiet` } : {}),
+    });
     return rows;
   }
   const x = r2(quantile(f.during, 0.99) / quantile(f.quiet, 0.99));

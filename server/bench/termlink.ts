@@ -50,12 +50,23 @@ export abstract class TermLink {
   }
 
   until(test: RegExp | string | ((tail: string) => boolean), what: string, timeoutMs = 10_000): Promise<number> {
-    const fn = typeof test === "string" ? (t: string) => t.includes(test) : test instanceof RegExp ? (t: string) => test.test(t) : test;
+    const fn =
+      typeof test === "string"
+        ? (t: string) => t.includes(test)
+        : test instanceof RegExp
+          ? (t: string) => test.test(t)
+          : test;
     if (fn(this.tail)) return Promise.resolve(performance.now());
     if (this.gone) return Promise.reject(this.gone);
     const ms = Math.max(0, Math.min(timeoutMs, timeLeft()));
     return new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => w.fail(new Error(`no ${what} within ${Math.round(ms)} ms; last output: ${JSON.stringify(this.tail.slice(-160))}`)), ms);
+      const timer = setTimeout(
+        () =>
+          w.fail(
+            new Error(`no ${what} within ${Math.round(ms)} ms; last output: ${JSON.stringify(this.tail.slice(-160))}`),
+          ),
+        ms,
+      );
       const settle = () => {
         clearTimeout(timer);
         this.waiters.delete(w);
@@ -98,9 +109,13 @@ export class OursLink extends TermLink {
     this.socket = new WebSocket(url, { headers, perMessageDeflate: false });
     this.closed = new Promise((resolve) => this.socket.once("close", () => resolve()));
     this.ready = new Promise((resolve, reject) => {
-      this.socket.once("unexpected-response", (_req, res) => reject(new Error(`terminal upgrade refused: ${res.statusCode}`)));
+      this.socket.once("unexpected-response", (_req, res) =>
+        reject(new Error(`terminal upgrade refused: ${res.statusCode}`)),
+      );
       this.socket.once("error", (err) => reject(err));
-      this.socket.once("close", (code, reason) => reject(new Error(`terminal socket closed: ${code} ${reason.toString()}`)));
+      this.socket.once("close", (code, reason) =>
+        reject(new Error(`terminal socket closed: ${code} ${reason.toString()}`)),
+      );
       this.socket.on("message", (data, isBinary) => {
         if (isBinary) {
           const buf = data as Buffer;

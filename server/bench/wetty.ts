@@ -32,14 +32,25 @@ export type WettyInstall = { version: string; main: string; io: Io };
 
 /** wetty 3 in .cache/wetty (npm install on first use), its version, entry point and client. */
 export async function ensureWetty(log: (m: string) => void): Promise<WettyInstall> {
-  const installed = () => fs.existsSync(PKG) && (JSON.parse(fs.readFileSync(PKG, "utf8")) as { version: string }).version.startsWith("3.") && fs.existsSync(PTY);
+  const installed = () =>
+    fs.existsSync(PKG) &&
+    (JSON.parse(fs.readFileSync(PKG, "utf8")) as { version: string }).version.startsWith("3.") &&
+    fs.existsSync(PTY);
   if (!installed()) {
     log(`installing wetty@3 into ${path.relative(ROOT_DIR, WETTY_DIR)}…`);
     fs.mkdirSync(WETTY_DIR, { recursive: true });
-    await promisify(execFile)("npm", ["install", "--prefix", WETTY_DIR, "wetty@3", "--no-audit", "--no-fund"], { timeout: 180_000, maxBuffer: 16 << 20 }).catch((err: Error & { stderr?: string }) => {
-      throw new Error(`npm install wetty@3 failed: ${(err.stderr ?? err.message).trim().split("\n").slice(-3).join(" / ")}`);
+    await promisify(execFile)("npm", ["install", "--prefix", WETTY_DIR, "wetty@3", "--no-audit", "--no-fund"], {
+      timeout: 180_000,
+      maxBuffer: 16 << 20,
+    }).catch((err: Error & { stderr?: string }) => {
+      throw new Error(
+        `npm install wetty@3 failed: ${(err.stderr ?? err.message).trim().split("\n").slice(-3).join(" / ")}`,
+      );
     });
-    if (!fs.existsSync(PTY)) throw new Error(`wetty installed but node-pty's native module was not built (${path.relative(ROOT_DIR, PTY)} missing: npm skipped its install script)`);
+    if (!fs.existsSync(PTY))
+      throw new Error(
+        `wetty installed but node-pty's native module was not built (${path.relative(ROOT_DIR, PTY)} missing: npm skipped its install script)`,
+      );
   }
   const pkg = JSON.parse(fs.readFileSync(PKG, "utf8")) as { version: string; bin: string | Record<string, string> };
   const bin = typeof pkg.bin === "string" ? pkg.bin : (pkg.bin.wetty ?? Object.values(pkg.bin)[0]!);
@@ -68,10 +79,21 @@ export type WettyServer = { pid: number; url: string; argv: string[]; stop: () =
  * (build/server/command.js); anyone else would be sent to ssh. HOME is an empty temp folder.
  */
 export async function startWetty(install: WettyInstall): Promise<WettyServer> {
-  if (process.getuid?.() !== 0) throw new Error("wetty runs a local command only when it runs as root (otherwise it goes through ssh)");
+  if (process.getuid?.() !== 0)
+    throw new Error("wetty runs a local command only when it runs as root (otherwise it goes through ssh)");
   const port = await freePort();
   const home = fs.mkdtempSync(path.join(os.tmpdir(), "backlab-wetty-"));
-  const argv = [install.main, "--host", "127.0.0.1", "--port", String(port), "--command", "bash", "--log-level", "error"];
+  const argv = [
+    install.main,
+    "--host",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--command",
+    "bash",
+    "--log-level",
+    "error",
+  ];
   const child: ChildProcess = spawn(process.execPath, argv, {
     cwd: home,
     env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, LANG: "C.UTF-8", NODE_ENV: "production" },
@@ -118,7 +140,12 @@ export async function startWetty(install: WettyInstall): Promise<WettyServer> {
     }
     await sleep(100);
   }
-  return { pid: child.pid!, url, argv: ["node", ...argv.map((a) => (a === install.main ? path.relative(ROOT_DIR, a) : a))], stop };
+  return {
+    pid: child.pid!,
+    url,
+    argv: ["node", ...argv.map((a) => (a === install.main ? path.relative(ROOT_DIR, a) : a))],
+    stop,
+  };
 }
 
 /**
@@ -135,7 +162,12 @@ export class WettyLink extends TermLink {
 
   constructor(install: WettyInstall, url: string) {
     super();
-    this.socket = install.io(url, { path: "/socket.io", transports: ["websocket"], reconnection: false, forceNew: true });
+    this.socket = install.io(url, {
+      path: "/socket.io",
+      transports: ["websocket"],
+      reconnection: false,
+      forceNew: true,
+    });
     this.ready = new Promise((resolve, reject) => {
       this.socket.once("connect", () => this.socket.emit("resize", { cols: 80, rows: 24 }));
       this.socket.once("login", () => resolve());

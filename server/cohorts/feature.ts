@@ -52,7 +52,11 @@ export class Workshops {
   }
 
   routes(publicUrl: string | undefined): Route[] {
-    return [...cohortRoutes({ cohorts: this.cohorts, publicUrl }), ...roomRoutes(this, this.deps), ...memberRoutes(this)];
+    return [
+      ...cohortRoutes({ cohorts: this.cohorts, publicUrl }),
+      ...roomRoutes(this, this.deps),
+      ...memberRoutes(this),
+    ];
   }
 
   /** Scheduled unlocks, and the retention job at start and then hourly. */
@@ -60,7 +64,16 @@ export class Workshops {
     this.cohorts.schedule();
     const purge = () => {
       try {
-        purgeEndedCohorts({ db: this.deps.db, workspaces: this.deps.workspaces, log: this.deps.log, audit: this.deps.audit, isLive: (id) => this.deps.terminals.isLive(id) }, this.deps.retentionDays);
+        purgeEndedCohorts(
+          {
+            db: this.deps.db,
+            workspaces: this.deps.workspaces,
+            log: this.deps.log,
+            audit: this.deps.audit,
+            isLive: (id) => this.deps.terminals.isLive(id),
+          },
+          this.deps.retentionDays,
+        );
       } catch (err) {
         this.deps.log.error({ err }, "retention job failed");
       }

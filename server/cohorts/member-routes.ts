@@ -29,12 +29,16 @@ export function memberRoutes(w: Workshops): Route[] {
     route({
       method: "get",
       path: "/cohorts/:id/me",
-      summary: "The member's page: the track in order with what is unlocked, broadcasts, their raised hand and take-over requests",
+      summary:
+        "The member's page: the track in order with what is unlocked, broadcasts, their raised hand and take-over requests",
       tag: "cohorts",
       auth,
       ownerOf,
       input: ById,
-      response: z.looseObject({ track: z.array(z.looseObject({ exerciseId: z.string(), unlocked: z.boolean() })), broadcasts: z.array(z.looseObject({ text: z.string() })) }),
+      response: z.looseObject({
+        track: z.array(z.looseObject({ exerciseId: z.string(), unlocked: z.boolean() })),
+        broadcasts: z.array(z.looseObject({ text: z.string() })),
+      }),
       handler: ({ input, me }) => w.desk.memberView(input.params.id, me.id),
     }),
     route({
@@ -46,17 +50,31 @@ export function memberRoutes(w: Workshops): Route[] {
       ownerOf,
       input: ById,
       produces: "text/event-stream",
-      handler: ({ input, me, req, res }) => streamCohort(w.cohorts, input.params.id, req, res, memberHears(me.id), [{ type: "track", track: w.cohorts.track(input.params.id) }]),
+      handler: ({ input, me, req, res }) =>
+        streamCohort(w.cohorts, input.params.id, req, res, memberHears(me.id), [
+          { type: "track", track: w.cohorts.track(input.params.id) },
+        ]),
     }),
     route({
       method: "get",
       path: "/cohorts/:id/leaderboard",
-      summary: "Members ranked by exercises passed and points, by display name or pseudonym; 404 unless the cohort turned it on",
+      summary:
+        "Members ranked by exercises passed and points, by display name or pseudonym; 404 unless the cohort turned it on",
       tag: "cohorts",
       auth,
       ownerOf,
       input: ById,
-      response: z.object({ rows: z.array(z.object({ rank: z.number().int(), name: z.string(), you: z.boolean(), passed: z.number(), points: z.number() })) }),
+      response: z.object({
+        rows: z.array(
+          z.object({
+            rank: z.number().int(),
+            name: z.string(),
+            you: z.boolean(),
+            passed: z.number(),
+            points: z.number(),
+          }),
+        ),
+      }),
       handler: ({ input, me }) => ({ rows: w.desk.leaderboard(input.params.id, me.id) }),
     }),
     route({
@@ -69,7 +87,9 @@ export function memberRoutes(w: Workshops): Route[] {
       input: { ...ById, body: HandBody },
       status: 201,
       response: z.object({ hand: HandOut }),
-      handler: ({ input, me }) => ({ hand: w.desk.raise(input.params.id, me, input.body.message, input.body.exerciseId) }),
+      handler: ({ input, me }) => ({
+        hand: w.desk.raise(input.params.id, me, input.body.message, input.body.exerciseId),
+      }),
     }),
     route({
       method: "delete",
@@ -88,9 +108,21 @@ export function memberRoutes(w: Workshops): Route[] {
       tag: "cohorts",
       auth,
       ownerOf,
-      input: { params: z.object({ id: CohortId, takeoverId: z.coerce.number().int().positive().max(2 ** 31) }), body: TakeoverAnswer },
+      input: {
+        params: z.object({
+          id: CohortId,
+          takeoverId: z.coerce
+            .number()
+            .int()
+            .positive()
+            .max(2 ** 31),
+        }),
+        body: TakeoverAnswer,
+      },
       response: z.object({ takeover: z.looseObject({ id: z.number().int(), state: z.string() }) }),
-      handler: ({ input, me }) => ({ takeover: w.desk.answerTakeover(input.params.id, input.params.takeoverId, me, input.body.action) }),
+      handler: ({ input, me }) => ({
+        takeover: w.desk.answerTakeover(input.params.id, input.params.takeoverId, me, input.body.action),
+      }),
     }),
   ];
 }

@@ -1,7 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../db/database.ts";
 import { Client, type TestLab } from "../test/lab.ts";
-import { FIRST, SECOND, closeCohortLab, openTerminal, readEvents, seedCohort, startCohortLab, type CohortLab } from "./test-lab.ts";
+import {
+  FIRST,
+  SECOND,
+  closeCohortLab,
+  openTerminal,
+  readEvents,
+  seedCohort,
+  startCohortLab,
+  type CohortLab,
+} from "./test-lab.ts";
 
 /**
  * Pacing on a real lab: a locked exercise stays closed through every way into it (the page's
@@ -17,7 +26,8 @@ let lea: Client; // learner
 let cohortId: number;
 
 const attach = (c: Client, ws: number, mode?: string) => openTerminal(lab.url, c, ws, mode);
-const nextEvent = (c: Client, url: string, until: (type: string, data: unknown) => boolean) => readEvents(lab.url, c, url, until);
+const nextEvent = (c: Client, url: string, until: (type: string, data: unknown) => boolean) =>
+  readEvents(lab.url, c, url, until);
 
 beforeAll(async () => {
   t = await startCohortLab();
@@ -45,7 +55,9 @@ describe("pacing", () => {
       expect(r.status, url).toBe(403);
       expect(r.body.type, url).toBe("/problems/exercise-locked");
     }
-    expect(db.get("SELECT 1 FROM workspaces w JOIN users u ON u.id = w.user_id WHERE u.display_name = 'lea'")).toBeUndefined();
+    expect(
+      db.get("SELECT 1 FROM workspaces w JOIN users u ON u.id = w.user_id WHERE u.display_name = 'lea'"),
+    ).toBeUndefined();
     // The instructor is never paced; a non-member learner neither.
     expect((await ann.json("POST", `/api/exercises/${FIRST}/workspace`, {})).status).toBe(200);
     const outsider = await Client.signup(lab.url, "outsider");
@@ -53,9 +65,16 @@ describe("pacing", () => {
   });
 
   it("unlocks live: members hear it over SSE, then the exercise opens; re-locking closes the file API and terminal too", async () => {
-    const heard = nextEvent(lea, `/api/cohorts/${cohortId}/events`, (type, d) => type === "track" && (d as { track: { unlocked: boolean }[] }).track[0]!.unlocked);
+    const heard = nextEvent(
+      lea,
+      `/api/cohorts/${cohortId}/events`,
+      (type, d) => type === "track" && (d as { track: { unlocked: boolean }[] }).track[0]!.unlocked,
+    );
     await new Promise((r) => setTimeout(r, 200));
-    const p = await ann.json<{ track: { unlocked: boolean }[] }>("POST", `/api/cohorts/${cohortId}/pacing`, { exercises: [FIRST], action: "unlock" });
+    const p = await ann.json<{ track: { unlocked: boolean }[] }>("POST", `/api/cohorts/${cohortId}/pacing`, {
+      exercises: [FIRST],
+      action: "unlock",
+    });
     expect(p.body.track.map((t) => t.unlocked)).toEqual([true, false]);
     expect(await heard).toBeTruthy();
     const ws = await lea.json<{ workspace: { id: number } }>("POST", `/api/exercises/${FIRST}/workspace`, {});
@@ -72,7 +91,9 @@ describe("pacing", () => {
     expect(files.body.type).toBe("/problems/exercise-locked");
     const refused = await attach(lea, wsId);
     expect(refused.status).toBe(403);
-    expect((await lea.json("PUT", `/api/workspaces/${wsId}/files/content?path=x.txt`, { content: "x" })).status).toBe(403);
+    expect((await lea.json("PUT", `/api/workspaces/${wsId}/files/content?path=x.txt`, { content: "x" })).status).toBe(
+      403,
+    );
     await ann.json("POST", `/api/cohorts/${cohortId}/pacing`, { exercises: "all", action: "unlock" });
     expect((await lea.json("GET", `/api/exercises/${SECOND}`)).status).toBe(200);
   });
@@ -81,9 +102,17 @@ describe("pacing", () => {
     await ann.json("POST", `/api/cohorts/${cohortId}/pacing`, { exercises: [SECOND], action: "lock" });
     expect((await lea.json("GET", `/api/exercises/${SECOND}`)).status).toBe(403);
     const at = new Date(Date.now() + 600).toISOString();
-    const r = await ann.json<{ track: { unlockAt: string | null }[] }>("POST", `/api/cohorts/${cohortId}/pacing`, { exercises: [SECOND], action: "schedule", at });
+    const r = await ann.json<{ track: { unlockAt: string | null }[] }>("POST", `/api/cohorts/${cohortId}/pacing`, {
+      exercises: [SECOND],
+      action: "schedule",
+      at,
+    });
     expect(r.body.track[1]!.unlockAt).toBe(at);
-    const heard = nextEvent(lea, `/api/cohorts/${cohortId}/events`, (type, d) => type === "track" && (d as { track: { unlocked: boolean }[] }).track[1]!.unlocked);
+    const heard = nextEvent(
+      lea,
+      `/api/cohorts/${cohortId}/events`,
+      (type, d) => type === "track" && (d as { track: { unlocked: boolean }[] }).track[1]!.unlocked,
+    );
     expect(await heard).toBeTruthy();
     expect((await lea.json("GET", `/api/exercises/${SECOND}`)).status).toBe(200);
   });
@@ -94,7 +123,9 @@ describe("pacing", () => {
     expect(h.status).toBe(403);
     expect(h.body.type).toBe("/problems/hints-off");
     expect((await lea.json("POST", `/api/exercises/${FIRST}/hints`, { index: 0 })).status).toBe(403);
-    expect((await lea.json<{ detail: string }>("GET", `/api/exercises/${FIRST}/solution`)).body.detail).toContain("does not show");
+    expect((await lea.json<{ detail: string }>("GET", `/api/exercises/${FIRST}/solution`)).body.detail).toContain(
+      "does not show",
+    );
     await ann.json("PATCH", `/api/cohorts/${cohortId}`, { hints: true, solution: "after_pass" });
     expect((await lea.json("GET", `/api/exercises/${FIRST}/hints`)).status).toBe(200);
   });

@@ -12,10 +12,23 @@ import type { Workspaces } from "../workspaces/service.ts";
  * exports still work) and logs each removal. A workspace another cohort still needs, or
  * one with a live terminal, is left alone. Opening the exercise again starts from starter/.
  */
-export function purgeEndedCohorts(deps: { db: Database; workspaces: Workspaces; log: Logger; audit: AuditLog; isLive: (workspaceId: number) => boolean }, retentionDays: number, at = Date.now()): { cohorts: number[]; workspaces: number[] } {
+export function purgeEndedCohorts(
+  deps: {
+    db: Database;
+    workspaces: Workspaces;
+    log: Logger;
+    audit: AuditLog;
+    isLive: (workspaceId: number) => boolean;
+  },
+  retentionDays: number,
+  at = Date.now(),
+): { cohorts: number[]; workspaces: number[] } {
   const { db, workspaces, log } = deps;
   const cutoff = new Date(at - retentionDays * 86_400_000).toISOString();
-  const due = db.all<{ id: number; name: string }>("SELECT id, name FROM cohorts WHERE purged_at IS NULL AND ends_at IS NOT NULL AND ends_at <= ?", [cutoff]);
+  const due = db.all<{ id: number; name: string }>(
+    "SELECT id, name FROM cohorts WHERE purged_at IS NULL AND ends_at IS NOT NULL AND ends_at <= ?",
+    [cutoff],
+  );
   const removed: number[] = [];
   for (const c of due) {
     const candidates = db.all<{ id: number; user_id: number; exercise_id: string }>(
@@ -38,10 +51,18 @@ export function purgeEndedCohorts(deps: { db: Database; workspaces: Workspaces; 
       // Unseeded: the next open copies starter/ afresh.
       db.run("UPDATE workspaces SET seeded_at = NULL WHERE id = ?", [w.id]);
       mine.push(w.id);
-      log.info({ cohort: c.id, workspace: w.id, user: w.user_id, exercise: w.exercise_id }, "retention: removed an ended cohort's workspace");
+      log.info(
+        { cohort: c.id, workspace: w.id, user: w.user_id, exercise: w.exercise_id },
+        "retention: removed an ended cohort's workspace",
+      );
     }
     db.run("UPDATE cohorts SET purged_at = ? WHERE id = ?", [new Date(at).toISOString(), c.id]);
-    deps.audit.record({ actorId: null, action: "cohort.retention.purge", target: { kind: "cohort", id: c.id }, details: { workspaces: mine.slice(0, 200), removed: mine.length, retentionDays } });
+    deps.audit.record({
+      actorId: null,
+      action: "cohort.retention.purge",
+      target: { kind: "cohort", id: c.id },
+      details: { workspaces: mine.slice(0, 200), removed: mine.length, retentionDays },
+    });
     log.info({ cohort: c.id, name: c.name, workspaces: mine.length, retentionDays }, "retention: ended cohort purged");
     removed.push(...mine);
   }

@@ -12,11 +12,27 @@ import { BroadcastBody, CohortId, ExportQuery, HandAction, TakeoverBody } from "
 import { roomHears, streamCohort } from "./sse.ts";
 
 const ById = { params: z.object({ id: CohortId }) };
-const Id = z.coerce.number().int().positive().max(2 ** 31);
+const Id = z.coerce
+  .number()
+  .int()
+  .positive()
+  .max(2 ** 31);
 const ByCell = { params: z.object({ id: CohortId, userId: Id, exerciseId: Slug }) };
-const HandOut = z.looseObject({ id: z.number().int(), userId: z.number().int(), message: z.string(), resolvedAt: z.string().nullable() });
-const TakeoverOut = z.looseObject({ id: z.number().int(), state: z.enum(["requested", "active", "declined", "ended"]) });
-const RowOut = z.looseObject({ userId: z.number().int(), cells: z.array(z.looseObject({ exerciseId: z.string() })), needsHelp: z.array(z.looseObject({ kind: z.string() })) });
+const HandOut = z.looseObject({
+  id: z.number().int(),
+  userId: z.number().int(),
+  message: z.string(),
+  resolvedAt: z.string().nullable(),
+});
+const TakeoverOut = z.looseObject({
+  id: z.number().int(),
+  state: z.enum(["requested", "active", "declined", "ended"]),
+});
+const RowOut = z.looseObject({
+  userId: z.number().int(),
+  cells: z.array(z.looseObject({ exerciseId: z.string() })),
+  needsHelp: z.array(z.looseObject({ kind: z.string() })),
+});
 
 type Deps = { db: Database; workspaces: Workspaces };
 
@@ -30,8 +46,12 @@ export function roomRoutes(w: Workshops, deps: Deps): Route[] {
   const ownerOf = (i: { params: { id: number } }) => w.cohorts.instructorIds(i.params.id);
   /** A member's workspace for a track exercise, or 404 (not a member, not in the track, never opened). */
   const memberWorkspace = (cohortId: number, userId: number, exerciseId: string) => {
-    if (!w.cohorts.isMember(cohortId, userId) || !w.cohorts.track(cohortId).some((t) => t.exerciseId === exerciseId)) throw notFound("The member's exercise");
-    const row = deps.db.get<{ id: number }>("SELECT id FROM workspaces WHERE user_id = ? AND exercise_id = ?", [userId, exerciseId]);
+    if (!w.cohorts.isMember(cohortId, userId) || !w.cohorts.track(cohortId).some((t) => t.exerciseId === exerciseId))
+      throw notFound("The member's exercise");
+    const row = deps.db.get<{ id: number }>("SELECT id FROM workspaces WHERE user_id = ? AND exercise_id = ?", [
+      userId,
+      exerciseId,
+    ]);
     if (!row) throw notFound("The member's workspace");
     return deps.workspaces.get(row.id);
   };
@@ -40,7 +60,8 @@ export function roomRoutes(w: Workshops, deps: Deps): Route[] {
     route({
       method: "get",
       path: "/cohorts/:id/room",
-      summary: "The live room: learner × exercise (status, best score, attempts, last activity), needs-help signals with evidence, the hand queue",
+      summary:
+        "The live room: learner × exercise (status, best score, attempts, last activity), needs-help signals with evidence, the hand queue",
       tag: "cohorts",
       auth,
       ownerOf,
@@ -51,7 +72,8 @@ export function roomRoutes(w: Workshops, deps: Deps): Route[] {
     route({
       method: "get",
       path: "/cohorts/:id/room/events",
-      summary: "The room's live updates as server-sent events: rows, hands, pacing, broadcasts, take-overs (and the whole room every 10 s)",
+      summary:
+        "The room's live updates as server-sent events: rows, hands, pacing, broadcasts, take-overs (and the whole room every 10 s)",
       tag: "cohorts",
       auth,
       ownerOf,
@@ -61,23 +83,35 @@ export function roomRoutes(w: Workshops, deps: Deps): Route[] {
         const id = input.params.id;
         streamCohort(w.cohorts, id, req, res, roomHears, [{ type: "room", room: w.room.view(id) }]);
         // Idle signals and live terminals change without an event of their own.
-        const tick = setInterval(() => res.write(`event: room\ndata: ${JSON.stringify({ type: "room", room: w.room.view(id) })}\n\n`), 10_000);
+        const tick = setInterval(
+          () => res.write(`event: room\ndata: ${JSON.stringify({ type: "room", room: w.room.view(id) })}\n\n`),
+          10_000,
+        );
         req.on("close", () => clearInterval(tick));
       },
     }),
     route({
       method: "get",
       path: "/cohorts/:id/members/:userId/exercises/:exerciseId",
-      summary: "A room cell: the member's latest submissions with results, their workspace (for the observer terminal and recordings) and its files",
+      summary:
+        "A room cell: the member's latest submissions with results, their workspace (for the observer terminal and recordings) and its files",
       tag: "cohorts",
       auth,
       ownerOf,
       input: ByCell,
-      response: z.looseObject({ workspaceId: z.number().int(), submissions: z.array(z.looseObject({ id: z.number().int() })), files: z.array(z.looseObject({ path: z.string() })) }),
+      response: z.looseObject({
+        workspaceId: z.number().int(),
+        submissions: z.array(z.looseObject({ id: z.number().int() })),
+        files: z.array(z.looseObject({ path: z.string() })),
+      }),
       handler: ({ input }) => {
         const { id, userId, exerciseId } = input.params;
         const ws = memberWorkspace(id, userId, exerciseId);
-        return { workspaceId: ws.id, submissions: w.deps.grading.list(userId, exerciseId, 10), files: new WorkspaceFiles(ws).list().entries };
+        return {
+          workspaceId: ws.id,
+          submissions: w.deps.grading.list(userId, exerciseId, 10),
+          files: new WorkspaceFiles(ws).list().entries,
+        };
       },
     }),
     route({
@@ -103,7 +137,9 @@ export function roomRoutes(w: Workshops, deps: Deps): Route[] {
       ownerOf,
       input: { params: z.object({ id: CohortId, handId: Id }), body: HandAction },
       response: z.object({ hand: HandOut }),
-      handler: ({ input, me }) => ({ hand: w.desk.act(input.params.id, input.params.handId, me.id, input.body.action) }),
+      handler: ({ input, me }) => ({
+        hand: w.desk.act(input.params.id, input.params.handId, me.id, input.body.action),
+      }),
     }),
     route({
       method: "post",
@@ -127,7 +163,9 @@ export function roomRoutes(w: Workshops, deps: Deps): Route[] {
       input: { ...ById, body: TakeoverBody },
       status: 201,
       response: z.object({ takeover: TakeoverOut }),
-      handler: ({ input, me }) => ({ takeover: w.desk.requestTakeover(input.params.id, me, input.body.userId, input.body.exerciseId) }),
+      handler: ({ input, me }) => ({
+        takeover: w.desk.requestTakeover(input.params.id, me, input.body.userId, input.body.exerciseId),
+      }),
     }),
     route({
       method: "post",
@@ -154,7 +192,8 @@ export function roomRoutes(w: Workshops, deps: Deps): Route[] {
     route({
       method: "get",
       path: "/cohorts/:id/export",
-      summary: "Results: `csv` (a row per learner × exercise), `gradebook` (a row per learner, a column per exercise, a points-possible row) or `json`",
+      summary:
+        "Results: `csv` (a row per learner × exercise), `gradebook` (a row per learner, a column per exercise, a points-possible row) or `json`",
       tag: "cohorts",
       auth,
       ownerOf,
@@ -169,7 +208,10 @@ export function roomRoutes(w: Workshops, deps: Deps): Route[] {
           return;
         }
         const csv = input.query.format === "csv" ? resultsCsv(x) : gradebookCsv(x);
-        res.setHeader("Content-Disposition", `attachment; filename="${base}-${input.query.format === "csv" ? "results" : "gradebook"}.csv"`);
+        res.setHeader(
+          "Content-Disposition",
+          `attachment; filename="${base}-${input.query.format === "csv" ? "results" : "gradebook"}.csv"`,
+        );
         res.type("text/csv; charset=utf-8").send(csv);
       },
     }),

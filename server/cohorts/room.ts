@@ -16,7 +16,17 @@ export const DEFAULT_THRESHOLDS: Thresholds = { failedInRow: 3, sameTest: 3, idl
 /** What the room needs of the terminal layer: is a shell open and when was it last used. */
 export type TerminalActivity = { lastActivity(workspaceId: number): number | undefined };
 
-type CellRow = { user_id: number; exercise_id: string; ws: number; attempts: number; last_at: string | null; passed: number; best: number | null; latest: number | null; latest_status: RoomCell["latestStatus"] };
+type CellRow = {
+  user_id: number;
+  exercise_id: string;
+  ws: number;
+  attempts: number;
+  last_at: string | null;
+  passed: number;
+  best: number | null;
+  latest: number | null;
+  latest_status: RoomCell["latestStatus"];
+};
 type ResultRow = { user_id: number; exercise_id: string; status: string; body: string };
 
 /** Results looked at per learner and exercise for the streak signals. */
@@ -34,7 +44,13 @@ export class Room {
 
   view(cohortId: number): RoomView {
     const c = this.cohorts.row(cohortId);
-    return { cohort: this.cohorts.summary(c), track: this.cohorts.track(cohortId), rows: this.rows(cohortId), hands: this.desk.hands(cohortId), thresholds: this.thresholds };
+    return {
+      cohort: this.cohorts.summary(c),
+      track: this.cohorts.track(cohortId),
+      rows: this.rows(cohortId),
+      hands: this.desk.hands(cohortId),
+      thresholds: this.thresholds,
+    };
   }
 
   /** Rows of the room; `only` narrows it to one member (a live update). */
@@ -78,7 +94,12 @@ export class Room {
       const k = `${r.user_id}:${r.exercise_id}`;
       recent.set(k, [...(recent.get(k) ?? []), r]);
     }
-    const hands = new Map(this.desk.hands(cohortId).filter((h) => !h.resolvedAt).map((h) => [h.userId, h]));
+    const hands = new Map(
+      this.desk
+        .hands(cohortId)
+        .filter((h) => !h.resolvedAt)
+        .map((h) => [h.userId, h]),
+    );
     return members.map((m) => {
       const needsHelp: HelpSignal[] = [];
       const hand = hands.get(m.id);
@@ -86,11 +107,30 @@ export class Room {
       const rowCells: RoomCell[] = track.map((t) => {
         const c = byCell.get(`${m.id}:${t.exerciseId}`);
         const maxScore = this.catalog.exercises.get(t.exerciseId)?.maxScore ?? 0;
-        if (!c) return { exerciseId: t.exerciseId, status: "not_started", best: null, maxScore, attempts: 0, lastActivityAt: null, workspaceId: null, latestSubmissionId: null, latestStatus: null, terminalLive: false };
+        if (!c)
+          return {
+            exerciseId: t.exerciseId,
+            status: "not_started",
+            best: null,
+            maxScore,
+            attempts: 0,
+            lastActivityAt: null,
+            workspaceId: null,
+            latestSubmissionId: null,
+            latestStatus: null,
+            terminalLive: false,
+          };
         const typed = this.terminals.lastActivity(c.ws);
         const lastActivity = Math.max(c.last_at ? Date.parse(c.last_at) : 0, typed ?? 0);
         const passed = c.passed === 1;
-        if (!passed) needsHelp.push(...this.signals(t.exerciseId, recent.get(`${m.id}:${t.exerciseId}`) ?? [], typed !== undefined ? lastActivity : undefined));
+        if (!passed)
+          needsHelp.push(
+            ...this.signals(
+              t.exerciseId,
+              recent.get(`${m.id}:${t.exerciseId}`) ?? [],
+              typed !== undefined ? lastActivity : undefined,
+            ),
+          );
         return {
           exerciseId: t.exerciseId,
           status: passed ? "passed" : "in_progress",
@@ -123,10 +163,12 @@ export class Room {
       } catch {
         continue;
       }
-      for (const t of tests) if (t.status !== "pass" && typeof t.name === "string") fails.set(t.name, (fails.get(t.name) ?? 0) + 1);
+      for (const t of tests)
+        if (t.status !== "pass" && typeof t.name === "string") fails.set(t.name, (fails.get(t.name) ?? 0) + 1);
     }
     const worst = [...fails].sort((a, b) => b[1] - a[1])[0];
-    if (worst && worst[1] >= this.thresholds.sameTest) out.push({ kind: "same_test_failing", test: worst[0], count: worst[1], exerciseId });
+    if (worst && worst[1] >= this.thresholds.sameTest)
+      out.push({ kind: "same_test_failing", test: worst[0], count: worst[1], exerciseId });
     if (openSince !== undefined) {
       const minutes = Math.floor((Date.now() - openSince) / 60_000);
       if (minutes >= this.thresholds.idleMinutes) out.push({ kind: "idle", minutes, exerciseId });

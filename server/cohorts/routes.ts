@@ -3,8 +3,23 @@ import { owner, roles, route, signedIn, type Route } from "../http/routes.ts";
 import { ById, CreateBody, InvitesBody, JoinBody, PacingBody, PatchBody } from "./schema.ts";
 import type { Cohorts } from "./service.ts";
 
-const Summary = z.looseObject({ id: z.number().int(), name: z.string(), seats: z.number().int(), members: z.number().int(), ended: z.boolean() });
-const TrackOut = z.array(z.object({ exerciseId: z.string(), title: z.string(), inCatalog: z.boolean(), unlocked: z.boolean(), unlockedAt: z.string().nullable(), unlockAt: z.string().nullable() }));
+const Summary = z.looseObject({
+  id: z.number().int(),
+  name: z.string(),
+  seats: z.number().int(),
+  members: z.number().int(),
+  ended: z.boolean(),
+});
+const TrackOut = z.array(
+  z.object({
+    exerciseId: z.string(),
+    title: z.string(),
+    inCatalog: z.boolean(),
+    unlocked: z.boolean(),
+    unlockedAt: z.string().nullable(),
+    unlockAt: z.string().nullable(),
+  }),
+);
 const DetailOut = Summary.extend({ track: TrackOut, joinCode: z.string().nullable() });
 
 type Deps = { cohorts: Cohorts; publicUrl: string | undefined };
@@ -32,7 +47,8 @@ export function cohortRoutes(deps: Deps): Route[] {
     route({
       method: "post",
       path: "/cohorts",
-      summary: "Create a cohort: name, track (exercise ids of the catalog, in order), dates, seats, join link, co-instructors",
+      summary:
+        "Create a cohort: name, track (exercise ids of the catalog, in order), dates, seats, join link, co-instructors",
       tag: "cohorts",
       auth: roles("instructor", "admin"),
       input: { body: CreateBody },
@@ -75,12 +91,15 @@ export function cohortRoutes(deps: Deps): Route[] {
       ownerOf: instructorsOf,
       input: { ...ById, body: PacingBody },
       response: z.object({ track: TrackOut }),
-      handler: ({ input }) => ({ track: cohorts.pace(input.params.id, input.body.exercises, input.body.action, input.body.at) }),
+      handler: ({ input }) => ({
+        track: cohorts.pace(input.params.id, input.body.exercises, input.body.action, input.body.at),
+      }),
     }),
     route({
       method: "post",
       path: "/cohorts/:id/invites",
-      summary: "One-time invite links for named people (each works once, for that email); the links are shown only in this answer",
+      summary:
+        "One-time invite links for named people (each works once, for that email); the links are shown only in this answer",
       tag: "cohorts",
       auth: runs,
       ownerOf: instructorsOf,
@@ -89,7 +108,11 @@ export function cohortRoutes(deps: Deps): Route[] {
       response: z.object({ invites: z.array(z.object({ email: z.string(), url: z.string() })) }),
       handler: ({ input, req }) => {
         const base = deps.publicUrl ?? `${req.protocol}://${req.get("host")}`;
-        return { invites: cohorts.invite(input.params.id, input.body.emails, input.body.days).map((i) => ({ email: i.email, url: `${base}/join/${i.token}` })) };
+        return {
+          invites: cohorts
+            .invite(input.params.id, input.body.emails, input.body.days)
+            .map((i) => ({ email: i.email, url: `${base}/join/${i.token}` })),
+        };
       },
     }),
     route({

@@ -20,5 +20,7 @@ export type TrackRow = { exercise_id: string; position: number; unlocked_at: str
 
 export const now = () => new Date().toISOString();
 
-export const isUnlocked = (t: { unlocked_at: string | null; unlock_at: string | null }, at = Date.now()) => t.unlocked_at !== null || (t.unlock_at !== null && Date.parse(t.unlock_at) <= at);
-export const hasEnded = (c: { ends_at: string | null }, at = Date.now()) => c.ends_at !== null && Date.parse(c.ends_at) <= at;
+export const isUnlocked = (t: { unlocked_at: string | null; unlock_at: string | null }, at = Date.now()) =>
+  t.unlocked_at !== null || (t.unlock_at !== null && Date.parse(t.unlock_at) <= at);
+export const hasEnded = (c: { ends_at: string | null }, at = Date.now()) =>
+  c.ends_at !== null && Date.parse(c.ends_at) <= at;

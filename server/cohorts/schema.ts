@@ -2,7 +2,11 @@ import { z } from "zod";
 import { Email } from "../accounts/schema.ts";
 import { Slug } from "../../graders/exercise/schema.ts";
 
-export const CohortId = z.coerce.number().int().positive().max(2 ** 31);
+export const CohortId = z.coerce
+  .number()
+  .int()
+  .positive()
+  .max(2 ** 31);
 export const ById = { params: z.object({ id: CohortId }) };
 
 /** A broadcast is plain text shown in a banner; it is never rendered as HTML. */
@@ -15,7 +19,11 @@ export const BroadcastText = z
   .refine((t) => !/<\s*\/?\s*[a-z!][^>]*>/i.test(t), "a broadcast is plain text: HTML tags are not allowed");
 
 const When = z.iso.datetime({ offset: true });
-const Track = z.array(Slug).min(1).max(100).refine((t) => new Set(t).size === t.length, "an exercise appears in the track once");
+const Track = z
+  .array(Slug)
+  .min(1)
+  .max(100)
+  .refine((t) => new Set(t).size === t.length, "an exercise appears in the track once");
 
 const Settings = {
   name: z.string().trim().min(1).max(120),
@@ -31,7 +39,8 @@ const Settings = {
   coInstructors: z.array(Email).max(20),
 };
 
-const endsAfterStart = (c: { startsAt?: string | null; endsAt?: string | null }) => !c.startsAt || !c.endsAt || Date.parse(c.endsAt) > Date.parse(c.startsAt);
+const endsAfterStart = (c: { startsAt?: string | null; endsAt?: string | null }) =>
+  !c.startsAt || !c.endsAt || Date.parse(c.endsAt) > Date.parse(c.startsAt);
 
 export const CreateBody = z
   .object({
@@ -83,13 +92,20 @@ export const PacingBody = z
   .strict()
   .refine((b) => (b.action === "schedule") === (b.at !== undefined), "give `at` with action schedule, and only then");
 
-export const InvitesBody = z.object({ emails: z.array(Email).min(1).max(200), days: z.number().int().min(1).max(90).default(14) }).strict();
+export const InvitesBody = z
+  .object({ emails: z.array(Email).min(1).max(200), days: z.number().int().min(1).max(90).default(14) })
+  .strict();
 
 /** A short join code (letters and digits, no look-alikes) or a one-time invite token. */
-export const JoinCode = z.string().trim().regex(/^([A-HJ-NP-Z2-9]{8}|[A-Za-z0-9_-]{43})$/, "not a join code");
+export const JoinCode = z
+  .string()
+  .trim()
+  .regex(/^([A-HJ-NP-Z2-9]{8}|[A-Za-z0-9_-]{43})$/, "not a join code");
 export const JoinBody = z.object({ code: JoinCode }).strict();
 
-export const HandBody = z.object({ message: z.string().trim().max(500).default(""), exerciseId: Slug.optional() }).strict();
+export const HandBody = z
+  .object({ message: z.string().trim().max(500).default(""), exerciseId: Slug.optional() })
+  .strict();
 export const HandAction = z.object({ action: z.enum(["acknowledge", "resolve"]) }).strict();
 export const BroadcastBody = z.object({ text: BroadcastText }).strict();
 export const TakeoverBody = z.object({ userId: z.number().int().positive(), exerciseId: Slug }).strict();

@@ -50,12 +50,19 @@ export class Cohorts {
   instructorIds(id: number): number[] | undefined {
     const c = this.db.get<{ owner_id: number }>("SELECT owner_id FROM cohorts WHERE id = ?", [id]);
     if (!c) return undefined;
-    return [c.owner_id, ...this.db.all<{ user_id: number }>("SELECT user_id FROM cohort_instructors WHERE cohort_id = ?", [id]).map((r) => r.user_id)];
+    return [
+      c.owner_id,
+      ...this.db
+        .all<{ user_id: number }>("SELECT user_id FROM cohort_instructors WHERE cohort_id = ?", [id])
+        .map((r) => r.user_id),
+    ];
   }
 
   memberIds(id: number): number[] | undefined {
     if (!this.db.get("SELECT 1 FROM cohorts WHERE id = ?", [id])) return undefined;
-    return this.db.all<{ user_id: number }>("SELECT user_id FROM cohort_members WHERE cohort_id = ?", [id]).map((r) => r.user_id);
+    return this.db
+      .all<{ user_id: number }>("SELECT user_id FROM cohort_members WHERE cohort_id = ?", [id])
+      .map((r) => r.user_id);
   }
 
   isMember(id: number, userId: number): boolean {
@@ -77,13 +84,27 @@ export class Cohorts {
   /** The cohorts the user is a member of. */
   memberships(userId: number): CohortSummary[] {
     return this.db
-      .all<CohortRow>("SELECT c.* FROM cohorts c JOIN cohort_members m ON m.cohort_id = c.id WHERE m.user_id = ? ORDER BY m.joined_at DESC", [userId])
+      .all<CohortRow>(
+        "SELECT c.* FROM cohorts c JOIN cohort_members m ON m.cohort_id = c.id WHERE m.user_id = ? ORDER BY m.joined_at DESC",
+        [userId],
+      )
       .map((r) => this.summary(r));
   }
 
   summary(c: CohortRow): CohortSummary {
-    const members = this.db.get<{ n: number }>("SELECT count(*) AS n FROM cohort_members WHERE cohort_id = ?", [c.id])!.n;
-    return { id: c.id, name: c.name, description: c.description, startsAt: c.starts_at, endsAt: c.ends_at, seats: c.seats, members, ended: hasEnded(c) };
+    const members = this.db.get<{ n: number }>("SELECT count(*) AS n FROM cohort_members WHERE cohort_id = ?", [
+      c.id,
+    ])!.n;
+    return {
+      id: c.id,
+      name: c.name,
+      description: c.description,
+      startsAt: c.starts_at,
+      endsAt: c.ends_at,
+      seats: c.seats,
+      members,
+      ended: hasEnded(c),
+    };
   }
 
   detail(id: number): CohortDetail {
@@ -92,7 +113,10 @@ export class Cohorts {
       "SELECT u.id, u.display_name, u.email FROM cohort_instructors ci JOIN users u ON u.id = ci.user_id WHERE ci.cohort_id = ? ORDER BY u.email",
       [id],
     );
-    const invites = this.db.all<{ id: number; email: string; expires_at: string; used_at: string | null }>("SELECT id, email, expires_at, used_at FROM cohort_invites WHERE cohort_id = ? ORDER BY id", [id]);
+    const invites = this.db.all<{ id: number; email: string; expires_at: string; used_at: string | null }>(
+      "SELECT id, email, expires_at, used_at FROM cohort_invites WHERE cohort_id = ? ORDER BY id",
+      [id],
+    );
     return {
       ...this.summary(c),
       ownerId: c.owner_id,
@@ -126,15 +150,30 @@ export class Cohorts {
   /** A track names exercises of the catalog as it is now; anything else is refused by name. */
   private checkTrack(track: string[]): void {
     const missing = track.filter((id) => !this.catalog.exercises.has(id));
-    if (missing.length) throw new Problem(422, "unknown-exercise", "Unknown exercise", `The track names exercises that are not in the catalog: ${missing.join(", ")}.`, { exercises: missing });
+    if (missing.length)
+      throw new Problem(
+        422,
+        "unknown-exercise",
+        "Unknown exercise",
+        `The track names exercises that are not in the catalog: ${missing.join(", ")}.`,
+        { exercises: missing },
+      );
   }
 
   private instructorsByEmail(emails: string[], ownerId: number): number[] {
     const ids: number[] = [];
     for (const email of emails) {
-      const u = this.db.get<{ id: number; role: string; disabled_at: string | null }>("SELECT id, role, disabled_at FROM users WHERE email = ?", [email]);
+      const u = this.db.get<{ id: number; role: string; disabled_at: string | null }>(
+        "SELECT id, role, disabled_at FROM users WHERE email = ?",
+        [email],
+      );
       if (!u || u.disabled_at || (u.role !== "instructor" && u.role !== "admin")) {
-        throw new Problem(422, "not-an-instructor", "Not an instructor", `${email} is not an instructor or admin of this lab.`);
+        throw new Problem(
+          422,
+          "not-an-instructor",
+          "Not an instructor",
+          `${email} is not an instructor or admin of this lab.`,
+        );
       }
       if (u.id !== ownerId && !ids.includes(u.id)) ids.push(u.id);
     }
@@ -148,11 +187,25 @@ export class Cohorts {
       const info = this.db.run(
         `INSERT INTO cohorts (owner_id, name, description, starts_at, ends_at, seats, hints, solution, leaderboard, join_code, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        [owner.id, body.name, body.description, body.startsAt, body.endsAt, body.seats, body.hints ? 1 : 0, body.solution, body.leaderboard, body.joinLink ? shortCode() : null, now()],
+        [
+          owner.id,
+          body.name,
+          body.description,
+          body.startsAt,
+          body.endsAt,
+          body.seats,
+          body.hints ? 1 : 0,
+          body.solution,
+          body.leaderboard,
+          body.joinLink ? shortCode() : null,
+          now(),
+        ],
       );
       const id = Number(info.lastInsertRowid);
       for (const u of co) this.db.run("INSERT INTO cohort_instructors (cohort_id, user_id) VALUES (?, ?)", [id, u]);
-      body.track.forEach((e, i) => this.db.run("INSERT INTO cohort_track (cohort_id, position, exercise_id) VALUES (?, ?, ?)", [id, i, e]));
+      body.track.forEach((e, i) =>
+        this.db.run("INSERT INTO cohort_track (cohort_id, position, exercise_id) VALUES (?, ?, ?)", [id, i, e]),
+      );
       return this.detail(id);
     });
   }
@@ -162,7 +215,8 @@ export class Cohorts {
     if (patch.track) this.checkTrack(patch.track);
     const startsAt = patch.startsAt !== undefined ? patch.startsAt : c.starts_at;
     const endsAt = patch.endsAt !== undefined ? patch.endsAt : c.ends_at;
-    if (startsAt && endsAt && Date.parse(endsAt) <= Date.parse(startsAt)) throw new Problem(400, "validation", "Invalid request", "endsAt must be after startsAt.");
+    if (startsAt && endsAt && Date.parse(endsAt) <= Date.parse(startsAt))
+      throw new Problem(400, "validation", "Invalid request", "endsAt must be after startsAt.");
     const detail = this.db.transaction(() => {
       const set = (col: string, v: unknown) => this.db.run(`UPDATE cohorts SET ${col} = ? WHERE id = ?`, [v, id]);
       if (patch.name !== undefined) set("name", patch.name);
@@ -183,11 +237,16 @@ export class Cohorts {
       }
       if (patch.track) {
         // Pacing survives a reorder: an exercise kept in the track keeps its lock state.
-        const old = new Map(this.db.all<TrackRow>("SELECT * FROM cohort_track WHERE cohort_id = ?", [id]).map((t) => [t.exercise_id, t]));
+        const old = new Map(
+          this.db.all<TrackRow>("SELECT * FROM cohort_track WHERE cohort_id = ?", [id]).map((t) => [t.exercise_id, t]),
+        );
         this.db.run("DELETE FROM cohort_track WHERE cohort_id = ?", [id]);
         patch.track.forEach((e, i) => {
           const was = old.get(e);
-          this.db.run("INSERT INTO cohort_track (cohort_id, position, exercise_id, unlocked_at, unlock_at) VALUES (?, ?, ?, ?, ?)", [id, i, e, was?.unlocked_at ?? null, was?.unlock_at ?? null]);
+          this.db.run(
+            "INSERT INTO cohort_track (cohort_id, position, exercise_id, unlocked_at, unlock_at) VALUES (?, ?, ?, ?, ?)",
+            [id, i, e, was?.unlocked_at ?? null, was?.unlock_at ?? null],
+          );
         });
       }
       return this.detail(id);
@@ -199,15 +258,32 @@ export class Cohorts {
   /** Unlock, lock or schedule exercises of the track; members hear it at once. */
   pace(id: number, exercises: "all" | string[], action: "unlock" | "lock" | "schedule", at?: string): TrackItem[] {
     this.row(id);
-    const inTrack = new Set(this.db.all<{ exercise_id: string }>("SELECT exercise_id FROM cohort_track WHERE cohort_id = ?", [id]).map((r) => r.exercise_id));
+    const inTrack = new Set(
+      this.db
+        .all<{ exercise_id: string }>("SELECT exercise_id FROM cohort_track WHERE cohort_id = ?", [id])
+        .map((r) => r.exercise_id),
+    );
     const ids = exercises === "all" ? [...inTrack] : exercises;
     const outside = ids.filter((e) => !inTrack.has(e));
-    if (outside.length) throw new Problem(422, "not-in-track", "Not in the track", `Not in this cohort's track: ${outside.join(", ")}.`);
+    if (outside.length)
+      throw new Problem(422, "not-in-track", "Not in the track", `Not in this cohort's track: ${outside.join(", ")}.`);
     this.db.transaction(() => {
       for (const e of ids) {
-        if (action === "unlock") this.db.run("UPDATE cohort_track SET unlocked_at = coalesce(unlocked_at, ?), unlock_at = NULL WHERE cohort_id = ? AND exercise_id = ?", [now(), id, e]);
-        else if (action === "lock") this.db.run("UPDATE cohort_track SET unlocked_at = NULL, unlock_at = NULL WHERE cohort_id = ? AND exercise_id = ?", [id, e]);
-        else this.db.run("UPDATE cohort_track SET unlocked_at = NULL, unlock_at = ? WHERE cohort_id = ? AND exercise_id = ?", [at, id, e]);
+        if (action === "unlock")
+          this.db.run(
+            "UPDATE cohort_track SET unlocked_at = coalesce(unlocked_at, ?), unlock_at = NULL WHERE cohort_id = ? AND exercise_id = ?",
+            [now(), id, e],
+          );
+        else if (action === "lock")
+          this.db.run(
+            "UPDATE cohort_track SET unlocked_at = NULL, unlock_at = NULL WHERE cohort_id = ? AND exercise_id = ?",
+            [id, e],
+          );
+        else
+          this.db.run(
+            "UPDATE cohort_track SET unlocked_at = NULL, unlock_at = ? WHERE cohort_id = ? AND exercise_id = ?",
+            [at, id, e],
+          );
       }
     });
     const track = this.track(id);
@@ -218,10 +294,15 @@ export class Cohorts {
 
   /** Scheduled unlocks come due by the clock; this makes them permanent and tells members. */
   releaseDue(at = Date.now()): number[] {
-    const due = this.db.all<{ cohort_id: number; exercise_id: string; unlock_at: string }>("SELECT cohort_id, exercise_id, unlock_at FROM cohort_track WHERE unlocked_at IS NULL AND unlock_at IS NOT NULL");
+    const due = this.db.all<{ cohort_id: number; exercise_id: string; unlock_at: string }>(
+      "SELECT cohort_id, exercise_id, unlock_at FROM cohort_track WHERE unlocked_at IS NULL AND unlock_at IS NOT NULL",
+    );
     const cohorts = new Set<number>();
     for (const d of due.filter((d) => Date.parse(d.unlock_at) <= at)) {
-      this.db.run("UPDATE cohort_track SET unlocked_at = unlock_at, unlock_at = NULL WHERE cohort_id = ? AND exercise_id = ?", [d.cohort_id, d.exercise_id]);
+      this.db.run(
+        "UPDATE cohort_track SET unlocked_at = unlock_at, unlock_at = NULL WHERE cohort_id = ? AND exercise_id = ?",
+        [d.cohort_id, d.exercise_id],
+      );
       cohorts.add(d.cohort_id);
     }
     for (const c of cohorts) this.emit(c, "all", { type: "track", track: this.track(c) });
@@ -232,7 +313,9 @@ export class Cohorts {
   schedule(): void {
     clearTimeout(this.timer);
     this.releaseDue();
-    const next = this.db.get<{ at: string | null }>("SELECT min(unlock_at) AS at FROM cohort_track WHERE unlocked_at IS NULL AND unlock_at IS NOT NULL")?.at;
+    const next = this.db.get<{ at: string | null }>(
+      "SELECT min(unlock_at) AS at FROM cohort_track WHERE unlocked_at IS NULL AND unlock_at IS NOT NULL",
+    )?.at;
     if (!next) return;
     const wait = Math.max(50, Math.min(60_000, Date.parse(next) - Date.now() + 20));
     this.timer = setTimeout(() => this.schedule(), wait);

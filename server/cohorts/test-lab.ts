@@ -28,7 +28,14 @@ export async function startCohortLab(): Promise<CohortLab> {
     }
     return c;
   };
-  return { lab, db, ann: await as("instructor", "ann"), ben: await as("instructor", "ben"), lea: await as("learner", "lea"), leo: await as("learner", "leo") };
+  return {
+    lab,
+    db,
+    ann: await as("instructor", "ann"),
+    ben: await as("instructor", "ben"),
+    lea: await as("learner", "lea"),
+    leo: await as("learner", "leo"),
+  };
 }
 
 export async function closeCohortLab(t: CohortLab | undefined): Promise<void> {
@@ -46,16 +53,26 @@ export async function seedCohort(t: CohortLab): Promise<{ cohortId: number; join
     leaderboard: "pseudonyms",
   });
   expect(r.status).toBe(201);
-  for (const c of [t.lea, t.leo]) expect((await c.json("POST", "/api/cohort-joins", { code: r.body.cohort.joinCode })).status).toBe(200);
+  for (const c of [t.lea, t.leo])
+    expect((await c.json("POST", "/api/cohort-joins", { code: r.body.cohort.joinCode })).status).toBe(200);
   return { cohortId: r.body.cohort.id, joinCode: r.body.cohort.joinCode };
 }
 
-export const idOf = async (c: Client) => (await c.json<{ user: { id: number; email: string } }>("GET", "/api/auth/me")).body.user;
+export const idOf = async (c: Client) =>
+  (await c.json<{ user: { id: number; email: string } }>("GET", "/api/auth/me")).body.user;
 
 /** Opens a WebSocket to a terminal and resolves with the upgrade's status (101 or the refusal). */
-export function openTerminal(base: string, c: Client, ws: number, mode?: string): Promise<{ status: number; socket?: WebSocket; reason?: string }> {
+export function openTerminal(
+  base: string,
+  c: Client,
+  ws: number,
+  mode?: string,
+): Promise<{ status: number; socket?: WebSocket; reason?: string }> {
   return new Promise((resolve, reject) => {
-    const s = new WebSocket(`${base.replace("http", "ws")}/api/workspaces/${ws}/terminal${mode ? `?mode=${mode}` : ""}`, { headers: { origin: base, cookie: c.cookie } });
+    const s = new WebSocket(
+      `${base.replace("http", "ws")}/api/workspaces/${ws}/terminal${mode ? `?mode=${mode}` : ""}`,
+      { headers: { origin: base, cookie: c.cookie } },
+    );
     s.on("upgrade", () => resolve({ status: 101, socket: s }));
     s.on("unexpected-response", (_req, res) => {
       let body = "";
@@ -67,7 +84,13 @@ export function openTerminal(base: string, c: Client, ws: number, mode?: string)
 }
 
 /** Reads server-sent events until `until` accepts one (or the time runs out). */
-export async function readEvents(base: string, c: Client, url: string, until: (type: string, data: unknown) => boolean, ms = 5000): Promise<unknown> {
+export async function readEvents(
+  base: string,
+  c: Client,
+  url: string,
+  until: (type: string, data: unknown) => boolean,
+  ms = 5000,
+): Promise<unknown> {
   const ctrl = new AbortController();
   const timer = setTimeout(() => ctrl.abort(), ms);
   try {

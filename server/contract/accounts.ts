@@ -3,7 +3,16 @@
  * server validates its answers against, so the page and the lab cannot drift apart.
  */
 import type { z } from "zod";
-import type { InviteCreated, InviteOut, ROLES, SessionOut, SignedIn, SignupOptions, UserAdminOut, UserOut } from "../accounts/schema.ts";
+import type {
+  InviteCreated,
+  InviteOut,
+  ROLES,
+  SessionOut,
+  SignedIn,
+  SignupOptions,
+  UserAdminOut,
+  UserOut,
+} from "../accounts/schema.ts";
 
 export type Role = z.infer<typeof UserOut>["role"];
 /** Every role, in the order the lab lists them. */

@@ -24,7 +24,14 @@ export type AssessmentView = {
   createdAt: string;
 };
 
-export type InvitedView = { candidateId: number; pseudonym: string; name: string | null; email: string | null; url: string; expiresAt: string };
+export type InvitedView = {
+  candidateId: number;
+  pseudonym: string;
+  name: string | null;
+  email: string | null;
+  url: string;
+  expiresAt: string;
+};
 
 /** GET /api/candidate/assessment, POST /api/candidate/start and /hand-in. */
 export type CandidateState = {
@@ -79,13 +86,36 @@ export type BoardRow = {
   decision: Decision | null;
 };
 
-export type ReviewTest = { name: string; status: "pass" | "fail" | "error"; message: string | null; category: string; points: number; max_points: number };
+export type ReviewTest = {
+  name: string;
+  status: "pass" | "fail" | "error";
+  message: string | null;
+  category: string;
+  points: number;
+  max_points: number;
+};
 
 /** GET /api/assessments/:id/candidates/:candidateId */
 export type CandidateDetail = {
-  candidate: BoardRow & { email: string | null; deadline: string | null; finishedAt: string | null; finishReason: string | null; extraMinutes: number; timeFactor: number; decisionComment: string | null; decidedAt: string | null };
+  candidate: BoardRow & {
+    email: string | null;
+    deadline: string | null;
+    finishedAt: string | null;
+    finishReason: string | null;
+    extraMinutes: number;
+    timeFactor: number;
+    decisionComment: string | null;
+    decidedAt: string | null;
+  };
   criteria: { name: string; description: string }[];
-  finals: { exerciseId: string; submissionId: number; snapshotHash: string; status: string; result: { status: string; score: number; max_score: number; message: string | null; tests: ReviewTest[] } | null; files: { path: string; change: "added" | "modified" | "deleted"; starter: string | null; final: string | null }[] }[];
+  finals: {
+    exerciseId: string;
+    submissionId: number;
+    snapshotHash: string;
+    status: string;
+    result: { status: string; score: number; max_score: number; message: string | null; tests: ReviewTest[] } | null;
+    files: { path: string; change: "added" | "modified" | "deleted"; starter: string | null; final: string | null }[];
+  }[];
   timeline: { at: string; kind: string; exerciseId: string | null; detail: Record<string, unknown> }[];
   recordings: { id: string; startedAt: string; endedAt: string | null }[];
   rubric: { reviewer: string; reviewerId: number; criterion: number; score: number; note: string | null; at: string }[];
@@ -99,5 +129,8 @@ export type SimilarityPair = {
   similarity: number;
   longest: number;
   flagged: boolean;
-  fragments: { left: { startRow: number; endRow: number; text: string }; right: { startRow: number; endRow: number; text: string } }[];
+  fragments: {
+    left: { startRow: number; endRow: number; text: string };
+    right: { startRow: number; endRow: number; text: string };
+  }[];
 };

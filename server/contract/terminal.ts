@@ -4,7 +4,14 @@
  * server, so it declares them with these types (`const CLOSE: CloseCodes = {…}`): a close
  * code added or changed on one side fails the typecheck on the other.
  */
-import type { ACK_EVERY, ClientMessage, CLOSE, MAX_CLIENT_FRAME, ServerMessage, TerminalRole } from "../terminal/protocol.ts";
+import type {
+  ACK_EVERY,
+  ClientMessage,
+  CLOSE,
+  MAX_CLIENT_FRAME,
+  ServerMessage,
+  TerminalRole,
+} from "../terminal/protocol.ts";
 
 export type { ClientMessage, ServerMessage, TerminalRole };
 export type ReadyMessage = Extract<ServerMessage, { type: "ready" }>;

@@ -16,7 +16,9 @@ describe("database", () => {
     const tables = db.all<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'").map((t) => t.name);
     expect(tables).toEqual(expect.arrayContaining(["users", "sessions", "workspaces", "submissions", "results"]));
     expect(migrate(db)).toBe(0);
-    expect(() => db.run("INSERT INTO workspaces (user_id, exercise_id, created_at) VALUES (999, 'x', 'now')")).toThrow(/FOREIGN KEY/);
+    expect(() => db.run("INSERT INTO workspaces (user_id, exercise_id, created_at) VALUES (999, 'x', 'now')")).toThrow(
+      /FOREIGN KEY/,
+    );
     db.close();
   });
 
@@ -25,7 +27,9 @@ describe("database", () => {
     const db = new Database(path.join(dir, "x.db"));
     const all = readMigrations();
     migrate(db, all.slice(0, 4));
-    db.run("INSERT INTO users (id, email, display_name, password_hash, role, created_at) VALUES (1, 'a@b.test', 'A', 'h', 'admin', 'now')");
+    db.run(
+      "INSERT INTO users (id, email, display_name, password_hash, role, created_at) VALUES (1, 'a@b.test', 'A', 'h', 'admin', 'now')",
+    );
     db.run("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ('t', 1, 'now', 'later')");
     db.run("INSERT INTO workspaces (user_id, exercise_id, created_at) VALUES (1, 'x', 'now')");
     expect(() => db.run("UPDATE users SET role = 'candidate' WHERE id = 1")).toThrow(/CHECK/);
@@ -47,10 +51,16 @@ describe("database", () => {
     const db = new Database(path.join(dir, "x.db"));
     const all = readMigrations();
     migrate(db, all.slice(0, 3));
-    db.run("INSERT INTO users (id, email, display_name, password_hash, created_at) VALUES (1, 'a@b.test', 'A', 'h', 'now')");
+    db.run(
+      "INSERT INTO users (id, email, display_name, password_hash, created_at) VALUES (1, 'a@b.test', 'A', 'h', 'now')",
+    );
     db.run("INSERT INTO workspaces (id, user_id, exercise_id, created_at) VALUES (1, 1, 'x', 'now')");
-    db.run("INSERT INTO submissions (id, workspace_id, user_id, exercise_id, status, created_at) VALUES (1, 1, 1, 'x', 'done', 'now')");
-    db.run("INSERT INTO results (submission_id, status, score, max_score, duration_ms, body, created_at) VALUES (1, 'pass', 1, 1, 5, '{}', 'now')");
+    db.run(
+      "INSERT INTO submissions (id, workspace_id, user_id, exercise_id, status, created_at) VALUES (1, 1, 1, 'x', 'done', 'now')",
+    );
+    db.run(
+      "INSERT INTO results (submission_id, status, score, max_score, duration_ms, body, created_at) VALUES (1, 'pass', 1, 1, 5, '{}', 'now')",
+    );
     migrate(db, all);
     expect(db.get("SELECT count(*) AS n FROM results")).toEqual({ n: 1 });
     expect(db.get("SELECT status FROM submissions WHERE id = 1")).toEqual({ status: "done" });
@@ -69,7 +79,12 @@ describe("database", () => {
   it("rolls back a failing migration and refuses a database newer than the code", () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "db-"));
     const db = new Database(path.join(dir, "x.db"));
-    expect(() => migrate(db, [{ version: 1, name: "ok", sql: "CREATE TABLE a (x);" }, { version: 2, name: "bad", sql: "CREATE TABLE b (x); nonsense;" }])).toThrow();
+    expect(() =>
+      migrate(db, [
+        { version: 1, name: "ok", sql: "CREATE TABLE a (x);" },
+        { version: 2, name: "bad", sql: "CREATE TABLE b (x); nonsense;" },
+      ]),
+    ).toThrow();
     expect(db.all("SELECT name FROM sqlite_master WHERE name = 'b'")).toEqual([]);
     expect(db.get<{ v: number }>("SELECT max(version) AS v FROM schema_migrations")?.v).toBe(1);
     expect(() => migrate(db, [])).toThrow(/newer data/);

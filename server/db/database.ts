@@ -56,17 +56,24 @@ export function readMigrations(dir = MIGRATIONS_DIR): Migration[] {
     })
     .sort((a, b) => a.version - b.version);
   migrations.forEach((m, i) => {
-    if (m.version !== i + 1) throw new Error(`migrations must be numbered 1..n without gaps or duplicates; found ${m.version} at position ${i + 1}`);
+    if (m.version !== i + 1)
+      throw new Error(
+        `migrations must be numbered 1..n without gaps or duplicates; found ${m.version} at position ${i + 1}`,
+      );
   });
   return migrations;
 }
 
 /** Applies every migration newer than the database, each in its own transaction. */
 export function migrate(db: Database, migrations = readMigrations()): number {
-  db.raw.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)");
+  db.raw.exec(
+    "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
+  );
   const current = db.get<{ v: number | null }>("SELECT max(version) AS v FROM schema_migrations")?.v ?? 0;
   if (current > migrations.length) {
-    throw new Error(`database is at migration ${current} but this build only knows ${migrations.length}; refusing to run an older lab on newer data`);
+    throw new Error(
+      `database is at migration ${current} but this build only knows ${migrations.length}; refusing to run an older lab on newer data`,
+    );
   }
   let applied = 0;
   for (const m of migrations.filter((x) => x.version > current)) {
@@ -78,8 +85,13 @@ export function migrate(db: Database, migrations = readMigrations()): number {
     try {
       db.transaction(() => {
         db.raw.exec(m.sql);
-        if (rebuild && db.all("PRAGMA foreign_key_check").length > 0) throw new Error(`migration ${m.version} leaves broken foreign keys`);
-        db.run("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)", [m.version, m.name, new Date().toISOString()]);
+        if (rebuild && db.all("PRAGMA foreign_key_check").length > 0)
+          throw new Error(`migration ${m.version} leaves broken foreign keys`);
+        db.run("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)", [
+          m.version,
+          m.name,
+          new Date().toISOString(),
+        ]);
       });
     } finally {
       if (rebuild) db.raw.pragma("foreign_keys = ON");

@@ -13,13 +13,32 @@ function payload(submissionId: number, exerciseId: string, results: Results, sui
   return JSON.stringify({ submission: submissionId, exercise: exerciseId, suite_hash: suite, sandbox, results });
 }
 
-export function sign(secret: Buffer, submissionId: number, exerciseId: string, results: Results, suite: string, sandbox: string): Attestation {
-  const signature = crypto.createHmac("sha256", secret).update(payload(submissionId, exerciseId, results, suite, sandbox)).digest("hex");
+export function sign(
+  secret: Buffer,
+  submissionId: number,
+  exerciseId: string,
+  results: Results,
+  suite: string,
+  sandbox: string,
+): Attestation {
+  const signature = crypto
+    .createHmac("sha256", secret)
+    .update(payload(submissionId, exerciseId, results, suite, sandbox))
+    .digest("hex");
   return { algorithm: "HMAC-SHA256", suite_hash: suite, sandbox, signature };
 }
 
-export function verify(secret: Buffer, submissionId: number, exerciseId: string, results: Results, a: Attestation): boolean {
-  const expected = Buffer.from(sign(secret, submissionId, exerciseId, results, a.suite_hash, a.sandbox).signature, "hex");
+export function verify(
+  secret: Buffer,
+  submissionId: number,
+  exerciseId: string,
+  results: Results,
+  a: Attestation,
+): boolean {
+  const expected = Buffer.from(
+    sign(secret, submissionId, exerciseId, results, a.suite_hash, a.sandbox).signature,
+    "hex",
+  );
   const given = Buffer.from(a.signature, "hex");
   return given.length === expected.length && crypto.timingSafeEqual(given, expected);
 }

@@ -16,7 +16,14 @@ const dataDirs: string[] = [];
 /** Starts `backlab serve` as its own process, the way `npm start` does. */
 async function serve(dataDir: string, driver: string): Promise<{ url: string; child: ChildProcess }> {
   const child = spawn(process.execPath, [path.join(ROOT_DIR, "server", "bin", "backlab.js"), "serve"], {
-    env: { ...process.env, PORT: "0", DATA_DIR: dataDir, RUNTIME_DIR: TEST_RUNTIME_DIR, LOG_LEVEL: "warn", SANDBOX_DRIVER: driver },
+    env: {
+      ...process.env,
+      PORT: "0",
+      DATA_DIR: dataDir,
+      RUNTIME_DIR: TEST_RUNTIME_DIR,
+      LOG_LEVEL: "warn",
+      SANDBOX_DRIVER: driver,
+    },
     stdio: ["ignore", "ignore", "pipe"],
   });
   children.push(child);
@@ -38,8 +45,16 @@ const kill9 = async (child: ChildProcess) => {
 };
 
 /** Opens a terminal, runs a command, and leaves the socket open. */
-async function terminal(url: string, cookie: string, wsId: number, command: string, expect: RegExp): Promise<WebSocket> {
-  const socket = new WebSocket(`${url.replace("http", "ws")}/api/workspaces/${wsId}/terminal`, { headers: { origin: url, cookie } });
+async function terminal(
+  url: string,
+  cookie: string,
+  wsId: number,
+  command: string,
+  expect: RegExp,
+): Promise<WebSocket> {
+  const socket = new WebSocket(`${url.replace("http", "ws")}/api/workspaces/${wsId}/terminal`, {
+    headers: { origin: url, cookie },
+  });
   let screen = "";
   socket.on("message", (d, binary) => {
     if (binary) screen += d.toString();
@@ -69,7 +84,11 @@ describe.each(["bwrap", "docker"])("kill -9 of the lab (%s driver)", (driver) =>
     expect((await client.json("POST", "/api/exercises/token-bucket/workspace", {})).status).toBe(200);
     const acks: number[] = [];
     for (let i = 0; i < 3; i++) {
-      const ack = await client.json<{ submission: { id: number } }>("POST", "/api/exercises/token-bucket/submissions", {});
+      const ack = await client.json<{ submission: { id: number } }>(
+        "POST",
+        "/api/exercises/token-bucket/submissions",
+        {},
+      );
       expect(ack.status).toBe(202);
       acks.push(ack.body.submission.id);
     }
@@ -82,7 +101,10 @@ describe.each(["bwrap", "docker"])("kill -9 of the lab (%s driver)", (driver) =>
       const result = await waitForResult(again, id);
       expect(result).toMatchObject({ status: "fail", max_score: 100 });
     }
-    const { body } = await again.json<{ submissions: { id: number }[] }>("GET", "/api/exercises/token-bucket/submissions");
+    const { body } = await again.json<{ submissions: { id: number }[] }>(
+      "GET",
+      "/api/exercises/token-bucket/submissions",
+    );
     expect(body.submissions.map((s) => s.id).sort()).toEqual([...acks].sort());
     second.child.kill("SIGTERM");
     await new Promise((r) => second.child.once("exit", r));
@@ -94,17 +116,31 @@ describe.each(["bwrap", "docker"])("kill -9 of the lab (%s driver)", (driver) =>
       dataDirs.push(dataDir);
       const first = await serve(dataDir, driver);
       const client = await Client.signup(first.url, "adopter");
-      const wsId = (await client.json<{ workspace: { id: number } }>("POST", "/api/exercises/token-bucket/workspace", {})).body.workspace.id;
+      const wsId = (
+        await client.json<{ workspace: { id: number } }>("POST", "/api/exercises/token-bucket/workspace", {})
+      ).body.workspace.id;
       // Something long-running in the workspace's sandbox, started from the terminal.
-      const socket = await terminal(first.url, client.cookie, wsId, "(sleep 600 &) ; echo started-$((2*21))", /started-42/);
+      const socket = await terminal(
+        first.url,
+        client.cookie,
+        wsId,
+        "(sleep 600 &) ; echo started-$((2*21))",
+        /started-42/,
+      );
       socket.terminate();
-      const sub = (await client.json<{ submission: { id: number } }>("POST", "/api/exercises/token-bucket/submissions", {})).body.submission.id;
+      const sub = (
+        await client.json<{ submission: { id: number } }>("POST", "/api/exercises/token-bucket/submissions", {})
+      ).body.submission.id;
       // Kill while the submission is being graded in its own container.
       const docker = new DockerDriver({ images: () => "", labId: "", stateDir: dataDir }).docker;
       const prefix = `/backlab-${labIdFor(dataDir)}-`;
-      const mine = async () => (await docker.listContainers({ all: true, filters: { label: [`backlab.lab=${labIdFor(dataDir)}`] } })).map((c) => ({ ...c, sandbox: c.Names[0]!.slice(prefix.length) }));
+      const mine = async () =>
+        (await docker.listContainers({ all: true, filters: { label: [`backlab.lab=${labIdFor(dataDir)}`] } })).map(
+          (c) => ({ ...c, sandbox: c.Names[0]!.slice(prefix.length) }),
+        );
       const until = Date.now() + 20_000;
-      while (!(await mine()).some((c) => c.sandbox.startsWith("grade-")) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+      while (!(await mine()).some((c) => c.sandbox.startsWith("grade-")) && Date.now() < until)
+        await new Promise((r) => setTimeout(r, 50));
       await kill9(first.child);
       const before = await mine();
       const wsContainer = before.find((c) => c.sandbox === `ws-${wsId}`);
@@ -120,7 +156,13 @@ describe.each(["bwrap", "docker"])("kill -9 of the lab (%s driver)", (driver) =>
       again.cookie = client.cookie;
       expect((await waitForResult(again, sub)).status).toBe("fail");
       // Reattached: the process started before the crash is still there, in the same container.
-      const s2 = await terminal(second.url, again.cookie, wsId, "echo sleeping=$(for f in /proc/[0-9]*/cmdline; do tr '\\0' ' ' < $f; echo; done | grep -cx 'sleep 600 ')", /sleeping=1\r\n/);
+      const s2 = await terminal(
+        second.url,
+        again.cookie,
+        wsId,
+        "echo sleeping=$(for f in /proc/[0-9]*/cmdline; do tr '\\0' ' ' < $f; echo; done | grep -cx 'sleep 600 ')",
+        /sleeping=1\r\n/,
+      );
       s2.terminate();
       expect((await mine()).filter((c) => !c.sandbox.startsWith("pool-")).map((c) => c.Id)).toEqual([wsContainer!.Id]);
       second.child.kill("SIGTERM");

@@ -18,7 +18,12 @@ export function streamSubmission(
   view: { shown: (s: Submission) => Submission; live: boolean } = { shown: (s) => s, live: true },
 ): void {
   const current = view.shown(grading.get(id, userId));
-  res.writeHead(200, { "Content-Type": "text/event-stream", "Cache-Control": "no-store", Connection: "keep-alive", "X-Accel-Buffering": "no" });
+  res.writeHead(200, {
+    "Content-Type": "text/event-stream",
+    "Cache-Control": "no-store",
+    Connection: "keep-alive",
+    "X-Accel-Buffering": "no",
+  });
   const send = (event: SubmissionEvent) => res.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
   send({ type: "status", status: current.status });
   if (current.status === "done" || current.status === "error") {

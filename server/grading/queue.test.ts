@@ -20,7 +20,9 @@ beforeEach(() => {
   vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date"] });
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "backlab-queue-"));
   db = openDatabase(dir);
-  db.run("INSERT INTO users (id, email, display_name, password_hash, created_at) VALUES (1, 'q@lab.test', 'Q', 'x', 'now')");
+  db.run(
+    "INSERT INTO users (id, email, display_name, password_hash, created_at) VALUES (1, 'q@lab.test', 'Q', 'x', 'now')",
+  );
   db.run("INSERT INTO workspaces (id, user_id, exercise_id, created_at) VALUES (1, 1, 'gone', 'now')");
   const wsDir = path.join(dir, "ws");
   fs.mkdirSync(wsDir);
@@ -28,7 +30,10 @@ beforeEach(() => {
   ws = { id: 1, userId: 1, exerciseId: "gone", dir: wsDir, uid: process.getuid!() };
   // An exercise that is not in the catalog is graded at once (an `error` result): the tests
   // watch the queue, not a grader. The driver would never start a sandbox anyway.
-  grading = new Grading(db, dir, new NeverDriver(), () => undefined, createLogger("silent"), { sandboxIdentity: () => "never", perMinute: 1000 });
+  grading = new Grading(db, dir, new NeverDriver(), () => undefined, createLogger("silent"), {
+    sandboxIdentity: () => "never",
+    perMinute: 1000,
+  });
 });
 
 afterEach(async () => {
@@ -94,6 +99,12 @@ describe("the grading queue's workers", () => {
     expect(s.queueWaitMs).toBeGreaterThanOrEqual(2000);
     expect(s.queueWaitMs).toBeLessThan(2100);
     // The same wait is the first phase of the grading's timing breakdown, before its start.
-    expect(s.result?.timing?.phases[0]).toEqual({ phase: "queue", label: null, step: null, start_ms: -s.queueWaitMs!, ms: s.queueWaitMs });
+    expect(s.result?.timing?.phases[0]).toEqual({
+      phase: "queue",
+      label: null,
+      step: null,
+      start_ms: -s.queueWaitMs!,
+      ms: s.queueWaitMs,
+    });
   });
 });

@@ -30,10 +30,18 @@ export function gradingRoutes(deps: Deps): Route[] {
     const level = deps.policy.feedback(me, sub.exerciseId);
     if (level === "full" || !sub.result) return sub;
     if (level === "nothing") return { ...sub, result: null };
-    return { ...sub, result: { ...sub.result, message: null, tests: sub.result.tests.map((t) => ({ ...t, message: null, output: null })) } };
+    return {
+      ...sub,
+      result: {
+        ...sub.result,
+        message: null,
+        tests: sub.result.tests.map((t) => ({ ...t, message: null, output: null })),
+      },
+    };
   };
   // Ownership comes from the row; the handlers still ask for the caller's own submission.
-  const submissionOwner = (i: { params: { id: number } }) => deps.db.get<{ user_id: number }>("SELECT user_id FROM submissions WHERE id = ?", [i.params.id])?.user_id;
+  const submissionOwner = (i: { params: { id: number } }) =>
+    deps.db.get<{ user_id: number }>("SELECT user_id FROM submissions WHERE id = ?", [i.params.id])?.user_id;
 
   return [
     route({
@@ -42,7 +50,11 @@ export function gradingRoutes(deps: Deps): Route[] {
       summary: "Submit the workspace for grading (202; retried with the same Idempotency-Key, the same submission)",
       tag: "submissions",
       auth: signedIn,
-      input: { ...ByExercise, body: z.object({}).strict(), headers: z.object({ "idempotency-key": IdempotencyKey.optional() }) },
+      input: {
+        ...ByExercise,
+        body: z.object({}).strict(),
+        headers: z.object({ "idempotency-key": IdempotencyKey.optional() }),
+      },
       status: 202,
       candidates: true,
       response: z.object({ submission: SubmissionAccepted }),
@@ -63,7 +75,9 @@ export function gradingRoutes(deps: Deps): Route[] {
       input: ByExercise,
       candidates: true,
       response: z.object({ submissions: z.array(SubmissionOut) }),
-      handler: ({ input, me }) => ({ submissions: deps.grading.list(me.id, use(me, input.params.id, "view").id).map((s) => shown(me, s)) }),
+      handler: ({ input, me }) => ({
+        submissions: deps.grading.list(me.id, use(me, input.params.id, "view").id).map((s) => shown(me, s)),
+      }),
     }),
     route({
       method: "get",
@@ -104,7 +118,10 @@ export function gradingRoutes(deps: Deps): Route[] {
       candidates: true,
       handler: ({ input, me, req, res }) => {
         const exerciseId = deps.grading.get(input.params.id, me.id).exerciseId;
-        streamSubmission(deps.grading, input.params.id, me.id, req, res, { shown: (s) => shown(me, s), live: deps.policy.feedback(me, exerciseId) === "full" });
+        streamSubmission(deps.grading, input.params.id, me.id, req, res, {
+          shown: (s) => shown(me, s),
+          live: deps.policy.feedback(me, exerciseId) === "full",
+        });
       },
     }),
   ];

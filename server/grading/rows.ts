@@ -36,10 +36,13 @@ export type Row = {
   signature: string | null;
 };
 
-export const SELECT = "SELECT s.*, r.body, r.suite_hash, r.sandbox, r.signature FROM submissions s LEFT JOIN results r ON r.submission_id = s.id";
+export const SELECT =
+  "SELECT s.*, r.body, r.suite_hash, r.sandbox, r.signature FROM submissions s LEFT JOIN results r ON r.submission_id = s.id";
 
 export function attestationOf(r: Row): Attestation | null {
-  return r.signature && r.sandbox !== null && r.suite_hash !== null ? { algorithm: "HMAC-SHA256", suite_hash: r.suite_hash, sandbox: r.sandbox, signature: r.signature } : null;
+  return r.signature && r.sandbox !== null && r.suite_hash !== null
+    ? { algorithm: "HMAC-SHA256", suite_hash: r.suite_hash, sandbox: r.sandbox, signature: r.signature }
+    : null;
 }
 
 export function queueWaitMs(r: Row): number | null {
@@ -70,21 +73,36 @@ export function claimNext(db: Database): Row | undefined {
 }
 
 /** Stores a graded submission's result and status in one transaction, with what the `onStored` hooks write. */
-export function storeResult(db: Database, row: Row, result: Results, attestation: Attestation, status: SubmissionStatus, onStored: readonly ((r: StoredResult) => void)[]): void {
+export function storeResult(
+  db: Database,
+  row: Row,
+  result: Results,
+  attestation: Attestation,
+  status: SubmissionStatus,
+  onStored: readonly ((r: StoredResult) => void)[],
+): void {
   db.transaction(() => {
-    db.run("INSERT OR REPLACE INTO results (submission_id, status, score, max_score, duration_ms, body, created_at, suite_hash, sandbox, signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
-      row.id,
-      result.status,
-      result.score,
-      result.max_score,
-      result.duration_ms,
-      JSON.stringify(result),
+    db.run(
+      "INSERT OR REPLACE INTO results (submission_id, status, score, max_score, duration_ms, body, created_at, suite_hash, sandbox, signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      [
+        row.id,
+        result.status,
+        result.score,
+        result.max_score,
+        result.duration_ms,
+        JSON.stringify(result),
+        new Date().toISOString(),
+        attestation.suite_hash,
+        attestation.sandbox,
+        attestation.signature,
+      ],
+    );
+    db.run("UPDATE submissions SET status = ?, finished_at = ? WHERE id = ?", [
+      status,
       new Date().toISOString(),
-      attestation.suite_hash,
-      attestation.sandbox,
-      attestation.signature,
+      row.id,
     ]);
-    db.run("UPDATE submissions SET status = ?, finished_at = ? WHERE id = ?", [status, new Date().toISOString(), row.id]);
-    for (const hook of onStored) hook({ submissionId: row.id, userId: row.user_id, exerciseId: row.exercise_id, result });
+    for (const hook of onStored)
+      hook({ submissionId: row.id, userId: row.user_id, exerciseId: row.exercise_id, result });
   });
 }

@@ -3,7 +3,11 @@ import type { Attestation } from "./attest.ts";
 import { PHASES, type Results } from "../../graders/results.ts";
 import type { Submission } from "./service.ts";
 
-export const SubmissionId = z.coerce.number().int().positive().max(2 ** 31);
+export const SubmissionId = z.coerce
+  .number()
+  .int()
+  .positive()
+  .max(2 ** 31);
 /** Printable ASCII, as the IETF Idempotency-Key draft describes keys (UUIDs in practice). */
 export const IdempotencyKey = z.string().regex(/^[\x21-\x7e]{1,128}$/, "use 1 to 128 printable ASCII characters");
 
@@ -33,10 +37,25 @@ export const ResultsOut = z.object({
   duration_ms: z.number(),
   /** Where the grading's time went; phases may overlap. */
   timing: z
-    .object({ phases: z.array(z.object({ phase: z.enum(PHASES), label: z.string().nullable(), step: z.number().int().nullable(), start_ms: z.number(), ms: z.number() })) })
+    .object({
+      phases: z.array(
+        z.object({
+          phase: z.enum(PHASES),
+          label: z.string().nullable(),
+          step: z.number().int().nullable(),
+          start_ms: z.number(),
+          ms: z.number(),
+        }),
+      ),
+    })
     .optional(),
 });
-export const AttestationOut = z.object({ algorithm: z.literal("HMAC-SHA256"), suite_hash: z.string(), sandbox: z.string(), signature: z.string() });
+export const AttestationOut = z.object({
+  algorithm: z.literal("HMAC-SHA256"),
+  suite_hash: z.string(),
+  sandbox: z.string(),
+  signature: z.string(),
+});
 
 export const SubmissionOut = z.object({
   id: z.number().int(),

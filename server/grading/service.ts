@@ -12,7 +12,18 @@ import type { Exercise } from "../../graders/exercise/catalog.ts";
 import type { Logger } from "../logger.ts";
 import type { SandboxDriver } from "../../graders/sandbox/port.ts";
 import { copyTree, CopyLimitError, removeTree } from "../../graders/sandbox/files.ts";
-import { attestationOf, claimNext, queueWaitMs, SELECT, storeResult, toSubmission, type Row, type Submission, type StoredResult, type SubmissionStatus } from "./rows.ts";
+import {
+  attestationOf,
+  claimNext,
+  queueWaitMs,
+  SELECT,
+  storeResult,
+  toSubmission,
+  type Row,
+  type Submission,
+  type StoredResult,
+  type SubmissionStatus,
+} from "./rows.ts";
 import { gradingUid, type Workspace } from "../workspaces/service.ts";
 
 export type { StoredResult, Submission, SubmissionStatus };
@@ -21,10 +32,17 @@ export type { StoredResult, Submission, SubmissionStatus };
 export type Graded = { submission: Submission; userId: number; kinds: string[]; queueMs: number | null };
 
 /** Pushed to the page while a submission is graded (server-sent events). */
-export type SubmissionEvent = GradeProgress | { type: "status"; status: SubmissionStatus } | { type: "done"; submission: Submission };
+export type SubmissionEvent =
+  GradeProgress | { type: "status"; status: SubmissionStatus } | { type: "done"; submission: Submission };
 
 /** A submission was made or graded (for listeners beyond its own page, e.g. the workshop room). */
-export type SubmissionChange = { submissionId: number; userId: number; exerciseId: string; status: SubmissionStatus; gradedAt?: number };
+export type SubmissionChange = {
+  submissionId: number;
+  userId: number;
+  exerciseId: string;
+  status: SubmissionStatus;
+  gradedAt?: number;
+};
 
 /** A submission that took the lab down this many times is not tried again. */
 const MAX_ATTEMPTS = 3;
@@ -88,11 +106,23 @@ export class Grading {
    * A retried submit with the same Idempotency-Key returns the submission it made the first
    * time; a user past the per-minute limit is told when to come back.
    */
-  submitOnce(ws: Workspace, key: string | undefined): { submission: { id: number; status: SubmissionStatus }; replayed: boolean } {
+  submitOnce(
+    ws: Workspace,
+    key: string | undefined,
+  ): { submission: { id: number; status: SubmissionStatus }; replayed: boolean } {
     if (key) {
-      const prior = this.db.get<{ submission_id: number; exercise_id: string }>("SELECT submission_id, exercise_id FROM idempotency_keys WHERE user_id = ? AND key = ?", [ws.userId, key]);
+      const prior = this.db.get<{ submission_id: number; exercise_id: string }>(
+        "SELECT submission_id, exercise_id FROM idempotency_keys WHERE user_id = ? AND key = ?",
+        [ws.userId, key],
+      );
       if (prior) {
-        if (prior.exercise_id !== ws.exerciseId) throw new Problem(422, "idempotency-key-reused", "Idempotency key reused", "This Idempotency-Key was already used for another exercise.");
+        if (prior.exercise_id !== ws.exerciseId)
+          throw new Problem(
+            422,
+            "idempotency-key-reused",
+            "Idempotency key reused",
+            "This Idempotency-Key was already used for another exercise.",
+          );
         const row = this.db.get<Row>(`${SELECT} WHERE s.id = ?`, [prior.submission_id])!;
         return { submission: { id: row.id, status: row.status }, replayed: true };
       }
@@ -107,7 +137,13 @@ export class Grading {
     const times = (this.recent.get(userId) ?? []).filter((t) => now - t < 60_000);
     if (times.length >= this.opts.perMinute) {
       const retry = Math.ceil((60_000 - (now - times[0]!)) / 1000);
-      throw new Problem(429, "rate-limited", "Too many submissions", `You can submit ${this.opts.perMinute} times a minute; try again in ${retry} s.`, { retryAfter: retry });
+      throw new Problem(
+        429,
+        "rate-limited",
+        "Too many submissions",
+        `You can submit ${this.opts.perMinute} times a minute; try again in ${retry} s.`,
+        { retryAfter: retry },
+      );
     }
     times.push(now);
     this.recent.set(userId, times);
@@ -119,18 +155,36 @@ export class Grading {
       copyTree(ws.dir, tmp);
     } catch (err) {
       removeTree(tmp);
-      if (err instanceof CopyLimitError) throw new Problem(413, "workspace-too-large", "Workspace too large", `The workspace has ${err.message}; remove generated files and submit again.`);
+      if (err instanceof CopyLimitError)
+        throw new Problem(
+          413,
+          "workspace-too-large",
+          "Workspace too large",
+          `The workspace has ${err.message}; remove generated files and submit again.`,
+        );
       throw err;
     }
     const id = this.db.transaction(() => {
-      const info = this.db.run("INSERT INTO submissions (workspace_id, user_id, exercise_id, status, created_at) VALUES (?, ?, ?, 'queued', ?)", [ws.id, ws.userId, ws.exerciseId, new Date().toISOString()]);
+      const info = this.db.run(
+        "INSERT INTO submissions (workspace_id, user_id, exercise_id, status, created_at) VALUES (?, ?, ?, 'queued', ?)",
+        [ws.id, ws.userId, ws.exerciseId, new Date().toISOString()],
+      );
       const id = Number(info.lastInsertRowid);
-      if (idempotencyKey) this.db.run("INSERT INTO idempotency_keys (user_id, key, exercise_id, submission_id, created_at) VALUES (?, ?, ?, ?, ?)", [ws.userId, idempotencyKey, ws.exerciseId, id, new Date().toISOString()]);
+      if (idempotencyKey)
+        this.db.run(
+          "INSERT INTO idempotency_keys (user_id, key, exercise_id, submission_id, created_at) VALUES (?, ?, ?, ?, ?)",
+          [ws.userId, idempotencyKey, ws.exerciseId, id, new Date().toISOString()],
+        );
       fs.renameSync(tmp, path.join(this.snapshots, String(id)));
       return id;
     });
     this.wake();
-    this.events.emit("changed", { submissionId: id, userId: ws.userId, exerciseId: ws.exerciseId, status: "queued" } satisfies SubmissionChange);
+    this.events.emit("changed", {
+      submissionId: id,
+      userId: ws.userId,
+      exerciseId: ws.exerciseId,
+      status: "queued",
+    } satisfies SubmissionChange);
     return { id, status: "queued" };
   }
 
@@ -147,12 +201,20 @@ export class Grading {
   }
 
   list(userId: number, exerciseId: string, limit = 20): Submission[] {
-    return this.db.all<Row>(`${SELECT} WHERE s.user_id = ? AND s.exercise_id = ? ORDER BY s.id DESC LIMIT ?`, [userId, exerciseId, limit]).map(toSubmission);
+    return this.db
+      .all<Row>(`${SELECT} WHERE s.user_id = ? AND s.exercise_id = ? ORDER BY s.id DESC LIMIT ?`, [
+        userId,
+        exerciseId,
+        limit,
+      ])
+      .map(toSubmission);
   }
 
   /** Starts the workers; submissions left running by a crash are graded again. */
   start(concurrency: number): void {
-    const requeued = this.db.run("UPDATE submissions SET status = 'queued', started_at = NULL WHERE status = 'running'").changes;
+    const requeued = this.db.run(
+      "UPDATE submissions SET status = 'queued', started_at = NULL WHERE status = 'running'",
+    ).changes;
     if (requeued) this.log.warn({ requeued }, "requeued submissions interrupted by a restart");
     for (const e of fs.readdirSync(this.snapshots)) if (e.startsWith(".tmp-")) removeTree(path.join(this.snapshots, e));
     for (const e of fs.readdirSync(this.scratch)) removeTree(path.join(this.scratch, e));
@@ -243,11 +305,35 @@ export class Grading {
     let suite = "";
     const sandbox = exercise ? this.opts.sandboxIdentity(exercise.runtime) : this.driver.name;
     if (!exercise) {
-      result = { version: 3, status: "error", message: `The exercise "${row.exercise_id}" is no longer in the catalog.`, tests: [], score: 0, max_score: 0, duration_ms: 0 };
+      result = {
+        version: 3,
+        status: "error",
+        message: `The exercise "${row.exercise_id}" is no longer in the catalog.`,
+        tests: [],
+        score: 0,
+        max_score: 0,
+        duration_ms: 0,
+      };
     } else if (!fs.existsSync(snapshot)) {
-      result = { version: 3, status: "error", message: "The submission's files were lost before it was acknowledged; submit again.", tests: [], score: 0, max_score: exercise.maxScore, duration_ms: 0 };
+      result = {
+        version: 3,
+        status: "error",
+        message: "The submission's files were lost before it was acknowledged; submit again.",
+        tests: [],
+        score: 0,
+        max_score: exercise.maxScore,
+        duration_ms: 0,
+      };
     } else if (row.attempts > MAX_ATTEMPTS) {
-      result = { version: 3, status: "error", message: `Grading was interrupted ${MAX_ATTEMPTS} times (the lab restarted while grading it); it will not be tried again. Submit again.`, tests: [], score: 0, max_score: exercise.maxScore, duration_ms: 0 };
+      result = {
+        version: 3,
+        status: "error",
+        message: `Grading was interrupted ${MAX_ATTEMPTS} times (the lab restarted while grading it); it will not be tried again. Submit again.`,
+        tests: [],
+        score: 0,
+        max_score: exercise.maxScore,
+        duration_ms: 0,
+      };
     } else {
       this.log.info({ submission: row.id, exercise: exercise.id, queueMs }, "grading");
       if (!this.suites.has(exercise.id)) this.suites.set(exercise.id, suiteHash(exercise));
@@ -264,18 +350,49 @@ export class Grading {
     }
     // The wait before the grading is part of what the learner waited for: the first phase,
     // before the grading's own start (signed with the rest).
-    if (queueMs !== null) result = { ...result, timing: { phases: [{ phase: "queue", label: null, step: null, start_ms: -queueMs, ms: queueMs }, ...(result.timing?.phases ?? [])] } };
+    if (queueMs !== null)
+      result = {
+        ...result,
+        timing: {
+          phases: [
+            { phase: "queue", label: null, step: null, start_ms: -queueMs, ms: queueMs },
+            ...(result.timing?.phases ?? []),
+          ],
+        },
+      };
     const attestation = sign(this.secret, row.id, row.exercise_id, result, suite, sandbox);
     const status: SubmissionStatus = result.status === "error" ? "error" : "done";
     storeResult(this.db, row, result, attestation, status, this.onStored);
     // Where the time went, per phase (graders/results.ts), so slow gradings show in the log.
-    this.log.info({ submission: row.id, status: result.status, score: result.score, max: result.max_score, ms: result.duration_ms, queueMs, phases: phaseTotals(result.timing?.phases ?? []) }, "graded");
+    this.log.info(
+      {
+        submission: row.id,
+        status: result.status,
+        score: result.score,
+        max: result.max_score,
+        ms: result.duration_ms,
+        queueMs,
+        phases: phaseTotals(result.timing?.phases ?? []),
+      },
+      "graded",
+    );
     const done = this.db.get<Row>(`${SELECT} WHERE s.id = ?`, [row.id]);
     if (!done) return;
     const submission = toSubmission(done);
     this.emit(row.id, { type: "done", submission });
-    this.events.emit("changed", { submissionId: row.id, userId: row.user_id, exerciseId: row.exercise_id, status, gradedAt: Date.now() } satisfies SubmissionChange);
-    const graded: Graded = { submission, userId: done.user_id, kinds: exercise ? exercise.grader.steps.map((s) => s.kind) : [], queueMs };
+    this.events.emit("changed", {
+      submissionId: row.id,
+      userId: row.user_id,
+      exerciseId: row.exercise_id,
+      status,
+      gradedAt: Date.now(),
+    } satisfies SubmissionChange);
+    const graded: Graded = {
+      submission,
+      userId: done.user_id,
+      kinds: exercise ? exercise.grader.steps.map((s) => s.kind) : [],
+      queueMs,
+    };
     this.events.emit("graded", graded);
   }
 }

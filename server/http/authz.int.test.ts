@@ -38,17 +38,24 @@ async function assessmentOf(userId: number, role: Role): Promise<number> {
   const id = made.body.assessment.id;
   db.run("UPDATE assessments SET created_by = ? WHERE id = ?", [userId, id]);
   db.run("DELETE FROM assessment_reviewers WHERE assessment_id = ?", [id]);
-  if (role === "admin" || role === "instructor") db.run("INSERT INTO assessment_reviewers (assessment_id, user_id) VALUES (?, ?)", [id, userId]);
+  if (role === "admin" || role === "instructor")
+    db.run("INSERT INTO assessment_reviewers (assessment_id, user_id) VALUES (?, ?)", [id, userId]);
   return id;
 }
 
 /** A candidate account: invited by the admin, the link claimed, the clock started. */
 async function candidateClient(): Promise<{ c: Client; userId: number; assessment: number }> {
   const made = await adminClient.json<{ assessment: { id: number } }>("POST", "/api/assessments", ASSESSMENT);
-  const inv = await adminClient.json<{ invited: { url: string }[] }>("POST", `/api/assessments/${made.body.assessment.id}/invites`, { candidates: [{}] });
+  const inv = await adminClient.json<{ invited: { url: string }[] }>(
+    "POST",
+    `/api/assessments/${made.body.assessment.id}/invites`,
+    { candidates: [{}] },
+  );
   expect(inv.status).toBe(201);
   const c = new Client(lab.url);
-  const claim = await c.json<{ user: { id: number }; csrfToken: string }>("POST", "/api/assessment-invites/claim", { token: inv.body.invited[0]!.url.split("/take/")[1] });
+  const claim = await c.json<{ user: { id: number }; csrfToken: string }>("POST", "/api/assessment-invites/claim", {
+    token: inv.body.invited[0]!.url.split("/take/")[1],
+  });
   expect(claim.status).toBe(200);
   c.csrf = claim.body.csrfToken;
   expect((await c.json("POST", "/api/candidate/start", {})).status).toBe(200);
@@ -64,7 +71,11 @@ async function makeUser(name: string, role: Role): Promise<Fixtures & { role: Ro
   if (role === "candidate") {
     ({ c, userId, assessment } = await candidateClient());
   } else {
-    const signup = await c.json<{ user: { id: number } }>("POST", "/api/auth/signup", { email, displayName: name, password });
+    const signup = await c.json<{ user: { id: number } }>("POST", "/api/auth/signup", {
+      email,
+      displayName: name,
+      password,
+    });
     expect(signup.status).toBe(201);
     userId = signup.body.user.id;
     db.run("UPDATE users SET role = ? WHERE id = ?", [role, userId]);
@@ -75,7 +86,9 @@ async function makeUser(name: string, role: Role): Promise<Fixtures & { role: Ro
   const sub = await c.json<{ submission: { id: number } }>("POST", `/api/exercises/${EXERCISE}/submissions`, {});
   expect(sub.status).toBe(202);
   // A terminal session makes a recording; the session stays live after the socket closes.
-  const socket = new WebSocket(`${lab.url.replace("http", "ws")}/api/workspaces/${ws.body.workspace.id}/terminal`, { headers: { origin: lab.url, cookie: c.cookie } });
+  const socket = new WebSocket(`${lab.url.replace("http", "ws")}/api/workspaces/${ws.body.workspace.id}/terminal`, {
+    headers: { origin: lab.url, cookie: c.cookie },
+  });
   await new Promise<void>((resolve, reject) => {
     socket.on("message", (data, binary) => {
       if (!binary && JSON.parse(String(data)).type === "ready") resolve();
@@ -85,18 +98,52 @@ async function makeUser(name: string, role: Role): Promise<Fixtures & { role: Ro
   });
   socket.close();
   // A candidate may not list recordings (reviewers replay them), so theirs is read from the database.
-  const recordings = role === "candidate" ? db.all<{ id: string }>("SELECT id FROM terminal_sessions WHERE workspace_id = ?", [ws.body.workspace.id]) : (await c.json<{ recordings: { id: string }[] }>("GET", `/api/workspaces/${ws.body.workspace.id}/recordings`)).body.recordings;
+  const recordings =
+    role === "candidate"
+      ? db.all<{ id: string }>("SELECT id FROM terminal_sessions WHERE workspace_id = ?", [ws.body.workspace.id])
+      : (await c.json<{ recordings: { id: string }[] }>("GET", `/api/workspaces/${ws.body.workspace.id}/recordings`))
+          .body.recordings;
   expect(recordings.length).toBeGreaterThan(0);
-  return { role, userId, email, password, exercise: EXERCISE, workspace: ws.body.workspace.id, submission: sub.body.submission.id, recording: recordings[0]!.id, assessment, ...makeCohort(userId) };
+  return {
+    role,
+    userId,
+    email,
+    password,
+    exercise: EXERCISE,
+    workspace: ws.body.workspace.id,
+    submission: sub.body.submission.id,
+    recording: recordings[0]!.id,
+    assessment,
+    ...makeCohort(userId),
+  };
 }
 /** A cohort the user runs and has joined, its one exercise unlocked, a hand raised in it. */
 function makeCohort(userId: number): { cohort: number; joinCode: string; hand: number } {
   const at = new Date().toISOString();
   const joinCode = shortCode();
-  const cohort = Number(db.run("INSERT INTO cohorts (owner_id, name, seats, leaderboard, join_code, created_at) VALUES (?, 'Matrix cohort', 50, 'names', ?, ?)", [userId, joinCode, at]).lastInsertRowid);
-  db.run("INSERT INTO cohort_track (cohort_id, position, exercise_id, unlocked_at) VALUES (?, 0, ?, ?)", [cohort, EXERCISE, at]);
-  db.run("INSERT INTO cohort_members (cohort_id, user_id, joined_at, pseudonym) VALUES (?, ?, ?, 'Matrix')", [cohort, userId, at]);
-  const hand = Number(db.run("INSERT INTO cohort_hands (cohort_id, user_id, message, raised_at) VALUES (?, ?, 'matrix', ?)", [cohort, userId, at]).lastInsertRowid);
+  const cohort = Number(
+    db.run(
+      "INSERT INTO cohorts (owner_id, name, seats, leaderboard, join_code, created_at) VALUES (?, 'Matrix cohort', 50, 'names', ?, ?)",
+      [userId, joinCode, at],
+    ).lastInsertRowid,
+  );
+  db.run("INSERT INTO cohort_track (cohort_id, position, exercise_id, unlocked_at) VALUES (?, 0, ?, ?)", [
+    cohort,
+    EXERCISE,
+    at,
+  ]);
+  db.run("INSERT INTO cohort_members (cohort_id, user_id, joined_at, pseudonym) VALUES (?, ?, ?, 'Matrix')", [
+    cohort,
+    userId,
+    at,
+  ]);
+  const hand = Number(
+    db.run("INSERT INTO cohort_hands (cohort_id, user_id, message, raised_at) VALUES (?, ?, 'matrix', ?)", [
+      cohort,
+      userId,
+      at,
+    ]).lastInsertRowid,
+  );
   return { cohort, joinCode, hand };
 }
 
@@ -109,44 +156,87 @@ function freshSession(userId: number): { cookie: string; csrf: string } {
 }
 
 const insertWebhook = () =>
-  Number(db.run("INSERT INTO webhook_endpoints (url, events, secret, created_at) VALUES ('http://127.0.0.1:9/matrix', '[\"assessment.completed\"]', 'whsec_bWF0cml4bWF0cml4bWF0cml4', ?)", [new Date().toISOString()]).lastInsertRowid);
+  Number(
+    db.run(
+      "INSERT INTO webhook_endpoints (url, events, secret, created_at) VALUES ('http://127.0.0.1:9/matrix', '[\"assessment.completed\"]', 'whsec_bWF0cml4bWF0cml4bWF0cml4', ?)",
+      [new Date().toISOString()],
+    ).lastInsertRowid,
+  );
 const make = {
   webhook: insertWebhook,
   delivery: () =>
     Number(
-      db.run("INSERT INTO webhook_deliveries (endpoint_id, msg_id, event_type, payload, status, next_attempt_at, created_at) VALUES (?, ?, 'assessment.completed', '{}', 'failed', ?, ?)", [insertWebhook(), `msg_${crypto.randomUUID()}`, new Date().toISOString(), new Date().toISOString()]).lastInsertRowid,
+      db.run(
+        "INSERT INTO webhook_deliveries (endpoint_id, msg_id, event_type, payload, status, next_attempt_at, created_at) VALUES (?, ?, 'assessment.completed', '{}', 'failed', ?, ?)",
+        [insertWebhook(), `msg_${crypto.randomUUID()}`, new Date().toISOString(), new Date().toISOString()],
+      ).lastInsertRowid,
     ),
   session: (userId: number) => accounts.sessions.create(userId, "authz matrix fixture").id,
   invite: () => accounts.invites.create({ kind: "invite", role: "learner", ttlMs: 3_600_000 }).id,
   firstAdminToken: () => accounts.invites.create({ kind: "first-admin", role: "admin", ttlMs: 3_600_000 }).token,
   takeover: (f: Fixtures) =>
-    Number(db.run("INSERT INTO cohort_takeovers (cohort_id, workspace_id, instructor_id, learner_id, requested_at) VALUES (?, ?, ?, ?, ?)", [f.cohort, f.workspace, f.userId, f.userId, new Date().toISOString()]).lastInsertRowid),
+    Number(
+      db.run(
+        "INSERT INTO cohort_takeovers (cohort_id, workspace_id, instructor_id, learner_id, requested_at) VALUES (?, ?, ?, ?, ?)",
+        [f.cohort, f.workspace, f.userId, f.userId, new Date().toISOString()],
+      ).lastInsertRowid,
+    ),
   candidate: (assessmentId: number) => insertCandidate(assessmentId, crypto.randomBytes(32).toString("base64url")),
   finishedCandidate: (assessmentId: number) => {
     const id = insertCandidate(assessmentId, crypto.randomBytes(32).toString("base64url"));
     const at = new Date().toISOString();
-    db.run("UPDATE assessment_candidates SET started_at = ?, deadline_at = ?, finished_at = ?, finish_reason = 'submitted', finalized_at = ? WHERE id = ?", [at, at, at, at, id]);
+    db.run(
+      "UPDATE assessment_candidates SET started_at = ?, deadline_at = ?, finished_at = ?, finish_reason = 'submitted', finalized_at = ? WHERE id = ?",
+      [at, at, at, at, id],
+    );
     return id;
   },
   link: (assessmentId: number) =>
-    Number(db.run("INSERT INTO assessment_links (assessment_id, token_hash, claim_limit, expires_at, created_at) VALUES (?, ?, 5, ?, ?)", [assessmentId, hashToken(crypto.randomUUID()), new Date(Date.now() + 3_600_000).toISOString(), new Date().toISOString()]).lastInsertRowid),
+    Number(
+      db.run(
+        "INSERT INTO assessment_links (assessment_id, token_hash, claim_limit, expires_at, created_at) VALUES (?, ?, 5, ?, ?)",
+        [
+          assessmentId,
+          hashToken(crypto.randomUUID()),
+          new Date(Date.now() + 3_600_000).toISOString(),
+          new Date().toISOString(),
+        ],
+      ).lastInsertRowid,
+    ),
   claimToken: () => {
     const token = crypto.randomBytes(32).toString("base64url");
     insertCandidate(people.get("admin")!.assessment, token);
     return token;
   },
   startedCandidate: () => {
-    const id = Number(db.run("INSERT INTO users (email, display_name, password_hash, role, created_at) VALUES (?, 'C', '!', 'candidate', ?)", [`c-${crypto.randomUUID()}@candidates.invalid`, new Date().toISOString()]).lastInsertRowid);
+    const id = Number(
+      db.run(
+        "INSERT INTO users (email, display_name, password_hash, role, created_at) VALUES (?, 'C', '!', 'candidate', ?)",
+        [`c-${crypto.randomUUID()}@candidates.invalid`, new Date().toISOString()],
+      ).lastInsertRowid,
+    );
     const cid = insertCandidate(people.get("candidate")!.assessment, crypto.randomBytes(32).toString("base64url"));
     const now = Date.now();
-    db.run("UPDATE assessment_candidates SET user_id = ?, claimed_at = ?, started_at = ?, deadline_at = ? WHERE id = ?", [id, new Date(now).toISOString(), new Date(now).toISOString(), new Date(now + 3_600_000).toISOString(), cid]);
+    db.run(
+      "UPDATE assessment_candidates SET user_id = ?, claimed_at = ?, started_at = ?, deadline_at = ? WHERE id = ?",
+      [id, new Date(now).toISOString(), new Date(now).toISOString(), new Date(now + 3_600_000).toISOString(), cid],
+    );
     return id;
   },
 };
 
 function insertCandidate(assessmentId: number, token: string): number {
   return Number(
-    db.run("INSERT INTO assessment_candidates (assessment_id, pseudonym, token_hash, invite_expires_at, invited_at) VALUES (?, ?, ?, ?, ?)", [assessmentId, `M-${crypto.randomUUID()}`, hashToken(token), new Date(Date.now() + 3_600_000).toISOString(), new Date().toISOString()]).lastInsertRowid,
+    db.run(
+      "INSERT INTO assessment_candidates (assessment_id, pseudonym, token_hash, invite_expires_at, invited_at) VALUES (?, ?, ?, ?, ?)",
+      [
+        assessmentId,
+        `M-${crypto.randomUUID()}`,
+        hashToken(token),
+        new Date(Date.now() + 3_600_000).toISOString(),
+        new Date().toISOString(),
+      ],
+    ).lastInsertRowid,
   );
 }
 
@@ -159,7 +249,11 @@ function urlFor(r: Route, call: Call): string {
   return `/api${p}${q}`;
 }
 
-async function httpCall(r: Route, call: Call, session: { cookie: string; csrf: string } | undefined): Promise<{ status: number; type: string }> {
+async function httpCall(
+  r: Route,
+  call: Call,
+  session: { cookie: string; csrf: string } | undefined,
+): Promise<{ status: number; type: string }> {
   const res = await fetch(lab.url + urlFor(r, call), {
     method: r.method.toUpperCase(),
     headers: {
@@ -176,23 +270,31 @@ async function httpCall(r: Route, call: Call, session: { cookie: string; csrf: s
 
 function upgradeCall(r: Route, call: Call, cookie: string | undefined): Promise<{ status: number; type: string }> {
   return new Promise((resolve, reject) => {
-    const s = new WebSocket(lab.url.replace("http", "ws") + urlFor(r, call), { headers: { origin: lab.url, ...(cookie ? { cookie } : {}) } });
+    const s = new WebSocket(lab.url.replace("http", "ws") + urlFor(r, call), {
+      headers: { origin: lab.url, ...(cookie ? { cookie } : {}) },
+    });
     s.on("upgrade", () => {
       s.close();
       resolve({ status: 101, type: "" });
     });
-    s.on("unexpected-response", (_req, res) => resolve({ status: res.statusCode ?? 0, type: String(res.headers["content-type"] ?? "") }));
+    s.on("unexpected-response", (_req, res) =>
+      resolve({ status: res.statusCode ?? 0, type: String(res.headers["content-type"] ?? "") }),
+    );
     s.on("error", (err) => reject(err));
   });
 }
 
 beforeAll(async () => {
-  lab = await startTestLab({ GRADING_CONCURRENCY: "1", METRICS_TOKEN, WEBHOOK_ALLOW_NETWORKS: "127.0.0.0/8" }, { driver: new FakeDriver() });
+  lab = await startTestLab(
+    { GRADING_CONCURRENCY: "1", METRICS_TOKEN, WEBHOOK_ALLOW_NETWORKS: "127.0.0.0/8" },
+    { driver: new FakeDriver() },
+  );
   db = new Database(path.join(lab.dataDir, "backlab.db"));
   accounts = new Accounts(db, { signup: "open", idleMs: 3_600_000, maxMs: 86_400_000, inviteDays: 7 });
   // The table the running lab mounted (the app is the server's request listener).
   routes = app().locals.routes as Route[];
-  for (const role of ["admin", "learner", "instructor", "candidate"] as const) people.set(role, await makeUser(role, role));
+  for (const role of ["admin", "learner", "instructor", "candidate"] as const)
+    people.set(role, await makeUser(role, role));
   people.set("other", await makeUser("other", "learner"));
 }, 60_000);
 
@@ -206,17 +308,27 @@ describe("the route table", () => {
     const ids = routes.map(routeId);
     for (const r of routes) {
       expect(["public", "signed-in", "roles", "owner"], `${routeId(r)} has no auth rule`).toContain(r.auth?.kind);
-      expect(CALLS[routeId(r)], `${routeId(r)} is missing from the authorization matrix (server/http/authz.matrix.ts)`).toBeTypeOf("function");
+      expect(
+        CALLS[routeId(r)],
+        `${routeId(r)} is missing from the authorization matrix (server/http/authz.matrix.ts)`,
+      ).toBeTypeOf("function");
     }
-    expect(Object.keys(CALLS).filter((k) => !ids.includes(k)), "matrix calls for routes the table does not have").toEqual([]);
+    expect(
+      Object.keys(CALLS).filter((k) => !ids.includes(k)),
+      "matrix calls for routes the table does not have",
+    ).toEqual([]);
   });
 
   it("is all the API there is: Express mounts no route beside the table", () => {
     const mounted: string[] = [];
-    const walk = (stack: { route?: { path: unknown; methods: Record<string, boolean> }; handle?: { stack?: unknown[] } }[]) => {
+    const walk = (
+      stack: { route?: { path: unknown; methods: Record<string, boolean> }; handle?: { stack?: unknown[] } }[],
+    ) => {
       for (const layer of stack) {
         if (layer.route) {
-          if (typeof layer.route.path === "string") for (const m of Object.keys(layer.route.methods)) if (m !== "_all") mounted.push(`${m.toUpperCase()} ${layer.route.path}`);
+          if (typeof layer.route.path === "string")
+            for (const m of Object.keys(layer.route.methods))
+              if (m !== "_all") mounted.push(`${m.toUpperCase()} ${layer.route.path}`);
         } else if (layer.handle?.stack) walk(layer.handle.stack as never);
       }
     };
@@ -228,19 +340,36 @@ describe("the route table", () => {
   it("serves an OpenAPI 3.1 document with every route, its parameters and its errors", async () => {
     const res = await fetch(`${lab.url}/api/openapi.json`);
     expect(res.status).toBe(200);
-    const doc = (await res.json()) as { openapi: string; paths: Record<string, Record<string, { responses: Record<string, unknown>; parameters?: { name: string; in: string }[]; requestBody?: unknown }>> };
+    const doc = (await res.json()) as {
+      openapi: string;
+      paths: Record<
+        string,
+        Record<
+          string,
+          { responses: Record<string, unknown>; parameters?: { name: string; in: string }[]; requestBody?: unknown }
+        >
+      >;
+    };
     expect(doc.openapi).toBe("3.1.0");
     for (const r of routes) {
       const op = doc.paths[`/api${r.path.replace(/:(\w+)/g, "{$1}")}`]?.[r.method];
       expect(op, `${routeId(r)} is not in the document`).toBeDefined();
-      for (const m of r.path.matchAll(/:(\w+)/g)) expect(op!.parameters?.some((p) => p.name === m[1] && p.in === "path"), `${routeId(r)} documents :${m[1]}`).toBe(true);
+      for (const m of r.path.matchAll(/:(\w+)/g))
+        expect(
+          op!.parameters?.some((p) => p.name === m[1] && p.in === "path"),
+          `${routeId(r)} documents :${m[1]}`,
+        ).toBe(true);
       if (r.auth.kind !== "public") expect(op!.responses["401"]).toBeDefined();
       if (r.auth.kind === "roles") expect(op!.responses["403"]).toBeDefined();
       if (r.auth.kind === "owner") expect(op!.responses["404"]).toBeDefined();
       if (!r.upgrade && r.input?.body) expect(op!.requestBody).toBeDefined();
     }
-    const signup = doc.paths["/api/auth/signup"]!.post! as unknown as { requestBody: { content: { "application/json": { schema: { required: string[] } } } } };
-    expect(signup.requestBody.content["application/json"].schema.required).toEqual(expect.arrayContaining(["email", "password"]));
+    const signup = doc.paths["/api/auth/signup"]!.post! as unknown as {
+      requestBody: { content: { "application/json": { schema: { required: string[] } } } };
+    };
+    expect(signup.requestBody.content["application/json"].schema.required).toEqual(
+      expect.arrayContaining(["email", "password"]),
+    );
   });
 });
 
@@ -248,20 +377,32 @@ describe("authorization matrix", () => {
   const cases: [string, Role | null, boolean][] = [];
   // Built lazily: the table exists once the lab runs, so each route × actor × ownership runs as one test.
   it("every route × role × own/another user's resource answers as its rule says", async () => {
-    for (const r of routes) for (const actor of ACTORS) for (const own of actor === null ? [false] : [true, false]) cases.push([routeId(r), actor, own]);
+    for (const r of routes)
+      for (const actor of ACTORS)
+        for (const own of actor === null ? [false] : [true, false]) cases.push([routeId(r), actor, own]);
     const failures: string[] = [];
     for (const r of routes) {
       for (const actor of ACTORS) {
         for (const own of actor === null ? [false] : [true, false]) {
           const caller = actor ? people.get(actor)! : undefined;
           const fixtures = own ? caller! : people.get("other")!;
-          const call = CALLS[routeId(r)]!(fixtures, { actor, own, unique: crypto.randomUUID().slice(0, 8), caller, make });
+          const call = CALLS[routeId(r)]!(fixtures, {
+            actor,
+            own,
+            unique: crypto.randomUUID().slice(0, 8),
+            caller,
+            make,
+          });
           const session = caller ? freshSession(call.as ?? caller.userId) : undefined;
           const got = r.upgrade ? await upgradeCall(r, call, session?.cookie) : await httpCall(r, call, session);
           const want = expectedAccess(r.auth, actor, own, r.candidates === true);
           const label = `${routeId(r)} as ${actor ?? "anonymous"} on ${own ? "own" : "another user's"} resource`;
           if (want === "allowed") {
-            const ok = call.allowed ? call.allowed.includes(got.status) : r.upgrade ? got.status === 101 : got.status >= 200 && got.status < 300;
+            const ok = call.allowed
+              ? call.allowed.includes(got.status)
+              : r.upgrade
+                ? got.status === 101
+                : got.status >= 200 && got.status < 300;
             if (!ok) failures.push(`${label}: expected to be let through, got ${got.status}`);
           } else if (got.status !== want) {
             failures.push(`${label}: expected ${want}, got ${got.status}`);

@@ -11,7 +11,9 @@ import { etagOf } from "../workspaces/workspace-files.ts";
  */
 
 /** The starter's package.json: saving it unchanged (with its ETag) is a write that repeats. */
-const starterPackage = fs.readFileSync(path.join(ROOT_DIR, "exercises", "code-patterns", "token-bucket", "starter", "package.json"));
+const starterPackage = fs.readFileSync(
+  path.join(ROOT_DIR, "exercises", "code-patterns", "token-bucket", "starter", "package.json"),
+);
 const STARTER_PACKAGE = { content: starterPackage.toString("utf8"), etag: etagOf(starterPackage) };
 
 /** The scrape token the matrix's lab is started with (GET /metrics wants it, whoever calls). */
@@ -81,9 +83,21 @@ export type Call = {
 
 export const CALLS: Record<string, (f: Fixtures, ctx: CallContext) => Call> = {
   "GET /auth/options": () => ({}),
-  "POST /auth/first-admin": (_f, ctx) => ({ body: { token: ctx.make.firstAdminToken(), email: `a-${ctx.unique}@example.test`, displayName: "Admin", password: "matrix password 1" } }),
+  "POST /auth/first-admin": (_f, ctx) => ({
+    body: {
+      token: ctx.make.firstAdminToken(),
+      email: `a-${ctx.unique}@example.test`,
+      displayName: "Admin",
+      password: "matrix password 1",
+    },
+  }),
   // Same password in and out: the caller can keep calling.
-  "POST /auth/password": (_f, ctx) => ({ body: { currentPassword: ctx.caller?.password ?? "matrix password 1", newPassword: ctx.caller?.password ?? "matrix password 1" } }),
+  "POST /auth/password": (_f, ctx) => ({
+    body: {
+      currentPassword: ctx.caller?.password ?? "matrix password 1",
+      newPassword: ctx.caller?.password ?? "matrix password 1",
+    },
+  }),
   "POST /auth/logout-everywhere": () => ({ body: {} }),
   "GET /auth/sessions": () => ({}),
   "DELETE /auth/sessions/:id": (f, ctx) => ({ params: { id: ctx.make.session(f.userId) } }),
@@ -106,7 +120,9 @@ export const CALLS: Record<string, (f: Fixtures, ctx: CallContext) => Call> = {
   "POST /webhooks/deliveries/:id/resend": (_f, ctx) => ({ params: { id: ctx.make.delivery() }, body: {} }),
   "GET /metrics": () => ({ headers: { authorization: `Bearer ${METRICS_TOKEN}` } }),
   "GET /openapi.json": () => ({}),
-  "POST /auth/signup": (_f, ctx) => ({ body: { email: `m-${ctx.unique}@example.test`, displayName: "Matrix", password: "matrix password 1" } }),
+  "POST /auth/signup": (_f, ctx) => ({
+    body: { email: `m-${ctx.unique}@example.test`, displayName: "Matrix", password: "matrix password 1" },
+  }),
   "POST /auth/login": (f) => ({ body: { email: f.email, password: f.password } }),
   "POST /auth/logout": () => ({ body: {} }),
   "GET /auth/me": () => ({}),
@@ -124,7 +140,10 @@ export const CALLS: Record<string, (f: Fixtures, ctx: CallContext) => Call> = {
   "GET /progress": () => ({}),
   "GET /users/:id/progress": (f) => ({ params: { id: f.userId } }),
   // Owners attach; staff may only observe (a live session: 101; none: 409).
-  "GET /workspaces/:id/terminal": (f, ctx) => (ctx.own ? { params: { id: f.workspace } } : { params: { id: f.workspace }, query: { mode: "observe" }, allowed: [101, 409] }),
+  "GET /workspaces/:id/terminal": (f, ctx) =>
+    ctx.own
+      ? { params: { id: f.workspace } }
+      : { params: { id: f.workspace }, query: { mode: "observe" }, allowed: [101, 409] },
   "GET /workspaces/:id/recordings": (f) => ({ params: { id: f.workspace } }),
   "GET /recordings/:id": (f) => ({ params: { id: f.recording } }),
   // Hints: revealing the first one again returns it unchanged, so the call repeats safely.
@@ -138,10 +157,24 @@ export const CALLS: Record<string, (f: Fixtures, ctx: CallContext) => Call> = {
   // one call creates is the one the next moves and the one after deletes.
   "GET /workspaces/:id/files": (f) => ({ params: { id: f.workspace } }),
   "GET /workspaces/:id/files/content": (f) => ({ params: { id: f.workspace }, query: { path: "package.json" } }),
-  "PUT /workspaces/:id/files/content": (f) => ({ params: { id: f.workspace }, query: { path: "package.json" }, headers: { "if-match": STARTER_PACKAGE.etag }, body: { content: STARTER_PACKAGE.content } }),
-  "POST /workspaces/:id/files": (f, ctx) => ({ params: { id: f.workspace }, body: { type: "file", path: `matrix/created-by-${ctx.actor}.txt`, content: "hello" } }),
-  "POST /workspaces/:id/files/move": (f, ctx) => ({ params: { id: f.workspace }, body: { from: `matrix/created-by-${ctx.actor}.txt`, to: `matrix/moved-by-${ctx.actor}.txt` } }),
-  "DELETE /workspaces/:id/files": (f, ctx) => ({ params: { id: f.workspace }, query: { path: `matrix/moved-by-${ctx.actor}.txt` } }),
+  "PUT /workspaces/:id/files/content": (f) => ({
+    params: { id: f.workspace },
+    query: { path: "package.json" },
+    headers: { "if-match": STARTER_PACKAGE.etag },
+    body: { content: STARTER_PACKAGE.content },
+  }),
+  "POST /workspaces/:id/files": (f, ctx) => ({
+    params: { id: f.workspace },
+    body: { type: "file", path: `matrix/created-by-${ctx.actor}.txt`, content: "hello" },
+  }),
+  "POST /workspaces/:id/files/move": (f, ctx) => ({
+    params: { id: f.workspace },
+    body: { from: `matrix/created-by-${ctx.actor}.txt`, to: `matrix/moved-by-${ctx.actor}.txt` },
+  }),
+  "DELETE /workspaces/:id/files": (f, ctx) => ({
+    params: { id: f.workspace },
+    query: { path: `matrix/moved-by-${ctx.actor}.txt` },
+  }),
   // Cohorts: the fixture's cohort is run by its owner (whatever the role: the rule is what is
   // under test), who is also its member.
   "GET /cohorts": () => ({}),
@@ -149,18 +182,36 @@ export const CALLS: Record<string, (f: Fixtures, ctx: CallContext) => Call> = {
   "GET /cohorts/:id": (f) => ({ params: { id: f.cohort } }),
   "PATCH /cohorts/:id": (f) => ({ params: { id: f.cohort }, body: { description: "changed by the matrix" } }),
   "POST /cohorts/:id/pacing": (f) => ({ params: { id: f.cohort }, body: { exercises: "all", action: "unlock" } }),
-  "POST /cohorts/:id/invites": (f, ctx) => ({ params: { id: f.cohort }, body: { emails: [`i-${ctx.unique}@example.test`] } }),
+  "POST /cohorts/:id/invites": (f, ctx) => ({
+    params: { id: f.cohort },
+    body: { emails: [`i-${ctx.unique}@example.test`] },
+  }),
   // The caller's own cohort: joining another's would make the caller a member of it.
   "POST /cohort-joins": (_f, ctx) => ({ body: { code: ctx.caller?.joinCode ?? "ABCDEFGH" } }),
   "GET /cohorts/:id/room": (f) => ({ params: { id: f.cohort } }),
   "GET /cohorts/:id/room/events": (f) => ({ params: { id: f.cohort } }),
-  "GET /cohorts/:id/members/:userId/exercises/:exerciseId": (f) => ({ params: { id: f.cohort, userId: f.userId, exerciseId: f.exercise } }),
-  "GET /cohorts/:id/members/:userId/exercises/:exerciseId/file": (f) => ({ params: { id: f.cohort, userId: f.userId, exerciseId: f.exercise }, query: { path: "package.json" } }),
-  "POST /cohorts/:id/hands/:handId": (f) => ({ params: { id: f.cohort, handId: f.hand }, body: { action: "acknowledge" } }),
+  "GET /cohorts/:id/members/:userId/exercises/:exerciseId": (f) => ({
+    params: { id: f.cohort, userId: f.userId, exerciseId: f.exercise },
+  }),
+  "GET /cohorts/:id/members/:userId/exercises/:exerciseId/file": (f) => ({
+    params: { id: f.cohort, userId: f.userId, exerciseId: f.exercise },
+    query: { path: "package.json" },
+  }),
+  "POST /cohorts/:id/hands/:handId": (f) => ({
+    params: { id: f.cohort, handId: f.hand },
+    body: { action: "acknowledge" },
+  }),
   "POST /cohorts/:id/broadcasts": (f) => ({ params: { id: f.cohort }, body: { text: "Matrix says hello" } }),
   // One pending take-over per terminal: a second request is a 409 past the rule.
-  "POST /cohorts/:id/takeovers": (f) => ({ params: { id: f.cohort }, body: { userId: f.userId, exerciseId: f.exercise }, allowed: [201, 409] }),
-  "POST /cohorts/:id/takeovers/:takeoverId/end": (f, ctx) => ({ params: { id: f.cohort, takeoverId: ctx.make.takeover(f) }, body: {} }),
+  "POST /cohorts/:id/takeovers": (f) => ({
+    params: { id: f.cohort },
+    body: { userId: f.userId, exerciseId: f.exercise },
+    allowed: [201, 409],
+  }),
+  "POST /cohorts/:id/takeovers/:takeoverId/end": (f, ctx) => ({
+    params: { id: f.cohort, takeoverId: ctx.make.takeover(f) },
+    body: {},
+  }),
   "GET /cohorts/:id/audit": (f) => ({ params: { id: f.cohort } }),
   "GET /cohorts/:id/export": (f) => ({ params: { id: f.cohort }, query: { format: "csv" } }),
   "GET /me/cohorts": () => ({}),
@@ -169,7 +220,10 @@ export const CALLS: Record<string, (f: Fixtures, ctx: CallContext) => Call> = {
   "GET /cohorts/:id/leaderboard": (f) => ({ params: { id: f.cohort } }),
   "POST /cohorts/:id/hand": (f) => ({ params: { id: f.cohort }, body: { message: "stuck on the matrix" } }),
   "DELETE /cohorts/:id/hand": (f) => ({ params: { id: f.cohort } }),
-  "PATCH /cohorts/:id/takeovers/:takeoverId": (f, ctx) => ({ params: { id: f.cohort, takeoverId: ctx.make.takeover(f) }, body: { action: "accept" } }),
+  "PATCH /cohorts/:id/takeovers/:takeoverId": (f, ctx) => ({
+    params: { id: f.cohort, takeoverId: ctx.make.takeover(f) },
+    body: { action: "accept" },
+  }),
   "GET /assessments": () => ({}),
   "POST /assessments": () => ({ body: ASSESSMENT }),
   "GET /assessments/:id": (f) => ({ params: { id: f.assessment } }),
@@ -178,24 +232,45 @@ export const CALLS: Record<string, (f: Fixtures, ctx: CallContext) => Call> = {
   "GET /assessments/:id/invites": (f) => ({ params: { id: f.assessment } }),
   "POST /assessments/:id/invites": (f) => ({ params: { id: f.assessment }, body: { candidates: [{}] } }),
   "POST /assessments/:id/invites/csv": (f) => ({ params: { id: f.assessment }, body: { csv: "name,email\nAda,\n" } }),
-  "POST /assessments/:id/candidates/:candidateId/resend": (f, ctx) => ({ params: { id: f.assessment, candidateId: ctx.make.candidate(f.assessment) }, body: {} }),
-  "DELETE /assessments/:id/candidates/:candidateId": (f, ctx) => ({ params: { id: f.assessment, candidateId: ctx.make.candidate(f.assessment) } }),
-  "POST /assessments/:id/candidates/:candidateId/time": (f, ctx) => ({ params: { id: f.assessment, candidateId: ctx.make.candidate(f.assessment) }, body: { extraMinutes: 10 } }),
+  "POST /assessments/:id/candidates/:candidateId/resend": (f, ctx) => ({
+    params: { id: f.assessment, candidateId: ctx.make.candidate(f.assessment) },
+    body: {},
+  }),
+  "DELETE /assessments/:id/candidates/:candidateId": (f, ctx) => ({
+    params: { id: f.assessment, candidateId: ctx.make.candidate(f.assessment) },
+  }),
+  "POST /assessments/:id/candidates/:candidateId/time": (f, ctx) => ({
+    params: { id: f.assessment, candidateId: ctx.make.candidate(f.assessment) },
+    body: { extraMinutes: 10 },
+  }),
   "POST /assessments/:id/links": (f) => ({ params: { id: f.assessment }, body: { claimLimit: 3 } }),
-  "DELETE /assessments/:id/links/:linkId": (f, ctx) => ({ params: { id: f.assessment, linkId: ctx.make.link(f.assessment) } }),
+  "DELETE /assessments/:id/links/:linkId": (f, ctx) => ({
+    params: { id: f.assessment, linkId: ctx.make.link(f.assessment) },
+  }),
   "GET /assessments/:id/candidates": (f) => ({ params: { id: f.assessment }, query: { sort: "score", order: "desc" } }),
   "GET /assessments/:id/export": (f) => ({ params: { id: f.assessment }, query: { format: "csv" } }),
-  "GET /assessments/:id/candidates/:candidateId": (f, ctx) => ({ params: { id: f.assessment, candidateId: ctx.make.candidate(f.assessment) } }),
+  "GET /assessments/:id/candidates/:candidateId": (f, ctx) => ({
+    params: { id: f.assessment, candidateId: ctx.make.candidate(f.assessment) },
+  }),
   "GET /assessments/:id/similarity": (f) => ({ params: { id: f.assessment } }),
-  "PUT /assessments/:id/candidates/:candidateId/rubric": (f, ctx) => ({ params: { id: f.assessment, candidateId: ctx.make.candidate(f.assessment) }, body: { scores: [{ criterion: 0, score: 4, note: "matrix" }] } }),
-  "PUT /assessments/:id/candidates/:candidateId/decision": (f, ctx) => ({ params: { id: f.assessment, candidateId: ctx.make.finishedCandidate(f.assessment) }, body: { decision: "hold", comment: "matrix" } }),
+  "PUT /assessments/:id/candidates/:candidateId/rubric": (f, ctx) => ({
+    params: { id: f.assessment, candidateId: ctx.make.candidate(f.assessment) },
+    body: { scores: [{ criterion: 0, score: 4, note: "matrix" }] },
+  }),
+  "PUT /assessments/:id/candidates/:candidateId/decision": (f, ctx) => ({
+    params: { id: f.assessment, candidateId: ctx.make.finishedCandidate(f.assessment) },
+    body: { decision: "hold", comment: "matrix" },
+  }),
   "POST /assessments/record/verify": () => ({ body: { body: "{}", signature: "0".repeat(64) } }),
   "POST /assessment-invites/claim": (_f, ctx) => ({ body: { token: ctx.make.claimToken() } }),
   "GET /candidate/assessment": () => ({}),
   "POST /candidate/start": () => ({ body: {} }),
   // Handing in ends the candidate's assessment: a throwaway candidate does it, the fixtures stay writable.
-  "POST /candidate/hand-in": (_f, ctx) => (ctx.actor === "candidate" ? { as: ctx.make.startedCandidate(), body: {} } : { body: {} }),
-  "POST /candidate/events": (f) => ({ body: { events: [{ kind: "blur" }, { kind: "paste", exerciseId: f.exercise, path: "src/x.ts", chars: 120 }] } }),
+  "POST /candidate/hand-in": (_f, ctx) =>
+    ctx.actor === "candidate" ? { as: ctx.make.startedCandidate(), body: {} } : { body: {} },
+  "POST /candidate/events": (f) => ({
+    body: { events: [{ kind: "blur" }, { kind: "paste", exerciseId: f.exercise, path: "src/x.ts", chars: 120 }] },
+  }),
 };
 
 /** An assessment open now, on the matrix's exercise: generous limits so repeated calls pass. */

@@ -32,10 +32,19 @@ export function sameOriginWrites(publicUrl: string | undefined): RequestHandler 
   return (req, _res, next) => {
     if (SAFE.has(req.method)) return next();
     const origin = req.headers.origin;
-    if (origin !== undefined && origin !== ownOrigin(req, publicUrl)) return next(forbidden("Cross-origin requests are not allowed."));
+    if (origin !== undefined && origin !== ownOrigin(req, publicUrl))
+      return next(forbidden("Cross-origin requests are not allowed."));
     // Cross-site forms can only POST, always with a body; other methods need a preflight.
     const bodiless = req.headers["content-length"] === undefined && req.headers["transfer-encoding"] === undefined;
-    if (!(bodiless && req.method !== "POST") && !req.is("application/json")) return next(new Problem(415, "unsupported-media-type", "Unsupported media type", "Send the request body as application/json."));
+    if (!(bodiless && req.method !== "POST") && !req.is("application/json"))
+      return next(
+        new Problem(
+          415,
+          "unsupported-media-type",
+          "Unsupported media type",
+          "Send the request body as application/json.",
+        ),
+      );
     next();
   };
 }
@@ -61,7 +70,10 @@ export const csrfToken: RequestHandler = (req, res, next) => {
   const session = res.locals.session;
   if (SAFE.has(req.method) || !session) return next();
   const sent = req.headers[CSRF_HEADER];
-  const ok = typeof sent === "string" && sent.length === session.csrfToken.length && crypto.timingSafeEqual(Buffer.from(sent), Buffer.from(session.csrfToken));
+  const ok =
+    typeof sent === "string" &&
+    sent.length === session.csrfToken.length &&
+    crypto.timingSafeEqual(Buffer.from(sent), Buffer.from(session.csrfToken));
   if (!ok) return next(new Problem(403, "csrf", "CSRF token missing or wrong", "Reload the page and try again."));
   next();
 };
@@ -77,7 +89,11 @@ export const refusePreflight: RequestHandler = (req, _res, next) => {
 };
 
 /** A small fixed-window limiter keyed by whatever `key` returns (IP, IP + account). */
-export function rateLimit(opts: { windowMs: number; max: number; key: (req: Request, res: Response) => string }): RequestHandler {
+export function rateLimit(opts: {
+  windowMs: number;
+  max: number;
+  key: (req: Request, res: Response) => string;
+}): RequestHandler {
   const hits = new Map<string, { count: number; resetAt: number }>();
   return (req, res, next) => {
     const now = Date.now();
@@ -103,7 +119,13 @@ export function rateLimit(opts: { windowMs: number; max: number; key: (req: Requ
  * window for one key, each waits `stepMs` more, up to `maxDelayMs`. Used per account, so
  * whoever knows an email can slow its sign-in down but never shut its owner out.
  */
-export function slowDown(opts: { windowMs: number; after: number; stepMs: number; maxDelayMs: number; key: (req: Request, res: Response) => string }): RequestHandler {
+export function slowDown(opts: {
+  windowMs: number;
+  after: number;
+  stepMs: number;
+  maxDelayMs: number;
+  key: (req: Request, res: Response) => string;
+}): RequestHandler {
   const hits = new Map<string, { count: number; resetAt: number }>();
   return (req, res, next) => {
     const now = Date.now();

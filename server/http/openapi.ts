@@ -5,7 +5,12 @@ type JsonSchema = Record<string, unknown>;
 
 /** Input schemas describe what a client sends (before coercion and transforms); bodies what it gets. */
 const schemaOf = (s: z.ZodType, io: "input" | "output"): JsonSchema => {
-  const { $schema: _drop, ...rest } = z.toJSONSchema(s, { target: "draft-2020-12", io, unrepresentable: "any", reused: "inline" }) as JsonSchema;
+  const { $schema: _drop, ...rest } = z.toJSONSchema(s, {
+    target: "draft-2020-12",
+    io,
+    unrepresentable: "any",
+    reused: "inline",
+  }) as JsonSchema;
   return rest;
 };
 
@@ -22,7 +27,10 @@ const Problem = {
   required: ["type", "title", "status"],
 };
 
-const problem = (description: string) => ({ description, content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } } });
+const problem = (description: string) => ({
+  description,
+  content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } },
+});
 
 /** Express `:id` → OpenAPI `{id}`. */
 const openApiPath = (p: string) => p.replace(/:(\w+)/g, "{$1}");
@@ -51,15 +59,30 @@ export function openApiDocument(routes: readonly Route[], info: { version: strin
     };
     const responses: Record<string, unknown> = {};
     if (r.upgrade) {
-      op.parameters = parameters("path", z.object(Object.fromEntries([...r.path.matchAll(/:(\w+)/g)].map((m) => [m[1]!, z.string()]))));
-      responses["101"] = { description: "Switching protocols to a WebSocket (terminal protocol: binary frames are bytes, text frames JSON messages)" };
+      op.parameters = parameters(
+        "path",
+        z.object(Object.fromEntries([...r.path.matchAll(/:(\w+)/g)].map((m) => [m[1]!, z.string()]))),
+      );
+      responses["101"] = {
+        description:
+          "Switching protocols to a WebSocket (terminal protocol: binary frames are bytes, text frames JSON messages)",
+      };
     } else {
       const input = r.input ?? {};
-      op.parameters = [...parameters("path", input.params), ...parameters("query", input.query), ...parameters("header", input.headers)];
-      if (input.body) op.requestBody = { required: true, content: { "application/json": { schema: schemaOf(input.body, "input") } } };
+      op.parameters = [
+        ...parameters("path", input.params),
+        ...parameters("query", input.query),
+        ...parameters("header", input.headers),
+      ];
+      if (input.body)
+        op.requestBody = { required: true, content: { "application/json": { schema: schemaOf(input.body, "input") } } };
       const status = String(r.status ?? (r.response || r.produces ? 200 : 204));
       if (r.produces) responses[status] = { description: "OK", content: { [r.produces]: {} } };
-      else if (r.response) responses[status] = { description: "OK", content: { "application/json": { schema: schemaOf(r.response, "output") } } };
+      else if (r.response)
+        responses[status] = {
+          description: "OK",
+          content: { "application/json": { schema: schemaOf(r.response, "output") } },
+        };
       else responses[status] = { description: "No content" };
       if (input.params || input.query || input.headers || input.body) responses["400"] = problem("Invalid input");
     }
@@ -67,7 +90,8 @@ export function openApiDocument(routes: readonly Route[], info: { version: strin
       responses["401"] = problem("Not signed in");
       op.security = [{ session: [] }];
     }
-    if (r.auth.kind === "roles" || (r.auth.kind === "owner" && r.auth.roles)) responses["403"] = problem("The caller's role may not do this");
+    if (r.auth.kind === "roles" || (r.auth.kind === "owner" && r.auth.roles))
+      responses["403"] = problem("The caller's role may not do this");
     if (r.auth.kind === "owner") responses["404"] = problem(`No such ${r.auth.resource}, or not the caller's`);
     if (r.method !== "get") responses["403"] ??= problem("Cross-origin or missing CSRF token");
     op.responses = responses;
@@ -75,7 +99,11 @@ export function openApiDocument(routes: readonly Route[], info: { version: strin
   }
   return {
     openapi: "3.1.0",
-    info: { title: "Backlab API", version: info.version, description: "The REST API of a Backlab training lab. Every error is problem+json (RFC 9457)." },
+    info: {
+      title: "Backlab API",
+      version: info.version,
+      description: "The REST API of a Backlab training lab. Every error is problem+json (RFC 9457).",
+    },
     ...(info.serverUrl ? { servers: [{ url: info.serverUrl }] } : {}),
     paths,
     components: {

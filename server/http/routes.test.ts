@@ -11,7 +11,9 @@ describe("the route table", () => {
     const a = route({ method: "get", path: "/x", summary: "x", tag: "t", auth: anyone, handler });
     expect(() => mountRoutes(express.Router(), [a, a], { checkResponses: true })).toThrow(/declared twice: GET \/x/);
     const orphan = route({ method: "get", path: "/y/:id", summary: "y", tag: "t", auth: owner("workspace"), handler });
-    expect(() => mountRoutes(express.Router(), [orphan], { checkResponses: true })).toThrow(/owner rule without ownerOf/);
+    expect(() => mountRoutes(express.Router(), [orphan], { checkResponses: true })).toThrow(
+      /owner rule without ownerOf/,
+    );
     const ruleless = { method: "get", path: "/z", summary: "z", tag: "t", handler } as unknown as Route;
     expect(() => mountRoutes(express.Router(), [ruleless], { checkResponses: true })).toThrow(/without an auth rule/);
   });
@@ -47,7 +49,11 @@ describe("the route table", () => {
           summary: "Change a thing",
           tag: "things",
           auth: roles("admin"),
-          input: { params: z.object({ id: z.coerce.number().int() }), query: z.object({ dry: z.enum(["yes", "no"]).optional() }), body: z.object({ name: z.string().max(10) }).strict() },
+          input: {
+            params: z.object({ id: z.coerce.number().int() }),
+            query: z.object({ dry: z.enum(["yes", "no"]).optional() }),
+            body: z.object({ name: z.string().max(10) }).strict(),
+          },
           response: z.object({ name: z.string() }),
           handler: () => ({ name: "x" }),
         }),
@@ -55,12 +61,22 @@ describe("the route table", () => {
       { version: "1" },
     ) as { openapi: string; paths: Record<string, Record<string, Record<string, unknown>>> };
     expect(doc.openapi).toBe("3.1.0");
-    const op = doc.paths["/api/things/{id}"]!.patch! as { parameters: { name: string; in: string; required: boolean }[]; requestBody: { content: Record<string, { schema: { properties: Record<string, unknown>; additionalProperties: boolean } }> }; responses: Record<string, unknown>; "x-auth": string };
+    const op = doc.paths["/api/things/{id}"]!.patch! as {
+      parameters: { name: string; in: string; required: boolean }[];
+      requestBody: {
+        content: Record<string, { schema: { properties: Record<string, unknown>; additionalProperties: boolean } }>;
+      };
+      responses: Record<string, unknown>;
+      "x-auth": string;
+    };
     expect(op.parameters).toEqual([
       expect.objectContaining({ name: "id", in: "path", required: true }),
       expect.objectContaining({ name: "dry", in: "query", required: false }),
     ]);
-    expect(op.requestBody.content["application/json"]!.schema).toMatchObject({ properties: { name: { type: "string", maxLength: 10 } }, additionalProperties: false });
+    expect(op.requestBody.content["application/json"]!.schema).toMatchObject({
+      properties: { name: { type: "string", maxLength: 10 } },
+      additionalProperties: false,
+    });
     expect(Object.keys(op.responses).sort()).toEqual(["200", "400", "401", "403"]);
     expect(op["x-auth"]).toBe("roles: admin");
   });

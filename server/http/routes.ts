@@ -14,7 +14,8 @@ import { validate } from "./validate.ts";
 export type Method = "get" | "post" | "put" | "patch" | "delete";
 
 /** Things a user owns; each kind needs a fixture builder in the authorization matrix. */
-export type ResourceKind = "workspace" | "submission" | "recording" | "session" | "cohort" | "membership" | "assessment";
+export type ResourceKind =
+  "workspace" | "submission" | "recording" | "session" | "cohort" | "membership" | "assessment";
 
 export type Schemas = { params?: z.ZodType; query?: z.ZodType; headers?: z.ZodType; body?: z.ZodType };
 
@@ -122,7 +123,12 @@ function guard(rule: Rule, candidates: boolean): RequestHandler {
 }
 
 /** Applies an `owner` rule to a request whose input is already validated. */
-export function mayTouch(rule: Rule, ownerOf: ((input: never) => number | readonly number[] | undefined) | undefined, user: User | undefined, input: unknown): void {
+export function mayTouch(
+  rule: Rule,
+  ownerOf: ((input: never) => number | readonly number[] | undefined) | undefined,
+  user: User | undefined,
+  input: unknown,
+): void {
   if (rule.kind !== "owner") return;
   if (!user) throw unauthorized();
   const owners = ownerOf!(input as never);
@@ -147,25 +153,38 @@ export function mountRoutes(router: Router, routes: readonly Route[], opts: Moun
     if (r.upgrade) continue;
     const def = r;
     if (def.auth.kind === "owner" && !def.ownerOf) throw new Error(`owner rule without ownerOf: ${id}`);
-    router[def.method](def.path, guard(def.auth, def.candidates === true), ...(def.before ?? []), validate(def.input ?? {}), async (req, res) => {
-      const input = { params: undefined, query: undefined, headers: undefined, body: undefined, ...(res.locals.input as object) } as Parsed<Schemas>;
-      mayTouch(def.auth, def.ownerOf, res.locals.user, input);
-      const user = res.locals.user;
-      const ctx = { input, user, req, res } as HandlerContext<Parsed<Schemas>>;
-      Object.defineProperty(ctx, "me", { get: () => user ?? raise(unauthorized()) });
-      const body = await def.handler(ctx);
-      // A streaming route (`produces`) answers by itself, possibly after this returns.
-      if (def.produces || res.headersSent || res.writableEnded) return;
-      if (body === undefined) {
-        res.status(def.status ?? 204).end();
-        return;
-      }
-      if (opts.checkResponses && def.response) {
-        const checked = def.response.safeParse(body);
-        if (!checked.success) throw new Error(`${id} answered a body its response schema refuses: ${z.prettifyError(checked.error)}`);
-      }
-      res.status(def.status ?? 200).json(body);
-    });
+    router[def.method](
+      def.path,
+      guard(def.auth, def.candidates === true),
+      ...(def.before ?? []),
+      validate(def.input ?? {}),
+      async (req, res) => {
+        const input = {
+          params: undefined,
+          query: undefined,
+          headers: undefined,
+          body: undefined,
+          ...(res.locals.input as object),
+        } as Parsed<Schemas>;
+        mayTouch(def.auth, def.ownerOf, res.locals.user, input);
+        const user = res.locals.user;
+        const ctx = { input, user, req, res } as HandlerContext<Parsed<Schemas>>;
+        Object.defineProperty(ctx, "me", { get: () => user ?? raise(unauthorized()) });
+        const body = await def.handler(ctx);
+        // A streaming route (`produces`) answers by itself, possibly after this returns.
+        if (def.produces || res.headersSent || res.writableEnded) return;
+        if (body === undefined) {
+          res.status(def.status ?? 204).end();
+          return;
+        }
+        if (opts.checkResponses && def.response) {
+          const checked = def.response.safeParse(body);
+          if (!checked.success)
+            throw new Error(`${id} answered a body its response schema refuses: ${z.prettifyError(checked.error)}`);
+        }
+        res.status(def.status ?? 200).json(body);
+      },
+    );
   }
 }
 

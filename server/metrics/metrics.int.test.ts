@@ -28,9 +28,12 @@ function parse(text: string): Sample[] {
   return samples;
 }
 
-const scrape = async (l: TestLab, auth?: string) => fetch(`${l.url}/api/metrics`, { headers: auth ? { authorization: auth } : {} });
+const scrape = async (l: TestLab, auth?: string) =>
+  fetch(`${l.url}/api/metrics`, { headers: auth ? { authorization: auth } : {} });
 const value = (s: Sample[], name: string, labels: Record<string, string> = {}) =>
-  s.filter((x) => x.name === name && Object.entries(labels).every(([k, v]) => x.labels[k] === v)).reduce((a, x) => a + x.value, 0);
+  s
+    .filter((x) => x.name === name && Object.entries(labels).every(([k, v]) => x.labels[k] === v))
+    .reduce((a, x) => a + x.value, 0);
 
 describe("the lab's /api/metrics", () => {
   it("does not exist without METRICS_TOKEN, and wants the token when it is set", async () => {
@@ -43,13 +46,23 @@ describe("the lab's /api/metrics", () => {
   it("counts requests by route template, a grading by kind, its queue wait, and live sandboxes", async () => {
     const c = await Client.signup(lab.url, "metrics");
     await c.json("POST", "/api/exercises/token-bucket/workspace", {});
-    const { body } = await c.json<{ submission: { id: number } }>("POST", "/api/exercises/token-bucket/submissions", {});
+    const { body } = await c.json<{ submission: { id: number } }>(
+      "POST",
+      "/api/exercises/token-bucket/submissions",
+      {},
+    );
     await waitForResult(c, body.submission.id);
     const res = await scrape(lab, `Bearer ${TOKEN}`);
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toMatch(/^text\/plain; version=0\.0\.4/);
     const s = parse(await res.text());
-    expect(value(s, "backlab_http_request_duration_seconds_count", { method: "POST", route: "/exercises/:id/submissions", status: "202" })).toBe(1);
+    expect(
+      value(s, "backlab_http_request_duration_seconds_count", {
+        method: "POST",
+        route: "/exercises/:id/submissions",
+        status: "202",
+      }),
+    ).toBe(1);
     // Never the raw URL: ids would make a label per submission.
     expect(s.some((x) => /\/submissions\/\d/.test(x.labels.route ?? ""))).toBe(false);
     expect(value(s, "backlab_gradings_total", { status: "fail" })).toBe(1);

@@ -45,7 +45,12 @@ export class LabMetrics {
       buckets: [0.25, 0.5, 1, 2, 3, 5, 8, 13, 20, 30, 60, 120],
       registers,
     });
-    this.gradings = new Counter({ name: "backlab_gradings_total", help: "Gradings finished, by status", labelNames: ["status"], registers });
+    this.gradings = new Counter({
+      name: "backlab_gradings_total",
+      help: "Gradings finished, by status",
+      labelNames: ["status"],
+      registers,
+    });
     new Gauge({
       name: "backlab_grading_queue_depth",
       help: "Submissions by state: queued (waiting for a worker) or running",

@@ -13,14 +13,16 @@ export function metricsRoutes(metrics: LabMetrics, token: string | undefined): R
     route({
       method: "get",
       path: "/metrics",
-      summary: "The lab's own metrics in Prometheus text format (Authorization: Bearer $METRICS_TOKEN; 404 when METRICS_TOKEN is unset)",
+      summary:
+        "The lab's own metrics in Prometheus text format (Authorization: Bearer $METRICS_TOKEN; 404 when METRICS_TOKEN is unset)",
       tag: "lab",
       auth: anyone,
       input: { headers: z.looseObject({ authorization: z.string().max(500).optional() }) },
       produces: "text/plain; version=0.0.4",
       handler: async ({ input, res }) => {
         if (!token) throw notFound("Metrics");
-        if (!hasScrapeToken(input.headers.authorization, token)) throw unauthorized("A scrape needs Authorization: Bearer <METRICS_TOKEN>.");
+        if (!hasScrapeToken(input.headers.authorization, token))
+          throw unauthorized("A scrape needs Authorization: Bearer <METRICS_TOKEN>.");
         const body = await metrics.registry.metrics();
         res.status(200).type(metrics.registry.contentType).send(body);
       },

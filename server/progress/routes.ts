@@ -3,7 +3,13 @@ import { notFound } from "../errors.ts";
 import { roles, route, signedIn, type Route } from "../http/routes.ts";
 import type { Progress } from "./service.ts";
 
-const Tally = { passed: z.number().int(), total: z.number().int(), points: z.number(), maxPoints: z.number(), attempts: z.number().int() };
+const Tally = {
+  passed: z.number().int(),
+  total: z.number().int(),
+  points: z.number(),
+  maxPoints: z.number(),
+  attempts: z.number().int(),
+};
 const Score = z.object({ score: z.number(), maxScore: z.number() });
 
 export const Dashboard = z.object({
@@ -23,12 +29,21 @@ export const Dashboard = z.object({
   ),
   // Graded attempts, oldest first, for the chart of scores over time.
   history: z.array(
-    z.object({ submissionId: z.number().int(), exerciseId: z.string(), createdAt: z.string(), status: z.enum(["pass", "fail"]), score: z.number(), maxScore: z.number() }),
+    z.object({
+      submissionId: z.number().int(),
+      exerciseId: z.string(),
+      createdAt: z.string(),
+      status: z.enum(["pass", "fail"]),
+      score: z.number(),
+      maxScore: z.number(),
+    }),
   ),
 });
 
 /** One learner's dashboard, for instructors and admins. */
-export const LearnerDashboard = Dashboard.extend({ user: z.object({ id: z.number().int(), email: z.string(), displayName: z.string(), role: z.string() }) });
+export const LearnerDashboard = Dashboard.extend({
+  user: z.object({ id: z.number().int(), email: z.string(), displayName: z.string(), role: z.string() }),
+});
 
 /**
  * GET /progress: the signed-in learner's own progress. GET /users/:id/progress: the same
@@ -52,7 +67,16 @@ export function progressRoutes(progress: Progress): Route[] {
       summary: "One learner's progress, for instructors and admins",
       tag: "progress",
       auth: roles("instructor", "admin"),
-      input: { params: z.object({ id: z.coerce.number().int().positive().max(2 ** 31) }), query: z.object({}).strict() },
+      input: {
+        params: z.object({
+          id: z.coerce
+            .number()
+            .int()
+            .positive()
+            .max(2 ** 31),
+        }),
+        query: z.object({}).strict(),
+      },
       response: LearnerDashboard,
       handler: ({ input }) => {
         const user = progress.learner(input.params.id);

@@ -14,20 +14,40 @@ function catalogOf(items: { id: string; area: string; maxScore: number }[]): Cat
 }
 
 function user(email: string): number {
-  return Number(db.run("INSERT INTO users (email, display_name, password_hash, created_at) VALUES (?, 'x', 'x', ?)", [email, at()]).lastInsertRowid);
+  return Number(
+    db.run("INSERT INTO users (email, display_name, password_hash, created_at) VALUES (?, 'x', 'x', ?)", [email, at()])
+      .lastInsertRowid,
+  );
 }
 
 function workspace(userId: number, exerciseId: string): number {
-  return Number(db.run("INSERT INTO workspaces (user_id, exercise_id, created_at) VALUES (?, ?, ?)", [userId, exerciseId, at()]).lastInsertRowid);
+  return Number(
+    db.run("INSERT INTO workspaces (user_id, exercise_id, created_at) VALUES (?, ?, ?)", [userId, exerciseId, at()])
+      .lastInsertRowid,
+  );
 }
 
 /** A submission; with a result unless `result` is null (still queued). */
-function submit(userId: number, ws: number, exerciseId: string, result: { status: "pass" | "fail" | "error"; score: number; max: number } | null): number {
+function submit(
+  userId: number,
+  ws: number,
+  exerciseId: string,
+  result: { status: "pass" | "fail" | "error"; score: number; max: number } | null,
+): number {
   const id = Number(
-    db.run("INSERT INTO submissions (workspace_id, user_id, exercise_id, status, created_at) VALUES (?, ?, ?, ?, ?)", [ws, userId, exerciseId, result ? (result.status === "error" ? "error" : "done") : "queued", at()])
-      .lastInsertRowid,
+    db.run("INSERT INTO submissions (workspace_id, user_id, exercise_id, status, created_at) VALUES (?, ?, ?, ?, ?)", [
+      ws,
+      userId,
+      exerciseId,
+      result ? (result.status === "error" ? "error" : "done") : "queued",
+      at(),
+    ]).lastInsertRowid,
   );
-  if (result) db.run("INSERT INTO results (submission_id, status, score, max_score, duration_ms, body, created_at) VALUES (?, ?, ?, ?, 1, '{}', ?)", [id, result.status, result.score, result.max, at()]);
+  if (result)
+    db.run(
+      "INSERT INTO results (submission_id, status, score, max_score, duration_ms, body, created_at) VALUES (?, ?, ?, ?, 1, '{}', ?)",
+      [id, result.status, result.score, result.max, at()],
+    );
   return id;
 }
 
@@ -60,12 +80,26 @@ describe("Progress", () => {
     workspace(ada, "graph");
 
     const mine = progress.byExercise(ada);
-    expect(progress.of(mine, "rest")).toEqual({ status: "passed", best: { score: 100, maxScore: 100 }, attempts: 3, lastAttemptAt: expect.any(String) });
+    expect(progress.of(mine, "rest")).toEqual({
+      status: "passed",
+      best: { score: 100, maxScore: 100 },
+      attempts: 3,
+      lastAttemptAt: expect.any(String),
+    });
     // A grader error is an attempt, never a score; a queued submission is an attempt too.
-    expect(progress.of(mine, "notes")).toMatchObject({ status: "in_progress", best: { score: 35, maxScore: 130 }, attempts: 3 });
+    expect(progress.of(mine, "notes")).toMatchObject({
+      status: "in_progress",
+      best: { score: 35, maxScore: 130 },
+      attempts: 3,
+    });
     // Opened but never submitted.
     expect(progress.of(mine, "graph")).toEqual({ status: "in_progress", best: null, attempts: 0, lastAttemptAt: null });
-    expect(progress.of(mine, "bucket")).toEqual({ status: "not_started", best: null, attempts: 0, lastAttemptAt: null });
+    expect(progress.of(mine, "bucket")).toEqual({
+      status: "not_started",
+      best: null,
+      attempts: 0,
+      lastAttemptAt: null,
+    });
   });
 
   it("never mixes in another learner's submissions", () => {
@@ -104,10 +138,21 @@ describe("Progress", () => {
     const d = progress.dashboard(ada);
     expect(d.overall).toEqual({ passed: 1, total: 4, points: 160, maxPoints: 380, attempts: 4, inProgress: 1 });
     expect(d.areas.map((a) => a.id)).toEqual(["api-design", "security", "code-patterns"]);
-    expect(d.areas[0]).toMatchObject({ title: "API design", passed: 1, total: 2, points: 100, maxPoints: 150, attempts: 2 });
+    expect(d.areas[0]).toMatchObject({
+      title: "API design",
+      passed: 1,
+      total: 2,
+      points: 100,
+      maxPoints: 150,
+      attempts: 2,
+    });
     expect(d.areas[1]).toMatchObject({ passed: 0, total: 1, points: 60, maxPoints: 130, attempts: 2 });
     expect(d.history.map((h) => h.submissionId)).toEqual([first, second, third]);
     expect(d.history[1]).toMatchObject({ exerciseId: "rest", status: "pass", score: 100, maxScore: 100 });
-    expect(d.exercises.find((e) => e.id === "bucket")).toMatchObject({ status: "not_started", maxScore: 100, area: "code-patterns" });
+    expect(d.exercises.find((e) => e.id === "bucket")).toMatchObject({
+      status: "not_started",
+      maxScore: 100,
+      area: "code-patterns",
+    });
   });
 });

@@ -17,7 +17,14 @@ export type ExerciseProgress = {
 export type Tally = { passed: number; total: number; points: number; maxPoints: number; attempts: number };
 
 /** One graded attempt, for the chart of scores over time. */
-export type Attempt = { submissionId: number; exerciseId: string; createdAt: string; status: "pass" | "fail"; score: number; maxScore: number };
+export type Attempt = {
+  submissionId: number;
+  exerciseId: string;
+  createdAt: string;
+  status: "pass" | "fail";
+  score: number;
+  maxScore: number;
+};
 
 export type Dashboard = {
   overall: Tally & { inProgress: number };
@@ -29,7 +36,14 @@ export type Dashboard = {
 
 export const HISTORY_LIMIT = 500;
 
-type StatusRow = { exercise_id: string; attempts: number; last_at: string | null; passed: number; best: number | null; best_max: number | null };
+type StatusRow = {
+  exercise_id: string;
+  attempts: number;
+  last_at: string | null;
+  passed: number;
+  best: number | null;
+  best_max: number | null;
+};
 
 const NOT_STARTED: ExerciseProgress = { status: "not_started", best: null, attempts: 0, lastAttemptAt: null };
 
@@ -80,19 +94,36 @@ export class Progress {
 
   /** Graded attempts, oldest first. */
   history(userId: number, limit = HISTORY_LIMIT): Attempt[] {
-    const rows = this.db.all<{ id: number; exercise_id: string; created_at: string; status: "pass" | "fail"; score: number; max_score: number }>(
+    const rows = this.db.all<{
+      id: number;
+      exercise_id: string;
+      created_at: string;
+      status: "pass" | "fail";
+      score: number;
+      max_score: number;
+    }>(
       `SELECT s.id, s.exercise_id, s.created_at, r.status, r.score, r.max_score
          FROM submissions s JOIN results r ON r.submission_id = s.id
         WHERE s.user_id = ? AND r.status <> 'error'
         ORDER BY s.id DESC LIMIT ?`,
       [userId, limit],
     );
-    return rows.reverse().map((r) => ({ submissionId: r.id, exerciseId: r.exercise_id, createdAt: r.created_at, status: r.status, score: r.score, maxScore: r.max_score }));
+    return rows.reverse().map((r) => ({
+      submissionId: r.id,
+      exerciseId: r.exercise_id,
+      createdAt: r.created_at,
+      status: r.status,
+      score: r.score,
+      maxScore: r.max_score,
+    }));
   }
 
   /** Who a staff view is about; undefined when there is no such user. */
   learner(userId: number): { id: number; email: string; displayName: string; role: string } | undefined {
-    const row = this.db.get<{ id: number; email: string; display_name: string; role: string }>("SELECT id, email, display_name, role FROM users WHERE id = ?", [userId]);
+    const row = this.db.get<{ id: number; email: string; display_name: string; role: string }>(
+      "SELECT id, email, display_name, role FROM users WHERE id = ?",
+      [userId],
+    );
     return row && { id: row.id, email: row.email, displayName: row.display_name, role: row.role };
   }
 
@@ -110,7 +141,11 @@ export class Progress {
       maxPoints: round(items.reduce((s, e) => s + e.maxScore, 0)),
       attempts: items.reduce((s, e) => s + e.attempts, 0),
     });
-    const areas = AREAS.map((a) => ({ id: a.id as string, title: a.title as string, ...tally(exercises.filter((e) => e.area === a.id)) })).filter((a) => a.total > 0);
+    const areas = AREAS.map((a) => ({
+      id: a.id as string,
+      title: a.title as string,
+      ...tally(exercises.filter((e) => e.area === a.id)),
+    })).filter((a) => a.total > 0);
     return {
       overall: { ...tally(exercises), inProgress: exercises.filter((e) => e.status === "in_progress").length },
       areas,

@@ -18,7 +18,15 @@ import { BwrapDriver } from "./bwrap/driver.ts";
 import { DockerDriver } from "./docker/driver.ts";
 import type { Sandbox, SandboxDriver, SandboxLimits } from "../../graders/sandbox/port.ts";
 
-const LIMITS: SandboxLimits = { memoryMb: 256, pids: 96, cpuSeconds: 60, cpus: 0.5, fileSizeMb: 32, tmpMb: 16, openFiles: 512 };
+const LIMITS: SandboxLimits = {
+  memoryMb: 256,
+  pids: 96,
+  cpuSeconds: 60,
+  cpus: 0.5,
+  fileSizeMb: 32,
+  tmpMb: 16,
+  openFiles: 512,
+};
 const QUOTA_MB = 48;
 
 type Harness = { driver: SandboxDriver; cleanup?: () => Promise<void> };
@@ -62,7 +70,14 @@ for (const [name, make] of Object.entries(drivers)) {
       mountWorkspaceImage(dir, `${dir}.img`, QUOTA_MB, id);
       fs.writeFileSync(path.join(dir, "mine.txt"), `secret of ${id}\n`);
       fs.chownSync(path.join(dir, "mine.txt"), id, id);
-      const sandbox = await harness.driver.create({ name: `bat-${id}`, runtime: "node20", workspaceDir: dir, limits: LIMITS, uid: id, network: "none" });
+      const sandbox = await harness.driver.create({
+        name: `bat-${id}`,
+        runtime: "node20",
+        workspaceDir: dir,
+        limits: LIMITS,
+        uid: id,
+        network: "none",
+      });
       const b = { sandbox, dir };
       boxes.push(b);
       return b;
@@ -101,7 +116,11 @@ for (const [name, make] of Object.entries(drivers)) {
     });
 
     it("memory bomb: killed by the memory limit", async () => {
-      const r = await run(victim.sandbox, "node -e 'const a=[];for(;;)a.push(Buffer.alloc(8*1024*1024,1))'; echo exit=$?", 60_000);
+      const r = await run(
+        victim.sandbox,
+        "node -e 'const a=[];for(;;)a.push(Buffer.alloc(8*1024*1024,1))'; echo exit=$?",
+        60_000,
+      );
       expect(r.out).toMatch(/exit=(137|134)/);
       await neighbourHealthy();
     });
@@ -115,7 +134,11 @@ for (const [name, make] of Object.entries(drivers)) {
     });
 
     it("disk fill: the workspace size limit holds", async () => {
-      const r = await run(victim.sandbox, "for i in $(seq 1 20); do head -c 8M /dev/zero > /workspace/fill$i || break; done; df -m /workspace | tail -1; rm -f /workspace/fill*", 60_000);
+      const r = await run(
+        victim.sandbox,
+        "for i in $(seq 1 20); do head -c 8M /dev/zero > /workspace/fill$i || break; done; df -m /workspace | tail -1; rm -f /workspace/fill*",
+        60_000,
+      );
       expect(r.out).toMatch(/No space left on device/);
       const img = fs.statSync(`${victim.dir}.img`);
       expect(img.size).toBeLessThanOrEqual(QUOTA_MB * 1024 * 1024);
@@ -149,7 +172,13 @@ for (const [name, make] of Object.entries(drivers)) {
     it("network egress: only loopback, no route, and a listener in a namespace we made is unreachable", async () => {
       const r = await run(victim.sandbox, "cat /proc/net/dev; echo ---; cat /proc/net/route");
       const [dev, route] = r.out.split("---\n");
-      expect(dev!.split("\n").slice(2).filter(Boolean).map((l) => l.split(":")[0]!.trim())).toEqual(["lo"]);
+      expect(
+        dev!
+          .split("\n")
+          .slice(2)
+          .filter(Boolean)
+          .map((l) => l.split(":")[0]!.trim()),
+      ).toEqual(["lo"]);
       expect(route!.trim().split("\n").slice(1)).toEqual([]);
 
       // A host of our own: a network namespace joined to this one by a veth pair.
@@ -157,8 +186,21 @@ for (const [name, make] of Object.entries(drivers)) {
       const hostIf = `${ns}h`;
       const subnet = name === "bwrap" ? "10.231.7" : "10.231.8";
       const sh = (cmd: string) => execFileSync("/bin/sh", ["-c", cmd], { stdio: "pipe" });
-      sh(`ip netns add ${ns} && ip link add ${hostIf} type veth peer name ${ns}n && ip link set ${ns}n netns ${ns} && ip addr add ${subnet}.1/30 dev ${hostIf} && ip link set ${hostIf} up && ip netns exec ${ns} ip addr add ${subnet}.2/30 dev ${ns}n && ip netns exec ${ns} ip link set ${ns}n up && ip netns exec ${ns} ip link set lo up`);
-      const server = spawn("ip", ["netns", "exec", ns, process.execPath, "-e", `require("net").createServer((s)=>s.end("reached\\n")).listen(8099,"${subnet}.2",()=>console.log("up"))`], { stdio: ["ignore", "pipe", "ignore"] });
+      sh(
+        `ip netns add ${ns} && ip link add ${hostIf} type veth peer name ${ns}n && ip link set ${ns}n netns ${ns} && ip addr add ${subnet}.1/30 dev ${hostIf} && ip link set ${hostIf} up && ip netns exec ${ns} ip addr add ${subnet}.2/30 dev ${ns}n && ip netns exec ${ns} ip link set ${ns}n up && ip netns exec ${ns} ip link set lo up`,
+      );
+      const server = spawn(
+        "ip",
+        [
+          "netns",
+          "exec",
+          ns,
+          process.execPath,
+          "-e",
+          `require("net").createServer((s)=>s.end("reached\\n")).listen(8099,"${subnet}.2",()=>console.log("up"))`,
+        ],
+        { stdio: ["ignore", "pipe", "ignore"] },
+      );
       try {
         await new Promise<void>((resolve) => server.stdout!.once("data", () => resolve()));
         // From the host the listener answers: the namespace is real.
@@ -168,7 +210,10 @@ for (const [name, make] of Object.entries(drivers)) {
         });
         expect(reached).toBe("reached\n");
         // From the sandbox it does not.
-        const attempt = await run(victim.sandbox, `node -e 'const s=require("net").connect(8099,"${subnet}.2");s.on("data",d=>{console.log("REACHED");process.exit(0)});s.on("error",e=>{console.log("ERR",e.code);process.exit(0)});setTimeout(()=>{console.log("TIMEOUT");process.exit(0)},3000)'`);
+        const attempt = await run(
+          victim.sandbox,
+          `node -e 'const s=require("net").connect(8099,"${subnet}.2");s.on("data",d=>{console.log("REACHED");process.exit(0)});s.on("error",e=>{console.log("ERR",e.code);process.exit(0)});setTimeout(()=>{console.log("TIMEOUT");process.exit(0)},3000)'`,
+        );
         expect(attempt.out).not.toMatch(/REACHED/);
         expect(attempt.out).toMatch(/ERR (ENETUNREACH|EHOSTUNREACH|ECONNREFUSED)|TIMEOUT/);
       } finally {
@@ -178,7 +223,14 @@ for (const [name, make] of Object.entries(drivers)) {
     });
 
     it("a grader joined to a sandbox's network reaches its service on loopback; a stranger does not", async () => {
-      const server = victim.sandbox.exec(["node", "-e", "require('http').createServer((q,s)=>s.end('svc-ok')).listen(3999,'127.0.0.1',()=>console.log('listening'))"], { timeoutMs: 30_000 });
+      const server = victim.sandbox.exec(
+        [
+          "node",
+          "-e",
+          "require('http').createServer((q,s)=>s.end('svc-ok')).listen(3999,'127.0.0.1',()=>console.log('listening'))",
+        ],
+        { timeoutMs: 30_000 },
+      );
       let out = "";
       server.onData((c) => (out += c.toString()));
       const until = Date.now() + 10_000;
@@ -186,14 +238,26 @@ for (const [name, make] of Object.entries(drivers)) {
       const dir = path.join(root, `grader-${Date.now()}`);
       fs.mkdirSync(dir);
       fs.chownSync(dir, uid + 500, uid + 500);
-      const grader = await harness.driver.create({ name: `bat-g-${uid}`, runtime: "node20", workspaceDir: dir, limits: LIMITS, uid: uid + 500, network: { join: victim.sandbox } });
+      const grader = await harness.driver.create({
+        name: `bat-g-${uid}`,
+        runtime: "node20",
+        workspaceDir: dir,
+        limits: LIMITS,
+        uid: uid + 500,
+        network: { join: victim.sandbox },
+      });
       boxes.push({ sandbox: grader, dir });
       const fetchIt = `node -e 'fetch("http://127.0.0.1:3999").then(r=>r.text()).then(t=>console.log("GOT",t),e=>console.log("ERR",e.cause?.code??e.message))'`;
-      const joined = await run(grader, `${fetchIt}; tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '; tail -n +2 /proc/net/route | wc -l`);
+      const joined = await run(
+        grader,
+        `${fetchIt}; tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '; tail -n +2 /proc/net/route | wc -l`,
+      );
       expect(joined.out).toContain("GOT svc-ok");
       expect(joined.out).toMatch(/\nlo\n0\n?$/);
       // The grader does not see the service's files.
-      expect((await run(grader, "ls /workspace; cat /proc/1/cmdline 2>/dev/null | tr '\\0' ' '")).out).not.toContain("mine.txt");
+      expect((await run(grader, "ls /workspace; cat /proc/1/cmdline 2>/dev/null | tr '\\0' ' '")).out).not.toContain(
+        "mine.txt",
+      );
       const stranger = await run(neighbour.sandbox, fetchIt);
       expect(stranger.out).toMatch(/ERR (ECONNREFUSED|fetch failed)/);
       server.kill("SIGKILL");
@@ -201,14 +265,20 @@ for (const [name, make] of Object.entries(drivers)) {
     });
 
     it("cannot read the exercises, the lab's data or another learner's workspace", async () => {
-      const r = await run(victim.sandbox, `ls ${path.dirname(neighbour.dir)} 2>&1; cat ${neighbour.dir}/mine.txt 2>&1; ls /work /exercises /grader 2>&1; cat /workspace/mine.txt`);
+      const r = await run(
+        victim.sandbox,
+        `ls ${path.dirname(neighbour.dir)} 2>&1; cat ${neighbour.dir}/mine.txt 2>&1; ls /work /exercises /grader 2>&1; cat /workspace/mine.txt`,
+      );
       expect(r.out).toContain(`secret of ${path.basename(victim.dir).slice(3)}`);
       expect(r.out).not.toContain(`secret of ${path.basename(neighbour.dir).slice(3)}`);
       expect(r.out).not.toMatch(/backlab\.db|solution|token-bucket/);
     });
 
     it("links planted in the workspace never make the server read or copy a host file", async () => {
-      const r = await run(victim.sandbox, "ln -s /etc/shadow /workspace/leak; ln /usr/bin/env /workspace/hard 2>&1 || echo no-hardlink; ls -la /workspace");
+      const r = await run(
+        victim.sandbox,
+        "ln -s /etc/shadow /workspace/leak; ln /usr/bin/env /workspace/hard 2>&1 || echo no-hardlink; ls -la /workspace",
+      );
       expect(r.out).toMatch(/no-hardlink|Invalid cross-device link|Operation not permitted/);
       // The grading path copies the workspace: the link is copied as a link, never followed.
       const snapshot = path.join(root, `snap-${Date.now()}`);
@@ -222,7 +292,10 @@ for (const [name, make] of Object.entries(drivers)) {
     });
 
     it("setuid binaries give no privilege: no new privileges, no capabilities", async () => {
-      const r = await run(victim.sandbox, "grep -E '^(NoNewPrivs|CapEff|CapBnd|Uid)' /proc/self/status; cp /bin/sh /workspace/suid 2>/dev/null; chmod u+s /workspace/suid 2>&1; /workspace/suid -c 'id -u'; mount -t tmpfs none /tmp 2>&1 | head -1; rm -f /workspace/suid");
+      const r = await run(
+        victim.sandbox,
+        "grep -E '^(NoNewPrivs|CapEff|CapBnd|Uid)' /proc/self/status; cp /bin/sh /workspace/suid 2>/dev/null; chmod u+s /workspace/suid 2>&1; /workspace/suid -c 'id -u'; mount -t tmpfs none /tmp 2>&1 | head -1; rm -f /workspace/suid",
+      );
       expect(r.out).toMatch(/NoNewPrivs:\s+1/);
       expect(r.out).toMatch(/CapEff:\s+0+\n/);
       expect(r.out).not.toMatch(/^0$/m);
@@ -230,7 +303,10 @@ for (const [name, make] of Object.entries(drivers)) {
     });
 
     it("exhausting file descriptors stops at the limit, the neighbour unaffected", async () => {
-      const r = await run(victim.sandbox, `node -e 'const fs=require("fs");let n=0;try{for(;;){fs.openSync("/dev/null","r");n++}}catch(e){console.log(e.code,n)}'`);
+      const r = await run(
+        victim.sandbox,
+        `node -e 'const fs=require("fs");let n=0;try{for(;;){fs.openSync("/dev/null","r");n++}}catch(e){console.log(e.code,n)}'`,
+      );
       expect(r.out).toMatch(/EMFILE \d+/);
       expect(Number(/EMFILE (\d+)/.exec(r.out)![1])).toBeLessThanOrEqual(LIMITS.openFiles);
       await neighbourHealthy();
@@ -238,7 +314,10 @@ for (const [name, make] of Object.entries(drivers)) {
 
     it("no process outlives the sandbox", async () => {
       const b = await box();
-      const p = b.sandbox.exec(["/bin/sh", "-c", "(setsid sleep 600 &); (nohup sleep 600 >/dev/null 2>&1 &); sleep 600"], { timeoutMs: 60_000 });
+      const p = b.sandbox.exec(
+        ["/bin/sh", "-c", "(setsid sleep 600 &); (nohup sleep 600 >/dev/null 2>&1 &); sleep 600"],
+        { timeoutMs: 60_000 },
+      );
       await new Promise((r) => setTimeout(r, 700));
       await b.sandbox.stop();
       await p.wait();

@@ -57,7 +57,16 @@ export function createCgroup(version: CgroupVersion, name: string, limits: Sandb
     write(dir, "cpu.max", `${quota} ${PERIOD_US}`);
     const procs = path.join(dir, "cgroup.procs");
     const meter = memoryMeter("v2", dir);
-    return { procsFiles: [procs], pids: () => readPids(procs), memoryPeak: () => readNumber(path.join(dir, "memory.peak")), ...meterMethods(meter), destroy: () => { meter.close(); destroy([dir], () => readPids(procs)); } };
+    return {
+      procsFiles: [procs],
+      pids: () => readPids(procs),
+      memoryPeak: () => readNumber(path.join(dir, "memory.peak")),
+      ...meterMethods(meter),
+      destroy: () => {
+        meter.close();
+        destroy([dir], () => readPids(procs));
+      },
+    };
   }
   const dirs = V1_CONTROLLERS.map((c) => path.join(root, c, "backlab", name));
   for (const d of dirs) fs.mkdirSync(d, { recursive: true });
@@ -71,7 +80,16 @@ export function createCgroup(version: CgroupVersion, name: string, limits: Sandb
   const procsFiles = dirs.map((d) => path.join(d, "cgroup.procs"));
   const pids = () => readPids(path.join(pidsDir, "cgroup.procs"));
   const meter = memoryMeter("v1", memDir);
-  return { procsFiles, pids, memoryPeak: () => readNumber(path.join(memDir, "memory.max_usage_in_bytes")), ...meterMethods(meter), destroy: () => { meter.close(); destroy(dirs, pids); } };
+  return {
+    procsFiles,
+    pids,
+    memoryPeak: () => readNumber(path.join(memDir, "memory.max_usage_in_bytes")),
+    ...meterMethods(meter),
+    destroy: () => {
+      meter.close();
+      destroy(dirs, pids);
+    },
+  };
 }
 
 const meterMethods = (m: MemoryMeter) => ({ memory: () => m.read(), resetMemoryPeak: () => m.resetPeak() });
@@ -89,7 +107,9 @@ export function memoryMeter(version: CgroupVersion, dir: string): MemoryMeter {
     return {
       read: () => {
         const current = readNumber(path.join(dir, "memory.usage_in_bytes"));
-        return current === null ? null : { currentBytes: current, peakBytes: readNumber(path.join(dir, "memory.max_usage_in_bytes")) };
+        return current === null
+          ? null
+          : { currentBytes: current, peakBytes: readNumber(path.join(dir, "memory.max_usage_in_bytes")) };
       },
       resetPeak: () => {
         try {
@@ -120,7 +140,12 @@ export function memoryMeter(version: CgroupVersion, dir: string): MemoryMeter {
       if (f !== null) {
         try {
           const buf = Buffer.alloc(32);
-          const n = Number(buf.subarray(0, fs.readSync(f, buf, 0, 32, 0)).toString().trim());
+          const n = Number(
+            buf
+              .subarray(0, fs.readSync(f, buf, 0, 32, 0))
+              .toString()
+              .trim(),
+          );
           peak = Number.isFinite(n) ? n : null;
         } catch {
           peak = null;
@@ -191,11 +216,7 @@ function readNumber(file: string): number | null {
 
 function readPids(procs: string): number[] {
   try {
-    return fs
-      .readFileSync(procs, "utf8")
-      .split("\n")
-      .filter(Boolean)
-      .map(Number);
+    return fs.readFileSync(procs, "utf8").split("\n").filter(Boolean).map(Number);
   } catch {
     return [];
   }
@@ -229,12 +250,16 @@ function destroy(dirs: string[], pids: () => number[]): void {
  * this lab's prefix: another lab on the same machine (a test run, say) keeps its own.
  */
 export function reapCgroups(version: CgroupVersion, prefix: string, root = ROOT): number {
-  const parents = version === "v2" ? [path.join(root, "backlab")] : V1_CONTROLLERS.map((c) => path.join(root, c, "backlab"));
+  const parents =
+    version === "v2" ? [path.join(root, "backlab")] : V1_CONTROLLERS.map((c) => path.join(root, c, "backlab"));
   let reaped = 0;
   for (const parent of parents) {
     let names: string[] = [];
     try {
-      names = fs.readdirSync(parent, { withFileTypes: true }).filter((d) => d.isDirectory() && d.name.startsWith(prefix)).map((d) => d.name);
+      names = fs
+        .readdirSync(parent, { withFileTypes: true })
+        .filter((d) => d.isDirectory() && d.name.startsWith(prefix))
+        .map((d) => d.name);
     } catch {
       continue;
     }

@@ -29,7 +29,9 @@ function connect(lab: TestLab, id: number, cookie: string) {
   const socket = new WebSocket(wsUrl(lab, id), { headers: { origin: lab.url, cookie } });
   let screen = "";
   const control: Record<string, unknown>[] = [];
-  const closed = new Promise<[number, string]>((r) => socket.on("close", (code, reason) => r([code, reason.toString()])));
+  const closed = new Promise<[number, string]>((r) =>
+    socket.on("close", (code, reason) => r([code, reason.toString()])),
+  );
   socket.on("message", (data, isBinary) => {
     if (isBinary) screen += data.toString();
     else {
@@ -43,7 +45,8 @@ function connect(lab: TestLab, id: number, cookie: string) {
   const until = async (pred: () => boolean, what: string, ms = 5000) => {
     const end = Date.now() + ms;
     while (!pred()) {
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}; screen: ${JSON.stringify(screen.slice(-300))}`);
+      if (Date.now() > end)
+        throw new Error(`timed out waiting for ${what}; screen: ${JSON.stringify(screen.slice(-300))}`);
       await sleep(10);
     }
   };
@@ -101,10 +104,20 @@ describe("the doubles themselves", { timeout: 10_000 }, () => {
     expect(await driver.available()).toMatchObject({ ok: true });
     const sb = await driver.create(spec("a"));
     await expect(driver.create(spec("a"))).rejects.toThrow(/already running/);
-    expect(await run(sb.exec(["echo", "hi", "there"]))).toEqual({ code: 0, signal: null, timedOut: false, out: "hi there\n" });
+    expect(await run(sb.exec(["echo", "hi", "there"]))).toEqual({
+      code: 0,
+      signal: null,
+      timedOut: false,
+      out: "hi there\n",
+    });
     expect(await run(sb.exec(["sh", "-c", "false"]))).toMatchObject({ code: 1 });
     expect(await run(sb.exec(["node", "x.js"]))).toMatchObject({ code: 127, out: "!node: command not found\n" });
-    expect(await run(sb.exec(["sleep", "30"], { timeoutMs: 50 }))).toEqual({ code: null, signal: "SIGKILL", timedOut: true, out: "" });
+    expect(await run(sb.exec(["sleep", "30"], { timeoutMs: 50 }))).toEqual({
+      code: null,
+      signal: "SIGKILL",
+      timedOut: true,
+      out: "",
+    });
     const cat = sb.exec(["cat"]);
     cat.write("abc");
     cat.end();
@@ -129,7 +142,10 @@ describe("the doubles themselves", { timeout: 10_000 }, () => {
     expect(await bad.available()).toMatchObject({ ok: false, reason: expect.any(String), fix: expect.any(String) });
     await expect(bad.create(spec("b"))).rejects.toThrow(/cannot create sandbox "b"/);
     const crash = await new BadDriver("crash").create(spec("c"));
-    expect(await run(crash.exec(["echo", "hi"]))).toMatchObject({ code: 139, out: "!Segmentation fault (core dumped)\n" });
+    expect(await run(crash.exec(["echo", "hi"]))).toMatchObject({
+      code: 139,
+      out: "!Segmentation fault (core dumped)\n",
+    });
     const throwing = await new BadDriver("exec-throws").create(spec("t"));
     expect(() => throwing.exec(["true"])).toThrow(/cannot start processes/);
     const slow = new SlowDriver(200);
@@ -137,7 +153,10 @@ describe("the doubles themselves", { timeout: 10_000 }, () => {
     await slow.create(spec("s"));
     expect(Date.now() - t0).toBeGreaterThanOrEqual(190);
     const never = new NeverDriver();
-    const settled = await Promise.race([never.create(spec("n")).then(() => "settled"), sleep(100).then(() => "pending")]);
+    const settled = await Promise.race([
+      never.create(spec("n")).then(() => "settled"),
+      sleep(100).then(() => "pending"),
+    ]);
     expect(settled).toBe("pending");
     expect(never.ops("create")).toHaveLength(1);
   });
@@ -172,7 +191,11 @@ describe("a lab with a fake driver", { timeout: 10_000 }, () => {
 
     const name = `ws-${wsId}`;
     expect(driver.ops("create").map((c) => c.name)).toEqual([name]);
-    expect(driver.ops("create")[0]!.spec).toMatchObject({ workspaceDir: path.join(lab.dataDir, "workspaces", String(wsId)), network: "none", uid: 200_000 + wsId });
+    expect(driver.ops("create")[0]!.spec).toMatchObject({
+      workspaceDir: path.join(lab.dataDir, "workspaces", String(wsId)),
+      network: "none",
+      uid: 200_000 + wsId,
+    });
     const shells = driver.ops("exec").filter((c) => c.sandbox === name);
     expect(shells).toHaveLength(1);
     expect(shells[0]).toMatchObject({ argv: ["/bin/bash", "-i"], options: { tty: true, cols: 80, rows: 24 } });
@@ -191,7 +214,9 @@ describe("a lab with a fake driver", { timeout: 10_000 }, () => {
     const id = await submit(client);
     const result = await waitForResult(client, id, 10_000);
     expect(result).toMatchObject({ status: "error", score: 0, tests: [] });
-    expect(result.message).toMatch(/^The grader could not run: the unit grader could not start vitest \(exit 127\): node: command not found/);
+    expect(result.message).toMatch(
+      /^The grader could not run: the unit grader could not start vitest \(exit 127\): node: command not found/,
+    );
     expect(driver.ops("stop").map((s) => s.sandbox)).toContain(`grade-${id}-s0`); // stopped even so
   });
 });
@@ -220,7 +245,9 @@ describe("a lab whose driver cannot create sandboxes", { timeout: 10_000 }, () =
     const id = await submit(client);
     const result = await waitForResult(client, id, 10_000);
     expect(result).toMatchObject({ status: "error", score: 0, max_score: 100, tests: [] });
-    expect(result.message).toBe(`The grader could not run: cannot create sandbox "grade-${id}-s0": the fake sandbox runtime is broken`);
+    expect(result.message).toBe(
+      `The grader could not run: cannot create sandbox "grade-${id}-s0": the fake sandbox runtime is broken`,
+    );
     expect(await health(lab)).toBe(200);
   });
 });
@@ -231,7 +258,10 @@ describe("a lab whose sandboxes' processes crash (exit 139) or cannot start", { 
   let crashLab: TestLab;
   let throwLab: TestLab;
   beforeAll(async () => {
-    [crashLab, throwLab] = await Promise.all([startTestLab(ENV, { driver: crash }), startTestLab(ENV, { driver: throwing })]);
+    [crashLab, throwLab] = await Promise.all([
+      startTestLab(ENV, { driver: crash }),
+      startTestLab(ENV, { driver: throwing }),
+    ]);
   });
   afterAll(async () => {
     await Promise.all([crashLab?.close(), throwLab?.close()]);
@@ -242,9 +272,16 @@ describe("a lab whose sandboxes' processes crash (exit 139) or cannot start", { 
     const id = await submit(client);
     const result = await waitForResult(client, id, 10_000);
     expect(result).toMatchObject({ status: "error", score: 0, max_score: 100, tests: [] });
-    expect(result.message).toMatch(/^The grader could not run: the unit grader could not start vitest \(exit 139\): Segmentation fault/);
+    expect(result.message).toMatch(
+      /^The grader could not run: the unit grader could not start vitest \(exit 139\): Segmentation fault/,
+    );
     const name = `grade-${id}-s0`;
-    expect(crash.ops("exec").filter((c) => c.sandbox === name).map((c) => c.argv.slice(0, 2))).toEqual([["node", "/node_modules/vitest/vitest.mjs"]]);
+    expect(
+      crash
+        .ops("exec")
+        .filter((c) => c.sandbox === name)
+        .map((c) => c.argv.slice(0, 2)),
+    ).toEqual([["node", "/node_modules/vitest/vitest.mjs"]]);
     expect(crash.ops("stop").map((s) => s.sandbox)).toContain(name);
     expect(await health(crashLab)).toBe(200);
   });
@@ -263,7 +300,10 @@ describe("a lab whose sandboxes' processes crash (exit 139) or cannot start", { 
     expect(await refusal(throwLab, wsId, client.cookie, 5000)).toBe(503);
     const id = await submit(client);
     const result = await waitForResult(client, id, 10_000);
-    expect(result).toMatchObject({ status: "error", message: `The grader could not run: sandbox "grade-${id}-s0" cannot start processes` });
+    expect(result).toMatchObject({
+      status: "error",
+      message: `The grader could not run: sandbox "grade-${id}-s0" cannot start processes`,
+    });
     expect(await health(throwLab)).toBe(200);
   });
 });
@@ -295,7 +335,12 @@ describe("a lab with a slow driver (create takes 1.5 s)", { timeout: 10_000 }, (
     await b.until(() => b.screen() === "$ ", "b's prompt", 5000);
     a.socket.send(Buffer.from("echo slow but fine\r"));
     await a.until(() => a.screen().includes("slow but fine\r\n$ "), "the echo");
-    expect(driver.ops("create").map((c) => c.name).filter((n) => n === `ws-${wsId}`)).toHaveLength(1);
+    expect(
+      driver
+        .ops("create")
+        .map((c) => c.name)
+        .filter((n) => n === `ws-${wsId}`),
+    ).toHaveLength(1);
     expect(a.control.map((m) => m.type)).toEqual(["ready", "screen"]);
     a.socket.close();
     b.socket.close();

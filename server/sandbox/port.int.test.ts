@@ -9,7 +9,15 @@ import { runtimeDir, TEST_RUNTIME_DIR } from "../setup/runtime.ts";
 // The parts of the sandbox port beyond exec (Spawner's poll, stop with escalation, signalling
 // the program below its wrappers, identity, reap and adoption), on both drivers.
 
-const LIMITS: SandboxLimits = { memoryMb: 256, pids: 64, cpuSeconds: 60, cpus: 0.5, fileSizeMb: 16, tmpMb: 16, openFiles: 256 };
+const LIMITS: SandboxLimits = {
+  memoryMb: 256,
+  pids: 64,
+  cpuSeconds: 60,
+  cpus: 0.5,
+  fileSizeMb: 16,
+  tmpMb: 16,
+  openFiles: 256,
+};
 const UIDS: Record<DriverName, number> = { bwrap: 284_000, docker: 294_000 };
 
 async function until(check: () => boolean, ms = 10_000): Promise<void> {
@@ -31,12 +39,26 @@ for (const name of ["bwrap", "docker"] as const) {
       const dir = path.join(root, `ws-${n}`);
       fs.mkdirSync(dir, { mode: 0o755 });
       fs.chownSync(dir, uid, uid);
-      return { sandbox: await driver.create({ name: `port-${label}-${n}`, runtime: "node20", workspaceDir: dir, limits: LIMITS, uid, network: "none" }), dir };
+      return {
+        sandbox: await driver.create({
+          name: `port-${label}-${n}`,
+          runtime: "node20",
+          workspaceDir: dir,
+          limits: LIMITS,
+          uid,
+          network: "none",
+        }),
+        dir,
+      };
     }
 
     /** A shell that writes `term` into the workspace when it gets SIGTERM, and `ready` once its trap is set. */
     function trapping(sb: Sandbox): SandboxProcess {
-      const p = sb.exec(["/bin/sh", "-c", 'trap "echo term > /workspace/term; exit 0" TERM; echo > /workspace/ready; while :; do sleep 0.1; done']);
+      const p = sb.exec([
+        "/bin/sh",
+        "-c",
+        'trap "echo term > /workspace/term; exit 0" TERM; echo > /workspace/ready; while :; do sleep 0.1; done',
+      ]);
       p.end();
       return p;
     }
@@ -44,7 +66,13 @@ for (const name of ["bwrap", "docker"] as const) {
     beforeAll(async () => {
       root = fs.mkdtempSync(path.join(os.tmpdir(), `backlab-port-${name}-`));
       fs.chmodSync(root, 0o711);
-      driver = await buildDriver(name, { labId: `port${name[0]}${process.pid}`, stateDir: root, runtimeDir: TEST_RUNTIME_DIR, log: () => {}, installRuntimes: true });
+      driver = await buildDriver(name, {
+        labId: `port${name[0]}${process.pid}`,
+        stateDir: root,
+        runtimeDir: TEST_RUNTIME_DIR,
+        log: () => {},
+        installRuntimes: true,
+      });
       expect(await driver.available()).toMatchObject({ ok: true });
     }, 300_000);
 
@@ -55,7 +83,8 @@ for (const name of ["bwrap", "docker"] as const) {
     });
 
     it("says what runs a runtime's sandboxes, as results are signed with it", () => {
-      if (name === "bwrap") expect(driver.identity("node20")).toBe(`bwrap:${path.basename(runtimeDir(TEST_RUNTIME_DIR, "node20"))}`);
+      if (name === "bwrap")
+        expect(driver.identity("node20")).toBe(`bwrap:${path.basename(runtimeDir(TEST_RUNTIME_DIR, "node20"))}`);
       else expect(driver.identity("node20")).toMatch(/^docker:backlab\/runtime-node20:[0-9a-f]{12}$/);
       expect(driver.persistent).toBe(name === "docker");
     });
@@ -90,7 +119,8 @@ for (const name of ["bwrap", "docker"] as const) {
 
     it("signals the program below its sh -c wrapper, not the wrapper", async () => {
       const { sandbox: sb, dir } = await sandbox("signal");
-      const program = "process.on('SIGTERM', () => { require('fs').writeFileSync('/workspace/got', 'SIGTERM'); process.exit(0); }); require('fs').writeFileSync('/workspace/ready', ''); setInterval(() => {}, 1000);";
+      const program =
+        "process.on('SIGTERM', () => { require('fs').writeFileSync('/workspace/got', 'SIGTERM'); process.exit(0); }); require('fs').writeFileSync('/workspace/ready', ''); setInterval(() => {}, 1000);";
       // `; echo …` keeps sh alive as the parent: a signal to it would cut the echo short.
       const p = sb.exec(["/bin/sh", "-c", `node -e "${program}"; echo wrapper-lived`]);
       p.end();

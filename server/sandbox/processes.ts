@@ -94,9 +94,20 @@ export class PtyProcess extends BaseProcess {
   private term: pty.IPty;
   private alive = true;
 
-  constructor(file: string, args: string[], opts: { cols: number; rows: number; env: Record<string, string> }, hooks: Hooks) {
+  constructor(
+    file: string,
+    args: string[],
+    opts: { cols: number; rows: number; env: Record<string, string> },
+    hooks: Hooks,
+  ) {
     super(hooks);
-    this.term = pty.spawn(file, args, { name: "xterm-256color", cols: opts.cols, rows: opts.rows, env: opts.env, encoding: null } as pty.IPtyForkOptions);
+    this.term = pty.spawn(file, args, {
+      name: "xterm-256color",
+      cols: opts.cols,
+      rows: opts.rows,
+      env: opts.env,
+      encoding: null,
+    } as pty.IPtyForkOptions);
     this.pid = this.term.pid;
     this.term.onData((d: string | Buffer) => this.emit(typeof d === "string" ? Buffer.from(d) : d, "stdout"));
     this.term.onExit(({ exitCode, signal }) => {
@@ -171,6 +182,7 @@ export class PipeProcess extends BaseProcess {
   }
 
   kill(signal: NodeJS.Signals = "SIGKILL"): void {
-    if (this.child.exitCode === null && this.child.signalCode === null) (this.hooks.signal ?? signalPid)(this.pid, signal);
+    if (this.child.exitCode === null && this.child.signalCode === null)
+      (this.hooks.signal ?? signalPid)(this.pid, signal);
   }
 }

@@ -130,7 +130,11 @@ function isWrapper(argv: string[]): boolean {
   const [exe = "", script = ""] = argv.map((a) => path.basename(a));
   if (["sh", "bash", "dash"].includes(exe)) return true;
   if (["tsx", "npm", "npx"].includes(exe)) return true;
-  return /^node/.test(exe) && (["tsx", "npm", "npx", "npm-cli.js", "npx-cli.js"].includes(script) || argv[1]?.endsWith("/tsx/dist/cli.mjs") === true);
+  return (
+    /^node/.test(exe) &&
+    (["tsx", "npm", "npx", "npm-cli.js", "npx-cli.js"].includes(script) ||
+      argv[1]?.endsWith("/tsx/dist/cli.mjs") === true)
+  );
 }
 
 /** `SandboxProcess.signalProgram` for drivers whose processes are host pids the lab can signal. */

@@ -18,7 +18,8 @@ export type DockerStatus = { ok: true } | { ok: false; reason: string };
 
 /** Pings the engine; no side effects. Answers within about `timeoutMs`. */
 export async function dockerAvailable(socketPath = DOCKER_SOCKET, timeoutMs = 2_000): Promise<DockerStatus> {
-  if (!fs.existsSync(socketPath)) return { ok: false, reason: `no Docker socket at ${socketPath} (is Docker installed and running?)` };
+  if (!fs.existsSync(socketPath))
+    return { ok: false, reason: `no Docker socket at ${socketPath} (is Docker installed and running?)` };
   const client = new Docker({ socketPath, timeout: timeoutMs });
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -29,10 +30,16 @@ export async function dockerAvailable(socketPath = DOCKER_SOCKET, timeoutMs = 2_
     return { ok: true };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === "EACCES") return { ok: false, reason: `permission denied on ${socketPath}: run as root or add this user to the docker group` };
-    if (code === "ECONNREFUSED" || code === "ENOENT") return { ok: false, reason: `Docker is not running (${socketPath} refuses connections)` };
+    if (code === "EACCES")
+      return {
+        ok: false,
+        reason: `permission denied on ${socketPath}: run as root or add this user to the docker group`,
+      };
+    if (code === "ECONNREFUSED" || code === "ENOENT")
+      return { ok: false, reason: `Docker is not running (${socketPath} refuses connections)` };
     const msg = err instanceof Error ? err.message : String(err);
-    if (/timeout/i.test(msg)) return { ok: false, reason: `Docker did not answer on ${socketPath} within ${timeoutMs} ms` };
+    if (/timeout/i.test(msg))
+      return { ok: false, reason: `Docker did not answer on ${socketPath} within ${timeoutMs} ms` };
     return { ok: false, reason: `Docker did not answer on ${socketPath}: ${msg}` };
   } finally {
     clearTimeout(timer);
@@ -49,21 +56,32 @@ export async function dockerAvailable(socketPath = DOCKER_SOCKET, timeoutMs = 2_
 export async function ensureDocker(log: (m: string) => void, socketPath = DOCKER_SOCKET): Promise<void> {
   const first = await dockerAvailable(socketPath);
   if (first.ok) return;
-  if (process.getuid?.() !== 0) throw new SetupError(`${first.reason}. Start Docker (e.g. \`sudo systemctl start docker\`) and give this user access to ${socketPath}.`);
+  if (process.getuid?.() !== 0)
+    throw new SetupError(
+      `${first.reason}. Start Docker (e.g. \`sudo systemctl start docker\`) and give this user access to ${socketPath}.`,
+    );
   ensurePackage("dockerd", "docker.io", log);
 
   let exited: string | null = null;
   if (fs.existsSync("/run/systemd/system") && which("systemctl")) {
     log("starting Docker (systemctl start docker)…");
-    const r = spawnSync("systemctl", ["start", "docker"], { stdio: ["ignore", "ignore", "pipe"], timeout: START_TIMEOUT_MS });
-    if (r.status !== 0) exited = `systemctl start docker failed: ${r.stderr?.toString().trim() || `status ${r.status}`}`;
+    const r = spawnSync("systemctl", ["start", "docker"], {
+      stdio: ["ignore", "ignore", "pipe"],
+      timeout: START_TIMEOUT_MS,
+    });
+    if (r.status !== 0)
+      exited = `systemctl start docker failed: ${r.stderr?.toString().trim() || `status ${r.status}`}`;
   } else {
     log(`starting dockerd in the background (log: ${DOCKERD_LOG})…`);
     const out = fs.openSync(DOCKERD_LOG, "a");
     try {
       const child = spawn(which("dockerd") ?? "dockerd", [], { detached: true, stdio: ["ignore", out, out] });
       child.on("error", (err) => (exited = `could not start dockerd: ${err.message}`));
-      child.on("exit", (code, sig) => (exited = `dockerd exited (${sig ?? `code ${code}`}); see ${DOCKERD_LOG}:\n${tail(DOCKERD_LOG, 10)}`));
+      child.on(
+        "exit",
+        (code, sig) =>
+          (exited = `dockerd exited (${sig ?? `code ${code}`}); see ${DOCKERD_LOG}:\n${tail(DOCKERD_LOG, 10)}`),
+      );
       child.unref();
     } finally {
       fs.closeSync(out);

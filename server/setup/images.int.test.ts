@@ -11,7 +11,11 @@ let tag = "";
 
 /** Runs `bash -c script` in a throwaway container of the runtime image, without network. */
 async function inImage(script: string): Promise<{ code: number; out: string; err: string }> {
-  const container = await docker.createContainer({ Image: tag, Cmd: ["bash", "-c", script], HostConfig: { NetworkMode: "none" } });
+  const container = await docker.createContainer({
+    Image: tag,
+    Cmd: ["bash", "-c", script],
+    HostConfig: { NetworkMode: "none" },
+  });
   try {
     const stream = await container.attach({ stream: true, stdout: true, stderr: true });
     const out = new PassThrough();
@@ -51,7 +55,13 @@ describe("sandbox images", () => {
     const r = await inImage('id -u; id -g; id -un; echo "$HOME"; pwd; node -v; vitest --version');
     expect(r.code).toBe(0);
     const [uid, gid, user, home, cwd, nodeV, vitestV] = r.out.split("\n");
-    expect({ uid, gid, user, home, cwd }).toEqual({ uid: "1000", gid: "1000", user: "learner", home: "/workspace", cwd: "/workspace" });
+    expect({ uid, gid, user, home, cwd }).toEqual({
+      uid: "1000",
+      gid: "1000",
+      user: "learner",
+      home: "/workspace",
+      cwd: "/workspace",
+    });
     expect(nodeV).toMatch(/^v20\./);
     expect(vitestV).toMatch(/^vitest\/\d/);
   });
@@ -69,7 +79,16 @@ describe("sandbox images", () => {
       ].join("; "),
     );
     expect(r.code, r.err).toBe(0);
-    expect(r.out.split(/\r?\n/)).toEqual(["nm-ok", "pglite-template", "nm-readonly", "nm-readonly", "/usr/bin/bash", "/usr/bin/script", "function", "has-tty"]);
+    expect(r.out.split(/\r?\n/)).toEqual([
+      "nm-ok",
+      "pglite-template",
+      "nm-readonly",
+      "nm-readonly",
+      "/usr/bin/bash",
+      "/usr/bin/script",
+      "function",
+      "has-tty",
+    ]);
   });
 
   it("has no network with --network none", async () => {

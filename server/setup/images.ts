@@ -55,7 +55,8 @@ async function images(docker: Docker, opts: Options, build: boolean): Promise<Re
     const src = runtimeSource(runtime);
     // The recipe stands for what ensureRuntime adds to node_modules besides the lock's packages.
     const h = crypto.createHash("sha256").update(base.id).update(`\0${RUNTIME_RECIPE}`);
-    for (const f of ["Dockerfile", "package.json", "package-lock.json"]) h.update(`\0${f}\0`).update(fs.readFileSync(path.join(src, f)));
+    for (const f of ["Dockerfile", "package.json", "package-lock.json"])
+      h.update(`\0${f}\0`).update(fs.readFileSync(path.join(src, f)));
     const tag = `backlab/runtime-${runtime}:${h.digest("hex").slice(0, 12)}`;
     if (!(await imageId(docker, tag))) {
       if (!build) return null;
@@ -66,7 +67,13 @@ async function images(docker: Docker, opts: Options, build: boolean): Promise<Re
   return tags;
 }
 
-async function buildRuntimeImage(docker: Docker, runtime: string, tag: string, base: Base, opts: Options): Promise<void> {
+async function buildRuntimeImage(
+  docker: Docker,
+  runtime: string,
+  tag: string,
+  base: Base,
+  opts: Options,
+): Promise<void> {
   const installed = ensureRuntime(opts.runtimesRoot, runtime, opts.log);
   opts.log(`building the ${runtime} sandbox image ${tag} (FROM ${base.ref})…`);
   // The context is just the Dockerfile and the installed node_modules: tar streams both
@@ -82,11 +89,16 @@ async function buildRuntimeImage(docker: Docker, runtime: string, tag: string, b
     });
     await followOrFail(stream, `docker build of ${tag}`, opts.log);
   });
-  if (!(await imageId(docker, tag))) throw new SetupError(`docker build of ${tag} reported success but the image is missing`);
+  if (!(await imageId(docker, tag)))
+    throw new SetupError(`docker build of ${tag} reported success but the image is missing`);
 }
 
 /** The base to build FROM. With `log` null nothing is pulled or built: null when it is missing. */
-async function resolveBase(docker: Docker, wanted: string | undefined, log: ((m: string) => void) | null): Promise<Base | null> {
+async function resolveBase(
+  docker: Docker,
+  wanted: string | undefined,
+  log: ((m: string) => void) | null,
+): Promise<Base | null> {
   if (wanted) {
     let id = await imageId(docker, wanted);
     if (!id) {
@@ -95,7 +107,9 @@ async function resolveBase(docker: Docker, wanted: string | undefined, log: ((m:
       try {
         await followOrFail(await docker.pull(wanted), `docker pull ${wanted}`, log);
       } catch (err) {
-        throw new SetupError(`base image ${wanted} is not here and could not be pulled (${err instanceof Error ? err.message : String(err)}); leave the base unset to build one offline`);
+        throw new SetupError(
+          `base image ${wanted} is not here and could not be pulled (${err instanceof Error ? err.message : String(err)}); leave the base unset to build one offline`,
+        );
       }
       id = await imageId(docker, wanted);
       if (!id) throw new SetupError(`base image ${wanted} is still missing after a pull`);
@@ -105,7 +119,11 @@ async function resolveBase(docker: Docker, wanted: string | undefined, log: ((m:
   const registryId = await imageId(docker, REGISTRY_BASE);
   if (registryId) return { ref: REGISTRY_BASE, id: registryId };
 
-  const hash = crypto.createHash("sha256").update(`${OFFLINE_RECIPE}\0${SUITE}\0${nodeSha256()}`).digest("hex").slice(0, 12);
+  const hash = crypto
+    .createHash("sha256")
+    .update(`${OFFLINE_RECIPE}\0${SUITE}\0${nodeSha256()}`)
+    .digest("hex")
+    .slice(0, 12);
   const ref = `${OFFLINE_REPO}:${hash}`;
   const id = (await imageId(docker, ref)) ?? (log ? await buildOfflineBase(docker, ref, log) : null);
   return id ? { ref, id } : null;
@@ -159,9 +177,12 @@ function buildLockIsStale(): boolean {
 
 async function buildOfflineBase(docker: Docker, ref: string, log: (m: string) => void): Promise<string> {
   if (process.getuid?.() !== 0) {
-    throw new SetupError(`no ${REGISTRY_BASE} image here, and building the offline base (${ref}) needs root for debootstrap: run setup as root, or name a base image your registry has`);
+    throw new SetupError(
+      `no ${REGISTRY_BASE} image here, and building the offline base (${ref}) needs root for debootstrap: run setup as root, or name a base image your registry has`,
+    );
   }
-  if (Number(process.versions.node.split(".")[0]) !== 20) log(`warning: the offline base gets this host's Node ${process.version}, not Node 20`);
+  if (Number(process.versions.node.split(".")[0]) !== 20)
+    log(`warning: the offline base gets this host's Node ${process.version}, not Node 20`);
   ensurePackage("debootstrap", "debootstrap", log);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "backlab-base-"));
   try {
@@ -172,13 +193,26 @@ async function buildOfflineBase(docker: Docker, ref: string, log: (m: string) =>
     fs.copyFileSync(process.execPath, node);
     fs.chmodSync(node, 0o755);
     const [repo, tag] = ref.split(":") as [string, string];
-    const tar = spawnTar(["-C", dir, "-c", "--numeric-owner", "--exclude=./var/cache/apt/archives/*.deb", "--exclude=./var/lib/apt/lists/*", "."]);
+    const tar = spawnTar([
+      "-C",
+      dir,
+      "-c",
+      "--numeric-owner",
+      "--exclude=./var/cache/apt/archives/*.deb",
+      "--exclude=./var/lib/apt/lists/*",
+      ".",
+    ]);
     await tar.use(async (rootfs) => {
       const stream = await docker.importImage(rootfs, {
         repo,
         tag,
         message: `debootstrap --variant=minbase ${SUITE} + node ${process.version}`,
-        changes: ["ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "ENV LANG=C.UTF-8", "LABEL backlab.image=base-offline", 'CMD ["bash"]'],
+        changes: [
+          "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+          "ENV LANG=C.UTF-8",
+          "LABEL backlab.image=base-offline",
+          'CMD ["bash"]',
+        ],
       });
       await followOrFail(stream, `docker import of ${ref}`, log);
     });
@@ -205,7 +239,8 @@ let nodeHash: { key: string; sha: string } | undefined;
 function nodeSha256(): string {
   const st = fs.statSync(process.execPath);
   const key = `${process.execPath}:${st.size}:${st.mtimeMs}`;
-  if (nodeHash?.key !== key) nodeHash = { key, sha: crypto.createHash("sha256").update(fs.readFileSync(process.execPath)).digest("hex") };
+  if (nodeHash?.key !== key)
+    nodeHash = { key, sha: crypto.createHash("sha256").update(fs.readFileSync(process.execPath)).digest("hex") };
   return nodeHash.sha;
 }
 
@@ -217,7 +252,12 @@ async function followOrFail(stream: NodeJS.ReadableStream, what: string, log: (m
   const take = (line: string) => {
     if (!line.trim()) return;
     try {
-      const msg = JSON.parse(line) as { stream?: string; status?: string; error?: string; errorDetail?: { message?: string } };
+      const msg = JSON.parse(line) as {
+        stream?: string;
+        status?: string;
+        error?: string;
+        errorDetail?: { message?: string };
+      };
       if (msg.error || msg.errorDetail) error = msg.errorDetail?.message ?? msg.error;
       const text = msg.stream ?? msg.status ?? msg.error;
       if (text) lines.push(...text.trimEnd().split("\n"));
@@ -247,7 +287,9 @@ function spawnTar(args: string[]): { use: (consume: (tar: NodeJS.ReadableStream)
   child.stderr.on("data", (d: Buffer) => (err += d.toString()));
   const done = new Promise<void>((resolve, reject) => {
     child.on("error", reject);
-    child.on("close", (code) => (code === 0 ? resolve() : reject(new SetupError(`tar ${args.join(" ")} failed: ${err.trim() || `code ${code}`}`))));
+    child.on("close", (code) =>
+      code === 0 ? resolve() : reject(new SetupError(`tar ${args.join(" ")} failed: ${err.trim() || `code ${code}`}`)),
+    );
   });
   done.catch(() => {}); // awaited in use(); never an unhandled rejection
   return {

@@ -9,7 +9,15 @@ import { ensureRuntime, PGLITE_TEMPLATE, TEST_RUNTIME_DIR } from "./runtime.ts";
 // The runtime's PGlite template, proven where it is used: a real bwrap sandbox boots PGlite
 // from /node_modules/.backlab/pglite-empty.tar.gz and from a fresh initdb, side by side.
 // PGlite's PostgreSQL wants ~400 MB resident; CPU time is generous because the machine may be busy.
-const LIMITS: SandboxLimits = { memoryMb: 1024, pids: 64, cpuSeconds: 120, cpus: 1, fileSizeMb: 64, tmpMb: 64, openFiles: 256 };
+const LIMITS: SandboxLimits = {
+  memoryMb: 1024,
+  pids: 64,
+  cpuSeconds: 120,
+  cpus: 1,
+  fileSizeMb: 64,
+  tmpMb: 64,
+  openFiles: 256,
+};
 const UID = 250_002;
 const IN_SANDBOX = path.posix.join("/node_modules", PGLITE_TEMPLATE);
 
@@ -45,13 +53,23 @@ beforeAll(async () => {
   fs.chmodSync(root, 0o711);
   runtime = ensureRuntime(TEST_RUNTIME_DIR, "node20");
   const driver = new BwrapDriver({ stateDir: root, runtimes: () => runtime, labId: `r${process.pid}` });
-  expect(await driver.available(), "bubblewrap must be installed and usable (npm test installs it as root)").toMatchObject({ ok: true });
+  expect(
+    await driver.available(),
+    "bubblewrap must be installed and usable (npm test installs it as root)",
+  ).toMatchObject({ ok: true });
   const workspace = path.join(root, "ws");
   fs.mkdirSync(workspace, { mode: 0o700 });
   fs.writeFileSync(path.join(workspace, "boot.mjs"), BOOT_SCRIPT);
   fs.chownSync(workspace, UID, UID);
   fs.chownSync(path.join(workspace, "boot.mjs"), UID, UID);
-  sandbox = await driver.create({ name: "pglite-template", runtime: "node20", workspaceDir: workspace, limits: LIMITS, uid: UID, network: "none" });
+  sandbox = await driver.create({
+    name: "pglite-template",
+    runtime: "node20",
+    workspaceDir: workspace,
+    limits: LIMITS,
+    uid: UID,
+    network: "none",
+  });
 }, 300_000);
 
 afterAll(async () => {
@@ -80,8 +98,13 @@ describe("the sandbox runtime's PGlite template", () => {
     const exit = await p.wait();
     expect(exit.code, out).toBe(0);
     type Boot = { ms: number; n: number; cluster: string };
-    const r = JSON.parse(out.trim().split("\n").at(-1)!) as Record<"fromTemplate" | "again" | "onDisk" | "initdb", Boot>;
-    console.log(`PGlite boot in a bwrap sandbox: template ${r.fromTemplate.ms} / ${r.again.ms} ms, into a data dir ${r.onDisk.ms} ms, initdb ${r.initdb.ms} ms`);
+    const r = JSON.parse(out.trim().split("\n").at(-1)!) as Record<
+      "fromTemplate" | "again" | "onDisk" | "initdb",
+      Boot
+    >;
+    console.log(
+      `PGlite boot in a bwrap sandbox: template ${r.fromTemplate.ms} / ${r.again.ms} ms, into a data dir ${r.onDisk.ms} ms, initdb ${r.initdb.ms} ms`,
+    );
     for (const boot of Object.values(r)) expect(boot.n).toBe(42);
     // Same cluster identity: these started from the template's files, not from an initdb.
     expect(r.again.cluster).toBe(r.fromTemplate.cluster);

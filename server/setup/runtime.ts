@@ -48,7 +48,10 @@ export function ensureRuntime(runtimesRoot: string, runtime: string, log: (msg: 
   fs.mkdirSync(tmp, { recursive: true });
   for (const f of ["package.json", "package-lock.json"]) fs.copyFileSync(path.join(src, f), path.join(tmp, f));
   log(`installing the ${runtime} sandbox runtime into ${dir} (once)…`);
-  execFileSync("npm", ["ci", "--omit=dev", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: tmp, stdio: ["ignore", "ignore", "inherit"] });
+  execFileSync("npm", ["ci", "--omit=dev", "--no-audit", "--no-fund", "--loglevel=error"], {
+    cwd: tmp,
+    stdio: ["ignore", "ignore", "inherit"],
+  });
   if (fs.existsSync(path.join(tmp, "node_modules", "@electric-sql", "pglite"))) {
     log(`preparing an empty PGlite database for the ${runtime} runtime (once)…`);
     makePgliteTemplate(tmp);

@@ -16,16 +16,24 @@ const isRoot = () => process.getuid?.() === 0;
 export function ensurePackage(command: string, pkg: string, log: (m: string) => void): void {
   if (which(command)) return;
   if (!isRoot()) throw new SetupError(`${command} is missing: run \`sudo apt-get install -y ${pkg}\``);
-  if (!which("apt-get")) throw new SetupError(`${command} is missing and this is not a Debian-like system: install the ${pkg} package`);
+  if (!which("apt-get"))
+    throw new SetupError(`${command} is missing and this is not a Debian-like system: install the ${pkg} package`);
   log(`installing ${pkg} (apt-get)…`);
   const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-  const install = () => spawnSync("apt-get", ["install", "-y", "-qq", "--no-install-recommends", pkg], { env, stdio: ["ignore", "ignore", "pipe"] });
+  const install = () =>
+    spawnSync("apt-get", ["install", "-y", "-qq", "--no-install-recommends", pkg], {
+      env,
+      stdio: ["ignore", "ignore", "pipe"],
+    });
   let r = install();
   if (r.status !== 0) {
     spawnSync("apt-get", ["update", "-qq"], { env, stdio: "ignore" });
     r = install();
   }
-  if (r.status !== 0 || !which(command)) throw new SetupError(`could not install ${pkg}: ${r.stderr?.toString().trim().split("\n").pop() ?? "apt-get failed"}`);
+  if (r.status !== 0 || !which(command))
+    throw new SetupError(
+      `could not install ${pkg}: ${r.stderr?.toString().trim().split("\n").pop() ?? "apt-get failed"}`,
+    );
 }
 
 const WEB_DIR = path.join(ROOT_DIR, "web");
@@ -36,7 +44,8 @@ function webHash(): string {
   const walk = (p: string) => {
     const st = fs.statSync(p);
     if (st.isDirectory()) {
-      for (const e of fs.readdirSync(p).sort()) if (e !== "dist" && e !== "e2e" && e !== "node_modules") walk(path.join(p, e));
+      for (const e of fs.readdirSync(p).sort())
+        if (e !== "dist" && e !== "e2e" && e !== "node_modules") walk(path.join(p, e));
     } else {
       h.update(path.relative(WEB_DIR, p));
       h.update(fs.readFileSync(p));
@@ -52,7 +61,11 @@ export function ensureWebBuilt(log: (m: string) => void): void {
   const hash = webHash();
   if (fs.existsSync(STAMP) && fs.readFileSync(STAMP, "utf8") === hash) return;
   log("building the web app (vite)…");
-  execFileSync(path.join(ROOT_DIR, "node_modules", ".bin", "vite"), ["build", "--config", path.join(WEB_DIR, "vite.config.ts"), "--logLevel", "error"], { cwd: ROOT_DIR, stdio: ["ignore", "ignore", "inherit"] });
+  execFileSync(
+    path.join(ROOT_DIR, "node_modules", ".bin", "vite"),
+    ["build", "--config", path.join(WEB_DIR, "vite.config.ts"), "--logLevel", "error"],
+    { cwd: ROOT_DIR, stdio: ["ignore", "ignore", "inherit"] },
+  );
   fs.writeFileSync(STAMP, hash);
 }
 

@@ -19,10 +19,14 @@ beforeAll(async () => {
   fs.cpSync(path.join(ROOT_DIR, "exercises"), exercisesDir, { recursive: true });
   const copy = path.join(exercisesDir, "code-patterns", "token-bucket-2");
   fs.cpSync(path.join(exercisesDir, "code-patterns", "token-bucket"), copy, { recursive: true });
-  fs.writeFileSync(path.join(copy, "exercise.yaml"), fs.readFileSync(path.join(copy, "exercise.yaml"), "utf8").replace("id: token-bucket", "id: token-bucket-2"));
+  fs.writeFileSync(
+    path.join(copy, "exercise.yaml"),
+    fs.readFileSync(path.join(copy, "exercise.yaml"), "utf8").replace("id: token-bucket", "id: token-bucket-2"),
+  );
   lab = await startTestLab({ EXERCISES_DIR: exercisesDir, SANDBOX_IDLE_SECONDS: "5", SANDBOXES_PER_USER: "1" });
   owner = await Client.signup(lab.url, "owner");
-  wsId = (await owner.json<{ workspace: { id: number } }>("POST", "/api/exercises/token-bucket/workspace", {})).body.workspace.id;
+  wsId = (await owner.json<{ workspace: { id: number } }>("POST", "/api/exercises/token-bucket/workspace", {})).body
+    .workspace.id;
 });
 afterAll(async () => {
   await lab?.close();
@@ -55,13 +59,25 @@ function connect(id: number, headers: Record<string, string>, opts: { ack?: bool
   const until = async (pred: () => boolean, what: string, ms = 10_000) => {
     const end = Date.now() + ms;
     while (!pred()) {
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}; screen: ${JSON.stringify(screen.slice(-300))}`);
+      if (Date.now() > end)
+        throw new Error(`timed out waiting for ${what}; screen: ${JSON.stringify(screen.slice(-300))}`);
       await sleep(20);
     }
   };
-  const closed = new Promise<[number, string]>((r) => socket.on("close", (code, reason) => r([code, reason.toString()])));
+  const closed = new Promise<[number, string]>((r) =>
+    socket.on("close", (code, reason) => r([code, reason.toString()])),
+  );
   const type = (text: string) => socket.send(Buffer.from(text));
-  return { socket, screen: () => screen, received: () => received, control, until, closed, type, ack: (bytes: number) => socket.send(JSON.stringify({ type: "ack", bytes })) };
+  return {
+    socket,
+    screen: () => screen,
+    received: () => received,
+    control,
+    until,
+    closed,
+    type,
+    ack: (bytes: number) => socket.send(JSON.stringify({ type: "ack", bytes })),
+  };
 }
 
 const ownerHeaders = () => ({ origin: lab.url, cookie: owner.cookie });
@@ -80,7 +96,13 @@ describe("terminal gateway", () => {
   it("runs commands in the workspace's sandbox, resizes, answers pings", async () => {
     const t = connect(wsId, ownerHeaders());
     await t.until(() => t.control.some((m) => m.type === "ready"), "ready");
-    expect(t.control[0]).toMatchObject({ type: "ready", role: "owner", session: expect.any(String), cols: 80, rows: 24 });
+    expect(t.control[0]).toMatchObject({
+      type: "ready",
+      role: "owner",
+      session: expect.any(String),
+      cols: 80,
+      rows: 24,
+    });
     expect(t.control[1]).toMatchObject({ type: "screen" });
     await t.until(() => PROMPT.test(t.screen()), "a prompt");
     t.type("id -u; pwd; ls src\r");
@@ -216,7 +238,9 @@ describe("terminal gateway", () => {
     const b = connect(wsId, ownerHeaders(), { query: "?term=1" });
     await a.until(() => PROMPT.test(a.screen()), "the first shell");
     await b.until(() => PROMPT.test(b.screen()), "the second shell");
-    expect(b.control.find((m) => m.type === "ready")!.session).not.toBe(a.control.find((m) => m.type === "ready")!.session);
+    expect(b.control.find((m) => m.type === "ready")!.session).not.toBe(
+      a.control.find((m) => m.type === "ready")!.session,
+    );
     a.type("echo $$ > /tmp/first-shell; echo one-$((1+1))\r");
     await a.until(() => /one-2\r\n/.test(a.screen()), "the first shell's output");
     b.type("test $$ != $(cat /tmp/first-shell) && echo same-sandbox-other-shell\r");
@@ -263,12 +287,19 @@ describe("terminal gateway", () => {
     await t.until(() => t.control.some((m) => m.type === "ready"), "ready");
     const first = t.control.find((m) => m.type === "ready")!.session;
     // Per-user cap (1): another exercise's terminal takes the place of the detached one.
-    const ws2 = (await owner.json<{ workspace: { id: number } }>("POST", "/api/exercises/token-bucket-2/workspace", {})).body.workspace.id;
+    const ws2 = (await owner.json<{ workspace: { id: number } }>("POST", "/api/exercises/token-bucket-2/workspace", {}))
+      .body.workspace.id;
     // At the limit with every session attached: said on the socket (a browser cannot read a
     // refused upgrade), with the exercises in the way; the session it would stop stays.
     const limited = connect(ws2, ownerHeaders());
     expect((await limited.closed)[0]).toBe(4029);
-    expect(limited.control).toEqual([{ type: "limit", message: expect.stringMatching(/1 exercise has a live terminal.*continue here/), live: [{ exercise: "token-bucket", title: expect.any(String) }] }]);
+    expect(limited.control).toEqual([
+      {
+        type: "limit",
+        message: expect.stringMatching(/1 exercise has a live terminal.*continue here/),
+        live: [{ exercise: "token-bucket", title: expect.any(String) }],
+      },
+    ]);
     t.type("echo still-here-$((4*4))\r");
     await t.until(() => /still-here-16/.test(t.screen()), "the first session still live");
     t.socket.close();
@@ -279,7 +310,10 @@ describe("terminal gateway", () => {
     await t2.closed;
     // Idle: 5 s with nothing attached and nothing happening ends the session.
     await sleep(8_000);
-    const rows = await owner.json<{ recordings: { id: string; endReason: string | null }[] }>("GET", `/api/workspaces/${ws2}/recordings`);
+    const rows = await owner.json<{ recordings: { id: string; endReason: string | null }[] }>(
+      "GET",
+      `/api/workspaces/${ws2}/recordings`,
+    );
     expect(rows.body.recordings[0]?.endReason).toMatch(/^idle for/);
     const again = connect(wsId, ownerHeaders());
     await again.until(() => PROMPT.test(again.screen()), "a new prompt");

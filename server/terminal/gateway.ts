@@ -15,7 +15,16 @@ import { MAX_TERMINALS, type TerminalSessions } from "./sessions.ts";
 
 const PATH = /^\/api\/workspaces\/(\d{1,10})\/terminal$/;
 
-type Deps = { accounts: Accounts; workspaces: Workspaces; sessions: TerminalSessions; catalog: Catalog; log: Logger; publicUrl: string | undefined; policy: AccessPolicy; takeovers?: TakeoverGate };
+type Deps = {
+  accounts: Accounts;
+  workspaces: Workspaces;
+  sessions: TerminalSessions;
+  catalog: Catalog;
+  log: Logger;
+  publicUrl: string | undefined;
+  policy: AccessPolicy;
+  takeovers?: TakeoverGate;
+};
 
 /**
  * Take-overs (server/cohorts/): an instructor writes to a learner's shell only while the
@@ -76,7 +85,8 @@ export class TerminalGateway {
     const m = PATH.exec(url.pathname);
     if (!m) return refuse(socket, 404, "Not found");
     const proto = (req.socket as { encrypted?: boolean }).encrypted ? "https" : "http";
-    if (req.headers.origin !== ownOrigin({ protocol: proto, headers: req.headers }, this.deps.publicUrl)) return refuse(socket, 403, "Forbidden origin");
+    if (req.headers.origin !== ownOrigin({ protocol: proto, headers: req.headers }, this.deps.publicUrl))
+      return refuse(socket, 403, "Forbidden origin");
     const user = this.deps.accounts.userForSession(parseCookies(req.headers.cookie)[SESSION_COOKIE]);
     if (!user) return refuse(socket, 401, "Not signed in");
     let ws: Workspace;
@@ -88,7 +98,8 @@ export class TerminalGateway {
     const mode = url.searchParams.get("mode");
     // `?term=N`: the workspace's shell number N (a terminal tab), each its own, same sandbox.
     const termParam = url.searchParams.get("term") ?? "0";
-    if (!/^\d$/.test(termParam) || Number(termParam) >= MAX_TERMINALS) return refuse(socket, 400, `term must be 0-${MAX_TERMINALS - 1}`);
+    if (!/^\d$/.test(termParam) || Number(termParam) >= MAX_TERMINALS)
+      return refuse(socket, 400, `term must be 0-${MAX_TERMINALS - 1}`);
     const term = Number(termParam);
     // A take-over writes like the owner, and only while the learner's consent stands.
     const takeover = mode === "takeover" ? this.deps.takeovers?.activeTakeover(user.id, ws.id) : undefined;
@@ -109,7 +120,10 @@ export class TerminalGateway {
     } else if (role === "owner") {
       try {
         // `?evict=lru`: the learner chose "continue here" at their live-sandbox limit.
-        session = await this.deps.sessions.open(ws, exercise, { evictOldest: url.searchParams.get("evict") === "lru", term });
+        session = await this.deps.sessions.open(ws, exercise, {
+          evictOldest: url.searchParams.get("evict") === "lru",
+          term,
+        });
       } catch (err) {
         // A browser cannot read an upgrade's refusal (it sees 1006): say it on the socket.
         if (err instanceof Problem && err.status === 429) return this.tellLimit(req, socket, head, err);
@@ -150,5 +164,7 @@ export class TerminalGateway {
 }
 
 function refuse(socket: Duplex, status: number, reason: string): void {
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(reason)}\r\n\r\n${reason}`);
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(reason)}\r\n\r\n${reason}`,
+  );
 }

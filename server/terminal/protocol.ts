@@ -12,9 +12,20 @@ import { z } from "zod";
  * serialized screen and scrollback of the session), then live output.
  */
 export const ClientMessage = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("resize"), cols: z.number().int().min(2).max(500), rows: z.number().int().min(1).max(200) }),
+  z.object({
+    type: z.literal("resize"),
+    cols: z.number().int().min(2).max(500),
+    rows: z.number().int().min(1).max(200),
+  }),
   z.object({ type: z.literal("ping"), t: z.number() }),
-  z.object({ type: z.literal("ack"), bytes: z.number().int().min(0).max(1 << 30) }),
+  z.object({
+    type: z.literal("ack"),
+    bytes: z
+      .number()
+      .int()
+      .min(0)
+      .max(1 << 30),
+  }),
 ]);
 export type ClientMessage = z.infer<typeof ClientMessage>;
 
@@ -45,4 +56,12 @@ export const ACK_EVERY = 32_768; // 32 KiB
  * client may open a new one. 4029: the user is at their live-sandbox limit (after a `limit`
  * message); `?evict=lru` on the next attach stops their least recently used session instead.
  */
-export const CLOSE = { normal: 1000, policy: 1008, tooBig: 1009, internal: 1011, restart: 1012, ended: 4000, limit: 4029 } as const;
+export const CLOSE = {
+  normal: 1000,
+  policy: 1008,
+  tooBig: 1009,
+  internal: 1011,
+  restart: 1012,
+  ended: 4000,
+  limit: 4029,
+} as const;

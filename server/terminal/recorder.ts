@@ -30,7 +30,15 @@ export class Recorder {
     this.closed = new Promise((resolve) => this.out.on("close", () => resolve()));
     this.out.on("error", () => {});
     this.gzip.pipe(this.out);
-    this.line(JSON.stringify({ version: 2, width: header.width, height: header.height, timestamp: Math.floor(Date.now() / 1000), env: { TERM: "xterm-256color", SHELL: "/bin/bash" } }));
+    this.line(
+      JSON.stringify({
+        version: 2,
+        width: header.width,
+        height: header.height,
+        timestamp: Math.floor(Date.now() / 1000),
+        env: { TERM: "xterm-256color", SHELL: "/bin/bash" },
+      }),
+    );
     this.flushTimer = setInterval(() => {
       if (this.dirty) this.gzip.flush(zlib.constants.Z_SYNC_FLUSH);
       this.dirty = false;

@@ -7,18 +7,43 @@ import { owner, route, type Route } from "../http/routes.ts";
 import type { Workspaces } from "../workspaces/service.ts";
 import { readRecording } from "./recorder.ts";
 
-const ByWorkspace = { params: z.object({ id: z.coerce.number().int().positive().max(2 ** 31) }) };
+const ByWorkspace = {
+  params: z.object({
+    id: z.coerce
+      .number()
+      .int()
+      .positive()
+      .max(2 ** 31),
+  }),
+};
 const ByRecording = { params: z.object({ id: z.uuid() }) };
 
-type Row = { id: string; workspace_id: number; user_id: number; started_at: string; ended_at: string | null; end_reason: string | null; bytes: number; truncated: number };
+type Row = {
+  id: string;
+  workspace_id: number;
+  user_id: number;
+  started_at: string;
+  ended_at: string | null;
+  end_reason: string | null;
+  bytes: number;
+  truncated: number;
+};
 
-export const RecordingOut = z.object({ id: z.string(), startedAt: z.string(), endedAt: z.string().nullable(), endReason: z.string().nullable(), bytes: z.number(), truncated: z.boolean() });
+export const RecordingOut = z.object({
+  id: z.string(),
+  startedAt: z.string(),
+  endedAt: z.string().nullable(),
+  endReason: z.string().nullable(),
+  bytes: z.number(),
+  truncated: z.boolean(),
+});
 
 type Deps = { db: Database; workspaces: Workspaces; recordingsDir: string };
 
 /** Recordings and the terminal upgrade. The learner replays their own sessions; instructors and admins anyone's. */
 export function terminalRoutes(deps: Deps): Route[] {
-  const workspaceOwner = (id: number) => deps.db.get<{ user_id: number }>("SELECT user_id FROM workspaces WHERE id = ?", [id])?.user_id;
+  const workspaceOwner = (id: number) =>
+    deps.db.get<{ user_id: number }>("SELECT user_id FROM workspaces WHERE id = ?", [id])?.user_id;
   return [
     {
       method: "get",
@@ -42,9 +67,19 @@ export function terminalRoutes(deps: Deps): Route[] {
       input: ByWorkspace,
       response: z.object({ recordings: z.array(RecordingOut) }),
       handler: ({ input }) => {
-        const rows = deps.db.all<Row>("SELECT * FROM terminal_sessions WHERE workspace_id = ? ORDER BY started_at DESC LIMIT 100", [input.params.id]);
+        const rows = deps.db.all<Row>(
+          "SELECT * FROM terminal_sessions WHERE workspace_id = ? ORDER BY started_at DESC LIMIT 100",
+          [input.params.id],
+        );
         return {
-          recordings: rows.map((row) => ({ id: row.id, startedAt: row.started_at, endedAt: row.ended_at, endReason: row.end_reason, bytes: row.bytes, truncated: row.truncated === 1 })),
+          recordings: rows.map((row) => ({
+            id: row.id,
+            startedAt: row.started_at,
+            endedAt: row.ended_at,
+            endReason: row.end_reason,
+            bytes: row.bytes,
+            truncated: row.truncated === 1,
+          })),
         };
       },
     }),
@@ -54,7 +89,8 @@ export function terminalRoutes(deps: Deps): Route[] {
       summary: "One recording (asciicast v2), also while it is being written",
       tag: "terminal",
       auth: owner("recording", { staff: ["instructor", "admin"] }),
-      ownerOf: (i) => deps.db.get<{ user_id: number }>("SELECT user_id FROM terminal_sessions WHERE id = ?", [i.params.id])?.user_id,
+      ownerOf: (i) =>
+        deps.db.get<{ user_id: number }>("SELECT user_id FROM terminal_sessions WHERE id = ?", [i.params.id])?.user_id,
       input: ByRecording,
       produces: "application/x-asciicast",
       handler: ({ input, res }) => {

@@ -3,7 +3,14 @@ import { SerializeAddon } from "@xterm/addon-serialize";
 import type { RawData, WebSocket } from "ws";
 import type { SandboxProcess } from "../../graders/sandbox/port.ts";
 import type { Recorder } from "./recorder.ts";
-import { ClientMessage, CLOSE, HIGH_WATERMARK, LOW_WATERMARK, type ServerMessage, type TerminalRole } from "./protocol.ts";
+import {
+  ClientMessage,
+  CLOSE,
+  HIGH_WATERMARK,
+  LOW_WATERMARK,
+  type ServerMessage,
+  type TerminalRole,
+} from "./protocol.ts";
 
 /** Output is batched for this long (or up to BATCH_BYTES) unless it answers a keystroke. */
 const BATCH_MS = 4;
@@ -18,7 +25,11 @@ export const SCROLLBACK_LINES = 2000;
 
 type Client = { socket: WebSocket; role: TerminalRole; unacked: number; warnedReadOnly: boolean };
 
-export type SessionEnd = { code: number | null; reason: string; /** The screen and scrollback at the end. */ screen?: string };
+export type SessionEnd = {
+  code: number | null;
+  reason: string;
+  /** The screen and scrollback at the end. */ screen?: string;
+};
 
 /**
  * One shell in a workspace's sandbox, shared by every socket attached to it. A headless
@@ -57,7 +68,12 @@ export class TerminalSession {
   ) {
     this.cols = size.cols;
     this.rows = size.rows;
-    this.term = new headless.Terminal({ cols: size.cols, rows: size.rows, scrollback: SCROLLBACK_LINES, allowProposedApi: true });
+    this.term = new headless.Terminal({
+      cols: size.cols,
+      rows: size.rows,
+      scrollback: SCROLLBACK_LINES,
+      allowProposedApi: true,
+    });
     this.term.loadAddon(this.serializer as never);
     if (preface) this.term.write(preface);
     shell.onData((chunk) => this.output(chunk));
@@ -119,7 +135,8 @@ export class TerminalSession {
     if (isBinary) {
       if (client.role !== "owner") {
         // The server enforces read-only; the client's badge is only a courtesy.
-        if (!client.warnedReadOnly) this.send(client, { type: "error", message: "This terminal is read-only for you." });
+        if (!client.warnedReadOnly)
+          this.send(client, { type: "error", message: "This terminal is read-only for you." });
         client.warnedReadOnly = true;
         return;
       }

@@ -53,7 +53,9 @@ export class TerminalSessions {
     this.recordingsDir = path.join(deps.dataDir, "recordings");
     fs.mkdirSync(this.recordingsDir, { recursive: true, mode: 0o700 });
     // Sessions a crash left open are closed in the record.
-    deps.db.run("UPDATE terminal_sessions SET ended_at = ?, end_reason = 'the lab restarted' WHERE ended_at IS NULL", [new Date().toISOString()]);
+    deps.db.run("UPDATE terminal_sessions SET ended_at = ?, end_reason = 'the lab restarted' WHERE ended_at IS NULL", [
+      new Date().toISOString(),
+    ]);
     this.culler = setInterval(() => this.cull(), Math.max(1000, Math.min(30_000, policy.idleMs / 4)));
     this.culler.unref();
   }
@@ -64,7 +66,11 @@ export class TerminalSessions {
   }
 
   /** The workspace's shell number `term` (0..MAX_TERMINALS-1), started if there is none. */
-  async open(ws: Workspace, exercise: Exercise, opts: { evictOldest?: boolean; term?: number } = {}): Promise<TerminalSession> {
+  async open(
+    ws: Workspace,
+    exercise: Exercise,
+    opts: { evictOldest?: boolean; term?: number } = {},
+  ): Promise<TerminalSession> {
     const term = opts.term ?? 0;
     const key = keyOf(ws.id, term);
     const existing = this.live.get(key)?.session;
@@ -100,29 +106,51 @@ export class TerminalSessions {
   private async start(ws: Workspace, exercise: Exercise, term: number, evictOldest: boolean): Promise<TerminalSession> {
     const key = keyOf(ws.id, term);
     // Another shell in a workspace that is live already shares its sandbox: no room needed.
-    if (![...this.live.values()].some((l) => l.workspace.id === ws.id)) this.makeRoom(ws.userId, exercise.title, evictOldest);
+    if (![...this.live.values()].some((l) => l.workspace.id === ws.id))
+      this.makeRoom(ws.userId, exercise.title, evictOldest);
     const sandbox = await this.deps.sandboxes.acquire(ws, exercise);
     const id = crypto.randomUUID();
     const size = { cols: 80, rows: 24 };
     try {
       const shell = sandbox.exec(["/bin/bash", "-i"], { tty: true, ...size });
-      const recorder = new Recorder(path.join(this.recordingsDir, `${id}.cast.gz`), { width: size.cols, height: size.rows });
-      this.deps.db.run("INSERT INTO terminal_sessions (id, workspace_id, user_id, started_at) VALUES (?, ?, ?, ?)", [id, ws.id, ws.userId, new Date().toISOString()]);
+      const recorder = new Recorder(path.join(this.recordingsDir, `${id}.cast.gz`), {
+        width: size.cols,
+        height: size.rows,
+      });
+      this.deps.db.run("INSERT INTO terminal_sessions (id, workspace_id, user_id, started_at) VALUES (?, ?, ?, ?)", [
+        id,
+        ws.id,
+        ws.userId,
+        new Date().toISOString(),
+      ]);
       const previous = this.endedScreens.get(key);
       this.endedScreens.delete(key);
-      const preface = previous && `${previous.screen}\r\n\x1b[2m── The previous terminal session ended ${new Date(previous.endedAt).toISOString().slice(11, 16)} UTC: ${previous.reason}. Above is its screen; its recording is under Recordings. A new shell: ──\x1b[0m\r\n`;
-      const session = new TerminalSession(id, shell, recorder, size, (end) => {
-        this.live.delete(key);
-        // Ended by the lab (idle, limit, age): the learner gets the screen back, and why.
-        if (end.screen && end.reason !== "the shell exited") this.keepEnded(key, { reason: end.reason, endedAt: Date.now(), screen: end.screen });
-        this.deps.sandboxes.release(ws.id);
-        const done = recorder.close().then(() => {
-          this.deps.db.run("UPDATE terminal_sessions SET ended_at = ?, end_reason = ?, bytes = ?, truncated = ? WHERE id = ?", [new Date().toISOString(), end.reason, recorder.bytes, recorder.truncated ? 1 : 0, id]);
-        });
-        this.finishing.add(done);
-        void done.finally(() => this.finishing.delete(done));
-        this.deps.log.info({ workspace: ws.id, term, session: id, reason: end.reason }, "terminal session ended");
-      }, preface);
+      const preface =
+        previous &&
+        `${previous.screen}\r\n\x1b[2m── The previous terminal session ended ${new Date(previous.endedAt).toISOString().slice(11, 16)} UTC: ${previous.reason}. Above is its screen; its recording is under Recordings. A new shell: ──\x1b[0m\r\n`;
+      const session = new TerminalSession(
+        id,
+        shell,
+        recorder,
+        size,
+        (end) => {
+          this.live.delete(key);
+          // Ended by the lab (idle, limit, age): the learner gets the screen back, and why.
+          if (end.screen && end.reason !== "the shell exited")
+            this.keepEnded(key, { reason: end.reason, endedAt: Date.now(), screen: end.screen });
+          this.deps.sandboxes.release(ws.id);
+          const done = recorder.close().then(() => {
+            this.deps.db.run(
+              "UPDATE terminal_sessions SET ended_at = ?, end_reason = ?, bytes = ?, truncated = ? WHERE id = ?",
+              [new Date().toISOString(), end.reason, recorder.bytes, recorder.truncated ? 1 : 0, id],
+            );
+          });
+          this.finishing.add(done);
+          void done.finally(() => this.finishing.delete(done));
+          this.deps.log.info({ workspace: ws.id, term, session: id, reason: end.reason }, "terminal session ended");
+        },
+        preface,
+      );
       this.live.set(key, { session, workspace: ws, term });
       return session;
     } catch (err) {
@@ -144,10 +172,18 @@ export class TerminalSessions {
    * recently active one, otherwise the attach is refused with the workspaces in the way.
    */
   private makeRoom(userId: number, title: string, evictOldest: boolean): void {
-    const byWorkspace = new Map<number, { exerciseId: string; shells: Live[]; lastActivity: number; attached: number }>();
+    const byWorkspace = new Map<
+      number,
+      { exerciseId: string; shells: Live[]; lastActivity: number; attached: number }
+    >();
     for (const l of this.live.values()) {
       if (l.workspace.userId !== userId) continue;
-      const w = byWorkspace.get(l.workspace.id) ?? { exerciseId: l.workspace.exerciseId, shells: [], lastActivity: 0, attached: 0 };
+      const w = byWorkspace.get(l.workspace.id) ?? {
+        exerciseId: l.workspace.exerciseId,
+        shells: [],
+        lastActivity: 0,
+        attached: 0,
+      };
       w.shells.push(l);
       w.lastActivity = Math.max(w.lastActivity, l.session.lastActivity);
       w.attached += l.session.attached;
@@ -167,14 +203,17 @@ export class TerminalSessions {
       );
     }
     // A close reason is at most 123 bytes: the title is cut, not the sentence.
-    for (const l of victim.shells) l.session.close(`you continued in "${title.slice(0, 40)}" (at most ${this.policy.perUser} live terminals)`);
+    for (const l of victim.shells)
+      l.session.close(`you continued in "${title.slice(0, 40)}" (at most ${this.policy.perUser} live terminals)`);
   }
 
   private cull(): void {
     const now = Date.now();
     for (const { session } of [...this.live.values()]) {
-      if (now - session.startedAt > this.policy.maxAgeMs) session.close("the session reached its maximum age; open the exercise again");
-      else if (session.attached === 0 && now - session.lastActivity > this.policy.idleMs) session.close(`idle for ${Math.round(this.policy.idleMs / 60_000)} min with no page open (files are kept)`);
+      if (now - session.startedAt > this.policy.maxAgeMs)
+        session.close("the session reached its maximum age; open the exercise again");
+      else if (session.attached === 0 && now - session.lastActivity > this.policy.idleMs)
+        session.close(`idle for ${Math.round(this.policy.idleMs / 60_000)} min with no page open (files are kept)`);
     }
   }
 }

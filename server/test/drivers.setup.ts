@@ -4,4 +4,6 @@ import { provideDrivers } from "../../graders/sandbox/testing.ts";
 import { buildDriver } from "../drivers.ts";
 import { TEST_RUNTIME_DIR } from "../setup/runtime.ts";
 
-provideDrivers((name, opts) => buildDriver(name, { ...opts, runtimeDir: TEST_RUNTIME_DIR, log: () => {}, installRuntimes: true }));
+provideDrivers((name, opts) =>
+  buildDriver(name, { ...opts, runtimeDir: TEST_RUNTIME_DIR, log: () => {}, installRuntimes: true }),
+);

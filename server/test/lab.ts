@@ -12,9 +12,21 @@ import { TEST_RUNTIME_DIR } from "../setup/runtime.ts";
 export type TestLab = Lab & { dataDir: string };
 
 /** A real lab on a free port with its own data folder; the sandbox runtime is shared. */
-export async function startTestLab(env: Record<string, string> = {}, opts: { driver?: SandboxDriver; logger?: Logger } = {}): Promise<TestLab> {
+export async function startTestLab(
+  env: Record<string, string> = {},
+  opts: { driver?: SandboxDriver; logger?: Logger } = {},
+): Promise<TestLab> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "backlab-test-"));
-  const config = loadConfig({ PORT: "0", DATA_DIR: dataDir, RUNTIME_DIR: TEST_RUNTIME_DIR, LOG_LEVEL: "silent", NODE_ENV: "test", SANDBOX_DRIVER: "bwrap", SANDBOX_POOL_SIZE: "0", ...env });
+  const config = loadConfig({
+    PORT: "0",
+    DATA_DIR: dataDir,
+    RUNTIME_DIR: TEST_RUNTIME_DIR,
+    LOG_LEVEL: "silent",
+    NODE_ENV: "test",
+    SANDBOX_DRIVER: "bwrap",
+    SANDBOX_POOL_SIZE: "0",
+    ...env,
+  });
   const lab = await startLab(config, opts.logger ?? createLogger(config.logLevel), { driver: opts.driver });
   return {
     ...lab,
@@ -55,7 +67,11 @@ export class Client {
     return res;
   }
 
-  async json<T = Record<string, unknown>>(method: string, url: string, body?: unknown): Promise<{ status: number; body: T; res: Response }> {
+  async json<T = Record<string, unknown>>(
+    method: string,
+    url: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: T; res: Response }> {
     const res = await this.request(method, url, body);
     const text = await res.text();
     return { status: res.status, body: (text ? JSON.parse(text) : null) as T, res };
@@ -74,8 +90,12 @@ export class Client {
 export async function waitForResult(client: Client, id: number, timeoutMs = 60_000): Promise<Record<string, unknown>> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
-    const { body } = await client.json<{ submission: { status: string; result: Record<string, unknown> | null } }>("GET", `/api/submissions/${id}`);
-    if ((body.submission.status === "done" || body.submission.status === "error") && body.submission.result) return body.submission.result;
+    const { body } = await client.json<{ submission: { status: string; result: Record<string, unknown> | null } }>(
+      "GET",
+      `/api/submissions/${id}`,
+    );
+    if ((body.submission.status === "done" || body.submission.status === "error") && body.submission.result)
+      return body.submission.result;
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`submission ${id} not graded within ${timeoutMs} ms`);
@@ -92,8 +112,14 @@ export function copyDir(src: string, dst: string, uid: number): void {
  */
 export async function purgeDataDir(dataDir: string): Promise<void> {
   const docker = new Docker({ socketPath: "/var/run/docker.sock" });
-  const containers = await docker.listContainers({ all: true, filters: { label: [`backlab.lab=${labIdFor(dataDir)}`] } }).catch(() => []);
-  for (const c of containers) await docker.getContainer(c.Id).remove({ force: true }).catch(() => {});
+  const containers = await docker
+    .listContainers({ all: true, filters: { label: [`backlab.lab=${labIdFor(dataDir)}`] } })
+    .catch(() => []);
+  for (const c of containers)
+    await docker
+      .getContainer(c.Id)
+      .remove({ force: true })
+      .catch(() => {});
   const mounts = fs
     .readFileSync("/proc/self/mountinfo", "utf8")
     .split("\n")

@@ -60,7 +60,8 @@ export class EgressPolicy {
     if (mapped) [a, type] = [mapped[1]!, "ipv4"];
     if (!net.isIP(a)) return `${address} is not an IP address`;
     if (this.allowed.check(a, type)) return null;
-    if (special.check(a, type)) return `${address} is a loopback, link-local or private address (allow it with WEBHOOK_ALLOW_NETWORKS)`;
+    if (special.check(a, type))
+      return `${address} is a loopback, link-local or private address (allow it with WEBHOOK_ALLOW_NETWORKS)`;
     return null;
   }
 
@@ -99,7 +100,8 @@ export class EgressPolicy {
           const why = this.refuses(a.address);
           if (why) return callback(Object.assign(new Error(`refused: ${why}`), { code: "EWEBHOOKEGRESS" }), "", 4);
         }
-        if ((options as { all?: boolean }).all) return (callback as unknown as (e: null, a: dns.LookupAddress[]) => void)(null, list);
+        if ((options as { all?: boolean }).all)
+          return (callback as unknown as (e: null, a: dns.LookupAddress[]) => void)(null, list);
         callback(null, list[0]!.address, list[0]!.family);
       });
     };

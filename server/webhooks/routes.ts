@@ -3,7 +3,11 @@ import type { AuditLog } from "../audit/service.ts";
 import { roles, route, type Route } from "../http/routes.ts";
 import { EVENT_TYPES, type Webhooks } from "./service.ts";
 
-const Id = z.coerce.number().int().positive().max(2 ** 31);
+const Id = z.coerce
+  .number()
+  .int()
+  .positive()
+  .max(2 ** 31);
 const ById = { params: z.strictObject({ id: Id }) };
 const EventType = z.enum(EVENT_TYPES);
 const Url = z.url({ protocol: /^https?$/, error: "an http:// or https:// URL" }).max(2000);
@@ -38,7 +42,12 @@ const EndpointIn = z.strictObject({
   description: z.string().max(200).optional(),
 });
 const EndpointChange = z
-  .strictObject({ url: Url.optional(), events: z.array(EventType).min(1).max(EVENT_TYPES.length).optional(), description: z.string().max(200).optional(), enabled: z.boolean().optional() })
+  .strictObject({
+    url: Url.optional(),
+    events: z.array(EventType).min(1).max(EVENT_TYPES.length).optional(),
+    description: z.string().max(200).optional(),
+    enabled: z.boolean().optional(),
+  })
   .refine((c) => Object.keys(c).length > 0, "give url, events, description or enabled");
 
 /** Webhook endpoints: admins register receivers (an ATS, an LMS) for the lab's events. */
@@ -65,7 +74,13 @@ export function webhookRoutes(webhooks: Webhooks, audit: AuditLog): Route[] {
       response: z.object({ endpoint: EndpointOut, secret: z.string() }),
       handler: async ({ input, me, req }) => {
         const made = await webhooks.create({ ...input.body, createdBy: me.id });
-        audit.record({ actorId: me.id, action: "webhook.create", target: { kind: "webhook", id: made.endpoint.id }, details: { url: made.endpoint.url, events: made.endpoint.events }, ip: req.ip });
+        audit.record({
+          actorId: me.id,
+          action: "webhook.create",
+          target: { kind: "webhook", id: made.endpoint.id },
+          details: { url: made.endpoint.url, events: made.endpoint.events },
+          ip: req.ip,
+        });
         return made;
       },
     }),
@@ -79,7 +94,13 @@ export function webhookRoutes(webhooks: Webhooks, audit: AuditLog): Route[] {
       response: z.object({ endpoint: EndpointOut }),
       handler: async ({ input, me, req }) => {
         const endpoint = await webhooks.update(input.params.id, input.body);
-        audit.record({ actorId: me.id, action: "webhook.update", target: { kind: "webhook", id: endpoint.id }, details: { change: input.body }, ip: req.ip });
+        audit.record({
+          actorId: me.id,
+          action: "webhook.update",
+          target: { kind: "webhook", id: endpoint.id },
+          details: { change: input.body },
+          ip: req.ip,
+        });
         return { endpoint };
       },
     }),
@@ -92,7 +113,12 @@ export function webhookRoutes(webhooks: Webhooks, audit: AuditLog): Route[] {
       input: ById,
       handler: ({ input, me, req }) => {
         webhooks.remove(input.params.id);
-        audit.record({ actorId: me.id, action: "webhook.delete", target: { kind: "webhook", id: input.params.id }, ip: req.ip });
+        audit.record({
+          actorId: me.id,
+          action: "webhook.delete",
+          target: { kind: "webhook", id: input.params.id },
+          ip: req.ip,
+        });
       },
     }),
     route({
@@ -105,7 +131,12 @@ export function webhookRoutes(webhooks: Webhooks, audit: AuditLog): Route[] {
       response: z.object({ secret: z.string() }),
       handler: ({ input, me, req }) => {
         const secret = webhooks.rotate(input.params.id);
-        audit.record({ actorId: me.id, action: "webhook.rotate", target: { kind: "webhook", id: input.params.id }, ip: req.ip });
+        audit.record({
+          actorId: me.id,
+          action: "webhook.rotate",
+          target: { kind: "webhook", id: input.params.id },
+          ip: req.ip,
+        });
         return { secret };
       },
     }),
@@ -120,7 +151,9 @@ export function webhookRoutes(webhooks: Webhooks, audit: AuditLog): Route[] {
       response: z.object({ queued: z.number().int() }),
       handler: ({ input, me }) => {
         webhooks.get(input.params.id);
-        return { queued: webhooks.enqueue("webhook.test", { endpoint_id: input.params.id, by: me.id }, input.params.id) };
+        return {
+          queued: webhooks.enqueue("webhook.test", { endpoint_id: input.params.id, by: me.id }, input.params.id),
+        };
       },
     }),
     route({

@@ -114,18 +114,19 @@ export class Webhooks {
 
   // ── endpoints ──────────────────────────────────────────────────────────────
 
-  async create(p: { url: string; events: EventType[]; description?: string; createdBy: number }): Promise<{ endpoint: EndpointView; secret: string }> {
+  async create(p: {
+    url: string;
+    events: EventType[];
+    description?: string;
+    createdBy: number;
+  }): Promise<{ endpoint: EndpointView; secret: string }> {
     await this.checkUrl(p.url);
     const secret = newSecret();
     const id = Number(
-      this.db.run("INSERT INTO webhook_endpoints (url, description, events, secret, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)", [
-        p.url,
-        p.description ?? "",
-        JSON.stringify([...new Set(p.events)]),
-        secret,
-        p.createdBy,
-        iso(Date.now()),
-      ]).lastInsertRowid,
+      this.db.run(
+        "INSERT INTO webhook_endpoints (url, description, events, secret, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        [p.url, p.description ?? "", JSON.stringify([...new Set(p.events)]), secret, p.createdBy, iso(Date.now())],
+      ).lastInsertRowid,
     );
     return { endpoint: this.get(id), secret };
   }
@@ -138,33 +139,56 @@ export class Webhooks {
     return this.view(this.row(id));
   }
 
-  async update(id: number, change: { url?: string; events?: EventType[]; description?: string; enabled?: boolean }): Promise<EndpointView> {
+  async update(
+    id: number,
+    change: { url?: string; events?: EventType[]; description?: string; enabled?: boolean },
+  ): Promise<EndpointView> {
     this.row(id);
     if (change.url !== undefined) await this.checkUrl(change.url);
     this.db.transaction(() => {
       if (change.url !== undefined) this.db.run("UPDATE webhook_endpoints SET url = ? WHERE id = ?", [change.url, id]);
-      if (change.events) this.db.run("UPDATE webhook_endpoints SET events = ? WHERE id = ?", [JSON.stringify([...new Set(change.events)]), id]);
-      if (change.description !== undefined) this.db.run("UPDATE webhook_endpoints SET description = ? WHERE id = ?", [change.description, id]);
-      if (change.enabled !== undefined) this.db.run("UPDATE webhook_endpoints SET enabled = ?, disabled_reason = NULL WHERE id = ?", [change.enabled ? 1 : 0, id]);
+      if (change.events)
+        this.db.run("UPDATE webhook_endpoints SET events = ? WHERE id = ?", [
+          JSON.stringify([...new Set(change.events)]),
+          id,
+        ]);
+      if (change.description !== undefined)
+        this.db.run("UPDATE webhook_endpoints SET description = ? WHERE id = ?", [change.description, id]);
+      if (change.enabled !== undefined)
+        this.db.run("UPDATE webhook_endpoints SET enabled = ?, disabled_reason = NULL WHERE id = ?", [
+          change.enabled ? 1 : 0,
+          id,
+        ]);
     });
     return this.get(id);
   }
 
   remove(id: number): void {
-    if (this.db.run("DELETE FROM webhook_endpoints WHERE id = ?", [id]).changes === 0) throw notFound("The webhook endpoint");
+    if (this.db.run("DELETE FROM webhook_endpoints WHERE id = ?", [id]).changes === 0)
+      throw notFound("The webhook endpoint");
   }
 
   /** A new secret; the old one keeps signing (a second signature) for a day, so receivers can switch. */
   rotate(id: number): string {
     const row = this.row(id);
     const secret = newSecret();
-    this.db.run("UPDATE webhook_endpoints SET secret = ?, previous_secret = ?, previous_until = ? WHERE id = ?", [secret, row.secret, iso(Date.now() + ROTATION_GRACE_MS), id]);
+    this.db.run("UPDATE webhook_endpoints SET secret = ?, previous_secret = ?, previous_until = ? WHERE id = ?", [
+      secret,
+      row.secret,
+      iso(Date.now() + ROTATION_GRACE_MS),
+      id,
+    ]);
     return secret;
   }
 
   deliveries(endpointId: number, limit = 50): DeliveryView[] {
     this.row(endpointId);
-    return this.db.all<DeliveryRow>("SELECT * FROM webhook_deliveries WHERE endpoint_id = ? ORDER BY id DESC LIMIT ?", [endpointId, limit]).map(deliveryView);
+    return this.db
+      .all<DeliveryRow>("SELECT * FROM webhook_deliveries WHERE endpoint_id = ? ORDER BY id DESC LIMIT ?", [
+        endpointId,
+        limit,
+      ])
+      .map(deliveryView);
   }
 
   /** Sends a delivery again now, with the same webhook-id (a receiver that stored it can tell). */
@@ -172,7 +196,10 @@ export class Webhooks {
     const d = this.db.get<DeliveryRow>("SELECT * FROM webhook_deliveries WHERE id = ?", [deliveryId]);
     if (!d) throw notFound("The delivery");
     if (d.status === "pending" || d.status === "sending") return deliveryView(d);
-    this.db.run("UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = ? WHERE id = ?", [iso(Date.now()), deliveryId]);
+    this.db.run("UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = ? WHERE id = ?", [
+      iso(Date.now()),
+      deliveryId,
+    ]);
     this.wake();
     return deliveryView(this.db.get<DeliveryRow>("SELECT * FROM webhook_deliveries WHERE id = ?", [deliveryId])!);
   }
@@ -185,21 +212,21 @@ export class Webhooks {
    */
   enqueue(type: EventType, data: Record<string, unknown>, only?: number): number {
     const payload = JSON.stringify({ type, timestamp: iso(Date.now()), data });
-    if (Buffer.byteLength(payload) > MAX_PAYLOAD_BYTES) throw new Error(`webhook payload for ${type} exceeds ${MAX_PAYLOAD_BYTES} bytes`);
+    if (Buffer.byteLength(payload) > MAX_PAYLOAD_BYTES)
+      throw new Error(`webhook payload for ${type} exceeds ${MAX_PAYLOAD_BYTES} bytes`);
     const endpoints =
       only !== undefined
         ? this.db.all<{ id: number }>("SELECT id FROM webhook_endpoints WHERE enabled = 1 AND id = ?", [only])
-        : this.db.all<{ id: number }>("SELECT id FROM webhook_endpoints WHERE enabled = 1 AND EXISTS (SELECT 1 FROM json_each(events) WHERE value = ?)", [type]);
+        : this.db.all<{ id: number }>(
+            "SELECT id FROM webhook_endpoints WHERE enabled = 1 AND EXISTS (SELECT 1 FROM json_each(events) WHERE value = ?)",
+            [type],
+          );
     const now = iso(Date.now());
     for (const e of endpoints) {
-      this.db.run("INSERT INTO webhook_deliveries (endpoint_id, msg_id, event_type, payload, status, next_attempt_at, created_at) VALUES (?, ?, ?, ?, 'pending', ?, ?)", [
-        e.id,
-        "msg_" + crypto.randomUUID().replace(/-/g, ""),
-        type,
-        payload,
-        now,
-        now,
-      ]);
+      this.db.run(
+        "INSERT INTO webhook_deliveries (endpoint_id, msg_id, event_type, payload, status, next_attempt_at, created_at) VALUES (?, ?, ?, ?, 'pending', ?, ?)",
+        [e.id, "msg_" + crypto.randomUUID().replace(/-/g, ""), type, payload, now, now],
+      );
     }
     if (endpoints.length) queueMicrotask(() => this.wake());
     return endpoints.length;
@@ -270,7 +297,10 @@ export class Webhooks {
     const ep = this.db.get<EndpointRow>("SELECT * FROM webhook_endpoints WHERE id = ?", [d.endpoint_id]);
     if (!ep) return;
     if (!ep.enabled) {
-      this.db.run("UPDATE webhook_deliveries SET status = 'failed', last_error = 'the endpoint is disabled' WHERE id = ?", [d.id]);
+      this.db.run(
+        "UPDATE webhook_deliveries SET status = 'failed', last_error = 'the endpoint is disabled' WHERE id = ?",
+        [d.id],
+      );
       return;
     }
     const outcome = await this.send(d, ep);
@@ -280,26 +310,44 @@ export class Webhooks {
     const error = ok ? null : (outcome.error ?? `the receiver answered ${outcome.status}`);
     this.db.transaction(() => {
       if (ok) {
-        this.db.run("UPDATE webhook_deliveries SET status = 'delivered', attempts = ?, last_attempt_at = ?, last_status = ?, last_error = NULL, delivered_at = ? WHERE id = ?", [attempts, iso(now), outcome.status, iso(now), d.id]);
+        this.db.run(
+          "UPDATE webhook_deliveries SET status = 'delivered', attempts = ?, last_attempt_at = ?, last_status = ?, last_error = NULL, delivered_at = ? WHERE id = ?",
+          [attempts, iso(now), outcome.status, iso(now), d.id],
+        );
         return;
       }
       if (outcome.status === 410) {
         // 410 Gone: the receiver says this endpoint no longer exists; stop sending to it.
-        this.db.run("UPDATE webhook_endpoints SET enabled = 0, disabled_reason = ? WHERE id = ?", [`the receiver answered 410 Gone at ${iso(now)}`, ep.id]);
-        this.db.run("UPDATE webhook_deliveries SET status = 'failed', attempts = ?, last_attempt_at = ?, last_status = 410, last_error = ? WHERE id = ?", [attempts, iso(now), error, d.id]);
+        this.db.run("UPDATE webhook_endpoints SET enabled = 0, disabled_reason = ? WHERE id = ?", [
+          `the receiver answered 410 Gone at ${iso(now)}`,
+          ep.id,
+        ]);
+        this.db.run(
+          "UPDATE webhook_deliveries SET status = 'failed', attempts = ?, last_attempt_at = ?, last_status = 410, last_error = ? WHERE id = ?",
+          [attempts, iso(now), error, d.id],
+        );
         return;
       }
       const delayS = this.retrySeconds[attempts - 1];
       if (delayS === undefined) {
-        this.db.run("UPDATE webhook_deliveries SET status = 'failed', attempts = ?, last_attempt_at = ?, last_status = ?, last_error = ? WHERE id = ?", [attempts, iso(now), outcome.status ?? null, error, d.id]);
+        this.db.run(
+          "UPDATE webhook_deliveries SET status = 'failed', attempts = ?, last_attempt_at = ?, last_status = ?, last_error = ? WHERE id = ?",
+          [attempts, iso(now), outcome.status ?? null, error, d.id],
+        );
         return;
       }
       // ±20 % jitter so receivers coming back from an outage are not hit by every retry at once.
       const backoff = delayS * 1000 * (0.8 + Math.random() * 0.4);
       const wait = Math.min(Math.max(backoff, outcome.retryAfterMs ?? 0), 24 * 3600_000);
-      this.db.run("UPDATE webhook_deliveries SET status = 'pending', attempts = ?, next_attempt_at = ?, last_attempt_at = ?, last_status = ?, last_error = ? WHERE id = ?", [attempts, iso(now + wait), iso(now), outcome.status ?? null, error, d.id]);
+      this.db.run(
+        "UPDATE webhook_deliveries SET status = 'pending', attempts = ?, next_attempt_at = ?, last_attempt_at = ?, last_status = ?, last_error = ? WHERE id = ?",
+        [attempts, iso(now + wait), iso(now), outcome.status ?? null, error, d.id],
+      );
     });
-    this.log.info({ delivery: d.id, endpoint: ep.id, type: d.event_type, status: outcome.status, error, attempts }, ok ? "webhook delivered" : "webhook not delivered");
+    this.log.info(
+      { delivery: d.id, endpoint: ep.id, type: d.event_type, status: outcome.status, error, attempts },
+      ok ? "webhook delivered" : "webhook not delivered",
+    );
   }
 
   private send(d: DeliveryRow, ep: EndpointRow): Promise<Outcome> {
@@ -310,7 +358,8 @@ export class Webhooks {
     if (refused) return Promise.resolve({ error: `refused: ${refused}` });
     const at = new Date();
     const signatures = [new Webhook(ep.secret).sign(d.msg_id, at, d.payload)];
-    if (ep.previous_secret && ep.previous_until && Date.parse(ep.previous_until) > at.getTime()) signatures.push(new Webhook(ep.previous_secret).sign(d.msg_id, at, d.payload));
+    if (ep.previous_secret && ep.previous_until && Date.parse(ep.previous_until) > at.getTime())
+      signatures.push(new Webhook(ep.previous_secret).sign(d.msg_id, at, d.payload));
     const headers = {
       "content-type": "application/json",
       "user-agent": "Backlab-Webhooks/1",
@@ -331,7 +380,14 @@ export class Webhooks {
         res.on("end", () => resolve({ status: res.statusCode, retryAfterMs: retryAfter(res.headers["retry-after"]) }));
         res.on("error", () => resolve({ status: res.statusCode }));
       });
-      req.on("error", (err: Error & { code?: string }) => resolve({ error: err.name === "AbortError" || err.name === "TimeoutError" ? `no answer within ${this.timeoutMs / 1000} s` : err.message }));
+      req.on("error", (err: Error & { code?: string }) =>
+        resolve({
+          error:
+            err.name === "AbortError" || err.name === "TimeoutError"
+              ? `no answer within ${this.timeoutMs / 1000} s`
+              : err.message,
+        }),
+      );
       req.end(d.payload);
     });
   }
@@ -350,8 +406,20 @@ export class Webhooks {
   }
 
   private view(r: EndpointRow): EndpointView {
-    const pending = this.db.get<{ n: number }>("SELECT count(*) AS n FROM webhook_deliveries WHERE endpoint_id = ? AND status IN ('pending', 'sending')", [r.id])!.n;
-    return { id: r.id, url: r.url, description: r.description, events: JSON.parse(r.events) as EventType[], enabled: r.enabled === 1, disabledReason: r.disabled_reason, createdAt: r.created_at, pending };
+    const pending = this.db.get<{ n: number }>(
+      "SELECT count(*) AS n FROM webhook_deliveries WHERE endpoint_id = ? AND status IN ('pending', 'sending')",
+      [r.id],
+    )!.n;
+    return {
+      id: r.id,
+      url: r.url,
+      description: r.description,
+      events: JSON.parse(r.events) as EventType[],
+      enabled: r.enabled === 1,
+      disabledReason: r.disabled_reason,
+      createdAt: r.created_at,
+      pending,
+    };
   }
 }
 

@@ -47,7 +47,10 @@ function verifies(secret: string, r: { headers: http.IncomingHttpHeaders; body: 
   const id = String(r.headers["webhook-id"]);
   const ts = String(r.headers["webhook-timestamp"]);
   if (Math.abs(Date.now() / 1000 - Number(ts)) > 300) return false;
-  const want = crypto.createHmac("sha256", Buffer.from(secret.slice("whsec_".length), "base64")).update(`${id}.${ts}.${r.body}`).digest();
+  const want = crypto
+    .createHmac("sha256", Buffer.from(secret.slice("whsec_".length), "base64"))
+    .update(`${id}.${ts}.${r.body}`)
+    .digest();
   return String(r.headers["webhook-signature"])
     .split(" ")
     .some((s) => {
@@ -67,7 +70,9 @@ async function adminOf(lab: { url: string; dataDir: string }): Promise<Client> {
 }
 
 type Endpoint = { endpoint: { id: number; enabled: boolean; disabledReason: string | null }; secret: string };
-type Deliveries = { deliveries: { msgId: string; status: string; attempts: number; lastStatus: number | null; eventType: string }[] };
+type Deliveries = {
+  deliveries: { msgId: string; status: string; attempts: number; lastStatus: number | null; eventType: string }[];
+};
 
 describe("webhooks", () => {
   let lab: TestLab;
@@ -86,12 +91,19 @@ describe("webhooks", () => {
   it("delivers submission.graded signed; a 500 is retried with the same webhook-id, then delivered", async () => {
     rx.requests = [];
     rx.answer = (n) => ({ status: n === 1 ? 500 : 200 });
-    const made = await admin.json<Endpoint>("POST", "/api/webhooks", { url: `${rx.url}/graded`, events: ["submission.graded"] });
+    const made = await admin.json<Endpoint>("POST", "/api/webhooks", {
+      url: `${rx.url}/graded`,
+      events: ["submission.graded"],
+    });
     expect(made.status).toBe(201);
     expect(made.body.secret).toMatch(/^whsec_/);
     const learner = await Client.signup(lab.url, "hooked");
     await learner.json("POST", "/api/exercises/token-bucket/workspace", {});
-    const sub = await learner.json<{ submission: { id: number } }>("POST", "/api/exercises/token-bucket/submissions", {});
+    const sub = await learner.json<{ submission: { id: number } }>(
+      "POST",
+      "/api/exercises/token-bucket/submissions",
+      {},
+    );
     const result = await waitForResult(learner, sub.body.submission.id);
     await rx.until(2);
     const [first, second] = rx.requests;
@@ -99,16 +111,38 @@ describe("webhooks", () => {
     expect(verifies(made.body.secret, second!)).toBe(true);
     expect(verifies("whsec_" + crypto.randomBytes(24).toString("base64"), second!)).toBe(false);
     const payload = JSON.parse(second!.body) as { type: string; timestamp: string; data: Record<string, unknown> };
-    expect(payload).toMatchObject({ type: "submission.graded", data: { submission_id: sub.body.submission.id, exercise_id: "token-bucket", status: result.status, score: result.score } });
+    expect(payload).toMatchObject({
+      type: "submission.graded",
+      data: {
+        submission_id: sub.body.submission.id,
+        exercise_id: "token-bucket",
+        status: result.status,
+        score: result.score,
+      },
+    });
     const log = await admin.json<Deliveries>("GET", `/api/webhooks/${made.body.endpoint.id}/deliveries`);
-    expect(log.body.deliveries[0]).toMatchObject({ status: "delivered", attempts: 2, lastStatus: 200, eventType: "submission.graded", msgId: first!.headers["webhook-id"] });
+    expect(log.body.deliveries[0]).toMatchObject({
+      status: "delivered",
+      attempts: 2,
+      lastStatus: 200,
+      eventType: "submission.graded",
+      msgId: first!.headers["webhook-id"],
+    });
     await admin.json("DELETE", `/api/webhooks/${made.body.endpoint.id}`);
   });
 
   it("does not follow a redirect, disables an endpoint that answers 410, and signs with both secrets while rotating", async () => {
     rx.requests = [];
-    rx.answer = (n, p) => (p === "/elsewhere" ? { status: 200 } : n === 1 ? { status: 302, headers: { location: `${rx.url}/elsewhere` } } : { status: 410 });
-    const made = await admin.json<Endpoint>("POST", "/api/webhooks", { url: `${rx.url}/gone`, events: ["webhook.test"] });
+    rx.answer = (n, p) =>
+      p === "/elsewhere"
+        ? { status: 200 }
+        : n === 1
+          ? { status: 302, headers: { location: `${rx.url}/elsewhere` } }
+          : { status: 410 };
+    const made = await admin.json<Endpoint>("POST", "/api/webhooks", {
+      url: `${rx.url}/gone`,
+      events: ["webhook.test"],
+    });
     const rotated = await admin.json<{ secret: string }>("POST", `/api/webhooks/${made.body.endpoint.id}/rotate`, {});
     expect(rotated.body.secret).not.toBe(made.body.secret);
     expect((await admin.json("POST", `/api/webhooks/${made.body.endpoint.id}/test`, {})).status).toBe(202);
@@ -119,12 +153,16 @@ describe("webhooks", () => {
     const until = Date.now() + 5000;
     let ep: Endpoint["endpoint"] | undefined;
     while (Date.now() < until) {
-      ep = (await admin.json<{ endpoints: Endpoint["endpoint"][] }>("GET", "/api/webhooks")).body.endpoints.find((e) => e.id === made.body.endpoint.id);
+      ep = (await admin.json<{ endpoints: Endpoint["endpoint"][] }>("GET", "/api/webhooks")).body.endpoints.find(
+        (e) => e.id === made.body.endpoint.id,
+      );
       if (ep && !ep.enabled) break;
       await new Promise((r) => setTimeout(r, 50));
     }
     expect(ep).toMatchObject({ enabled: false, disabledReason: expect.stringMatching(/410/) });
-    expect((await admin.json<Deliveries>("GET", `/api/webhooks/${made.body.endpoint.id}/deliveries`)).body.deliveries[0]).toMatchObject({ status: "failed", lastStatus: 410 });
+    expect(
+      (await admin.json<Deliveries>("GET", `/api/webhooks/${made.body.endpoint.id}/deliveries`)).body.deliveries[0],
+    ).toMatchObject({ status: "failed", lastStatus: 410 });
   });
 
   it("refuses private-range and malformed receiver URLs and bad event types with a clear 400", async () => {
@@ -156,7 +194,16 @@ describe("webhook deliveries survive kill -9", () => {
 
   async function serve(): Promise<{ url: string; child: ChildProcess }> {
     const child = spawn(process.execPath, [path.join(ROOT_DIR, "server", "bin", "backlab.js"), "serve"], {
-      env: { ...process.env, ...ENV, PORT: "0", DATA_DIR: dataDir, RUNTIME_DIR: TEST_RUNTIME_DIR, LOG_LEVEL: "warn", SANDBOX_DRIVER: "bwrap", SANDBOX_POOL_SIZE: "0" },
+      env: {
+        ...process.env,
+        ...ENV,
+        PORT: "0",
+        DATA_DIR: dataDir,
+        RUNTIME_DIR: TEST_RUNTIME_DIR,
+        LOG_LEVEL: "warn",
+        SANDBOX_DRIVER: "bwrap",
+        SANDBOX_POOL_SIZE: "0",
+      },
       stdio: ["ignore", "ignore", "pipe"],
     });
     children.push(child);
@@ -178,8 +225,12 @@ describe("webhook deliveries survive kill -9", () => {
       rx.answer = () => ({ status: 503 });
       const first = await serve();
       const admin = await adminOf({ url: first.url, dataDir });
-      const made = await admin.json<Endpoint>("POST", "/api/webhooks", { url: `${rx.url}/ats`, events: ["webhook.test"] });
-      for (let i = 0; i < 5; i++) expect((await admin.json("POST", `/api/webhooks/${made.body.endpoint.id}/test`, {})).status).toBe(202);
+      const made = await admin.json<Endpoint>("POST", "/api/webhooks", {
+        url: `${rx.url}/ats`,
+        events: ["webhook.test"],
+      });
+      for (let i = 0; i < 5; i++)
+        expect((await admin.json("POST", `/api/webhooks/${made.body.endpoint.id}/test`, {})).status).toBe(202);
       // Killed right after the last 202: most deliveries have not even been tried.
       first.child.kill("SIGKILL");
       await new Promise((r) => first.child.once("exit", r));

@@ -30,7 +30,12 @@ export function listEntries(root: number, maxEntries: number): { entries: FileEn
         return;
       }
       const p = prefix ? `${prefix}/${name}` : name;
-      const entry: FileEntry = { path: p, type: typeOf(stat), size: stat.isFile() ? stat.size : 0, mtime: stat.mtime.toISOString() };
+      const entry: FileEntry = {
+        path: p,
+        type: typeOf(stat),
+        size: stat.isFile() ? stat.size : 0,
+        mtime: stat.mtime.toISOString(),
+      };
       entries.push(entry);
       if (entry.type !== "dir") continue;
       // Not descended into: generated folders, and anything deeper than a walk goes.

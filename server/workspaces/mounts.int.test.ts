@@ -27,7 +27,14 @@ type Served = { url: string; child: ChildProcess; output: () => string };
 /** `backlab serve` as its own process, the way `npm start` runs it. */
 async function serve(dataDir: string, driver: string): Promise<Served> {
   const child = spawn(process.execPath, [path.join(ROOT_DIR, "server", "bin", "backlab.js"), "serve"], {
-    env: { ...process.env, PORT: "0", DATA_DIR: dataDir, RUNTIME_DIR: TEST_RUNTIME_DIR, LOG_LEVEL: "info", SANDBOX_DRIVER: driver },
+    env: {
+      ...process.env,
+      PORT: "0",
+      DATA_DIR: dataDir,
+      RUNTIME_DIR: TEST_RUNTIME_DIR,
+      LOG_LEVEL: "info",
+      SANDBOX_DRIVER: driver,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   children.push(child);
@@ -45,7 +52,11 @@ async function serve(dataDir: string, driver: string): Promise<Served> {
 }
 
 async function stop(s: Served, signal: NodeJS.Signals): Promise<number | null> {
-  const exited = new Promise<number | null>((r) => (s.child.exitCode !== null || s.child.signalCode !== null ? r(s.child.exitCode) : s.child.once("exit", (code) => r(code))));
+  const exited = new Promise<number | null>((r) =>
+    s.child.exitCode !== null || s.child.signalCode !== null
+      ? r(s.child.exitCode)
+      : s.child.once("exit", (code) => r(code)),
+  );
   s.child.kill(signal);
   return exited;
 }
@@ -76,7 +87,9 @@ function loopsUnder(dir: string): string[] {
 
 /** Runs a command in the workspace's terminal (starting its sandbox) and waits for `until`. */
 async function inTerminal(url: string, cookie: string, wsId: number, command: string, until: RegExp): Promise<void> {
-  const socket = new WebSocket(`${url.replace("http", "ws")}/api/workspaces/${wsId}/terminal`, { headers: { origin: url, cookie } });
+  const socket = new WebSocket(`${url.replace("http", "ws")}/api/workspaces/${wsId}/terminal`, {
+    headers: { origin: url, cookie },
+  });
   let screen = "";
   socket.on("message", (d, binary) => {
     if (binary) screen += d.toString();
@@ -87,7 +100,8 @@ async function inTerminal(url: string, cookie: string, wsId: number, command: st
   socket.send(Buffer.from(`${command}\r`));
   while (!until.test(screen) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
   socket.terminate();
-  if (!until.test(screen)) throw new Error(`terminal of workspace ${wsId} never showed ${until}: ${JSON.stringify(screen.slice(-300))}`);
+  if (!until.test(screen))
+    throw new Error(`terminal of workspace ${wsId} never showed ${until}: ${JSON.stringify(screen.slice(-300))}`);
 }
 
 /** The same session against a restarted lab (sessions are in the database). */
@@ -99,7 +113,10 @@ function signedIn(url: string, c: Client): Client {
 }
 
 async function fileOf(c: Client, wsId: number, file: string): Promise<string | null> {
-  const r = await c.json<{ file: { content: string } }>("GET", `/api/workspaces/${wsId}/files/content?path=${encodeURIComponent(file)}`);
+  const r = await c.json<{ file: { content: string } }>(
+    "GET",
+    `/api/workspaces/${wsId}/files/content?path=${encodeURIComponent(file)}`,
+  );
   return r.status === 200 ? r.body.file.content : null;
 }
 
@@ -123,7 +140,13 @@ describe.each(["bwrap", "docker"])("the lab's mounts (%s driver)", (driver) => {
       const r = await client.json<{ workspace: { id: number } }>("POST", `/api/exercises/${e.id}/workspace`, {});
       expect(r.status).toBe(200);
       const id = r.body.workspace.id;
-      await inTerminal(lab.url, client.cookie, id, `echo kept-${id} > note.txt && echo wrote-$((${id}*1000+7))`, new RegExp(`wrote-${id * 1000 + 7}`));
+      await inTerminal(
+        lab.url,
+        client.cookie,
+        id,
+        `echo kept-${id} > note.txt && echo wrote-$((${id}*1000+7))`,
+        new RegExp(`wrote-${id * 1000 + 7}`),
+      );
       workspaces.push({ id, files: await fileList(client, id) });
     }
     expect(workspaces).toHaveLength(5);
@@ -143,7 +166,13 @@ describe.each(["bwrap", "docker"])("the lab's mounts (%s driver)", (driver) => {
     client = signedIn(second.url, client);
     for (const ws of workspaces) {
       expect(await fileOf(client, ws.id, "note.txt")).toBe(`kept-${ws.id}\n`);
-      await inTerminal(second.url, client.cookie, ws.id, `echo again-${ws.id} >> note.txt && echo ok-$((${ws.id}*1000+9))`, new RegExp(`ok-${ws.id * 1000 + 9}`));
+      await inTerminal(
+        second.url,
+        client.cookie,
+        ws.id,
+        `echo again-${ws.id} >> note.txt && echo ok-$((${ws.id}*1000+9))`,
+        new RegExp(`ok-${ws.id * 1000 + 9}`),
+      );
     }
     await stop(second, "SIGKILL");
     // A crash leaves the mounts: what the next start must cope with.
@@ -154,7 +183,8 @@ describe.each(["bwrap", "docker"])("the lab's mounts (%s driver)", (driver) => {
     const check = () => {
       const mounts = mountsUnder(dataDir);
       expect(mounts.length, "no mount point twice").toBe(new Set(mounts).size);
-      for (const ws of workspaces) expect(mounts.filter((m) => m === path.join(dataDir, "workspaces", String(ws.id)))).toHaveLength(1);
+      for (const ws of workspaces)
+        expect(mounts.filter((m) => m === path.join(dataDir, "workspaces", String(ws.id)))).toHaveLength(1);
       const loops = loopsUnder(dataDir);
       expect(loops.length, "no image on two loop devices").toBe(new Set(loops).size);
       expect(loops.sort()).toEqual(workspaces.map((ws) => path.join(dataDir, "workspaces", `${ws.id}.img`)).sort());

@@ -23,7 +23,13 @@ export function mountTable(): MountEntry[] {
     .map((line) => {
       const f = line.split(" ");
       const dash = f.indexOf("-");
-      return { id: Number(f[0]), parent: Number(f[1]), target: unescape(f[4] ?? ""), fstype: f[dash + 1] ?? "", source: unescape(f[dash + 2] ?? "") };
+      return {
+        id: Number(f[0]),
+        parent: Number(f[1]),
+        target: unescape(f[4] ?? ""),
+        fstype: f[dash + 1] ?? "",
+        source: unescape(f[dash + 2] ?? ""),
+      };
     });
 }
 
@@ -68,7 +74,10 @@ export function releaseMountsUnder(dir: string): number {
  * it are popped, and mounts of workspaces that no longer exist, or of anything else under
  * `root`, are unmounted.
  */
-export function adoptWorkspaceMounts(root: string, isWorkspace: (id: number) => boolean): { adopted: number; released: number } {
+export function adoptWorkspaceMounts(
+  root: string,
+  isWorkspace: (id: number) => boolean,
+): { adopted: number; released: number } {
   const realRoot = fs.existsSync(root) ? fs.realpathSync(root) : path.resolve(root);
   let adopted = 0;
   let released = 0;
@@ -140,13 +149,18 @@ export function loopCensus(devices = loopDevices(), table = mountTable()): LoopC
   const nodes = fs.existsSync("/dev") ? fs.readdirSync("/dev").filter((n) => /^loop\d+$/.test(n)).length : 0;
   // New loop devices appear in /dev only where the kernel manages it (devtmpfs); a container's
   // static /dev has the nodes it was given and no more.
-  const growable = fs.existsSync("/dev/loop-control") && table.some((m) => m.target === "/dev" && m.fstype === "devtmpfs");
+  const growable =
+    fs.existsSync("/dev/loop-control") && table.some((m) => m.target === "/dev" && m.fstype === "devtmpfs");
   const byDataDir = new Map<string, number>();
   for (const d of devices) {
     const m = d.backingFile && /^(.*)\/workspaces\/\d+\.img( \(deleted\))?$/.exec(d.backingFile);
     if (m) byDataDir.set(m[1]!, (byDataDir.get(m[1]!) ?? 0) + 1);
   }
-  return { used: devices.filter((d) => d.backingFile).length, capacity: growable ? kernelLoopLimit() : Math.max(nodes, devices.length), byDataDir };
+  return {
+    used: devices.filter((d) => d.backingFile).length,
+    capacity: growable ? kernelLoopLimit() : Math.max(nodes, devices.length),
+    byDataDir,
+  };
 }
 
 /** Fewer free than this (a tenth, at least 8) is "nearly exhausted". */

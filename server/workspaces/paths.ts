@@ -19,7 +19,8 @@ export function parseWorkspacePath(raw: string, opts: { allowRoot?: boolean } = 
   if (segments.length === 0) return opts.allowRoot ? [] : "names no file";
   for (const s of segments) {
     if (s === "." || s === "..") return "must not contain . or .. segments";
-    if (Buffer.byteLength(s) > PATH_LIMITS.segmentBytes) return `has a name longer than ${PATH_LIMITS.segmentBytes} bytes`;
+    if (Buffer.byteLength(s) > PATH_LIMITS.segmentBytes)
+      return `has a name longer than ${PATH_LIMITS.segmentBytes} bytes`;
   }
   if (segments.length > PATH_LIMITS.depth) return `is deeper than ${PATH_LIMITS.depth} folders`;
   return segments;

@@ -54,8 +54,10 @@ beforeAll(async () => {
   lab = await startTestLab({}, { driver: new FakeDriver() });
   alice = await Client.signup(lab.url, "alice");
   bob = await Client.signup(lab.url, "bob");
-  aliceWs = (await alice.json<{ workspace: { id: number } }>("POST", `/api/exercises/${EXERCISE}/workspace`, {})).body.workspace.id;
-  bobWs = (await bob.json<{ workspace: { id: number } }>("POST", `/api/exercises/${EXERCISE}/workspace`, {})).body.workspace.id;
+  aliceWs = (await alice.json<{ workspace: { id: number } }>("POST", `/api/exercises/${EXERCISE}/workspace`, {})).body
+    .workspace.id;
+  bobWs = (await bob.json<{ workspace: { id: number } }>("POST", `/api/exercises/${EXERCISE}/workspace`, {})).body
+    .workspace.id;
   dir = path.join(lab.dataDir, "workspaces", String(aliceWs));
 }, 60_000);
 
@@ -65,7 +67,10 @@ afterAll(async () => {
 
 describe("the workspace file API", () => {
   it("lists the workspace's tree with sizes and times", async () => {
-    const { status, body } = await alice.json<{ entries: { path: string; type: string; size: number }[]; limits: { maxFileBytes: number } }>("GET", files(aliceWs));
+    const { status, body } = await alice.json<{
+      entries: { path: string; type: string; size: number }[];
+      limits: { maxFileBytes: number };
+    }>("GET", files(aliceWs));
     expect(status).toBe(200);
     expect(body.entries.find((e) => e.path === "src/token-bucket.ts")).toMatchObject({ type: "file" });
     expect(body.entries.find((e) => e.path === "src")).toMatchObject({ type: "dir" });
@@ -80,9 +85,17 @@ describe("the workspace file API", () => {
     expect(file.etag).toBe(etag);
     expect(etag).toBe(etagOf(fs.readFileSync(path.join(dir, "src/token-bucket.ts"))));
 
-    expect((await alice.request("GET", content(aliceWs, "src/token-bucket.ts"), undefined, { "if-none-match": etag })).status).toBe(304);
+    expect(
+      (await alice.request("GET", content(aliceWs, "src/token-bucket.ts"), undefined, { "if-none-match": etag }))
+        .status,
+    ).toBe(304);
 
-    const saved = await alice.request("PUT", content(aliceWs, "src/token-bucket.ts"), { content: `${file.content}// edited\n` }, { "if-match": etag });
+    const saved = await alice.request(
+      "PUT",
+      content(aliceWs, "src/token-bucket.ts"),
+      { content: `${file.content}// edited\n` },
+      { "if-match": etag },
+    );
     expect(saved.status).toBe(200);
     expect(saved.headers.get("etag")).not.toBe(etag);
     expect(fs.readFileSync(path.join(dir, "src/token-bucket.ts"), "utf8")).toMatch(/\/\/ edited\n$/);
@@ -93,17 +106,30 @@ describe("the workspace file API", () => {
     const { body } = await alice.json<{ file: { etag: string } }>("GET", content(aliceWs, "package.json"));
     fs.writeFileSync(path.join(dir, "package.json"), '{ "name": "from-the-terminal" }\n');
     const before = snapshot(dir);
-    const stale = await alice.request("PUT", content(aliceWs, "package.json"), { content: "{}\n" }, { "if-match": body.file.etag });
+    const stale = await alice.request(
+      "PUT",
+      content(aliceWs, "package.json"),
+      { content: "{}\n" },
+      { "if-match": body.file.etag },
+    );
     const problem = await expectProblem(stale, 412, "etag-mismatch");
     const current = etagOf(Buffer.from('{ "name": "from-the-terminal" }\n'));
     expect(problem.etag).toBe(current);
     expect(stale.headers.get("etag")).toBe(current);
-    await expectProblem(await alice.request("PUT", content(aliceWs, "package.json"), { content: "{}\n" }), 428, "if-match-required");
+    await expectProblem(
+      await alice.request("PUT", content(aliceWs, "package.json"), { content: "{}\n" }),
+      428,
+      "if-match-required",
+    );
     expect(snapshot(dir)).toEqual(before);
   });
 
   it("creates, moves and deletes, owned by the sandbox's uid", async () => {
-    const created = await alice.json<{ entry: { path: string; etag: string } }>("POST", files(aliceWs), { type: "file", path: "lib/util.ts", content: "export {};\n" });
+    const created = await alice.json<{ entry: { path: string; etag: string } }>("POST", files(aliceWs), {
+      type: "file",
+      path: "lib/util.ts",
+      content: "export {};\n",
+    });
     expect(created.status).toBe(201);
     expect(created.body.entry.etag).toBe(etagOf(Buffer.from("export {};\n")));
     expect(fs.statSync(path.join(dir, "lib")).uid).toBe(WORKSPACE_UID_BASE + aliceWs);
@@ -111,9 +137,15 @@ describe("the workspace file API", () => {
     expect((await alice.json("POST", files(aliceWs), { type: "dir", path: "docs" })).status).toBe(201);
     await expectProblem(await alice.request("POST", files(aliceWs), { type: "dir", path: "docs" }), 409, "exists");
 
-    expect((await alice.json("POST", `${files(aliceWs)}/move`, { from: "lib/util.ts", to: "docs/util.ts" })).status).toBe(200);
+    expect(
+      (await alice.json("POST", `${files(aliceWs)}/move`, { from: "lib/util.ts", to: "docs/util.ts" })).status,
+    ).toBe(200);
     expect(fs.readFileSync(path.join(dir, "docs/util.ts"), "utf8")).toBe("export {};\n");
-    await expectProblem(await alice.request("POST", `${files(aliceWs)}/move`, { from: "docs/util.ts", to: "package.json" }), 409, "exists");
+    await expectProblem(
+      await alice.request("POST", `${files(aliceWs)}/move`, { from: "docs/util.ts", to: "package.json" }),
+      409,
+      "exists",
+    );
 
     const del = await alice.json<{ removed: number }>("DELETE", `${files(aliceWs)}?path=docs`, {});
     expect(del).toMatchObject({ status: 200, body: { removed: 2 } });
@@ -122,25 +154,82 @@ describe("the workspace file API", () => {
 
   it("answers bad input with a clear 4xx and changes nothing: traversal, absolute, NUL, wrong types, unknown fields, oversized", async () => {
     const before = snapshot(dir);
-    for (const bad of ["../../../etc/passwd", "/etc/passwd", "src/../../x", "a\u0000b", "..\\..\\x", "x".repeat(300), ""]) {
+    for (const bad of [
+      "../../../etc/passwd",
+      "/etc/passwd",
+      "src/../../x",
+      "a\u0000b",
+      "..\\..\\x",
+      "x".repeat(300),
+      "",
+    ]) {
       await expectProblem(await alice.request("GET", content(aliceWs, bad)), 400, "validation");
-      await expectProblem(await alice.request("POST", files(aliceWs), { type: "file", path: bad, content: "x" }), 400, "validation");
-      await expectProblem(await alice.request("DELETE", `${files(aliceWs)}?path=${encodeURIComponent(bad)}`, {}), 400, "validation");
-      await expectProblem(await alice.request("POST", `${files(aliceWs)}/move`, { from: "package.json", to: bad }), 400, "validation");
+      await expectProblem(
+        await alice.request("POST", files(aliceWs), { type: "file", path: bad, content: "x" }),
+        400,
+        "validation",
+      );
+      await expectProblem(
+        await alice.request("DELETE", `${files(aliceWs)}?path=${encodeURIComponent(bad)}`, {}),
+        400,
+        "validation",
+      );
+      await expectProblem(
+        await alice.request("POST", `${files(aliceWs)}/move`, { from: "package.json", to: bad }),
+        400,
+        "validation",
+      );
     }
-    await expectProblem(await alice.request("POST", files(aliceWs), { type: "file", path: "a.ts", content: 123 }), 400, "validation");
-    await expectProblem(await alice.request("POST", files(aliceWs), { type: "socket", path: "a.ts" }), 400, "validation");
-    await expectProblem(await alice.request("POST", files(aliceWs), { type: "file", path: "a.ts", mode: 0o4755 }), 400, "validation");
-    await expectProblem(await alice.request("PUT", content(aliceWs, "package.json"), { content: "x" }, { "if-match": "not-quoted" }), 400, "validation");
+    await expectProblem(
+      await alice.request("POST", files(aliceWs), { type: "file", path: "a.ts", content: 123 }),
+      400,
+      "validation",
+    );
+    await expectProblem(
+      await alice.request("POST", files(aliceWs), { type: "socket", path: "a.ts" }),
+      400,
+      "validation",
+    );
+    await expectProblem(
+      await alice.request("POST", files(aliceWs), { type: "file", path: "a.ts", mode: 0o4755 }),
+      400,
+      "validation",
+    );
+    await expectProblem(
+      await alice.request("PUT", content(aliceWs, "package.json"), { content: "x" }, { "if-match": "not-quoted" }),
+      400,
+      "validation",
+    );
     await expectProblem(await alice.request("GET", `${files(aliceWs)}/content?path=a&path=b`), 400, "validation");
     await expectProblem(await alice.request("GET", `/api/workspaces/abc/files`), 400, "validation");
     // Over the editor's 1 MiB but under the body limit: the service refuses it by size.
     const { body } = await alice.json<{ file: { etag: string } }>("GET", content(aliceWs, "package.json"));
-    await expectProblem(await alice.request("PUT", content(aliceWs, "package.json"), { content: "x".repeat(1024 * 1024 + 1) }, { "if-match": body.file.etag }), 413);
+    await expectProblem(
+      await alice.request(
+        "PUT",
+        content(aliceWs, "package.json"),
+        { content: "x".repeat(1024 * 1024 + 1) },
+        { "if-match": body.file.etag },
+      ),
+      413,
+    );
     // Over the body limit: the parser refuses it before anything reads it.
-    await expectProblem(await alice.request("PUT", content(aliceWs, "package.json"), { content: "x".repeat(3 * 1024 * 1024) }, { "if-match": body.file.etag }), 413, "too-large");
+    await expectProblem(
+      await alice.request(
+        "PUT",
+        content(aliceWs, "package.json"),
+        { content: "x".repeat(3 * 1024 * 1024) },
+        { "if-match": body.file.etag },
+      ),
+      413,
+      "too-large",
+    );
     // Elsewhere the API keeps its 100 kB limit.
-    await expectProblem(await alice.request("POST", `/api/exercises/${EXERCISE}/hints`, { index: 0, pad: "x".repeat(200_000) }), 413, "too-large");
+    await expectProblem(
+      await alice.request("POST", `/api/exercises/${EXERCISE}/hints`, { index: 0, pad: "x".repeat(200_000) }),
+      413,
+      "too-large",
+    );
     expect(snapshot(dir)).toEqual(before);
   });
 
@@ -151,14 +240,48 @@ describe("the workspace file API", () => {
     fs.symlinkSync(lab.dataDir, path.join(dir, "data-link"));
     const before = snapshot(dir);
     await expectProblem(await alice.request("GET", content(aliceWs, "secret-link")), 409, "symlink-refused");
-    await expectProblem(await alice.request("GET", content(aliceWs, "data-link/host-secret.txt")), 409, "symlink-refused");
-    await expectProblem(await alice.request("PUT", content(aliceWs, "data-link/host-secret.txt"), { content: "pwned" }, { "if-match": etagOf(Buffer.from("host secret\n")) }), 409, "symlink-refused");
-    await expectProblem(await alice.request("POST", files(aliceWs), { type: "file", path: "data-link/planted.txt", content: "x" }), 409, "symlink-refused");
-    await expectProblem(await alice.request("POST", `${files(aliceWs)}/move`, { from: "data-link/host-secret.txt", to: "stolen.txt" }), 409, "symlink-refused");
-    await expectProblem(await alice.request("DELETE", `${files(aliceWs)}?path=${encodeURIComponent("data-link/host-secret.txt")}`, {}), 409, "symlink-refused");
+    await expectProblem(
+      await alice.request("GET", content(aliceWs, "data-link/host-secret.txt")),
+      409,
+      "symlink-refused",
+    );
+    await expectProblem(
+      await alice.request(
+        "PUT",
+        content(aliceWs, "data-link/host-secret.txt"),
+        { content: "pwned" },
+        { "if-match": etagOf(Buffer.from("host secret\n")) },
+      ),
+      409,
+      "symlink-refused",
+    );
+    await expectProblem(
+      await alice.request("POST", files(aliceWs), { type: "file", path: "data-link/planted.txt", content: "x" }),
+      409,
+      "symlink-refused",
+    );
+    await expectProblem(
+      await alice.request("POST", `${files(aliceWs)}/move`, { from: "data-link/host-secret.txt", to: "stolen.txt" }),
+      409,
+      "symlink-refused",
+    );
+    await expectProblem(
+      await alice.request("DELETE", `${files(aliceWs)}?path=${encodeURIComponent("data-link/host-secret.txt")}`, {}),
+      409,
+      "symlink-refused",
+    );
     // A hard link inside the workspace (the sandbox can make one to its own files).
     fs.linkSync(path.join(dir, "package.json"), path.join(dir, "package-hard.json"));
-    await expectProblem(await alice.request("PUT", content(aliceWs, "package-hard.json"), { content: "{}" }, { "if-match": etagOf(fs.readFileSync(path.join(dir, "package.json"))) }), 409, "hard-link-refused");
+    await expectProblem(
+      await alice.request(
+        "PUT",
+        content(aliceWs, "package-hard.json"),
+        { content: "{}" },
+        { "if-match": etagOf(fs.readFileSync(path.join(dir, "package.json"))) },
+      ),
+      409,
+      "hard-link-refused",
+    );
     expect(fs.readFileSync(outside, "utf8")).toBe("host secret\n");
     expect(fs.existsSync(path.join(lab.dataDir, "planted.txt"))).toBe(false);
     expect(snapshot(dir)).toEqual({ ...before, "package-hard.json": before["package.json"]! });
@@ -204,7 +327,9 @@ describe("hints and the solution", () => {
     const first = await alice.json<{ hint: { index: number; text: string } }>("POST", url, { index: 0 });
     expect(first.status).toBe(200);
     expect(first.body.hint.index).toBe(0);
-    expect((await alice.json<{ hint: { text: string } }>("POST", url, { index: 0 })).body.hint.text).toBe(first.body.hint.text);
+    expect((await alice.json<{ hint: { text: string } }>("POST", url, { index: 0 })).body.hint.text).toBe(
+      first.body.hint.text,
+    );
     await expectProblem(await alice.request("POST", url, { index: "1" }), 400, "validation");
     await expectProblem(await alice.request("POST", url, { index: 99 }), 409, "conflict");
     const after = await alice.json<{ revealed: { index: number }[] }>("GET", url);
@@ -213,7 +338,9 @@ describe("hints and the solution", () => {
     expect((await bob.json<{ revealed: unknown[] }>("GET", url)).body.revealed).toEqual([]);
     const db = new Database(path.join(lab.dataDir, "backlab.db"));
     try {
-      expect(db.all("SELECT hint_index FROM hint_reveals WHERE exercise_id = ?", [EXERCISE])).toEqual([{ hint_index: 0 }]);
+      expect(db.all("SELECT hint_index FROM hint_reveals WHERE exercise_id = ?", [EXERCISE])).toEqual([
+        { hint_index: 0 },
+      ]);
     } finally {
       db.close();
     }
@@ -227,15 +354,23 @@ describe("hints and the solution", () => {
     try {
       const users = db.all<{ id: number; email: string }>("SELECT id, email FROM users ORDER BY id");
       const aliceId = users[0]!.id;
-      const sub = db.run("INSERT INTO submissions (workspace_id, user_id, exercise_id, status, created_at) VALUES (?, ?, ?, 'done', ?)", [aliceWs, aliceId, EXERCISE, new Date().toISOString()]);
-      db.run("INSERT INTO results (submission_id, status, score, max_score, duration_ms, body, created_at) VALUES (?, 'pass', 100, 100, 1, '{}', ?)", [sub.lastInsertRowid, new Date().toISOString()]);
+      const sub = db.run(
+        "INSERT INTO submissions (workspace_id, user_id, exercise_id, status, created_at) VALUES (?, ?, ?, 'done', ?)",
+        [aliceWs, aliceId, EXERCISE, new Date().toISOString()],
+      );
+      db.run(
+        "INSERT INTO results (submission_id, status, score, max_score, duration_ms, body, created_at) VALUES (?, 'pass', 100, 100, 1, '{}', ?)",
+        [sub.lastInsertRowid, new Date().toISOString()],
+      );
     } finally {
       db.close();
     }
     const { status, body } = await alice.json<{ files: { path: string; content: string }[] }>("GET", url);
     expect(status).toBe(200);
     const reference = body.files.find((f) => f.path === "src/token-bucket.ts");
-    expect(reference?.content).toBe(fs.readFileSync(path.join("exercises", "code-patterns", EXERCISE, "solution", "src", "token-bucket.ts"), "utf8"));
+    expect(reference?.content).toBe(
+      fs.readFileSync(path.join("exercises", "code-patterns", EXERCISE, "solution", "src", "token-bucket.ts"), "utf8"),
+    );
     // Bob has not passed: still locked for him.
     await expectProblem(await bob.request("GET", url), 403, "solution-locked");
   });

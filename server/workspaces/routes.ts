@@ -9,20 +9,40 @@ import type { Workspaces } from "./service.ts";
 import { WorkspaceWatcher } from "./watch.ts";
 import { FILE_LIMITS, WorkspaceFiles } from "./workspace-files.ts";
 
-const WorkspaceId = z.coerce.number().int().positive().max(2 ** 31);
+const WorkspaceId = z.coerce
+  .number()
+  .int()
+  .positive()
+  .max(2 ** 31);
 const ById = { params: z.object({ id: WorkspaceId }) };
 const ByPath = { params: z.object({ id: WorkspaceId }), query: z.object({ path: WorkspacePath }).strict() };
 /** An entity tag as RFC 9110 spells it; lists of them are split by the service. */
-const ETagList = z.string().max(2000).regex(/^\s*(W\/)?"[\x21\x23-\x7e]*"(\s*,\s*(W\/)?"[\x21\x23-\x7e]*")*\s*$/, 'use one or more quoted entity tags, e.g. "abc"');
+const ETagList = z
+  .string()
+  .max(2000)
+  .regex(
+    /^\s*(W\/)?"[\x21\x23-\x7e]*"(\s*,\s*(W\/)?"[\x21\x23-\x7e]*")*\s*$/,
+    'use one or more quoted entity tags, e.g. "abc"',
+  );
 /**
  * Content is text. Its UTF-8 size is checked by the service against the editor's limit (a
  * 413 that names the limit); this bound only matches the route's 2 MB body limit.
  */
 const Content = z.string().max(2 * 1024 * 1024);
 
-export const EntryOut = z.object({ path: z.string(), type: z.enum(["file", "dir", "symlink", "other"]), size: z.number().int(), mtime: z.string(), collapsed: z.boolean().optional() });
+export const EntryOut = z.object({
+  path: z.string(),
+  type: z.enum(["file", "dir", "symlink", "other"]),
+  size: z.number().int(),
+  mtime: z.string(),
+  collapsed: z.boolean().optional(),
+});
 export const MetaOut = z.object({ path: z.string(), size: z.number().int(), mtime: z.string(), etag: z.string() });
-export const ListingOut = z.object({ entries: z.array(EntryOut), truncated: z.boolean(), limits: z.object({ maxFileBytes: z.number(), maxEntries: z.number() }) });
+export const ListingOut = z.object({
+  entries: z.array(EntryOut),
+  truncated: z.boolean(),
+  limits: z.object({ maxFileBytes: z.number(), maxEntries: z.number() }),
+});
 
 type Deps = { db: Database; workspaces: Workspaces; policy: AccessPolicy; accounts?: Pick<Accounts, "events"> };
 
@@ -32,7 +52,8 @@ type Deps = { db: Database; workspaces: Workspaces; policy: AccessPolicy; accoun
  * walks them without following links (server/workspaces/safe-fs.ts).
  */
 export function workspaceFileRoutes(deps: Deps): Route[] {
-  const workspaceOwner = (i: { params: { id: number } }) => deps.db.get<{ user_id: number }>("SELECT user_id FROM workspaces WHERE id = ?", [i.params.id])?.user_id;
+  const workspaceOwner = (i: { params: { id: number } }) =>
+    deps.db.get<{ user_id: number }>("SELECT user_id FROM workspaces WHERE id = ?", [i.params.id])?.user_id;
   const filesOf = (id: number, me: User, edit = false) => {
     const ws = deps.workspaces.get(id);
     deps.policy.check(me, ws.exerciseId, "files");
@@ -57,14 +78,22 @@ export function workspaceFileRoutes(deps: Deps): Route[] {
         const ws = deps.workspaces.get(input.params.id);
         deps.policy.check(me, ws.exerciseId, "files");
         const sessionId = res.locals.session?.id;
-        res.writeHead(200, { "Content-Type": "text/event-stream", "Cache-Control": "no-store", Connection: "keep-alive", "X-Accel-Buffering": "no" });
+        res.writeHead(200, {
+          "Content-Type": "text/event-stream",
+          "Cache-Control": "no-store",
+          Connection: "keep-alive",
+          "X-Accel-Buffering": "no",
+        });
         // The first event says the watch is in place: a change after it is never missed.
         res.write("event: ready\ndata: {}\n\n");
         const unsubscribe = watcher.subscribe(ws, () => res.write("event: change\ndata: {}\n\n"));
         // A stream outlives nothing the session does not: it ends when the session ends (signed
         // out elsewhere, disabled, expired), and the page's next request then gets its 401.
         const stillSignedIn = () =>
-          !!deps.db.get("SELECT 1 FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ? AND u.disabled_at IS NULL AND s.expires_at > ?", [sessionId, new Date().toISOString()]);
+          !!deps.db.get(
+            "SELECT 1 FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ? AND u.disabled_at IS NULL AND s.expires_at > ?",
+            [sessionId, new Date().toISOString()],
+          );
         const heartbeat = setInterval(() => (stillSignedIn() ? res.write(": keep-alive\n\n") : stop()), 15_000);
         const revoked = (userId: number) => userId === me.id && stop();
         deps.accounts?.events.on("revoked", revoked);
@@ -117,16 +146,25 @@ export function workspaceFileRoutes(deps: Deps): Route[] {
     route({
       method: "put",
       path: "/workspaces/:id/files/content",
-      summary: "Save a file; If-Match with the ETag that was read is required (412 with the current ETag when it changed, 428 without)",
+      summary:
+        "Save a file; If-Match with the ETag that was read is required (412 with the current ETag when it changed, 428 without)",
       tag: "workspaces",
       auth,
       ownerOf: workspaceOwner,
       candidates: true,
-      input: { ...ByPath, headers: z.object({ "if-match": ETagList.optional() }), body: z.object({ content: Content }).strict() },
+      input: {
+        ...ByPath,
+        headers: z.object({ "if-match": ETagList.optional() }),
+        body: z.object({ content: Content }).strict(),
+      },
       response: z.object({ file: MetaOut }),
       handler: ({ input, res, me }) => {
         try {
-          const file = filesOf(input.params.id, me, true).write(input.query.path, input.body.content, input.headers["if-match"]);
+          const file = filesOf(input.params.id, me, true).write(
+            input.query.path,
+            input.body.content,
+            input.headers["if-match"],
+          );
           res.setHeader("ETag", file.etag);
           return { file };
         } catch (err) {
@@ -145,11 +183,21 @@ export function workspaceFileRoutes(deps: Deps): Route[] {
       ownerOf: workspaceOwner,
       candidates: true,
       status: 201,
-      input: { ...ById, body: z.discriminatedUnion("type", [z.object({ type: z.literal("file"), path: WorkspacePath, content: Content.default("") }).strict(), z.object({ type: z.literal("dir"), path: WorkspacePath }).strict()]) },
+      input: {
+        ...ById,
+        body: z.discriminatedUnion("type", [
+          z.object({ type: z.literal("file"), path: WorkspacePath, content: Content.default("") }).strict(),
+          z.object({ type: z.literal("dir"), path: WorkspacePath }).strict(),
+        ]),
+      },
       response: z.object({ entry: EntryOut.extend({ etag: z.string().optional() }) }),
       handler: ({ input, res, me }) => {
         const body = input.body;
-        const entry = filesOf(input.params.id, me, true).create(body.path, body.type, body.type === "file" ? body.content : "");
+        const entry = filesOf(input.params.id, me, true).create(
+          body.path,
+          body.type,
+          body.type === "file" ? body.content : "",
+        );
         if (entry.etag) res.setHeader("ETag", entry.etag);
         return { entry };
       },

@@ -15,7 +15,8 @@ const C = fs.constants;
 const DIR_FLAGS = C.O_RDONLY | C.O_DIRECTORY | C.O_NOFOLLOW;
 
 /** Why a walk or an open was refused, in the file API's terms. */
-export type WalkFailure = "not-found" | "symlink" | "not-a-folder" | "not-a-file" | "hard-link" | "exists" | "no-space" | "busy" | "too-deep";
+export type WalkFailure =
+  "not-found" | "symlink" | "not-a-folder" | "not-a-file" | "hard-link" | "exists" | "no-space" | "busy" | "too-deep";
 
 export class WalkError extends Error {
   constructor(
@@ -75,7 +76,11 @@ export function openDirAt(dirFd: number, name: string, where: string): number {
  * Walks `segments` from `rootFd`, each one a real directory; returns a new descriptor of the
  * last one (the caller closes it). `create` makes missing directories (owned by `uid`).
  */
-export function walkDirs(rootFd: number, segments: readonly string[], opts: { create?: { uid: number; mode: number } } = {}): number {
+export function walkDirs(
+  rootFd: number,
+  segments: readonly string[],
+  opts: { create?: { uid: number; mode: number } } = {},
+): number {
   let fd = fs.openSync(at(rootFd, "."), DIR_FLAGS);
   try {
     for (const [i, name] of segments.entries()) {
@@ -111,7 +116,13 @@ export function walkDirs(rootFd: number, segments: readonly string[], opts: { cr
  * is the file looked at: lstat first (so a FIFO or a device is never even opened), then
  * fstat of the descriptor must show the same device and inode, a regular file, one link.
  */
-export function openFileAt(dirFd: number, name: string, where: string, flags: number, opts: { allowHardLinks?: boolean } = {}): { fd: number; stat: fs.Stats } {
+export function openFileAt(
+  dirFd: number,
+  name: string,
+  where: string,
+  flags: number,
+  opts: { allowHardLinks?: boolean } = {},
+): { fd: number; stat: fs.Stats } {
   let before: fs.Stats;
   try {
     before = fs.lstatSync(at(dirFd, name));

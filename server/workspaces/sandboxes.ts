@@ -33,15 +33,19 @@ export class WorkspaceSandboxes {
   async acquire(ws: Workspace, exercise: Exercise): Promise<Sandbox> {
     let entry = this.entries.get(ws.id);
     if (!entry) {
-      const sandbox = createWithin(this.driver, {
-        name: WorkspaceSandboxes.sandboxName(ws.id),
-        runtime: exercise.runtime,
-        workspaceDir: ws.dir,
-        // A shell lives long: per-process CPU time gets more room than a grading run.
-        limits: sandboxLimits(exercise.limits, { cpuSeconds: Math.max(exercise.limits.cpu_seconds, 600) }),
-        uid: ws.uid,
-        network: "none",
-      }, this.startMs);
+      const sandbox = createWithin(
+        this.driver,
+        {
+          name: WorkspaceSandboxes.sandboxName(ws.id),
+          runtime: exercise.runtime,
+          workspaceDir: ws.dir,
+          // A shell lives long: per-process CPU time gets more room than a grading run.
+          limits: sandboxLimits(exercise.limits, { cpuSeconds: Math.max(exercise.limits.cpu_seconds, 600) }),
+          uid: ws.uid,
+          network: "none",
+        },
+        this.startMs,
+      );
       entry = { sandbox, users: 0 };
       this.entries.set(ws.id, entry);
       sandbox.catch(() => this.entries.delete(ws.id));

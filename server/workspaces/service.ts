@@ -33,7 +33,8 @@ export class Workspaces {
     private opts: WorkspaceOptions = { quotaMb: 0 },
   ) {
     this.quota = opts.quotaMb > 0 && process.getuid?.() === 0;
-    if (opts.quotaMb > 0 && !this.quota) opts.onWarning?.("workspace size limits need root; workspaces are plain folders");
+    if (opts.quotaMb > 0 && !this.quota)
+      opts.onWarning?.("workspace size limits need root; workspaces are plain folders");
     this.root = path.join(dataDir, "workspaces");
     fs.mkdirSync(this.root, { recursive: true });
     // Traversable but not listable: a sandbox uid can reach its own workspace, not list others.
@@ -42,8 +43,14 @@ export class Workspaces {
 
   /** Opens the user's workspace for an exercise, creating it from starter/ the first time. */
   open(userId: number, exercise: Exercise): Workspace {
-    this.db.run("INSERT INTO workspaces (user_id, exercise_id, created_at) VALUES (?, ?, ?) ON CONFLICT (user_id, exercise_id) DO NOTHING", [userId, exercise.id, new Date().toISOString()]);
-    const row = this.db.get<Row>("SELECT * FROM workspaces WHERE user_id = ? AND exercise_id = ?", [userId, exercise.id])!;
+    this.db.run(
+      "INSERT INTO workspaces (user_id, exercise_id, created_at) VALUES (?, ?, ?) ON CONFLICT (user_id, exercise_id) DO NOTHING",
+      [userId, exercise.id, new Date().toISOString()],
+    );
+    const row = this.db.get<Row>("SELECT * FROM workspaces WHERE user_id = ? AND exercise_id = ?", [
+      userId,
+      exercise.id,
+    ])!;
     const ws = this.toWorkspace(row);
     this.ensureMounted(ws);
     if (!row.seeded_at) {
@@ -66,7 +73,11 @@ export class Workspaces {
     if (!fs.existsSync(source) || fs.existsSync(path.join(exercise.dir, "starter", "README.md"))) return;
     let fd: number;
     try {
-      fd = fs.openSync(path.join(ws.dir, "README.md"), fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o644);
+      fd = fs.openSync(
+        path.join(ws.dir, "README.md"),
+        fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW,
+        0o644,
+      );
     } catch {
       return; // there already (or a link, or a full disk): left as it is
     }
@@ -86,7 +97,9 @@ export class Workspaces {
         return;
       } catch (err) {
         this.quota = false;
-        this.opts.onWarning?.(`workspace size limits are off: cannot loop-mount an image here (${(err as Error).message.split("\n")[0]})`);
+        this.opts.onWarning?.(
+          `workspace size limits are off: cannot loop-mount an image here (${(err as Error).message.split("\n")[0]})`,
+        );
       }
     }
     if (!fs.existsSync(ws.dir)) {
@@ -126,7 +139,13 @@ export class Workspaces {
   }
 
   private toWorkspace(row: Row): Workspace {
-    return { id: row.id, userId: row.user_id, exerciseId: row.exercise_id, dir: path.join(this.root, String(row.id)), uid: WORKSPACE_UID_BASE + row.id };
+    return {
+      id: row.id,
+      userId: row.user_id,
+      exerciseId: row.exercise_id,
+      dir: path.join(this.root, String(row.id)),
+      uid: WORKSPACE_UID_BASE + row.id,
+    };
   }
 }
 

@@ -50,7 +50,13 @@ export class WorkspaceWatcher {
   private sync(ws: Workspace, w: Watch): void {
     let dirs: string[];
     try {
-      dirs = ["", ...new WorkspaceFiles(ws).list().entries.filter((e) => e.type === "dir" && !e.collapsed).map((e) => e.path)].slice(0, MAX_WATCHED_DIRS);
+      dirs = [
+        "",
+        ...new WorkspaceFiles(ws)
+          .list()
+          .entries.filter((e) => e.type === "dir" && !e.collapsed)
+          .map((e) => e.path),
+      ].slice(0, MAX_WATCHED_DIRS);
     } catch {
       dirs = [""];
     }

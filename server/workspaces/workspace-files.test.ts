@@ -29,7 +29,11 @@ function snapshot(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const rel of fs.readdirSync(dir, { recursive: true }) as string[]) {
     const st = fs.lstatSync(path.join(dir, rel));
-    out[rel] = st.isFile() ? fs.readFileSync(path.join(dir, rel), "utf8") : st.isSymbolicLink() ? `-> ${fs.readlinkSync(path.join(dir, rel))}` : "<dir>";
+    out[rel] = st.isFile()
+      ? fs.readFileSync(path.join(dir, rel), "utf8")
+      : st.isSymbolicLink()
+        ? `-> ${fs.readlinkSync(path.join(dir, rel))}`
+        : "<dir>";
   }
   return out;
 }
@@ -154,10 +158,21 @@ describe("writing", () => {
     const anyTag = etagOf(Buffer.from("host secret\n"));
     const small = new WorkspaceFiles(ws, { maxFileBytes: 8, maxEntries: 100 });
 
-    expect(problemOf(() => files.write("link.txt", "pwned", anyTag))).toMatchObject({ status: 409, id: "symlink-refused" });
-    expect(problemOf(() => files.write("dirlink/secret.txt", "pwned", anyTag))).toMatchObject({ status: 409, id: "symlink-refused" });
-    expect(problemOf(() => files.write("hard.txt", "pwned", anyTag))).toMatchObject({ status: 409, id: "hard-link-refused" });
-    expect(problemOf(() => small.write("package.json", "x".repeat(9), etagOf(Buffer.from("{}\n"))))).toMatchObject({ status: 413 });
+    expect(problemOf(() => files.write("link.txt", "pwned", anyTag))).toMatchObject({
+      status: 409,
+      id: "symlink-refused",
+    });
+    expect(problemOf(() => files.write("dirlink/secret.txt", "pwned", anyTag))).toMatchObject({
+      status: 409,
+      id: "symlink-refused",
+    });
+    expect(problemOf(() => files.write("hard.txt", "pwned", anyTag))).toMatchObject({
+      status: 409,
+      id: "hard-link-refused",
+    });
+    expect(problemOf(() => small.write("package.json", "x".repeat(9), etagOf(Buffer.from("{}\n"))))).toMatchObject({
+      status: 413,
+    });
     expect(problemOf(() => files.write("nope.ts", "x", anyTag))).toMatchObject({ status: 404 });
     expect({ ws: snapshot(ws.dir), outside: snapshot(outside) }).toEqual(before);
   });
@@ -166,9 +181,15 @@ describe("writing", () => {
 describe("creating, moving, deleting", () => {
   it("creates files and folders (with missing parents) owned by the sandbox's uid", () => {
     const f = files.create("lib/util/strings.ts", "file", "export {};\n");
-    expect(f).toMatchObject({ path: "lib/util/strings.ts", type: "file", size: 11, etag: etagOf(Buffer.from("export {};\n")) });
+    expect(f).toMatchObject({
+      path: "lib/util/strings.ts",
+      type: "file",
+      size: 11,
+      etag: etagOf(Buffer.from("export {};\n")),
+    });
     files.create("docs", "dir");
-    for (const p of ["lib", "lib/util", "lib/util/strings.ts", "docs"]) expect(fs.statSync(path.join(ws.dir, p)).uid, p).toBe(UID);
+    for (const p of ["lib", "lib/util", "lib/util/strings.ts", "docs"])
+      expect(fs.statSync(path.join(ws.dir, p)).uid, p).toBe(UID);
     expect(fs.statSync(path.join(ws.dir, "lib/util/strings.ts")).mode & 0o777).toBe(0o644);
     expect(problemOf(() => files.create("docs", "dir"))).toMatchObject({ status: 409, id: "exists" });
     expect(problemOf(() => files.create("package.json", "file"))).toMatchObject({ status: 409, id: "exists" });
@@ -177,8 +198,14 @@ describe("creating, moving, deleting", () => {
   it("creates nothing through a symlinked folder or a dangling link, nor past the entry limit", () => {
     fs.symlinkSync(outside, path.join(ws.dir, "dirlink"));
     fs.symlinkSync(path.join(outside, "new.txt"), path.join(ws.dir, "dangling"));
-    expect(problemOf(() => files.create("dirlink/planted.txt", "file", "x"))).toMatchObject({ status: 409, id: "symlink-refused" });
-    expect(problemOf(() => files.create("dirlink/sub/planted.txt", "file", "x"))).toMatchObject({ status: 409, id: "symlink-refused" });
+    expect(problemOf(() => files.create("dirlink/planted.txt", "file", "x"))).toMatchObject({
+      status: 409,
+      id: "symlink-refused",
+    });
+    expect(problemOf(() => files.create("dirlink/sub/planted.txt", "file", "x"))).toMatchObject({
+      status: 409,
+      id: "symlink-refused",
+    });
     expect(problemOf(() => files.create("dangling", "file", "x"))).toMatchObject({ status: 409, id: "exists" });
     // src, src/index.ts, package.json, node_modules, node_modules/pkg, dirlink, dangling
     const count = 7;
@@ -196,8 +223,14 @@ describe("creating, moving, deleting", () => {
     expect(problemOf(() => files.move("lib", "lib/inner"))).toMatchObject({ status: 400 });
     fs.symlinkSync(outside, path.join(ws.dir, "dirlink"));
     expect(problemOf(() => files.move("dirlink", "elsewhere"))).toMatchObject({ status: 409, id: "symlink-refused" });
-    expect(problemOf(() => files.move("package.json", "dirlink/package.json"))).toMatchObject({ status: 409, id: "symlink-refused" });
-    expect(problemOf(() => files.move("dirlink/secret.txt", "stolen.txt"))).toMatchObject({ status: 409, id: "symlink-refused" });
+    expect(problemOf(() => files.move("package.json", "dirlink/package.json"))).toMatchObject({
+      status: 409,
+      id: "symlink-refused",
+    });
+    expect(problemOf(() => files.move("dirlink/secret.txt", "stolen.txt"))).toMatchObject({
+      status: 409,
+      id: "symlink-refused",
+    });
     expect(problemOf(() => files.move("missing", "x"))).toMatchObject({ status: 404 });
     expect(snapshot(outside)).toEqual({ "secret.txt": "host secret\n" });
   });
@@ -222,7 +255,9 @@ describe("trees the sandbox made hostile", () => {
     fs.mkdirSync(path.join(ws.dir, p), { recursive: true });
     fs.writeFileSync(path.join(ws.dir, "deep", "top.txt"), "x");
     const { entries } = files.list();
-    const deepest = entries.filter((e) => e.path.startsWith("deep")).reduce((a, e) => Math.max(a, e.path.split("/").length), 0);
+    const deepest = entries
+      .filter((e) => e.path.startsWith("deep"))
+      .reduce((a, e) => Math.max(a, e.path.split("/").length), 0);
     expect(deepest).toBe(32);
     expect(entries.find((e) => e.path.split("/").length === 32)).toMatchObject({ type: "dir", collapsed: true });
     expect(problemOf(() => files.remove("deep"))).toMatchObject({ status: 409, id: "too-deep" });

@@ -4,7 +4,21 @@ import { notFound, Problem } from "../errors.ts";
 import { DEFAULT_COPY_LIMITS } from "../../graders/sandbox/files.ts";
 import { segmentsOf } from "./paths.ts";
 import { listEntries, countEntries, typeOf, type EntryType, type FileEntry } from "./listing.ts";
-import { assertShallow, at, closeAll, openDirAt, openFileAt, openRoot, readUpTo, removeAt, MAX_WALK_DEPTH, walkDirs, WalkError, walkError, writeAll } from "./safe-fs.ts";
+import {
+  assertShallow,
+  at,
+  closeAll,
+  openDirAt,
+  openFileAt,
+  openRoot,
+  readUpTo,
+  removeAt,
+  MAX_WALK_DEPTH,
+  walkDirs,
+  WalkError,
+  walkError,
+  writeAll,
+} from "./safe-fs.ts";
 import type { Workspace } from "./service.ts";
 
 /**
@@ -32,14 +46,39 @@ export function etagOf(data: Buffer): string {
 }
 
 const PROBLEMS: Record<Exclude<WalkError["reason"], "not-found">, (where: string) => Problem> = {
-  symlink: (w) => new Problem(409, "symlink-refused", "Symbolic links are not followed", `"${w}" is a symbolic link; the editor never follows links (use the terminal).`),
+  symlink: (w) =>
+    new Problem(
+      409,
+      "symlink-refused",
+      "Symbolic links are not followed",
+      `"${w}" is a symbolic link; the editor never follows links (use the terminal).`,
+    ),
   "not-a-folder": (w) => new Problem(409, "not-a-folder", "Not a folder", `"${w}" is not a folder.`),
   "not-a-file": (w) => new Problem(409, "not-a-file", "Not a regular file", `"${w}" is not a regular file.`),
-  "hard-link": (w) => new Problem(409, "hard-link-refused", "Hard-linked file", `"${w}" has more than one hard link; the editor does not open or change such files.`),
+  "hard-link": (w) =>
+    new Problem(
+      409,
+      "hard-link-refused",
+      "Hard-linked file",
+      `"${w}" has more than one hard link; the editor does not open or change such files.`,
+    ),
   exists: (w) => new Problem(409, "exists", "Already exists", `"${w}" already exists.`),
-  "no-space": () => new Problem(507, "workspace-full", "Workspace full", "The workspace's disk is full; delete something and try again."),
-  busy: (w) => new Problem(409, "busy", "Changed while opening", `"${w}" changed while it was being opened; try again.`),
-  "too-deep": (w) => new Problem(409, "too-deep", "Folders nested too deep", `"${w}" holds folders nested more than ${MAX_WALK_DEPTH} deep; delete it in the terminal (rm -r).`),
+  "no-space": () =>
+    new Problem(
+      507,
+      "workspace-full",
+      "Workspace full",
+      "The workspace's disk is full; delete something and try again.",
+    ),
+  busy: (w) =>
+    new Problem(409, "busy", "Changed while opening", `"${w}" changed while it was being opened; try again.`),
+  "too-deep": (w) =>
+    new Problem(
+      409,
+      "too-deep",
+      "Folders nested too deep",
+      `"${w}" holds folders nested more than ${MAX_WALK_DEPTH} deep; delete it in the terminal (rm -r).`,
+    ),
 };
 
 /** Maps a refused walk to the problem the client sees; anything else passes through. */
@@ -55,7 +94,8 @@ function split(p: string): { parent: string[]; name: string } {
 }
 
 function decodeText(data: Buffer, where: string): string {
-  const notText = () => new Problem(415, "not-text", "Not a text file", `"${where}" is not UTF-8 text; open it in the terminal.`);
+  const notText = () =>
+    new Problem(415, "not-text", "Not a text file", `"${where}" is not UTF-8 text; open it in the terminal.`);
   if (data.includes(0)) throw notText();
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(data);
@@ -87,7 +127,13 @@ export class WorkspaceFiles {
         if (stat.size > this.limits.maxFileBytes) throw this.tooLarge(p);
         const { data, more } = readUpTo(fd, this.limits.maxFileBytes);
         if (more) throw this.tooLarge(p);
-        return { path: p, size: data.length, mtime: stat.mtime.toISOString(), etag: etagOf(data), content: decodeText(data, p) };
+        return {
+          path: p,
+          size: data.length,
+          mtime: stat.mtime.toISOString(),
+          etag: etagOf(data),
+          content: decodeText(data, p),
+        };
       } finally {
         fs.closeSync(fd);
       }
@@ -99,7 +145,13 @@ export class WorkspaceFiles {
    * change made in the terminal since then is a 412 carrying the current ETag, never lost.
    */
   write(p: string, content: string, ifMatch: string | undefined): FileMeta {
-    if (ifMatch === undefined) throw new Problem(428, "if-match-required", "Precondition required", "Send If-Match with the ETag of the version you edited.");
+    if (ifMatch === undefined)
+      throw new Problem(
+        428,
+        "if-match-required",
+        "Precondition required",
+        "Send If-Match with the ETag of the version you edited.",
+      );
     const data = this.encode(p, content);
     const { parent, name } = split(p);
     return this.withDir(parent, (dirFd) => {
@@ -113,7 +165,13 @@ export class WorkspaceFiles {
       }
       const wanted = ifMatch.split(",").map((t) => t.trim());
       if (!wanted.includes(current)) {
-        throw new Problem(412, "etag-mismatch", "The file changed", `"${p}" changed since you opened it (in the terminal?). Reload it or overwrite it knowingly.`, { etag: current });
+        throw new Problem(
+          412,
+          "etag-mismatch",
+          "The file changed",
+          `"${p}" changed since you opened it (in the terminal?). Reload it or overwrite it knowingly.`,
+          { etag: current },
+        );
       }
       this.replace(dirFd, name, p, data, stat.mode & 0o777);
       return this.meta(dirFd, name, p, data);
@@ -156,7 +214,8 @@ export class WorkspaceFiles {
   /** Renames or moves a file or folder; never replaces what is already at the target. */
   move(from: string, to: string): FileEntry {
     if (from === to) throw new Problem(400, "validation", "Invalid request", "The source and the target are the same.");
-    if (to.startsWith(`${from}/`)) throw new Problem(400, "validation", "Invalid request", "A folder cannot move into itself.");
+    if (to.startsWith(`${from}/`))
+      throw new Problem(400, "validation", "Invalid request", "A folder cannot move into itself.");
     const src = split(from);
     const dst = split(to);
     return this.withRoot((root) => {
@@ -174,14 +233,21 @@ export class WorkspaceFiles {
         } catch (err) {
           const code = (err as NodeJS.ErrnoException).code;
           if (code === "ENOENT") throw new WalkError("not-found", from);
-          if (code === "EEXIST" || code === "ENOTEMPTY" || code === "EISDIR" || code === "ENOTDIR") throw new WalkError("exists", to);
-          if (code === "EINVAL") throw new Problem(400, "validation", "Invalid request", "A folder cannot move into itself.");
+          if (code === "EEXIST" || code === "ENOTEMPTY" || code === "EISDIR" || code === "ENOTDIR")
+            throw new WalkError("exists", to);
+          if (code === "EINVAL")
+            throw new Problem(400, "validation", "Invalid request", "A folder cannot move into itself.");
           throw err;
         }
         this.syncDir(toDir);
         if (toDir !== fromDir) this.syncDir(fromDir);
         const moved = this.lstat(toDir, dst.name, to);
-        return { path: to, type: typeOf(moved), size: moved.isFile() ? moved.size : 0, mtime: moved.mtime.toISOString() };
+        return {
+          path: to,
+          type: typeOf(moved),
+          size: moved.isFile() ? moved.size : 0,
+          mtime: moved.mtime.toISOString(),
+        };
       } finally {
         closeAll(fromDir, toDir);
       }
@@ -232,13 +298,26 @@ export class WorkspaceFiles {
 
   private tooLarge(p: string): Problem {
     const mb = this.limits.maxFileBytes / 1024 / 1024;
-    return new Problem(413, "file-too-large", "File too large", `"${p}" is larger than ${mb >= 1 ? `${mb} MB` : `${this.limits.maxFileBytes} bytes`}, the editor's limit; use the terminal.`, { limit: this.limits.maxFileBytes });
+    return new Problem(
+      413,
+      "file-too-large",
+      "File too large",
+      `"${p}" is larger than ${mb >= 1 ? `${mb} MB` : `${this.limits.maxFileBytes} bytes`}, the editor's limit; use the terminal.`,
+      { limit: this.limits.maxFileBytes },
+    );
   }
 
   /** Refuses a create that would take the workspace past its entry limit. */
   private ensureRoomFor(root: number, adding: number): void {
     const budget = this.limits.maxEntries - adding;
-    if (countEntries(root, budget) > budget) throw new Problem(409, "too-many-files", "Too many files", `The workspace may hold at most ${this.limits.maxEntries} files and folders; delete some first.`, { limit: this.limits.maxEntries });
+    if (countEntries(root, budget) > budget)
+      throw new Problem(
+        409,
+        "too-many-files",
+        "Too many files",
+        `The workspace may hold at most ${this.limits.maxEntries} files and folders; delete some first.`,
+        { limit: this.limits.maxEntries },
+      );
   }
 
   private createFile(dirFd: number, name: string, p: string, data: Buffer, mode: number): void {

@@ -28,14 +28,24 @@ beforeAll(async () => {
   lab = await startTestLab({}, { driver: new FakeDriver() });
   browser = await chromium.launch({
     executablePath: executablePath!,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
   });
   page = await (await browser.newContext({ viewport: { width: 1280, height: 720 } })).newPage();
   // Recorded before any page script runs; init scripts come through DevTools, not the page's CSP.
   await page.addInitScript(() => {
     const w = window as unknown as { cspViolations: string[] };
     w.cspViolations = [];
-    document.addEventListener("securitypolicyviolation", (e) => w.cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));
+    document.addEventListener("securitypolicyviolation", (e) =>
+      w.cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`),
+    );
   });
   shots = screenshotDir("admin");
 }, 120_000);
@@ -150,7 +160,10 @@ describe("accounts in the browser", () => {
 
     await page.getByRole("button", { name: "Sign out everywhere" }).click();
     await page.getByRole("button", { name: "Sign in" }).waitFor();
-    const res = await new Client(lab.url).json("POST", "/api/auth/login", { email: "root@example.test", password: "another long password" });
+    const res = await new Client(lab.url).json("POST", "/api/auth/login", {
+      email: "root@example.test",
+      password: "another long password",
+    });
     expect(res.status).toBe(200);
   });
 });

@@ -21,7 +21,8 @@ const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `${name}
 const cards = () => page.locator("[data-testid^=exercise-card-]");
 const attr = (name: string) => cards().evaluateAll((els, n) => els.map((e) => e.getAttribute(n)), name);
 const html = (name: string) => page.evaluate((n) => document.documentElement.getAttribute(n), name);
-const focusedTestId = () => page.evaluate(() => document.activeElement?.getAttribute("data-testid") ?? document.activeElement?.tagName ?? "");
+const focusedTestId = () =>
+  page.evaluate(() => document.activeElement?.getAttribute("data-testid") ?? document.activeElement?.tagName ?? "");
 
 beforeAll(async () => {
   ensureWebBuilt(() => {});
@@ -30,7 +31,16 @@ beforeAll(async () => {
   expect(executablePath, "Debian's chromium must be installed (npm test installs it as root)").not.toBeNull();
   browser = await chromium.launch({
     executablePath: executablePath!,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
   });
   lab = await startTestLab();
   // The smallest screen the lab promises to be readable on; light is the system's choice.
@@ -90,7 +100,9 @@ describe("catalog, progress and themes, in Chromium", () => {
     await expect.poll(() => cards().count()).toBe(both.length);
     expect(await page.getByTestId("filter-area").inputValue()).toBe("security");
     expect(await page.getByTestId("filter-difficulty").inputValue()).toBe(difficulty);
-    expect(await page.getByTestId("filter-count").textContent()).toBe(`Showing ${both.length} of ${catalog.length} exercises`);
+    expect(await page.getByTestId("filter-count").textContent()).toBe(
+      `Showing ${both.length} of ${catalog.length} exercises`,
+    );
     await shot("02-catalog-filtered");
 
     // Difficulty alone, across areas.
@@ -149,11 +161,14 @@ describe("catalog, progress and themes, in Chromium", () => {
 
     // The terminal took the dark theme too.
     await expect.poll(() => page.getByTestId("terminal-status").textContent(), { timeout: 20_000 }).toBe("connected");
-    const termBg = await page.locator("[data-testid=terminal] .xterm-scrollable-element").evaluate((e) => getComputedStyle(e).backgroundColor);
+    const termBg = await page
+      .locator("[data-testid=terminal] .xterm-scrollable-element")
+      .evaluate((e) => getComputedStyle(e).backgroundColor);
     expect(termBg).toBe("rgb(13, 17, 23)");
 
     // Tab belongs to the shell; Escape then Tab leaves the terminal, so it is no keyboard trap.
-    const inTerminal = () => page.evaluate(() => document.activeElement?.classList.contains("xterm-helper-textarea") ?? false);
+    const inTerminal = () =>
+      page.evaluate(() => document.activeElement?.classList.contains("xterm-helper-textarea") ?? false);
     await page.locator("[data-testid=terminal] .xterm-helper-textarea").focus();
     await page.keyboard.press("Tab");
     expect(await inTerminal()).toBe(true);
@@ -183,14 +198,20 @@ describe("catalog, progress and themes, in Chromium", () => {
     // The page's own session: its CSRF token comes with /api/auth/me.
     const wsId = await page.evaluate(async (id) => {
       const { csrfToken } = (await (await fetch("/api/auth/me")).json()) as { csrfToken: string };
-      const res = await fetch(`/api/exercises/${id}/workspace`, { method: "POST", headers: { "content-type": "application/json", "x-csrf-token": csrfToken }, body: "{}" });
+      const res = await fetch(`/api/exercises/${id}/workspace`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-csrf-token": csrfToken },
+        body: "{}",
+      });
       return ((await res.json()) as { workspace: { id: number } }).workspace.id;
     }, EXERCISE);
     const dir = catalog.find((e) => e.id === EXERCISE)!.dir;
     copyDir(path.join(dir, "solution"), path.join(lab.dataDir, "workspaces", String(wsId)), WORKSPACE_UID_BASE + wsId);
     await page.getByTestId("result-score").waitFor();
     await page.getByTestId("submit").click();
-    await expect.poll(() => page.getByTestId("result-score").textContent(), { timeout: 90_000 }).toBe(`${max} / ${max}`);
+    await expect
+      .poll(() => page.getByTestId("result-score").textContent(), { timeout: 90_000 })
+      .toBe(`${max} / ${max}`);
 
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Exercises" }).click();
     await card.waitFor();
@@ -211,7 +232,9 @@ describe("catalog, progress and themes, in Chromium", () => {
     expect(await page.locator("[data-testid=chart-point].point-pass").count()).toBe(1);
     expect(await page.getByTestId("attempt-row").count()).toBe(2);
     const area = catalog.find((e) => e.id === EXERCISE)!.area;
-    expect(await page.getByTestId(`area-row-${area}`).textContent()).toContain(`1 / ${catalog.filter((e) => e.area === area).length}`);
+    expect(await page.getByTestId(`area-row-${area}`).textContent()).toContain(
+      `1 / ${catalog.filter((e) => e.area === area).length}`,
+    );
     await shot("06-progress-dark");
 
     // Back to light (the choice cycles dark → system, which is light here) for the record.

@@ -18,7 +18,9 @@ import { screenshotDir } from "./artifacts.ts";
  */
 
 const SOLUTION_DIR = path.join(ROOT_DIR, "exercises", "code-patterns", "token-bucket", "solution", "src");
-const SOLUTION = Object.fromEntries(fs.readdirSync(SOLUTION_DIR).map((f) => [`src/${f}`, fs.readFileSync(path.join(SOLUTION_DIR, f), "utf8")]));
+const SOLUTION = Object.fromEntries(
+  fs.readdirSync(SOLUTION_DIR).map((f) => [`src/${f}`, fs.readFileSync(path.join(SOLUTION_DIR, f), "utf8")]),
+);
 const SHOTS = screenshotDir("hiring");
 
 let lab: TestLab;
@@ -46,7 +48,11 @@ function saveFiles(page: Page, ws: number, files: Record<string, string>): Promi
         const cur = await fetch(`/api/workspaces/${ws}/files/content?path=${encodeURIComponent(p)}`);
         const res = await fetch(`/api/workspaces/${ws}/files/content?path=${encodeURIComponent(p)}`, {
           method: "PUT",
-          headers: { "content-type": "application/json", "if-match": cur.headers.get("etag") ?? '"x"', "x-csrf-token": me.csrfToken },
+          headers: {
+            "content-type": "application/json",
+            "if-match": cur.headers.get("etag") ?? '"x"',
+            "x-csrf-token": me.csrfToken,
+          },
           body: JSON.stringify({ content }),
         });
         out.push(res.status);
@@ -71,10 +77,16 @@ async function open(link: string): Promise<Page> {
 async function start(page: Page): Promise<number> {
   await page.getByRole("button", { name: "Start the assessment" }).click();
   await page.getByTestId("countdown").waitFor();
-  await expect.poll(() => page.locator("[data-testid=terminal-status]").textContent(), { timeout: 30_000 }).toBe("connected");
+  await expect
+    .poll(() => page.locator("[data-testid=terminal-status]").textContent(), { timeout: 30_000 })
+    .toBe("connected");
   return page.evaluate(async () => {
     const me = (await (await fetch("/api/auth/me")).json()) as { csrfToken: string };
-    const r = await fetch("/api/exercises/token-bucket/workspace", { method: "POST", headers: { "content-type": "application/json", "x-csrf-token": me.csrfToken }, body: "{}" });
+    const r = await fetch("/api/exercises/token-bucket/workspace", {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-csrf-token": me.csrfToken },
+      body: "{}",
+    });
     return ((await r.json()) as { workspace: { id: number } }).workspace.id;
   });
 }
@@ -88,7 +100,18 @@ beforeAll(async () => {
   const db = new Database(path.join(lab.dataDir, "backlab.db"));
   db.run("UPDATE users SET role = 'instructor'");
   db.close();
-  browser = await chromium.launch({ executablePath: executablePath!, args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"] });
+  browser = await chromium.launch({
+    executablePath: executablePath!,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 720 }, colorScheme: "light" });
   await ctx.addCookies([{ name: "backlab_session", value: admin.cookie.split("=")[1]!, url: lab.url }]);
   reviewer = await ctx.newPage();
@@ -123,7 +146,10 @@ describe("a hiring round in Chromium", () => {
     const reuse = await browser.newContext();
     const again = await reuse.newPage();
     await again.goto(linkA);
-    await again.getByRole("alert").filter({ hasText: /already used/ }).waitFor();
+    await again
+      .getByRole("alert")
+      .filter({ hasText: /already used/ })
+      .waitFor();
     await reuse.close();
     A.ws = await start(A.page);
     // A works in the editor (a save) and in the terminal, then writes the solution.
@@ -135,7 +161,9 @@ describe("a hiring round in Chromium", () => {
     await expect.poll(() => A.page.getByTestId("editor-notice").textContent(), { timeout: 10_000 }).toMatch(/^Saved/);
     await A.page.locator("[data-testid=terminal] .xterm-helper-textarea").focus();
     await A.page.keyboard.type("grep -c 'A was here' src/token-bucket.ts\n", { delay: 5 });
-    await expect.poll(() => A.page.locator("[data-testid=terminal] .xterm-rows").textContent(), { timeout: 15_000 }).toMatch(/\.ts\s*1\s*learner@backlab/);
+    await expect
+      .poll(() => A.page.locator("[data-testid=terminal] .xterm-rows").textContent(), { timeout: 15_000 })
+      .toMatch(/\.ts\s*1\s*learner@backlab/);
     // The timeline's reports leave the page every 2 s.
     await A.page.waitForTimeout(2500);
     expect(await saveFiles(A.page, A.ws, SOLUTION)).toEqual([200, 200]);
@@ -149,11 +177,19 @@ describe("a hiring round in Chromium", () => {
     await B.page.evaluate((text) => {
       const data = new DataTransfer();
       data.setData("text/plain", text);
-      document.querySelector(".candidate-editor")!.dispatchEvent(new ClipboardEvent("paste", { clipboardData: data, bubbles: true }));
+      document
+        .querySelector(".candidate-editor")!
+        .dispatchEvent(new ClipboardEvent("paste", { clipboardData: data, bubbles: true }));
     }, SOLUTION["src/token-bucket.ts"]!);
     expect(await saveFiles(B.page, B.ws, SOLUTION)).toEqual([200, 200]);
     await B.page.waitForTimeout(2500);
-    const deadline = Date.parse((await B.page.evaluate(async () => ((await (await fetch("/api/candidate/assessment")).json()) as { candidate: { deadline: string } }).candidate.deadline)));
+    const deadline = Date.parse(
+      await B.page.evaluate(
+        async () =>
+          ((await (await fetch("/api/candidate/assessment")).json()) as { candidate: { deadline: string } }).candidate
+            .deadline,
+      ),
+    );
     await B.page.getByTestId("handed-in").waitFor({ timeout: deadline - Date.now() + 30_000 });
     expect(await B.page.getByTestId("handed-in").textContent()).toMatch(/time was up/);
     await shot(B.page, "05-candidate-time-up");
@@ -163,7 +199,14 @@ describe("a hiring round in Chromium", () => {
     await reviewer.getByRole("link", { name: "All assessments" }).click();
     await reviewer.getByRole("link", { name: "Hiring round" }).click();
     const board = reviewer.getByTestId("board");
-    await expect.poll(async () => (await board.locator("tbody tr").allTextContents()).filter((t) => /submitted/.test(t) && /\d+ \/ \d+/.test(t)).length, { timeout: 120_000 }).toBe(2);
+    await expect
+      .poll(
+        async () =>
+          (await board.locator("tbody tr").allTextContents()).filter((t) => /submitted/.test(t) && /\d+ \/ \d+/.test(t))
+            .length,
+        { timeout: 120_000 },
+      )
+      .toBe(2);
     await expect.poll(() => board.textContent(), { timeout: 30_000 }).toMatch(/similar code/);
     await reviewer.getByTestId("similarity").locator("summary").first().click();
     await shot(reviewer, "06-board");
@@ -182,13 +225,21 @@ describe("a hiring round in Chromium", () => {
     expect(await reviewer.getByRole("heading", { level: 1 }).textContent()).toMatch(/^C-[A-Z0-9]{6}$/);
     const savesOfA = await reviewer.evaluate(async () => {
       const [, , id] = window.location.pathname.split("/");
-      const board = (await (await fetch(`/api/assessments/${id}/candidates`)).json()) as { candidates: { id: number; flags: string[] }[] };
+      const board = (await (await fetch(`/api/assessments/${id}/candidates`)).json()) as {
+        candidates: { id: number; flags: string[] }[];
+      };
       const a = board.candidates.find((c) => !c.flags.some((f) => /paste/.test(f)))!;
-      const d = (await (await fetch(`/api/assessments/${id}/candidates/${a.id}`)).json()) as { timeline: { kind: string; detail: { path?: string; command?: string } }[] };
-      return d.timeline.filter((e) => e.kind === "save" || e.kind === "command").map((e) => e.detail.path ?? `$ ${e.detail.command}`);
+      const d = (await (await fetch(`/api/assessments/${id}/candidates/${a.id}`)).json()) as {
+        timeline: { kind: string; detail: { path?: string; command?: string } }[];
+      };
+      return d.timeline
+        .filter((e) => e.kind === "save" || e.kind === "command")
+        .map((e) => e.detail.path ?? `$ ${e.detail.command}`);
     });
     // A's timeline has the editor's save and the command run in the terminal.
-    expect(savesOfA).toEqual(expect.arrayContaining(["src/token-bucket.ts", "$ grep -c 'A was here' src/token-bucket.ts"]));
+    expect(savesOfA).toEqual(
+      expect.arrayContaining(["src/token-bucket.ts", "$ grep -c 'A was here' src/token-bucket.ts"]),
+    );
     // A rubric score per criterion, then a decision.
     await reviewer.getByLabel("Score (1–5)").first().fill("4");
     await reviewer.getByLabel("Score (1–5)").nth(1).fill("3");
@@ -204,7 +255,10 @@ describe("a hiring round in Chromium", () => {
 
     // The CSV export, through the reviewer's session.
     await reviewer.getByRole("link", { name: "Back to the board" }).click();
-    const csv = await reviewer.evaluate(async (href) => (await fetch(href)).text(), (await reviewer.getByRole("link", { name: "Export CSV" }).getAttribute("href"))!);
+    const csv = await reviewer.evaluate(
+      async (href) => (await fetch(href)).text(),
+      (await reviewer.getByRole("link", { name: "Export CSV" }).getAttribute("href"))!,
+    );
     const lines = csv.trim().split("\r\n");
     expect(lines).toHaveLength(3);
     expect(lines.some((l) => /,submitted,.*,hold$/.test(l))).toBe(true);

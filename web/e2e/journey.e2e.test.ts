@@ -18,7 +18,16 @@ beforeAll(async () => {
   expect(executablePath, "Debian's chromium must be installed (npm test installs it as root)").not.toBeNull();
   browser = await chromium.launch({
     executablePath: executablePath!,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
   });
 });
 
@@ -36,7 +45,10 @@ describe.each(["bwrap", "docker"])("with the %s sandbox driver", (driver) => {
   beforeAll(async () => {
     lab = await startTestLab({ SANDBOX_DRIVER: driver });
     // The clipboard lets the test paste a whole file into the editor, as a learner would.
-    context = await browser.newContext({ viewport: { width: 1280, height: 720 }, permissions: ["clipboard-read", "clipboard-write"] });
+    context = await browser.newContext({
+      viewport: { width: 1280, height: 720 },
+      permissions: ["clipboard-read", "clipboard-write"],
+    });
     page = await context.newPage();
     // Browser-side errors go to the test's output: a failure here is diagnosable from CI logs.
     page.on("pageerror", (err) => console.error(`[${driver}] page error:`, err.message));
@@ -68,7 +80,9 @@ describe.each(["bwrap", "docker"])("with the %s sandbox driver", (driver) => {
 
   async function openInEditor(rel: string) {
     await page.locator(`[data-testid=tree-item][data-path="${rel}"]`).click();
-    await expect.poll(() => page.locator("[data-testid=editor-tab][aria-selected=true]").getAttribute("data-path")).toBe(rel);
+    await expect
+      .poll(() => page.locator("[data-testid=editor-tab][aria-selected=true]").getAttribute("data-path"))
+      .toBe(rel);
   }
 
   /** Replaces the open file's whole text by pasting, then saves with Ctrl-S. */
@@ -87,17 +101,26 @@ describe.each(["bwrap", "docker"])("with the %s sandbox driver", (driver) => {
       const w = window as unknown as { labels: string[] };
       w.labels = [];
       const button = document.querySelector("[data-testid=submit]")!;
-      new MutationObserver(() => w.labels.push(button.textContent ?? "")).observe(button, { childList: true, characterData: true, subtree: true });
+      new MutationObserver(() => w.labels.push(button.textContent ?? "")).observe(button, {
+        childList: true,
+        characterData: true,
+        subtree: true,
+      });
     });
     await page.getByTestId("submit").click();
     await expect.poll(() => page.getByTestId("submit").textContent(), { timeout: 5_000 }).not.toBe("Submit");
     await expect.poll(() => page.getByTestId("submit").textContent(), { timeout: 90_000 }).toBe("Submit");
     await page.getByTestId("result-score").waitFor({ timeout: 10_000 });
     const labels = await page.evaluate(() => (window as unknown as { labels: string[] }).labels);
-    expect(labels.some((l) => /Hidden unit tests: \d+ done/.test(l)), `progress labels: ${labels.join(" | ")}`).toBe(true);
+    expect(
+      labels.some((l) => /Hidden unit tests: \d+ done/.test(l)),
+      `progress labels: ${labels.join(" | ")}`,
+    ).toBe(true);
     expect(await page.getByTestId("result-category").first().getAttribute("data-category")).toBe("functional");
     // Under the score, where the grading's time went (the unit kind: its sandbox and its tests).
-    expect(await page.getByTestId("result-timing").textContent()).toMatch(/^Where the time went: .*tests \d+(\.\d)?\sm?s/);
+    expect(await page.getByTestId("result-timing").textContent()).toMatch(
+      /^Where the time went: .*tests \d+(\.\d)?\sm?s/,
+    );
     return (await page.getByTestId("result-score").textContent()) ?? "";
   }
 
@@ -140,7 +163,9 @@ describe.each(["bwrap", "docker"])("with the %s sandbox driver", (driver) => {
     await page.getByTestId("new-file").click();
     await page.getByTestId("path-input").fill("notes/e2e.txt");
     await page.getByTestId("path-confirm").click();
-    await expect.poll(() => page.locator("[data-testid=editor-tab][aria-selected=true]").getAttribute("data-path")).toBe("notes/e2e.txt");
+    await expect
+      .poll(() => page.locator("[data-testid=editor-tab][aria-selected=true]").getAttribute("data-path"))
+      .toBe("notes/e2e.txt");
     await page.locator(".ws-code .cm-content").click();
     await page.keyboard.type("hello from the editor");
     await page.keyboard.press("Control+s");
@@ -170,7 +195,9 @@ describe.each(["bwrap", "docker"])("with the %s sandbox driver", (driver) => {
     await expect.poll(notice, { timeout: 10_000 }).toMatch(/^Saved/);
     expect(await page.getByTestId("unsaved-warning").count()).toBe(0);
     await runInTerminal("cat notes/e2e.txt; echo done-3", /mine, unsaved[\s\S]*done-3/);
-    expect(fs.readFileSync(workspaceFile(wsId, "notes/e2e.txt"), "utf8")).toMatch(/changed-in-the-terminal\nmine, unsaved/);
+    expect(fs.readFileSync(workspaceFile(wsId, "notes/e2e.txt"), "utf8")).toMatch(
+      /changed-in-the-terminal\nmine, unsaved/,
+    );
 
     // Submit the starter: live progress, then feedback grouped by category.
     const starterScore = await submitAndWait();
@@ -219,7 +246,9 @@ describe.each(["bwrap", "docker"])("with the %s sandbox driver", (driver) => {
     await page.locator("[data-testid=tree-item][data-path='src/middleware.ts']").focus();
     await page.keyboard.press("ArrowDown");
     await page.keyboard.press("Enter");
-    await expect.poll(() => page.locator("[data-testid=editor-tab][aria-selected=true]").getAttribute("data-path")).toBe("src/token-bucket.ts");
+    await expect
+      .poll(() => page.locator("[data-testid=editor-tab][aria-selected=true]").getAttribute("data-path"))
+      .toBe("src/token-bucket.ts");
     // Tab indents in the editor; Escape then Tab leaves it (no keyboard trap).
     await page.locator(".ws-code .cm-content").click();
     await page.keyboard.press("Escape");

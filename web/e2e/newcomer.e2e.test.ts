@@ -24,7 +24,16 @@ beforeAll(async () => {
   lab = await startTestLab({ SANDBOXES_PER_USER: "2" });
   browser = await chromium.launch({
     executablePath: executablePath!,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
   });
   shots = screenshotDir("newcomer");
 }, 120_000);
@@ -50,11 +59,14 @@ async function newPerson(name: string, viewport = { width: 1280, height: 720 }):
   return { context, page, email };
 }
 
-const terminalText = async (page: Page) => (await page.locator("[data-testid=terminal] .xterm-rows").first().textContent()) ?? "";
+const terminalText = async (page: Page) =>
+  (await page.locator("[data-testid=terminal] .xterm-rows").first().textContent()) ?? "";
 
 async function openExercise(page: Page, slug: string): Promise<void> {
   await page.goto(`${lab.url}/exercises/${slug}`);
-  await expect.poll(() => page.getByTestId("terminal-status").first().textContent(), { timeout: 20_000 }).toBe("connected");
+  await expect
+    .poll(() => page.getByTestId("terminal-status").first().textContent(), { timeout: 20_000 })
+    .toBe("connected");
   await expect.poll(() => terminalText(page), { timeout: 15_000 }).toMatch(/\$\s*$/);
 }
 
@@ -66,12 +78,18 @@ async function type(page: Page, command: string): Promise<void> {
 /** The page at 1280x720 and 1024x640, light and dark (the system theme is what the lab follows by default). */
 async function shot(page: Page, name: string): Promise<void> {
   const before = page.viewportSize();
-  for (const [w, h] of [[1280, 720], [1024, 640]] as const) {
+  for (const [w, h] of [
+    [1280, 720],
+    [1024, 640],
+  ] as const) {
     await page.setViewportSize({ width: w, height: h });
     for (const scheme of ["light", "dark"] as const) {
       await page.emulateMedia({ colorScheme: scheme });
       // Pages without the theme toggle (sign-in) set the theme only at load.
-      await page.evaluate((t) => ((document.documentElement.dataset.theme = t), (document.documentElement.style.colorScheme = t)), scheme);
+      await page.evaluate(
+        (t) => ((document.documentElement.dataset.theme = t), (document.documentElement.style.colorScheme = t)),
+        scheme,
+      );
       await page.waitForTimeout(150);
       await page.screenshot({ path: path.join(shots, `${name}-${w}x${h}-${scheme}.png`) });
     }
@@ -86,13 +104,18 @@ describe("a newcomer's first hour", () => {
     await openExercise(page, "token-bucket");
     // The page opens the main source file by itself: a file is open, as in the report.
     await expect.poll(() => page.locator("[data-testid=editor-tab]").count(), { timeout: 10_000 }).toBeGreaterThan(0);
-    await type(page, "mkdir made-in-terminal && echo hi > made-in-terminal/a.txt && echo hi > a.txt; echo made-$((3*4))");
+    await type(
+      page,
+      "mkdir made-in-terminal && echo hi > made-in-terminal/a.txt && echo hi > a.txt; echo made-$((3*4))",
+    );
     await expect.poll(() => terminalText(page)).toMatch(/made-12/);
     // Well under one old tree-poll period: the server tells the page.
     await page.locator("[data-testid=tree-item][data-path='a.txt']").waitFor({ timeout: 3_000 });
     await page.locator("[data-testid=tree-item][data-path='made-in-terminal']").waitFor({ timeout: 1_000 });
     await type(page, "rm a.txt; echo gone-$((2*5))");
-    await expect.poll(() => page.locator("[data-testid=tree-item][data-path='a.txt']").count(), { timeout: 3_000 }).toBe(0);
+    await expect
+      .poll(() => page.locator("[data-testid=tree-item][data-path='a.txt']").count(), { timeout: 3_000 })
+      .toBe(0);
     await shot(page, "01-tree-follows-terminal");
     await context.close();
   });
@@ -103,15 +126,21 @@ describe("the exercise's instructions", () => {
     const { page, context } = await newPerson("readme");
     await openExercise(page, "token-bucket");
     await page.locator("[data-testid=tree-item][data-path='README.md']").waitFor({ timeout: 5_000 });
-    const title = fs.readFileSync(path.join(ROOT_DIR, "exercises", "code-patterns", "token-bucket", "README.md"), "utf8").split("\n")[0]!;
+    const title = fs
+      .readFileSync(path.join(ROOT_DIR, "exercises", "code-patterns", "token-bucket", "README.md"), "utf8")
+      .split("\n")[0]!;
     await type(page, "head -n 1 README.md; rm README.md; echo removed-$((9*9))");
     await expect.poll(() => terminalText(page)).toMatch(/removed-81/);
     expect(await terminalText(page)).toContain(title);
-    await expect.poll(() => page.locator("[data-testid=tree-item][data-path='README.md']").count(), { timeout: 5_000 }).toBe(0);
+    await expect
+      .poll(() => page.locator("[data-testid=tree-item][data-path='README.md']").count(), { timeout: 5_000 })
+      .toBe(0);
     await page.reload();
     await page.locator("[data-testid=tree-item][data-path='README.md']").waitFor({ timeout: 10_000 });
     await page.locator("[data-testid=tree-item][data-path='README.md']").click();
-    await expect.poll(() => page.locator(".ws-code .cm-content").innerText(), { timeout: 5_000 }).toContain(title.replace(/^#\s*/, ""));
+    await expect
+      .poll(() => page.locator(".ws-code .cm-content").innerText(), { timeout: 5_000 })
+      .toContain(title.replace(/^#\s*/, ""));
     await shot(page, "05-readme-in-workspace");
     await context.close();
   });
@@ -125,10 +154,17 @@ describe("npm in the terminal", () => {
     await type(page, "npm test > /dev/null 2>&1; npm run no-such-script > /dev/null 2>&1; echo ran-$((8*8)); ls -A");
     await expect.poll(() => terminalText(page), { timeout: 60_000 }).toMatch(/ran-64/);
     await page.waitForTimeout(1_000);
-    const names = (await page.locator("[data-testid=tree-item]").evaluateAll((els) => els.map((e) => e.getAttribute("data-path")))).filter(Boolean) as string[];
+    const names = (
+      await page.locator("[data-testid=tree-item]").evaluateAll((els) => els.map((e) => e.getAttribute("data-path")))
+    ).filter(Boolean) as string[];
     expect(names.filter((p) => /(^|\/)(\.npm|node_modules|\.vite|\.cache)(\/|$)/.test(p))).toEqual([]);
     const ws = Number(await page.getByTestId("editor").getAttribute("data-workspace"));
-    expect(fs.readdirSync(path.join(lab.dataDir, "workspaces", String(ws))).sort()).toEqual(fs.readdirSync(path.join(ROOT_DIR, "exercises", "code-patterns", "token-bucket", "starter")).concat("README.md").sort());
+    expect(fs.readdirSync(path.join(lab.dataDir, "workspaces", String(ws))).sort()).toEqual(
+      fs
+        .readdirSync(path.join(ROOT_DIR, "exercises", "code-patterns", "token-bucket", "starter"))
+        .concat("README.md")
+        .sort(),
+    );
     await context.close();
   });
 });
@@ -142,13 +178,24 @@ describe("points", () => {
     await page.getByTestId("submit").click();
     await page.getByTestId("result-score").waitFor({ timeout: 120_000 });
     await expect.poll(() => page.getByTestId("submit").textContent(), { timeout: 30_000 }).toBe("Submit");
-    const worth = await page.locator("[data-testid=test-result] .points").evaluateAll((els) => els.map((e) => Number((e.textContent ?? "").split("/")[1])));
+    const worth = await page
+      .locator("[data-testid=test-result] .points")
+      .evaluateAll((els) => els.map((e) => Number((e.textContent ?? "").split("/")[1])));
     expect(worth.length).toBeGreaterThan(0);
     const max = Number(((await page.getByTestId("result-score").textContent()) ?? "").split(" / ")[1]);
     // Each figure the instructions state holds; the total they state is the card's (the last test takes the rounding rest).
-    for (const c of claims) expect(worth.map((w) => Math.round(w * 100) / 100), c.text).toEqual(worth.map(() => c.each));
-    expect(instructions).toMatch(new RegExp(`14 vitest tests \\(${max} points, shared equally: about ${Math.round((max / 14) * 100) / 100} each`));
-    expect(worth.filter((w) => Math.abs(w - max / 14) >= 0.05), `worth: ${worth.join(", ")}`).toEqual([]);
+    for (const c of claims)
+      expect(
+        worth.map((w) => Math.round(w * 100) / 100),
+        c.text,
+      ).toEqual(worth.map(() => c.each));
+    expect(instructions).toMatch(
+      new RegExp(`14 vitest tests \\(${max} points, shared equally: about ${Math.round((max / 14) * 100) / 100} each`),
+    );
+    expect(
+      worth.filter((w) => Math.abs(w - max / 14) >= 0.05),
+      `worth: ${worth.join(", ")}`,
+    ).toEqual([]);
     await context.close();
   });
 });
@@ -158,7 +205,8 @@ describe("feedback", () => {
     await page.getByTestId("submit").click();
     await page.getByTestId("result-score").waitFor({ timeout: 240_000 });
   }
-  const result = (page: Page, name: RegExp) => page.locator("[data-testid=test-result]").filter({ has: page.locator(".test-name", { hasText: name }) });
+  const result = (page: Page, name: RegExp) =>
+    page.locator("[data-testid=test-result]").filter({ has: page.locator(".test-name", { hasText: name }) });
 
   it("8: probe advice follows the exercise; an untouched starter earns nothing for code it does not have", async () => {
     const { page, context } = await newPerson("advice");
@@ -167,7 +215,10 @@ describe("feedback", () => {
     await expect.poll(() => page.getByTestId("submit").textContent(), { timeout: 60_000 }).toBe("Submit");
     const names = await page.locator("[data-testid=test-result] .test-name").allTextContents();
     const headers = result(page, /security headers/);
-    expect(await headers.count(), `results: ${names.join(" | ")}; ${await page.getByTestId("results").innerText()}`.slice(0, 2000)).toBe(1);
+    expect(
+      await headers.count(),
+      `results: ${names.join(" | ")}; ${await page.getByTestId("results").innerText()}`.slice(0, 2000),
+    ).toBe(1);
     expect(await headers.getAttribute("data-status")).toBe("fail");
     const message = (await headers.locator(".test-message").textContent()) ?? "";
     expect(message).toMatch(/Missing security headers/);
@@ -198,13 +249,21 @@ describe("several terminals", () => {
       await page.keyboard.type(`${command}\n`, { delay: 5 });
     };
     // The service in the first terminal...
-    await typeIn(0, `node -e "require('http').createServer((q, r) => r.end('pong-' + (6 * 7))).listen(41551, '127.0.0.1', () => console.log('listening'))"`);
+    await typeIn(
+      0,
+      `node -e "require('http').createServer((q, r) => r.end('pong-' + (6 * 7))).listen(41551, '127.0.0.1', () => console.log('listening'))"`,
+    );
     await expect.poll(() => text(0), { timeout: 15_000 }).toMatch(/listening/);
     // ...attacked from a second one: its own shell, the same sandbox (same loopback).
     await page.getByTestId("terminal-add").click();
-    await expect.poll(() => pane(1).getByTestId("terminal-status").textContent(), { timeout: 20_000 }).toBe("connected");
+    await expect
+      .poll(() => pane(1).getByTestId("terminal-status").textContent(), { timeout: 20_000 })
+      .toBe("connected");
     await expect.poll(() => text(1), { timeout: 15_000 }).toMatch(/\$\s*$/);
-    await typeIn(1, `node -e "fetch('http://127.0.0.1:41551').then((r) => r.text()).then(console.log)"; echo tab2-done`);
+    await typeIn(
+      1,
+      `node -e "fetch('http://127.0.0.1:41551').then((r) => r.text()).then(console.log)"; echo tab2-done`,
+    );
     await expect.poll(() => text(1), { timeout: 15_000 }).toMatch(/pong-42[\s\S]*tab2-done/);
     expect(await text(0)).not.toMatch(/tab2-done/);
     await shot(page, "04-two-terminals");
@@ -226,11 +285,19 @@ describe("a session ended on the server", () => {
     const { page, context, email } = await newPerson("ended");
     await openExercise(page, "token-bucket");
     // Signed out everywhere from another device (the API, as another browser would).
-    const other = await fetch(`${lab.url}/api/auth/login`, { method: "POST", headers: { "content-type": "application/json", origin: lab.url }, body: JSON.stringify({ email, password: "a long enough password" }) });
+    const other = await fetch(`${lab.url}/api/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json", origin: lab.url },
+      body: JSON.stringify({ email, password: "a long enough password" }),
+    });
     expect(other.status).toBe(200);
     const cookie = other.headers.getSetCookie()[0]!.split(";")[0]!;
     const { csrfToken } = (await other.json()) as { csrfToken: string };
-    const out = await fetch(`${lab.url}/api/auth/logout-everywhere`, { method: "POST", headers: { "content-type": "application/json", origin: lab.url, cookie, "x-csrf-token": csrfToken }, body: "{}" });
+    const out = await fetch(`${lab.url}/api/auth/logout-everywhere`, {
+      method: "POST",
+      headers: { "content-type": "application/json", origin: lab.url, cookie, "x-csrf-token": csrfToken },
+      body: "{}",
+    });
     expect(out.status).toBe(200);
     await page.waitForURL(/\/login\?next=%2Fexercises%2Ftoken-bucket$/, { timeout: 15_000 });
     expect(await page.getByTestId("auth-notice").textContent()).toMatch(/session has ended/);
@@ -240,7 +307,9 @@ describe("a session ended on the server", () => {
     await page.fill("input[name=password]", "a long enough password");
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.waitForURL(/\/exercises\/token-bucket$/, { timeout: 10_000 });
-    await expect.poll(() => page.getByTestId("terminal-status").first().textContent(), { timeout: 20_000 }).toBe("connected");
+    await expect
+      .poll(() => page.getByTestId("terminal-status").first().textContent(), { timeout: 20_000 })
+      .toBe("connected");
     // A page that is not the lab's own is never where sign-in leads.
     await page.goto(`${lab.url}/login?next=${encodeURIComponent("//example.test/x")}`);
     await page.waitForURL(`${lab.url}/`, { timeout: 10_000 });
@@ -260,7 +329,9 @@ describe("the live-sandbox limit (2 in this lab)", () => {
     await c.goto(`${lab.url}/exercises/safe-transfers`);
     const limit = c.getByTestId("terminal-limit");
     await limit.waitFor({ timeout: 20_000 });
-    expect(await limit.textContent()).toMatch(/2 exercises have a live terminal open[\s\S]*Live now: .+, .+\.[\s\S]*Continue here/);
+    expect(await limit.textContent()).toMatch(
+      /2 exercises have a live terminal open[\s\S]*Live now: .+, .+\.[\s\S]*Continue here/,
+    );
     expect(await c.getByTestId("terminal-status").textContent()).toBe("ended");
     await shot(c, "02-limit");
     // Continue here: the least recently used one (the first) stops and says why.
@@ -272,7 +343,9 @@ describe("the live-sandbox limit (2 in this lab)", () => {
     // Back to the first exercise: a new shell, with the old screen above it and why it ended.
     await a.getByTestId("terminal-restart").click();
     await expect.poll(() => a.getByTestId("terminal-status").textContent(), { timeout: 20_000 }).toBe("connected");
-    await expect.poll(() => terminalText(a), { timeout: 10_000 }).toMatch(/from-the-first-42[\s\S]*previous terminal session ended[\s\S]*you continued in/);
+    await expect
+      .poll(() => terminalText(a), { timeout: 10_000 })
+      .toMatch(/from-the-first-42[\s\S]*previous terminal session ended[\s\S]*you continued in/);
     await shot(a, "02-previous-session");
     await context.close();
   });

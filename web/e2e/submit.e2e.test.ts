@@ -16,7 +16,16 @@ beforeAll(async () => {
   expect(executablePath, "Debian's chromium must be installed (npm test installs it as root)").not.toBeNull();
   browser = await chromium.launch({
     executablePath: executablePath!,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
   });
   lab = await startTestLab();
   page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
@@ -29,7 +38,12 @@ afterAll(async () => {
 });
 
 /** The caller's submissions of the exercise, asked by the page itself (its session). */
-const submissionIds = () => page.evaluate(async (url) => ((await (await fetch(url)).json()) as { submissions: { id: number }[] }).submissions.map((s) => s.id), SUBMISSIONS);
+const submissionIds = () =>
+  page.evaluate(
+    async (url) =>
+      ((await (await fetch(url)).json()) as { submissions: { id: number }[] }).submissions.map((s) => s.id),
+    SUBMISSIONS,
+  );
 
 async function waitForGraded() {
   await expect.poll(() => page.getByTestId("submit").textContent(), { timeout: 90_000 }).toBe("Submit");
@@ -63,7 +77,9 @@ describe("submitting from the exercise page", () => {
     });
 
     await page.getByTestId("submit").click();
-    await expect.poll(() => page.getByRole("alert").textContent(), { timeout: 10_000 }).toMatch(/could not reach the server/i);
+    await expect
+      .poll(() => page.getByRole("alert").textContent(), { timeout: 10_000 })
+      .toMatch(/could not reach the server/i);
     expect(sent).toHaveLength(1);
     expect(sent[0]!.status).toBe(202);
     expect(sent[0]!.key).toMatch(/^[0-9a-f]{32}$/);

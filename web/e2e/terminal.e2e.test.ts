@@ -23,7 +23,16 @@ beforeAll(async () => {
   proxy = await tcpProxy(Number(new URL(lab.url).port));
   browser = await chromium.launch({
     executablePath: executablePath!,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
   });
   context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
   page = await context.newPage();
@@ -55,7 +64,11 @@ async function tcpProxy(port: number): Promise<{ url: string; blip(): void; clos
   const blip = () => {
     for (const s of sockets) s.destroy();
   };
-  return { url: `http://localhost:${(server.address() as net.AddressInfo).port}`, blip, close: () => (blip(), server.close()) };
+  return {
+    url: `http://localhost:${(server.address() as net.AddressInfo).port}`,
+    blip,
+    close: () => (blip(), server.close()),
+  };
 }
 
 const terminalText = async () => (await page.locator("[data-testid=terminal] .xterm-rows").textContent()) ?? "";
@@ -123,7 +136,11 @@ describe("the terminal in Chromium", () => {
     await page.getByTestId("tab-recordings").click();
     await expect.poll(() => page.getByTestId("recording").count(), { timeout: 10_000 }).toBeGreaterThan(0);
     await page.getByTestId("recording-play").first().click();
-    await expect.poll(async () => (await page.getByTestId("recording-player").innerText()).includes("replay-marker"), { timeout: 30_000 }).toBe(true);
+    await expect
+      .poll(async () => (await page.getByTestId("recording-player").innerText()).includes("replay-marker"), {
+        timeout: 30_000,
+      })
+      .toBe(true);
     await page.screenshot({ path: path.join(SHOTS, "03-replay.png") });
   });
 });

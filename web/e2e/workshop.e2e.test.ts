@@ -25,7 +25,8 @@ const learners: { name: string; page: Page; context: BrowserContext }[] = [];
 let joinLink = "";
 
 const shot = (p: Page, name: string) => p.screenshot({ path: path.join(shots, `${name}.png`) });
-const terminalText = async (p: Page) => (await p.locator("[data-testid=terminal] .xterm-rows").first().textContent()) ?? "";
+const terminalText = async (p: Page) =>
+  (await p.locator("[data-testid=terminal] .xterm-rows").first().textContent()) ?? "";
 
 beforeAll(async () => {
   ensureWebBuilt(() => {});
@@ -34,7 +35,15 @@ beforeAll(async () => {
   lab = await startTestLab({ GRADING_CONCURRENCY: "1" });
   browser = await chromium.launch({
     executablePath: executablePath!,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
   });
   shots = screenshotDir("workshop");
   // The instructor: an account promoted by the admin (here, in the database), signed in in the browser.
@@ -43,7 +52,11 @@ beforeAll(async () => {
   const db = new Database(path.join(lab.dataDir, "backlab.db"));
   db.run("UPDATE users SET role = 'instructor', display_name = 'Ann Instructor' WHERE email = ?", [email]);
   db.close();
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 720 }, colorScheme: "light", acceptDownloads: true });
+  const ctx = await browser.newContext({
+    viewport: { width: 1280, height: 720 },
+    colorScheme: "light",
+    acceptDownloads: true,
+  });
   teacher = await ctx.newPage();
   await teacher.goto(`${lab.url}/login`);
   await teacher.getByLabel("Email").fill(email);
@@ -73,7 +86,10 @@ describe("a workshop in four browsers", () => {
 
   it("three learners join by the link, signing up on the way; everything is locked", async () => {
     for (const name of ["Lea", "Leo", "Lia"]) {
-      const context = await browser.newContext({ viewport: { width: 1280, height: 720 }, colorScheme: name === "Leo" ? "dark" : "light" });
+      const context = await browser.newContext({
+        viewport: { width: 1280, height: 720 },
+        colorScheme: name === "Leo" ? "dark" : "light",
+      });
       const page = await context.newPage();
       await page.goto(joinLink);
       await page.getByRole("heading", { name: "Join the workshop" }).waitFor();
@@ -90,7 +106,9 @@ describe("a workshop in four browsers", () => {
     // A locked exercise opened by URL: the page says why.
     const lea = learners[0]!.page;
     await lea.goto(`${lab.url}/exercises/${FIRST}`);
-    await expect.poll(async () => (await lea.locator("main").textContent()) ?? "", { timeout: 10_000 }).toContain("locked");
+    await expect
+      .poll(async () => (await lea.locator("main").textContent()) ?? "", { timeout: 10_000 })
+      .toContain("locked");
     await shot(lea, "03-locked-by-url");
     await lea.goBack();
     await lea.getByRole("heading", { name: "Backend day" }).waitFor();
@@ -99,9 +117,19 @@ describe("a workshop in four browsers", () => {
   it("unlocks live: the members see the exercises appear without a reload", async () => {
     await expect.poll(() => teacher.locator("[data-testid=room-grid] tbody tr").count(), { timeout: 10_000 }).toBe(3);
     await teacher.locator(`.pacing-list li[data-exercise=${FIRST}] button`).click();
-    for (const { page } of learners) await expect.poll(() => page.locator(`[data-testid=track] li[data-exercise=${FIRST}]`).getAttribute("data-unlocked"), { timeout: 10_000 }).toBe("true");
+    for (const { page } of learners)
+      await expect
+        .poll(() => page.locator(`[data-testid=track] li[data-exercise=${FIRST}]`).getAttribute("data-unlocked"), {
+          timeout: 10_000,
+        })
+        .toBe("true");
     await teacher.locator(`.pacing-list li[data-exercise=${SECOND}] button`).click();
-    for (const { page } of learners) await expect.poll(() => page.locator(`[data-testid=track] li[data-exercise=${SECOND}]`).getAttribute("data-unlocked"), { timeout: 10_000 }).toBe("true");
+    for (const { page } of learners)
+      await expect
+        .poll(() => page.locator(`[data-testid=track] li[data-exercise=${SECOND}]`).getAttribute("data-unlocked"), {
+          timeout: 10_000,
+        })
+        .toBe("true");
     await shot(learners[2]!.page, "04-member-unlocked");
   }, 60_000);
 
@@ -110,18 +138,28 @@ describe("a workshop in four browsers", () => {
     await lea.getByLabel("What are you stuck on?").fill("my bucket never refills");
     await lea.getByRole("button", { name: "Raise hand" }).click();
     await lea.getByTestId("hand-raised").waitFor();
-    await expect.poll(async () => (await teacher.getByTestId("hand-queue").textContent()) ?? "", { timeout: 10_000 }).toContain("my bucket never refills");
-    await expect.poll(async () => (await teacher.locator("tr[data-learner=Lea] .help-signals").textContent()) ?? "").toContain("raised hand");
+    await expect
+      .poll(async () => (await teacher.getByTestId("hand-queue").textContent()) ?? "", { timeout: 10_000 })
+      .toContain("my bucket never refills");
+    await expect
+      .poll(async () => (await teacher.locator("tr[data-learner=Lea] .help-signals").textContent()) ?? "")
+      .toContain("raised hand");
     await shot(teacher, "05-room-hand-light");
     await teacher.getByRole("button", { name: "Acknowledge" }).click();
-    await expect.poll(async () => (await lea.getByTestId("hand-raised").textContent()) ?? "", { timeout: 10_000 }).toContain("has seen it");
+    await expect
+      .poll(async () => (await lea.getByTestId("hand-raised").textContent()) ?? "", { timeout: 10_000 })
+      .toContain("has seen it");
   }, 60_000);
 
   it("a take-over, accepted by the learner, types through to their terminal", async () => {
     const lea = learners[0]!.page;
     await lea.goto(`${lab.url}/exercises/${FIRST}`);
     await expect.poll(() => lea.getByTestId("terminal-status").textContent(), { timeout: 60_000 }).toBe("connected");
-    await expect.poll(() => teacher.locator(`tr[data-learner=Lea] td[data-exercise=${FIRST}] .cell-live`).count(), { timeout: 40_000 }).toBe(1);
+    await expect
+      .poll(() => teacher.locator(`tr[data-learner=Lea] td[data-exercise=${FIRST}] .cell-live`).count(), {
+        timeout: 40_000,
+      })
+      .toBe(1);
     await teacher.locator(`tr[data-learner=Lea] td[data-exercise=${FIRST}] button`).click();
     await teacher.getByRole("tab", { name: "Terminal" }).click();
     await teacher.getByRole("button", { name: "Ask to take over" }).click();
@@ -130,7 +168,9 @@ describe("a workshop in four browsers", () => {
     await lea.getByRole("button", { name: "Allow" }).click();
     await lea.getByTestId("takeover-active").waitFor();
     await teacher.getByText("taking over").waitFor({ timeout: 10_000 });
-    await expect.poll(() => teacher.getByTestId("terminal-status").textContent(), { timeout: 20_000 }).toBe("connected");
+    await expect
+      .poll(() => teacher.getByTestId("terminal-status").textContent(), { timeout: 20_000 })
+      .toBe("connected");
     await teacher.locator("[data-testid=cell-panel] [data-testid=terminal]").click();
     await teacher.keyboard.type("echo taken-over-$((6*7))\n");
     await expect.poll(() => terminalText(lea), { timeout: 15_000 }).toContain("taken-over-42");
@@ -147,7 +187,10 @@ describe("a workshop in four browsers", () => {
     await expect.poll(async () => (await teacher.getByTestId("room-error").textContent()) ?? "").toContain("HTML");
     await teacher.getByLabel("Message to every member").fill("Break until 11:00 — back at the track then");
     await teacher.getByRole("button", { name: "Send" }).click();
-    for (const { page } of learners) await expect.poll(async () => (await page.getByTestId("broadcast-banner").textContent()) ?? "", { timeout: 10_000 }).toContain("Break until 11:00");
+    for (const { page } of learners)
+      await expect
+        .poll(async () => (await page.getByTestId("broadcast-banner").textContent()) ?? "", { timeout: 10_000 })
+        .toContain("Break until 11:00");
     await shot(learners[1]!.page, "08-broadcast-dark");
     await shot(learners[0]!.page, "08-broadcast-exercise-page");
   }, 60_000);
@@ -158,10 +201,14 @@ describe("a workshop in four browsers", () => {
     await lea.getByTestId("submit").click();
     const cell = teacher.locator(`tr[data-learner=Lea] td[data-exercise=${FIRST}]`);
     // Queued at once, then graded by a real sandbox: the cell follows without a reload.
-    await expect.poll(async () => (await cell.locator("[data-testid=cell-score]").textContent()) ?? "", { timeout: 20_000 }).toMatch(/\/\d+ · 1 try/);
+    await expect
+      .poll(async () => (await cell.locator("[data-testid=cell-score]").textContent()) ?? "", { timeout: 20_000 })
+      .toMatch(/\/\d+ · 1 try/);
     await expect.poll(() => cell.getAttribute("data-latest"), { timeout: 150_000 }).toMatch(/^(pass|fail)$/);
     await teacher.getByRole("tab", { name: "Results" }).click();
-    await expect.poll(async () => (await teacher.getByTestId("cell-panel").textContent()) ?? "", { timeout: 10_000 }).toMatch(/#\d+ (fail|pass) /);
+    await expect
+      .poll(async () => (await teacher.getByTestId("cell-panel").textContent()) ?? "", { timeout: 10_000 })
+      .toMatch(/#\d+ (fail|pass) /);
     await shot(teacher, "09-room-after-submission-light");
     await teacher.evaluate(() => localStorage.setItem("backlab.theme", "dark"));
     await teacher.reload();
@@ -171,10 +218,15 @@ describe("a workshop in four browsers", () => {
   }, 180_000);
 
   it("exports the results as CSV: a row per learner × exercise", async () => {
-    const [download] = await Promise.all([teacher.waitForEvent("download"), teacher.getByRole("link", { name: "CSV", exact: true }).click()]);
+    const [download] = await Promise.all([
+      teacher.waitForEvent("download"),
+      teacher.getByRole("link", { name: "CSV", exact: true }).click(),
+    ]);
     const file = await download.path();
     const lines = fs.readFileSync(file, "utf8").trim().split("\r\n");
-    expect(lines[0]).toBe("learner_id,display_name,email,exercise_id,exercise_title,best_score,points_possible,attempts,first_pass_at");
+    expect(lines[0]).toBe(
+      "learner_id,display_name,email,exercise_id,exercise_title,best_score,points_possible,attempts,first_pass_at",
+    );
     expect(lines).toHaveLength(1 + 3 * 2);
     const lea = lines.find((l) => l.includes(",Lea,") && l.includes(`,${FIRST},`))!;
     expect(lea.split(",")[7]).toBe("1");

@@ -20,7 +20,9 @@ import { MemberPage } from "./cohorts/MemberPage.tsx";
 const CandidatePage = lazy(() => import("./assessments/CandidatePage.tsx").then((m) => ({ default: m.CandidatePage })));
 const HirePage = lazy(() => import("./assessments/HirePage.tsx").then((m) => ({ default: m.HirePage })));
 const AssessmentBoard = lazy(() => import("./assessments/HirePage.tsx").then((m) => ({ default: m.AssessmentBoard })));
-const CandidateReview = lazy(() => import("./assessments/CandidateReview.tsx").then((m) => ({ default: m.CandidateReview })));
+const CandidateReview = lazy(() =>
+  import("./assessments/CandidateReview.tsx").then((m) => ({ default: m.CandidateReview })),
+);
 const TeachPage = lazy(() => import("./cohorts/TeachPage.tsx").then((m) => ({ default: m.TeachPage })));
 const RoomPage = lazy(() => import("./cohorts/RoomPage.tsx").then((m) => ({ default: m.RoomPage })));
 
@@ -63,7 +65,9 @@ export function App() {
   useEffect(() => {
     const lost = () => {
       if (!userRef.current) return;
-      setSessionNotice("Your session has ended (signed out elsewhere, expired, or the account was disabled). Sign in again to continue where you were.");
+      setSessionNotice(
+        "Your session has ended (signed out elsewhere, expired, or the account was disabled). Sign in again to continue where you were.",
+      );
       setUser(null);
     };
     window.addEventListener(SESSION_LOST_EVENT, lost);
@@ -71,7 +75,8 @@ export function App() {
   }, []);
 
   useEffect(() => {
-    if (user === null && !isAuthRoute && route.name !== "join" && route.name !== "take") navigate(loginPathFor(window.location.pathname + window.location.search), { replace: true });
+    if (user === null && !isAuthRoute && route.name !== "join" && route.name !== "take")
+      navigate(loginPathFor(window.location.pathname + window.location.search), { replace: true });
     if (user && isAuthRoute) navigate(nextFromQuery(), { replace: true });
   }, [user, isAuthRoute, route.name]);
 
@@ -136,9 +141,20 @@ export function App() {
         <AccountPage user={user} onSignedOut={onSignedOut} />
       ) : route.name === "admin" && user.role === "admin" ? (
         <AdminPage user={user} />
-      ) : (route.name === "hire" || route.name === "hireAssessment" || route.name === "hireCandidate") && (user.role === "instructor" || user.role === "admin") ? (
+      ) : (route.name === "hire" || route.name === "hireAssessment" || route.name === "hireCandidate") &&
+        (user.role === "instructor" || user.role === "admin") ? (
         <Suspense fallback={<p className="loading page">Loading…</p>}>
-          {route.name === "hire" ? <HirePage /> : route.name === "hireAssessment" ? <AssessmentBoard key={route.id} id={route.id} /> : <CandidateReview key={`${route.id}:${route.candidateId}`} assessmentId={route.id} candidateId={route.candidateId} />}
+          {route.name === "hire" ? (
+            <HirePage />
+          ) : route.name === "hireAssessment" ? (
+            <AssessmentBoard key={route.id} id={route.id} />
+          ) : (
+            <CandidateReview
+              key={`${route.id}:${route.candidateId}`}
+              assessmentId={route.id}
+              candidateId={route.candidateId}
+            />
+          )}
         </Suspense>
       ) : route.name === "exercise" ? (
         <Suspense fallback={<p className="loading page">Loading…</p>}>
@@ -149,7 +165,9 @@ export function App() {
       ) : route.name === "cohort" ? (
         <MemberPage key={route.id} id={route.id} />
       ) : (route.name === "teach" || route.name === "room") && (user.role === "instructor" || user.role === "admin") ? (
-        <Suspense fallback={<p className="loading page">Loading…</p>}>{route.name === "teach" ? <TeachPage /> : <RoomPage key={route.id} id={route.id} />}</Suspense>
+        <Suspense fallback={<p className="loading page">Loading…</p>}>
+          {route.name === "teach" ? <TeachPage /> : <RoomPage key={route.id} id={route.id} />}
+        </Suspense>
       ) : route.name === "notFound" ? (
         <main className="page">
           <h1>Page not found</h1>

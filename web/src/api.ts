@@ -6,11 +6,39 @@ import type { Catalog, Exercise, Workspace } from "../../server/contract/exercis
 import type { SubmissionAccepted, Submission } from "../../server/contract/grading.ts";
 import type { LearnerProgress, ProgressReport } from "../../server/contract/progress.ts";
 import type { Recording } from "../../server/contract/recordings.ts";
-import type { AdminUser, Invite, InviteCreated, Roles, SessionItem, SignedIn, SignupOptions } from "../../server/contract/accounts.ts";
+import type {
+  AdminUser,
+  Invite,
+  InviteCreated,
+  Roles,
+  SessionItem,
+  SignedIn,
+  SignupOptions,
+} from "../../server/contract/accounts.ts";
 
 export type { AdminUser, Invite, Role, SessionItem, User } from "../../server/contract/accounts.ts";
-export type { Area, Catalog, Exercise, ExerciseStatus, ExerciseSummary, HintState, RevealedHint, Score, SolutionFile, Workspace } from "../../server/contract/exercises.ts";
-export type { Category, GradingEvent, GradingEventOf, Results, Submission, SubmissionStatus, TestResult, TestStatus } from "../../server/contract/grading.ts";
+export type {
+  Area,
+  Catalog,
+  Exercise,
+  ExerciseStatus,
+  ExerciseSummary,
+  HintState,
+  RevealedHint,
+  Score,
+  SolutionFile,
+  Workspace,
+} from "../../server/contract/exercises.ts";
+export type {
+  Category,
+  GradingEvent,
+  GradingEventOf,
+  Results,
+  Submission,
+  SubmissionStatus,
+  TestResult,
+  TestStatus,
+} from "../../server/contract/grading.ts";
 export type { Attempt, ProgressReport, Tally } from "../../server/contract/progress.ts";
 export type { Recording } from "../../server/contract/recordings.ts";
 
@@ -49,13 +77,24 @@ let csrfToken: string | null = null;
  */
 export const SESSION_LOST_EVENT = "backlab:session-lost";
 
-export async function request<T>(method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE", path: string, body?: unknown, headers: Record<string, string> = {}, retried = false): Promise<T> {
+export async function request<T>(
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE",
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+  retried = false,
+): Promise<T> {
   let res: Response;
   try {
     res = await fetch(path, {
       method,
       credentials: "same-origin",
-      headers: { "Content-Type": "application/json", Accept: "application/json", ...(method !== "GET" && csrfToken ? { "X-CSRF-Token": csrfToken } : {}), ...headers },
+      headers: {
+        "Content-Type": "application/json",
+        Accept: "application/json",
+        ...(method !== "GET" && csrfToken ? { "X-CSRF-Token": csrfToken } : {}),
+        ...headers,
+      },
       body: method === "GET" ? undefined : JSON.stringify(body ?? {}),
     });
   } catch {
@@ -70,7 +109,8 @@ export async function request<T>(method: "GET" | "POST" | "PUT" | "PATCH" | "DEL
       data = null;
     }
   }
-  if (data && typeof data === "object" && typeof (data as { csrfToken?: unknown }).csrfToken === "string") csrfToken = (data as { csrfToken: string }).csrfToken;
+  if (data && typeof data === "object" && typeof (data as { csrfToken?: unknown }).csrfToken === "string")
+    csrfToken = (data as { csrfToken: string }).csrfToken;
   if (!res.ok) {
     const p = (data ?? {}) as Problem;
     // The page outlived its token (signed in again in another tab): fetch the current one, retry once.
@@ -82,8 +122,13 @@ export async function request<T>(method: "GET" | "POST" | "PUT" | "PATCH" | "DEL
         return request<T>(method, path, body, headers, true);
       }
     }
-    if (res.status === 401 && p.type === "/problems/unauthenticated") window.dispatchEvent(new Event(SESSION_LOST_EVENT));
-    throw new ApiError(res.status, p.detail || p.title || `Request failed (${res.status} ${res.statusText})`, data && typeof data === "object" ? (data as Record<string, unknown>) : undefined);
+    if (res.status === 401 && p.type === "/problems/unauthenticated")
+      window.dispatchEvent(new Event(SESSION_LOST_EVENT));
+    throw new ApiError(
+      res.status,
+      p.detail || p.title || `Request failed (${res.status} ${res.statusText})`,
+      data && typeof data === "object" ? (data as Record<string, unknown>) : undefined,
+    );
   }
   return data as T;
 }
@@ -106,12 +151,14 @@ export const api = {
   adminUpdateUser: (id: number, change: { role?: string; disabled?: boolean }) =>
     request<{ user: AdminUser }>("PATCH", `/api/admin/users/${encodeURIComponent(String(id))}`, change),
   adminInvites: () => request<{ invites: Invite[] }>("GET", "/api/admin/invites"),
-  adminCreateInvite: (body: { role: string; email?: string; days?: number }) => request<InviteCreated>("POST", "/api/admin/invites", body),
+  adminCreateInvite: (body: { role: string; email?: string; days?: number }) =>
+    request<InviteCreated>("POST", "/api/admin/invites", body),
   adminRevokeInvite: (id: number) => request<null>("DELETE", `/api/admin/invites/${id}`, {}),
   exercises: () => request<Catalog>("GET", "/api/exercises"),
   progress: () => request<ProgressReport>("GET", "/api/progress"),
   /** Instructors and admins: one learner's progress. */
-  userProgress: (id: number | string) => request<LearnerProgress>("GET", `/api/users/${encodeURIComponent(id)}/progress`),
+  userProgress: (id: number | string) =>
+    request<LearnerProgress>("GET", `/api/users/${encodeURIComponent(id)}/progress`),
   exercise: (id: string) => request<{ exercise: Exercise }>("GET", `/api/exercises/${encodeURIComponent(id)}`),
   openWorkspace: (id: string) =>
     request<{ workspace: Workspace }>("POST", `/api/exercises/${encodeURIComponent(id)}/workspace`, {}),
@@ -125,7 +172,8 @@ export const api = {
     ),
   submissions: (id: string) =>
     request<{ submissions: Submission[] }>("GET", `/api/exercises/${encodeURIComponent(id)}/submissions`),
-  submission: (sid: number) => request<{ submission: Submission }>("GET", `/api/submissions/${encodeURIComponent(sid)}`),
+  submission: (sid: number) =>
+    request<{ submission: Submission }>("GET", `/api/submissions/${encodeURIComponent(sid)}`),
   /** Newest first. */
   recordings: (workspaceId: number | string) =>
     request<{ recordings: Recording[] }>("GET", `/api/workspaces/${encodeURIComponent(workspaceId)}/recordings`),

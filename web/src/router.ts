@@ -82,7 +82,10 @@ export function matchRoute(path: string): Route {
   if (clean === "/assessment") return { name: "assessment" };
   if (clean === "/hire") return { name: "hire" };
   const hire = /^\/hire\/(\d{1,10})(?:\/candidates\/(\d{1,10}))?$/.exec(clean);
-  if (hire?.[1]) return hire[2] ? { name: "hireCandidate", id: Number(hire[1]), candidateId: Number(hire[2]) } : { name: "hireAssessment", id: Number(hire[1]) };
+  if (hire?.[1])
+    return hire[2]
+      ? { name: "hireCandidate", id: Number(hire[1]), candidateId: Number(hire[2]) }
+      : { name: "hireAssessment", id: Number(hire[1]) };
   const m = /^\/exercises\/([^/]+)$/.exec(clean);
   if (m?.[1]) return { name: "exercise", id: decodeURIComponent(m[1]) };
   return { name: "notFound" };

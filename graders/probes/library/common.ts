@@ -5,7 +5,13 @@ import { toRequest, type FillOptions, type RequestTemplate, type Vars } from "..
 import type { ProbeContext } from "../types.ts";
 
 /** Sends a template with `vars` filled in, as `session` when given. */
-export function sendTemplate(ctx: ProbeContext, t: RequestTemplate, vars: Vars, session?: Session, opts: FillOptions & { timeoutMs?: number } = {}): Promise<HttpResponse> {
+export function sendTemplate(
+  ctx: ProbeContext,
+  t: RequestTemplate,
+  vars: Vars,
+  session?: Session,
+  opts: FillOptions & { timeoutMs?: number } = {},
+): Promise<HttpResponse> {
   const req = applySession(session, toRequest(t, vars, opts));
   return ctx.http.send(opts.timeoutMs ? { ...req, timeoutMs: opts.timeoutMs } : req);
 }
@@ -34,10 +40,14 @@ export async function timed(send: () => Promise<HttpResponse>): Promise<{ ms: nu
 export const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
     const t = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => {
-      clearTimeout(t);
-      resolve();
-    }, { once: true });
+    signal?.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+      { once: true },
+    );
   });
 
 export const is2xx = (res: HttpResponse) => res.status >= 200 && res.status <= 299;

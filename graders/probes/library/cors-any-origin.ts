@@ -23,15 +23,27 @@ export const corsAnyOrigin = defineProbe({
           const res = await ctx.http.send({
             method: preflight ? "OPTIONS" : "GET",
             path,
-            headers: preflight ? { origin, "access-control-request-method": "POST", "access-control-request-headers": "content-type" } : { origin },
+            headers: preflight
+              ? { origin, "access-control-request-method": "POST", "access-control-request-headers": "content-type" }
+              : { origin },
           });
           const acao = res.header("access-control-allow-origin");
           const creds = res.header("access-control-allow-credentials")?.toLowerCase() === "true";
           if (acao === origin && creds) {
-            return fail(`CORS trusts any origin: ${preflight ? "a preflight" : "a request"} to ${path} with Origin: ${origin} got Access-Control-Allow-Origin: ${origin} and Allow-Credentials: true (${line(res)}). Any website can read your users' data with their cookies. Allow only a fixed list of origins; never echo the Origin header.`, exchange(res));
+            return fail(
+              `CORS trusts any origin: ${preflight ? "a preflight" : "a request"} to ${path} with Origin: ${origin} got Access-Control-Allow-Origin: ${origin} and Allow-Credentials: true (${line(res)}). Any website can read your users' data with their cookies. Allow only a fixed list of origins; never echo the Origin header.`,
+              exchange(res),
+            );
           }
-          if (acao === origin && !notes.includes("echoes the Origin without credentials (not readable with cookies, but better to use a list)")) notes.push("echoes the Origin without credentials (not readable with cookies, but better to use a list)");
-          if (acao === "*" && creds && !notes.includes("sends * with credentials, which browsers ignore")) notes.push("sends * with credentials, which browsers ignore");
+          if (
+            acao === origin &&
+            !notes.includes(
+              "echoes the Origin without credentials (not readable with cookies, but better to use a list)",
+            )
+          )
+            notes.push("echoes the Origin without credentials (not readable with cookies, but better to use a list)");
+          if (acao === "*" && creds && !notes.includes("sends * with credentials, which browsers ignore"))
+            notes.push("sends * with credentials, which browsers ignore");
         }
       }
     }
@@ -39,9 +51,14 @@ export const corsAnyOrigin = defineProbe({
       const origin = new URL(p.allowed_origin).origin;
       const res = await ctx.http.send({ path: p.paths[0]!, headers: { origin } });
       if (res.header("access-control-allow-origin") !== origin) {
-        return fail(`The trusted origin ${origin} is no longer allowed: ${line(res)} has Access-Control-Allow-Origin: ${res.header("access-control-allow-origin") ?? "(none)"}. The fix must keep the real front end working.`, exchange(res));
+        return fail(
+          `The trusted origin ${origin} is no longer allowed: ${line(res)} has Access-Control-Allow-Origin: ${res.header("access-control-allow-origin") ?? "(none)"}. The fix must keep the real front end working.`,
+          exchange(res),
+        );
       }
     }
-    return pass(`${p.paths.join(", ")}: no hostile Origin (another site, "null") is allowed with credentials${notes.length ? `; note: ${notes.join("; ")}` : ""}${p.allowed_origin ? `, and ${p.allowed_origin} still is` : ""}.`);
+    return pass(
+      `${p.paths.join(", ")}: no hostile Origin (another site, "null") is allowed with credentials${notes.length ? `; note: ${notes.join("; ")}` : ""}${p.allowed_origin ? `, and ${p.allowed_origin} still is` : ""}.`,
+    );
   },
 });

@@ -9,11 +9,23 @@ import { defineProbe, OWASP_2025 } from "../types.ts";
 function malformed(path: string): Array<[string, HttpRequest]> {
   const p = path.replace(/\/$/, "");
   return [
-    ["truncated JSON", { method: "POST", path: path, headers: { "content-type": "application/json" }, body: '{"probe": ' }],
-    ["JSON in an unknown charset", { method: "POST", path: path, headers: { "content-type": "application/json; charset=utf-7" }, body: "{}" }],
-    ["a JSON body of the wrong type", { method: "POST", path: path, headers: { "content-type": "application/json" }, body: '"\\u0000"' }],
+    [
+      "truncated JSON",
+      { method: "POST", path: path, headers: { "content-type": "application/json" }, body: '{"probe": ' },
+    ],
+    [
+      "JSON in an unknown charset",
+      { method: "POST", path: path, headers: { "content-type": "application/json; charset=utf-7" }, body: "{}" },
+    ],
+    [
+      "a JSON body of the wrong type",
+      { method: "POST", path: path, headers: { "content-type": "application/json" }, body: '"\\u0000"' },
+    ],
     ["a broken percent-encoding", { method: "GET", path: `${p}/%E0%A4%A?q=%` }],
-    ["nested query parameters", { method: "GET", path: `${path}${path.includes("?") ? "&" : "?"}q[$ne]=1&q[a][b]=2&id[]=x` }],
+    [
+      "nested query parameters",
+      { method: "GET", path: `${path}${path.includes("?") ? "&" : "?"}q[$ne]=1&q[a][b]=2&id[]=x` },
+    ],
   ];
 }
 
@@ -29,17 +41,34 @@ export const errorLeak = defineProbe({
     requests: z.array(RequestTemplate).max(10).default([]),
   }),
   async run(ctx, p) {
-    const list: Array<[string, HttpRequest]> = [...p.paths.flatMap(malformed), ...p.requests.map((t, i): [string, HttpRequest] => [`request ${i + 1}`, toRequest(t, {})])];
+    const list: Array<[string, HttpRequest]> = [
+      ...p.paths.flatMap(malformed),
+      ...p.requests.map((t, i): [string, HttpRequest] => [`request ${i + 1}`, toRequest(t, {})]),
+    ];
     for (const [what, req] of list) {
       const res = await ctx.http.send(req);
-      const leaks = findLeaks(res.body + "\n" + Object.entries(res.headers).map(([k, v]) => `${k}: ${String(v)}`).join("\n"));
+      const leaks = findLeaks(
+        res.body +
+          "\n" +
+          Object.entries(res.headers)
+            .map(([k, v]) => `${k}: ${String(v)}`)
+            .join("\n"),
+      );
       if (leaks.length) {
-        return fail(`Error details leaked: ${what} to ${line(res)} answered with ${leaks.map((l) => l.kind).join(", ")} (${JSON.stringify(leaks[0]!.match.slice(0, 80))}). Attackers learn your code, paths and versions. End with an error handler that logs the details and answers a short generic message (e.g. RFC 9457 problem+json), and set NODE_ENV=production.`, exchange(res, 240));
+        return fail(
+          `Error details leaked: ${what} to ${line(res)} answered with ${leaks.map((l) => l.kind).join(", ")} (${JSON.stringify(leaks[0]!.match.slice(0, 80))}). Attackers learn your code, paths and versions. End with an error handler that logs the details and answers a short generic message (e.g. RFC 9457 problem+json), and set NODE_ENV=production.`,
+          exchange(res, 240),
+        );
       }
       if (res.status >= 500) {
-        return fail(`Malformed input crashed the request: ${what} to ${line(res)}. Bad input is the client's fault: validate it and answer 400 (or 415/422), not 500.`, exchange(res));
+        return fail(
+          `Malformed input crashed the request: ${what} to ${line(res)}. Bad input is the client's fault: validate it and answer 400 (or 415/422), not 500.`,
+          exchange(res),
+        );
       }
     }
-    return pass(`${list.length} malformed requests (broken JSON, unknown charset, bad percent-encoding, nested query parameters) were answered without a 5xx, stack traces, file paths, environment variables or framework error pages.`);
+    return pass(
+      `${list.length} malformed requests (broken JSON, unknown charset, bad percent-encoding, nested query parameters) were answered without a 5xx, stack traces, file paths, environment variables or framework error pages.`,
+    );
   },
 });

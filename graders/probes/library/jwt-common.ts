@@ -14,7 +14,11 @@ export const JwtParams = {
   /** A route that needs a valid token. */
   check: RequestTemplate.default({ method: "GET", path: "/me", body_type: "json" }),
   /** The JWT travels in this cookie instead of the `auth.header` header. */
-  token_cookie: z.string().regex(/^[\w.-]+$/).max(100).optional(),
+  token_cookie: z
+    .string()
+    .regex(/^[\w.-]+$/)
+    .max(100)
+    .optional(),
 };
 
 export type JwtTarget = {
@@ -37,7 +41,13 @@ export async function jwtTarget(ctx: ProbeContext, p: Base): Promise<JwtTarget |
   const [session] = await openSessions(ctx, p.auth, 1);
   const s = session!;
   const token = p.token_cookie ? s.jar.get(p.token_cookie) : s.token;
-  if (!token) throw new LegitFailure(p.token_cookie ? `Signing in set no cookie \`${p.token_cookie}\`.` : "Signing in gave no token (set `auth.token` to where the JWT is).", exchange(s.loginResponse));
+  if (!token)
+    throw new LegitFailure(
+      p.token_cookie
+        ? `Signing in set no cookie \`${p.token_cookie}\`.`
+        : "Signing in gave no token (set `auth.token` to where the JWT is).",
+      exchange(s.loginResponse),
+    );
   const where = describeTemplate(p.check);
   let raw = token;
   try {
@@ -57,7 +67,11 @@ export async function jwtTarget(ctx: ProbeContext, p: Base): Promise<JwtTarget |
   };
   const legit = expectOk(await send(token), `${where} with the real token`);
   const anonymous = await send(undefined);
-  if (is2xx(anonymous)) return fail(`${where} answers ${anonymous.status} without any token, so it is not protected at all: forged tokens cannot even be told apart. Require a valid token on it.`, exchange(anonymous));
+  if (is2xx(anonymous))
+    return fail(
+      `${where} answers ${anonymous.status} without any token, so it is not protected at all: forged tokens cannot even be told apart. Require a valid token on it.`,
+      exchange(anonymous),
+    );
   return { session: s, token, jwt, send, legit, where };
 }
 

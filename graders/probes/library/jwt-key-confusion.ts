@@ -23,7 +23,8 @@ function secretCandidates(body: string, kid: unknown): Array<[string, string]> {
     const keys = (jwks as { keys?: unknown })?.keys;
     const list = Array.isArray(keys) ? (keys as Record<string, unknown>[]) : [jwks as Record<string, unknown>];
     const jwk = list.find((k) => kid !== undefined && k.kid === kid) ?? list[0];
-    if (!jwk || typeof jwk !== "object" || typeof jwk.kty !== "string") throw new LegitFailure("The public-key route's JSON holds no JWK.");
+    if (!jwk || typeof jwk !== "object" || typeof jwk.kty !== "string")
+      throw new LegitFailure("The public-key route's JSON holds no JWK.");
     key = crypto.createPublicKey({ key: jwk as crypto.JsonWebKey, format: "jwk" });
   }
   const spki = key.export({ type: "spki", format: "pem" }).toString();
@@ -50,16 +51,27 @@ export const jwtKeyConfusion = defineProbe({
     const t = await jwtTarget(ctx, p);
     if ("status" in t) return t;
     const alg = String(t.jwt.header.alg ?? "");
-    if (!/^(RS|PS|ES)\d+$/.test(alg)) throw new ProbeSetupError(`key confusion needs tokens signed with a public-key algorithm (RS256, ES256, …); the service's are ${alg || "without alg"}`);
-    const keyRes = expectOk(await ctx.http.send({ path: p.public_key_path }), `Fetching the public key from ${p.public_key_path}`);
+    if (!/^(RS|PS|ES)\d+$/.test(alg))
+      throw new ProbeSetupError(
+        `key confusion needs tokens signed with a public-key algorithm (RS256, ES256, …); the service's are ${alg || "without alg"}`,
+      );
+    const keyRes = expectOk(
+      await ctx.http.send({ path: p.public_key_path }),
+      `Fetching the public key from ${p.public_key_path}`,
+    );
     const candidates = secretCandidates(keyRes.body, t.jwt.header.kid);
     for (const [what, secret] of candidates) {
       const token = signJwt({ ...t.jwt.header, alg: "HS256" }, { ...t.jwt.payload, jti: `probe-${random(4)}` }, secret);
       const res = await t.send(token);
       if (accepted(res)) {
-        return fail(`Algorithm confusion: the service issues ${alg} tokens but accepted an HS256 token whose HMAC secret is its public key (${what}) — and the public key is public. ${t.where} answered ${res.status}. Verify with the algorithm fixed (algorithms: ["${alg}"]), never the one named in the token.`, exchange(res));
+        return fail(
+          `Algorithm confusion: the service issues ${alg} tokens but accepted an HS256 token whose HMAC secret is its public key (${what}) — and the public key is public. ${t.where} answered ${res.status}. Verify with the algorithm fixed (algorithms: ["${alg}"]), never the one named in the token.`,
+          exchange(res),
+        );
       }
     }
-    return pass(`${t.where} refused HS256 tokens signed with the public key from ${p.public_key_path} (${candidates.length} spellings) and still accepts the real ${alg} token.`);
+    return pass(
+      `${t.where} refused HS256 tokens signed with the public key from ${p.public_key_path} (${candidates.length} spellings) and still accepts the real ${alg} token.`,
+    );
   },
 });

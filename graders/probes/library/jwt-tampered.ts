@@ -22,16 +22,27 @@ export const jwtTampered = defineProbe({
     const changed = encodeParts(header, { ...payload, ...p.claims });
     const same = encodeParts(header, payload);
     const variants: Array<[string, string]> = [
-      [`the payload changed (${Object.keys(p.claims).join(", ")}) and the old signature kept`, `${changed}.${signature}`],
+      [
+        `the payload changed (${Object.keys(p.claims).join(", ")}) and the old signature kept`,
+        `${changed}.${signature}`,
+      ],
       ["the signature removed", `${same}.`],
-      ["a random signature", `${same}.${crypto.randomBytes(Math.max(16, Buffer.from(signature, "base64url").length)).toString("base64url")}`],
+      [
+        "a random signature",
+        `${same}.${crypto.randomBytes(Math.max(16, Buffer.from(signature, "base64url").length)).toString("base64url")}`,
+      ],
     ];
     for (const [what, token] of variants) {
       const res = await t.send(token);
       if (accepted(res)) {
-        return fail(`JWT signature not checked: ${t.where} with a token that has ${what} answered ${res.status}. Decoding is not verifying: use jwt.verify (with the key and a fixed algorithm list), never jwt.decode, for authentication.`, `${token.slice(0, 120)}…\n${exchange(res)}`);
+        return fail(
+          `JWT signature not checked: ${t.where} with a token that has ${what} answered ${res.status}. Decoding is not verifying: use jwt.verify (with the key and a fixed algorithm list), never jwt.decode, for authentication.`,
+          `${token.slice(0, 120)}…\n${exchange(res)}`,
+        );
       }
     }
-    return pass(`${t.where} refused tokens with a changed payload, no signature and a random signature, and still accepts the real one.`);
+    return pass(
+      `${t.where} refused tokens with a changed payload, no signature and a random signature, and still accepts the real one.`,
+    );
   },
 });

@@ -4,7 +4,8 @@ import { exchange, fail, pass, random } from "../report.ts";
 import { defineProbe, OWASP_2025 } from "../types.ts";
 import { accepted, JwtParams, jwtTarget } from "./jwt-common.ts";
 
-const FIX = "Sign with a random secret of at least 32 bytes (crypto.randomBytes(32)) read from the environment, never a word from a tutorial or a default.";
+const FIX =
+  "Sign with a random secret of at least 32 bytes (crypto.randomBytes(32)) read from the environment, never a word from a tutorial or a default.";
 
 export const jwtWeakSecret = defineProbe({
   id: "jwt-weak-secret",
@@ -21,19 +22,33 @@ export const jwtWeakSecret = defineProbe({
     if ("status" in t) return t;
     const secrets = [...new Set([...WEAK_SECRETS, ...p.extra_secrets])];
     const alg = String(t.jwt.header.alg ?? "");
-    const forged = (secret: string) => signJwt({ ...t.jwt.header, alg: alg.startsWith("HS") ? alg : "HS256" }, { ...t.jwt.payload, jti: `probe-${random(4)}` }, secret);
+    const forged = (secret: string) =>
+      signJwt(
+        { ...t.jwt.header, alg: alg.startsWith("HS") ? alg : "HS256" },
+        { ...t.jwt.payload, jti: `probe-${random(4)}` },
+        secret,
+      );
     if (alg.startsWith("HS")) {
       // Offline first: the real token's signature tells the secret without a single request.
       const found = secrets.find((s) => hmacMatches(t.jwt, s));
       if (found !== undefined) {
         const res = await t.send(forged(found));
-        return fail(`Weak JWT secret: the service's ${alg} tokens are signed with ${JSON.stringify(found)}, found offline from one token in a list of ${secrets.length} well-known secrets. A token the probe minted with it got ${res.status}. ${FIX}`, exchange(res));
+        return fail(
+          `Weak JWT secret: the service's ${alg} tokens are signed with ${JSON.stringify(found)}, found offline from one token in a list of ${secrets.length} well-known secrets. A token the probe minted with it got ${res.status}. ${FIX}`,
+          exchange(res),
+        );
       }
-      return pass(`The service's ${alg} token does not verify with any of ${secrets.length} well-known secrets ("secret", "changeme", "your-256-bit-secret", …).`);
+      return pass(
+        `The service's ${alg} token does not verify with any of ${secrets.length} well-known secrets ("secret", "changeme", "your-256-bit-secret", …).`,
+      );
     }
     for (const s of secrets) {
       const res = await t.send(forged(s));
-      if (accepted(res)) return fail(`Weak JWT secret: the service uses ${alg} but also accepted an HS256 token signed with ${JSON.stringify(s)} (${res.status}). ${FIX} And accept only the algorithm you issue.`, exchange(res));
+      if (accepted(res))
+        return fail(
+          `Weak JWT secret: the service uses ${alg} but also accepted an HS256 token signed with ${JSON.stringify(s)} (${res.status}). ${FIX} And accept only the algorithm you issue.`,
+          exchange(res),
+        );
     }
     return pass(`${t.where} refused HS256 tokens signed with each of ${secrets.length} well-known secrets.`);
   },

@@ -11,7 +11,9 @@ const LOCKED = /too many|rate.?limit|locked|try again later|temporarily|slow dow
 /** A throttling answer: 429, 423, a Retry-After, or a failure whose text says so. */
 function throttled(res: HttpResponse, firstFailure: HttpResponse | undefined): boolean {
   if (res.status === 429 || res.status === 423 || res.header("retry-after") !== undefined) return true;
-  return !!firstFailure && (res.status !== firstFailure.status || res.body !== firstFailure.body) && LOCKED.test(res.body);
+  return (
+    !!firstFailure && (res.status !== firstFailure.status || res.body !== firstFailure.body) && LOCKED.test(res.body)
+  );
 }
 
 export const loginRateLimit = defineProbe({
@@ -29,7 +31,9 @@ export const loginRateLimit = defineProbe({
       /** Wrong passwords sent before giving up. */
       attempts: z.number().int().min(3).max(50).default(30),
     })
-    .refine((p) => p.auth || p.login, { message: "give `auth` (a real account) or `login` (the login request, with `username`)" }),
+    .refine((p) => p.auth || p.login, {
+      message: "give `auth` (a real account) or `login` (the login request, with `username`)",
+    }),
   async run(ctx, p) {
     const template = (p.auth?.login ?? p.login)!;
     const where = describeTemplate(template);
@@ -38,22 +42,34 @@ export const loginRateLimit = defineProbe({
       const account = accountFor(p.auth, 0);
       await ensureAccount(ctx, p.auth, 0, account);
       vars = accountVars(account) as typeof vars;
-      expectOk(await ctx.http.send(toRequest(template, vars)), `Logging in as ${account.username} with the right password`);
+      expectOk(
+        await ctx.http.send(toRequest(template, vars)),
+        `Logging in as ${account.username} with the right password`,
+      );
     }
     const right = vars.password;
     let firstFailure: HttpResponse | undefined;
     for (let i = 1; i <= p.attempts; i++) {
       const res = await ctx.http.send(toRequest(template, { ...vars, password: `wrong-${random(4)}` }));
       if (is2xx(res)) return fail(`A wrong password was accepted by ${where} (${res.status}).`, exchange(res));
-      if (i === 1 && (res.status === 404 || res.status === 405)) throw new LegitFailure(`${where} answered ${res.status}: there is no login route there to protect.`, exchange(res));
+      if (i === 1 && (res.status === 404 || res.status === 405))
+        throw new LegitFailure(
+          `${where} answered ${res.status}: there is no login route there to protect.`,
+          exchange(res),
+        );
       if (throttled(res, firstFailure)) {
         if (p.auth) {
           const during = await ctx.http.send(toRequest(template, { ...vars, password: right }));
           if (is2xx(during)) {
-            return fail(`${where} said ${res.status} after ${i - 1} wrong passwords, but the right password still gets in during the lockout (${during.status}): an attacker just keeps guessing until a guess is answered 2xx. Refuse every attempt while limited.`, exchange(during));
+            return fail(
+              `${where} said ${res.status} after ${i - 1} wrong passwords, but the right password still gets in during the lockout (${during.status}): an attacker just keeps guessing until a guess is answered 2xx. Refuse every attempt while limited.`,
+              exchange(during),
+            );
           }
         }
-        return pass(`After ${i - 1} wrong passwords, attempt ${i} on ${where} was answered ${res.status}${res.header("retry-after") ? ` (Retry-After: ${res.header("retry-after")})` : ""}: guessing is throttled${p.auth ? ", and the right password is refused too while it lasts" : ""}.`);
+        return pass(
+          `After ${i - 1} wrong passwords, attempt ${i} on ${where} was answered ${res.status}${res.header("retry-after") ? ` (Retry-After: ${res.header("retry-after")})` : ""}: guessing is throttled${p.auth ? ", and the right password is refused too while it lasts" : ""}.`,
+        );
       }
       firstFailure ??= res;
     }

@@ -38,8 +38,17 @@ export const openRedirect = defineProbe({
     const base = ctx.base;
     const ok = await sendTemplate(ctx, p.request, { payload: p.legit }, session);
     const okDest = destination(ok, base);
-    if (ok.status < 300 || ok.status > 399 || !okDest || okDest.host !== base.host || okDest.pathname !== new URL(p.legit, base).pathname) {
-      throw new LegitFailure(`The normal redirect to ${show(p.legit)} did not happen: ${line(ok)}${okDest ? ` to ${okDest.href}` : ""}. Same-site redirects must keep working.`, exchange(ok));
+    if (
+      ok.status < 300 ||
+      ok.status > 399 ||
+      !okDest ||
+      okDest.host !== base.host ||
+      okDest.pathname !== new URL(p.legit, base).pathname
+    ) {
+      throw new LegitFailure(
+        `The normal redirect to ${show(p.legit)} did not happen: ${line(ok)}${okDest ? ` to ${okDest.href}` : ""}. Same-site redirects must keep working.`,
+        exchange(ok),
+      );
     }
     const payloads = [
       `https://${EVIL}/`,
@@ -55,9 +64,14 @@ export const openRedirect = defineProbe({
       const res = await sendTemplate(ctx, p.request, { payload: v }, session);
       const dest = destination(res, base);
       if (dest && dest.host !== base.host) {
-        return fail(`Open redirect: ${where} with ${show(v)} sends the browser to ${dest.origin} (${line(res)}). Phishing links on your domain can land users anywhere. Accept only relative paths that start with a single "/" (not "//" or "/\\"), or a list of known destinations.`, exchange(res));
+        return fail(
+          `Open redirect: ${where} with ${show(v)} sends the browser to ${dest.origin} (${line(res)}). Phishing links on your domain can land users anywhere. Accept only relative paths that start with a single "/" (not "//" or "/\\"), or a list of known destinations.`,
+          exchange(res),
+        );
       }
     }
-    return pass(`${where} kept ${payloads.length} off-site targets (absolute, //, /\\, https:host, userinfo tricks) on this site, and still redirects to ${show(p.legit)}.`);
+    return pass(
+      `${where} kept ${payloads.length} off-site targets (absolute, //, /\\, https:host, userinfo tricks) on this site, and still redirects to ${show(p.legit)}.`,
+    );
   },
 });

@@ -5,7 +5,8 @@ import { describeTemplate, inPath, templateWith } from "../template.ts";
 import { defineProbe, OWASP_2025 } from "../types.ts";
 import { sendTemplate } from "./common.ts";
 
-const FIX = "Resolve the full path (path.resolve(root, name)) and refuse it unless it is still inside the folder (startsWith(root + path.sep)); better, accept only plain file names or ids. Decode input exactly once.";
+const FIX =
+  "Resolve the full path (path.resolve(root, name)) and refuse it unless it is still inside the folder (startsWith(root + path.sep)); better, accept only plain file names or ids. Decode input exactly once.";
 
 type Variant = { label: string; path: string; body: string };
 
@@ -49,15 +50,25 @@ export const pathTraversal = defineProbe({
     const where = describeTemplate(p.request);
     const pattern = new RegExp(p.pattern);
     const raw = inPath(p.request, "payload") ? ["payload"] : [];
-    expectOk(await sendTemplate(ctx, p.request, { payload: p.legit }, session), `Fetching the normal file ${show(p.legit)}`);
+    expectOk(
+      await sendTemplate(ctx, p.request, { payload: p.legit }, session),
+      `Fetching the normal file ${show(p.legit)}`,
+    );
     const list = variants(p.target, p.depth);
     for (const v of list) {
-      const res = await sendTemplate(ctx, p.request, { payload: raw.length ? v.path : v.body }, session, { rawInPath: raw });
+      const res = await sendTemplate(ctx, p.request, { payload: raw.length ? v.path : v.body }, session, {
+        rawInPath: raw,
+      });
       const m = pattern.exec(res.body);
       if (m) {
-        return fail(`Path traversal (${v.label}): ${res.method} ${res.target.slice(0, 160)} returned /${p.target} (${show(m[0], 40)} …): any file the service can read is downloadable. ${FIX}`, exchange(res));
+        return fail(
+          `Path traversal (${v.label}): ${res.method} ${res.target.slice(0, 160)} returned /${p.target} (${show(m[0], 40)} …): any file the service can read is downloadable. ${FIX}`,
+          exchange(res),
+        );
       }
     }
-    return pass(`${where} refused ${list.length} ways out of its folder (plain, encoded, double-encoded, null byte, ....//, absolute) and still serves ${show(p.legit)}.`);
+    return pass(
+      `${where} refused ${list.length} ways out of its folder (plain, encoded, double-encoded, null byte, ....//, absolute) and still serves ${show(p.legit)}.`,
+    );
   },
 });

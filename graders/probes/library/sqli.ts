@@ -8,7 +8,8 @@ import { delayed, is2xx, product, sendTemplate, timed } from "./common.ts";
 
 const TECHNIQUES = ["error", "boolean", "union", "time"] as const;
 
-const FIX = "Build the query with placeholders (db.prepare(\"… WHERE title LIKE ?\").all(`%${q}%`)), never by pasting input into SQL text.";
+const FIX =
+  'Build the query with placeholders (db.prepare("… WHERE title LIKE ?").all(`%${q}%`)), never by pasting input into SQL text.';
 
 export const sqli = defineProbe({
   id: "sqli",
@@ -23,19 +24,26 @@ export const sqli = defineProbe({
     known: z.string().min(1).max(200),
     /** Text the normal answer contains (case-insensitive); default: `known`. */
     expect: z.string().min(1).max(200).optional(),
-    techniques: z.array(z.enum(TECHNIQUES)).min(1).default([...TECHNIQUES]),
+    techniques: z
+      .array(z.enum(TECHNIQUES))
+      .min(1)
+      .default([...TECHNIQUES]),
     /** For time-based payloads (SLEEP(n), pg_sleep(n), WAITFOR DELAY). */
     delay_seconds: z.number().int().min(1).max(3).default(2),
   }),
   async run(ctx, p) {
     const session = await maybeSession(ctx, p.auth);
-    const send = (payload: string, timeoutMs?: number) => sendTemplate(ctx, p.request, { payload }, session, timeoutMs ? { timeoutMs } : {});
+    const send = (payload: string, timeoutMs?: number) =>
+      sendTemplate(ctx, p.request, { payload }, session, timeoutMs ? { timeoutMs } : {});
     const k = p.known;
     const where = describeTemplate(p.request);
     const legit = expectOk(await send(k), `The normal request with ${show(k)}`);
     const expect = p.expect ?? k;
     if (!legit.body.toLowerCase().includes(expect.toLowerCase())) {
-      throw new LegitFailure(`The normal request ${line(legit)} does not contain ${show(expect)}: the search must keep finding normal data.`, exchange(legit));
+      throw new LegitFailure(
+        `The normal request ${line(legit)} does not contain ${show(expect)}: the search must keep finding normal data.`,
+        exchange(legit),
+      );
     }
     const tried: string[] = [];
 
@@ -47,14 +55,18 @@ export const sqli = defineProbe({
         const dbError = SQL_ERRORS.find((re) => re.test(res.body));
         if (dbError || res.status >= 500) {
           const what = dbError ? `answered ${res.status} with a database error` : `answered ${res.status}`;
-          return fail(`Error-based SQL injection: ${where} with ${show(v)} ${what}, so the quote ended a string inside the SQL text. ${FIX}`, exchange(res));
+          return fail(
+            `Error-based SQL injection: ${where} with ${show(v)} ${what}, so the quote ended a string inside the SQL text. ${FIX}`,
+            exchange(res),
+          );
         }
       }
     }
 
     if (p.techniques.includes("boolean")) {
       tried.push("boolean-based");
-      const norm = (r: { status: number; body: string }, payload: string) => `${r.status}|${normalizeBody(r.body, [payload])}`;
+      const norm = (r: { status: number; body: string }, payload: string) =>
+        `${r.status}|${normalizeBody(r.body, [payload])}`;
       const pairs: Array<[string, string]> = [
         [`${k}' OR 1=1-- `, `${k}' OR 1=2-- `],
         [`${k}' OR '1'='1`, `${k}' OR '1'='2`],
@@ -84,7 +96,10 @@ export const sqli = defineProbe({
           const v = `${prefix}UNION SELECT ${Array.from({ length: n }, () => `${m.a}*${m.b}`).join(",")}-- `;
           const res = await send(v);
           if (res.body.includes(m.value)) {
-            return fail(`UNION-based SQL injection: ${where} with ${show(v)} returned ${m.value} (= ${m.a}*${m.b}, computed by the database), so an attacker can read any table. ${FIX}`, exchange(res));
+            return fail(
+              `UNION-based SQL injection: ${where} with ${show(v)} returned ${m.value} (= ${m.a}*${m.b}, computed by the database), so an attacker can read any table. ${FIX}`,
+              exchange(res),
+            );
           }
         }
       }
@@ -115,6 +130,8 @@ export const sqli = defineProbe({
       }
     }
 
-    return pass(`Tried ${tried.join(", ")} SQL injection on ${where}: the input stayed data, and the normal request with ${show(k)} still finds ${show(expect)}.`);
+    return pass(
+      `Tried ${tried.join(", ")} SQL injection on ${where}: the input stayed data, and the normal request with ${show(k)} still finds ${show(expect)}.`,
+    );
   },
 });

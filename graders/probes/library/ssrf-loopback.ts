@@ -8,7 +8,10 @@ import { defineProbe, OWASP_2025, ProbeSetupError } from "../types.ts";
 import { sendTemplate, sleep } from "./common.ts";
 
 /** A listener on 127.0.0.1 that records the paths it is asked for. */
-async function listen(port: number, handler?: (path: string, res: http.ServerResponse) => boolean): Promise<{ port: number; hits: string[]; close(): Promise<void> }> {
+async function listen(
+  port: number,
+  handler?: (path: string, res: http.ServerResponse) => boolean,
+): Promise<{ port: number; hits: string[]; close(): Promise<void> }> {
   const hits: string[] = [];
   const server = http.createServer((req, res) => {
     hits.push(req.url ?? "");
@@ -30,7 +33,8 @@ async function listen(port: number, handler?: (path: string, res: http.ServerRes
   };
 }
 
-const FIX = "Before fetching a user-supplied URL, resolve its host and refuse loopback, private, link-local and unspecified addresses (127/8, 10/8, 172.16/12, 192.168/16, 169.254/16, 0.0.0.0, ::1, fc00::/7); better, allow only a list of known hosts. Do not follow redirects blindly (each hop needs the same check).";
+const FIX =
+  "Before fetching a user-supplied URL, resolve its host and refuse loopback, private, link-local and unspecified addresses (127/8, 10/8, 172.16/12, 192.168/16, 169.254/16, 0.0.0.0, ::1, fc00::/7); better, allow only a list of known hosts. Do not follow redirects blindly (each hop needs the same check).";
 
 export const ssrfLoopback = defineProbe({
   id: "ssrf-loopback",
@@ -65,10 +69,24 @@ export const ssrfLoopback = defineProbe({
             return true;
           });
         } catch (e) {
-          throw new ProbeSetupError(`cannot listen on the allowed port 127.0.0.1:${p.allowed_port}: ${(e as Error).message}`);
+          throw new ProbeSetupError(
+            `cannot listen on the allowed port 127.0.0.1:${p.allowed_port}: ${(e as Error).message}`,
+          );
         }
-        const ok = expectOk(await sendTemplate(ctx, p.request, { payload: `http://127.0.0.1:${p.allowed_port}/allowed-${token}` }, session), "Fetching the allowed URL");
-        if (!allowed.hits.some((h) => h.startsWith(`/allowed-${token}`))) throw new LegitFailure(`The service answered ${ok.status} for the allowed URL http://127.0.0.1:${p.allowed_port}/ but never fetched it: allowed destinations must keep working.`, exchange(ok));
+        const ok = expectOk(
+          await sendTemplate(
+            ctx,
+            p.request,
+            { payload: `http://127.0.0.1:${p.allowed_port}/allowed-${token}` },
+            session,
+          ),
+          "Fetching the allowed URL",
+        );
+        if (!allowed.hits.some((h) => h.startsWith(`/allowed-${token}`)))
+          throw new LegitFailure(
+            `The service answered ${ok.status} for the allowed URL http://127.0.0.1:${p.allowed_port}/ but never fetched it: allowed destinations must keep working.`,
+            exchange(ok),
+          );
       }
       const n = internal.port;
       const targets: Array<[string, string]> = [
@@ -80,18 +98,26 @@ export const ssrfLoopback = defineProbe({
         ["0.0.0.0", `http://0.0.0.0:${n}/t6-${token}`],
         ["[::ffff:127.0.0.1] (IPv4-mapped)", `http://[::ffff:127.0.0.1]:${n}/t7-${token}`],
       ];
-      if (allowed) targets.push(["a redirect from the allowed host", `http://127.0.0.1:${p.allowed_port}/redirect-${token}`]);
+      if (allowed)
+        targets.push(["a redirect from the allowed host", `http://127.0.0.1:${p.allowed_port}/redirect-${token}`]);
       for (const [label, url] of targets) {
         const res = await sendTemplate(ctx, p.request, { payload: url }, session);
         if (internal.hits.length > 0 || res.body.includes(`backlab-probe internal`)) {
-          return fail(`SSRF: asked ${where} to fetch ${url} (${label}) and the service connected to the probe's internal listener on ${forbidden} (${res.status}). An attacker can reach admin ports, databases and cloud metadata behind your firewall. ${FIX}`, exchange(res));
+          return fail(
+            `SSRF: asked ${where} to fetch ${url} (${label}) and the service connected to the probe's internal listener on ${forbidden} (${res.status}). An attacker can reach admin ports, databases and cloud metadata behind your firewall. ${FIX}`,
+            exchange(res),
+          );
         }
       }
       await sleep(p.wait_ms, ctx.signal);
       if (internal.hits.length > 0) {
-        return fail(`SSRF: after the requests to ${where}, the service fetched ${internal.hits[0]} from the probe's internal listener on ${forbidden} (late, probably queued). ${FIX}`);
+        return fail(
+          `SSRF: after the requests to ${where}, the service fetched ${internal.hits[0]} from the probe's internal listener on ${forbidden} (late, probably queued). ${FIX}`,
+        );
       }
-      return pass(`${where} refused ${targets.length} internal destinations (127.0.0.1, localhost, decimal/hex/short forms, 0.0.0.0, IPv4-mapped${allowed ? ", a redirect" : ""})${allowed ? " and still fetches the allowed host" : ""}.`);
+      return pass(
+        `${where} refused ${targets.length} internal destinations (127.0.0.1, localhost, decimal/hex/short forms, 0.0.0.0, IPv4-mapped${allowed ? ", a redirect" : ""})${allowed ? " and still fetches the allowed host" : ""}.`,
+      );
     } finally {
       await internal.close();
       await allowed?.close();

@@ -25,7 +25,18 @@ export const ssti = defineProbe({
     const e = `${m.a}*${m.b}`;
     // Expression syntaxes of the common engines: Handlebars/Nunjucks/Jinja, JS template
     // literals, EJS/ERB, Pug/Ruby, doT, Thymeleaf, Razor, Velocity/Freemarker.
-    const payloads = [`{{${e}}}`, `\${${e}}`, `<%= ${e} %>`, `#{${e}}`, `{{=${e}}}`, `[[\${${e}}]]`, `@(${e})`, `\${{${e}}}`, `*{${e}}`, `{${e}}`];
+    const payloads = [
+      `{{${e}}}`,
+      `\${${e}}`,
+      `<%= ${e} %>`,
+      `#{${e}}`,
+      `{{=${e}}}`,
+      `[[\${${e}}]]`,
+      `@(${e})`,
+      `\${{${e}}}`,
+      `*{${e}}`,
+      `{${e}}`,
+    ];
     for (const v of payloads) {
       const res = await send(v);
       if (res.body.includes(m.value)) {
@@ -35,6 +46,8 @@ export const ssti = defineProbe({
         );
       }
     }
-    return pass(`Sent ${payloads.length} template expressions ({{…}}, \${…}, <%= … %>, #{…}, …) to ${where}: none was evaluated, and a normal value still renders.`);
+    return pass(
+      `Sent ${payloads.length} template expressions ({{…}}, \${…}, <%= … %>, #{…}, …) to ${where}: none was evaluated, and a normal value still renders.`,
+    );
   },
 });

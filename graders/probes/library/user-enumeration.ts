@@ -45,7 +45,12 @@ export const userEnumeration = defineProbe({
       const stable = norm(a, u1) === norm(c, u2);
       const differs = a.status !== b.status || shape(a) !== shape(b) || (stable && norm(a, u1) !== norm(b, k));
       if (differs) {
-        const how = a.status !== b.status ? `status ${b.status} for the existing account vs ${a.status} for an unknown one` : shape(a) !== shape(b) ? "a differently shaped body" : "a different message";
+        const how =
+          a.status !== b.status
+            ? `status ${b.status} for the existing account vs ${a.status} for an unknown one`
+            : shape(a) !== shape(b)
+              ? "a differently shaped body"
+              : "a different message";
         return fail(
           `User enumeration: ${where} answers ${how}, so anyone can find out which accounts exist (then phish or brute-force them). Give the same status and body either way (e.g. 401 "invalid username or password"; 202 "if the account exists, we sent an email").`,
           exchanges([b, a]),
@@ -53,6 +58,8 @@ export const userEnumeration = defineProbe({
       }
       checked.push(where);
     }
-    return pass(`${checked.join(", ")} answer an existing and an unknown account alike (same status and body, up to the name itself).`);
+    return pass(
+      `${checked.join(", ")} answer an existing and an unknown account alike (same status and body, up to the name itself).`,
+    );
   },
 });

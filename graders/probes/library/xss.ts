@@ -7,14 +7,21 @@ import { describeTemplate, getPath, hasPlaceholder, RequestTemplate, templateWit
 import { defineProbe, OWASP_2025, ProbeSetupError, type ProbeContext } from "../types.ts";
 import { sendTemplate } from "./common.ts";
 
-const FIX = "HTML-escape every value you put into a page (& < > \" ' → entities, or a template engine that escapes by default), and add a Content-Security-Policy without 'unsafe-inline' as a second line of defence.";
+const FIX =
+  "HTML-escape every value you put into a page (& < > \" ' → entities, or a template engine that escapes by default), and add a Content-Security-Policy without 'unsafe-inline' as a second line of defence.";
 
 /** Tag-injection payloads, each carrying a marker so a reflection is unambiguous. */
 function payloads(m: string): string[] {
-  return [`<script>alert('${m}')</script>`, `"><img src=x onerror=alert('${m}')>`, `'><svg onload=alert('${m}')>`, `<details open ontoggle=alert('${m}')>`];
+  return [
+    `<script>alert('${m}')</script>`,
+    `"><img src=x onerror=alert('${m}')>`,
+    `'><svg onload=alert('${m}')>`,
+    `<details open ontoggle=alert('${m}')>`,
+  ];
 }
 
-const DEFINITION = "Safe means: the markup does not come back verbatim, or comes back in a response browsers do not render as HTML (e.g. application/json, text/plain), or under an enforced CSP whose script-src/default-src blocks inline script.";
+const DEFINITION =
+  "Safe means: the markup does not come back verbatim, or comes back in a response browsers do not render as HTML (e.g. application/json, text/plain), or under an enforced CSP whose script-src/default-src blocks inline script.";
 
 export const xssReflected = defineProbe({
   id: "xss-reflected",
@@ -32,25 +39,46 @@ export const xssReflected = defineProbe({
     const where = describeTemplate(p.request);
     const benign = `probe${random(4)}`;
     const legit = expectOk(await send(benign), `The normal request with ${show(benign)}`);
-    if (!legit.body.includes(benign)) throw new LegitFailure(`The normal request ${line(legit)} does not show the value ${show(benign)} it was given, so the page no longer works as it should.`, exchange(legit));
+    if (!legit.body.includes(benign))
+      throw new LegitFailure(
+        `The normal request ${line(legit)} does not show the value ${show(benign)} it was given, so the page no longer works as it should.`,
+        exchange(legit),
+      );
     const m = random(4);
     const notes: string[] = [];
     for (const v of payloads(m)) {
       const res = await send(v);
       const verdict = xssVerdict(res, v);
-      if (verdict.executable) return fail(`Reflected XSS: ${where} with ${show(v)} sent the markup back: ${verdict.why}, so a link can run script in your users' browsers. ${FIX}`, exchange(res));
+      if (verdict.executable)
+        return fail(
+          `Reflected XSS: ${where} with ${show(v)} sent the markup back: ${verdict.why}, so a link can run script in your users' browsers. ${FIX}`,
+          exchange(res),
+        );
       if (!notes.includes(verdict.why)) notes.push(verdict.why);
     }
     return pass(`Sent ${payloads(m).length} script-injection payloads to ${where}: ${notes.join("; ")}. ${DEFINITION}`);
   },
 });
 
-async function readBack(ctx: ProbeContext, read: RequestTemplate, write: HttpResponse, idPath: string | undefined, session: Session | undefined): Promise<HttpResponse> {
+async function readBack(
+  ctx: ProbeContext,
+  read: RequestTemplate,
+  write: HttpResponse,
+  idPath: string | undefined,
+  session: Session | undefined,
+): Promise<HttpResponse> {
   const vars: Vars = {};
   if (hasPlaceholder(read, "id")) {
-    if (!idPath) throw new ProbeSetupError("`read` uses {id}: give `id`, the path of the new item's id in the write response's JSON");
+    if (!idPath)
+      throw new ProbeSetupError(
+        "`read` uses {id}: give `id`, the path of the new item's id in the write response's JSON",
+      );
     const id = getPath(write.json(), idPath);
-    if (typeof id !== "string" && typeof id !== "number") throw new LegitFailure(`The write ${line(write)} answered without an id at \`${idPath}\`, so the item cannot be read back.`, exchange(write));
+    if (typeof id !== "string" && typeof id !== "number")
+      throw new LegitFailure(
+        `The write ${line(write)} answered without an id at \`${idPath}\`, so the item cannot be read back.`,
+        exchange(write),
+      );
     vars.id = String(id);
   }
   return sendTemplate(ctx, read, vars, session);
@@ -77,9 +105,16 @@ export const xssStored = defineProbe({
     const session = await maybeSession(ctx, p.auth);
     const where = `${describeTemplate(p.write)} then ${describeTemplate(p.read)}`;
     const benign = `probe${random(4)}`;
-    const w0 = expectOk(await sendTemplate(ctx, p.write, { payload: benign, marker: `probe${random(6)}` }, session), `Storing the normal value ${show(benign)}`);
+    const w0 = expectOk(
+      await sendTemplate(ctx, p.write, { payload: benign, marker: `probe${random(6)}` }, session),
+      `Storing the normal value ${show(benign)}`,
+    );
     const r0 = expectOk(await readBack(ctx, p.read, w0, p.id, session), "Reading the stored value back");
-    if (!r0.body.includes(benign)) throw new LegitFailure(`Stored ${show(benign)}, but ${line(r0)} does not show it: the feature must keep displaying what users write.`, exchange(r0));
+    if (!r0.body.includes(benign))
+      throw new LegitFailure(
+        `Stored ${show(benign)}, but ${line(r0)} does not show it: the feature must keep displaying what users write.`,
+        exchange(r0),
+      );
     const m = random(4);
     const notes: string[] = [];
     for (const v of payloads(m)) {
@@ -91,9 +126,15 @@ export const xssStored = defineProbe({
       }
       const r = await readBack(ctx, p.read, w, p.id, session);
       const verdict = xssVerdict(r, v);
-      if (verdict.executable) return fail(`Stored XSS: stored ${show(v)} through ${describeTemplate(p.write)}, and ${line(r)} served it back: ${verdict.why}, so it runs in every visitor's browser. ${FIX}`, exchange(r));
+      if (verdict.executable)
+        return fail(
+          `Stored XSS: stored ${show(v)} through ${describeTemplate(p.write)}, and ${line(r)} served it back: ${verdict.why}, so it runs in every visitor's browser. ${FIX}`,
+          exchange(r),
+        );
       if (!notes.includes(verdict.why)) notes.push(verdict.why);
     }
-    return pass(`Stored ${payloads(m).length} script-injection payloads (${where}): ${notes.join("; ")}. ${DEFINITION}`);
+    return pass(
+      `Stored ${payloads(m).length} script-injection payloads (${where}): ${notes.join("; ")}. ${DEFINITION}`,
+    );
   },
 });

@@ -6,7 +6,15 @@ import { ensureRuntime, TEST_RUNTIME_DIR } from "../../setup/runtime.ts";
 import type { Sandbox, SandboxLimits, SandboxProcess } from "../../../graders/sandbox/port.ts";
 import { BwrapDriver } from "./driver.ts";
 
-const LIMITS: SandboxLimits = { memoryMb: 256, pids: 64, cpuSeconds: 30, cpus: 1, fileSizeMb: 8, tmpMb: 8, openFiles: 256 };
+const LIMITS: SandboxLimits = {
+  memoryMb: 256,
+  pids: 64,
+  cpuSeconds: 30,
+  cpus: 1,
+  fileSizeMb: 8,
+  tmpMb: 8,
+  openFiles: 256,
+};
 const UID = 250_001;
 let root: string;
 let driver: BwrapDriver;
@@ -35,7 +43,14 @@ beforeAll(async () => {
   workspace = path.join(root, "ws");
   fs.mkdirSync(workspace, { mode: 0o700 });
   fs.chownSync(workspace, UID, UID);
-  sandbox = await driver.create({ name: "ws-test", runtime: "node20", workspaceDir: workspace, limits: LIMITS, uid: UID, network: "none" });
+  sandbox = await driver.create({
+    name: "ws-test",
+    runtime: "node20",
+    workspaceDir: workspace,
+    limits: LIMITS,
+    uid: UID,
+    network: "none",
+  });
 });
 
 afterAll(async () => {
@@ -66,19 +81,31 @@ describe("bwrap sandbox", () => {
   });
 
   it("has no network interface but loopback and no route", async () => {
-    const { out, code } = await sh("cat /proc/net/dev; echo ---; cat /proc/net/route; echo ---; cat /proc/net/ipv6_route 2>/dev/null");
+    const { out, code } = await sh(
+      "cat /proc/net/dev; echo ---; cat /proc/net/route; echo ---; cat /proc/net/ipv6_route 2>/dev/null",
+    );
     expect(code).toBe(0);
     const [dev, route, route6] = out.split("---\n");
-    const ifaces = dev!.split("\n").slice(2).filter(Boolean).map((l) => l.split(":")[0]!.trim());
+    const ifaces = dev!
+      .split("\n")
+      .slice(2)
+      .filter(Boolean)
+      .map((l) => l.split(":")[0]!.trim());
     expect(ifaces).toEqual(["lo"]);
     expect(route!.trim().split("\n").slice(1)).toEqual([]);
     // IPv6 keeps its loopback entries; every route there must be on lo.
-    const devices6 = (route6 ?? "").trim().split("\n").filter(Boolean).map((l) => l.trim().split(/\s+/).at(-1));
+    const devices6 = (route6 ?? "")
+      .trim()
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => l.trim().split(/\s+/).at(-1));
     expect(devices6.every((d) => d === "lo")).toBe(true);
   });
 
   it("sees the system read-only and the workspace and /tmp writable", async () => {
-    const { out } = await sh("touch /usr/x 2>/dev/null && echo usr-writable; touch /x 2>/dev/null && echo root-writable; touch /etc/x 2>/dev/null && echo etc-writable; echo hi > /workspace/f && echo ws-ok; echo hi > /tmp/f && echo tmp-ok");
+    const { out } = await sh(
+      "touch /usr/x 2>/dev/null && echo usr-writable; touch /x 2>/dev/null && echo root-writable; touch /etc/x 2>/dev/null && echo etc-writable; echo hi > /workspace/f && echo ws-ok; echo hi > /tmp/f && echo tmp-ok",
+    );
     expect(out.split("\n").filter(Boolean)).toEqual(["ws-ok", "tmp-ok"]);
     expect(fs.readFileSync(path.join(workspace, "f"), "utf8")).toBe("hi\n");
   });
@@ -92,7 +119,9 @@ describe("bwrap sandbox", () => {
 
   it("caps /tmp at its size limit", async () => {
     // Several files under the per-file limit, together over the /tmp limit.
-    const { out } = await sh("for i in 1 2 3 4; do dd if=/dev/zero of=/tmp/big$i bs=1M count=4 2>&1 | grep -o 'No space left on device'; done; du -sm /tmp | cut -f1");
+    const { out } = await sh(
+      "for i in 1 2 3 4; do dd if=/dev/zero of=/tmp/big$i bs=1M count=4 2>&1 | grep -o 'No space left on device'; done; du -sm /tmp | cut -f1",
+    );
     expect(out).toMatch(/No space left on device/);
     expect(Number(out.trim().split("\n").at(-1))).toBeLessThanOrEqual(LIMITS.tmpMb);
   });
@@ -103,7 +132,10 @@ describe("bwrap sandbox", () => {
   });
 
   it("kills a memory bomb", async () => {
-    const { code, signal } = await run(["node", "-e", "const a=[];for(;;)a.push(Buffer.alloc(16*1024*1024,1))"], 30_000);
+    const { code, signal } = await run(
+      ["node", "-e", "const a=[];for(;;)a.push(Buffer.alloc(16*1024*1024,1))"],
+      30_000,
+    );
     expect(code === 137 || signal === "SIGKILL" || code === 134).toBe(true);
   });
 
@@ -131,7 +163,8 @@ describe("bwrap sandbox", () => {
     const waitFor = async (re: RegExp) => {
       const until = Date.now() + 10_000;
       while (!re.test(screen)) {
-        if (Date.now() > until) throw new Error(`timed out waiting for ${re}; screen: ${JSON.stringify(screen.slice(-300))}`);
+        if (Date.now() > until)
+          throw new Error(`timed out waiting for ${re}; screen: ${JSON.stringify(screen.slice(-300))}`);
         await new Promise((r) => setTimeout(r, 20));
       }
     };
@@ -152,7 +185,14 @@ describe("bwrap sandbox", () => {
   });
 
   it("leaves no process behind when stopped", async () => {
-    const sb = await driver.create({ name: "ws-stop", runtime: "node20", workspaceDir: workspace, limits: LIMITS, uid: UID + 1, network: "none" });
+    const sb = await driver.create({
+      name: "ws-stop",
+      runtime: "node20",
+      workspaceDir: workspace,
+      limits: LIMITS,
+      uid: UID + 1,
+      network: "none",
+    });
     const p = sb.exec(["/bin/sh", "-c", "(setsid sleep 300 &) ; sleep 300"], { timeoutMs: 60_000 });
     await new Promise((r) => setTimeout(r, 300));
     await sb.stop();

@@ -2,7 +2,15 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { createCgroup, detectCgroups, reapCgroups, type Cgroup, type CgroupVersion } from "../cgroups.ts";
-import type { Availability, ExecOptions, MemoryUse, Sandbox, SandboxDriver, SandboxProcess, SandboxSpec } from "../../../graders/sandbox/port.ts";
+import type {
+  Availability,
+  ExecOptions,
+  MemoryUse,
+  Sandbox,
+  SandboxDriver,
+  SandboxProcess,
+  SandboxSpec,
+} from "../../../graders/sandbox/port.ts";
 import { SANDBOX_PATHS, sandboxEnv, SandboxError } from "../../../graders/sandbox/port.ts";
 import { PipeProcess, PtyProcess } from "../processes.ts";
 import { childrenOf, descendants, findDescendant, shellQuote, which } from "../util.ts";
@@ -42,10 +50,34 @@ export class BwrapDriver implements SandboxDriver {
     const bwrap = which("bwrap");
     if (!bwrap) return { ok: false, reason: "bubblewrap is not installed", fix: "apt-get install -y bubblewrap" };
     try {
-      execFileSync(bwrap, ["--unshare-all", "--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin", "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64", "--", "/usr/bin/true"], { stdio: "pipe", timeout: 10_000 });
+      execFileSync(
+        bwrap,
+        [
+          "--unshare-all",
+          "--ro-bind",
+          "/usr",
+          "/usr",
+          "--symlink",
+          "usr/bin",
+          "/bin",
+          "--symlink",
+          "usr/lib",
+          "/lib",
+          "--symlink",
+          "usr/lib64",
+          "/lib64",
+          "--",
+          "/usr/bin/true",
+        ],
+        { stdio: "pipe", timeout: 10_000 },
+      );
     } catch (err) {
       const msg = ((err as { stderr?: Buffer }).stderr?.toString() || (err as Error).message).trim();
-      return { ok: false, reason: `bubblewrap cannot create namespaces here: ${msg}`, fix: "enable unprivileged user namespaces (sysctl user.max_user_namespaces=10000) or run the lab as root" };
+      return {
+        ok: false,
+        reason: `bubblewrap cannot create namespaces here: ${msg}`,
+        fix: "enable unprivileged user namespaces (sysctl user.max_user_namespaces=10000) or run the lab as root",
+      };
     }
     return { ok: true, details: { cgroups: this.cgroupVersion() ?? "none", perWorkspaceUid: this.root } };
   }
@@ -143,25 +175,36 @@ class BwrapSandbox implements Sandbox {
     if (this.stopped) throw new SandboxError(`sandbox ${this.name} is stopped`);
     if (argv.length === 0) throw new SandboxError("exec needs a command");
     const env = { ...sandboxEnv(options.tty ?? false), ...(options.env ?? {}) };
-    for (const k of Object.keys(env)) if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new SandboxError(`invalid environment variable name: ${k}`);
+    for (const k of Object.keys(env))
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new SandboxError(`invalid environment variable name: ${k}`);
 
     // With --new-session the sandbox has no controlling terminal (TIOCSTI cannot reach the
     // host's). An interactive shell still needs one: `script` makes a pty inside the sandbox.
     const inner = options.tty ? ["/usr/bin/script", "-qfec", shellQuote(argv), "/dev/null"] : argv;
     const [file, args] = this.launcher(this.bwrapArgs(env, options.cwd ?? SANDBOX_PATHS.workspace, inner));
     const hostEnv = { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", LANG: "C.UTF-8" };
-    const hooks = { timeoutMs: options.timeoutMs, onExit: () => this.live.delete(proc), signal: signalSandbox, commandPid };
+    const hooks = {
+      timeoutMs: options.timeoutMs,
+      onExit: () => this.live.delete(proc),
+      signal: signalSandbox,
+      commandPid,
+    };
     let scriptPid: number | undefined;
     const proc: SandboxProcess = options.tty
-      ? new PtyProcess(file, args, { cols: options.cols ?? 80, rows: options.rows ?? 24, env: hostEnv }, {
-          ...hooks,
-          // `script` is not on the outer terminal's session, so the kernel sends it no
-          // SIGWINCH; we do, and it copies the new size to the inner terminal.
-          onResize: (pid) => {
-            scriptPid ??= findDescendant(pid, "script");
-            if (scriptPid) signal(scriptPid, "SIGWINCH");
+      ? new PtyProcess(
+          file,
+          args,
+          { cols: options.cols ?? 80, rows: options.rows ?? 24, env: hostEnv },
+          {
+            ...hooks,
+            // `script` is not on the outer terminal's session, so the kernel sends it no
+            // SIGWINCH; we do, and it copies the new size to the inner terminal.
+            onResize: (pid) => {
+              scriptPid ??= findDescendant(pid, "script");
+              if (scriptPid) signal(scriptPid, "SIGWINCH");
+            },
           },
-        })
+        )
       : new PipeProcess(file, args, hostEnv, hooks);
     this.live.add(proc);
     return proc;
@@ -215,34 +258,75 @@ class BwrapSandbox implements Sandbox {
       `--cpu=${l.cpuSeconds}`,
       "--core=0",
     ];
-    const drop = this.switchUid ? ["setpriv", `--reuid=${this.spec.uid}`, `--regid=${this.spec.uid}`, "--clear-groups", "--"] : [];
+    const drop = this.switchUid
+      ? ["setpriv", `--reuid=${this.spec.uid}`, `--regid=${this.spec.uid}`, "--clear-groups", "--"]
+      : [];
     const join = 'while [ "$1" != "--" ]; do echo $$ > "$1" || exit 125; shift; done; shift; exec "$@"';
     const net = this.net.path ? ["nsenter", `--net=${this.net.path}`, "--"] : [];
-    return ["/bin/sh", ["-c", join, "sh", ...(this.cgroup?.procsFiles ?? []), "--", ...net, "prlimit", ...rlimits, "--", ...drop, "bwrap", ...bwrapArgv]];
+    return [
+      "/bin/sh",
+      [
+        "-c",
+        join,
+        "sh",
+        ...(this.cgroup?.procsFiles ?? []),
+        "--",
+        ...net,
+        "prlimit",
+        ...rlimits,
+        "--",
+        ...drop,
+        "bwrap",
+        ...bwrapArgv,
+      ],
+    ];
   }
 
   private bwrapArgs(env: Record<string, string>, cwd: string, inner: string[]): string[] {
     const a: string[] = [
       // Every namespace of its own; the network is the sandbox's (entered by nsenter) when
       // it has one, else a private one per exec.
-      ...(this.net.path ? ["--unshare-user", "--unshare-ipc", "--unshare-pid", "--unshare-uts", "--unshare-cgroup-try"] : ["--unshare-all"]),
+      ...(this.net.path
+        ? ["--unshare-user", "--unshare-ipc", "--unshare-pid", "--unshare-uts", "--unshare-cgroup-try"]
+        : ["--unshare-all"]),
       "--die-with-parent",
       "--new-session",
-      "--cap-drop", "ALL",
-      "--hostname", "backlab",
-      "--uid", String(SANDBOX_UID),
-      "--gid", String(SANDBOX_UID),
-      "--ro-bind", "/usr", "/usr",
-      "--symlink", "usr/bin", "/bin",
-      "--symlink", "usr/sbin", "/sbin",
-      "--symlink", "usr/lib", "/lib",
-      "--symlink", "usr/lib64", "/lib64",
-      "--proc", "/proc",
-      "--dev", "/dev",
-      "--size", String(this.spec.limits.tmpMb * 1024 * 1024), "--tmpfs", "/tmp",
+      "--cap-drop",
+      "ALL",
+      "--hostname",
+      "backlab",
+      "--uid",
+      String(SANDBOX_UID),
+      "--gid",
+      String(SANDBOX_UID),
+      "--ro-bind",
+      "/usr",
+      "/usr",
+      "--symlink",
+      "usr/bin",
+      "/bin",
+      "--symlink",
+      "usr/sbin",
+      "/sbin",
+      "--symlink",
+      "usr/lib",
+      "/lib",
+      "--symlink",
+      "usr/lib64",
+      "/lib64",
+      "--proc",
+      "/proc",
+      "--dev",
+      "/dev",
+      "--size",
+      String(this.spec.limits.tmpMb * 1024 * 1024),
+      "--tmpfs",
+      "/tmp",
     ];
-    for (const f of ["passwd", "group", "hosts", "hostname", "bash.bashrc", "nsswitch.conf"]) a.push("--ro-bind", path.join(this.etcDir, f), `/etc/${f}`);
-    for (const f of ["/etc/ld.so.cache", "/etc/localtime", "/etc/inputrc", "/etc/alternatives", "/etc/terminfo"]) if (fs.existsSync(f)) a.push("--ro-bind", f, f);
+    for (const f of ["passwd", "group", "hosts", "hostname", "bash.bashrc", "nsswitch.conf"])
+      a.push("--ro-bind", path.join(this.etcDir, f), `/etc/${f}`);
+    for (const f of ["/etc/ld.so.cache", "/etc/localtime", "/etc/inputrc", "/etc/alternatives", "/etc/terminfo"])
+      if (fs.existsSync(f)) a.push("--ro-bind", f, f);
     a.push("--ro-bind", path.join(this.runtimeDir, "node_modules"), SANDBOX_PATHS.nodeModules);
     a.push("--bind", this.spec.workspaceDir, SANDBOX_PATHS.workspace);
     for (const m of this.spec.mounts ?? []) a.push(m.readonly ? "--ro-bind" : "--bind", m.source, m.target);
@@ -252,7 +336,6 @@ class BwrapSandbox implements Sandbox {
     return a;
   }
 }
-
 
 /**
  * Signals the sandbox's pid 1 (the launcher's child) rather than bwrap's outer process, so

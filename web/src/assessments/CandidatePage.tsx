@@ -40,14 +40,27 @@ export function CandidatePage({ onSignOut }: { onSignOut: () => void }) {
     return () => clearInterval(t);
   }, [load]);
 
-  if (!state) return <main className="center-page">{error ? <p className="alert" role="alert">{error}</p> : <p className="loading">Loading…</p>}</main>;
+  if (!state)
+    return (
+      <main className="center-page">
+        {error ? (
+          <p className="alert" role="alert">
+            {error}
+          </p>
+        ) : (
+          <p className="loading">Loading…</p>
+        )}
+      </main>
+    );
   const c = state.candidate;
   return (
     <div className="app candidate-app">
       <header className="candidate-bar">
         <strong>{state.assessment.title}</strong>
         <span className="muted">Candidate {c.pseudonym}</span>
-        {c.status === "started" && c.deadline ? <Countdown deadline={c.deadline} offset={offset} onEnd={() => void load()} base={c.baseDeadline} /> : null}
+        {c.status === "started" && c.deadline ? (
+          <Countdown deadline={c.deadline} offset={offset} onEnd={() => void load()} base={c.baseDeadline} />
+        ) : null}
         <button type="button" className="link-button" onClick={onSignOut}>
           Sign out
         </button>
@@ -57,7 +70,17 @@ export function CandidatePage({ onSignOut }: { onSignOut: () => void }) {
           {error}
         </p>
       ) : null}
-      {c.status === "invited" || c.status === "expired" ? <Welcome state={state} onStart={() => void load("POST", "/api/candidate/start")} /> : c.status === "started" ? <Working state={state} onHandIn={() => void load("POST", "/api/candidate/hand-in")} onChange={() => void load()} /> : <Done state={state} />}
+      {c.status === "invited" || c.status === "expired" ? (
+        <Welcome state={state} onStart={() => void load("POST", "/api/candidate/start")} />
+      ) : c.status === "started" ? (
+        <Working
+          state={state}
+          onHandIn={() => void load("POST", "/api/candidate/hand-in")}
+          onChange={() => void load()}
+        />
+      ) : (
+        <Done state={state} />
+      )}
     </div>
   );
 }
@@ -69,21 +92,39 @@ function minutes(n: number): string {
 function Welcome({ state, onStart }: { state: CandidateState; onStart: () => void }) {
   const a = state.assessment;
   const [busy, setBusy] = useState(false);
-  const feedback = a.visibility === "full" ? "the full results of each check" : a.visibility === "test-names" ? "which hidden tests pass (names only)" : "no results";
+  const feedback =
+    a.visibility === "full"
+      ? "the full results of each check"
+      : a.visibility === "test-names"
+        ? "which hidden tests pass (names only)"
+        : "no results";
   return (
     <main className="page welcome" id="main">
       <h1>{a.title}</h1>
       <p className="lead">
-        You have <strong>{minutes(a.durationMinutes)}</strong> once you press Start. The clock runs on the server and does not pause: closing the tab or losing the connection does not stop it.
+        You have <strong>{minutes(a.durationMinutes)}</strong> once you press Start. The clock runs on the server and
+        does not pause: closing the tab or losing the connection does not stop it.
       </p>
       <h2>Rules</h2>
       <ul>
-        <li>The assessment can be started until {new Date(a.closesAt).toLocaleString()}; work ends at that time at the latest.</li>
         <li>
-          You may check your work {a.feedbackSubmissions === 0 ? "no times" : a.feedbackSubmissions === 1 ? "once" : `${a.feedbackSubmissions} times`} per exercise and will see {feedback}.
+          The assessment can be started until {new Date(a.closesAt).toLocaleString()}; work ends at that time at the
+          latest.
+        </li>
+        <li>
+          You may check your work{" "}
+          {a.feedbackSubmissions === 0
+            ? "no times"
+            : a.feedbackSubmissions === 1
+              ? "once"
+              : `${a.feedbackSubmissions} times`}{" "}
+          per exercise and will see {feedback}.
         </li>
         <li>{a.hintsAllowed ? "Hints are available." : "Hints are not available."} The reference solution is not.</li>
-        <li>When the time is up your work is handed in as it is and graded; the editor becomes read-only and the terminal closes.</li>
+        <li>
+          When the time is up your work is handed in as it is and graded; the editor becomes read-only and the terminal
+          closes.
+        </li>
         <li>Your saves, pastes (their size), leaving the page and terminal sessions are recorded for the reviewers.</li>
       </ul>
       <h2>What is graded</h2>
@@ -123,7 +164,17 @@ function Welcome({ state, onStart }: { state: CandidateState; onStart: () => voi
 }
 
 /** mm:ss left, from the server's deadline and clock; warns at 10 and 2 minutes. */
-function Countdown({ deadline, base, offset, onEnd }: { deadline: string; base: string | null; offset: React.RefObject<number>; onEnd: () => void }) {
+function Countdown({
+  deadline,
+  base,
+  offset,
+  onEnd,
+}: {
+  deadline: string;
+  base: string | null;
+  offset: React.RefObject<number>;
+  onEnd: () => void;
+}) {
   const [now, setNow] = useState(() => Date.now() + offset.current);
   useEffect(() => {
     const t = setInterval(() => setNow(Date.now() + offset.current), 250);
@@ -137,7 +188,10 @@ function Countdown({ deadline, base, offset, onEnd }: { deadline: string; base: 
   const s = Math.ceil(left / 1000);
   const text = `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
   const level = left <= 2 * 60_000 ? "urgent" : left <= 10 * 60_000 ? "warn" : "";
-  const extended = base && base !== deadline ? ` (extended by ${Math.round((Date.parse(deadline) - Date.parse(base)) / 60_000)} min)` : "";
+  const extended =
+    base && base !== deadline
+      ? ` (extended by ${Math.round((Date.parse(deadline) - Date.parse(base)) / 60_000)} min)`
+      : "";
   return (
     <span className={`countdown ${level}`} data-testid="countdown">
       <span aria-hidden="true">{text}</span>
@@ -165,7 +219,9 @@ function Working({ state, onHandIn, onChange }: { state: CandidateState; onHandI
   /** A file that stops being dirty was saved (the editor reloads only clean buffers). */
   const onDirtyChange = useCallback(
     (paths: string[]) => {
-      for (const p of dirty.current) if (!paths.includes(p) && queue.current.length < 50) queue.current.push({ kind: "save", exerciseId: current, path: p });
+      for (const p of dirty.current)
+        if (!paths.includes(p) && queue.current.length < 50)
+          queue.current.push({ kind: "save", exerciseId: current, path: p });
       dirty.current = paths;
     },
     [current],
@@ -174,8 +230,14 @@ function Working({ state, onHandIn, onChange }: { state: CandidateState; onHandI
   useEffect(() => {
     let live = true;
     setWorkspaceId(null);
-    void request<{ workspace: { id: number } }>("POST", `/api/exercises/${current}/workspace`, {}).then((r) => live && setWorkspaceId(String(r.workspace.id)), (e: unknown) => live && setError(errorMessage(e)));
-    void request<{ exercise: { readme: string } }>("GET", `/api/exercises/${current}`).then((r) => live && setReadme(r.exercise.readme), () => undefined);
+    void request<{ workspace: { id: number } }>("POST", `/api/exercises/${current}/workspace`, {}).then(
+      (r) => live && setWorkspaceId(String(r.workspace.id)),
+      (e: unknown) => live && setError(errorMessage(e)),
+    );
+    void request<{ exercise: { readme: string } }>("GET", `/api/exercises/${current}`).then(
+      (r) => live && setReadme(r.exercise.readme),
+      () => undefined,
+    );
     return () => {
       live = false;
     };
@@ -186,10 +248,12 @@ function Working({ state, onHandIn, onChange }: { state: CandidateState; onHandI
     const push = (e: TimelineEventIn) => {
       if (queue.current.length < 50) queue.current.push(e);
     };
-    const onPaste = (e: ClipboardEvent) => push({ kind: "paste", exerciseId: current, chars: e.clipboardData?.getData("text").length ?? 0 });
+    const onPaste = (e: ClipboardEvent) =>
+      push({ kind: "paste", exerciseId: current, chars: e.clipboardData?.getData("text").length ?? 0 });
     const onInput = (e: Event) => {
       const data = (e as InputEvent).data;
-      if ((e as InputEvent).inputType === "insertText" && data && data.length >= LARGE_INSERT) push({ kind: "insert", exerciseId: current, path: "editor", chars: data.length });
+      if ((e as InputEvent).inputType === "insertText" && data && data.length >= LARGE_INSERT)
+        push({ kind: "insert", exerciseId: current, path: "editor", chars: data.length });
     };
     const onBlur = () => push({ kind: "blur" });
     const onFocus = () => push({ kind: "focus" });
@@ -236,7 +300,13 @@ function Working({ state, onHandIn, onChange }: { state: CandidateState; onHandI
         {exercises.length > 1 ? (
           <div role="tablist" aria-label="Exercises" className="tabs">
             {exercises.map((x) => (
-              <button key={x.id} role="tab" type="button" aria-selected={x.id === current} onClick={() => setCurrent(x.id)}>
+              <button
+                key={x.id}
+                role="tab"
+                type="button"
+                aria-selected={x.id === current}
+                onClick={() => setCurrent(x.id)}
+              >
                 {x.title}
               </button>
             ))}
@@ -270,7 +340,14 @@ function Working({ state, onHandIn, onChange }: { state: CandidateState; onHandI
       <section className="candidate-editor" aria-label="Editor">
         {workspaceId ? (
           <Suspense fallback={<p className="loading">Loading the editor…</p>}>
-            <WorkspaceEditor workspaceId={workspaceId} treeShare={0.25} onTreeShare={() => undefined} compare={null} onCloseCompare={() => undefined} onDirtyChange={onDirtyChange} />
+            <WorkspaceEditor
+              workspaceId={workspaceId}
+              treeShare={0.25}
+              onTreeShare={() => undefined}
+              compare={null}
+              onCloseCompare={() => undefined}
+              onDirtyChange={onDirtyChange}
+            />
           </Suspense>
         ) : (
           <p className="loading">Preparing your workspace…</p>
@@ -312,7 +389,9 @@ function Done({ state }: { state: CandidateState }) {
     <main className="page welcome" id="main">
       <h1>Handed in</h1>
       <p className="lead" data-testid="handed-in">
-        {c.finishReason === "deadline" ? "The time was up" : "You handed in"} at {c.finishedAt ? new Date(c.finishedAt).toLocaleTimeString() : ""}. Your work is graded and goes to the reviewers; nothing can change any more. Thank you.
+        {c.finishReason === "deadline" ? "The time was up" : "You handed in"} at{" "}
+        {c.finishedAt ? new Date(c.finishedAt).toLocaleTimeString() : ""}. Your work is graded and goes to the
+        reviewers; nothing can change any more. Thank you.
       </p>
     </main>
   );

@@ -55,15 +55,27 @@ export function CandidateReview({ assessmentId, candidateId }: { assessmentId: n
   }, [base]);
   useEffect(() => {
     load();
-    request<{ pairs: SimilarityPair[] }>("GET", `/api/assessments/${assessmentId}/similarity`).then((r) => setPairs(r.pairs), () => undefined);
+    request<{ pairs: SimilarityPair[] }>("GET", `/api/assessments/${assessmentId}/similarity`).then(
+      (r) => setPairs(r.pairs),
+      () => undefined,
+    );
   }, [load, assessmentId]);
-  if (!d) return <main className="page">{error ? <p className="alert">{error}</p> : <p className="loading">Loading…</p>}</main>;
+  if (!d)
+    return (
+      <main className="page">{error ? <p className="alert">{error}</p> : <p className="loading">Loading…</p>}</main>
+    );
   const c = d.candidate;
   const mine = pairs.filter((p) => p.flagged && (p.left === c.pseudonym || p.right === c.pseudonym));
 
   const saveRubric = async (form: HTMLFormElement) => {
     const f = new FormData(form);
-    const scores = d.criteria.map((_, i) => ({ criterion: i, score: Number(f.get(`score-${i}`)), note: String(f.get(`note-${i}`) ?? "") || undefined })).filter((s) => s.score >= 1);
+    const scores = d.criteria
+      .map((_, i) => ({
+        criterion: i,
+        score: Number(f.get(`score-${i}`)),
+        note: String(f.get(`note-${i}`) ?? "") || undefined,
+      }))
+      .filter((s) => s.score >= 1);
     try {
       await request("PUT", `${base}/rubric`, { scores });
       setStatus("Rubric saved.");
@@ -135,7 +147,13 @@ export function CandidateReview({ assessmentId, candidateId }: { assessmentId: n
           {f.files.map((file) => (
             <details key={file.path} open={f.files.length <= 3}>
               <summary>{`${file.change}: ${file.path}`}</summary>
-              <DiffView path={file.path} mine={file.final ?? ""} mineLabel="Final" theirs={file.starter ?? ""} theirsLabel="Starter" />
+              <DiffView
+                path={file.path}
+                mine={file.final ?? ""}
+                mineLabel="Final"
+                theirs={file.starter ?? ""}
+                theirsLabel="Starter"
+              />
             </details>
           ))}
         </section>
@@ -147,7 +165,11 @@ export function CandidateReview({ assessmentId, candidateId }: { assessmentId: n
           <li key={i} className={`event ${e.kind}`}>
             <time dateTime={e.at}>{time(e.at)}</time> {describe(e)}
             {e.kind === "terminal-open" && typeof e.detail.recording === "string" ? (
-              <button type="button" className="link-button no-print" onClick={() => setRecording(String(e.detail.recording))}>
+              <button
+                type="button"
+                className="link-button no-print"
+                onClick={() => setRecording(String(e.detail.recording))}
+              >
                 Play
               </button>
             ) : null}
@@ -187,11 +209,15 @@ export function CandidateReview({ assessmentId, candidateId }: { assessmentId: n
             </label>
           </fieldset>
         ))}
-        <button type="submit" className="btn">Save my scores</button>
+        <button type="submit" className="btn">
+          Save my scores
+        </button>
       </form>
       <ul>
         {d.rubric.map((r) => (
-          <li key={`${r.reviewerId}:${r.criterion}`}>{`${r.reviewer} — ${d.criteria[r.criterion]?.name ?? r.criterion}: ${r.score}${r.note ? ` (${r.note})` : ""}`}</li>
+          <li
+            key={`${r.reviewerId}:${r.criterion}`}
+          >{`${r.reviewer} — ${d.criteria[r.criterion]?.name ?? r.criterion}: ${r.score}${r.note ? ` (${r.note})` : ""}`}</li>
         ))}
       </ul>
 
@@ -215,7 +241,9 @@ export function CandidateReview({ assessmentId, candidateId }: { assessmentId: n
         <label>
           Comment <input name="comment" required maxLength={2000} />
         </label>
-        <button type="submit" className="btn">Record decision</button>
+        <button type="submit" className="btn">
+          Record decision
+        </button>
       </form>
       {d.record ? (
         <>

@@ -13,11 +13,17 @@ export function HirePage() {
   const [exercises, setExercises] = useState<{ id: string; title: string }[]>([]);
   const [error, setError] = useState<string | null>(null);
   const load = useCallback(() => {
-    request<{ assessments: AssessmentView[] }>("GET", "/api/assessments").then((r) => setList(r.assessments), (e: unknown) => setError(errorMessage(e)));
+    request<{ assessments: AssessmentView[] }>("GET", "/api/assessments").then(
+      (r) => setList(r.assessments),
+      (e: unknown) => setError(errorMessage(e)),
+    );
   }, []);
   useEffect(() => {
     load();
-    request<{ exercises: { id: string; title: string }[] }>("GET", "/api/exercises").then((r) => setExercises(r.exercises), () => undefined);
+    request<{ exercises: { id: string; title: string }[] }>("GET", "/api/exercises").then(
+      (r) => setExercises(r.exercises),
+      () => undefined,
+    );
   }, [load]);
 
   const create = async (form: HTMLFormElement) => {
@@ -61,7 +67,8 @@ export function HirePage() {
         <ul className="hire-list">
           {list.map((a) => (
             <li key={a.id}>
-              <Link href={`/hire/${a.id}`}>{a.title}</Link> <span className="muted">{`${a.durationMinutes} min · closes ${new Date(a.closesAt).toLocaleString()}`}</span>
+              <Link href={`/hire/${a.id}`}>{a.title}</Link>{" "}
+              <span className="muted">{`${a.durationMinutes} min · closes ${new Date(a.closesAt).toLocaleString()}`}</span>
             </li>
           ))}
         </ul>
@@ -96,7 +103,13 @@ export function HirePage() {
           Opens <input name="opens" type="datetime-local" defaultValue={local(new Date())} required />
         </label>
         <label>
-          Closes <input name="closes" type="datetime-local" defaultValue={local(new Date(Date.now() + 7 * 86_400_000))} required />
+          Closes{" "}
+          <input
+            name="closes"
+            type="datetime-local"
+            defaultValue={local(new Date(Date.now() + 7 * 86_400_000))}
+            required
+          />
         </label>
         <label>
           Candidates see
@@ -114,7 +127,11 @@ export function HirePage() {
         </label>
         <label className="wide">
           Rubric (one criterion per line, “name: description”, each scored 1–5)
-          <textarea name="rubric" rows={3} defaultValue={"Correctness: does what the brief asks\nDesign: clear boundaries and names"} />
+          <textarea
+            name="rubric"
+            rows={3}
+            defaultValue={"Correctness: does what the brief asks\nDesign: clear boundaries and names"}
+          />
         </label>
         <button type="submit" className="btn btn-primary">
           Create assessment
@@ -133,9 +150,21 @@ export function AssessmentBoard({ id }: { id: number }) {
   const [pairs, setPairs] = useState<SimilarityPair[]>([]);
   const [error, setError] = useState<string | null>(null);
   const load = useCallback(() => {
-    request<{ assessment: AssessmentView }>("GET", `/api/assessments/${id}`).then((r) => setA(r.assessment), (e: unknown) => setError(errorMessage(e)));
-    request<{ candidates: BoardRow[] }>("GET", `/api/assessments/${id}/candidates?sort=${sort.by}&order=${sort.order}`).then((r) => setRows(r.candidates), (e: unknown) => setError(errorMessage(e)));
-    request<{ pairs: SimilarityPair[] }>("GET", `/api/assessments/${id}/similarity`).then((r) => setPairs(r.pairs.filter((p) => p.flagged)), () => undefined);
+    request<{ assessment: AssessmentView }>("GET", `/api/assessments/${id}`).then(
+      (r) => setA(r.assessment),
+      (e: unknown) => setError(errorMessage(e)),
+    );
+    request<{ candidates: BoardRow[] }>(
+      "GET",
+      `/api/assessments/${id}/candidates?sort=${sort.by}&order=${sort.order}`,
+    ).then(
+      (r) => setRows(r.candidates),
+      (e: unknown) => setError(errorMessage(e)),
+    );
+    request<{ pairs: SimilarityPair[] }>("GET", `/api/assessments/${id}/similarity`).then(
+      (r) => setPairs(r.pairs.filter((p) => p.flagged)),
+      () => undefined,
+    );
   }, [id, sort]);
   useEffect(() => {
     load();
@@ -146,18 +175,29 @@ export function AssessmentBoard({ id }: { id: number }) {
   const invite = async (form: HTMLFormElement) => {
     const csv = String(new FormData(form).get("csv") ?? "").trim();
     try {
-      const r = csv.includes("\n") || csv.includes(",") ? await request<{ invited: InvitedView[] }>("POST", `/api/assessments/${id}/invites/csv`, { csv }) : await request<{ invited: InvitedView[] }>("POST", `/api/assessments/${id}/invites`, { candidates: Array.from({ length: Math.max(1, Number(csv) || 1) }, () => ({})) });
+      const r =
+        csv.includes("\n") || csv.includes(",")
+          ? await request<{ invited: InvitedView[] }>("POST", `/api/assessments/${id}/invites/csv`, { csv })
+          : await request<{ invited: InvitedView[] }>("POST", `/api/assessments/${id}/invites`, {
+              candidates: Array.from({ length: Math.max(1, Number(csv) || 1) }, () => ({})),
+            });
       setInvited(r.invited);
       setError(null);
       load();
     } catch (err) {
       const rowsInfo = (err as { problem?: { rows?: { row: number; errors: string[] }[] } }).problem?.rows;
-      setError(`${errorMessage(err)}${rowsInfo?.length ? ` ${rowsInfo.map((r) => `Line ${r.row}: ${r.errors.join("; ")}`).join(" · ")}` : ""}`);
+      setError(
+        `${errorMessage(err)}${rowsInfo?.length ? ` ${rowsInfo.map((r) => `Line ${r.row}: ${r.errors.join("; ")}`).join(" · ")}` : ""}`,
+      );
     }
   };
   const head = (by: string, label: string) => (
     <th scope="col" aria-sort={sort.by === by ? (sort.order === "asc" ? "ascending" : "descending") : "none"}>
-      <button type="button" className="link-button" onClick={() => setSort({ by, order: sort.by === by && sort.order === "asc" ? "desc" : "asc" })}>
+      <button
+        type="button"
+        className="link-button"
+        onClick={() => setSort({ by, order: sort.by === by && sort.order === "asc" ? "desc" : "asc" })}
+      >
         {label}
       </button>
     </th>
@@ -169,7 +209,9 @@ export function AssessmentBoard({ id }: { id: number }) {
         <Link href="/hire">All assessments</Link>
       </p>
       <h1>{a?.title ?? "Assessment"}</h1>
-      {a ? <p className="muted">{`${a.durationMinutes} min · window ${new Date(a.opensAt).toLocaleString()} – ${new Date(a.closesAt).toLocaleString()} · candidates see ${a.visibility} · ${a.feedbackSubmissions} checks`}</p> : null}
+      {a ? (
+        <p className="muted">{`${a.durationMinutes} min · window ${new Date(a.opensAt).toLocaleString()} – ${new Date(a.closesAt).toLocaleString()} · candidates see ${a.visibility} · ${a.feedbackSubmissions} checks`}</p>
+      ) : null}
       {error ? (
         <p className="alert" role="alert">
           {error}
@@ -187,13 +229,16 @@ export function AssessmentBoard({ id }: { id: number }) {
           How many pseudonymous candidates, or CSV with a <code>name,email</code> header
           <textarea name="csv" rows={3} defaultValue="2" />
         </label>
-        <button type="submit" className="btn">Make invite links</button>
+        <button type="submit" className="btn">
+          Make invite links
+        </button>
       </form>
       {invited.length ? (
         <ul className="invite-links" aria-label="New invite links">
           {invited.map((x) => (
             <li key={x.candidateId}>
-              <strong>{x.pseudonym}</strong> {x.name ?? ""} <input readOnly value={x.url} aria-label={`Invite link for ${x.pseudonym}`} />
+              <strong>{x.pseudonym}</strong> {x.name ?? ""}{" "}
+              <input readOnly value={x.url} aria-label={`Invite link for ${x.pseudonym}`} />
             </li>
           ))}
         </ul>
@@ -236,7 +281,15 @@ export function AssessmentBoard({ id }: { id: number }) {
                   .map(([c, s]) => `${c} ${s.score}/${s.max}`)
                   .join(", ") || "—"}
               </td>
-              <td>{r.flags.length ? r.flags.map((f) => <span key={f} className="flag">{f}</span>) : "—"}</td>
+              <td>
+                {r.flags.length
+                  ? r.flags.map((f) => (
+                      <span key={f} className="flag">
+                        {f}
+                      </span>
+                    ))
+                  : "—"}
+              </td>
               <td>{r.rubricAverage ?? "—"}</td>
               <td>{r.decision ?? "—"}</td>
             </tr>
@@ -260,7 +313,8 @@ export function SimilarityList({ pairs }: { pairs: SimilarityPair[] }) {
       {pairs.map((p) => (
         <details key={`${p.exerciseId}:${p.left}:${p.right}`}>
           <summary>
-            {p.left} ↔ {p.right}: {Math.round(p.similarity * 100)}% similar ({p.fragments.length} fragment{p.fragments.length === 1 ? "" : "s"})
+            {p.left} ↔ {p.right}: {Math.round(p.similarity * 100)}% similar ({p.fragments.length} fragment
+            {p.fragments.length === 1 ? "" : "s"})
           </summary>
           {p.fragments.slice(0, 10).map((f, i) => (
             <div className="fragment" key={i}>

@@ -7,7 +7,19 @@ import { cohortsApi, type RoomRow, type Takeover } from "./api.ts";
 type Cell = Awaited<ReturnType<typeof cohortsApi.cell>>;
 
 /** One learner × exercise: latest results, code read-only, the live terminal (observe or take-over), recordings. */
-export function CellPanel({ cohortId, row, exerciseId, takeover, onClose }: { cohortId: number; row: RoomRow; exerciseId: string; takeover: Takeover | undefined; onClose: () => void }) {
+export function CellPanel({
+  cohortId,
+  row,
+  exerciseId,
+  takeover,
+  onClose,
+}: {
+  cohortId: number;
+  row: RoomRow;
+  exerciseId: string;
+  takeover: Takeover | undefined;
+  onClose: () => void;
+}) {
   const [cell, setCell] = useState<Cell | null>(null);
   const [file, setFile] = useState<{ path: string; content: string } | null>(null);
   const [tab, setTab] = useState<"results" | "code" | "terminal" | "recordings">("results");
@@ -21,7 +33,11 @@ export function CellPanel({ cohortId, row, exerciseId, takeover, onClose }: { co
     cohortsApi.cell(cohortId, row.userId, exerciseId).then(setCell, (err: unknown) => setError(errorMessage(err)));
   }, [cohortId, row.userId, exerciseId, latest]);
 
-  const openFile = (path: string) => cohortsApi.file(cohortId, row.userId, exerciseId, path).then((r) => setFile(r.file), (err: unknown) => setError(errorMessage(err)));
+  const openFile = (path: string) =>
+    cohortsApi.file(cohortId, row.userId, exerciseId, path).then(
+      (r) => setFile(r.file),
+      (err: unknown) => setError(errorMessage(err)),
+    );
   const active = takeover?.state === "active";
 
   return (
@@ -36,7 +52,14 @@ export function CellPanel({ cohortId, row, exerciseId, takeover, onClose }: { co
       </div>
       <div role="tablist" aria-label="Cell views" className="tabs">
         {(["results", "code", "terminal", "recordings"] as const).map((t) => (
-          <button key={t} role="tab" type="button" aria-selected={tab === t} className={`tab${tab === t ? " active" : ""}`} onClick={() => setTab(t)}>
+          <button
+            key={t}
+            role="tab"
+            type="button"
+            aria-selected={tab === t}
+            className={`tab${tab === t ? " active" : ""}`}
+            onClick={() => setTab(t)}
+          >
             {t[0]!.toUpperCase() + t.slice(1)}
           </button>
         ))}
@@ -57,11 +80,14 @@ export function CellPanel({ cohortId, row, exerciseId, takeover, onClose }: { co
                 <span className="muted">{new Date(s.createdAt).toLocaleTimeString()}</span>
                 {s.result && (
                   <ul>
-                    {s.result.tests.filter((t) => t.status !== "pass").slice(0, 8).map((t) => (
-                      <li key={t.name} className="failing-test">
-                        ✗ {t.name}
-                      </li>
-                    ))}
+                    {s.result.tests
+                      .filter((t) => t.status !== "pass")
+                      .slice(0, 8)
+                      .map((t) => (
+                        <li key={t.name} className="failing-test">
+                          ✗ {t.name}
+                        </li>
+                      ))}
                   </ul>
                 )}
               </li>
@@ -96,20 +122,42 @@ export function CellPanel({ cohortId, row, exerciseId, takeover, onClose }: { co
             {active ? (
               <>
                 <span className="badge">taking over</span>{" "}
-                <button type="button" className="btn btn-small" onClick={() => void cohortsApi.endTakeover(cohortId, takeover.id)}>
+                <button
+                  type="button"
+                  className="btn btn-small"
+                  onClick={() => void cohortsApi.endTakeover(cohortId, takeover.id)}
+                >
                   End take-over
                 </button>
               </>
             ) : takeover?.state === "requested" ? (
               <span className="muted">Waiting for {row.displayName} to accept…</span>
             ) : (
-              <button type="button" className="btn btn-small" disabled={!live} onClick={() => cohortsApi.requestTakeover(cohortId, row.userId, exerciseId).catch((err: unknown) => setError(errorMessage(err)))}>
+              <button
+                type="button"
+                className="btn btn-small"
+                disabled={!live}
+                onClick={() =>
+                  cohortsApi
+                    .requestTakeover(cohortId, row.userId, exerciseId)
+                    .catch((err: unknown) => setError(errorMessage(err)))
+                }
+              >
                 Ask to take over
               </button>
             )}
             {takeover?.state === "declined" && <span className="muted"> {row.displayName} declined.</span>}
           </p>
-          {live ? <Terminal key={active ? "takeover" : "observe"} workspaceId={String(cell.workspaceId)} observe={!active} takeover={active} /> : <p className="muted">No live terminal right now.</p>}
+          {live ? (
+            <Terminal
+              key={active ? "takeover" : "observe"}
+              workspaceId={String(cell.workspaceId)}
+              observe={!active}
+              takeover={active}
+            />
+          ) : (
+            <p className="muted">No live terminal right now.</p>
+          )}
         </div>
       )}
       {tab === "recordings" && cell && <Recordings workspaceId={String(cell.workspaceId)} />}

@@ -7,7 +7,14 @@ import { cohortsApi } from "./api.ts";
 const signupFields = [
   { name: "displayName", label: "Name", type: "text", autoComplete: "name" },
   { name: "email", label: "Email", type: "email", autoComplete: "username" },
-  { name: "password", label: "Password", type: "password", autoComplete: "new-password", minLength: 10, hint: "At least 10 characters." },
+  {
+    name: "password",
+    label: "Password",
+    type: "password",
+    autoComplete: "new-password",
+    minLength: 10,
+    hint: "At least 10 characters.",
+  },
 ];
 const loginFields = [
   { name: "email", label: "Email", type: "email", autoComplete: "username" },
@@ -18,7 +25,15 @@ const loginFields = [
  * A cohort's join link (`/join/<code>`, a short code or a one-time invite). Signed out, it
  * signs up or in on the way; then it joins and opens the cohort.
  */
-export function JoinPage({ code, user, onAuthenticated }: { code: string; user: User | null; onAuthenticated: (u: User) => void }) {
+export function JoinPage({
+  code,
+  user,
+  onAuthenticated,
+}: {
+  code: string;
+  user: User | null;
+  onAuthenticated: (u: User) => void;
+}) {
   const [mode, setMode] = useState<"signup" | "login">("signup");
   const [error, setError] = useState<string | null>(null);
   const tried = useRef(false);
@@ -57,7 +72,11 @@ export function JoinPage({ code, user, onAuthenticated }: { code: string; user: 
       fields={signupFields}
       submitLabel="Create account and join"
       onSubmit={async (v) => {
-        const { user } = await api.signup({ email: v.email ?? "", displayName: v.displayName ?? "", password: v.password ?? "" });
+        const { user } = await api.signup({
+          email: v.email ?? "",
+          displayName: v.displayName ?? "",
+          password: v.password ?? "",
+        });
         onAuthenticated(user);
       }}
       footer={toggle}

@@ -85,9 +85,16 @@ function CohortLive({ cohort }: { cohort: CohortSummary }) {
       )}
       {live.map((t) =>
         t.state === "requested" ? (
-          <div key={t.id} className="takeover-bar takeover-ask" role="alertdialog" aria-label="Take-over request" data-testid="takeover-request">
+          <div
+            key={t.id}
+            className="takeover-bar takeover-ask"
+            role="alertdialog"
+            aria-label="Take-over request"
+            data-testid="takeover-request"
+          >
             <span>
-              <strong>{t.instructor}</strong> asks to type in your terminal for <strong>{t.exerciseId}</strong>. You will see everything they type, and you can end it at any time.
+              <strong>{t.instructor}</strong> asks to type in your terminal for <strong>{t.exerciseId}</strong>. You
+              will see everything they type, and you can end it at any time.
             </span>
             <button type="button" className="btn btn-primary btn-small" onClick={() => answer(t, "accept")}>
               Allow

@@ -16,14 +16,19 @@ export function MemberPage({ id }: { id: number }) {
     cohortsApi.me(id).then(setView, (err: unknown) => setError(errorMessage(err)));
   }, [id]);
   useEffect(() => {
-    if (view?.cohort.leaderboard && view.cohort.leaderboard !== "off") cohortsApi.leaderboard(id).then((r) => setBoard(r.rows), () => setBoard(null));
+    if (view?.cohort.leaderboard && view.cohort.leaderboard !== "off")
+      cohortsApi.leaderboard(id).then(
+        (r) => setBoard(r.rows),
+        () => setBoard(null),
+      );
   }, [id, view?.cohort.leaderboard]);
 
   useCohortEvents(cohortsApi.eventsUrl(id), (e) => {
     setView((v) => {
       if (!v) return v;
       if (e.type === "track") return { ...v, track: e.track };
-      if (e.type === "broadcast") return { ...v, broadcasts: [e.broadcast, ...v.broadcasts.filter((b) => b.id !== e.broadcast.id)] };
+      if (e.type === "broadcast")
+        return { ...v, broadcasts: [e.broadcast, ...v.broadcasts.filter((b) => b.id !== e.broadcast.id)] };
       if (e.type === "hands") return { ...v, myHand: e.hands[0] ?? null };
       return v;
     });
@@ -42,7 +47,10 @@ export function MemberPage({ id }: { id: number }) {
 
   const raise = (e: SubmitEvent<HTMLFormElement>) => {
     e.preventDefault();
-    cohortsApi.raiseHand(id, message).then((r) => setView({ ...view, myHand: r.hand }), (err: unknown) => setError(errorMessage(err)));
+    cohortsApi.raiseHand(id, message).then(
+      (r) => setView({ ...view, myHand: r.hand }),
+      (err: unknown) => setError(errorMessage(err)),
+    );
   };
 
   return (
@@ -56,9 +64,26 @@ export function MemberPage({ id }: { id: number }) {
           <h2 id="track-h">Track</h2>
           <ol className="track-list" data-testid="track">
             {view.track.map((t) => (
-              <li key={t.exerciseId} className={t.unlocked ? "track-open" : "track-locked"} data-exercise={t.exerciseId} data-unlocked={t.unlocked}>
-                {t.unlocked && t.inCatalog ? <Link href={`/exercises/${t.exerciseId}`}>{t.title}</Link> : <span>{t.title}</span>}
-                <span className="badge">{!t.inCatalog ? "removed" : t.unlocked ? "open" : t.unlockAt ? `opens ${new Date(t.unlockAt).toLocaleTimeString()}` : "locked"}</span>
+              <li
+                key={t.exerciseId}
+                className={t.unlocked ? "track-open" : "track-locked"}
+                data-exercise={t.exerciseId}
+                data-unlocked={t.unlocked}
+              >
+                {t.unlocked && t.inCatalog ? (
+                  <Link href={`/exercises/${t.exerciseId}`}>{t.title}</Link>
+                ) : (
+                  <span>{t.title}</span>
+                )}
+                <span className="badge">
+                  {!t.inCatalog
+                    ? "removed"
+                    : t.unlocked
+                      ? "open"
+                      : t.unlockAt
+                        ? `opens ${new Date(t.unlockAt).toLocaleTimeString()}`
+                        : "locked"}
+                </span>
               </li>
             ))}
           </ol>
@@ -68,9 +93,14 @@ export function MemberPage({ id }: { id: number }) {
           {view.myHand ? (
             <div className="hand-raised" data-testid="hand-raised">
               <p>
-                Your hand is up{view.myHand.acknowledgedAt ? " — the instructor has seen it" : ""}.{view.myHand.message && <> “{view.myHand.message}”</>}
+                Your hand is up{view.myHand.acknowledgedAt ? " — the instructor has seen it" : ""}.
+                {view.myHand.message && <> “{view.myHand.message}”</>}
               </p>
-              <button type="button" className="btn btn-small" onClick={() => cohortsApi.lowerHand(id).then(() => setView({ ...view, myHand: null }))}>
+              <button
+                type="button"
+                className="btn btn-small"
+                onClick={() => cohortsApi.lowerHand(id).then(() => setView({ ...view, myHand: null }))}
+              >
                 Lower my hand
               </button>
             </div>

@@ -1,7 +1,12 @@
 import { useMemo } from "react";
 import type { HelpSignal, RoomRow, TrackItem } from "./api.ts";
 
-export type Filters = { name: string; exercise: string; state: "all" | "help" | "passed" | "in_progress" | "not_started"; sort: "name" | "help" | "progress" };
+export type Filters = {
+  name: string;
+  exercise: string;
+  state: "all" | "help" | "passed" | "in_progress" | "not_started";
+  sort: "name" | "help" | "progress";
+};
 
 export function signalText(s: HelpSignal): string {
   switch (s.kind) {
@@ -19,13 +24,26 @@ export function signalText(s: HelpSignal): string {
 const passedCount = (r: RoomRow) => r.cells.filter((c) => c.status === "passed").length;
 
 /** Learner × exercise, filtered and sorted as the toolbar says; a cell is a button that opens its detail. */
-export function RoomGrid({ rows, track, filters, onOpen, selected }: { rows: RoomRow[]; track: TrackItem[]; filters: Filters; onOpen: (userId: number, exerciseId: string) => void; selected: string | null }) {
+export function RoomGrid({
+  rows,
+  track,
+  filters,
+  onOpen,
+  selected,
+}: {
+  rows: RoomRow[];
+  track: TrackItem[];
+  filters: Filters;
+  onOpen: (userId: number, exerciseId: string) => void;
+  selected: string | null;
+}) {
   const shown = useMemo(() => {
     const name = filters.name.trim().toLowerCase();
     const out = rows.filter((r) => {
       if (name && !r.displayName.toLowerCase().includes(name) && !r.email.toLowerCase().includes(name)) return false;
       const cells = filters.exercise ? r.cells.filter((c) => c.exerciseId === filters.exercise) : r.cells;
-      if (filters.state === "help") return r.needsHelp.some((s) => !filters.exercise || s.kind === "hand" || s.exerciseId === filters.exercise);
+      if (filters.state === "help")
+        return r.needsHelp.some((s) => !filters.exercise || s.kind === "hand" || s.exerciseId === filters.exercise);
       if (filters.state !== "all") return cells.some((c) => c.status === filters.state);
       return true;
     });
@@ -77,7 +95,12 @@ export function RoomGrid({ rows, track, filters, onOpen, selected }: { rows: Roo
                 const c = r.cells.find((x) => x.exerciseId === t.exerciseId)!;
                 const key = `${r.userId}:${t.exerciseId}`;
                 return (
-                  <td key={t.exerciseId} className={`cell cell-${c.status}`} data-exercise={t.exerciseId} data-latest={c.latestStatus ?? undefined}>
+                  <td
+                    key={t.exerciseId}
+                    className={`cell cell-${c.status}`}
+                    data-exercise={t.exerciseId}
+                    data-latest={c.latestStatus ?? undefined}
+                  >
                     <button
                       type="button"
                       className={`cell-btn${selected === key ? " selected" : ""}`}
@@ -95,7 +118,11 @@ export function RoomGrid({ rows, track, filters, onOpen, selected }: { rows: Roo
                           {c.best ?? 0}/{c.maxScore} · {c.attempts} {c.attempts === 1 ? "try" : "tries"}
                         </span>
                       )}
-                      {c.lastActivityAt && <span className="cell-when">{new Date(c.lastActivityAt).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}</span>}
+                      {c.lastActivityAt && (
+                        <span className="cell-when">
+                          {new Date(c.lastActivityAt).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}
+                        </span>
+                      )}
                       {c.terminalLive && <span className="cell-live">● live</span>}
                     </button>
                   </td>

@@ -18,17 +18,31 @@ export function RoomPage({ id }: { id: number }) {
   const [notice, setNotice] = useState<string | null>(null);
 
   useEffect(() => {
-    cohortsApi.detail(id).then((r) => setDetail(r.cohort), (err: unknown) => setError(errorMessage(err)));
+    cohortsApi.detail(id).then(
+      (r) => setDetail(r.cohort),
+      (err: unknown) => setError(errorMessage(err)),
+    );
   }, [id]);
 
   useCohortEvents(cohortsApi.roomEventsUrl(id), (e) => {
     if (e.type === "room") setRoom(e.room);
-    else if (e.type === "row") setRoom((r) => (r ? { ...r, rows: r.rows.some((x) => x.userId === e.row.userId) ? r.rows.map((x) => (x.userId === e.row.userId ? e.row : x)) : [...r.rows, e.row] } : r));
+    else if (e.type === "row")
+      setRoom((r) =>
+        r
+          ? {
+              ...r,
+              rows: r.rows.some((x) => x.userId === e.row.userId)
+                ? r.rows.map((x) => (x.userId === e.row.userId ? e.row : x))
+                : [...r.rows, e.row],
+            }
+          : r,
+      );
     else if (e.type === "hands") setRoom((r) => (r ? { ...r, hands: e.hands } : r));
     else if (e.type === "track") {
       setRoom((r) => (r ? { ...r, track: e.track } : r));
       setDetail((d) => (d ? { ...d, track: e.track } : d));
-    } else if (e.type === "takeover") setTakeovers((m) => new Map(m).set(`${e.takeover.learnerId}:${e.takeover.exerciseId}`, e.takeover));
+    } else if (e.type === "takeover")
+      setTakeovers((m) => new Map(m).set(`${e.takeover.learnerId}:${e.takeover.exerciseId}`, e.takeover));
   });
 
   const fail = (err: unknown) => setError(errorMessage(err));
@@ -81,7 +95,11 @@ export function RoomPage({ id }: { id: number }) {
           {joinUrl ? (
             <p>
               <code data-testid="join-link">{joinUrl}</code>{" "}
-              <button type="button" className="btn btn-small" onClick={() => void navigator.clipboard?.writeText(joinUrl)}>
+              <button
+                type="button"
+                className="btn btn-small"
+                onClick={() => void navigator.clipboard?.writeText(joinUrl)}
+              >
                 Copy
               </button>
             </p>
@@ -89,7 +107,18 @@ export function RoomPage({ id }: { id: number }) {
             <p className="muted">Joining by link is off.</p>
           )}
           <p className="export-links">
-            Export: <a href={cohortsApi.exportUrl(id, "csv")} download>CSV</a> · <a href={cohortsApi.exportUrl(id, "gradebook")} download>Gradebook CSV</a> · <a href={cohortsApi.exportUrl(id, "json")} download>JSON</a>
+            Export:{" "}
+            <a href={cohortsApi.exportUrl(id, "csv")} download>
+              CSV
+            </a>{" "}
+            ·{" "}
+            <a href={cohortsApi.exportUrl(id, "gradebook")} download>
+              Gradebook CSV
+            </a>{" "}
+            ·{" "}
+            <a href={cohortsApi.exportUrl(id, "json")} download>
+              JSON
+            </a>
           </p>
         </section>
         <section className="card" aria-labelledby="pace-h">
@@ -97,8 +126,16 @@ export function RoomPage({ id }: { id: number }) {
           <ol className="pacing-list">
             {detail.track.map((t) => (
               <li key={t.exerciseId} data-exercise={t.exerciseId}>
-                <span>{t.title}</span> <span className="badge">{t.unlocked ? "unlocked" : t.unlockAt ? `at ${new Date(t.unlockAt).toLocaleTimeString()}` : "locked"}</span>{" "}
-                <button type="button" className="btn btn-small" onClick={() => pace([t.exerciseId], t.unlocked ? "lock" : "unlock")} aria-label={`${t.unlocked ? "Lock" : "Unlock"} ${t.title}`}>
+                <span>{t.title}</span>{" "}
+                <span className="badge">
+                  {t.unlocked ? "unlocked" : t.unlockAt ? `at ${new Date(t.unlockAt).toLocaleTimeString()}` : "locked"}
+                </span>{" "}
+                <button
+                  type="button"
+                  className="btn btn-small"
+                  onClick={() => pace([t.exerciseId], t.unlocked ? "lock" : "unlock")}
+                  aria-label={`${t.unlocked ? "Lock" : "Unlock"} ${t.title}`}
+                >
                   {t.unlocked ? "Lock" : "Unlock"}
                 </button>
               </li>
@@ -114,7 +151,14 @@ export function RoomPage({ id }: { id: number }) {
             <label htmlFor="bc-text" className="sr-only">
               Message to every member
             </label>
-            <input id="bc-text" value={text} maxLength={500} required onChange={(e) => setText(e.target.value)} placeholder="Plain text, up to 500 characters" />
+            <input
+              id="bc-text"
+              value={text}
+              maxLength={500}
+              required
+              onChange={(e) => setText(e.target.value)}
+              placeholder="Plain text, up to 500 characters"
+            />
             <button type="submit" className="btn btn-primary">
               Send
             </button>
@@ -133,7 +177,8 @@ export function RoomPage({ id }: { id: number }) {
             <ol className="hand-queue" data-testid="hand-queue">
               {room.hands.map((h) => (
                 <li key={h.id}>
-                  <strong>{h.displayName}</strong> {h.message && <span>“{h.message}”</span>} <span className="muted">{new Date(h.raisedAt).toLocaleTimeString()}</span>{" "}
+                  <strong>{h.displayName}</strong> {h.message && <span>“{h.message}”</span>}{" "}
+                  <span className="muted">{new Date(h.raisedAt).toLocaleTimeString()}</span>{" "}
                   {!h.acknowledgedAt && (
                     <button type="button" className="btn btn-small" onClick={() => void act(h, "acknowledge")}>
                       Acknowledge
@@ -152,7 +197,12 @@ export function RoomPage({ id }: { id: number }) {
         <h2 id="grid-h">Live room</h2>
         <div className="room-toolbar">
           <label>
-            Name <input type="search" value={filters.name} onChange={(e) => setFilters({ ...filters, name: e.target.value })} />
+            Name{" "}
+            <input
+              type="search"
+              value={filters.name}
+              onChange={(e) => setFilters({ ...filters, name: e.target.value })}
+            />
           </label>
           <label>
             Exercise{" "}
@@ -167,7 +217,10 @@ export function RoomPage({ id }: { id: number }) {
           </label>
           <label>
             State{" "}
-            <select value={filters.state} onChange={(e) => setFilters({ ...filters, state: e.target.value as Filters["state"] })}>
+            <select
+              value={filters.state}
+              onChange={(e) => setFilters({ ...filters, state: e.target.value as Filters["state"] })}
+            >
               <option value="all">all</option>
               <option value="help">needs help</option>
               <option value="in_progress">in progress</option>
@@ -177,16 +230,37 @@ export function RoomPage({ id }: { id: number }) {
           </label>
           <label>
             Sort{" "}
-            <select value={filters.sort} onChange={(e) => setFilters({ ...filters, sort: e.target.value as Filters["sort"] })}>
+            <select
+              value={filters.sort}
+              onChange={(e) => setFilters({ ...filters, sort: e.target.value as Filters["sort"] })}
+            >
               <option value="help">needs help first</option>
               <option value="name">name</option>
               <option value="progress">most passed</option>
             </select>
           </label>
         </div>
-        {room ? <RoomGrid rows={room.rows} track={room.track} filters={filters} selected={open ? `${open.userId}:${open.exerciseId}` : null} onOpen={(userId, exerciseId) => setOpen({ userId, exerciseId })} /> : <p className="loading">Connecting…</p>}
+        {room ? (
+          <RoomGrid
+            rows={room.rows}
+            track={room.track}
+            filters={filters}
+            selected={open ? `${open.userId}:${open.exerciseId}` : null}
+            onOpen={(userId, exerciseId) => setOpen({ userId, exerciseId })}
+          />
+        ) : (
+          <p className="loading">Connecting…</p>
+        )}
       </section>
-      {open && openRow && <CellPanel cohortId={id} row={openRow} exerciseId={open.exerciseId} takeover={takeovers.get(`${open.userId}:${open.exerciseId}`)} onClose={() => setOpen(null)} />}
+      {open && openRow && (
+        <CellPanel
+          cohortId={id}
+          row={openRow}
+          exerciseId={open.exerciseId}
+          takeover={takeovers.get(`${open.userId}:${open.exerciseId}`)}
+          onClose={() => setOpen(null)}
+        />
+      )}
     </main>
   );
 }

@@ -14,8 +14,14 @@ export function TeachPage() {
   const [busy, setBusy] = useState(false);
 
   useEffect(() => {
-    cohortsApi.list().then((r) => setCohorts(r.cohorts), (err: unknown) => setError(errorMessage(err)));
-    api.exercises().then((r) => setExercises(r.exercises), () => undefined);
+    cohortsApi.list().then(
+      (r) => setCohorts(r.cohorts),
+      (err: unknown) => setError(errorMessage(err)),
+    );
+    api.exercises().then(
+      (r) => setExercises(r.exercises),
+      () => undefined,
+    );
   }, []);
 
   const create = (e: SubmitEvent<HTMLFormElement>) => {
@@ -36,7 +42,11 @@ export function TeachPage() {
         hints: f.get("hints") === "on",
         solution: text("solution"),
         leaderboard: text("leaderboard"),
-        coInstructors: text("coInstructors") ? text("coInstructors").split(/[\s,]+/).filter(Boolean) : [],
+        coInstructors: text("coInstructors")
+          ? text("coInstructors")
+              .split(/[\s,]+/)
+              .filter(Boolean)
+          : [],
       })
       .then(
         (r) => navigate(`/teach/${r.cohort.id}`),
@@ -116,7 +126,8 @@ export function TeachPage() {
                   checked={track.includes(e.id)}
                   onChange={(ev) => setTrack((t) => (ev.target.checked ? [...t, e.id] : t.filter((x) => x !== e.id)))}
                 />{" "}
-                {track.includes(e.id) ? <span className="badge">{track.indexOf(e.id) + 1}</span> : null} {e.title} <span className="muted">({e.area})</span>
+                {track.includes(e.id) ? <span className="badge">{track.indexOf(e.id) + 1}</span> : null} {e.title}{" "}
+                <span className="muted">({e.area})</span>
               </label>
             ))}
           </fieldset>

@@ -26,7 +26,13 @@ export function Header({ user, onSignOut }: Props) {
       </nav>
       <nav aria-label="Account" className="account">
         <ThemeToggle />
-        <Link href="/account" className="user-name" data-testid="user-name" aria-current={path === "/account" ? "page" : undefined} title="Your account">
+        <Link
+          href="/account"
+          className="user-name"
+          data-testid="user-name"
+          aria-current={path === "/account" ? "page" : undefined}
+          title="Your account"
+        >
           {user.displayName}
         </Link>
         <button
@@ -50,7 +56,8 @@ export function Header({ user, onSignOut }: Props) {
 /** A header link that says which page is open (aria-current), for sighted and screen-reader users alike. */
 function NavLink({ href, children }: { href: string; children: string }) {
   const path = usePath();
-  const current = href === "/" ? path === "/" || path.startsWith("/exercises/") : path === href || path.startsWith(`${href}/`);
+  const current =
+    href === "/" ? path === "/" || path.startsWith("/exercises/") : path === href || path.startsWith(`${href}/`);
   return (
     <Link href={href} className="nav-link" aria-current={current ? "page" : undefined}>
       {children}

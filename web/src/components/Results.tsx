@@ -47,7 +47,12 @@ export function ResultsView({ result, when }: { result: Results; when?: string }
   );
 }
 
-const CATEGORY_TITLES: Record<string, string> = { functional: "Functional", security: "Security", performance: "Performance", quality: "Quality" };
+const CATEGORY_TITLES: Record<string, string> = {
+  functional: "Functional",
+  security: "Security",
+  performance: "Performance",
+  quality: "Quality",
+};
 const ORDER = ["functional", "security", "performance", "quality"];
 const round = (n: number) => Math.round(n * 100) / 100;
 

@@ -14,7 +14,8 @@ const Y_TICKS = [0, 25, 50, 75, 100];
 const pct = (a: Attempt) => (a.maxScore > 0 ? (a.score / a.maxScore) * 100 : 0);
 const day = (t: number) => new Date(t).toLocaleDateString(undefined, { month: "short", day: "numeric" });
 const clock = (t: number) => new Date(t).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" });
-const stamp = (t: number) => new Date(t).toLocaleString(undefined, { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
+const stamp = (t: number) =>
+  new Date(t).toLocaleString(undefined, { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
 
 /**
  * Every graded attempt as a point (score as a share of the exercise's maximum) over time;
@@ -24,7 +25,8 @@ const stamp = (t: number) => new Date(t).toLocaleString(undefined, { month: "sho
  */
 export function ScoreChart({ attempts, titles }: Props) {
   const id = useId();
-  if (attempts.length === 0) return <p className="muted">No graded attempts yet. Submit an exercise and its score shows up here.</p>;
+  if (attempts.length === 0)
+    return <p className="muted">No graded attempts yet. Submit an exercise and its score shows up here.</p>;
 
   const times = attempts.map((a) => Date.parse(a.createdAt));
   const t0 = Math.min(...times);
@@ -45,7 +47,12 @@ export function ScoreChart({ attempts, titles }: Props) {
 
   return (
     <figure className="score-chart" data-testid="score-chart">
-      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-labelledby={`${id}-title ${id}-desc`} preserveAspectRatio="xMidYMid meet">
+      <svg
+        viewBox={`0 0 ${W} ${H}`}
+        role="img"
+        aria-labelledby={`${id}-title ${id}-desc`}
+        preserveAspectRatio="xMidYMid meet"
+      >
         <title id={`${id}-title`}>Scores over time</title>
         <desc id={`${id}-desc`}>
           {`${attempts.length} graded attempts on ${byExercise.size} exercises between ${day(t0)} and ${day(t1)}, ${passes} of them passing. The latest scored ${Math.round(pct(last))}% on ${titles.get(last.exerciseId) ?? last.exerciseId}.`}
@@ -60,16 +67,35 @@ export function ScoreChart({ attempts, titles }: Props) {
             </g>
           ))}
           {xTicks.map((t, i) => (
-            <text key={i} x={x(t)} y={H - PAD.bottom + 22} textAnchor={xTicks.length === 1 ? "middle" : i === 0 ? "start" : i === xTicks.length - 1 ? "end" : "middle"}>
+            <text
+              key={i}
+              x={x(t)}
+              y={H - PAD.bottom + 22}
+              textAnchor={
+                xTicks.length === 1 ? "middle" : i === 0 ? "start" : i === xTicks.length - 1 ? "end" : "middle"
+              }
+            >
               {tick(t)}
             </text>
           ))}
         </g>
         {[...byExercise].map(([exerciseId, list]) => (
           <g key={exerciseId} className="chart-series">
-            {list.length > 1 && <polyline points={list.map((a) => `${x(Date.parse(a.createdAt))},${y(pct(a))}`).join(" ")} aria-hidden="true" />}
+            {list.length > 1 && (
+              <polyline
+                points={list.map((a) => `${x(Date.parse(a.createdAt))},${y(pct(a))}`).join(" ")}
+                aria-hidden="true"
+              />
+            )}
             {list.map((a) => (
-              <circle key={a.submissionId} cx={x(Date.parse(a.createdAt))} cy={y(pct(a))} r={5} className={a.status === "pass" ? "point-pass" : "point-fail"} data-testid="chart-point">
+              <circle
+                key={a.submissionId}
+                cx={x(Date.parse(a.createdAt))}
+                cy={y(pct(a))}
+                r={5}
+                className={a.status === "pass" ? "point-pass" : "point-fail"}
+                data-testid="chart-point"
+              >
                 <title>{`${titles.get(a.exerciseId) ?? a.exerciseId}: ${a.score} / ${a.maxScore} (${a.status}), ${stamp(Date.parse(a.createdAt))}`}</title>
               </circle>
             ))}

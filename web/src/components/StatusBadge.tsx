@@ -1,6 +1,10 @@
 import type { ExerciseStatus } from "../api.ts";
 
-const LABELS: Record<ExerciseStatus, string> = { not_started: "Not started", in_progress: "In progress", passed: "Passed" };
+const LABELS: Record<ExerciseStatus, string> = {
+  not_started: "Not started",
+  in_progress: "In progress",
+  passed: "Passed",
+};
 
 /** The learner's standing on an exercise, in words (colour is never the only cue). */
 export function StatusBadge({ status }: { status: ExerciseStatus }) {

@@ -33,7 +33,9 @@ const secs = (ms: number) => (ms < 1000 ? `${Math.round(ms)}\u00a0ms` : `${(ms /
 export function timingSummary(result: Pick<Results, "timing">): string | null {
   const all = result.timing?.phases ?? [];
   // A run cut off before any test file finished has only its whole vitest run: that is the tests' time.
-  const phases = all.some((p) => p.phase === "test-file") ? all : all.map((p) => (p.phase === "vitest" ? { ...p, phase: "test-file" as const } : p));
+  const phases = all.some((p) => p.phase === "test-file")
+    ? all
+    : all.map((p) => (p.phase === "vitest" ? { ...p, phase: "test-file" as const } : p));
   const parts = GROUPS.map(([label, names]) => [label, wall(phases.filter((p) => names.includes(p.phase)))] as const)
     .filter(([, ms]) => ms >= 10)
     .sort((a, b) => b[1] - a[1]);

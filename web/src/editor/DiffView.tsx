@@ -33,8 +33,22 @@ export function DiffView({ path, mine, mineLabel, theirs, theirsLabel, onMerged,
     void Promise.all([import("@codemirror/merge"), languageFor(path)]).then(([{ MergeView }, lang]) => {
       if (cancelled || !host.current) return;
       const merge = new MergeView({
-        a: { doc: mine, extensions: [baseExtensions({ readOnly: !editable }), lang, EditorView.contentAttributes.of({ "aria-label": `${mineLabel}: ${path}` })] },
-        b: { doc: theirs, extensions: [baseExtensions({ readOnly: true }), lang, EditorView.contentAttributes.of({ "aria-label": `${theirsLabel}: ${path}` })] },
+        a: {
+          doc: mine,
+          extensions: [
+            baseExtensions({ readOnly: !editable }),
+            lang,
+            EditorView.contentAttributes.of({ "aria-label": `${mineLabel}: ${path}` }),
+          ],
+        },
+        b: {
+          doc: theirs,
+          extensions: [
+            baseExtensions({ readOnly: true }),
+            lang,
+            EditorView.contentAttributes.of({ "aria-label": `${theirsLabel}: ${path}` }),
+          ],
+        },
         parent: host.current,
         revertControls: editable ? "b-to-a" : undefined,
         collapseUnchanged: editable ? undefined : { margin: 3, minSize: 6 },
@@ -57,7 +71,11 @@ export function DiffView({ path, mine, mineLabel, theirs, theirsLabel, onMerged,
         <span>{theirsLabel}</span>
       </div>
       <p className="visually-hidden" role="status">
-        {changes === null ? "Comparing…" : changes === 0 ? "No differences." : `${changes} changed ${changes === 1 ? "block" : "blocks"}.`}
+        {changes === null
+          ? "Comparing…"
+          : changes === 0
+            ? "No differences."
+            : `${changes} changed ${changes === 1 ? "block" : "blocks"}.`}
       </p>
       {changes === 0 && (
         <p className="diff-same muted" data-testid="diff-same">
@@ -67,7 +85,12 @@ export function DiffView({ path, mine, mineLabel, theirs, theirsLabel, onMerged,
       <div className="diff-host" ref={host} data-changes={changes ?? undefined} />
       {onMerged && (
         <div className="diff-actions">
-          <button type="button" className="btn btn-primary btn-small" data-testid="use-merged" onClick={() => view.current && onMerged(view.current.a.state.doc.toString())}>
+          <button
+            type="button"
+            className="btn btn-primary btn-small"
+            data-testid="use-merged"
+            onClick={() => view.current && onMerged(view.current.a.state.doc.toString())}
+          >
             Use the left side (then save)
           </button>
           <span className="muted">Use the arrows to take blocks from the right into yours.</span>

@@ -16,11 +16,20 @@ export function EditorTabs(props: {
       <div role="tablist" aria-label="Open files" className="ws-tabs">
         {tabs.map((p) => (
           <span key={p} role="presentation" className={`ws-tab${p === active ? " ws-tab-active" : ""}`}>
-            <button type="button" role="tab" aria-selected={p === active} data-testid="editor-tab" data-path={p} title={p} onClick={() => props.onSelect(p)}>
+            <button
+              type="button"
+              role="tab"
+              aria-selected={p === active}
+              data-testid="editor-tab"
+              data-path={p}
+              title={p}
+              onClick={() => props.onSelect(p)}
+            >
               {p.slice(p.lastIndexOf("/") + 1)}
               {buffers[p]?.dirty && (
                 <span className="dirty-dot" aria-label="unsaved changes">
-                  {" "}●
+                  {" "}
+                  ●
                 </span>
               )}
             </button>
@@ -53,12 +62,21 @@ export function EditorTabs(props: {
 }
 
 /** The choice a conflict needs: the file changed (or went) on disk while the buffer has unsaved edits. */
-export function ConflictBanner(props: { path: string; conflict: Conflict; showingDiff: boolean; onKeepMine: () => void; onLoadTheirs: () => void; onToggleDiff: () => void }) {
+export function ConflictBanner(props: {
+  path: string;
+  conflict: Conflict;
+  showingDiff: boolean;
+  onKeepMine: () => void;
+  onLoadTheirs: () => void;
+  onToggleDiff: () => void;
+}) {
   const { path, conflict, showingDiff } = props;
   return (
     <div className="ws-conflict" role="alert" data-testid="conflict">
       <p>
-        <strong>{path}</strong> {conflict.kind === "changed" ? "changed on disk (in the terminal?)" : "was deleted on disk"} while you have unsaved edits.
+        <strong>{path}</strong>{" "}
+        {conflict.kind === "changed" ? "changed on disk (in the terminal?)" : "was deleted on disk"} while you have
+        unsaved edits.
       </p>
       <div className="ws-conflict-actions">
         <button type="button" className="btn btn-small btn-primary" data-testid="keep-mine" onClick={props.onKeepMine}>
@@ -68,7 +86,13 @@ export function ConflictBanner(props: { path: string; conflict: Conflict; showin
           {conflict.kind === "changed" ? "Load theirs" : "Close the file"}
         </button>
         {conflict.kind === "changed" && (
-          <button type="button" className="btn btn-small" data-testid="view-diff" aria-pressed={showingDiff} onClick={props.onToggleDiff}>
+          <button
+            type="button"
+            className="btn btn-small"
+            data-testid="view-diff"
+            aria-pressed={showingDiff}
+            onClick={props.onToggleDiff}
+          >
             {showingDiff ? "Hide the diff" : "View diff"}
           </button>
         )}

@@ -3,7 +3,10 @@ import type { FileEntry } from "../workspace/filesApi.ts";
 import { buildTree, parentOf, visibleRows, type TreeNode } from "./tree.ts";
 
 /** What the small form above the tree is doing. */
-type Pending = { kind: "file" | "dir"; value: string } | { kind: "rename"; from: string; value: string } | { kind: "delete"; path: string; isDir: boolean };
+type Pending =
+  | { kind: "file" | "dir"; value: string }
+  | { kind: "rename"; from: string; value: string }
+  | { kind: "delete"; path: string; isDir: boolean };
 
 export interface FileTreeProps {
   entries: readonly FileEntry[];
@@ -46,7 +49,11 @@ export function FileTree(props: FileTreeProps) {
   });
 
   const selectedNode = rows.find((r) => r.node.path === selected)?.node ?? null;
-  const folderOfSelection = selectedNode ? (selectedNode.type === "dir" ? selectedNode.path : parentOf(selectedNode.path)) : "";
+  const folderOfSelection = selectedNode
+    ? selectedNode.type === "dir"
+      ? selectedNode.path
+      : parentOf(selectedNode.path)
+    : "";
   const focusable = selected && rows.some((r) => r.node.path === selected) ? selected : (rows[0]?.node.path ?? null);
 
   function move(to: string | undefined) {
@@ -145,10 +152,24 @@ export function FileTree(props: FileTreeProps) {
   return (
     <div className="file-tree">
       <div className="file-tree-actions" role="toolbar" aria-label="Files">
-        <button type="button" className="icon-btn" data-testid="new-file" title="New file" aria-label="New file" onClick={() => start("file")}>
+        <button
+          type="button"
+          className="icon-btn"
+          data-testid="new-file"
+          title="New file"
+          aria-label="New file"
+          onClick={() => start("file")}
+        >
           + File
         </button>
-        <button type="button" className="icon-btn" data-testid="new-folder" title="New folder" aria-label="New folder" onClick={() => start("dir")}>
+        <button
+          type="button"
+          className="icon-btn"
+          data-testid="new-folder"
+          title="New folder"
+          aria-label="New folder"
+          onClick={() => start("dir")}
+        >
           + Folder
         </button>
         <button
@@ -158,7 +179,9 @@ export function FileTree(props: FileTreeProps) {
           title="Rename or move (F2)"
           aria-label="Rename or move the selected file"
           disabled={!selectedNode}
-          onClick={() => selectedNode && setPending({ kind: "rename", from: selectedNode.path, value: selectedNode.path })}
+          onClick={() =>
+            selectedNode && setPending({ kind: "rename", from: selectedNode.path, value: selectedNode.path })
+          }
         >
           Rename
         </button>
@@ -169,7 +192,9 @@ export function FileTree(props: FileTreeProps) {
           title="Delete (Del)"
           aria-label="Delete the selected file"
           disabled={!selectedNode}
-          onClick={() => selectedNode && setPending({ kind: "delete", path: selectedNode.path, isDir: selectedNode.type === "dir" })}
+          onClick={() =>
+            selectedNode && setPending({ kind: "delete", path: selectedNode.path, isDir: selectedNode.type === "dir" })
+          }
         >
           Delete
         </button>
@@ -183,7 +208,9 @@ export function FileTree(props: FileTreeProps) {
             </p>
           ) : (
             <label>
-              <span className="visually-hidden">{pending.kind === "rename" ? "New path" : pending.kind === "dir" ? "New folder path" : "New file path"}</span>
+              <span className="visually-hidden">
+                {pending.kind === "rename" ? "New path" : pending.kind === "dir" ? "New folder path" : "New file path"}
+              </span>
               <input
                 autoFocus
                 data-testid="path-input"
@@ -195,7 +222,13 @@ export function FileTree(props: FileTreeProps) {
             </label>
           )}
           <div className="file-tree-form-buttons">
-            <button type="submit" className="btn btn-small btn-primary" data-testid="path-confirm" disabled={busy} autoFocus={pending.kind === "delete"}>
+            <button
+              type="submit"
+              className="btn btn-small btn-primary"
+              data-testid="path-confirm"
+              disabled={busy}
+              autoFocus={pending.kind === "delete"}
+            >
               {pending.kind === "delete" ? "Delete" : pending.kind === "rename" ? "Rename" : "Create"}
             </button>
             <button type="button" className="btn btn-small" onClick={() => setPending(null)}>

@@ -37,10 +37,35 @@ export interface WorkspaceEditorProps {
  * Changes on disk arrive as server-sent events, polled while the stream is down; a dirty
  * buffer changed on disk asks for a choice (keep mine, load theirs, compare and merge).
  */
-export default function WorkspaceEditor({ workspaceId: ws, treeShare, onTreeShare, compare, onCloseCompare, onDirtyChange }: WorkspaceEditorProps) {
+export default function WorkspaceEditor({
+  workspaceId: ws,
+  treeShare,
+  onTreeShare,
+  compare,
+  onCloseCompare,
+  onDirtyChange,
+}: WorkspaceEditorProps) {
   const { entries, error: treeError, expanded, setExpanded, toggle, refresh: refreshTree } = useWorkspaceTree(ws);
-  const { host, tabs, active, buffers, buffersRef, tabsRef, openError, merging, setMerging, stateOf, openFile, closeTab, save, pollFiles, keepMine, loadTheirs, takeMerged, followMove } =
-    useWorkspaceBuffers(ws, refreshTree);
+  const {
+    host,
+    tabs,
+    active,
+    buffers,
+    buffersRef,
+    tabsRef,
+    openError,
+    merging,
+    setMerging,
+    stateOf,
+    openFile,
+    closeTab,
+    save,
+    pollFiles,
+    keepMine,
+    loadTheirs,
+    takeMerged,
+    followMove,
+  } = useWorkspaceBuffers(ws, refreshTree);
   const [compareMine, setCompareMine] = useState<string | null>(null);
 
   // The server says when the workspace changes (server-sent events): the tree and the open
@@ -82,7 +107,9 @@ export default function WorkspaceEditor({ workspaceId: ws, treeShare, onTreeShar
   useEffect(() => {
     if (opened.current || !entries) return;
     opened.current = true;
-    const first = entries.find((e) => e.type === "file" && /^src\/[^/]+\.(ts|js|mjs)$/.test(e.path)) ?? entries.find((e) => e.type === "file" && /\.(ts|js|md|ya?ml|json)$/.test(e.path) && !e.path.includes("/"));
+    const first =
+      entries.find((e) => e.type === "file" && /^src\/[^/]+\.(ts|js|mjs)$/.test(e.path)) ??
+      entries.find((e) => e.type === "file" && /\.(ts|js|md|ya?ml|json)$/.test(e.path) && !e.path.includes("/"));
     if (first) void openFile(first.path);
   }, [entries, openFile]);
 
@@ -135,7 +162,11 @@ export default function WorkspaceEditor({ workspaceId: ws, treeShare, onTreeShar
 
   async function onDelete(path: string) {
     const affected = tabsRef.current.filter((p) => isWithin(p, path));
-    if (affected.some((p) => buffersRef.current[p]?.dirty) && !window.confirm("Some of these files have unsaved changes. Delete anyway?")) return;
+    if (
+      affected.some((p) => buffersRef.current[p]?.dirty) &&
+      !window.confirm("Some of these files have unsaved changes. Delete anyway?")
+    )
+      return;
     await filesApi.remove(ws, path);
     for (const p of affected) closeTab(p, { force: true });
     await refreshTree();
@@ -143,13 +174,23 @@ export default function WorkspaceEditor({ workspaceId: ws, treeShare, onTreeShar
 
   const buf = active ? (buffers[active] ?? CLEAN) : null;
   const conflict = buf?.conflict ?? null;
-  const dirtySet = new Set(Object.entries(buffers).filter(([, b]) => b.dirty).map(([p]) => p));
+  const dirtySet = new Set(
+    Object.entries(buffers)
+      .filter(([, b]) => b.dirty)
+      .map(([p]) => p),
+  );
   const showingCompare = !!compare && compareMine !== null;
   const showingMerge = !showingCompare && !!merging && merging === active && conflict?.kind === "changed";
   const mineForMerge = showingMerge && active ? (stateOf(active)?.doc.toString() ?? "") : "";
 
   return (
-    <section className="ws-editor" aria-label="Editor" data-testid="editor" data-workspace={ws} style={{ gridTemplateColumns: `minmax(150px, ${treeShare}fr) 6px minmax(0, ${1 - treeShare}fr)` }}>
+    <section
+      className="ws-editor"
+      aria-label="Editor"
+      data-testid="editor"
+      data-workspace={ws}
+      style={{ gridTemplateColumns: `minmax(150px, ${treeShare}fr) 6px minmax(0, ${1 - treeShare}fr)` }}
+    >
       <div className="ws-tree-pane">
         {treeError && (
           <p role="alert" className="alert">
@@ -172,21 +213,54 @@ export default function WorkspaceEditor({ workspaceId: ws, treeShare, onTreeShar
           !treeError && <p className="loading muted">Loading files…</p>
         )}
       </div>
-      <Splitter orientation="vertical" value={treeShare} min={0.12} max={0.5} onChange={onTreeShare} label="Resize the file tree" />
+      <Splitter
+        orientation="vertical"
+        value={treeShare}
+        min={0.12}
+        max={0.5}
+        onChange={onTreeShare}
+        label="Resize the file tree"
+      />
       <div className="ws-main">
-        <EditorTabs tabs={tabs} active={active} buffers={buffers} onSelect={(p) => void openFile(p)} onClose={(p) => closeTab(p)} onSave={(p) => void save(p)} />
+        <EditorTabs
+          tabs={tabs}
+          active={active}
+          buffers={buffers}
+          onSelect={(p) => void openFile(p)}
+          onClose={(p) => closeTab(p)}
+          onSave={(p) => void save(p)}
+        />
         {active && conflict && (
-          <ConflictBanner path={active} conflict={conflict} showingDiff={showingMerge} onKeepMine={() => keepMine(active)} onLoadTheirs={() => loadTheirs(active)} onToggleDiff={() => setMerging(showingMerge ? null : active)} />
+          <ConflictBanner
+            path={active}
+            conflict={conflict}
+            showingDiff={showingMerge}
+            onKeepMine={() => keepMine(active)}
+            onLoadTheirs={() => loadTheirs(active)}
+            onToggleDiff={() => setMerging(showingMerge ? null : active)}
+          />
         )}
         {(buf?.notice || buf?.error || openError) && (
-          <p className={`ws-status${buf?.error || openError ? " ws-status-error" : ""}`} role="status" data-testid="editor-notice">
+          <p
+            className={`ws-status${buf?.error || openError ? " ws-status-error" : ""}`}
+            role="status"
+            data-testid="editor-notice"
+          >
             {openError ?? buf?.error ?? buf?.notice}
           </p>
         )}
         <div className="ws-code" ref={host} hidden={!active || showingCompare || showingMerge} />
         {!active && !showingCompare && <p className="ws-empty muted">Open a file from the tree, or create one.</p>}
         {showingMerge && active && conflict?.kind === "changed" && (
-          <DiffView path={active} mine={mineForMerge} mineLabel="Yours (unsaved)" theirs={conflict.content} theirsLabel="On disk now" onMerged={(m) => takeMerged(active, m)} testId="conflict-diff" />
+          <DiffView
+            path={active}
+            mine={mineForMerge}
+            mineLabel="Yours (unsaved)"
+            theirs={conflict.content}
+            theirsLabel="On disk now"
+            onMerged={(m) => takeMerged(active, m)}
+            testId="conflict-diff"
+          />
         )}
         {showingCompare && compare && (
           <div className="ws-compare">
@@ -197,7 +271,14 @@ export default function WorkspaceEditor({ workspaceId: ws, treeShare, onTreeShar
                 Back to the editor
               </button>
             </div>
-            <DiffView path={compare.path} mine={compareMine ?? ""} mineLabel="Your file" theirs={compare.content} theirsLabel={compare.label} testId="solution-diff" />
+            <DiffView
+              path={compare.path}
+              mine={compareMine ?? ""}
+              mineLabel="Your file"
+              theirs={compare.content}
+              theirsLabel={compare.label}
+              testId="solution-diff"
+            />
           </div>
         )}
       </div>

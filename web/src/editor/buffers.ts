@@ -13,7 +13,14 @@ export interface BufferState {
   error: string | null;
 }
 
-export const CLEAN: BufferState = { dirty: false, saving: false, deleted: false, conflict: null, notice: null, error: null };
+export const CLEAN: BufferState = {
+  dirty: false,
+  saving: false,
+  deleted: false,
+  conflict: null,
+  notice: null,
+  error: null,
+};
 
 /** The version on disk a buffer is based on; `etag: null` when the file is not there. */
 export type Base = { content: string; etag: string | null };

@@ -5,10 +5,31 @@
  */
 import { autocompletion, closeBrackets, closeBracketsKeymap, completionKeymap } from "@codemirror/autocomplete";
 import { defaultKeymap, history, historyKeymap, indentWithTab } from "@codemirror/commands";
-import { bracketMatching, foldGutter, foldKeymap, HighlightStyle, indentOnInput, syntaxHighlighting, type LanguageSupport, type StreamParser, StreamLanguage } from "@codemirror/language";
+import {
+  bracketMatching,
+  foldGutter,
+  foldKeymap,
+  HighlightStyle,
+  indentOnInput,
+  syntaxHighlighting,
+  type LanguageSupport,
+  type StreamParser,
+  StreamLanguage,
+} from "@codemirror/language";
 import { highlightSelectionMatches, searchKeymap } from "@codemirror/search";
 import { EditorState, type Extension } from "@codemirror/state";
-import { crosshairCursor, drawSelection, dropCursor, EditorView, highlightActiveLine, highlightActiveLineGutter, highlightSpecialChars, keymap, lineNumbers, rectangularSelection } from "@codemirror/view";
+import {
+  crosshairCursor,
+  drawSelection,
+  dropCursor,
+  EditorView,
+  highlightActiveLine,
+  highlightActiveLineGutter,
+  highlightSpecialChars,
+  keymap,
+  lineNumbers,
+  rectangularSelection,
+} from "@codemirror/view";
 import { tags as t } from "@lezer/highlight";
 
 const highlight = HighlightStyle.define([
@@ -32,7 +53,9 @@ const theme = EditorView.theme({
   ".cm-content": { caretColor: "var(--text)" },
   ".cm-cursor, .cm-dropCursor": { borderLeftColor: "var(--text)" },
   "&.cm-focused": { outline: "none" },
-  "&.cm-focused .cm-selectionBackground, .cm-selectionBackground, ::selection": { backgroundColor: "var(--cm-selection) !important" },
+  "&.cm-focused .cm-selectionBackground, .cm-selectionBackground, ::selection": {
+    backgroundColor: "var(--cm-selection) !important",
+  },
   ".cm-gutters": { backgroundColor: "var(--cm-bg)", color: "var(--muted)", borderRight: "1px solid var(--border)" },
   ".cm-activeLine": { backgroundColor: "var(--cm-active-line)" },
   ".cm-activeLineGutter": { backgroundColor: "var(--cm-active-line)" },
@@ -62,7 +85,15 @@ export function baseExtensions(opts: { readOnly?: boolean } = {}): Extension[] {
     highlightActiveLine(),
     highlightSelectionMatches(),
     // Tab indents inside the editor; Escape then Tab leaves it (CodeMirror's keyboard-trap escape).
-    keymap.of([...closeBracketsKeymap, ...defaultKeymap, ...searchKeymap, ...historyKeymap, ...foldKeymap, ...completionKeymap, indentWithTab]),
+    keymap.of([
+      ...closeBracketsKeymap,
+      ...defaultKeymap,
+      ...searchKeymap,
+      ...historyKeymap,
+      ...foldKeymap,
+      ...completionKeymap,
+      indentWithTab,
+    ]),
     theme,
     EditorView.lineWrapping,
     ...(opts.readOnly ? [EditorState.readOnly.of(true), EditorView.editable.of(false)] : []),
@@ -76,7 +107,8 @@ export async function languageFor(path: string): Promise<Extension> {
   const name = path.split("/").pop() ?? path;
   const ext = name.includes(".") ? name.slice(name.lastIndexOf(".") + 1).toLowerCase() : "";
   const lang = async (): Promise<LanguageSupport | Extension | null> => {
-    if (/^(Dockerfile|Containerfile)(\..*)?$/i.test(name) || ext === "dockerfile") return legacy((await import("@codemirror/legacy-modes/mode/dockerfile")).dockerFile as StreamParser<unknown>);
+    if (/^(Dockerfile|Containerfile)(\..*)?$/i.test(name) || ext === "dockerfile")
+      return legacy((await import("@codemirror/legacy-modes/mode/dockerfile")).dockerFile as StreamParser<unknown>);
     switch (ext) {
       case "ts":
       case "mts":

@@ -2,10 +2,26 @@ import { describe, expect, it } from "vitest";
 import type { FileEntry } from "../workspace/filesApi.ts";
 import { buildTree, initiallyExpanded, isWithin, movedPath, visibleRows } from "./tree.ts";
 
-const e = (path: string, type: FileEntry["type"] = "file", extra: Partial<FileEntry> = {}): FileEntry => ({ path, type, size: 1, mtime: "2026-01-01T00:00:00.000Z", ...extra });
+const e = (path: string, type: FileEntry["type"] = "file", extra: Partial<FileEntry> = {}): FileEntry => ({
+  path,
+  type,
+  size: 1,
+  mtime: "2026-01-01T00:00:00.000Z",
+  ...extra,
+});
 
 describe("the file tree", () => {
-  const entries = [e("package.json"), e("src", "dir"), e("src/b.ts"), e("src/a.ts"), e("node_modules", "dir", { collapsed: true }), e("link", "symlink"), e("test", "dir"), e("test/deep", "dir"), e("test/deep/x.test.ts")];
+  const entries = [
+    e("package.json"),
+    e("src", "dir"),
+    e("src/b.ts"),
+    e("src/a.ts"),
+    e("node_modules", "dir", { collapsed: true }),
+    e("link", "symlink"),
+    e("test", "dir"),
+    e("test/deep", "dir"),
+    e("test/deep/x.test.ts"),
+  ];
 
   it("puts folders first, then names in order, nested under their parents", () => {
     const tree = buildTree(entries);
@@ -23,7 +39,14 @@ describe("the file tree", () => {
   it("shows the rows of expanded folders only, with depths", () => {
     const tree = buildTree(entries);
     const rows = visibleRows(tree, new Set(["test"]));
-    expect(rows.map((r) => `${r.depth}:${r.node.path}`)).toEqual(["0:node_modules", "0:src", "0:test", "1:test/deep", "0:link", "0:package.json"]);
+    expect(rows.map((r) => `${r.depth}:${r.node.path}`)).toEqual([
+      "0:node_modules",
+      "0:src",
+      "0:test",
+      "1:test/deep",
+      "0:link",
+      "0:package.json",
+    ]);
     expect([...initiallyExpanded(entries)].sort()).toEqual(["src", "test", "test/deep"]);
   });
 

@@ -31,12 +31,21 @@ export function buildTree(entries: readonly FileEntry[]): TreeNode[] {
       continue;
     }
     const parent = ensureDir(parentOf(e.path));
-    const node: TreeNode = { name: baseName(e.path), path: e.path, type: e.type, size: e.size, collapsed: !!e.collapsed, children: [] };
+    const node: TreeNode = {
+      name: baseName(e.path),
+      path: e.path,
+      type: e.type,
+      size: e.size,
+      collapsed: !!e.collapsed,
+      children: [],
+    };
     parent.children.push(node);
     byPath.set(e.path, node);
   }
   const sort = (nodes: TreeNode[]) => {
-    nodes.sort((a, b) => (a.type === "dir") !== (b.type === "dir") ? (a.type === "dir" ? -1 : 1) : a.name.localeCompare(b.name));
+    nodes.sort((a, b) =>
+      (a.type === "dir") !== (b.type === "dir") ? (a.type === "dir" ? -1 : 1) : a.name.localeCompare(b.name),
+    );
     for (const n of nodes) sort(n.children);
   };
   sort(root.children);
@@ -44,7 +53,10 @@ export function buildTree(entries: readonly FileEntry[]): TreeNode[] {
 }
 
 /** The rows a tree shows with the given folders expanded, in order, with their depth. */
-export function visibleRows(roots: readonly TreeNode[], expanded: ReadonlySet<string>): { node: TreeNode; depth: number }[] {
+export function visibleRows(
+  roots: readonly TreeNode[],
+  expanded: ReadonlySet<string>,
+): { node: TreeNode; depth: number }[] {
   const rows: { node: TreeNode; depth: number }[] = [];
   const walk = (nodes: readonly TreeNode[], depth: number) => {
     for (const node of nodes) {
@@ -79,5 +91,7 @@ export function isWithin(path: string, target: string): boolean {
 
 /** Folders worth opening at first: every folder the server descended into, two levels deep. */
 export function initiallyExpanded(entries: readonly FileEntry[]): Set<string> {
-  return new Set(entries.filter((e) => e.type === "dir" && !e.collapsed && e.path.split("/").length <= 2).map((e) => e.path));
+  return new Set(
+    entries.filter((e) => e.type === "dir" && !e.collapsed && e.path.split("/").length <= 2).map((e) => e.path),
+  );
 }

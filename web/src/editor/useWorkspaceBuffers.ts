@@ -39,7 +39,11 @@ export function useWorkspaceBuffers(ws: string, refreshTree: () => Promise<void>
   }, []);
 
   /** The live state of a buffer: the view's for the active file, the stored one otherwise. */
-  const stateOf = useCallback((path: string): EditorState | undefined => (path === activeRef.current && view.current ? view.current.state : states.current.get(path)), []);
+  const stateOf = useCallback(
+    (path: string): EditorState | undefined =>
+      path === activeRef.current && view.current ? view.current.state : states.current.get(path),
+    [],
+  );
 
   const replaceDoc = useCallback(
     (path: string, content: string) => {
@@ -53,12 +57,18 @@ export function useWorkspaceBuffers(ws: string, refreshTree: () => Promise<void>
   );
 
   // Handlers the editor's keymap and listeners call: always the latest closures.
-  const actions = useRef({ save: (_path: string) => Promise.resolve(), docChanged: (_path: string, _state: EditorState) => {} });
+  const actions = useRef({
+    save: (_path: string) => Promise.resolve(),
+    docChanged: (_path: string, _state: EditorState) => {},
+  });
 
   // The one EditorView; buffers swap their EditorState in and out (each keeps its undo history).
   useEffect(() => {
     if (!host.current) return;
-    const v = new EditorView({ parent: host.current, state: EditorState.create({ doc: "", extensions: baseExtensions({ readOnly: true }) }) });
+    const v = new EditorView({
+      parent: host.current,
+      state: EditorState.create({ doc: "", extensions: baseExtensions({ readOnly: true }) }),
+    });
     view.current = v;
     return () => {
       v.destroy();
@@ -70,7 +80,9 @@ export function useWorkspaceBuffers(ws: string, refreshTree: () => Promise<void>
     return EditorState.create({
       doc,
       extensions: [
-        Prec.high(keymap.of([{ key: "Mod-s", preventDefault: true, run: () => (void actions.current.save(path), true) }])),
+        Prec.high(
+          keymap.of([{ key: "Mod-s", preventDefault: true, run: () => (void actions.current.save(path), true) }]),
+        ),
         baseExtensions(),
         language.of([]),
         EditorView.updateListener.of((u) => {
@@ -81,19 +93,16 @@ export function useWorkspaceBuffers(ws: string, refreshTree: () => Promise<void>
     });
   }, []);
 
-  const loadLanguage = useCallback(
-    (path: string) => {
-      void languageFor(path).then((lang) => {
-        const effects = language.reconfigure(lang);
-        if (path === activeRef.current && view.current) view.current.dispatch({ effects });
-        else {
-          const st = states.current.get(path);
-          if (st) states.current.set(path, st.update({ effects }).state);
-        }
-      });
-    },
-    [],
-  );
+  const loadLanguage = useCallback((path: string) => {
+    void languageFor(path).then((lang) => {
+      const effects = language.reconfigure(lang);
+      if (path === activeRef.current && view.current) view.current.dispatch({ effects });
+      else {
+        const st = states.current.get(path);
+        if (st) states.current.set(path, st.update({ effects }).state);
+      }
+    });
+  }, []);
 
   const activate = useCallback((path: string | null) => {
     const v = view.current;
@@ -148,13 +157,15 @@ export function useWorkspaceBuffers(ws: string, refreshTree: () => Promise<void>
 
   const closeTab = useCallback(
     (path: string, opts: { force?: boolean } = {}) => {
-      if (!opts.force && buffersRef.current[path]?.dirty && !window.confirm(`Discard your unsaved changes to ${path}?`)) return;
+      if (!opts.force && buffersRef.current[path]?.dirty && !window.confirm(`Discard your unsaved changes to ${path}?`))
+        return;
       const remaining = tabsRef.current.filter((p) => p !== path);
       if (activeRef.current === path) {
         const next = remaining[remaining.length - 1] ?? null;
         activeRef.current = null;
         activate(next);
-        if (!next) view.current?.setState(EditorState.create({ doc: "", extensions: baseExtensions({ readOnly: true }) }));
+        if (!next)
+          view.current?.setState(EditorState.create({ doc: "", extensions: baseExtensions({ readOnly: true }) }));
       }
       states.current.delete(path);
       bases.current.delete(path);
@@ -199,13 +210,27 @@ export function useWorkspaceBuffers(ws: string, refreshTree: () => Promise<void>
           bases.current.set(path, { content, etag: meta.etag });
         }
         const now = stateOf(path)?.doc.toString();
-        patch(path, { saving: false, deleted: false, conflict: null, dirty: now !== content, notice: `Saved ${new Date().toLocaleTimeString()}.` });
+        patch(path, {
+          saving: false,
+          deleted: false,
+          conflict: null,
+          dirty: now !== content,
+          notice: `Saved ${new Date().toLocaleTimeString()}.`,
+        });
       } catch (err) {
         if (err instanceof ConflictError) {
-          patch(path, { saving: false, notice: null, conflict: await readTheirs(path).catch(() => ({ kind: "deleted" }) as const) });
+          patch(path, {
+            saving: false,
+            notice: null,
+            conflict: await readTheirs(path).catch(() => ({ kind: "deleted" }) as const),
+          });
         } else if (err instanceof ApiError && err.status === 404) {
           bases.current.set(path, { content: base.content, etag: null });
-          patch(path, { saving: false, deleted: true, error: "The file was deleted on disk. Save again to create it." });
+          patch(path, {
+            saving: false,
+            deleted: true,
+            error: "The file was deleted on disk. Save again to create it.",
+          });
         } else {
           patch(path, { saving: false, error: errorMessage(err) });
         }
@@ -237,7 +262,8 @@ export function useWorkspaceBuffers(ws: string, refreshTree: () => Promise<void>
         const dirty = stateOf(path)?.doc.toString() !== base.content;
         bases.current.set(path, { content: base.content, etag: null });
         if (dirty) patch(path, { notice: null, conflict: { kind: "deleted" } });
-        else patch(path, { deleted: true, notice: `${path} was deleted on disk. Save to create it again, or close it.` });
+        else
+          patch(path, { deleted: true, notice: `${path} was deleted on disk. Save to create it again, or close it.` });
         continue;
       }
       // Unchanged (304), or a save of ours landed meanwhile and moved the base on.
@@ -248,14 +274,20 @@ export function useWorkspaceBuffers(ws: string, refreshTree: () => Promise<void>
       } else {
         bases.current.set(path, { content: file.content, etag: file.etag });
         replaceDoc(path, file.content);
-        patch(path, { dirty: false, deleted: false, notice: `${path} changed on disk (in the terminal?) and was reloaded.` });
+        patch(path, {
+          dirty: false,
+          deleted: false,
+          notice: `${path} changed on disk (in the terminal?) and was reloaded.`,
+        });
       }
     }
   }, [ws, stateOf, patch, replaceDoc]);
 
   /** After a move on disk: buffers follow their files, with the same undo history and dirty state under the new name. */
   function followMove(from: string, to: string) {
-    const renames = tabsRef.current.map((p) => [p, movedPath(p, from, to)] as const).filter((r): r is readonly [string, string] => r[1] !== null);
+    const renames = tabsRef.current
+      .map((p) => [p, movedPath(p, from, to)] as const)
+      .filter((r): r is readonly [string, string] => r[1] !== null);
     for (const [oldPath, newPath] of renames) {
       const live = oldPath === activeRef.current && view.current ? view.current.state : states.current.get(oldPath);
       const base = bases.current.get(oldPath);
@@ -281,7 +313,10 @@ export function useWorkspaceBuffers(ws: string, refreshTree: () => Promise<void>
     const c = buffersRef.current[path]?.conflict;
     if (!c) return;
     const base = bases.current.get(path);
-    bases.current.set(path, c.kind === "changed" ? { content: c.content, etag: c.etag } : { content: base?.content ?? "", etag: null });
+    bases.current.set(
+      path,
+      c.kind === "changed" ? { content: c.content, etag: c.etag } : { content: base?.content ?? "", etag: null },
+    );
     patch(path, { conflict: null });
     buffersRef.current = { ...buffersRef.current, [path]: { ...(buffersRef.current[path] ?? CLEAN), conflict: null } };
     void save(path);
@@ -294,7 +329,12 @@ export function useWorkspaceBuffers(ws: string, refreshTree: () => Promise<void>
     if (c.kind === "deleted") return closeTab(path, { force: true });
     bases.current.set(path, { content: c.content, etag: c.etag });
     replaceDoc(path, c.content);
-    patch(path, { conflict: null, dirty: false, deleted: false, notice: "Loaded the version on disk; your edits are in the undo history (Ctrl-Z)." });
+    patch(path, {
+      conflict: null,
+      dirty: false,
+      deleted: false,
+      notice: "Loaded the version on disk; your edits are in the undo history (Ctrl-Z).",
+    });
   }
 
   function takeMerged(path: string, merged: string) {
@@ -306,5 +346,24 @@ export function useWorkspaceBuffers(ws: string, refreshTree: () => Promise<void>
     patch(path, { conflict: null, dirty: merged !== c.content, notice: "Merged. Save to write it." });
   }
 
-  return { host, tabs, active, buffers, buffersRef, tabsRef, openError, merging, setMerging, stateOf, openFile, closeTab, save, pollFiles, keepMine, loadTheirs, takeMerged, followMove };
+  return {
+    host,
+    tabs,
+    active,
+    buffers,
+    buffersRef,
+    tabsRef,
+    openError,
+    merging,
+    setMerging,
+    stateOf,
+    openFile,
+    closeTab,
+    save,
+    pollFiles,
+    keepMine,
+    loadTheirs,
+    takeMerged,
+    followMove,
+  };
 }

@@ -25,7 +25,10 @@ export function useWorkspaceTree(ws: string) {
     }
   }, [ws]);
 
-  const toggle = useCallback((p: string) => setExpanded((e) => (e.has(p) ? new Set([...e].filter((x) => x !== p)) : new Set([...e, p]))), []);
+  const toggle = useCallback(
+    (p: string) => setExpanded((e) => (e.has(p) ? new Set([...e].filter((x) => x !== p)) : new Set([...e, p]))),
+    [],
+  );
 
   return { entries, error, expanded, setExpanded, toggle, refresh };
 }

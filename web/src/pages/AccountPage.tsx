@@ -6,8 +6,26 @@ const when = (iso: string) => new Date(iso).toLocaleString(undefined, { dateStyl
 /** A short name for the browser a session came from ("Firefox on Linux"), from its user agent. */
 export function browserName(ua: string | null): string {
   if (!ua) return "Unknown browser";
-  const browser = /Edg\//.test(ua) ? "Edge" : /Firefox\//.test(ua) ? "Firefox" : /Chrom(e|ium)\//.test(ua) ? "Chromium" : /Safari\//.test(ua) ? "Safari" : ua.split(/[ /]/)[0] || "Unknown browser";
-  const os = /Windows/.test(ua) ? "Windows" : /Mac OS X|Macintosh/.test(ua) ? "macOS" : /Android/.test(ua) ? "Android" : /iPhone|iPad/.test(ua) ? "iOS" : /Linux/.test(ua) ? "Linux" : "";
+  const browser = /Edg\//.test(ua)
+    ? "Edge"
+    : /Firefox\//.test(ua)
+      ? "Firefox"
+      : /Chrom(e|ium)\//.test(ua)
+        ? "Chromium"
+        : /Safari\//.test(ua)
+          ? "Safari"
+          : ua.split(/[ /]/)[0] || "Unknown browser";
+  const os = /Windows/.test(ua)
+    ? "Windows"
+    : /Mac OS X|Macintosh/.test(ua)
+      ? "macOS"
+      : /Android/.test(ua)
+        ? "Android"
+        : /iPhone|iPad/.test(ua)
+          ? "iOS"
+          : /Linux/.test(ua)
+            ? "Linux"
+            : "";
   return os ? `${browser} on ${os}` : browser;
 }
 
@@ -51,7 +69,12 @@ function PasswordForm() {
     try {
       const r = await api.changePassword({ currentPassword, newPassword });
       form.reset();
-      const others = r.endedSessions === 0 ? "You had no other sessions." : r.endedSessions === 1 ? "Your other session was signed out." : `Your ${r.endedSessions} other sessions were signed out.`;
+      const others =
+        r.endedSessions === 0
+          ? "You had no other sessions."
+          : r.endedSessions === 1
+            ? "Your other session was signed out."
+            : `Your ${r.endedSessions} other sessions were signed out.`;
       setDone(`Password changed. ${others}`);
     } catch (err) {
       setError(errorMessage(err));
@@ -74,18 +97,39 @@ function PasswordForm() {
         </p>
         <div className="field">
           <label htmlFor="current-password">Current password</label>
-          <input id="current-password" name="currentPassword" type="password" autoComplete="current-password" required />
+          <input
+            id="current-password"
+            name="currentPassword"
+            type="password"
+            autoComplete="current-password"
+            required
+          />
         </div>
         <div className="field">
           <label htmlFor="new-password">New password</label>
-          <input id="new-password" name="newPassword" type="password" autoComplete="new-password" minLength={10} required aria-describedby="new-password-hint" />
+          <input
+            id="new-password"
+            name="newPassword"
+            type="password"
+            autoComplete="new-password"
+            minLength={10}
+            required
+            aria-describedby="new-password-hint"
+          />
           <small id="new-password-hint" className="hint">
             At least 10 characters. Your other sessions are signed out.
           </small>
         </div>
         <div className="field">
           <label htmlFor="confirm-password">Repeat the new password</label>
-          <input id="confirm-password" name="confirmPassword" type="password" autoComplete="new-password" minLength={10} required />
+          <input
+            id="confirm-password"
+            name="confirmPassword"
+            type="password"
+            autoComplete="new-password"
+            minLength={10}
+            required
+          />
         </div>
         <button type="submit" className="btn btn-primary" disabled={busy}>
           Change password
@@ -160,7 +204,12 @@ function Sessions({ onSignedOut }: { onSignedOut: () => void }) {
                 <td>{when(s.lastSeenAt)}</td>
                 <td>
                   {!s.current && (
-                    <button type="button" className="btn btn-small" onClick={() => void end(s.id)} aria-label={`Sign out ${browserName(s.userAgent)}, signed in ${when(s.createdAt)}`}>
+                    <button
+                      type="button"
+                      className="btn btn-small"
+                      onClick={() => void end(s.id)}
+                      aria-label={`Sign out ${browserName(s.userAgent)}, signed in ${when(s.createdAt)}`}
+                    >
                       Sign out
                     </button>
                   )}

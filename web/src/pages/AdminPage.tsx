@@ -2,7 +2,8 @@ import { useCallback, useEffect, useState, type SubmitEvent } from "react";
 import { api, errorMessage, ROLES, type AdminUser, type Invite, type User } from "../api.ts";
 import { Link } from "../components/Link.tsx";
 
-const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" }) : "never");
+const when = (iso: string | null) =>
+  iso ? new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" }) : "never";
 
 /** Admins manage accounts: roles, disabling (which signs the user out everywhere), invites. */
 export function AdminPage({ user }: { user: User }) {
@@ -47,7 +48,12 @@ function Users({ me, report }: { me: User; report: Report }) {
     try {
       const { user } = await api.adminUpdateUser(u.id, c);
       setUsers((list) => list?.map((x) => (x.id === user.id ? user : x)) ?? null);
-      report(c.role ? `${user.displayName} is now ${user.role}.` : `${user.displayName} is ${user.disabled ? "disabled and signed out everywhere" : "enabled"}.`, null);
+      report(
+        c.role
+          ? `${user.displayName} is now ${user.role}.`
+          : `${user.displayName} is ${user.disabled ? "disabled and signed out everywhere" : "enabled"}.`,
+        null,
+      );
     } catch (err) {
       report(null, err);
       load();
@@ -84,7 +90,13 @@ function Users({ me, report }: { me: User; report: Report }) {
                     <label className="visually-hidden" htmlFor={`role-${u.id}`}>
                       Role of {u.displayName}
                     </label>
-                    <select id={`role-${u.id}`} value={u.role} disabled={self} title={self ? "Another admin can change your role" : undefined} onChange={(e) => void change(u, { role: e.target.value })}>
+                    <select
+                      id={`role-${u.id}`}
+                      value={u.role}
+                      disabled={self}
+                      title={self ? "Another admin can change your role" : undefined}
+                      onChange={(e) => void change(u, { role: e.target.value })}
+                    >
                       {ROLES.map((r) => (
                         <option key={r} value={r}>
                           {r}
@@ -96,7 +108,11 @@ function Users({ me, report }: { me: User; report: Report }) {
                   <td>
                     {u.disabled && <span className="badge status-fail">disabled</span>}{" "}
                     {!self && (
-                      <button type="button" className="btn btn-small" onClick={() => void change(u, { disabled: !u.disabled })}>
+                      <button
+                        type="button"
+                        className="btn btn-small"
+                        onClick={() => void change(u, { disabled: !u.disabled })}
+                      >
                         {u.disabled ? "Enable" : "Disable"}
                         <span className="visually-hidden"> {u.displayName}</span>
                       </button>
@@ -131,9 +147,16 @@ function Invites({ report }: { report: Report }) {
     const email = String(data.get("email") ?? "").trim();
     setBusy(true);
     try {
-      const made = await api.adminCreateInvite({ role: String(data.get("role")), days: Number(data.get("days")), ...(email ? { email } : {}) });
+      const made = await api.adminCreateInvite({
+        role: String(data.get("role")),
+        days: Number(data.get("days")),
+        ...(email ? { email } : {}),
+      });
       setLink(made.url ?? window.location.origin + made.path);
-      report(`Invite for ${/^[aeiou]/.test(made.invite.role) ? "an" : "a"} ${made.invite.role} made. Copy the link now: it is shown only once.`, null);
+      report(
+        `Invite for ${/^[aeiou]/.test(made.invite.role) ? "an" : "a"} ${made.invite.role} made. Copy the link now: it is shown only once.`,
+        null,
+      );
       load();
     } catch (err) {
       report(null, err);

@@ -21,7 +21,12 @@ interface Filters {
 
 function readFilters(search: string): Filters {
   const p = new URLSearchParams(search);
-  return { area: p.get("area") ?? "", difficulty: p.get("difficulty") ?? "", status: p.get("status") ?? "", q: p.get("q") ?? "" };
+  return {
+    area: p.get("area") ?? "",
+    difficulty: p.get("difficulty") ?? "",
+    status: p.get("status") ?? "",
+    q: p.get("q") ?? "",
+  };
 }
 
 function writeFilters(f: Filters): void {
@@ -64,7 +69,10 @@ export function CatalogPage() {
   const groups = useMemo(() => {
     if (!catalog) return [];
     return catalog.areas
-      .map((area) => ({ area, items: catalog.exercises.filter((e) => e.area === area.id && matches(e, filters, area.title)) }))
+      .map((area) => ({
+        area,
+        items: catalog.exercises.filter((e) => e.area === area.id && matches(e, filters, area.title)),
+      }))
       .filter((g) => g.items.length > 0);
   }, [catalog, filters]);
 
@@ -79,7 +87,8 @@ export function CatalogPage() {
         <h1>Exercises</h1>
         {catalog && (
           <p className="muted" data-testid="catalog-summary">
-            {catalog.exercises.length} exercises in {catalog.areas.length} areas · {passed} passed · <Link href="/progress">Your progress</Link>
+            {catalog.exercises.length} exercises in {catalog.areas.length} areas · {passed} passed ·{" "}
+            <Link href="/progress">Your progress</Link>
           </p>
         )}
       </div>
@@ -95,11 +104,23 @@ export function CatalogPage() {
           <form role="search" className="filters" aria-label="Filter exercises" onSubmit={(e) => e.preventDefault()}>
             <div className="field filter-search">
               <label htmlFor={`${ids}-q`}>Search</label>
-              <input id={`${ids}-q`} type="search" value={filters.q} placeholder="title, topic…" onChange={(e) => set({ q: e.target.value })} data-testid="filter-q" />
+              <input
+                id={`${ids}-q`}
+                type="search"
+                value={filters.q}
+                placeholder="title, topic…"
+                onChange={(e) => set({ q: e.target.value })}
+                data-testid="filter-q"
+              />
             </div>
             <div className="field">
               <label htmlFor={`${ids}-area`}>Area</label>
-              <select id={`${ids}-area`} value={filters.area} onChange={(e) => set({ area: e.target.value })} data-testid="filter-area">
+              <select
+                id={`${ids}-area`}
+                value={filters.area}
+                onChange={(e) => set({ area: e.target.value })}
+                data-testid="filter-area"
+              >
                 <option value="">All areas</option>
                 {catalog.areas.map((a) => (
                   <option key={a.id} value={a.id}>
@@ -110,7 +131,12 @@ export function CatalogPage() {
             </div>
             <div className="field">
               <label htmlFor={`${ids}-difficulty`}>Difficulty</label>
-              <select id={`${ids}-difficulty`} value={filters.difficulty} onChange={(e) => set({ difficulty: e.target.value })} data-testid="filter-difficulty">
+              <select
+                id={`${ids}-difficulty`}
+                value={filters.difficulty}
+                onChange={(e) => set({ difficulty: e.target.value })}
+                data-testid="filter-difficulty"
+              >
                 <option value="">Any difficulty</option>
                 {DIFFICULTIES.map((d) => (
                   <option key={d} value={d}>
@@ -121,7 +147,12 @@ export function CatalogPage() {
             </div>
             <div className="field">
               <label htmlFor={`${ids}-status`}>Status</label>
-              <select id={`${ids}-status`} value={filters.status} onChange={(e) => set({ status: e.target.value })} data-testid="filter-status">
+              <select
+                id={`${ids}-status`}
+                value={filters.status}
+                onChange={(e) => set({ status: e.target.value })}
+                data-testid="filter-status"
+              >
                 <option value="">Any status</option>
                 {STATUSES.map((s) => (
                   <option key={s.id} value={s.id}>
@@ -130,12 +161,19 @@ export function CatalogPage() {
                 ))}
               </select>
             </div>
-            <button type="button" className="btn btn-ghost" disabled={!filtering} onClick={() => writeFilters({ area: "", difficulty: "", status: "", q: "" })}>
+            <button
+              type="button"
+              className="btn btn-ghost"
+              disabled={!filtering}
+              onClick={() => writeFilters({ area: "", difficulty: "", status: "", q: "" })}
+            >
               Clear filters
             </button>
           </form>
           <p className="muted filter-count" role="status" data-testid="filter-count">
-            {filtering ? `Showing ${shown} of ${catalog.exercises.length} exercises` : `All ${catalog.exercises.length} exercises`}
+            {filtering
+              ? `Showing ${shown} of ${catalog.exercises.length} exercises`
+              : `All ${catalog.exercises.length} exercises`}
           </p>
           {shown === 0 && <p>No exercise matches these filters.</p>}
           {groups.map(({ area, items }) => (
@@ -161,7 +199,12 @@ function ExerciseCard({ ex }: { ex: ExerciseSummary }) {
   return (
     // The title's link stretches over the card (CSS), so the whole card is one click target
     // while the link's accessible name stays the title.
-    <article className="card exercise-card" data-testid={`exercise-card-${ex.id}`} data-status={ex.status} data-difficulty={ex.difficulty}>
+    <article
+      className="card exercise-card"
+      data-testid={`exercise-card-${ex.id}`}
+      data-status={ex.status}
+      data-difficulty={ex.difficulty}
+    >
       <h3>
         <Link className="card-link" data-testid={`exercise-link-${ex.id}`} href={`/exercises/${ex.id}`}>
           {ex.title}

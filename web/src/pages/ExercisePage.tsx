@@ -129,7 +129,13 @@ export function ExercisePage({ id }: { id: string }) {
               aria-controls="side-panel"
               onClick={() => setSide(t)}
             >
-              {t === "instructions" ? "Instructions" : t === "hints" ? `Hints ${revealed}` : unlocked ? "Solution" : "Solution (locked)"}
+              {t === "instructions"
+                ? "Instructions"
+                : t === "hints"
+                  ? `Hints ${revealed}`
+                  : unlocked
+                    ? "Solution"
+                    : "Solution (locked)"}
             </button>
           ))}
         </div>
@@ -144,12 +150,30 @@ export function ExercisePage({ id }: { id: string }) {
           ) : side === "hints" ? (
             <HintsPanel exerciseId={id} hints={hints} onChange={setHints} />
           ) : (
-            <SolutionPanel unlocked={unlocked} files={solution} error={solutionError} onCompare={(f) => setCompare({ path: f.path, content: f.content, label: "Reference solution" })} />
+            <SolutionPanel
+              unlocked={unlocked}
+              files={solution}
+              error={solutionError}
+              onCompare={(f) => setCompare({ path: f.path, content: f.content, label: "Reference solution" })}
+            />
           )}
         </div>
       </aside>
-      <Splitter orientation="vertical" value={layout.side} min={0.18} max={0.6} onChange={(v) => setLayout({ side: v })} label="Resize the instructions" testId="split-side" />
-      <div className="ex-work" style={{ "--rows": `minmax(140px, ${layout.editor}fr) 6px minmax(140px, ${1 - layout.editor}fr)` } as CSSProperties}>
+      <Splitter
+        orientation="vertical"
+        value={layout.side}
+        min={0.18}
+        max={0.6}
+        onChange={(v) => setLayout({ side: v })}
+        label="Resize the instructions"
+        testId="split-side"
+      />
+      <div
+        className="ex-work"
+        style={
+          { "--rows": `minmax(140px, ${layout.editor}fr) 6px minmax(140px, ${1 - layout.editor}fr)` } as CSSProperties
+        }
+      >
         <div className="ex-editor-slot">
           {workspaceError ? (
             <p role="alert" className="alert">
@@ -157,27 +181,73 @@ export function ExercisePage({ id }: { id: string }) {
             </p>
           ) : workspaceId ? (
             <Suspense fallback={<p className="loading muted ex-pad">Loading the editor…</p>}>
-              <WorkspaceEditor workspaceId={workspaceId} treeShare={layout.tree} onTreeShare={(v) => setLayout({ tree: v })} compare={compare} onCloseCompare={() => setCompare(null)} onDirtyChange={setUnsaved} />
+              <WorkspaceEditor
+                workspaceId={workspaceId}
+                treeShare={layout.tree}
+                onTreeShare={(v) => setLayout({ tree: v })}
+                compare={compare}
+                onCloseCompare={() => setCompare(null)}
+                onDirtyChange={setUnsaved}
+              />
             </Suspense>
           ) : (
             <p className="loading muted ex-pad">Preparing workspace…</p>
           )}
         </div>
-        <Splitter orientation="horizontal" value={layout.editor} min={0.2} max={0.8} onChange={(v) => setLayout({ editor: v })} label="Resize the editor and the terminal" testId="split-editor" />
-        <div className="ex-bottom" style={grid(`minmax(220px, ${layout.terminal}fr) 6px minmax(220px, ${1 - layout.terminal}fr)`)}>
+        <Splitter
+          orientation="horizontal"
+          value={layout.editor}
+          min={0.2}
+          max={0.8}
+          onChange={(v) => setLayout({ editor: v })}
+          label="Resize the editor and the terminal"
+          testId="split-editor"
+        />
+        <div
+          className="ex-bottom"
+          style={grid(`minmax(220px, ${layout.terminal}fr) 6px minmax(220px, ${1 - layout.terminal}fr)`)}
+        >
           <div className="ex-terminal-slot">
-            {workspaceId ? <TerminalTabs key={workspaceId} workspaceId={workspaceId} /> : <p className="loading terminal-placeholder">Preparing workspace…</p>}
+            {workspaceId ? (
+              <TerminalTabs key={workspaceId} workspaceId={workspaceId} />
+            ) : (
+              <p className="loading terminal-placeholder">Preparing workspace…</p>
+            )}
           </div>
-          <Splitter orientation="vertical" value={layout.terminal} min={0.25} max={0.8} onChange={(v) => setLayout({ terminal: v })} label="Resize the terminal and the results" testId="split-terminal" />
+          <Splitter
+            orientation="vertical"
+            value={layout.terminal}
+            min={0.25}
+            max={0.8}
+            onChange={(v) => setLayout({ terminal: v })}
+            label="Resize the terminal and the results"
+            testId="split-terminal"
+          />
           <div className="panel results-panel">
             <div className="submit-bar">
-              <button type="button" className="btn btn-primary" data-testid="submit" disabled={submission.busy} aria-busy={submission.busy} onClick={() => (setTab("results"), void submission.submit())}>
+              <button
+                type="button"
+                className="btn btn-primary"
+                data-testid="submit"
+                disabled={submission.busy}
+                aria-busy={submission.busy}
+                onClick={() => (setTab("results"), void submission.submit())}
+              >
                 {submission.label}
               </button>
               {submission.busy && <span className="spinner" aria-hidden="true" />}
               <span className="spacer" />
               <div className="tabs" role="tablist" aria-label="Results and recordings">
-                <button type="button" role="tab" id="tab-results" className="tab" data-testid="tab-results" aria-selected={tab === "results"} aria-controls="tabpanel-work" onClick={() => setTab("results")}>
+                <button
+                  type="button"
+                  role="tab"
+                  id="tab-results"
+                  className="tab"
+                  data-testid="tab-results"
+                  aria-selected={tab === "results"}
+                  aria-controls="tabpanel-work"
+                  onClick={() => setTab("results")}
+                >
                   Results
                 </button>
                 <button
@@ -208,7 +278,11 @@ export function ExercisePage({ id }: { id: string }) {
                 {submission.submitError}
               </p>
             )}
-            <div role="tabpanel" id="tabpanel-work" aria-labelledby={tab === "results" ? "tab-results" : "tab-recordings"}>
+            <div
+              role="tabpanel"
+              id="tabpanel-work"
+              aria-labelledby={tab === "results" ? "tab-results" : "tab-recordings"}
+            >
               {tab === "recordings" && workspaceId ? (
                 <Recordings workspaceId={workspaceId} />
               ) : submission.busy ? null : submission.shown ? (

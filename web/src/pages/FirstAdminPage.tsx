@@ -6,7 +6,14 @@ import { Link } from "../components/Link.tsx";
 const fields = [
   { name: "email", label: "Email", type: "email", autoComplete: "email" },
   { name: "displayName", label: "Display name", type: "text", autoComplete: "nickname" },
-  { name: "password", label: "Password", type: "password", autoComplete: "new-password", minLength: 10, hint: "At least 10 characters." },
+  {
+    name: "password",
+    label: "Password",
+    type: "password",
+    autoComplete: "new-password",
+    minLength: 10,
+    hint: "At least 10 characters.",
+  },
 ];
 
 /**
@@ -28,7 +35,8 @@ export function FirstAdminPage({ onAuthenticated }: { onAuthenticated: (u: User)
             <span className="brand">Backlab</span> · First admin
           </h1>
           <p role="alert" className="alert">
-            This page needs the one-time link the lab printed when it started. Copy the whole link from the lab&apos;s log (restarting the lab prints a new one while there is no admin).
+            This page needs the one-time link the lab printed when it started. Copy the whole link from the lab&apos;s
+            log (restarting the lab prints a new one while there is no admin).
           </p>
           <p className="auth-footer">
             Have an account? <Link href="/login">Sign in</Link>
@@ -43,7 +51,12 @@ export function FirstAdminPage({ onAuthenticated }: { onAuthenticated: (u: User)
       fields={fields}
       submitLabel="Create admin account"
       onSubmit={async (v) => {
-        const { user } = await api.firstAdmin({ token, email: v.email ?? "", displayName: v.displayName ?? "", password: v.password ?? "" });
+        const { user } = await api.firstAdmin({
+          token,
+          email: v.email ?? "",
+          displayName: v.displayName ?? "",
+          password: v.password ?? "",
+        });
         onAuthenticated(user);
       }}
       footer={<>This link works once. The account you make here manages users and roles.</>}

@@ -4,7 +4,10 @@ import { Link } from "../components/Link.tsx";
 import { ScoreChart } from "../components/ScoreChart.tsx";
 import { StatusBadge } from "../components/StatusBadge.tsx";
 
-const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString(undefined, { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" }) : "–");
+const when = (iso: string | null) =>
+  iso
+    ? new Date(iso).toLocaleString(undefined, { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" })
+    : "–";
 
 /** A bar with its numbers in text next to it; the bar itself is decoration. */
 function Bar({ value, max, label }: { value: number; max: number; label: string }) {
@@ -74,7 +77,11 @@ export function ProgressPage({ userId }: { userId?: string }) {
             </h2>
             <dl className="stats">
               <Stat label="Exercises passed" value={ratio(report.overall)} testId="overall-passed" />
-              <Stat label="Points" value={`${report.overall.points} / ${report.overall.maxPoints}`} testId="overall-points" />
+              <Stat
+                label="Points"
+                value={`${report.overall.points} / ${report.overall.maxPoints}`}
+                testId="overall-points"
+              />
               <Stat label="Attempts" value={String(report.overall.attempts)} testId="overall-attempts" />
               <Stat label="In progress" value={String(report.overall.inProgress)} testId="overall-in-progress" />
             </dl>
@@ -133,7 +140,10 @@ export function ProgressPage({ userId }: { userId?: string }) {
               </thead>
               <tbody>
                 {[...report.exercises]
-                  .sort((a, b) => (b.lastAttemptAt ?? "").localeCompare(a.lastAttemptAt ?? "") || a.title.localeCompare(b.title))
+                  .sort(
+                    (a, b) =>
+                      (b.lastAttemptAt ?? "").localeCompare(a.lastAttemptAt ?? "") || a.title.localeCompare(b.title),
+                  )
                   .map((e) => (
                     <tr key={e.id} data-testid={`exercise-row-${e.id}`}>
                       <th scope="row">

@@ -71,7 +71,12 @@ export function Recordings({ workspaceId }: { workspaceId: string }) {
           <div className="recording-stage-head">
             <strong>{describe(playing).when}</strong>
             <span className="spacer" />
-            <button type="button" className="btn btn-small" aria-label="Close the player" onClick={() => setPlaying(null)}>
+            <button
+              type="button"
+              className="btn btn-small"
+              aria-label="Close the player"
+              onClick={() => setPlaying(null)}
+            >
               Close
             </button>
           </div>
@@ -98,7 +103,10 @@ export function Recordings({ workspaceId }: { workspaceId: string }) {
                 <span className="muted">{d.details}</span>
                 {d.live && <span className="badge">in progress</span>}
                 {r.truncated && (
-                  <span className="badge status-error" title="The recording reached its size limit; the rest was not kept.">
+                  <span
+                    className="badge status-error"
+                    title="The recording reached its size limit; the rest was not kept."
+                  >
                     truncated
                   </span>
                 )}

@@ -158,7 +158,17 @@ interface Handles {
 const INITIAL: ConnectionStatus = { state: "connecting", reason: null, role: null };
 
 /** `takeover`: an instructor writing to a learner's shell while the learner's consent stands. */
-export function Terminal({ workspaceId, observe = false, takeover = false, term: shellNo = 0 }: { workspaceId: string; observe?: boolean; takeover?: boolean; /** The workspace's shell number (a terminal tab). */ term?: number }) {
+export function Terminal({
+  workspaceId,
+  observe = false,
+  takeover = false,
+  term: shellNo = 0,
+}: {
+  workspaceId: string;
+  observe?: boolean;
+  takeover?: boolean;
+  /** The workspace's shell number (a terminal tab). */ term?: number;
+}) {
   const hostRef = useRef<HTMLDivElement>(null);
   const handles = useRef<Handles | null>(null);
   const [status, setStatus] = useState<ConnectionStatus>(INITIAL);
@@ -287,7 +297,11 @@ export function Terminal({ workspaceId, observe = false, takeover = false, term:
           {state}
         </span>
         {role === "observer" && (
-          <span className="badge term-readonly" data-testid="terminal-readonly" title="You are watching this session; your keys are not sent.">
+          <span
+            className="badge term-readonly"
+            data-testid="terminal-readonly"
+            title="You are watching this session; your keys are not sent."
+          >
             read-only
           </span>
         )}
@@ -346,7 +360,12 @@ export function Terminal({ workspaceId, observe = false, takeover = false, term:
             </p>
           )}
           <p>
-            <button type="button" className="btn btn-small btn-primary" data-testid="terminal-continue-here" onClick={() => handles.current?.conn.restart({ evictOldest: true })}>
+            <button
+              type="button"
+              className="btn btn-small btn-primary"
+              data-testid="terminal-continue-here"
+              onClick={() => handles.current?.conn.restart({ evictOldest: true })}
+            >
               Continue here{status.limit[0] ? ` (stops “${status.limit[0].title}”)` : ""}
             </button>
           </p>

@@ -8,7 +8,9 @@ const keyOf = (ws: string) => `backlab.terminals.${ws}`;
 function storedTerms(ws: string): number[] {
   try {
     const v = JSON.parse(localStorage.getItem(keyOf(ws)) ?? "[0]") as unknown;
-    const terms = Array.isArray(v) ? v.filter((n): n is number => Number.isInteger(n) && n >= 0 && n < MAX_TERMINALS) : [];
+    const terms = Array.isArray(v)
+      ? v.filter((n): n is number => Number.isInteger(n) && n >= 0 && n < MAX_TERMINALS)
+      : [];
     return terms.includes(0) ? [...new Set(terms)].sort() : [0, ...new Set(terms)].sort();
   } catch {
     return [0];
@@ -46,24 +48,51 @@ export function TerminalTabs({ workspaceId }: { workspaceId: string }) {
       <div className="terminal-tabstrip" role="tablist" aria-label="Terminals">
         {terms.map((t) => (
           <span key={t} className={`terminal-tab${t === active ? " active" : ""}`}>
-            <button type="button" role="tab" aria-selected={t === active} data-testid="terminal-tab" data-term={t} onClick={() => setActive(t)}>
+            <button
+              type="button"
+              role="tab"
+              aria-selected={t === active}
+              data-testid="terminal-tab"
+              data-term={t}
+              onClick={() => setActive(t)}
+            >
               Terminal {t + 1}
             </button>
             {t !== 0 && (
-              <button type="button" className="terminal-tab-close" aria-label={`Close terminal ${t + 1}`} data-testid="terminal-tab-close" onClick={() => close(t)}>
+              <button
+                type="button"
+                className="terminal-tab-close"
+                aria-label={`Close terminal ${t + 1}`}
+                data-testid="terminal-tab-close"
+                onClick={() => close(t)}
+              >
                 ×
               </button>
             )}
           </span>
         ))}
         {terms.length < MAX_TERMINALS && (
-          <button type="button" className="btn btn-small terminal-tab-add" data-testid="terminal-add" aria-label="New terminal" title="A new shell in the same sandbox" onClick={add}>
+          <button
+            type="button"
+            className="btn btn-small terminal-tab-add"
+            data-testid="terminal-add"
+            aria-label="New terminal"
+            title="A new shell in the same sandbox"
+            onClick={add}
+          >
             +
           </button>
         )}
       </div>
       {terms.map((t) => (
-        <div key={t} className="terminal-tabpanel" role="tabpanel" hidden={t !== active} data-testid="terminal-pane" data-term={t}>
+        <div
+          key={t}
+          className="terminal-tabpanel"
+          role="tabpanel"
+          hidden={t !== active}
+          data-testid="terminal-pane"
+          data-term={t}
+        >
           <Terminal workspaceId={workspaceId} term={t} />
         </div>
       ))}

@@ -1,5 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { ACK_DELAY_MS, PING_MS, STABLE_MS, TerminalConnection, backoffDelay, type SocketLike, type TerminalSink } from "./connection.ts";
+import {
+  ACK_DELAY_MS,
+  PING_MS,
+  STABLE_MS,
+  TerminalConnection,
+  backoffDelay,
+  type SocketLike,
+  type TerminalSink,
+} from "./connection.ts";
 import { ACK_EVERY } from "./protocol.ts";
 
 class FakeSocket implements SocketLike {
@@ -38,7 +46,9 @@ class FakeSocket implements SocketLike {
     this.onclose?.({ code, reason } as CloseEvent);
   }
   json() {
-    return this.sent.filter((s): s is string => typeof s === "string").map((s) => JSON.parse(s) as Record<string, unknown>);
+    return this.sent
+      .filter((s): s is string => typeof s === "string")
+      .map((s) => JSON.parse(s) as Record<string, unknown>);
   }
 }
 
@@ -94,18 +104,34 @@ describe("TerminalConnection", () => {
     // Nothing is acked before xterm has parsed it.
     last().binary(20_000);
     last().binary(20_000);
-    expect(last().json().filter((m) => m.type === "ack")).toEqual([]);
+    expect(
+      last()
+        .json()
+        .filter((m) => m.type === "ack"),
+    ).toEqual([]);
     rendered[0]!();
     vi.advanceTimersByTime(ACK_DELAY_MS - 1);
-    expect(last().json().filter((m) => m.type === "ack")).toEqual([]);
+    expect(
+      last()
+        .json()
+        .filter((m) => m.type === "ack"),
+    ).toEqual([]);
     vi.advanceTimersByTime(1);
-    expect(last().json().filter((m) => m.type === "ack")).toEqual([{ type: "ack", bytes: 20_000 }]);
+    expect(
+      last()
+        .json()
+        .filter((m) => m.type === "ack"),
+    ).toEqual([{ type: "ack", bytes: 20_000 }]);
 
     // At ACK_EVERY the ack goes at once.
     last().binary(ACK_EVERY);
     rendered[1]!();
     rendered[2]!();
-    expect(last().json().filter((m) => m.type === "ack")).toEqual([
+    expect(
+      last()
+        .json()
+        .filter((m) => m.type === "ack"),
+    ).toEqual([
       { type: "ack", bytes: 20_000 },
       { type: "ack", bytes: 20_000 + ACK_EVERY },
     ]);
@@ -132,12 +158,18 @@ describe("TerminalConnection", () => {
     last().ready();
     rendered[0]!(); // the first socket's bytes, parsed late
     vi.advanceTimersByTime(ACK_DELAY_MS * 2);
-    expect(last().json().filter((m) => m.type === "ack")).toEqual([]);
+    expect(
+      last()
+        .json()
+        .filter((m) => m.type === "ack"),
+    ).toEqual([]);
     expect(states).toEqual(["connected", "reconnecting", "connected"]);
   });
 
   it("resets the backoff after a stable connection and caps it at 10 s", () => {
-    expect([0, 1, 2, 3, 4, 5, 10, 50].map((a) => backoffDelay(a, () => 0))).toEqual([500, 1000, 2000, 4000, 8000, 10000, 10000, 10000]);
+    expect([0, 1, 2, 3, 4, 5, 10, 50].map((a) => backoffDelay(a, () => 0))).toEqual([
+      500, 1000, 2000, 4000, 8000, 10000, 10000, 10000,
+    ]);
     expect(backoffDelay(0, () => 1)).toBe(375);
     const { conn, sockets, last } = setup();
     conn.start();
@@ -176,9 +208,24 @@ describe("TerminalConnection", () => {
     const { conn, sockets, last } = setup();
     conn.start();
     last().open();
-    last().text({ type: "limit", message: "2 exercises have a live terminal open.", live: [{ exercise: "a", title: "A" }, { exercise: "b", title: "B" }] });
+    last().text({
+      type: "limit",
+      message: "2 exercises have a live terminal open.",
+      live: [
+        { exercise: "a", title: "A" },
+        { exercise: "b", title: "B" },
+      ],
+    });
     last().serverClose(4029, "live sandbox limit");
-    expect(conn.getStatus()).toEqual({ state: "ended", reason: "2 exercises have a live terminal open.", role: null, limit: [{ exercise: "a", title: "A" }, { exercise: "b", title: "B" }] });
+    expect(conn.getStatus()).toEqual({
+      state: "ended",
+      reason: "2 exercises have a live terminal open.",
+      role: null,
+      limit: [
+        { exercise: "a", title: "A" },
+        { exercise: "b", title: "B" },
+      ],
+    });
     vi.advanceTimersByTime(60_000);
     expect(sockets).toHaveLength(1);
     conn.restart({ evictOldest: true });
@@ -240,7 +287,11 @@ describe("TerminalConnection", () => {
     conn.resize(80, 24); // the server's own size
     conn.resize(100, 30);
     conn.resize(100, 30);
-    expect(last().json().filter((m) => m.type === "resize")).toEqual([{ type: "resize", cols: 100, rows: 30 }]);
+    expect(
+      last()
+        .json()
+        .filter((m) => m.type === "resize"),
+    ).toEqual([{ type: "resize", cols: 100, rows: 30 }]);
 
     const obs = setup();
     obs.conn.start();
@@ -258,10 +309,18 @@ describe("TerminalConnection", () => {
     last().open();
     last().ready();
     vi.advanceTimersByTime(PING_MS);
-    expect(last().json().filter((m) => m.type === "ping")).toHaveLength(1);
+    expect(
+      last()
+        .json()
+        .filter((m) => m.type === "ping"),
+    ).toHaveLength(1);
     last().text({ type: "pong", t: Date.now() });
     vi.advanceTimersByTime(PING_MS);
-    expect(last().json().filter((m) => m.type === "ping")).toHaveLength(2);
+    expect(
+      last()
+        .json()
+        .filter((m) => m.type === "ping"),
+    ).toHaveLength(2);
     vi.advanceTimersByTime(PING_MS); // no pong, nothing else either
     expect(conn.getStatus()).toMatchObject({ state: "reconnecting", reason: "The server stopped answering." });
     expect(sockets[0]!.closedWith).toBe(1000);

