@@ -123,7 +123,9 @@ describe("the mutation grader", () => {
       for (const m of ["everyone", "negative"]) fs.rmSync(path.join(d, "mutants", m), { recursive: true });
       fs.writeFileSync(
         path.join(d, "submission", "test", "leak.test.js"),
-        `import fs from "node:fs";\nimport { it } from "vitest";\nconst src = fs.readFileSync(new URL("../src/discount.js", import.meta.url), "utf8");\nit(\`leak \${src}\`, () => { console.log(src); if (!src.includes("loyal && total >= 100")) throw new Error(src); });\n`,
+        // The code under test is not readable as a file from the learner's tests (issue 23), but
+        // a function's text is: String(fn) is the channel left to leak it through.
+        `import { it } from "vitest";\nimport { discounted } from "../src/discount.js";\nconst src = String(discounted);\nit(\`leak \${src}\`, () => { console.log(src); if (!src.includes("loyal && total >= 100")) throw new Error(src); });\n`,
       );
     });
     const listing = (d: string) => fs.readdirSync(d, { recursive: true, encoding: "utf8" }).sort();
@@ -143,12 +145,12 @@ describe("the mutation grader", () => {
       fs.renameSync(path.join(d, "mutants", "loop"), path.join(d, "mutants", "a-loop"));
       fs.writeFileSync(
         path.join(d, "exercise.yaml"),
-        fs.readFileSync(path.join(d, "exercise.yaml"), "utf8").replace("wall_seconds: 60", "wall_seconds: 20"),
+        fs.readFileSync(path.join(d, "exercise.yaml"), "utf8").replace("wall_seconds: 60", "wall_seconds: 6"),
       );
     });
     const t0 = Date.now();
     const r = await run(load(dir, "fail"), path.join(dir, "submission"));
-    expect(Date.now() - t0).toBeLessThan(35_000);
+    expect(Date.now() - t0).toBeLessThan(12_000);
     expect(r.tests.map((t) => t.name)).toEqual([
       "Mutant: never returns for a discounted order",
       "Mutant: the discount goes to every customer, loyal or not",
@@ -157,13 +159,13 @@ describe("the mutation grader", () => {
     ]);
     expect(r.tests[0]).toMatchObject({
       status: "fail",
-      message: "Not finished: the time limit of 20 s for all the runs was reached while your tests ran on this mutant.",
+      message: "Not finished: the time limit of 6 s for all the runs was reached while your tests ran on this mutant.",
     });
     for (const t of r.tests.slice(1))
       expect(t).toMatchObject({
         status: "fail",
         points: 0,
-        message: "Not run: time limit (the exercise allows 20 s for all the runs).",
+        message: "Not run: time limit (the exercise allows 6 s for all the runs).",
       });
     expect(r.message).toBe("Your tests killed 0 of 4 mutants (3 not run: time limit).");
   });
