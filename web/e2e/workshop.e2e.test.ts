@@ -181,6 +181,10 @@ describe("a workshop in four browsers", () => {
 
   it("a broadcast reaches all three learners as plain text", async () => {
     const text = "<b>Break</b> until 11:00";
+    // A fresh room page: in full-suite runs the page the take-over left behind (its cell's
+    // terminal open) hung this step twice, never alone (TODO in the session note).
+    await teacher.reload();
+    await teacher.getByLabel("Message to every member").waitFor({ timeout: 15_000 });
     // Sent with Enter from the field, as a person does: the room below (the open cell's
     // terminal after the take-over) can leave the Send button scrolled under something.
     await teacher.getByLabel("Message to every member").fill(text);
@@ -207,6 +211,8 @@ describe("a workshop in four browsers", () => {
       .poll(async () => (await cell.locator("[data-testid=cell-score]").textContent()) ?? "", { timeout: 20_000 })
       .toMatch(/\/\d+ · 1 try/);
     await expect.poll(() => cell.getAttribute("data-latest"), { timeout: 150_000 }).toMatch(/^(pass|fail)$/);
+    // The broadcast step reloaded the room: open Lea's cell again.
+    await cell.locator("button").click();
     await teacher.getByRole("tab", { name: "Results" }).click();
     await expect
       .poll(async () => (await teacher.getByTestId("cell-panel").textContent()) ?? "", { timeout: 10_000 })
