@@ -88,23 +88,31 @@ export const refusePreflight: RequestHandler = (req, _res, next) => {
   next(new Problem(405, "method-not-allowed", "Method not allowed", "OPTIONS is not served here."));
 };
 
+/** Counts hits per key in fixed windows; expired keys are dropped once the map grows large. */
+function fixedWindow(windowMs: number): (key: string, now: number) => { count: number; resetAt: number } {
+  const hits = new Map<string, { count: number; resetAt: number }>();
+  return (key, now) => {
+    if (hits.size > 10_000) for (const [k, v] of hits) if (v.resetAt <= now) hits.delete(k);
+    let entry = hits.get(key);
+    if (!entry || entry.resetAt <= now) {
+      entry = { count: 0, resetAt: now + windowMs };
+      hits.set(key, entry);
+    }
+    entry.count++;
+    return entry;
+  };
+}
+
 /** A small fixed-window limiter keyed by whatever `key` returns (IP, IP + account). */
 export function rateLimit(opts: {
   windowMs: number;
   max: number;
   key: (req: Request, res: Response) => string;
 }): RequestHandler {
-  const hits = new Map<string, { count: number; resetAt: number }>();
+  const count = fixedWindow(opts.windowMs);
   return (req, res, next) => {
     const now = Date.now();
-    if (hits.size > 10_000) for (const [k, v] of hits) if (v.resetAt <= now) hits.delete(k);
-    const k = opts.key(req, res);
-    let entry = hits.get(k);
-    if (!entry || entry.resetAt <= now) {
-      entry = { count: 0, resetAt: now + opts.windowMs };
-      hits.set(k, entry);
-    }
-    entry.count++;
+    const entry = count(opts.key(req, res), now);
     if (entry.count > opts.max) {
       const seconds = Math.ceil((entry.resetAt - now) / 1000);
       res.setHeader("Retry-After", String(seconds));
@@ -126,17 +134,10 @@ export function slowDown(opts: {
   maxDelayMs: number;
   key: (req: Request, res: Response) => string;
 }): RequestHandler {
-  const hits = new Map<string, { count: number; resetAt: number }>();
+  const count = fixedWindow(opts.windowMs);
   return (req, res, next) => {
     const now = Date.now();
-    if (hits.size > 10_000) for (const [k, v] of hits) if (v.resetAt <= now) hits.delete(k);
-    const k = opts.key(req, res);
-    let entry = hits.get(k);
-    if (!entry || entry.resetAt <= now) {
-      entry = { count: 0, resetAt: now + opts.windowMs };
-      hits.set(k, entry);
-    }
-    entry.count++;
+    const entry = count(opts.key(req, res), now);
     const delay = Math.min(opts.maxDelayMs, (entry.count - opts.after) * opts.stepMs);
     if (delay <= 0) return next();
     setTimeout(next, delay).unref();
