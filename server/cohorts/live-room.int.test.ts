@@ -99,6 +99,11 @@ describe("the live room", () => {
     ).toBe(201);
     for (const heard of [await leaHears, await leoHears])
       expect((heard as { broadcast: { text: string } }).broadcast.text).toBe("Break until 11:00 — 2 < 3");
+    // A stream opened afterwards (an EventSource reconnecting after a drop) opens with it.
+    const late = (await nextEvent(lea, `/api/cohorts/${cohortId}/events`, (type) => type === "broadcast")) as {
+      broadcast: { text: string };
+    };
+    expect(late.broadcast.text).toBe("Break until 11:00 — 2 < 3");
     const html = await ann.json<{ type: string; detail: string }>("POST", `/api/cohorts/${cohortId}/broadcasts`, {
       text: '<img src=x onerror="alert(1)">',
     });

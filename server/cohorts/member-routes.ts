@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { owner, route, signedIn, type Route } from "../http/routes.ts";
+import type { CohortEvent } from "../contract/cohorts.ts";
 import type { Workshops } from "./feature.ts";
 import { CohortId, HandBody, TakeoverAnswer } from "./schema.ts";
 import { memberHears, streamCohort } from "./sse.ts";
@@ -51,9 +52,16 @@ export function memberRoutes(w: Workshops): Route[] {
       input: ById,
       produces: "text/event-stream",
       handler: ({ input, me, req, res }) =>
-        streamCohort(w.cohorts, input.params.id, req, res, memberHears(me.id), [
-          { type: "track", track: w.cohorts.track(input.params.id) },
-        ]),
+        // The snapshot carries what a member sees (pacing, the latest broadcast, their take-overs),
+        // so an EventSource that reconnects after a drop misses nothing sent meanwhile.
+        streamCohort(
+          w.cohorts,
+          input.params.id,
+          req,
+          res,
+          memberHears(me.id),
+          memberSnapshot(w, input.params.id, me.id),
+        ),
     }),
     route({
       method: "get",
@@ -124,5 +132,14 @@ export function memberRoutes(w: Workshops): Route[] {
         takeover: w.desk.answerTakeover(input.params.id, input.params.takeoverId, me, input.body.action),
       }),
     }),
+  ];
+}
+
+function memberSnapshot(w: Workshops, cohortId: number, userId: number): CohortEvent[] {
+  const latest = w.desk.broadcasts(cohortId, 1)[0];
+  return [
+    { type: "track", track: w.cohorts.track(cohortId) },
+    ...(latest ? [{ type: "broadcast" as const, broadcast: latest }] : []),
+    ...w.desk.takeovers(cohortId, userId).map((takeover) => ({ type: "takeover" as const, takeover })),
   ];
 }

@@ -146,40 +146,46 @@ describe("terminal gateway", () => {
 
   it("pauses a flood for a client that does not keep up, and Ctrl-C still works", async () => {
     const t = connect(wsId, ownerHeaders(), { ack: false });
-    await t.until(() => PROMPT.test(t.screen()), "a prompt");
-    let acked = t.received();
-    t.ack(acked);
-    t.type("yes flood-line\r");
-    await sleep(1500);
-    // Let what the server already sent arrive (on a busy machine some is still in flight):
-    // the acks below must cover every byte it counts as unacknowledged.
-    for (let last = -1; t.received() !== last; await sleep(300)) last = t.received();
-    const stalled = t.received();
-    await sleep(1000);
-    // Without acks the server stopped sending: the client is at most a window behind.
-    expect(t.received() - stalled).toBeLessThan(64 * 1024);
-    expect(stalled - acked).toBeLessThan(HIGH_WATERMARK + 64 * 1024);
-    // The lab itself stays responsive meanwhile.
-    const t0 = Date.now();
-    expect((await fetch(`${lab.url}/api/health`)).status).toBe(200);
-    expect(Date.now() - t0).toBeLessThan(2000);
-    // Acknowledging lets it flow again.
-    t.ack(t.received() - acked);
-    acked = t.received();
-    await t.until(() => t.received() > acked + 100_000, "more output after acks");
-    // Ctrl-C reaches the shell even while it floods; keep acknowledging so output drains.
-    const drain = setInterval(() => {
-      const r = t.received();
-      if (r > acked) t.ack(r - acked);
-      acked = r;
-    }, 20);
-    t.type("\x03");
-    await sleep(300);
-    t.type("echo stopped-$((40+2))\r");
-    await t.until(() => /stopped-42/.test(t.screen()), "the prompt after Ctrl-C", 15_000);
-    clearInterval(drain);
-    t.socket.close();
-    await t.closed;
+    let drain: NodeJS.Timeout | undefined;
+    try {
+      await t.until(() => PROMPT.test(t.screen()), "a prompt");
+      let acked = t.received();
+      t.ack(acked);
+      t.type("yes flood-line\r");
+      await sleep(1500);
+      // Let what the server already sent arrive (on a busy machine some is still in flight).
+      for (let last = -1; t.received() !== last; await sleep(300)) last = t.received();
+      const stalled = t.received();
+      await sleep(1000);
+      // Without acks the server stopped sending: the client is at most a window behind.
+      expect(t.received() - stalled).toBeLessThan(64 * 1024);
+      expect(stalled - acked).toBeLessThan(HIGH_WATERMARK + 64 * 1024);
+      // The lab itself stays responsive meanwhile.
+      const t0 = Date.now();
+      expect((await fetch(`${lab.url}/api/health`)).status).toBe(200);
+      expect(Date.now() - t0).toBeLessThan(2000);
+      // Acknowledging lets it flow again. Everything that arrives is acknowledged as a client
+      // does: a batch still in flight when the first ack went out is covered by the next.
+      const resumedFrom = t.received();
+      drain = setInterval(() => {
+        const r = t.received();
+        if (r > acked) t.ack(r - acked);
+        acked = r;
+      }, 20);
+      await t.until(() => t.received() > resumedFrom + 100_000, "more output after acks");
+      // Ctrl-C reaches the shell even while it floods.
+      t.type("\x03");
+      await sleep(300);
+      t.type("echo stopped-$((40+2))\r");
+      await t.until(() => /stopped-42/.test(t.screen()), "the prompt after Ctrl-C", 15_000);
+    } finally {
+      // Whatever happened above, the shell the later tests share must not be left flooding.
+      if (t.socket.readyState === WebSocket.OPEN) t.type("\x03");
+      await sleep(100);
+      clearInterval(drain);
+      t.socket.close();
+      await t.closed;
+    }
   });
 
   it("lets an instructor observe read-only, enforced by the server; nobody else", async () => {

@@ -1,11 +1,11 @@
 import fs from "node:fs";
 import path from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Database } from "../../server/db/database.ts";
 import { chromiumPath, ensureWebBuilt } from "../../server/setup/system.ts";
 import { Client, startTestLab, type TestLab } from "../../server/test/lab.ts";
-import { screenshotDir } from "./artifacts.ts";
+import { dumpOnFailure, screenshotDir, textNow } from "./artifacts.ts";
 
 /**
  * A workshop in Chromium with four browser contexts (an instructor and three learners) on a
@@ -25,8 +25,7 @@ const learners: { name: string; page: Page; context: BrowserContext }[] = [];
 let joinLink = "";
 
 const shot = (p: Page, name: string) => p.screenshot({ path: path.join(shots, `${name}.png`) });
-const terminalText = async (p: Page) =>
-  (await p.locator("[data-testid=terminal] .xterm-rows").first().textContent()) ?? "";
+const terminalText = (p: Page) => textNow(p.locator("[data-testid=terminal] .xterm-rows"));
 
 beforeAll(async () => {
   ensureWebBuilt(() => {});
@@ -64,6 +63,10 @@ beforeAll(async () => {
   await teacher.getByRole("button", { name: "Sign in" }).click();
   await teacher.getByRole("link", { name: "Cohorts" }).waitFor();
 }, 120_000);
+
+afterEach(async (ctx) => {
+  await dumpOnFailure(ctx, shots, { teacher, ...Object.fromEntries(learners.map((l) => [l.name, l.page])) });
+});
 
 afterAll(async () => {
   await browser?.close();
@@ -106,9 +109,7 @@ describe("a workshop in four browsers", () => {
     // A locked exercise opened by URL: the page says why.
     const lea = learners[0]!.page;
     await lea.goto(`${lab.url}/exercises/${FIRST}`);
-    await expect
-      .poll(async () => (await lea.locator("main").textContent()) ?? "", { timeout: 10_000 })
-      .toContain("locked");
+    await expect.poll(() => textNow(lea.locator("main")), { timeout: 10_000 }).toContain("locked");
     await shot(lea, "03-locked-by-url");
     await lea.goBack();
     await lea.getByRole("heading", { name: "Backend day" }).waitFor();
@@ -139,22 +140,18 @@ describe("a workshop in four browsers", () => {
     await lea.getByRole("button", { name: "Raise hand" }).click();
     await lea.getByTestId("hand-raised").waitFor();
     await expect
-      .poll(async () => (await teacher.getByTestId("hand-queue").textContent()) ?? "", { timeout: 10_000 })
+      .poll(() => textNow(teacher.getByTestId("hand-queue")), { timeout: 10_000 })
       .toContain("my bucket never refills");
-    await expect
-      .poll(async () => (await teacher.locator("tr[data-learner=Lea] .help-signals").textContent()) ?? "")
-      .toContain("raised hand");
+    await expect.poll(() => textNow(teacher.locator("tr[data-learner=Lea] .help-signals"))).toContain("raised hand");
     await shot(teacher, "05-room-hand-light");
     await teacher.getByRole("button", { name: "Acknowledge" }).click();
-    await expect
-      .poll(async () => (await lea.getByTestId("hand-raised").textContent()) ?? "", { timeout: 10_000 })
-      .toContain("has seen it");
+    await expect.poll(() => textNow(lea.getByTestId("hand-raised")), { timeout: 10_000 }).toContain("has seen it");
   }, 60_000);
 
   it("a take-over, accepted by the learner, types through to their terminal", async () => {
     const lea = learners[0]!.page;
     await lea.goto(`${lab.url}/exercises/${FIRST}`);
-    await expect.poll(() => lea.getByTestId("terminal-status").textContent(), { timeout: 60_000 }).toBe("connected");
+    await expect.poll(() => textNow(lea.getByTestId("terminal-status")), { timeout: 60_000 }).toBe("connected");
     await expect
       .poll(() => teacher.locator(`tr[data-learner=Lea] td[data-exercise=${FIRST}] .cell-live`).count(), {
         timeout: 40_000,
@@ -168,9 +165,7 @@ describe("a workshop in four browsers", () => {
     await lea.getByRole("button", { name: "Allow" }).click();
     await lea.getByTestId("takeover-active").waitFor();
     await teacher.getByText("taking over").waitFor({ timeout: 10_000 });
-    await expect
-      .poll(() => teacher.getByTestId("terminal-status").textContent(), { timeout: 20_000 })
-      .toBe("connected");
+    await expect.poll(() => textNow(teacher.getByTestId("terminal-status")), { timeout: 20_000 }).toBe("connected");
     await teacher.locator("[data-testid=cell-panel] [data-testid=terminal]").click();
     await teacher.keyboard.type("echo taken-over-$((6*7))\n");
     await expect.poll(() => terminalText(lea), { timeout: 15_000 }).toContain("taken-over-42");
@@ -190,12 +185,12 @@ describe("a workshop in four browsers", () => {
     await teacher.getByLabel("Message to every member").fill(text);
     await teacher.getByLabel("Message to every member").press("Enter");
     // The HTML is refused: nothing reaches anyone.
-    await expect.poll(async () => (await teacher.getByTestId("room-error").textContent()) ?? "").toContain("HTML");
+    await expect.poll(() => textNow(teacher.getByTestId("room-error")), { timeout: 10_000 }).toContain("HTML");
     await teacher.getByLabel("Message to every member").fill("Break until 11:00 — back at the track then");
     await teacher.getByLabel("Message to every member").press("Enter");
     for (const { page } of learners)
       await expect
-        .poll(async () => (await page.getByTestId("broadcast-banner").textContent()) ?? "", { timeout: 10_000 })
+        .poll(() => textNow(page.getByTestId("broadcast-banner")), { timeout: 10_000 })
         .toContain("Break until 11:00");
     await shot(learners[1]!.page, "08-broadcast-dark");
     await shot(learners[0]!.page, "08-broadcast-exercise-page");
@@ -203,19 +198,19 @@ describe("a workshop in four browsers", () => {
 
   it("the grid updates after a graded submission", async () => {
     const lea = learners[0]!.page;
-    await expect.poll(() => lea.getByTestId("submit").textContent(), { timeout: 30_000 }).toBe("Submit");
+    await expect.poll(() => textNow(lea.getByTestId("submit")), { timeout: 30_000 }).toBe("Submit");
     await lea.getByTestId("submit").click();
     const cell = teacher.locator(`tr[data-learner=Lea] td[data-exercise=${FIRST}]`);
     // Queued at once, then graded by a real sandbox: the cell follows without a reload.
     await expect
-      .poll(async () => (await cell.locator("[data-testid=cell-score]").textContent()) ?? "", { timeout: 20_000 })
+      .poll(() => textNow(cell.locator("[data-testid=cell-score]")), { timeout: 20_000 })
       .toMatch(/\/\d+ · 1 try/);
     await expect.poll(() => cell.getAttribute("data-latest"), { timeout: 150_000 }).toMatch(/^(pass|fail)$/);
     // The broadcast step reloaded the room: open Lea's cell again.
     await cell.locator("button").click();
     await teacher.getByRole("tab", { name: "Results" }).click();
     await expect
-      .poll(async () => (await teacher.getByTestId("cell-panel").textContent()) ?? "", { timeout: 10_000 })
+      .poll(() => textNow(teacher.getByTestId("cell-panel")), { timeout: 10_000 })
       .toMatch(/#\d+ (fail|pass) /);
     await shot(teacher, "09-room-after-submission-light");
     await teacher.evaluate(() => localStorage.setItem("backlab.theme", "dark"));

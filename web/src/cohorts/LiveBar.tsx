@@ -6,6 +6,8 @@ import "./cohorts.css";
 
 const DISMISSED = "backlab.broadcast.dismissed";
 
+const newer = (a: Broadcast | null, b: Broadcast | null) => (!a || (b && b.id > a.id) ? b : a);
+
 /**
  * What a cohort member sees on every page: the instructor's latest broadcast as a banner
  * (plain text: React renders it as a text node, never as HTML), and take-over requests of
@@ -37,15 +39,16 @@ function CohortLive({ cohort }: { cohort: CohortSummary }) {
   useEffect(() => {
     cohortsApi.me(cohort.id).then(
       (v) => {
-        setBroadcast(v.broadcasts[0] ?? null);
-        setTakeovers(v.takeovers);
+        // The stream may have delivered something newer while this request was on its way.
+        setBroadcast((b) => newer(b, v.broadcasts[0] ?? null));
+        setTakeovers((all) => [...v.takeovers.filter((t) => !all.some((x) => x.id === t.id)), ...all]);
       },
       () => undefined,
     );
   }, [cohort.id]);
 
   useCohortEvents(cohortsApi.eventsUrl(cohort.id), (e) => {
-    if (e.type === "broadcast") setBroadcast(e.broadcast);
+    if (e.type === "broadcast") setBroadcast((b) => newer(b, e.broadcast));
     if (e.type === "takeover") setTakeovers((all) => [...all.filter((t) => t.id !== e.takeover.id), e.takeover]);
   });
 
