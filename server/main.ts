@@ -9,7 +9,7 @@ import { AuditLog } from "./audit/service.ts";
 import { Workshops } from "./cohorts/feature.ts";
 import { LabMetrics } from "./metrics/metrics.ts";
 import { EgressPolicy } from "./webhooks/egress.ts";
-import { Webhooks } from "./webhooks/service.ts";
+import { Webhooks, type Notify } from "./webhooks/service.ts";
 import { createApp } from "./app.ts";
 import type { Config } from "./config.ts";
 import { openDatabase } from "./db/database.ts";
@@ -155,6 +155,11 @@ export async function startLab(config: Config, log: Logger, opts: { driver?: San
     retentionDays: config.cohortRetentionDays,
   });
   const hiring = new Hiring({ db, catalog, workspaces, grading, log, policy });
+  // Cohort and assessment events go to the outbox in the transaction of the change they report.
+  const notify: Notify = (type, data) => webhooks.enqueue(type, data);
+  workshops.cohorts.notify = notify;
+  workshops.desk.notify = notify;
+  hiring.clock.notify = notify;
   const app = createApp({
     config,
     log,

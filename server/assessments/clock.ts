@@ -8,6 +8,7 @@ import type { Catalog } from "../../graders/exercise/catalog.ts";
 import type { Grading } from "../grading/service.ts";
 import type { Logger } from "../logger.ts";
 import type { Workspaces } from "../workspaces/service.ts";
+import type { Notify } from "../webhooks/service.ts";
 import type { CandidateRow, Candidates } from "./candidates.ts";
 import type { AssessmentRow, Assessments } from "./service.ts";
 
@@ -68,6 +69,8 @@ export class AssessmentClock {
   private finishing = new Set<number>();
   /** Called with a candidate's user id when their time is up (the terminal closes). */
   onTimeUp: (userId: number) => void = () => {};
+  /** Webhook events (set by the composition root). */
+  notify: Notify = () => {};
 
   constructor(private deps: Deps) {}
 
@@ -97,11 +100,20 @@ export class AssessmentClock {
       );
     const startedAt = new Date(now).toISOString();
     const deadline = deadlineOf(a, { ...c, started_at: startedAt });
-    this.deps.db.run(
-      "UPDATE assessment_candidates SET started_at = ?, deadline_at = ? WHERE id = ? AND started_at IS NULL",
-      [startedAt, deadline.toISOString(), c.id],
-    );
-    this.deps.assessments.audit(a.id, c.id, user.id, "started");
+    this.deps.db.transaction(() => {
+      const started = this.deps.db.run(
+        "UPDATE assessment_candidates SET started_at = ?, deadline_at = ? WHERE id = ? AND started_at IS NULL",
+        [startedAt, deadline.toISOString(), c.id],
+      );
+      if (started.changes === 0) return;
+      this.deps.assessments.audit(a.id, c.id, user.id, "started");
+      this.notify("assessment.invite.started", {
+        assessment_id: a.id,
+        candidate_id: c.id,
+        started_at: startedAt,
+        deadline_at: deadline.toISOString(),
+      });
+    });
     return this.deps.candidates.row(c.id)!;
   }
 
@@ -204,6 +216,7 @@ export class AssessmentClock {
       const a = this.deps.assessments.get(c.assessment_id);
       const now = new Date().toISOString();
       this.deps.db.transaction(() => {
+        const submissions: { exercise_id: string; submission_id: number }[] = [];
         for (const x of a.exercises) {
           const exercise = this.deps.catalog.exercises.get(x.id);
           if (!exercise || c.user_id === null) continue;
@@ -214,11 +227,20 @@ export class AssessmentClock {
             "INSERT OR REPLACE INTO assessment_finals (candidate_id, exercise_id, submission_id, snapshot_hash) VALUES (?, ?, ?, ?)",
             [c.id, x.id, sub.id, hash],
           );
+          submissions.push({ exercise_id: x.id, submission_id: sub.id });
         }
         this.deps.db.run(
           "UPDATE assessment_candidates SET finished_at = coalesce(finished_at, ?), finish_reason = coalesce(finish_reason, 'deadline'), finalized_at = ? WHERE id = ?",
           [now, now, c.id],
         );
+        // Scores follow as each submission's own submission.graded event.
+        this.notify("assessment.completed", {
+          assessment_id: c.assessment_id,
+          candidate_id: c.id,
+          finish_reason: c.finish_reason ?? "deadline",
+          finalized_at: now,
+          submissions,
+        });
       });
       this.deps.log.info({ candidate: c.id, reason: c.finish_reason ?? "deadline" }, "assessment handed in");
       return this.deps.candidates.row(c.id)!;

@@ -1,6 +1,7 @@
 import { EventEmitter } from "node:events";
 import type { User } from "../accounts/schema.ts";
 import type { AuditEntry, AuditLog } from "../audit/service.ts";
+import type { Notify } from "../webhooks/service.ts";
 import type { Broadcast, Hand, LeaderboardRow, MemberView, Takeover } from "../contract/cohorts.ts";
 import type { Database } from "../db/database.ts";
 import { conflict, notFound, Problem } from "../errors.ts";
@@ -43,6 +44,9 @@ export class HelpDesk {
   /** Called when a member's row in the room may have changed. */
   onMemberChange: (userId: number) => void = () => {};
 
+  /** Webhook events (set by the composition root). */
+  notify: Notify = () => {};
+
   constructor(
     private db: Database,
     private cohorts: Cohorts,
@@ -83,6 +87,12 @@ export class HelpDesk {
   }
 
   raise(cohortId: number, user: User, message: string, exerciseId: string | undefined): Hand {
+    this.db.transaction(() => this.storeHand(cohortId, user, message, exerciseId));
+    this.handsChanged(cohortId, user.id);
+    return this.myHand(cohortId, user.id)!;
+  }
+
+  private storeHand(cohortId: number, user: User, message: string, exerciseId: string | undefined): void {
     const open = this.db.get<{ id: number }>(
       "SELECT id FROM cohort_hands WHERE cohort_id = ? AND user_id = ? AND resolved_at IS NULL",
       [cohortId, user.id],
@@ -94,13 +104,19 @@ export class HelpDesk {
         exerciseId ?? null,
         open.id,
       ]);
-    else
-      this.db.run(
+    else {
+      const info = this.db.run(
         "INSERT INTO cohort_hands (cohort_id, user_id, exercise_id, message, raised_at) VALUES (?, ?, ?, ?, ?)",
         [cohortId, user.id, exerciseId ?? null, message, now()],
       );
-    this.handsChanged(cohortId, user.id);
-    return this.myHand(cohortId, user.id)!;
+      this.notify("cohort.help.requested", {
+        cohort_id: cohortId,
+        user_id: user.id,
+        hand_id: Number(info.lastInsertRowid),
+        exercise_id: exerciseId ?? null,
+        message,
+      });
+    }
   }
 
   lower(cohortId: number, userId: number): void {

@@ -65,7 +65,14 @@ export function createInvites(
 }
 
 /** Joins by the link's short code or a one-time invite. Joining again is a no-op. */
-export function joinOnce(db: Database, cohorts: JoinTarget, user: User, code: string): CohortSummary {
+export function joinOnce(
+  db: Database,
+  cohorts: JoinTarget,
+  user: User,
+  code: string,
+  /** Called in the transaction when a new membership is stored (not when joining again). */
+  joined: (cohortId: number) => void = () => {},
+): CohortSummary {
   return db.transaction(() => {
     let cohort: CohortRow | undefined;
     let inviteId: number | undefined;
@@ -137,6 +144,7 @@ export function joinOnce(db: Database, cohorts: JoinTarget, user: User, code: st
         now(),
         pseudonym,
       ]);
+      joined(cohort.id);
     }
     if (inviteId !== undefined)
       db.run("UPDATE cohort_invites SET used_at = ?, used_by = ? WHERE id = ?", [now(), user.id, inviteId]);

@@ -6,6 +6,7 @@ import type { Database } from "../db/database.ts";
 import { notFound, Problem } from "../errors.ts";
 import type { Catalog } from "../../graders/exercise/catalog.ts";
 import { cohortAccessRule } from "./access.ts";
+import type { Notify } from "../webhooks/service.ts";
 import { createInvites, joinOnce, shortCode } from "./joins.ts";
 import { hasEnded, isUnlocked, now, type CohortRow, type TrackRow } from "./rows.ts";
 import type { CreateBody, PatchBody } from "./schema.ts";
@@ -334,10 +335,14 @@ export class Cohorts {
 
   /** Called after someone joined (the room shows the new row). */
   onJoin: (cohortId: number, userId: number) => void = () => {};
+  /** Webhook events (set by the composition root). */
+  notify: Notify = () => {};
 
   /** Joins by the link's short code or a one-time invite. Joining again is a no-op. */
   join(user: User, code: string): CohortSummary {
-    const joined = joinOnce(this.db, this, user, code);
+    const joined = joinOnce(this.db, this, user, code, (cohortId) =>
+      this.notify("cohort.member.joined", { cohort_id: cohortId, user_id: user.id }),
+    );
     this.onJoin(joined.id, user.id);
     return joined;
   }

@@ -24,6 +24,11 @@ export const EVENT_TYPES = [
   "webhook.test",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
+/**
+ * How a feature reports an event: `Webhooks.enqueue`, called inside the transaction that makes
+ * the change, so the event is stored exactly when the change is (the outbox).
+ */
+export type Notify = (type: EventType, data: Record<string, unknown>) => void;
 
 /** Standard Webhooks asks payloads to stay small; ours carry ids and figures, never files. */
 export const MAX_PAYLOAD_BYTES = 20 * 1024;

@@ -165,6 +165,76 @@ describe("webhooks", () => {
     ).toMatchObject({ status: "failed", lastStatus: 410 });
   });
 
+  it("reports cohort joins, raised hands, started and completed assessments, each once", async () => {
+    rx.requests = [];
+    rx.answer = () => ({ status: 204 });
+    const events = [
+      "cohort.member.joined",
+      "cohort.help.requested",
+      "assessment.invite.started",
+      "assessment.completed",
+    ];
+    const made = await admin.json<Endpoint>("POST", "/api/webhooks", { url: `${rx.url}/live`, events });
+    expect(made.status).toBe(201);
+    const cohort = await admin.json<{ cohort: { id: number; joinCode: string } }>("POST", "/api/cohorts", {
+      name: "Hooked day",
+      track: ["token-bucket"],
+      seats: 3,
+    });
+    expect(cohort.status, JSON.stringify(cohort.body)).toBe(201);
+    const member = await Client.signup(lab.url, "joiner");
+    const memberId = (await member.json<{ user: { id: number } }>("GET", "/api/auth/me")).body.user.id;
+    for (let i = 0; i < 2; i++)
+      // joining again is a no-op: one event
+      expect((await member.json("POST", "/api/cohort-joins", { code: cohort.body.cohort.joinCode })).status).toBe(200);
+    const hand = `/api/cohorts/${cohort.body.cohort.id}/hand`;
+    expect((await member.json("POST", hand, { message: "stuck on refill" })).status).toBe(201);
+    // Raising it again edits the message of the same hand: not a new request for help.
+    expect((await member.json("POST", hand, { message: "still stuck" })).status).toBeLessThan(300);
+
+    const hour = 60 * 60_000;
+    const a = await admin.json<{ assessment: { id: number } }>("POST", "/api/assessments", {
+      title: "Hooked take-home",
+      exercises: [{ id: "token-bucket" }],
+      durationMinutes: 60,
+      opensAt: new Date(Date.now() - hour).toISOString(),
+      closesAt: new Date(Date.now() + 24 * hour).toISOString(),
+    });
+    expect(a.status, JSON.stringify(a.body)).toBe(201);
+    const inv = await admin.json<{ invited: { candidateId: number; url: string }[] }>(
+      "POST",
+      `/api/assessments/${a.body.assessment.id}/invites`,
+      { candidates: [{}] },
+    );
+    const candidate = new Client(lab.url);
+    const claimed = await candidate.json<{ csrfToken: string }>("POST", "/api/assessment-invites/claim", {
+      token: inv.body.invited[0]!.url.split("/take/")[1],
+    });
+    candidate.csrf = claimed.body.csrfToken;
+    for (let i = 0; i < 2; i++) expect((await candidate.json("POST", "/api/candidate/start", {})).status).toBe(200);
+    expect((await candidate.json("POST", "/api/candidate/hand-in", {})).status).toBe(200);
+
+    await rx.until(4);
+    await new Promise((r) => setTimeout(r, 500)); // nothing more is coming
+    const got = rx.requests.map((r) => JSON.parse(r.body) as { type: string; data: Record<string, unknown> });
+    expect(got.map((e) => e.type).sort()).toEqual([...events].sort());
+    expect(rx.requests.every((r) => verifies(made.body.secret, r))).toBe(true);
+    const by = (t: string) => got.find((e) => e.type === t)!.data;
+    expect(by("cohort.member.joined")).toEqual({ cohort_id: cohort.body.cohort.id, user_id: memberId });
+    expect(by("cohort.help.requested")).toMatchObject({ user_id: memberId, message: "stuck on refill" });
+    const candidateId = inv.body.invited[0]!.candidateId;
+    expect(by("assessment.invite.started")).toMatchObject({
+      assessment_id: a.body.assessment.id,
+      candidate_id: candidateId,
+    });
+    expect(by("assessment.completed")).toMatchObject({
+      candidate_id: candidateId,
+      finish_reason: expect.any(String),
+      submissions: [{ exercise_id: "token-bucket", submission_id: expect.any(Number) }],
+    });
+    await admin.json("DELETE", `/api/webhooks/${made.body.endpoint.id}`);
+  });
+
   it("refuses private-range and malformed receiver URLs and bad event types with a clear 400", async () => {
     const tries = [
       { url: "http://10.0.0.7/hook", events: ["submission.graded"] },
