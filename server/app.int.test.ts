@@ -96,7 +96,7 @@ describe("bad input gets a clear 4xx and the lab keeps serving", () => {
   it.each([
     ["malformed JSON", "{not json", 400, /not valid JSON/],
     ["a wrong type", JSON.stringify({ email: 42, displayName: "x", password: "long enough password" }), 400, /email/],
-    ["a missing field", JSON.stringify({ email: "a@b.test" }), 400, /displayName|password/],
+    ["a missing field", JSON.stringify({ email: "a@b.test" }), 400, /display name|password/],
     [
       "an unknown field",
       JSON.stringify({ email: "a@b.test", displayName: "x", password: "long enough password", role: "admin" }),

@@ -16,6 +16,17 @@ export const ExerciseSpec = z
     estimated_minutes: z.number().int().min(5).max(600),
     runtime: z.enum(["node20"]),
     summary: z.string().min(10).max(300),
+    /** What the exercise is about, in the words people search the catalog with ("jwt", "owasp"). */
+    topics: z
+      .array(
+        z
+          .string()
+          .min(2)
+          .max(40)
+          .regex(/^[a-z0-9][a-z0-9 .+#/-]*$/, "lower case words"),
+      )
+      .max(12)
+      .default([]),
     service: ServiceSpec.optional(),
     grader: z.object({ steps: z.array(GraderStep).min(1).max(20) }).strict(),
     limits: Limits.default(Limits.parse({})),

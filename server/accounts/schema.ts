@@ -7,15 +7,21 @@ export type Role = z.infer<typeof Role>;
 
 export type User = { id: number; email: string; displayName: string; role: Role };
 
+/** The longest value each account field takes; the web app's inputs carry the same maxlength (contract type). */
+export const ACCOUNT_LIMITS = { email: 254, displayName: 80, password: 256, passwordMin: 10 } as const;
+
 export const Email = z
   .email()
-  .max(254)
+  .max(ACCOUNT_LIMITS.email)
   .transform((e) => e.toLowerCase());
 // OWASP ASVS: at least 8 characters (we ask 10), up to at least 64, every character allowed.
-export const Password = z.string().min(10, "use at least 10 characters").max(256);
+export const Password = z
+  .string()
+  .min(ACCOUNT_LIMITS.passwordMin, `use at least ${ACCOUNT_LIMITS.passwordMin} characters`)
+  .max(ACCOUNT_LIMITS.password);
 /** One-time link tokens are 32 random bytes, base64url. */
 export const LinkToken = z.string().regex(/^[A-Za-z0-9_-]{43}$/, "not a link token");
-const DisplayName = z.string().trim().min(1).max(80);
+const DisplayName = z.string().trim().min(1).max(ACCOUNT_LIMITS.displayName);
 
 export const SignupBody = z
   .object({
@@ -34,11 +40,13 @@ export const FirstAdminBody = z
 export const LoginBody = z
   .object({
     email: Email,
-    password: z.string().min(1).max(256),
+    password: z.string().min(1).max(ACCOUNT_LIMITS.password),
   })
   .strict();
 
-export const PasswordBody = z.object({ currentPassword: z.string().min(1).max(256), newPassword: Password }).strict();
+export const PasswordBody = z
+  .object({ currentPassword: z.string().min(1).max(ACCOUNT_LIMITS.password), newPassword: Password })
+  .strict();
 
 export const UserOut = z.object({ id: z.number().int(), email: z.string(), displayName: z.string(), role: Role });
 /** A sign-in answer: the user and the CSRF token the client sends on every write. */

@@ -189,7 +189,7 @@ describe("password change", () => {
       newPassword: "short",
     });
     expect(r.status).toBe(400);
-    expect(r.body.detail).toMatch(/newPassword/);
+    expect(r.body.detail).toMatch(/new password/);
     await login(a.email);
   });
 });

@@ -4,6 +4,7 @@
  */
 import type { z } from "zod";
 import type {
+  ACCOUNT_LIMITS,
   InviteCreated,
   InviteOut,
   ROLES,
@@ -26,3 +27,5 @@ export type SessionItem = z.infer<typeof SessionOut>;
 export type AdminUser = z.infer<typeof UserAdminOut>;
 export type Invite = z.infer<typeof InviteOut>;
 export type InviteCreated = z.infer<typeof InviteCreated>;
+/** The longest value each account field takes: the web's maxlength is this type's value exactly. */
+export type AccountLimits = typeof ACCOUNT_LIMITS;

@@ -1,5 +1,6 @@
 /** The editor's file API on a workspace: types only, from the route schemas. */
 import type { z } from "zod";
+import type { PATH_LIMITS } from "../workspaces/paths.ts";
 import type { EntryOut, ListingOut, MetaOut } from "../workspaces/routes.ts";
 
 export type FileEntry = z.infer<typeof EntryOut>;
@@ -8,3 +9,5 @@ export type EntryType = FileEntry["type"];
 export type FileMeta = z.infer<typeof MetaOut>;
 export type FileContent = FileMeta & { content: string };
 export type Listing = z.infer<typeof ListingOut>;
+/** The file API's path limits: the editor's path input takes the same maxlength. */
+export type PathLimits = typeof PATH_LIMITS;

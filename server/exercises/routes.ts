@@ -27,6 +27,8 @@ const Card = z.object({
   difficulty: z.string(),
   estimatedMinutes: z.number(),
   summary: z.string(),
+  /** The exercise's topics and its grader kinds (security, mutation, load…): what the catalog search reads. */
+  topics: z.array(z.string()),
   maxScore: z.number(),
 });
 /** The catalog: areas that have exercises, and every exercise with the caller's standing. */
@@ -35,7 +37,7 @@ export const ExerciseOut = z.object({ exercise: Card.extend({ readme: z.string()
 export const WorkspaceOut = z.object({ workspace: z.object({ id: z.number().int(), exerciseId: z.string() }) });
 
 function card(e: Exercise): z.infer<typeof Card> {
-  return { id: e.id, title: e.title, area: e.area, difficulty: e.difficulty, estimatedMinutes: e.estimated_minutes, summary: e.summary, maxScore: e.maxScore };
+  return { id: e.id, title: e.title, area: e.area, difficulty: e.difficulty, estimatedMinutes: e.estimated_minutes, summary: e.summary, topics: [...new Set([...e.topics, ...e.grader.steps.map((st) => st.kind)])], maxScore: e.maxScore };
 }
 
 type Deps = { catalog: Catalog; workspaces: Workspaces; progress: Progress; policy: AccessPolicy };

@@ -1,6 +1,7 @@
 import type { RequestHandler } from "express";
 import type { z } from "zod";
 import { badRequest } from "../errors.ts";
+import { issueSentence, issueWords } from "./messages.ts";
 
 type Parts = { body?: z.ZodType; params?: z.ZodType; query?: z.ZodType; headers?: z.ZodType };
 
@@ -11,11 +12,16 @@ export function validate<P extends Parts>(parts: P): RequestHandler {
     for (const key of ["params", "query", "headers", "body"] as const) {
       const schema = parts[key];
       if (!schema) continue;
-      const result = schema.safeParse(req[key] ?? {});
+      const result = schema.safeParse(req[key] ?? {}, { error: issueWords });
       if (!result.success) {
-        const errors = result.error.issues.map((i) => ({ in: key, path: i.path.join("."), message: i.message }));
-        const first = errors[0]!;
-        next(badRequest(`${first.in}${first.path ? "." + first.path : ""}: ${first.message}`, { errors }));
+        // `path` and `code` for programs, `message` for people (the page shows it as it is).
+        const errors = result.error.issues.map((i) => ({
+          in: key,
+          path: i.path.join("."),
+          code: i.code,
+          message: issueSentence(key, i),
+        }));
+        next(badRequest(errors[0]!.message, { errors }));
         return;
       }
       input[key] = result.data;

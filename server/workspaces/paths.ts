@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /** Limits of paths the file API accepts (Linux allows more; editors never need it). */
-export const PATH_LIMITS = { chars: 1024, segmentBytes: 255, depth: 32 };
+export const PATH_LIMITS = { chars: 1024, segmentBytes: 255, depth: 32 } as const;
 
 /**
  * Normalises a workspace-relative path into its segments: `./a//b/` → ["a", "b"].

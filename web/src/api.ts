@@ -6,7 +6,9 @@ import type { Catalog, Exercise, Workspace } from "../../server/contract/exercis
 import type { SubmissionAccepted, Submission } from "../../server/contract/grading.ts";
 import type { LearnerProgress, ProgressReport } from "../../server/contract/progress.ts";
 import type { Recording } from "../../server/contract/recordings.ts";
+import type { PathLimits } from "../../server/contract/workspaces.ts";
 import type {
+  AccountLimits,
   AdminUser,
   Invite,
   InviteCreated,
@@ -44,6 +46,15 @@ export type { Recording } from "../../server/contract/recordings.ts";
 
 /** Every role, as the admin page offers them; the type makes it the server's list exactly. */
 export const ROLES: Roles = ["admin", "instructor", "learner", "candidate"];
+
+/**
+ * The server's field limits, so an input stops where the server would refuse (maxlength).
+ * The contract types are the server's constants: a drift fails the typecheck.
+ */
+export const LIMITS: { account: AccountLimits; path: PathLimits } = {
+  account: { email: 254, displayName: 80, password: 256, passwordMin: 10 },
+  path: { chars: 1024, segmentBytes: 255, depth: 32 },
+};
 
 /** Error carrying the RFC 9457 problem `detail` (or best available text). */
 export class ApiError extends Error {

@@ -7,6 +7,8 @@ interface Field {
   type: string;
   autoComplete: string;
   minLength?: number;
+  /** The server's limit for the field (LIMITS in api.ts). */
+  maxLength?: number;
   hint?: string;
 }
 
@@ -68,6 +70,7 @@ export function AuthForm({ title, fields, submitLabel, onSubmit, footer, notice 
               type={f.type}
               autoComplete={f.autoComplete}
               minLength={f.minLength}
+              maxLength={f.maxLength}
               aria-describedby={f.hint ? `f-${f.name}-hint` : undefined}
               required
             />

@@ -1,4 +1,5 @@
 import { useEffect, useMemo, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
+import { LIMITS } from "../api.ts";
 import type { FileEntry } from "../workspace/filesApi.ts";
 import { buildTree, parentOf, visibleRows, type TreeNode } from "./tree.ts";
 
@@ -214,6 +215,7 @@ export function FileTree(props: FileTreeProps) {
               <input
                 autoFocus
                 data-testid="path-input"
+                maxLength={LIMITS.path.chars}
                 value={pending.value}
                 placeholder={pending.kind === "dir" ? "folder/path" : "path/to/file.ts"}
                 onChange={(e) => setPending({ ...pending, value: e.target.value })}

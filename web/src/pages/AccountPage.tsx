@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState, type SubmitEvent } from "react";
-import { api, errorMessage, type SessionItem, type User } from "../api.ts";
+import { api, errorMessage, LIMITS, type SessionItem, type User } from "../api.ts";
 
 const when = (iso: string) => new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
 
@@ -102,6 +102,7 @@ function PasswordForm() {
             name="currentPassword"
             type="password"
             autoComplete="current-password"
+            maxLength={LIMITS.account.password}
             required
           />
         </div>
@@ -112,12 +113,13 @@ function PasswordForm() {
             name="newPassword"
             type="password"
             autoComplete="new-password"
-            minLength={10}
+            minLength={LIMITS.account.passwordMin}
+            maxLength={LIMITS.account.password}
             required
             aria-describedby="new-password-hint"
           />
           <small id="new-password-hint" className="hint">
-            At least 10 characters. Your other sessions are signed out.
+            At least {LIMITS.account.passwordMin} characters. Your other sessions are signed out.
           </small>
         </div>
         <div className="field">
@@ -127,7 +129,8 @@ function PasswordForm() {
             name="confirmPassword"
             type="password"
             autoComplete="new-password"
-            minLength={10}
+            minLength={LIMITS.account.passwordMin}
+            maxLength={LIMITS.account.password}
             required
           />
         </div>

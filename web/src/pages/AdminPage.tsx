@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState, type SubmitEvent } from "react";
-import { api, errorMessage, ROLES, type AdminUser, type Invite, type User } from "../api.ts";
+import { api, errorMessage, LIMITS, ROLES, type AdminUser, type Invite, type User } from "../api.ts";
 import { Link } from "../components/Link.tsx";
 
 const when = (iso: string | null) =>
@@ -191,7 +191,7 @@ function Invites({ report }: { report: Report }) {
         </div>
         <div className="field filter-search">
           <label htmlFor="invite-email">Only for this email (optional)</label>
-          <input id="invite-email" name="email" type="email" autoComplete="off" />
+          <input id="invite-email" name="email" type="email" autoComplete="off" maxLength={LIMITS.account.email} />
         </div>
         <div className="field">
           <label htmlFor="invite-days">Valid for (days)</label>

@@ -3,6 +3,7 @@ import { api, errorMessage, type Catalog, type ExerciseStatus, type ExerciseSumm
 import { Link } from "../components/Link.tsx";
 import { StatusBadge } from "../components/StatusBadge.tsx";
 import { setSearch, useSearch } from "../router.ts";
+import { matches, type Filters } from "./catalogSearch.ts";
 
 const DIFFICULTIES = ["beginner", "intermediate", "advanced"] as const;
 const STATUSES: { id: ExerciseStatus; label: string }[] = [
@@ -11,13 +12,7 @@ const STATUSES: { id: ExerciseStatus; label: string }[] = [
   { id: "passed", label: "Passed" },
 ];
 
-/** The filters live in the URL query, so a reload, a shared link or Back keeps them. */
-interface Filters {
-  area: string;
-  difficulty: string;
-  status: string;
-  q: string;
-}
+// The filters live in the URL query, so a reload, a shared link or Back keeps them.
 
 function readFilters(search: string): Filters {
   const p = new URLSearchParams(search);
@@ -33,15 +28,6 @@ function writeFilters(f: Filters): void {
   const p = new URLSearchParams();
   for (const key of ["area", "difficulty", "status", "q"] as const) if (f[key]) p.set(key, f[key]);
   setSearch(p);
-}
-
-function matches(ex: ExerciseSummary, f: Filters, areaTitle: string): boolean {
-  if (f.area && ex.area !== f.area) return false;
-  if (f.difficulty && ex.difficulty !== f.difficulty) return false;
-  if (f.status && ex.status !== f.status) return false;
-  const words = f.q.toLowerCase().split(/\s+/).filter(Boolean);
-  const text = `${ex.title} ${ex.summary} ${ex.id} ${areaTitle} ${ex.difficulty}`.toLowerCase();
-  return words.every((w) => text.includes(w));
 }
 
 export function CatalogPage() {
@@ -216,6 +202,15 @@ function ExerciseCard({ ex }: { ex: ExerciseSummary }) {
         <span>{ex.maxScore} pts</span>
       </p>
       <p className="summary">{ex.summary}</p>
+      {ex.topics.length > 0 && (
+        <p className="topics" data-testid="topics">
+          {ex.topics.map((t) => (
+            <span key={t} className="topic">
+              {t}
+            </span>
+          ))}
+        </p>
+      )}
       <p className="card-foot">
         <StatusBadge status={ex.status} />
         <span className={`best${ex.status === "passed" ? " best-done" : ""}`} data-testid="best-score">

@@ -1,10 +1,16 @@
-import { api, type User } from "../api.ts";
+import { api, LIMITS, type User } from "../api.ts";
 import { AuthForm } from "../components/AuthForm.tsx";
 import { Link } from "../components/Link.tsx";
 
 const fields = [
-  { name: "email", label: "Email", type: "email", autoComplete: "username" },
-  { name: "password", label: "Password", type: "password", autoComplete: "current-password" },
+  { name: "email", label: "Email", type: "email", autoComplete: "username", maxLength: LIMITS.account.email },
+  {
+    name: "password",
+    label: "Password",
+    type: "password",
+    autoComplete: "current-password",
+    maxLength: LIMITS.account.password,
+  },
 ];
 
 export function LoginPage({ onAuthenticated, notice }: { onAuthenticated: (u: User) => void; notice?: string | null }) {

@@ -1,18 +1,25 @@
 import { useEffect, useState } from "react";
-import { api, type User } from "../api.ts";
+import { api, LIMITS, type User } from "../api.ts";
 import { AuthForm } from "../components/AuthForm.tsx";
 import { Link } from "../components/Link.tsx";
 
 const fields = [
-  { name: "email", label: "Email", type: "email", autoComplete: "email" },
-  { name: "displayName", label: "Display name", type: "text", autoComplete: "nickname" },
+  { name: "email", label: "Email", type: "email", autoComplete: "email", maxLength: LIMITS.account.email },
+  {
+    name: "displayName",
+    label: "Display name",
+    type: "text",
+    autoComplete: "nickname",
+    maxLength: LIMITS.account.displayName,
+  },
   {
     name: "password",
     label: "Password",
     type: "password",
     autoComplete: "new-password",
-    minLength: 10,
-    hint: "At least 10 characters.",
+    minLength: LIMITS.account.passwordMin,
+    maxLength: LIMITS.account.password,
+    hint: `At least ${LIMITS.account.passwordMin} characters.`,
   },
 ];
 
