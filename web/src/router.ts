@@ -86,7 +86,8 @@ export function matchRoute(path: string): Route {
     return hire[2]
       ? { name: "hireCandidate", id: Number(hire[1]), candidateId: Number(hire[2]) }
       : { name: "hireAssessment", id: Number(hire[1]) };
-  const m = /^\/exercises\/([^/]+)$/.exec(clean);
+  // `/exercises/<area>/<slug>` too: the folder's name, as the README and exercise authors write it.
+  const m = /^\/exercises\/(?:[a-z0-9-]+\/)?([^/]+)$/.exec(clean);
   if (m?.[1]) return { name: "exercise", id: decodeURIComponent(m[1]) };
   return { name: "notFound" };
 }
