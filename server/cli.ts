@@ -24,9 +24,13 @@ const USAGE = `backlab <command>
   grade <exercise-dir> <in-dir> <out-dir>
                         grade a folder as a submission; writes <out-dir>/results.json
   bench                 run the benchmarks (JSON and a table)
+  backup <file>         a consistent copy of DATA_DIR (database and files) while the lab runs
+  restore <file> [--force]
+                        bring a backup back into DATA_DIR (--force moves a lab there aside)
 `;
 
 const say = (m: string) => process.stderr.write(`backlab: ${m}\n`);
+const n = (count: number, noun: string) => `${count} ${noun}${count === 1 ? "" : "s"}`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
@@ -116,6 +120,41 @@ async function main(argv: string[]): Promise<number> {
         path.resolve(outDir),
         authoringDrivers(loadConfig(), (m) => process.stderr.write(`${m}\n`)),
       );
+    }
+    case "backup":
+    case "restore": {
+      const file = args.find((a) => !a.startsWith("--"));
+      if (!file) {
+        say(`usage: backlab ${command} <file>${command === "restore" ? " [--force]" : ""}`);
+        return 2;
+      }
+      const { backup, restore, BackupError } = await import("./backup/backup.ts");
+      const { readMigrations } = await import("./db/database.ts");
+      const { dataDir } = loadConfig();
+      try {
+        if (command === "backup") {
+          const m = await backup(dataDir, file);
+          say(
+            `backed up ${dataDir} to ${path.resolve(file)}: ${n(m.counts.users, "user")}, ${n(m.counts.submissions, "submission")}, ${n(m.counts.workspaces, "workspace")}`,
+          );
+        } else {
+          const r = await restore(file, dataDir, {
+            force: args.includes("--force"),
+            newestMigration: readMigrations().length,
+          });
+          say(
+            `restored ${r.manifest.counts.submissions} submissions (backup of ${r.manifest.createdAt}) into ${dataDir}` +
+              (r.movedAside ? `; the lab that was there is kept at ${r.movedAside}` : ""),
+          );
+        }
+        return 0;
+      } catch (err) {
+        if (err instanceof BackupError) {
+          say(err.message);
+          return 1;
+        }
+        throw err;
+      }
     }
     case "bench": {
       const { runBenchmarks } = await import("./bench.ts");
