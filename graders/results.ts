@@ -46,6 +46,8 @@ export const PHASES = [
   "sandbox-create",
   /** Compiling the workspace before the service starts. */
   "build",
+  /** Starting the backing services until each accepts connections (`label`: their names). */
+  "services",
   /** The service's start command until its ready path answered (`label`: the command). */
   "boot",
   /** One vitest run in a sandbox, process start to exit. */

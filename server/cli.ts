@@ -4,6 +4,7 @@ import { createLogger } from "./logger.ts";
 import { startLab, StartupError } from "./main.ts";
 import { ensureRuntime, RUNTIME_NAMES, TEST_RUNTIME_DIR } from "./setup/runtime.ts";
 import { ensureDocker } from "./setup/docker.ts";
+import { ensureServices } from "./setup/services.ts";
 import { ensureImages } from "./setup/images.ts";
 import { chromiumPath, ensurePackage, ensureWebBuilt, SetupError } from "./setup/system.ts";
 import { loopCensus, loopWarning } from "./workspaces/mounts.ts";
@@ -12,8 +13,9 @@ const USAGE = `backlab <command>
 
   serve                 install what is missing, then start the lab (npm start)
   setup [--for-tests] [--docker]
-                        install system packages, the sandbox runtime, Docker and its
-                        images (--docker; always for tests) and the web build
+                        install system packages, the sandbox runtime, the backing
+                        services (PostgreSQL), Docker and its images (--docker;
+                        always for tests) and the web build
   images [--base IMAGE] build the sandbox images (offline base unless IMAGE is given)
   probe <url> [--probe id,…] [--param k=v …] [--json]
                         aim the security probe library at a service of yours (loopback only)
@@ -59,6 +61,7 @@ async function main(argv: string[]): Promise<number> {
       }
       const runtimes = forTests ? TEST_RUNTIME_DIR : loadConfig().runtimeDir;
       for (const r of RUNTIME_NAMES) ensureRuntime(runtimes, r, say);
+      ensureServices(runtimes, say);
       // The tests prove both drivers, so they need both; a lab needs Docker only to use it.
       if (forTests || args.includes("--docker")) {
         await ensureDocker(say);

@@ -10,6 +10,7 @@ import { makeTraversable } from "./sandbox/util.ts";
 import { dockerAvailable, ensureDocker } from "./setup/docker.ts";
 import { ensureImages } from "./setup/images.ts";
 import { ensureRuntime, runtimeDir } from "./setup/runtime.ts";
+import { ensureService } from "./setup/services.ts";
 import { ensurePackage } from "./setup/system.ts";
 
 /**
@@ -54,7 +55,9 @@ export async function buildDriver(name: DriverName, p: DriverProps): Promise<San
   const runtimes = p.installRuntimes
     ? (r: string) => ensureRuntime(p.runtimeDir, r)
     : (r: string) => runtimeDir(p.runtimeDir, r);
-  return new BwrapDriver({ stateDir: p.stateDir, runtimes, labId: p.labId });
+  // A stat once prepared (by setup or the lab's start); the first sandbox that needs one otherwise.
+  const services = (name: string) => ensureService(p.runtimeDir, name, p.log);
+  return new BwrapDriver({ stateDir: p.stateDir, runtimes, labId: p.labId, services });
 }
 
 function missingImage(runtime: string): never {

@@ -21,6 +21,7 @@ import type { Database } from "./db/database.ts";
 import { WorkspaceSandboxes } from "./workspaces/sandboxes.ts";
 import type { SandboxDriver } from "../graders/sandbox/port.ts";
 import { ensureRuntime } from "./setup/runtime.ts";
+import { ensureService } from "./setup/services.ts";
 import { TerminalGateway } from "./terminal/gateway.ts";
 import { TerminalSessions } from "./terminal/sessions.ts";
 import { Workspaces } from "./workspaces/service.ts";
@@ -74,6 +75,14 @@ export async function startLab(config: Config, log: Logger, opts: { driver?: San
   }
   for (const runtime of new Set([...catalog.exercises.values()].map((e) => e.runtime)))
     ensureRuntime(config.runtimeDir, runtime, (m) => log.info(m));
+  // Prepared now so no sandbox start waits for an initdb; one that cannot be is said here and
+  // again by the grading that needs it, and the lab runs on.
+  for (const service of new Set([...catalog.exercises.values()].flatMap((e) => e.services)))
+    try {
+      ensureService(config.runtimeDir, service, (m) => log.info(m));
+    } catch (err) {
+      log.error({ err, service }, "backing service could not be prepared");
+    }
 
   const accounts = new Accounts(db, {
     signup: config.signup,

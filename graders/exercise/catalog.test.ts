@@ -46,6 +46,30 @@ describe("loadCatalog", () => {
     });
   });
 
+  it("takes backing services from the registry, each once, and refuses an unknown one", () => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), "catalog-"));
+    exercise("testing", "sample", GOOD.replace("grader:", "services: [postgres]\ngrader:"));
+    exercise(
+      "testing",
+      "twice",
+      GOOD.replace("id: sample", "id: twice").replace("grader:", "services: [postgres, postgres]\ngrader:"),
+    );
+    exercise(
+      "testing",
+      "mongo",
+      GOOD.replace("id: sample", "id: mongo").replace("grader:", "services: [mongodb]\ngrader:"),
+    );
+    const { exercises, problems } = loadCatalog(root);
+    expect(exercises.get("sample")?.services).toEqual(["postgres"]);
+    expect(problems.map((p) => [path.basename(path.dirname(p.path)), p.field])).toEqual(
+      expect.arrayContaining([
+        ["twice", "services"],
+        ["mongo", "services.0"],
+      ]),
+    );
+    expect(problems).toHaveLength(2);
+  });
+
   it("reports each broken exercise with its path and field, and still loads the good ones", () => {
     root = fs.mkdtempSync(path.join(os.tmpdir(), "catalog-"));
     exercise("testing", "sample", GOOD);

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { GraderStep } from "../registry.ts";
+import { SERVICE_NAMES } from "../services/registry.ts";
 import { AreaId, Limits, ServiceSpec, Slug } from "./fields.ts";
 
 // The fields that belong to no grader kind live in fields.ts; each kind's step schema in its
@@ -28,6 +29,12 @@ export const ExerciseSpec = z
       .max(12)
       .default([]),
     service: ServiceSpec.optional(),
+    /** Backing services (graders/services/registry.ts) started with every workspace and grading. */
+    services: z
+      .array(z.enum(SERVICE_NAMES))
+      .max(4)
+      .refine((a) => new Set(a).size === a.length, "each service once")
+      .default([]),
     grader: z.object({ steps: z.array(GraderStep).min(1).max(20) }).strict(),
     limits: Limits.default(Limits.parse({})),
     hints: z.array(z.string().min(1).max(2000)).max(10).default([]),

@@ -38,6 +38,13 @@ export type SandboxSpec = {
    * All processes of one sandbox share its network.
    */
   network: "none" | { join: Sandbox };
+  /**
+   * Backing services (graders/services/) whose prepared folder the sandbox sees read-only at
+   * /services/<name>; the engine starts them in it (graders/services/start.ts).
+   */
+  services?: string[];
+  /** Added to the environment of every process of the sandbox (a service's DATABASE_URL, say). */
+  env?: Record<string, string>;
 };
 
 export type ExecOptions = {

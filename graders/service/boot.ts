@@ -7,6 +7,7 @@ import { copyTree } from "../sandbox/files.ts";
 import { runCapped } from "../sandbox/exec.ts";
 import type { GradeContext } from "../kind.ts";
 import { timed } from "../timing.ts";
+import { startServices, servicesEnv } from "../services/start.ts";
 import { compiledStart } from "./compile.ts";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -96,11 +97,22 @@ async function runningService(ctx: GradeContext): Promise<{ running: Running; ow
       limits: sandboxLimits(ctx.exercise.limits),
       uid: ctx.uid,
       network: "none",
+      services: ctx.exercise.services,
+      env: servicesEnv(ctx.exercise.services),
     },
     remaining(),
   );
   let running: Running;
   try {
+    // Fresh for this grading (a copy of the template), in the service's sandbox: its network,
+    // its limits, gone when it stops.
+    if (ctx.exercise.services.length)
+      await timed(
+        ctx,
+        "services",
+        () => startServices(service, ctx.exercise.services, ctx.deadline),
+        ctx.exercise.services.join(", "),
+      );
     const spec = await compiledStart(service, ctx.exercise.service as ServiceSpec, ctx.deadline, ctx.timing);
     running = new Running(service, spec, () => ctx.deadline);
   } catch (err) {
@@ -148,6 +160,8 @@ export async function bootService(
         limits: sandboxLimits(ctx.exercise.limits),
         uid: ctx.uid,
         network: { join: running.service },
+        // The hidden tests reach the service's backing services on the shared loopback.
+        env: servicesEnv(ctx.exercise.services),
       },
       remaining(),
     );

@@ -6,6 +6,7 @@ import type { Sandbox, SandboxDriver, SandboxLimits, SandboxSpec } from "../../g
 import { ensureDocker } from "../setup/docker.ts";
 import { ensureImages } from "../setup/images.ts";
 import { ensureRuntime, TEST_RUNTIME_DIR } from "../setup/runtime.ts";
+import { ensureService } from "../setup/services.ts";
 import { mapLimit } from "./stats.ts";
 
 export const LIMITS: SandboxLimits = {
@@ -61,7 +62,8 @@ export class BenchRun {
   async bwrap(): Promise<Harness<BwrapDriver>> {
     const runtime = ensureRuntime(TEST_RUNTIME_DIR, "node20");
     const labId = `${this.id}b`;
-    const driver = new BwrapDriver({ stateDir: this.stateDir("bwrap"), runtimes: () => runtime, labId });
+    const services = (name: string) => ensureService(TEST_RUNTIME_DIR, name);
+    const driver = new BwrapDriver({ stateDir: this.stateDir("bwrap"), runtimes: () => runtime, labId, services });
     const memory = (sb: Sandbox) => Promise.resolve(cgroupMemory(`${labId}.${sb.name}`));
     return this.harness("bwrap", driver, memory, async () => void driver.reap());
   }

@@ -5,6 +5,7 @@ import { gradingJobs, type GradingOptions } from "./grading.ts";
 import { BenchRun, type DriverKind, type Harness } from "./harness.ts";
 import { table, type Row } from "./report.ts";
 import { creationRate, idleMemory, openToPrompt } from "./sandboxes.ts";
+import { serviceStartRows } from "./services.ts";
 import { round } from "./stats.ts";
 import { stopTerminalBench, terminalBench } from "./terminal.ts";
 import { stopWorkshopBench, workshopBench } from "./workshop.ts";
@@ -22,6 +23,7 @@ const PLAN = {
     core: { exec: 20, node: 10, prompt: 10 },
     open: 15,
     create: 20,
+    services: 10,
     memory: 10,
     capacity: { step: 10, cap: 150, target: 100, samples: 15, baselineSamples: 30, settleMs: 1000, budgetMs: 170_000 },
   },
@@ -29,6 +31,7 @@ const PLAN = {
     core: { exec: 20, node: 10, prompt: 10 },
     open: 10,
     create: 10,
+    services: 0,
     memory: 10,
     capacity: { step: 10, cap: 80, target: 50, samples: 15, baselineSamples: 30, settleMs: 1000, budgetMs: 170_000 },
   },
@@ -38,6 +41,7 @@ const PLAN = {
     core: { exec: number; node: number; prompt: number };
     open: number;
     create: number;
+    services: number;
     memory: number;
     capacity: CapacityOptions;
   }
@@ -167,6 +171,8 @@ export async function runBenchmarks(args: string[] = process.argv.slice(3)): Pro
         });
       }
       await section(kind, "creations per second", async () => [await creationRate(h, plan.create, 4)]);
+      // The Docker images carry no backing services yet (issue 17): bwrap only.
+      if (kind === "bwrap") await section(kind, "backing services", () => serviceStartRows(h, plan.services));
       await section(kind, "idle memory", () => idleMemory(h, plan.memory));
       await section(kind, "idle capacity", async () => {
         const { row, detail } = await idleCapacity(h, plan.capacity);

@@ -14,10 +14,19 @@ const isRoot = () => process.getuid?.() === 0;
  * anyone else it stops with the one command to run.
  */
 export function ensurePackage(command: string, pkg: string, log: (m: string) => void): void {
-  if (which(command)) return;
-  if (!isRoot()) throw new SetupError(`${command} is missing: run \`sudo apt-get install -y ${pkg}\``);
+  ensureInstalled(() => which(command) !== null, command, pkg, log);
+}
+
+/** Like ensurePackage, for a file off PATH (PostgreSQL's server lives in /usr/lib/postgresql/15/bin). */
+export function ensurePackageFile(file: string, pkg: string, log: (m: string) => void): void {
+  ensureInstalled(() => fs.existsSync(file), file, pkg, log);
+}
+
+function ensureInstalled(present: () => boolean, what: string, pkg: string, log: (m: string) => void): void {
+  if (present()) return;
+  if (!isRoot()) throw new SetupError(`${what} is missing: run \`sudo apt-get install -y ${pkg}\``);
   if (!which("apt-get"))
-    throw new SetupError(`${command} is missing and this is not a Debian-like system: install the ${pkg} package`);
+    throw new SetupError(`${what} is missing and this is not a Debian-like system: install the ${pkg} package`);
   log(`installing ${pkg} (apt-get)…`);
   const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
   const install = () =>
@@ -30,7 +39,7 @@ export function ensurePackage(command: string, pkg: string, log: (m: string) => 
     spawnSync("apt-get", ["update", "-qq"], { env, stdio: "ignore" });
     r = install();
   }
-  if (r.status !== 0 || !which(command))
+  if (r.status !== 0 || !present())
     throw new SetupError(
       `could not install ${pkg}: ${r.stderr?.toString().trim().split("\n").pop() ?? "apt-get failed"}`,
     );

@@ -2,6 +2,7 @@ import type { Exercise } from "../../graders/exercise/catalog.ts";
 import { sandboxLimits } from "../../graders/exercise/schema.ts";
 import type { Logger } from "../logger.ts";
 import { createWithin, type Sandbox, type SandboxDriver } from "../../graders/sandbox/port.ts";
+import { servicesEnv, startServices } from "../../graders/services/start.ts";
 import type { Workspace } from "./service.ts";
 
 type Entry = { sandbox: Promise<Sandbox>; users: number; idleTimer?: NodeJS.Timeout };
@@ -43,9 +44,11 @@ export class WorkspaceSandboxes {
           limits: sandboxLimits(exercise.limits, { cpuSeconds: Math.max(exercise.limits.cpu_seconds, 600) }),
           uid: ws.uid,
           network: "none",
+          services: exercise.services,
+          env: servicesEnv(exercise.services),
         },
         this.startMs,
-      );
+      ).then((sb) => this.withServices(sb, exercise));
       entry = { sandbox, users: 0 };
       this.entries.set(ws.id, entry);
       sandbox.catch(() => this.entries.delete(ws.id));
@@ -53,6 +56,18 @@ export class WorkspaceSandboxes {
     clearTimeout(entry.idleTimer);
     entry.users++;
     return entry.sandbox;
+  }
+
+  /** The workspace's own backing services (psql, the learner's service and tests reach them); they stop with it. */
+  private async withServices(sandbox: Sandbox, exercise: Exercise): Promise<Sandbox> {
+    if (!exercise.services.length) return sandbox;
+    try {
+      await startServices(sandbox, exercise.services, Date.now() + this.startMs);
+      return sandbox;
+    } catch (err) {
+      await sandbox.stop().catch(() => {});
+      throw err;
+    }
   }
 
   release(workspaceId: number): void {

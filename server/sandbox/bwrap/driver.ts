@@ -12,6 +12,7 @@ import type {
   SandboxSpec,
 } from "../../../graders/sandbox/port.ts";
 import { SANDBOX_PATHS, sandboxEnv, SandboxError } from "../../../graders/sandbox/port.ts";
+import { servicePath } from "../../../graders/services/port.ts";
 import { PipeProcess, PtyProcess } from "../processes.ts";
 import { childrenOf, descendants, findDescendant, shellQuote, which } from "../util.ts";
 import { writeSandboxEtc } from "./etc.ts";
@@ -26,6 +27,8 @@ export type BwrapOptions = {
   runtimes: (runtime: string) => string;
   /** Prefix of this lab's cgroup names, so two labs on one machine never reap each other. */
   labId: string;
+  /** backing service name → its prepared host folder, mounted read-only at /services/<name>. */
+  services?: (name: string) => string;
 };
 
 /**
@@ -104,10 +107,28 @@ export class BwrapDriver implements SandboxDriver {
   async create(spec: SandboxSpec): Promise<Sandbox> {
     if (!/^[\w.-]{1,80}$/.test(spec.name)) throw new SandboxError(`invalid sandbox name: ${spec.name}`);
     this.etcDir ??= writeSandboxEtc(path.join(this.opts.stateDir, "sandbox-etc"));
+    const services = (spec.services ?? []).map((s) => ({
+      source: this.serviceDir(s),
+      target: servicePath(s),
+      readonly: true,
+    }));
     const net = this.network(spec);
     const version = this.cgroupVersion();
     const cgroup = version ? createCgroup(version, `${this.opts.labId}.${spec.name}`, spec.limits) : null;
-    return new BwrapSandbox(spec, this.opts.runtimes(spec.runtime), this.etcDir, cgroup, this.root, net);
+    return new BwrapSandbox(
+      { ...spec, mounts: [...(spec.mounts ?? []), ...services] },
+      this.opts.runtimes(spec.runtime),
+      this.etcDir,
+      cgroup,
+      this.root,
+      net,
+    );
+  }
+
+  private serviceDir(name: string): string {
+    if (!this.opts.services) throw new SandboxError(`backing service "${name}" is not set up for this driver`);
+    if (!this.root) throw new SandboxError("backing services need the lab to run as root on bwrap (a shared network)");
+    return this.opts.services(name);
   }
 
   /**
@@ -174,7 +195,7 @@ class BwrapSandbox implements Sandbox {
   exec(argv: string[], options: ExecOptions = {}): SandboxProcess {
     if (this.stopped) throw new SandboxError(`sandbox ${this.name} is stopped`);
     if (argv.length === 0) throw new SandboxError("exec needs a command");
-    const env = { ...sandboxEnv(options.tty ?? false), ...(options.env ?? {}) };
+    const env = { ...sandboxEnv(options.tty ?? false), ...(this.spec.env ?? {}), ...(options.env ?? {}) };
     for (const k of Object.keys(env))
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new SandboxError(`invalid environment variable name: ${k}`);
 

@@ -93,6 +93,11 @@ export class DockerDriver implements SandboxDriver {
 
   async create(spec: SandboxSpec): Promise<Sandbox> {
     if (!/^[\w.-]{1,80}$/.test(spec.name)) throw new SandboxError(`invalid sandbox name: ${spec.name}`);
+    // The runtime images carry no PostgreSQL yet (issue 17's Docker half): say so, never half-start.
+    if (spec.services?.length)
+      throw new SandboxError(
+        `backing services (${spec.services.join(", ")}) run on the bwrap driver only for now; set SANDBOX_DRIVER=bwrap`,
+      );
     const containerName = this.containerName(spec.name);
     // A container from before a restart is adopted if it still runs; otherwise replaced.
     const [existing] = await this.docker.listContainers({ all: true, filters: { name: [`^/${containerName}$`] } });
@@ -236,7 +241,7 @@ class DockerSandbox implements Sandbox {
   exec(argv: string[], options: ExecOptions = {}): SandboxProcess {
     if (this.stopped) throw new SandboxError(`sandbox ${this.name} is stopped`);
     if (argv.length === 0) throw new SandboxError("exec needs a command");
-    const env = { ...sandboxEnv(options.tty ?? false), ...(options.env ?? {}) };
+    const env = { ...sandboxEnv(options.tty ?? false), ...(this.spec.env ?? {}), ...(options.env ?? {}) };
     for (const k of Object.keys(env)) if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new SandboxError(`invalid environment variable name: ${k}`);
     const proc = new DockerProcess(this.driver.docker, this.container, argv, { ...options, env, user: this.spec.uid }, () => this.live.delete(proc));
     this.live.add(proc);
