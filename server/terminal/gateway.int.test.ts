@@ -188,6 +188,38 @@ describe("terminal gateway", () => {
     }
   });
 
+  it("keeps serving the API and a neighbour's echo while one session floods", async () => {
+    const neighbour = await Client.signup(lab.url, "neighbour");
+    const nbWs = (
+      await neighbour.json<{ workspace: { id: number } }>("POST", "/api/exercises/token-bucket/workspace", {})
+    ).body.workspace.id;
+    const nb = connect(nbWs, { origin: lab.url, cookie: neighbour.cookie });
+    const t = connect(wsId, ownerHeaders());
+    try {
+      await nb.until(() => PROMPT.test(nb.screen()), "the neighbour's prompt", 20_000);
+      await t.until(() => PROMPT.test(t.screen()), "a prompt");
+      t.type("yes flood-line\r");
+      await t.until(() => t.received() > 1_000_000, "the flood", 20_000);
+      for (let i = 1; i <= 3; i++) {
+        const floodedBefore = t.received();
+        // Loose bounds: the figures are the bench's; this only says the room is not frozen.
+        const health = await fetch(`${lab.url}/api/health`, { signal: AbortSignal.timeout(5000) });
+        expect(health.status).toBe(200);
+        nb.type(`echo neighbour-$((${i}*1000+7))\r`);
+        await nb.until(() => nb.screen().includes(`neighbour-${i * 1000 + 7}\r\n`), "the neighbour's echo", 5000);
+        // …while the flood still flows.
+        await t.until(() => t.received() > floodedBefore + 64 * 1024, "more of the flood");
+      }
+    } finally {
+      if (t.socket.readyState === WebSocket.OPEN) t.type("\x03");
+    }
+    t.type("echo calm-$((6*7))\r");
+    await t.until(() => /calm-42\r\n/.test(t.screen()), "the prompt after Ctrl-C", 15_000);
+    t.socket.close();
+    nb.socket.close();
+    await Promise.all([t.closed, nb.closed]);
+  }, 60_000);
+
   it("lets an instructor observe read-only, enforced by the server; nobody else", async () => {
     const instructor = await Client.signup(lab.url, "instructor");
     const db = new Database(path.join(lab.dataDir, "backlab.db"));

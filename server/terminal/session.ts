@@ -1,8 +1,7 @@
-import headless from "@xterm/headless";
-import { SerializeAddon } from "@xterm/addon-serialize";
 import type { RawData, WebSocket } from "ws";
 import type { SandboxProcess } from "../../graders/sandbox/port.ts";
 import type { Recorder } from "./recorder.ts";
+import type { ScreenHost } from "./screens.ts";
 import {
   ClientMessage,
   CLOSE,
@@ -17,9 +16,18 @@ const BATCH_MS = 4;
 const BATCH_BYTES = 16 * 1024;
 /** Output this soon after input is an echo: it goes out at once. */
 const ECHO_WINDOW_MS = 25;
-/** The headless terminal's own watermarks (bytes written but not yet parsed). */
-const HEADLESS_HIGH = 32 * 1024;
-const HEADLESS_LOW = 8 * 1024;
+/**
+ * The screen model's own watermarks (bytes sent to the screen worker, not yet parsed): they
+ * bound what a flood queues there ahead of other sessions' output, and the worker's memory.
+ */
+const SCREEN_HIGH = 256 * 1024;
+const SCREEN_LOW = 64 * 1024;
+/**
+ * Fairness: one session handles at most this much output per turn of the event loop, then
+ * its shell waits for the next turn, so a flood takes its share and no more while other
+ * sessions' echoes, the API and the gradings' progress are served in between.
+ */
+const TURN_BYTES = 64 * 1024;
 /** Scrollback kept on the server and sent on reattach. */
 export const SCROLLBACK_LINES = 2000;
 
@@ -28,14 +36,15 @@ type Client = { socket: WebSocket; role: TerminalRole; unacked: number; warnedRe
 export type SessionEnd = {
   code: number | null;
   reason: string;
-  /** The screen and scrollback at the end. */ screen?: string;
+  /** The screen and scrollback at the end ("" if it could not be taken). */ screen: Promise<string>;
 };
 
 /**
  * One shell in a workspace's sandbox, shared by every socket attached to it. A headless
- * xterm keeps the screen so a reconnect (reload, second tab, network blip) gets it back
- * exactly; output is batched, echoes are not; flow control pauses the shell while any
- * client (or the headless terminal itself) is too far behind; everything is recorded.
+ * xterm on the screen worker (screens.ts) keeps the screen so a reconnect (reload, second
+ * tab, network blip) gets it back exactly; output is batched, echoes are not; flow control
+ * pauses the shell while any client (or the screen model) is too far behind; each session
+ * gets a bounded share of every event-loop turn; everything is recorded.
  */
 export class TerminalSession {
   readonly startedAt = Date.now();
@@ -43,17 +52,17 @@ export class TerminalSession {
   private clients = new Set<Client>();
   /** Sockets waiting for their snapshot. */
   private joining = new Set<Client>();
-  private term: headless.Terminal;
-  private serializer = new SerializeAddon();
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   private flushTimer: NodeJS.Timeout | undefined;
   private lastInputAt = 0;
-  private headlessBehind = 0;
+  private screenBehind = 0;
+  private turnBytes = 0;
+  private yielding = false;
   private flowPaused = false;
   private attaching = 0;
   private paused = false;
-  private ended: { end: SessionEnd; closeCode: number; screen: string } | null = null;
+  private ended: { end: SessionEnd; closeCode: number } | null = null;
   cols: number;
   rows: number;
 
@@ -61,6 +70,7 @@ export class TerminalSession {
     readonly id: string,
     private shell: SandboxProcess,
     private recorder: Recorder,
+    private screens: ScreenHost,
     size: { cols: number; rows: number },
     private onEnd: (end: SessionEnd) => void,
     /** Shown before the shell's first output (the screen of a session the lab ended, and why). */
@@ -68,14 +78,15 @@ export class TerminalSession {
   ) {
     this.cols = size.cols;
     this.rows = size.rows;
-    this.term = new headless.Terminal({
-      cols: size.cols,
-      rows: size.rows,
-      scrollback: SCROLLBACK_LINES,
-      allowProposedApi: true,
-    });
-    this.term.loadAddon(this.serializer as never);
-    if (preface) this.term.write(preface);
+    screens.open(
+      id,
+      { ...size, scrollback: SCROLLBACK_LINES },
+      (bytes) => {
+        this.screenBehind = Math.max(0, this.screenBehind - bytes);
+        this.applyPause();
+      },
+      preface,
+    );
     shell.onData((chunk) => this.output(chunk));
     void shell.wait().then((exit) => {
       // Output can trail the exit (and may be held by flow control): drain it, then end.
@@ -93,17 +104,18 @@ export class TerminalSession {
     const client: Client = { socket, role, unacked: 0, warnedReadOnly: false };
     if (this.ended) return this.tellEnded(client);
     // Everything before this point goes to the clients already here; the newcomer gets it
-    // as part of the snapshot. Output is held until the headless terminal has parsed it all.
+    // as part of the snapshot. Output is held until the screen model has parsed it all.
     this.flush();
     this.attaching++;
     this.joining.add(client);
     this.applyPause();
-    this.term.write(new Uint8Array(0), () => {
+    void this.screens.serialize(this.id, SCROLLBACK_LINES).then((screen) => {
       this.attaching--;
-      this.joining.delete(client);
+      // Ended meanwhile: end() told it how (tellEnded) when it took it out of `joining`.
+      if (!this.joining.delete(client)) return;
       if (this.ended || socket.readyState !== socket.OPEN) return this.applyPause();
       this.send(client, { type: "ready", session: this.id, role, cols: this.cols, rows: this.rows });
-      this.send(client, { type: "screen", data: this.serializer.serialize({ scrollback: SCROLLBACK_LINES }) });
+      this.send(client, { type: "screen", data: screen });
       this.clients.add(client);
       this.applyPause();
     });
@@ -124,11 +136,13 @@ export class TerminalSession {
 
   /** For a socket that arrives (or was still joining) when the session ended: how it ended. */
   private tellEnded(client: Client): void {
-    const { end, closeCode, screen } = this.ended!;
-    this.send(client, { type: "ready", session: this.id, role: client.role, cols: this.cols, rows: this.rows });
-    this.send(client, { type: "screen", data: screen });
-    if (closeCode === CLOSE.normal) this.send(client, { type: "exit", code: end.code });
-    client.socket.close(closeCode, end.reason.slice(0, 120));
+    const { end, closeCode } = this.ended!;
+    void end.screen.then((screen) => {
+      this.send(client, { type: "ready", session: this.id, role: client.role, cols: this.cols, rows: this.rows });
+      this.send(client, { type: "screen", data: screen });
+      if (closeCode === CLOSE.normal) this.send(client, { type: "exit", code: end.code });
+      client.socket.close(closeCode, end.reason.slice(0, 120));
+    });
   }
 
   private message(client: Client, data: RawData, isBinary: boolean): void {
@@ -158,7 +172,9 @@ export class TerminalSession {
         this.cols = msg.cols;
         this.rows = msg.rows;
         this.shell.resize(msg.cols, msg.rows);
-        this.term.resize(msg.cols, msg.rows);
+        // In order with the output already sent to the screen model.
+        this.flush();
+        this.screens.resize(this.id, msg.cols, msg.rows);
         this.recorder.resize(msg.cols, msg.rows);
         return;
       case "ack":
@@ -170,22 +186,29 @@ export class TerminalSession {
     }
   }
 
+  /** Per chunk only bookkeeping: the bytes are handled a batch at a time (flush). */
   private output(chunk: Buffer): void {
     if (this.ended) return;
-    this.lastActivity = Date.now();
-    this.headlessBehind += chunk.length;
-    this.term.write(chunk, () => {
-      this.headlessBehind -= chunk.length;
-      this.applyPause();
-    });
-    this.recorder.output(chunk);
+    const now = Date.now();
+    this.lastActivity = now;
     this.pending.push(chunk);
     this.pendingBytes += chunk.length;
-    if (this.pendingBytes >= BATCH_BYTES || Date.now() - this.lastInputAt < ECHO_WINDOW_MS) this.flush();
+    this.turnBytes += chunk.length;
+    if (this.pendingBytes >= BATCH_BYTES || now - this.lastInputAt < ECHO_WINDOW_MS) this.flush();
     else this.flushTimer ??= setTimeout(() => this.flush(), BATCH_MS);
+    if (this.turnBytes >= TURN_BYTES && !this.yielding) {
+      // Its share of this turn is used: the shell waits while the loop serves the others.
+      this.yielding = true;
+      setImmediate(() => {
+        this.yielding = false;
+        this.turnBytes = 0;
+        this.applyPause();
+      });
+    }
     this.applyPause();
   }
 
+  /** Sends the batch to every client, to the screen model and to the recording. */
   private flush(): void {
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
@@ -198,23 +221,25 @@ export class TerminalSession {
       c.socket.send(data, { binary: true });
       c.unacked += data.length;
     }
+    this.screenBehind += data.length;
+    this.screens.write(this.id, data);
+    this.recorder.output(data);
   }
 
   /**
-   * Pauses the shell while a client or the headless terminal is past the high watermark (or
-   * a newcomer's snapshot is being taken), resumes below the low one.
+   * Pauses the shell while a client or the screen model is past the high watermark (or a
+   * newcomer's snapshot is being taken, or the session used its share of this loop turn),
+   * resumes below the low one.
    */
   private applyPause(): void {
     if (this.ended) return;
     let behind = 0;
     for (const c of this.clients) behind = Math.max(behind, c.unacked);
-    // The headless terminal parses on the lab's one event loop: its backlog is kept small so
-    // a flooding session never holds a neighbour's echo behind a long parse.
-    const over = behind > HIGH_WATERMARK || this.headlessBehind > HEADLESS_HIGH;
-    const under = behind < LOW_WATERMARK && this.headlessBehind < HEADLESS_LOW;
+    const over = behind > HIGH_WATERMARK || this.screenBehind > SCREEN_HIGH;
+    const under = behind < LOW_WATERMARK && this.screenBehind < SCREEN_LOW;
     if (!this.flowPaused && over) this.flowPaused = true;
     else if (this.flowPaused && under) this.flowPaused = false;
-    const pause = this.flowPaused || this.attaching > 0;
+    const pause = this.flowPaused || this.attaching > 0 || this.yielding;
     if (pause !== this.paused) {
       this.paused = pause;
       if (pause) this.shell.pause();
@@ -222,10 +247,12 @@ export class TerminalSession {
     }
   }
 
-  private end(end: SessionEnd, closeCode: number): void {
+  private end(end: Omit<SessionEnd, "screen">, closeCode: number): void {
     if (this.ended) return;
     this.flush();
-    this.ended = { end, closeCode, screen: this.serializer.serialize({ scrollback: SCROLLBACK_LINES }) };
+    const screen = this.screens.serialize(this.id, SCROLLBACK_LINES);
+    this.screens.close(this.id);
+    this.ended = { end: { ...end, screen }, closeCode };
     clearTimeout(this.flushTimer);
     for (const c of this.clients) {
       if (closeCode === CLOSE.normal) this.send(c, { type: "exit", code: end.code });
@@ -234,8 +261,7 @@ export class TerminalSession {
     this.clients.clear();
     for (const c of this.joining) this.tellEnded(c);
     this.joining.clear();
-    this.term.dispose();
-    this.onEnd({ ...end, screen: this.ended.screen });
+    this.onEnd(this.ended.end);
   }
 
   private send(client: Client, msg: ServerMessage): void {

@@ -9,6 +9,7 @@ import type { WorkspaceSandboxes } from "../workspaces/sandboxes.ts";
 import type { Workspace } from "../workspaces/service.ts";
 import { Recorder } from "./recorder.ts";
 import { CLOSE } from "./protocol.ts";
+import { ScreenHost } from "./screens.ts";
 import { TerminalSession } from "./session.ts";
 
 export type SessionPolicy = {
@@ -28,7 +29,7 @@ export const MAX_TERMINALS = 4;
 const keyOf = (workspaceId: number, term: number) => `${workspaceId}:${term}`;
 
 /** How a session the lab ended (not its shell) looked at the end: shown atop the next shell. */
-type Ended = { reason: string; endedAt: number; screen: string };
+type Ended = { reason: string; endedAt: number; screen: Promise<string> };
 /** Ended screens kept in memory (each up to SCROLLBACK_LINES lines): the newest ones. */
 const MAX_ENDED_KEPT = 200;
 
@@ -44,12 +45,15 @@ export class TerminalSessions {
   private culler: NodeJS.Timeout;
   private finishing = new Set<Promise<void>>();
   private endedScreens = new Map<string, Ended>();
+  /** Every session's screen model, on one worker thread (screens.ts). */
+  private screens: ScreenHost;
   readonly recordingsDir: string;
 
   constructor(
     private deps: { db: Database; sandboxes: WorkspaceSandboxes; log: Logger; dataDir: string },
     private policy: SessionPolicy,
   ) {
+    this.screens = new ScreenHost(deps.log);
     this.recordingsDir = path.join(deps.dataDir, "recordings");
     fs.mkdirSync(this.recordingsDir, { recursive: true, mode: 0o700 });
     // Sessions a crash left open are closed in the record.
@@ -89,6 +93,7 @@ export class TerminalSessions {
     // 1012 (service restart): clients reconnect by themselves and get a new shell.
     for (const { session } of [...this.live.values()]) session.close("the lab is restarting", CLOSE.restart);
     await Promise.all([...this.finishing]);
+    await this.screens.terminate();
   }
 
   /** Ends the user's sessions (their access was revoked: account disabled, signed out everywhere). */
@@ -108,6 +113,11 @@ export class TerminalSessions {
     // Another shell in a workspace that is live already shares its sandbox: no room needed.
     if (![...this.live.values()].some((l) => l.workspace.id === ws.id))
       this.makeRoom(ws.userId, exercise.title, evictOldest);
+    // The screen worker starts while the sandbox does (the first session's only).
+    this.screens.warm();
+    const previous = this.endedScreens.get(key);
+    this.endedScreens.delete(key);
+    const previousScreen = previous && (await previous.screen);
     const sandbox = await this.deps.sandboxes.acquire(ws, exercise);
     const id = crypto.randomUUID();
     const size = { cols: 80, rows: 24 };
@@ -123,23 +133,22 @@ export class TerminalSessions {
         ws.userId,
         new Date().toISOString(),
       ]);
-      const previous = this.endedScreens.get(key);
-      this.endedScreens.delete(key);
       const preface =
         previous &&
-        `${previous.screen}\r\n\x1b[2m── The previous terminal session ended ${new Date(previous.endedAt).toISOString().slice(11, 16)} UTC: ${previous.reason}. Above is its screen; its recording is under Recordings. A new shell: ──\x1b[0m\r\n`;
+        `${previousScreen}\r\n\x1b[2m── The previous terminal session ended ${new Date(previous.endedAt).toISOString().slice(11, 16)} UTC: ${previous.reason}. Above is its screen; its recording is under Recordings. A new shell: ──\x1b[0m\r\n`;
       const session = new TerminalSession(
         id,
         shell,
         recorder,
+        this.screens,
         size,
         (end) => {
           this.live.delete(key);
           // Ended by the lab (idle, limit, age): the learner gets the screen back, and why.
-          if (end.screen && end.reason !== "the shell exited")
+          if (end.reason !== "the shell exited")
             this.keepEnded(key, { reason: end.reason, endedAt: Date.now(), screen: end.screen });
           this.deps.sandboxes.release(ws.id);
-          const done = recorder.close().then(() => {
+          const done = Promise.all([recorder.close(), end.screen]).then(() => {
             this.deps.db.run(
               "UPDATE terminal_sessions SET ended_at = ?, end_reason = ?, bytes = ?, truncated = ? WHERE id = ?",
               [new Date().toISOString(), end.reason, recorder.bytes, recorder.truncated ? 1 : 0, id],
