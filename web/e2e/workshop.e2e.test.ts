@@ -94,6 +94,12 @@ describe("a workshop in four browsers", () => {
         colorScheme: name === "Leo" ? "dark" : "light",
       });
       const page = await context.newPage();
+      // The join answers after the page has read the user's cohorts at sign-up (as on a busy
+      // lab): the live bar must still pick the new cohort up, or no broadcast banner ever shows.
+      await page.route("**/api/cohort-joins", async (route) => {
+        await new Promise((r) => setTimeout(r, 1000));
+        await route.continue();
+      });
       await page.goto(joinLink);
       await page.getByRole("heading", { name: "Join the workshop" }).waitFor();
       await page.getByLabel("Name").fill(name);
@@ -176,12 +182,11 @@ describe("a workshop in four browsers", () => {
 
   it("a broadcast reaches all three learners as plain text", async () => {
     const text = "<b>Break</b> until 11:00";
-    // A fresh room page: in full-suite runs the page the take-over left behind (its cell's
-    // terminal open) hung this step twice, never alone (TODO in the session note).
+    // From a fresh room page, as an instructor coming back to it would (the cell panel closed).
+    // The step once failed in full-suite runs: Leo's and Lia's pages had read their cohorts
+    // before their join landed and never showed a banner (fixed in LiveBar, forced above).
     await teacher.reload();
     await teacher.getByLabel("Message to every member").waitFor({ timeout: 15_000 });
-    // Sent with Enter from the field, as a person does: the room below (the open cell's
-    // terminal after the take-over) can leave the Send button scrolled under something.
     await teacher.getByLabel("Message to every member").fill(text);
     await teacher.getByLabel("Message to every member").press("Enter");
     // The HTML is refused: nothing reaches anyone.

@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from "react";
 import { api, errorMessage, type User } from "../api.ts";
 import { AuthForm } from "../components/AuthForm.tsx";
 import { navigate } from "../router.ts";
-import { cohortsApi } from "./api.ts";
+import { cohortsApi, memberships } from "./api.ts";
 
 const signupFields = [
   { name: "displayName", label: "Name", type: "text", autoComplete: "name" },
@@ -42,7 +42,10 @@ export function JoinPage({
     if (!user || tried.current) return;
     tried.current = true;
     cohortsApi.join(code).then(
-      ({ cohort }) => navigate(`/cohorts/${cohort.id}`, { replace: true }),
+      ({ cohort }) => {
+        memberships.dispatchEvent(new Event("changed"));
+        navigate(`/cohorts/${cohort.id}`, { replace: true });
+      },
       (err: unknown) => setError(errorMessage(err)),
     );
   }, [user, code]);

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from "react";
 import { errorMessage } from "../api.ts";
-import { cohortsApi, type Broadcast, type CohortSummary, type Takeover } from "./api.ts";
+import { cohortsApi, memberships, type Broadcast, type CohortSummary, type Takeover } from "./api.ts";
 import { useCohortEvents } from "./useCohortEvents.ts";
 import "./cohorts.css";
 
@@ -16,10 +16,18 @@ const newer = (a: Broadcast | null, b: Broadcast | null) => (!a || (b && b.id > 
 export function LiveBar() {
   const [cohorts, setCohorts] = useState<CohortSummary[]>([]);
   useEffect(() => {
-    cohortsApi.mine().then(
-      (r) => setCohorts(r.cohorts.filter((c) => !c.ended)),
-      () => setCohorts([]),
-    );
+    // Only the newest answer counts: one sent before a join may arrive after the one sent after it.
+    let latest = 0;
+    const load = () => {
+      const n = ++latest;
+      return cohortsApi.mine().then(
+        (r) => n === latest && setCohorts(r.cohorts.filter((c) => !c.ended)),
+        () => n === latest && setCohorts([]),
+      );
+    };
+    void load();
+    memberships.addEventListener("changed", load);
+    return () => memberships.removeEventListener("changed", load);
   }, []);
   return (
     <>

@@ -27,6 +27,12 @@ export type NewCohort = {
   coInstructors?: string[];
 };
 
+/**
+ * Fired when the signed-in user's memberships change (a join): what shows on every page (the
+ * live bar) reads them again — it was mounted at sign-in, possibly before the join landed.
+ */
+export const memberships = new EventTarget();
+
 export const cohortsApi = {
   list: () => request<{ cohorts: CohortSummary[] }>("GET", "/api/cohorts"),
   create: (body: NewCohort) => request<{ cohort: CohortDetail }>("POST", "/api/cohorts", body),
