@@ -189,6 +189,35 @@ describe("admin", () => {
 });
 
 describe("invites", () => {
+  it("say what they are for before they are used: role and bound email; a used one says so", async () => {
+    const a = await admin();
+    const made = await a.json<{ token: string }>("POST", "/api/admin/invites", {
+      role: "instructor",
+      email: "bound.reader@example.test",
+    });
+    const anon = new Client(lab.url);
+    const seen = await anon.json<{ invite: { role: string; email: string | null } }>("POST", "/api/auth/invite", {
+      token: made.body.token,
+    });
+    expect(seen.status).toBe(200);
+    expect(seen.body.invite).toMatchObject({ role: "instructor", email: "bound.reader@example.test" });
+    // Looking does not use it up.
+    const joined = await anon.json("POST", "/api/auth/signup", {
+      email: "bound.reader@example.test",
+      displayName: "B",
+      password: PASSWORD,
+      invite: made.body.token,
+    });
+    expect(joined.status).toBe(201);
+    const used = await new Client(lab.url).json<{ detail: string }>("POST", "/api/auth/invite", {
+      token: made.body.token,
+    });
+    expect(used.status).toBe(404);
+    expect(used.body.detail).toMatch(/invalid, used or expired; ask an admin/);
+    const bad = await new Client(lab.url).json<{ detail: string }>("POST", "/api/auth/invite", { token: "x" });
+    expect(bad.status).toBe(400);
+  });
+
   it("give their role, work once, and can be bound to an email or revoked", async () => {
     const a = await admin();
     const made = await a.json<{ token: string; path: string; invite: { id: number; role: string } }>(

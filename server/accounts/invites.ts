@@ -75,6 +75,15 @@ export class Invites {
     return toInvite(row);
   }
 
+  /** What an unused, unexpired invite link is for (role, bound email), without using it. */
+  peek(token: string): Invite | undefined {
+    const row = this.db.get<Row>(
+      "SELECT * FROM invites WHERE token_hash = ? AND kind = 'invite' AND used_at IS NULL AND expires_at > ?",
+      [hashToken(token), new Date().toISOString()],
+    );
+    return row && toInvite(row);
+  }
+
   markUsedBy(id: number, userId: number): void {
     this.db.run("UPDATE invites SET used_by = ? WHERE id = ?", [userId, id]);
   }

@@ -2,7 +2,18 @@ import type { Request, Response } from "express";
 import { z } from "zod";
 import { rateLimit, slowDown } from "../http/guards.ts";
 import { anyone, owner, route, signedIn, type Route } from "../http/routes.ts";
-import { FirstAdminBody, LoginBody, PasswordBody, SessionOut, SignedIn, SignupBody, SignupOptions } from "./schema.ts";
+import { Problem } from "../errors.ts";
+import {
+  FirstAdminBody,
+  InviteLookupBody,
+  InvitePreview,
+  LoginBody,
+  PasswordBody,
+  SessionOut,
+  SignedIn,
+  SignupBody,
+  SignupOptions,
+} from "./schema.ts";
 import { parseCookies, SESSION_COOKIE, type Accounts } from "./service.ts";
 import type { SessionInfo } from "./sessions.ts";
 
@@ -61,6 +72,28 @@ export function accountsRoutes(accounts: Accounts, opts: { secureCookies: boolea
       handler: async ({ input, req, res }) => {
         const user = await accounts.signup(input.body);
         return { user, csrfToken: signIn(req, res, user.id).csrfToken };
+      },
+    }),
+    route({
+      method: "post",
+      // POST: the token stays out of URLs and access logs, as in the link (its fragment).
+      path: "/auth/invite",
+      summary: "What an invite link is for (its role and, if bound, its email), without using it up",
+      tag: "accounts",
+      auth: anyone,
+      before: [perIp],
+      input: { body: InviteLookupBody },
+      response: InvitePreview,
+      handler: ({ input }) => {
+        const invite = accounts.invites.peek(input.body.token);
+        if (!invite)
+          throw new Problem(
+            404,
+            "not-found",
+            "Not found",
+            "This invite link is invalid, used or expired; ask an admin for a new one.",
+          );
+        return { invite: { role: invite.role, email: invite.email, expiresAt: invite.expiresAt } };
       },
     }),
     route({

@@ -87,6 +87,11 @@ export const InviteOut = z.object({
   createdAt: z.string(),
   expiresAt: z.string(),
 });
+/** What an invite link is for, shown on the page it opens before anyone signs up. */
+export const InviteLookupBody = z.object({ token: LinkToken }).strict();
+export const InvitePreview = z.object({
+  invite: z.object({ role: Role, email: z.string().nullable(), expiresAt: z.string() }),
+});
 /** A new invite: its link (token in the fragment) is shown this once. */
 export const InviteCreated = z.object({
   invite: InviteOut,

@@ -7,6 +7,7 @@ import type {
   ACCOUNT_LIMITS,
   InviteCreated,
   InviteOut,
+  InvitePreview,
   ROLES,
   SessionOut,
   SignedIn,
@@ -29,3 +30,5 @@ export type Invite = z.infer<typeof InviteOut>;
 export type InviteCreated = z.infer<typeof InviteCreated>;
 /** The longest value each account field takes: the web's maxlength is this type's value exactly. */
 export type AccountLimits = typeof ACCOUNT_LIMITS;
+/** What an invite link is for, before it is used: role and bound email. */
+export type InvitePreview = z.infer<typeof InvitePreview>["invite"];

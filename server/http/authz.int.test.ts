@@ -173,6 +173,7 @@ const make = {
     ),
   session: (userId: number) => accounts.sessions.create(userId, "authz matrix fixture").id,
   invite: () => accounts.invites.create({ kind: "invite", role: "learner", ttlMs: 3_600_000 }).id,
+  inviteToken: () => accounts.invites.create({ kind: "invite", role: "learner", ttlMs: 3_600_000 }).token,
   firstAdminToken: () => accounts.invites.create({ kind: "first-admin", role: "admin", ttlMs: 3_600_000 }).token,
   takeover: (f: Fixtures) =>
     Number(

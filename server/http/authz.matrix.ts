@@ -64,6 +64,8 @@ export type CallContext = {
     link(assessmentId: number): number;
     /** The token of a fresh, unused invite link. */
     claimToken(): string;
+    /** The token of a fresh, unused account invite (an admin's invite link). */
+    inviteToken(): string;
     /** A fresh candidate account, started on an assessment of its own (for calls that end it). */
     startedCandidate(): number;
     takeover(f: Fixtures): number;
@@ -123,6 +125,7 @@ export const CALLS: Record<string, (f: Fixtures, ctx: CallContext) => Call> = {
   "POST /auth/signup": (_f, ctx) => ({
     body: { email: `m-${ctx.unique}@example.test`, displayName: "Matrix", password: "matrix password 1" },
   }),
+  "POST /auth/invite": (_f, ctx) => ({ body: { token: ctx.make.inviteToken() } }),
   "POST /auth/login": (f) => ({ body: { email: f.email, password: f.password } }),
   "POST /auth/logout": () => ({ body: {} }),
   "GET /auth/me": () => ({}),

@@ -113,8 +113,23 @@ describe("accounts in the browser", () => {
     await shot("03-role-changed");
     expect((await learner.json("GET", "/api/auth/me")).body).toMatchObject({ user: { role: "instructor" } });
 
-    // Disabling signs the learner out at once; enabling lets them sign in again.
+    // Making an admin asks first; Cancel changes nothing.
+    await select.selectOption("admin");
+    const confirm = page.getByTestId("admin-confirm");
+    await confirm.waitFor({ timeout: 5_000 });
+    expect(await confirm.textContent()).toMatch(/an admin\? An admin can change every account/);
+    await shot("03b-confirm-admin");
+    await page.getByTestId("admin-confirm-no").click();
+    expect(await confirm.count()).toBe(0);
+    expect(await select.inputValue()).toBe("instructor");
+    expect((await learner.json("GET", "/api/auth/me")).body).toMatchObject({ user: { role: "instructor" } });
+
+    // Disabling asks first too, then signs the learner out at once; enabling lets them sign in again.
     await row.getByRole("button", { name: /Disable/ }).click();
+    await confirm.waitFor({ timeout: 5_000 });
+    expect(await confirm.textContent()).toMatch(/signed out everywhere/);
+    expect((await learner.json("GET", "/api/auth/me")).status).toBe(200);
+    await page.getByTestId("admin-confirm-yes").click();
     await expect.poll(() => page.getByTestId("admin-status").textContent()).toMatch(/disabled and signed out/);
     expect((await learner.json("GET", "/api/auth/me")).status).toBe(401);
     await row.getByRole("button", { name: /Enable/ }).click();
@@ -126,6 +141,7 @@ describe("accounts in the browser", () => {
   it("an invite link made on the admin page signs someone up with its role", async () => {
     // Not "candidate": a candidate account lives inside its assessment only (made by its invite link).
     await page.getByLabel("Role", { exact: true }).selectOption("instructor");
+    await page.getByLabel("Only for this email (optional)").fill("bound.invitee@example.test");
     await page.getByRole("button", { name: "Make invite link" }).click();
     const link = await page.getByLabel(/New invite link/).inputValue();
     await page.getByText(/Invite for an instructor made\./).waitFor({ timeout: 5_000 });
@@ -136,7 +152,15 @@ describe("accounts in the browser", () => {
     const p = await guest.newPage();
     await p.goto(link);
     await p.getByRole("heading", { name: /Accept your invite/ }).waitFor();
-    await p.getByLabel("Email").fill("cand@example.test");
+    // The page says what the invite is for: its role and the email it is bound to (kept).
+    await p.getByTestId("invite-role").waitFor({ timeout: 5_000 });
+    expect(await p.getByTestId("invite-intro").textContent()).toMatch(
+      /invited as an instructor, for bound\.invitee@example\.test\./,
+    );
+    expect(await p.getByLabel("Email").inputValue()).toBe("bound.invitee@example.test");
+    expect(await p.getByLabel("Email").getAttribute("readonly")).not.toBeNull();
+    expect(await p.getByLabel("Display name").getAttribute("maxlength")).toBe("80");
+    await p.screenshot({ path: path.join(shots, "04b-invite-page.png") });
     await p.getByLabel("Display name").fill("Cand");
     await p.getByLabel("Password").fill(PASSWORD);
     await p.getByRole("button", { name: "Create account" }).click();

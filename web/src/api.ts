@@ -12,13 +12,14 @@ import type {
   AdminUser,
   Invite,
   InviteCreated,
+  InvitePreview,
   Roles,
   SessionItem,
   SignedIn,
   SignupOptions,
 } from "../../server/contract/accounts.ts";
 
-export type { AdminUser, Invite, Role, SessionItem, User } from "../../server/contract/accounts.ts";
+export type { AdminUser, Invite, InvitePreview, Role, SessionItem, User } from "../../server/contract/accounts.ts";
 export type {
   Area,
   Catalog,
@@ -151,6 +152,7 @@ export const api = {
   login: (body: { email: string; password: string }) => request<SignedIn>("POST", "/api/auth/login", body),
   logout: () => request<null>("POST", "/api/auth/logout", {}),
   authOptions: () => request<SignupOptions>("GET", "/api/auth/options"),
+  invitePreview: (token: string) => request<{ invite: InvitePreview }>("POST", "/api/auth/invite", { token }),
   firstAdmin: (body: { token: string; email: string; displayName: string; password: string }) =>
     request<SignedIn>("POST", "/api/auth/first-admin", body),
   changePassword: (body: { currentPassword: string; newPassword: string }) =>

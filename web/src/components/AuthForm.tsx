@@ -10,6 +10,9 @@ interface Field {
   /** The server's limit for the field (LIMITS in api.ts). */
   maxLength?: number;
   hint?: string;
+  /** A value given by the page (an invite bound to an email); `readOnly` keeps it. */
+  value?: string;
+  readOnly?: boolean;
 }
 
 interface Props {
@@ -20,10 +23,12 @@ interface Props {
   footer: ReactNode;
   /** Said above the form, e.g. why the user is asked to sign in again. */
   notice?: string | null;
+  /** What the form is for, above the fields (an invite's role and email). */
+  intro?: ReactNode;
 }
 
 /** Shared centred card form used by the login and signup pages. */
-export function AuthForm({ title, fields, submitLabel, onSubmit, footer, notice }: Props) {
+export function AuthForm({ title, fields, submitLabel, onSubmit, footer, notice, intro }: Props) {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -56,6 +61,7 @@ export function AuthForm({ title, fields, submitLabel, onSubmit, footer, notice 
             {notice}
           </p>
         )}
+        {intro}
         {error && (
           <p role="alert" className="alert">
             {error}
@@ -71,6 +77,10 @@ export function AuthForm({ title, fields, submitLabel, onSubmit, footer, notice 
               autoComplete={f.autoComplete}
               minLength={f.minLength}
               maxLength={f.maxLength}
+              // A new key when the page gives a value: the uncontrolled input takes it.
+              key={f.value ?? ""}
+              defaultValue={f.value}
+              readOnly={f.readOnly}
               aria-describedby={f.hint ? `f-${f.name}-hint` : undefined}
               required
             />

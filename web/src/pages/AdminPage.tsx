@@ -33,8 +33,31 @@ export function AdminPage({ user }: { user: User }) {
 
 type Report = (ok: string | null, err: unknown) => void;
 
+type Change = { role?: string; disabled?: boolean };
+
+/**
+ * The changes that are asked about first: making or unmaking an admin (all power over the
+ * lab) and disabling (signs the person out everywhere at once). Others apply at once.
+ */
+function question(u: AdminUser, c: Change): { text: string; action: string } | null {
+  if (c.disabled === true)
+    return {
+      text: `Disable ${u.displayName} (${u.email})? They are signed out everywhere at once and cannot sign in until enabled again; their work is kept.`,
+      action: `Disable ${u.displayName}`,
+    };
+  if (c.role === "admin")
+    return {
+      text: `Make ${u.displayName} (${u.email}) an admin? An admin can change every account, role and invite on this lab.`,
+      action: "Make admin",
+    };
+  if (c.role && u.role === "admin")
+    return { text: `Take admin rights from ${u.displayName} and make them ${c.role}?`, action: `Make ${c.role}` };
+  return null;
+}
+
 function Users({ me, report }: { me: User; report: Report }) {
   const [users, setUsers] = useState<AdminUser[] | null>(null);
+  const [asking, setAsking] = useState<{ user: AdminUser; change: Change; text: string; action: string } | null>(null);
 
   const load = useCallback(() => {
     api.adminUsers().then(
@@ -44,7 +67,14 @@ function Users({ me, report }: { me: User; report: Report }) {
   }, [report]);
   useEffect(load, [load]);
 
-  async function change(u: AdminUser, c: { role?: string; disabled?: boolean }) {
+  function request(u: AdminUser, c: Change) {
+    const q = question(u, c);
+    if (q) setAsking({ user: u, change: c, ...q });
+    else void change(u, c);
+  }
+
+  async function change(u: AdminUser, c: Change) {
+    setAsking(null);
     try {
       const { user } = await api.adminUpdateUser(u.id, c);
       setUsers((list) => list?.map((x) => (x.id === user.id ? user : x)) ?? null);
@@ -64,6 +94,36 @@ function Users({ me, report }: { me: User; report: Report }) {
     <section aria-labelledby="users-heading">
       <h2 id="users-heading">Users</h2>
       {!users && <p className="loading">Loading users…</p>}
+      {asking && (
+        <div
+          className="notice notice-warn admin-confirm"
+          role="alertdialog"
+          aria-labelledby="admin-confirm-text"
+          data-testid="admin-confirm"
+          onKeyDown={(e) => e.key === "Escape" && setAsking(null)}
+        >
+          <p id="admin-confirm-text">{asking.text}</p>
+          <div className="admin-confirm-buttons">
+            <button
+              type="button"
+              className="btn btn-small btn-primary"
+              data-testid="admin-confirm-yes"
+              autoFocus
+              onClick={() => void change(asking.user, asking.change)}
+            >
+              {asking.action}
+            </button>
+            <button
+              type="button"
+              className="btn btn-small"
+              data-testid="admin-confirm-no"
+              onClick={() => setAsking(null)}
+            >
+              Cancel
+            </button>
+          </div>
+        </div>
+      )}
       {users && (
         <table className="data-table">
           <thead>
@@ -95,7 +155,7 @@ function Users({ me, report }: { me: User; report: Report }) {
                       value={u.role}
                       disabled={self}
                       title={self ? "Another admin can change your role" : undefined}
-                      onChange={(e) => void change(u, { role: e.target.value })}
+                      onChange={(e) => request(u, { role: e.target.value })}
                     >
                       {ROLES.map((r) => (
                         <option key={r} value={r}>
@@ -111,7 +171,7 @@ function Users({ me, report }: { me: User; report: Report }) {
                       <button
                         type="button"
                         className="btn btn-small"
-                        onClick={() => void change(u, { disabled: !u.disabled })}
+                        onClick={() => request(u, { disabled: !u.disabled })}
                       >
                         {u.disabled ? "Enable" : "Disable"}
                         <span className="visually-hidden"> {u.displayName}</span>

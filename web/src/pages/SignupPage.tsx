@@ -1,5 +1,5 @@
 import { useEffect, useState } from "react";
-import { api, LIMITS, type User } from "../api.ts";
+import { api, errorMessage, LIMITS, type InvitePreview, type User } from "../api.ts";
 import { AuthForm } from "../components/AuthForm.tsx";
 import { Link } from "../components/Link.tsx";
 
@@ -32,6 +32,21 @@ function readInvite(): string | undefined {
 export function SignupPage({ onAuthenticated }: { onAuthenticated: (u: User) => void }) {
   const [invite] = useState(readInvite);
   const [mode, setMode] = useState<"open" | "invite" | undefined>(undefined);
+  const [preview, setPreview] = useState<InvitePreview | null>(null);
+  const [previewError, setPreviewError] = useState<string | null>(null);
+
+  // What the invite is for, before anyone types: its role and, if bound, its email.
+  useEffect(() => {
+    if (!invite) return;
+    let cancelled = false;
+    api.invitePreview(invite).then(
+      ({ invite: p }) => !cancelled && setPreview(p),
+      (err: unknown) => !cancelled && setPreviewError(errorMessage(err)),
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [invite]);
 
   useEffect(() => {
     let cancelled = false;
@@ -66,7 +81,16 @@ export function SignupPage({ onAuthenticated }: { onAuthenticated: (u: User) => 
   return (
     <AuthForm
       title={invite ? "Accept your invite" : "Join the lab"}
-      fields={fields}
+      intro={invite && <InviteIntro preview={preview} error={previewError} />}
+      fields={
+        preview?.email
+          ? fields.map((f) =>
+              f.name === "email"
+                ? { ...f, value: preview.email ?? "", readOnly: true, hint: "The invite is for this email." }
+                : f,
+            )
+          : fields
+      }
       submitLabel="Create account"
       onSubmit={async (v) => {
         const { user } = await api.signup({
@@ -83,5 +107,29 @@ export function SignupPage({ onAuthenticated }: { onAuthenticated: (u: User) => 
         </>
       }
     />
+  );
+}
+
+const article = (role: string) => (/^[aeiou]/.test(role) ? "an" : "a");
+
+/** The invite's role and bound email, said before the form (issue 13: the page showed neither). */
+function InviteIntro({ preview, error }: { preview: InvitePreview | null; error: string | null }) {
+  if (error)
+    return (
+      <p role="alert" className="alert" data-testid="invite-intro">
+        {error}
+      </p>
+    );
+  if (!preview) return <p className="muted loading">Reading the invite…</p>;
+  return (
+    <p className="notice" data-testid="invite-intro">
+      You are invited as {article(preview.role)} <strong data-testid="invite-role">{preview.role}</strong>
+      {preview.email ? (
+        <>
+          , for <strong data-testid="invite-email">{preview.email}</strong>
+        </>
+      ) : null}
+      . The link works once, until {new Date(preview.expiresAt).toLocaleDateString()}.
+    </p>
   );
 }
