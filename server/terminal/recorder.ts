@@ -11,6 +11,17 @@ export const RECORDING_CAP = 32 * 1024 * 1024;
  * a crash loses little; stops at a size cap with a marker event.
  */
 export class Recorder {
+  /**
+   * The recordings being written, by file: their size is in the database only once they end,
+   * and the recordings list shows a live one's size so far (it said "0 B" while in progress).
+   */
+  private static writing = new Map<string, Recorder>();
+
+  /** Bytes recorded so far by the recorder writing `file`, if one still is. */
+  static liveBytes(file: string): number | undefined {
+    return Recorder.writing.get(file)?.bytes;
+  }
+
   bytes = 0;
   truncated = false;
   private gzip = zlib.createGzip({ level: 6 });
@@ -27,7 +38,9 @@ export class Recorder {
     private cap = RECORDING_CAP,
   ) {
     this.out = fs.createWriteStream(file, { mode: 0o600 });
+    Recorder.writing.set(file, this);
     this.closed = new Promise((resolve) => this.out.on("close", () => resolve()));
+    void this.closed.then(() => Recorder.writing.delete(file));
     this.out.on("error", () => {});
     this.gzip.pipe(this.out);
     this.line(

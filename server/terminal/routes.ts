@@ -5,7 +5,7 @@ import type { Database } from "../db/database.ts";
 import { notFound } from "../errors.ts";
 import { owner, route, type Route } from "../http/routes.ts";
 import type { Workspaces } from "../workspaces/service.ts";
-import { readRecording } from "./recorder.ts";
+import { readRecording, Recorder } from "./recorder.ts";
 
 const ByWorkspace = {
   params: z.object({
@@ -77,7 +77,10 @@ export function terminalRoutes(deps: Deps): Route[] {
             startedAt: row.started_at,
             endedAt: row.ended_at,
             endReason: row.end_reason,
-            bytes: row.bytes,
+            bytes:
+              row.ended_at === null
+                ? (Recorder.liveBytes(path.join(deps.recordingsDir, `${row.id}.cast.gz`)) ?? row.bytes)
+                : row.bytes,
             truncated: row.truncated === 1,
           })),
         };
