@@ -16,6 +16,7 @@ import { csrfToken, refusePreflight, sameOriginWrites, sessionUser } from "./htt
 import { mountRoutes, type Route } from "./http/routes.ts";
 import type { Logger } from "./logger.ts";
 import type { LabMetrics } from "./metrics/metrics.ts";
+import type { Tracing } from "./tracing/tracing.ts";
 import type { Webhooks } from "./webhooks/service.ts";
 import type { SandboxDriver } from "../graders/sandbox/port.ts";
 import type { Workspaces } from "./workspaces/service.ts";
@@ -29,6 +30,8 @@ export type AppDeps = {
   /** The append-only audit log (server/audit/): features record privileged actions on it. */
   audit: AuditLog;
   metrics: LabMetrics;
+  /** OpenTelemetry spans per request (server/tracing/); inert without a collector. */
+  tracing: Tracing;
   webhooks: Webhooks;
   catalog: Catalog;
   workspaces: Workspaces;
@@ -77,6 +80,7 @@ export function createApp(deps: AppDeps, routes: readonly Route[] = labRoutes(de
   api.use("/workspaces/:id/files", express.json({ limit: "2mb", strict: true }));
   api.use(express.json({ limit: "100kb", strict: true }));
   api.use(sameOriginWrites(deps.config.publicUrl));
+  api.use(deps.tracing.middleware());
   api.use(deps.metrics.httpTimer());
   api.use(sessionUser(deps.accounts));
   api.use(csrfToken);

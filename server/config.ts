@@ -81,6 +81,11 @@ const EnvSchema = z.object({
         .map(Number),
     )
     .pipe(z.array(z.number().int().min(0).max(86_400)).max(20)),
+  /** OpenTelemetry traces over OTLP/HTTP: the collector's traces URL (e.g. http://collector:4318/v1/traces)… */
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  /** …or its base URL, to which /v1/traces is added (the OpenTelemetry convention). Unset: no traces. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).max(100).default("backlab"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
 });
@@ -111,6 +116,8 @@ export type Config = {
   metricsToken: string | undefined;
   webhookAllowNetworks: string[];
   webhookRetrySeconds: number[];
+  /** Where traces go; undefined when no collector is configured (tracing costs nothing then). */
+  traces: { url: string; serviceName: string } | undefined;
   nodeEnv: z.infer<typeof EnvSchema>["NODE_ENV"];
   secureCookies: boolean;
   webDistDir: string;
@@ -153,8 +160,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metricsToken: e.METRICS_TOKEN,
     webhookAllowNetworks: e.WEBHOOK_ALLOW_NETWORKS,
     webhookRetrySeconds: e.WEBHOOK_RETRY_SECONDS,
+    traces: tracesUrl(e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, e.OTEL_EXPORTER_OTLP_ENDPOINT, e.OTEL_SERVICE_NAME),
     nodeEnv: e.NODE_ENV,
     secureCookies: e.PUBLIC_URL?.startsWith("https://") ?? false,
     webDistDir: path.join(ROOT_DIR, "web", "dist"),
   };
+}
+
+function tracesUrl(traces: string | undefined, base: string | undefined, serviceName: string) {
+  const url = traces ?? (base ? `${base.replace(/\/$/, "")}/v1/traces` : undefined);
+  return url ? { url, serviceName } : undefined;
 }

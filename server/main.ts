@@ -10,6 +10,7 @@ import { Workshops } from "./cohorts/feature.ts";
 import { LabMetrics } from "./metrics/metrics.ts";
 import { EgressPolicy } from "./webhooks/egress.ts";
 import { Webhooks, type Notify } from "./webhooks/service.ts";
+import { Tracing } from "./tracing/tracing.ts";
 import { createApp } from "./app.ts";
 import type { Config } from "./config.ts";
 import { openDatabase } from "./db/database.ts";
@@ -99,9 +100,11 @@ export async function startLab(config: Config, log: Logger, opts: { driver?: San
   log.info(workspaces.adoptMounts(), "workspace mounts adopted after the last run");
   const loops = loopWarning(loopCensus());
   if (loops) log.warn(loops);
+  const tracing = new Tracing(config.traces);
   const grading = new Grading(db, config.dataDir, driver, (id) => catalog.exercises.get(id), log, {
     sandboxIdentity: (runtime) => driver.identity(runtime),
     perMinute: config.submissionsPerMinute,
+    tracer: tracing.tracer,
   });
   const policy = new AccessPolicy();
   const audit = new AuditLog(db);
@@ -176,6 +179,7 @@ export async function startLab(config: Config, log: Logger, opts: { driver?: San
     accounts,
     audit,
     metrics,
+    tracing,
     webhooks,
     catalog,
     workspaces,
@@ -248,6 +252,7 @@ export async function startLab(config: Config, log: Logger, opts: { driver?: San
         else log.info({ released }, "released the lab's mounts and their loop devices");
         await grading.stop();
         await webhooks.stop();
+        await tracing.shutdown();
         await driver.reap();
         db.close();
       })()),

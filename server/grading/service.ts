@@ -1,4 +1,5 @@
 import { EventEmitter } from "node:events";
+import { trace, type Tracer } from "@opentelemetry/api";
 import fs from "node:fs";
 import path from "node:path";
 import { suiteHash } from "../../graders/suite-hash.ts";
@@ -25,6 +26,7 @@ import {
   type SubmissionStatus,
 } from "./rows.ts";
 import { gradingUid, type Workspace } from "../workspaces/service.ts";
+import { GradingTraces } from "./trace.ts";
 
 export type { StoredResult, Submission, SubmissionStatus };
 
@@ -57,6 +59,8 @@ export type GradingOptions = {
   sandboxIdentity: (runtime: string) => string;
   /** Submissions one user may make per minute. */
   perMinute: number;
+  /** Where gradings' spans go (server/tracing); without one they cost nothing. */
+  tracer?: Tracer;
 };
 
 /**
@@ -86,6 +90,7 @@ export class Grading {
    * the outbox) commits with it or not at all. They must only write rows, never wait.
    */
   readonly onStored: ((r: StoredResult) => void)[] = [];
+  private traces: GradingTraces;
 
   constructor(
     private db: Database,
@@ -100,6 +105,7 @@ export class Grading {
     fs.mkdirSync(this.snapshots, { recursive: true, mode: 0o700 });
     fs.mkdirSync(this.scratch, { recursive: true, mode: 0o711 });
     this.secret = labSecret(dataDir);
+    this.traces = new GradingTraces(opts.tracer ?? trace.getTracer("backlab-disabled"));
   }
 
   /**
@@ -178,6 +184,7 @@ export class Grading {
       fs.renameSync(tmp, path.join(this.snapshots, String(id)));
       return id;
     });
+    this.traces.remember(id);
     this.wake();
     this.events.emit("changed", {
       submissionId: id,
@@ -296,13 +303,18 @@ export class Grading {
     }
   }
 
-  private async gradeOne(row: Row): Promise<void> {
+  private gradeOne(row: Row): Promise<void> {
+    return this.traces.run(row, () => this.gradeAndStore(row));
+  }
+
+  private async gradeAndStore(row: Row): Promise<{ result: Results; startedAt: number }> {
     const exercise = this.exercises(row.exercise_id);
     const snapshot = path.join(this.snapshots, String(row.id));
     const queueMs = queueWaitMs(row);
     this.emit(row.id, { type: "status", status: "running" });
     let result: Results;
     let suite = "";
+    let startedAt = Date.now();
     const sandbox = exercise ? this.opts.sandboxIdentity(exercise.runtime) : this.driver.name;
     if (!exercise) {
       result = {
@@ -338,6 +350,7 @@ export class Grading {
       this.log.info({ submission: row.id, exercise: exercise.id, queueMs }, "grading");
       if (!this.suites.has(exercise.id)) this.suites.set(exercise.id, suiteHash(exercise));
       suite = this.suites.get(exercise.id)!;
+      startedAt = Date.now();
       result = await grade({
         exercise,
         submissionDir: snapshot,
@@ -377,7 +390,7 @@ export class Grading {
       "graded",
     );
     const done = this.db.get<Row>(`${SELECT} WHERE s.id = ?`, [row.id]);
-    if (!done) return;
+    if (!done) return { result, startedAt };
     const submission = toSubmission(done);
     this.emit(row.id, { type: "done", submission });
     this.events.emit("changed", {
@@ -394,5 +407,6 @@ export class Grading {
       queueMs,
     };
     this.events.emit("graded", graded);
+    return { result, startedAt };
   }
 }
