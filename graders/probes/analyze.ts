@@ -107,16 +107,19 @@ const LEAKS: Array<{ kind: string; re: RegExp }> = [
     kind: "a framework error page",
     re: /<title>Error<\/title>[\s\S]{0,200}<pre>[A-Za-z]*Error|Whitelabel Error Page|Werkzeug Debugger|DEBUG = True|Symfony\\Component|Illuminate\\|Django Version:/,
   },
-  // Express's default handler page (finalhandler), even in production: "<pre>Cannot GET /x</pre>".
-  { kind: "a framework error page", re: /<title>Error<\/title>\s*<\/head>\s*<body>\s*<pre>[^<]{0,80}/ },
+  // Express's default page with an error's name in it ("<pre>SyntaxError: Unexpected …"); its
+  // bare "Cannot POST /" and status-text pages give nothing away and are not flagged.
+  { kind: "a framework error page", re: /<title>Error<\/title>\s*<\/head>\s*<body>\s*<pre>\w*(?:Error|Exception)\b/ },
   { kind: "a database error", re: new RegExp(SQL_ERRORS.map((r) => r.source).join("|"), "i") },
 ];
 
 /** What `body` gives away about the service's internals. */
 export function findLeaks(body: string): Leak[] {
   const out: Leak[] = [];
+  // A stack inside a JSON string has its line breaks escaped ("\\n    at …").
+  const text = body.includes("\\n") ? `${body}\n${body.replace(/\\n/g, "\n")}` : body;
   for (const { kind, re } of LEAKS) {
-    const m = re.exec(body);
+    const m = re.exec(text);
     if (m && !out.some((l) => l.kind === kind)) out.push({ kind, match: m[0].trim().slice(0, 120) });
   }
   return out;
@@ -192,4 +195,24 @@ function looseEqual(a: unknown, b: unknown): boolean {
   if (typeof b === "number") return a === String(b);
   if (typeof b === "string") return typeof a === "number" && String(a) === b;
   return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** Wording of a refusal; an answer that has it where the legitimate one had none is a refusal. */
+const REFUSAL =
+  /\b(?:error|invalid|unauthori[sz]ed|forbidden|denied|expired|not allowed|sign in|log ?in required|authentication required)\b/i;
+
+/**
+ * Whether `res` is the same kind of answer as the legitimate `legit`: 2xx, and the same JSON
+ * shape (keys and types), or for other bodies no refusal wording the legitimate one lacks and
+ * a similar length. A `200 {"error": …}` is not the `200 {"user": …}` it stands in for.
+ */
+export function resembles(res: HttpResponse, legit: HttpResponse): boolean {
+  if (res.status < 200 || res.status > 299) return false;
+  const want = legit.json();
+  if (want !== undefined) {
+    const got = res.json();
+    return got !== undefined && jsonShape(got) === jsonShape(want);
+  }
+  if (REFUSAL.test(res.body) && !REFUSAL.test(legit.body)) return false;
+  return Math.abs(res.body.length - legit.body.length) <= Math.max(40, legit.body.length / 4);
 }

@@ -22,8 +22,9 @@ export const PROBE_USAGE = `backlab probe <url> [options]
   --list                  list the probes with their OWASP category and CWE
   --help                  this text
 
-  exit status: 0 all passed, 1 a probe found a flaw, 2 usage error, refused URL, or a
-  probe could not run (e.g. the service is not reachable)
+  exit status: 0 nothing found and every probe ran, 1 a probe found a flaw, 2 usage error
+  or refused URL, 3 nothing found but a probe could not run (unreachable service, a login
+  or normal request that did not work: the reason is printed, it is not a finding)
 `;
 
 export type ProbeIo = { out: (s: string) => void; err: (s: string) => void };
@@ -113,14 +114,25 @@ const indent = (s: string) =>
     .map((l) => `        ${l}`)
     .join("\n");
 
+/** A finding, nothing found, or no verdict at all: three words that never look alike. */
+const LABEL = { pass: "PASS", fail: "FAIL", error: "COULD NOT RUN" } as const;
+
 function table(runs: ProbeRun[]): string {
   const lines: string[] = [];
   for (const r of runs) {
     const id = r.probe?.id ?? r.use.probe;
     lines.push(
-      `${pad(r.result.status.toUpperCase(), 6)}  ${pad(id, 22)}  ${pad(r.probe ? `${r.probe.owasp.slice(0, 8)} ${r.probe.cwe}` : "", 18)}  ${r.duration_ms} ms`,
+      `${pad(LABEL[r.result.status], 13)}  ${pad(id, 22)}  ${pad(r.probe ? `${r.probe.owasp.slice(0, 8)} ${r.probe.cwe}` : "", 18)}  ${r.duration_ms} ms`,
     );
-    lines.push(indent(r.result.status === "fail" ? withAdvice(r.result, r.use.advice) : r.result.message));
+    lines.push(
+      indent(
+        r.result.status === "fail"
+          ? withAdvice(r.result, r.use.advice)
+          : r.result.status === "error"
+            ? `could not run: ${r.result.message}`
+            : r.result.message,
+      ),
+    );
     if (r.result.status !== "pass" && r.result.evidence) lines.push(indent(r.result.evidence));
   }
   const count = (s: string) => runs.filter((r) => r.result.status === s).length;
@@ -181,5 +193,5 @@ export async function probeCommand(args: string[], io: ProbeIo = stdio): Promise
   const runs = await runProbes(parsed.url, uses, { budgetMs: parsed.budgetMs });
   io.out(parsed.json ? JSON.stringify(runs, null, 2) + "\n" : table(runs));
   if (runs.some((r) => r.result.status === "fail")) return 1;
-  return runs.some((r) => r.result.status === "error") ? 2 : 0;
+  return runs.some((r) => r.result.status === "error") ? 3 : 0;
 }

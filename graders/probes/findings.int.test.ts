@@ -249,7 +249,7 @@ const CASES: Case[] = [
     name: "error-leak",
     use: { probe: "error-leak" },
     flaws: ["error-leak"],
-    finds: /Error details leaked: truncated JSON .*a stack trace/,
+    finds: /Error details leaked in \d+ of \d+ requests: .*truncated JSON .*a stack trace/,
   },
   {
     name: "directory-listing",
@@ -327,7 +327,7 @@ describe("every probe finds its flaw and passes the fix", () => {
     expect(found.result.status, explain(found)).toBe("fail");
   });
 
-  it("the legitimate feature must keep working: a route that refuses everything fails, not passes", async () => {
+  it("the legitimate feature must keep working: a route that refuses everything could not be judged, it does not pass", async () => {
     const app = await startFixed();
     open.push(app);
     const r = await runProbe(app.url, {
@@ -335,7 +335,7 @@ describe("every probe finds its flaw and passes the fix", () => {
       request: { path: "/search?q={payload}" },
       known: "no-such-note-anywhere",
     });
-    expect(r.result.status, explain(r)).toBe("fail");
+    expect(r.result.status, explain(r)).toBe("error");
     expect(r.result.message).toMatch(/does not contain "no-such-note-anywhere"/);
   });
 });

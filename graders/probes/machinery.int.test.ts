@@ -120,21 +120,33 @@ describe("the machinery", () => {
     expect(bad.result.message).toMatch(/Bad parameters for probe "sqli": request: needs \{payload\}/);
   });
 
-  it("a service that stops answering mid-attack fails the probe (the learner's crash), it is not an error", async () => {
+  it("a service that stops answering mid-attack fails the probe (the learner's crash), and the probes after it do not run", async () => {
     let n = 0;
     const fragile = http.createServer((req, res) => {
       if (n++ === 0) res.writeHead(400, { "content-type": "application/json" }).end('{"error":"bad request"}');
       else req.socket.destroy();
     });
     await new Promise<void>((r) => fragile.listen(0, "127.0.0.1", r));
-    const r = await runProbe(`http://127.0.0.1:${(fragile.address() as AddressInfo).port}`, { probe: "error-leak" });
+    const url = `http://127.0.0.1:${(fragile.address() as AddressInfo).port}`;
+    const r = await runProbe(url, { probe: "error-leak" });
     expect(r.result.status, explain(r)).toBe("fail");
-    expect(r.result.message).toMatch(/stopped answering in the middle of the attack: after 1 answers/);
+    expect(r.result.message).toMatch(
+      /stopped answering in the middle of the attack, so the probe stopped: after 1 answers/,
+    );
+    expect(r.stopped).toBe(true);
+    // The probes after it are not run against a service that no longer answers, and say why.
+    n = 0;
+    const [first, second] = await runProbes(url, [{ probe: "error-leak" }, { probe: "security-headers" }], {
+      requestTimeoutMs: 500,
+    });
+    expect(first!.result.status, explain(first!)).toBe("fail");
+    expect(second!.result.status, explain(second!)).toBe("error");
+    expect(second!.result.message).toMatch(/stopped answering during probe "error-leak" and still does not answer/);
     fragile.closeAllConnections();
     await new Promise<void>((r2) => fragile.close(() => r2()));
   });
 
-  it("backlab probe: default probes, a table or JSON, exit 1 on findings and 0 when clean, 2 on usage errors", async () => {
+  it("backlab probe: default probes, a table or JSON, exit 1 on findings, 0 when clean, 2 on usage errors, 3 when a probe could not run", async () => {
     const vulnerable = await startVulnerable();
     const fixed = await startFixed();
     open.push(vulnerable, fixed);
@@ -175,6 +187,17 @@ describe("the machinery", () => {
     expect(c.out.join("")).toMatch(/FAIL\s+sqli\s+A05:2025 CWE-89/);
 
     const d = io();
+    // A precondition the service does not meet is "could not run", never a finding: exit 3.
+    const f = io();
+    expect(
+      await probeCommand(
+        [fixed.url, "--probe", "sqli", "--param", "request.path=/search?q={payload}", "--param", "known=no-such-note"],
+        f.io,
+      ),
+    ).toBe(3);
+    expect(f.out.join("")).toMatch(/COULD NOT RUN\s+sqli[\s\S]*could not run: .*does not contain "no-such-note"/);
+    expect(f.out.join("")).toMatch(/0 passed, 0 failed, 1 could not run/);
+
     expect(await probeCommand([fixed.url, "--probe", "sqli"], d.io)).toBe(2);
     expect(d.err.join("")).toMatch(/sqli: request: /);
     expect(await probeCommand(["--bogus"], io().io)).toBe(2);

@@ -109,3 +109,7 @@ export function expectOk(res: HttpResponse, what: string): HttpResponse {
 
 export const random = (bytes = 4) =>
   Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, "0")).join("");
+
+/** Lower-case letters only: a marker that also fits inputs which refuse digits. */
+export const letters = (n = 8) =>
+  Array.from(crypto.getRandomValues(new Uint8Array(n)), (b) => String.fromCharCode(97 + (b % 26))).join("");

@@ -18,6 +18,8 @@ export type ProbeRun = {
   probe: ProbeMeta | null;
   result: ProbeResult;
   duration_ms: number;
+  /** The service stopped answering during this probe (the probe then stopped itself). */
+  stopped?: true;
 };
 
 export type RunOptions = {
@@ -90,7 +92,10 @@ const meta = (p: { id: string; title: string; owasp: string; cwe: string }): Pro
 
 /** Turns whatever a probe threw into a result. */
 function fromThrown(e: unknown, http: HttpClient, budgetMs: number): ProbeResult {
-  if (e instanceof LegitFailure) return fail(e.message, e.evidence);
+  // A precondition the service does not meet (login, the normal request) proves no flaw: the
+  // probe could not run. Graders still count it as not passed, so a fix that breaks the
+  // feature earns nothing.
+  if (e instanceof LegitFailure) return error(e.message, e.evidence);
   if (e instanceof ProbeSetupError || e instanceof NetworkRuleError) return error(e.message);
   if (e instanceof HttpError) {
     if (e.kind === "aborted")
@@ -103,7 +108,7 @@ function fromThrown(e: unknown, http: HttpClient, budgetMs: number): ProbeResult
         `Could not reach the service at ${http.base.origin}: ${e.request} failed (${e.message}). Is it running and listening there?`,
       );
     return fail(
-      `The service stopped answering in the middle of the attack: after ${http.responses} answers, ${e.request} got ${e.kind === "timeout" ? "no answer in time" : "no answer"} (${e.message}). One bad request must never crash or hang the whole service: validate input and handle errors per request.`,
+      `The service stopped answering in the middle of the attack, so the probe stopped: after ${http.responses} answers, ${e.request} got ${e.kind === "timeout" ? "no answer in time" : "no answer"} (${e.message}). One bad request must never crash or hang the whole service: validate input and handle errors per request.`,
     );
   }
   return error(`The probe crashed: ${e instanceof Error ? e.message : String(e)}`);
@@ -154,18 +159,33 @@ export async function runProbe(baseUrl: string | URL, use: ProbeUse, opts: RunOp
     }, budgetMs);
   });
   let result: ProbeResult;
+  let stopped = false;
   try {
     result = await Promise.race([
       Promise.resolve()
         .then(() => probe.run(ctx, parsed.data))
-        .catch((e: unknown) => fromThrown(e, http, budgetMs)),
+        .catch((e: unknown) => {
+          stopped = e instanceof HttpError && http.responses > 0 && (e.kind === "timeout" || e.kind === "network");
+          return fromThrown(e, http, budgetMs);
+        }),
       overtime,
     ]);
   } finally {
     clearTimeout(timer);
     controller.abort();
   }
-  return done(meta(probe), result);
+  const run = done(meta(probe), result);
+  return stopped ? { ...run, stopped: true } : run;
+}
+
+/** Whether the service answers anything at all within `timeoutMs`. */
+async function answers(base: string, timeoutMs: number): Promise<boolean> {
+  try {
+    await new HttpClient(base, { timeoutMs }).send({ path: "/" });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -178,8 +198,19 @@ export async function runProbes(
   opts: RunOptions = {},
 ): Promise<ProbeRun[]> {
   const out: ProbeRun[] = [];
+  let down: string | undefined;
   for (const use of uses) {
-    const run = await runProbe(baseUrl, use, opts);
+    const run: ProbeRun = down
+      ? {
+          use,
+          probe: PROBES.has(use.probe) ? meta(PROBES.get(use.probe)!) : null,
+          result: error(
+            `The service stopped answering during probe "${down}" and still does not answer, so this probe did not run. Restart the service and run it again.`,
+          ),
+          duration_ms: 0,
+        }
+      : await runProbe(baseUrl, use, opts);
+    if (!down && run.stopped && !(await answers(baseUrl, opts.requestTimeoutMs ?? 2_000))) down = use.probe;
     out.push(run);
     opts.onResult?.(run);
   }

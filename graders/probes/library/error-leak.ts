@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { findLeaks } from "../analyze.ts";
-import type { HttpRequest } from "../http.ts";
+import type { HttpRequest, HttpResponse } from "../http.ts";
 import { exchange, fail, line, pass } from "../report.ts";
-import { RequestTemplate, toRequest } from "../template.ts";
+import { describeTemplate, RequestTemplate, toRequest } from "../template.ts";
 import { defineProbe, OWASP_2025 } from "../types.ts";
 
 /** Malformed requests any HTTP service must survive. */
@@ -41,10 +41,15 @@ export const errorLeak = defineProbe({
     requests: z.array(RequestTemplate).max(10).default([]),
   }),
   async run(ctx, p) {
+    // The user's own requests first, and every request checked: the first finding does not hide the others.
     const list: Array<[string, HttpRequest]> = [
+      ...p.requests.map((t, i): [string, HttpRequest] => [
+        `request ${i + 1} (${describeTemplate(t)})`,
+        toRequest(t, {}),
+      ]),
       ...p.paths.flatMap(malformed),
-      ...p.requests.map((t, i): [string, HttpRequest] => [`request ${i + 1}`, toRequest(t, {})]),
     ];
+    const found: Array<{ text: string; res: HttpResponse }> = [];
     for (const [what, req] of list) {
       const res = await ctx.http.send(req);
       const leaks = findLeaks(
@@ -54,21 +59,27 @@ export const errorLeak = defineProbe({
             .map(([k, v]) => `${k}: ${String(v)}`)
             .join("\n"),
       );
-      if (leaks.length) {
-        return fail(
-          `Error details leaked: ${what} to ${line(res)} answered with ${leaks.map((l) => l.kind).join(", ")} (${JSON.stringify(leaks[0]!.match.slice(0, 80))}). Attackers learn your code, paths and versions. End with an error handler that logs the details and answers a short generic message (e.g. RFC 9457 problem+json), and set NODE_ENV=production.`,
-          exchange(res, 240),
-        );
-      }
-      if (res.status >= 500) {
-        return fail(
-          `Malformed input crashed the request: ${what} to ${line(res)}. Bad input is the client's fault: validate it and answer 400 (or 415/422), not 500.`,
-          exchange(res),
-        );
-      }
+      if (leaks.length)
+        found.push({
+          text: `${what} to ${line(res)} answered with ${leaks.map((l) => l.kind).join(", ")} (${JSON.stringify(leaks[0]!.match.slice(0, 80))})`,
+          res,
+        });
+      else if (res.status >= 500) found.push({ text: `${what} to ${line(res)} crashed the request (5xx)`, res });
+    }
+    if (found.length) {
+      const leaked = found.some((f) => !f.text.endsWith("(5xx)"));
+      return fail(
+        `${leaked ? "Error details leaked" : "Malformed input crashed the request"} in ${found.length} of ${list.length} requests: ${found
+          .slice(0, 3)
+          .map((f) => f.text)
+          .join(
+            "; ",
+          )}${found.length > 3 ? "; …" : ""}. ${leaked ? "Attackers learn your code, paths and versions. End with an error handler that logs the details and answers a short generic message (e.g. RFC 9457 problem+json), and set NODE_ENV=production." : "Bad input is the client's fault: validate it and answer 400 (or 415/422), not 500."}`,
+        exchange(found[0]!.res, 240),
+      );
     }
     return pass(
-      `${list.length} malformed requests (broken JSON, unknown charset, bad percent-encoding, nested query parameters) were answered without a 5xx, stack traces, file paths, environment variables or framework error pages.`,
+      `${list.length} malformed requests (broken JSON, unknown charset, bad percent-encoding, nested query parameters${p.requests.length ? ", and yours" : ""}) were answered without a 5xx, stack traces, file paths, environment variables or framework error pages.`,
     );
   },
 });

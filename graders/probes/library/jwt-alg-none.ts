@@ -22,7 +22,7 @@ export const jwtAlgNone = defineProbe({
     ]);
     for (const [what, token] of variants) {
       const res = await t.send(token);
-      if (accepted(res)) {
+      if (accepted(t, res)) {
         return fail(
           `JWT "alg: none" accepted: ${t.where} with the user's claims, ${what}, answered ${res.status}. Anyone can mint a token for any user. Verify with a fixed algorithm list (e.g. algorithms: ["HS256"]) and reject "none".`,
           `${token.slice(0, 120)}…\n${exchange(res)}`,

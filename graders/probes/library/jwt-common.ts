@@ -3,10 +3,10 @@ import { z } from "zod";
 import { AuthSpec, openSessions, withToken, type Session } from "../auth.ts";
 import type { HttpResponse } from "../http.ts";
 import { decodeJwt, type Jwt } from "../jwt.ts";
-import { exchange, expectOk, fail, LegitFailure, pass } from "../report.ts";
+import { resembles } from "../analyze.ts";
+import { exchange, exchanges, expectOk, fail, LegitFailure, pass } from "../report.ts";
 import { describeTemplate, RequestTemplate, toRequest } from "../template.ts";
 import type { ProbeContext, ProbeResult } from "../types.ts";
-import { is2xx } from "./common.ts";
 
 export const JwtParams = {
   /** How to sign in; `auth.token` (or `token_cookie`) is where the JWT is. */
@@ -67,15 +67,16 @@ export async function jwtTarget(ctx: ProbeContext, p: Base): Promise<JwtTarget |
   };
   const legit = expectOk(await send(token), `${where} with the real token`);
   const anonymous = await send(undefined);
-  if (is2xx(anonymous))
+  // Judged by the answer, not its status: a `200 {"error": …}` without a token is a refusal.
+  if (resembles(anonymous, legit))
     return fail(
-      `${where} answers ${anonymous.status} without any token, so it is not protected at all: forged tokens cannot even be told apart. Require a valid token on it.`,
-      exchange(anonymous),
+      `${where} answers ${anonymous.status} without any token with the same kind of answer as with the real one, so it is not protected at all: forged tokens cannot even be told apart. Require a valid token on it.`,
+      exchanges([legit, anonymous]),
     );
   return { session: s, token, jwt, send, legit, where };
 }
 
-/** A forged token was accepted. */
-export function accepted(res: HttpResponse): boolean {
-  return is2xx(res);
+/** A forged token was accepted: the answer is the one the real token gets (status, body shape), not a refusal. */
+export function accepted(t: Pick<JwtTarget, "legit">, res: HttpResponse): boolean {
+  return resembles(res, t.legit);
 }

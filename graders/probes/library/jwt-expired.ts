@@ -68,7 +68,7 @@ export const jwtExpired = defineProbe({
       how = `the real token, ${Math.round((Date.now() / 1000 - exp) * 10) / 10} s after its exp`;
     }
     const res = await t.send(token);
-    if (accepted(res)) {
+    if (accepted(t, res)) {
       return fail(
         `Expired JWT accepted: ${t.where} with ${how} answered ${res.status}. Check "exp" on every request (jwt.verify does unless told to ignore it).`,
         exchange(res),

@@ -63,7 +63,7 @@ export const jwtKeyConfusion = defineProbe({
     for (const [what, secret] of candidates) {
       const token = signJwt({ ...t.jwt.header, alg: "HS256" }, { ...t.jwt.payload, jti: `probe-${random(4)}` }, secret);
       const res = await t.send(token);
-      if (accepted(res)) {
+      if (accepted(t, res)) {
         return fail(
           `Algorithm confusion: the service issues ${alg} tokens but accepted an HS256 token whose HMAC secret is its public key (${what}) — and the public key is public. ${t.where} answered ${res.status}. Verify with the algorithm fixed (algorithms: ["${alg}"]), never the one named in the token.`,
           exchange(res),

@@ -34,7 +34,7 @@ export const jwtTampered = defineProbe({
     ];
     for (const [what, token] of variants) {
       const res = await t.send(token);
-      if (accepted(res)) {
+      if (accepted(t, res)) {
         return fail(
           `JWT signature not checked: ${t.where} with a token that has ${what} answered ${res.status}. Decoding is not verifying: use jwt.verify (with the key and a fixed algorithm list), never jwt.decode, for authentication.`,
           `${token.slice(0, 120)}…\n${exchange(res)}`,

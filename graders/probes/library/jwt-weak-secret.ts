@@ -44,7 +44,7 @@ export const jwtWeakSecret = defineProbe({
     }
     for (const s of secrets) {
       const res = await t.send(forged(s));
-      if (accepted(res))
+      if (accepted(t, res))
         return fail(
           `Weak JWT secret: the service uses ${alg} but also accepted an HS256 token signed with ${JSON.stringify(s)} (${res.status}). ${FIX} And accept only the algorithm you issue.`,
           exchange(res),

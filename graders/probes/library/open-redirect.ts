@@ -9,9 +9,17 @@ import { sendTemplate } from "./common.ts";
 /** A host that does not exist (.example is reserved); the probe never connects to it, it only reads Location. */
 const EVIL = "probe-evil.example";
 
-/** Where a browser would go: the Location (or Refresh) target resolved against the request URL. */
+/**
+ * Where a browser would go without the user choosing to: the Location (or Refresh header, or
+ * an immediate `<meta http-equiv="refresh">`) target resolved against the request URL. A page
+ * with a link the user must click (a confirmation page) goes nowhere by itself.
+ */
 function destination(res: HttpResponse, base: URL): URL | undefined {
-  const loc = res.header("location") ?? /^\s*\d+\s*;\s*url=(.+)$/i.exec(res.header("refresh") ?? "")?.[1];
+  const meta = /<meta[^>]+http-equiv=["']?refresh["']?[^>]*content=["']?\s*0\s*;\s*url=([^"'>]+)/i.exec(res.body)?.[1];
+  const loc =
+    (res.status >= 300 && res.status <= 399 ? res.header("location") : undefined) ??
+    /^\s*\d+\s*;\s*url=(.+)$/i.exec(res.header("refresh") ?? "")?.[1] ??
+    (res.status >= 200 && res.status <= 299 ? meta : undefined);
   if (!loc) return undefined;
   try {
     return new URL(loc.trim(), new URL(res.target, base));
@@ -38,18 +46,12 @@ export const openRedirect = defineProbe({
     const base = ctx.base;
     const ok = await sendTemplate(ctx, p.request, { payload: p.legit }, session);
     const okDest = destination(ok, base);
-    if (
-      ok.status < 300 ||
-      ok.status > 399 ||
-      !okDest ||
-      okDest.host !== base.host ||
-      okDest.pathname !== new URL(p.legit, base).pathname
-    ) {
-      throw new LegitFailure(
-        `The normal redirect to ${show(p.legit)} did not happen: ${line(ok)}${okDest ? ` to ${okDest.href}` : ""}. Same-site redirects must keep working.`,
-        exchange(ok),
-      );
-    }
+    // The normal target works when it redirects on this site or shows a page (a confirmation
+    // page asks before leaving). A route that cannot redirect even there (one that prefixes a
+    // scheme to what it is given) is still attacked; only a clean result needs it to work.
+    const legitWorks = okDest
+      ? okDest.host === base.host && okDest.pathname === new URL(p.legit, base).pathname
+      : ok.status >= 200 && ok.status <= 299;
     const payloads = [
       `https://${EVIL}/`,
       `//${EVIL}/`,
@@ -70,8 +72,13 @@ export const openRedirect = defineProbe({
         );
       }
     }
+    if (!legitWorks)
+      throw new LegitFailure(
+        `The normal redirect to ${show(p.legit)} did not happen: ${line(ok)}${okDest ? ` to ${okDest.href}` : ""}, and no off-site target got through either. Same-site redirects must keep working before a clean result means anything.`,
+        exchange(ok),
+      );
     return pass(
-      `${where} kept ${payloads.length} off-site targets (absolute, //, /\\, https:host, userinfo tricks) on this site, and still redirects to ${show(p.legit)}.`,
+      `${where} kept ${payloads.length} off-site targets (absolute, //, /\\, https:host, userinfo tricks) on this site, and still ${okDest ? "redirects" : "answers"} for ${show(p.legit)}.`,
     );
   },
 });

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { xssVerdict } from "../analyze.ts";
 import { AuthSpec, maybeSession, type Session } from "../auth.ts";
 import type { HttpResponse } from "../http.ts";
-import { exchange, expectOk, fail, LegitFailure, line, pass, random, show } from "../report.ts";
+import { exchange, expectOk, fail, LegitFailure, letters, line, pass, show } from "../report.ts";
 import { describeTemplate, getPath, hasPlaceholder, RequestTemplate, templateWith, type Vars } from "../template.ts";
 import { defineProbe, OWASP_2025, ProbeSetupError, type ProbeContext } from "../types.ts";
 import { sendTemplate } from "./common.ts";
@@ -37,14 +37,14 @@ export const xssReflected = defineProbe({
     const session = await maybeSession(ctx, p.auth);
     const send = (payload: string) => sendTemplate(ctx, p.request, { payload }, session);
     const where = describeTemplate(p.request);
-    const benign = `probe${random(4)}`;
+    const benign = `probe${letters(8)}`;
     const legit = expectOk(await send(benign), `The normal request with ${show(benign)}`);
     if (!legit.body.includes(benign))
       throw new LegitFailure(
         `The normal request ${line(legit)} does not show the value ${show(benign)} it was given, so the page no longer works as it should.`,
         exchange(legit),
       );
-    const m = random(4);
+    const m = letters(8);
     const notes: string[] = [];
     for (const v of payloads(m)) {
       const res = await send(v);
@@ -104,9 +104,9 @@ export const xssStored = defineProbe({
   async run(ctx, p) {
     const session = await maybeSession(ctx, p.auth);
     const where = `${describeTemplate(p.write)} then ${describeTemplate(p.read)}`;
-    const benign = `probe${random(4)}`;
+    const benign = `probe${letters(8)}`;
     const w0 = expectOk(
-      await sendTemplate(ctx, p.write, { payload: benign, marker: `probe${random(6)}` }, session),
+      await sendTemplate(ctx, p.write, { payload: benign, marker: `probe${letters(10)}` }, session),
       `Storing the normal value ${show(benign)}`,
     );
     const r0 = expectOk(await readBack(ctx, p.read, w0, p.id, session), "Reading the stored value back");
@@ -115,10 +115,10 @@ export const xssStored = defineProbe({
         `Stored ${show(benign)}, but ${line(r0)} does not show it: the feature must keep displaying what users write.`,
         exchange(r0),
       );
-    const m = random(4);
+    const m = letters(8);
     const notes: string[] = [];
     for (const v of payloads(m)) {
-      const w = await sendTemplate(ctx, p.write, { payload: v, marker: `probe${random(6)}` }, session);
+      const w = await sendTemplate(ctx, p.write, { payload: v, marker: `probe${letters(10)}` }, session);
       if (w.status < 200 || w.status > 299) {
         const note = `the write refused the markup (${w.status})`;
         if (!notes.includes(note)) notes.push(note);
