@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { splitPoints } from "./kind.ts";
-import { capResults, MAX_RESULTS_BYTES, summarize, truncate, type TestResult } from "./results.ts";
+import { capResults, joinStepMessages, MAX_RESULTS_BYTES, summarize, truncate, type TestResult } from "./results.ts";
 
 const t = (status: TestResult["status"], points: number, max: number): TestResult => ({
   name: "t",
@@ -56,5 +56,26 @@ describe("results", () => {
     expect(Buffer.byteLength(JSON.stringify(capped))).toBeLessThanOrEqual(MAX_RESULTS_BYTES);
     expect(capped.score).toBe(2500);
     expect(capped.max_score).toBe(5000);
+  });
+});
+
+describe("joinStepMessages", () => {
+  const log = Array.from({ length: 40 }, (_, i) => `GET /notes/${i} 200`).join("\n");
+  it("shows a shared service's output once (issue 13: it was repeated, one copy per step)", () => {
+    const functional = `2 tests failed.\n\nService output (end):\n${log.slice(-1500)}`;
+    const security = `Probe xss found a flaw.\n\nService output (end):\n${(log + "\nPOST /notes 201").slice(-1500)}`;
+    const joined = joinStepMessages([functional, security])!;
+    expect(joined.match(/Service output/g)).toHaveLength(1);
+    expect(joined).toMatch(
+      /^2 tests failed\.\nProbe xss found a flaw\.\n\nService output \(end\):\n[\s\S]*POST \/notes 201$/,
+    );
+  });
+
+  it("keeps different outputs, plain messages, and nothing for nothing", () => {
+    const a = "Service output:\nfirst service crashed";
+    const b = "Boot failed.\n\nService output (end):\nsecond service, other log";
+    expect(joinStepMessages([a, b])).toBe(`${a}\n${b}`);
+    expect(joinStepMessages(["one", "two"])).toBe("one\ntwo");
+    expect(joinStepMessages([])).toBeNull();
   });
 });

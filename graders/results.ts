@@ -135,3 +135,29 @@ export function capResults(r: Results): Results {
     ),
   };
 }
+
+const SERVICE_OUTPUT = /(?:^|\n\n)(Service output(?: \(end\))?:\n[\s\S]*)$/;
+
+/**
+ * The steps' messages as the result's one message. Steps that share one running service each
+ * end their message with its output ("Service output (end): …"): the same log, so it was
+ * shown twice. A block whose end a later block repeats (the same log, grown since) is dropped.
+ */
+export function joinStepMessages(messages: string[]): string | null {
+  const parts = messages.map((m) => {
+    const match = SERVICE_OUTPUT.exec(m);
+    if (!match) return { reason: m, output: null, end: "" };
+    const output = match[1]!;
+    // The log's last lines, without the heading (the heading differs between kinds).
+    const end = output
+      .slice(output.indexOf("\n") + 1)
+      .slice(-200)
+      .trim();
+    return { reason: m.slice(0, match.index), output, end };
+  });
+  const kept = parts.map((p, i) => {
+    const repeated = p.end !== "" && parts.slice(i + 1).some((later) => later.output?.includes(p.end));
+    return [p.reason, repeated ? null : p.output].filter((s): s is string => !!s).join("\n\n");
+  });
+  return kept.filter(Boolean).join("\n") || null;
+}

@@ -4,7 +4,7 @@ import type { Exercise } from "./exercise/catalog.ts";
 import type { SandboxDriver } from "./sandbox/port.ts";
 import { removeTree } from "./sandbox/files.ts";
 import { graderFor } from "./registry.ts";
-import { capResults, graderError, summarize, type Results, type TestResult } from "./results.ts";
+import { capResults, graderError, joinStepMessages, summarize, type Results, type TestResult } from "./results.ts";
 import { GradingTimer, timedDriver } from "./timing.ts";
 
 /** Host uids of grading sandboxes start here (the lab's workspaces use a range below). */
@@ -94,7 +94,7 @@ export async function grade(props: GradeProps): Promise<Results> {
       });
       if (outcome.message) messages.push(outcome.message);
     }
-    results = summarize(tests, 0, messages.join("\n") || null);
+    results = summarize(tests, 0, joinStepMessages(messages));
   } catch (err) {
     results = graderError(`The grader could not run: ${(err as Error).message}`, 0, exercise.maxScore);
   }

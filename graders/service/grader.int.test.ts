@@ -147,6 +147,9 @@ for (const [name, make] of Object.entries(drivers)) {
       expect(crash).toMatchObject({ status: "fail", score: 0, max_score: 30 });
       expect(crash.tests[0]!.message).toMatch(/did not become ready on port 3000.*exited with code 1/s);
       expect(crash.message).toMatch(/no config file/);
+      // The output once per message: the result's message has it, the test keeps it in output.
+      expect(crash.tests[0]!.message).not.toMatch(/no config file/);
+      expect(crash.tests[0]!.output).toMatch(/no config file/);
 
       const wrongPort = await run(fixture(`port-${name}`, SERVER(200, 3001)));
       expect(wrongPort.status).toBe("fail");

@@ -23,14 +23,17 @@ export function bootFailure(
   step: { name: string; category: Step["category"]; points: number },
   message: string,
 ): StepOutcome {
+  // The step's message carries the service output; the test says why, its output field
+  // keeps the log (the page showed the output twice, once in each message).
+  const cut = message.indexOf("\n\nService output");
   return {
     message: truncate(message, 2000),
     tests: [
       {
         name: step.name,
         status: "fail",
-        message: truncate(message, 500),
-        output: null,
+        message: truncate(cut === -1 ? message : message.slice(0, cut), 500),
+        output: cut === -1 ? null : truncate(message.slice(cut + 2), 1000),
         task_id: null,
         category: step.category,
         points: 0,
