@@ -232,11 +232,26 @@ describe.each(["bwrap", "docker"])("with the %s sandbox driver", (driver) => {
     expect(await page.locator("[data-testid=test-result][data-status=fail]").count()).toBe(0);
     await shot("08-passed");
 
-    // The reference solution, unlocked, as a diff against the learner's file.
-    await page.getByTestId("side-tab-solution").click();
+    // A pass says what next (issue 13): the solution, the next exercise, the progress page.
+    const next = page.getByTestId("what-next");
+    await next.waitFor({ timeout: 10_000 });
+    await next.getByTestId("what-next-exercise").waitFor({ timeout: 10_000 });
+    await next.getByTestId("what-next-solution").click();
+
+    // The reference solution, unlocked, marks the files that differ from the learner's, and
+    // opens as a diff against the learner's file.
+    const sameness = (rel: string) =>
+      page.locator(`[data-testid=solution-file][data-path='${rel}']`).getAttribute("data-sameness", { timeout: 2000 });
+    await page.locator("[data-testid=solution-file][data-path='src/token-bucket.ts']").waitFor({ timeout: 10_000 });
+    await expect.poll(() => sameness("src/token-bucket.ts"), { timeout: 10_000 }).toBe("differs");
+    expect(await sameness("src/middleware.ts")).toBe("same");
     await page.locator("[data-testid=solution-file][data-path='src/token-bucket.ts']").click();
     await page.getByTestId("solution-diff").waitFor();
     await expect.poll(() => page.locator("[data-testid=solution-diff] .cm-changedLine").count()).toBeGreaterThan(0);
+    // The folded unchanged lines are marked with a glyph every font has (it was "⦚", a box).
+    const folded = page.locator("[data-testid=solution-diff] .cm-collapsedLines").first();
+    await folded.waitFor({ timeout: 5_000 });
+    expect(await folded.evaluate((el) => getComputedStyle(el, "::before").content)).toBe('"···"');
     await shot("09-solution-diff");
     await page.getByTestId("close-compare").click();
     await page.locator(".ws-code .cm-content").waitFor();

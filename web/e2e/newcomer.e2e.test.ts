@@ -6,7 +6,7 @@ import { ROOT_DIR } from "../../server/config.ts";
 import { chromiumPath, ensureWebBuilt } from "../../server/setup/system.ts";
 import { startTestLab, type TestLab } from "../../server/test/lab.ts";
 import { pointsClaims } from "../../graders/readme-points.ts";
-import { screenshotDir } from "./artifacts.ts";
+import { screenshotDir, textNow } from "./artifacts.ts";
 
 /**
  * What a newcomer tripped over in the first hour (issue 13), each as a person would see it
@@ -347,6 +347,140 @@ describe("the live-sandbox limit (2 in this lab)", () => {
       .poll(() => terminalText(a), { timeout: 10_000 })
       .toMatch(/from-the-first-42[\s\S]*previous terminal session ended[\s\S]*you continued in/);
     await shot(a, "02-previous-session");
+    await context.close();
+  });
+});
+
+/** WCAG contrast of two CSS colours ("rgb(r, g, b)"). */
+function contrast(a: string, b: string): number {
+  const lum = (c: string) => {
+    const [r, g, bl] = (c.match(/\d+(\.\d+)?/g) ?? [])
+      .slice(0, 3)
+      .map(Number)
+      .map((v) => {
+        const s = v / 255;
+        return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+      });
+    return 0.2126 * r! + 0.7152 * g! + 0.0722 * bl!;
+  };
+  const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
+  return (hi! + 0.05) / (lo! + 0.05);
+}
+
+describe("what confused a newcomer (9, 10, 11, 16, 17)", () => {
+  it("9, 11, 16, 17: refusals in words, inputs with the server's limits, a long name keeps Sign out, search by topic, /exercises/<area>/<slug>", async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+    const page = await context.newPage();
+    await page.goto(`${lab.url}/signup`);
+    expect(await page.locator("input[name=displayName]").getAttribute("maxlength")).toBe("80");
+    expect(await page.locator("input[name=email]").getAttribute("maxlength")).toBe("254");
+    // Past the limit anyway (an old page, a script): the refusal names the field and the limit in words.
+    await page.locator("input[name=displayName]").evaluate((el) => el.removeAttribute("maxlength"));
+    await page.fill("input[name=email]", `words-${++n}@example.test`);
+    await page.fill("input[name=displayName]", "x".repeat(95));
+    await page.fill("input[name=password]", "a long enough password");
+    await page.getByRole("button", { name: "Create account" }).click();
+    await expect
+      .poll(() => textNow(page.getByRole("alert")), { timeout: 10_000 })
+      .toBe("The display name may be at most 80 characters long (this one has 95).");
+    // A 68-character display name: the header still shows Sign out, at both widths.
+    await page.fill(
+      "input[name=displayName]",
+      "Maximiliane Bartholomäa von Hohenzollern-Sigmaringen und Liechtenstein".slice(0, 68),
+    );
+    await page.getByRole("button", { name: "Create account" }).click();
+    await page.getByTestId("exercise-link-token-bucket").waitFor();
+    for (const width of [1280, 1024]) {
+      await page.setViewportSize({ width, height: 720 });
+      const out = await page.getByRole("button", { name: "Sign out" }).boundingBox();
+      expect(out, `Sign out at ${width}`).not.toBeNull();
+      expect(out!.x + out!.width, `Sign out at ${width}`).toBeLessThanOrEqual(width);
+    }
+    await page.setViewportSize({ width: 1280, height: 720 });
+    // Search by what an exercise is about.
+    for (const [q, id] of [
+      ["jwt", "refresh-rotation"],
+      ["owasp", "vulnerable-notes"],
+      ["mutation", "pricing-mutants"],
+    ] as const) {
+      await page.getByTestId("filter-q").fill(q);
+      await page.getByTestId(`exercise-card-${id}`).waitFor({ timeout: 5_000 });
+    }
+    await shot(page, "16-search-by-topic");
+    // The README's naming of an exercise opens it.
+    await page.goto(`${lab.url}/exercises/code-patterns/token-bucket`);
+    await page.getByRole("heading", { name: "Token-bucket rate limiter" }).waitFor({ timeout: 10_000 });
+    await context.close();
+  });
+
+  it("10, 11, 17: a 2 MB paste, a long file name, tabs after a reload, a live recording's size, vitest's badge", async () => {
+    const { page, context } = await newPerson("confused");
+    await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: lab.url });
+    await openExercise(page, "token-bucket");
+    const long = `${"n".repeat(243)}.ts`;
+    await type(
+      page,
+      `echo 'export const x = 1;' > $(printf 'n%.0s' {1..243}).ts; printf '\\e[1m\\e[30m\\e[46m RUN \\e[49m\\e[39m v4\\n'; echo made-$((7*7))`,
+    );
+    await expect.poll(() => terminalText(page), { timeout: 15_000 }).toMatch(/made-49/);
+    // vitest's RUN badge (bold black on cyan) is readable in the light theme.
+    const badge = page.locator("[data-testid=terminal] .xterm-rows span", { hasText: /^\s*RUN\s*$/ }).first();
+    await badge.waitFor({ timeout: 5_000 });
+    const [fg, bg] = await badge.evaluate((el) => [getComputedStyle(el).color, getComputedStyle(el).backgroundColor]);
+    expect(contrast(fg!, bg!), `${fg} on ${bg}`).toBeGreaterThanOrEqual(4.5);
+
+    // A 243-character file name: its tab is cut, its close button stays in reach.
+    await page.locator(`[data-testid=tree-item][data-path='${long}']`).click({ timeout: 5_000 });
+    const tab = page.locator(`[data-testid=editor-tab][data-path='${long}']`);
+    await tab.waitFor();
+    for (const width of [1280, 1024]) {
+      await page.setViewportSize({ width, height: 720 });
+      const close = await page.getByRole("button", { name: `Close ${long}` }).boundingBox();
+      const strip = await page.locator(".ws-tabs").boundingBox();
+      expect(close!.x + close!.width, `the close button at ${width}`).toBeLessThanOrEqual(strip!.x + strip!.width);
+      expect(await page.getByTestId("save").isVisible()).toBe(true);
+    }
+    await page.setViewportSize({ width: 1280, height: 720 });
+    await shot(page, "11-long-file-name");
+
+    // Both open tabs come back after a reload, the shown one shown.
+    const tabs = () =>
+      page.locator("[data-testid=editor-tab]").evaluateAll((els) => els.map((e) => e.getAttribute("data-path")));
+    const before = await tabs();
+    expect(before.length).toBe(2);
+    await page.reload();
+    await expect.poll(tabs, { timeout: 15_000 }).toEqual(before);
+    await expect
+      .poll(() => page.locator("[data-testid=editor-tab][aria-selected=true]").getAttribute("data-path"))
+      .toBe(long);
+
+    // A 2 MB paste: the editor says the limit and what to do; Submit does not ask to save it.
+    await page.locator(".ws-code .cm-content").click();
+    await page.keyboard.press("Control+a");
+    await page.evaluate((t) => navigator.clipboard.writeText(t), `// ${"x".repeat(2 * 1024 * 1024)}\n`);
+    await page.keyboard.press("Control+v");
+    await page.keyboard.press("Control+s");
+    await expect
+      .poll(() => textNow(page.getByTestId("editor-notice")), { timeout: 10_000 })
+      .toMatch(
+        /is 2 MB; the editor saves files up to 1 MB, so this was not saved\. Make it smaller, or write large files from the terminal/,
+      );
+    const warning = await textNow(page.getByTestId("unsaved-warning"));
+    expect(warning).toMatch(/Too large for the editor to save: .*\. A submission takes the version on disk/);
+    expect(warning).not.toMatch(/save first|Ctrl-S/);
+    const ws = Number(await page.getByTestId("editor").getAttribute("data-workspace"));
+    expect(fs.readFileSync(path.join(lab.dataDir, "workspaces", String(ws), long), "utf8")).toBe(
+      "export const x = 1;\n",
+    );
+    await shot(page, "10-too-large");
+
+    // The live recording says how much it holds so far, not "0 B".
+    await page.getByTestId("tab-recordings").click();
+    const live = page.locator("[data-testid=recording]", { hasText: "in progress" }).first();
+    await live.waitFor({ timeout: 10_000 });
+    expect(await live.textContent()).not.toMatch(/\b0 B\b/);
+    expect(await live.textContent()).toMatch(/\d+(\.\d)? (B|KB|MB)/);
+    page.on("dialog", (d) => void d.accept());
     await context.close();
   });
 });

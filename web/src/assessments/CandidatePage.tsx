@@ -218,7 +218,8 @@ function Working({ state, onHandIn, onChange }: { state: CandidateState; onHandI
   const dirty = useRef<string[]>([]);
   /** A file that stops being dirty was saved (the editor reloads only clean buffers). */
   const onDirtyChange = useCallback(
-    (paths: string[]) => {
+    (files: { path: string }[]) => {
+      const paths = files.map((f) => f.path);
       for (const p of dirty.current)
         if (!paths.includes(p) && queue.current.length < 50)
           queue.current.push({ kind: "save", exerciseId: current, path: p });

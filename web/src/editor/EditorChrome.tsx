@@ -25,7 +25,7 @@ export function EditorTabs(props: {
               title={p}
               onClick={() => props.onSelect(p)}
             >
-              {p.slice(p.lastIndexOf("/") + 1)}
+              <span className="ws-tab-name">{p.slice(p.lastIndexOf("/") + 1)}</span>
               {buffers[p]?.dirty && (
                 <span className="dirty-dot" aria-label="unsaved changes">
                   {" "}

@@ -1,10 +1,11 @@
 import { useEffect, useRef, useState } from "react";
 import { Splitter } from "../components/Splitter.tsx";
 import { filesApi } from "../workspace/filesApi.ts";
-import { CLEAN } from "./buffers.ts";
+import { CLEAN, type UnsavedFile } from "./buffers.ts";
 import { DiffView } from "./DiffView.tsx";
 import { ConflictBanner, EditorTabs } from "./EditorChrome.tsx";
 import { FileTree } from "./FileTree.tsx";
+import { storedTabs, storeTabs } from "./openTabs.ts";
 import { isWithin, movedPath, parentOf } from "./tree.ts";
 import { useWorkspaceBuffers } from "./useWorkspaceBuffers.ts";
 import { useWorkspaceTree } from "./useWorkspaceTree.ts";
@@ -27,8 +28,8 @@ export interface WorkspaceEditorProps {
   /** The reference solution of a file, to show against the learner's. */
   compare: CompareRequest | null;
   onCloseCompare: () => void;
-  /** Told which open files have unsaved edits (a submission takes what is on disk). */
-  onDirtyChange?: (paths: string[]) => void;
+  /** Told which open files have unsaved edits (a submission takes what is on disk), and which cannot be saved. */
+  onDirtyChange?: (files: UnsavedFile[]) => void;
 }
 
 /**
@@ -45,7 +46,15 @@ export default function WorkspaceEditor({
   onCloseCompare,
   onDirtyChange,
 }: WorkspaceEditorProps) {
-  const { entries, error: treeError, expanded, setExpanded, toggle, refresh: refreshTree } = useWorkspaceTree(ws);
+  const {
+    entries,
+    error: treeError,
+    limits,
+    expanded,
+    setExpanded,
+    toggle,
+    refresh: refreshTree,
+  } = useWorkspaceTree(ws);
   const {
     host,
     tabs,
@@ -65,7 +74,7 @@ export default function WorkspaceEditor({
     loadTheirs,
     takeMerged,
     followMove,
-  } = useWorkspaceBuffers(ws, refreshTree);
+  } = useWorkspaceBuffers(ws, refreshTree, limits?.maxFileBytes);
   const [compareMine, setCompareMine] = useState<string | null>(null);
 
   // The server says when the workspace changes (server-sent events): the tree and the open
@@ -102,24 +111,39 @@ export default function WorkspaceEditor({
     };
   }, [ws, refreshTree, pollFiles]);
 
-  // First listing: open the exercise's main source file, as a learner would.
+  // First listing: the files this browser had open (a reload), else the exercise's main
+  // source file, as a learner would.
   const opened = useRef(false);
+  const [restored, setRestored] = useState(false);
   useEffect(() => {
     if (opened.current || !entries) return;
     opened.current = true;
+    const files = new Set(entries.filter((e) => e.type === "file").map((e) => e.path));
+    const saved = storedTabs(ws);
+    const again = saved?.tabs.filter((p) => files.has(p)) ?? [];
     const first =
       entries.find((e) => e.type === "file" && /^src\/[^/]+\.(ts|js|mjs)$/.test(e.path)) ??
       entries.find((e) => e.type === "file" && /\.(ts|js|md|ya?ml|json)$/.test(e.path) && !e.path.includes("/"));
-    if (first) void openFile(first.path);
-  }, [entries, openFile]);
+    void (async () => {
+      if (again.length) {
+        // In order, so the tab strip reads as before; then the one that was shown.
+        for (const p of again) await openFile(p);
+        if (saved?.active && again.includes(saved.active)) await openFile(saved.active);
+      } else if (first) await openFile(first.path);
+      setRestored(true);
+    })();
+  }, [entries, openFile, ws]);
+  useEffect(() => {
+    if (restored) storeTabs(ws, { tabs, active });
+  }, [restored, ws, tabs, active]);
 
   const dirtyKey = Object.entries(buffers)
     .filter(([, b]) => b.dirty)
-    .map(([p]) => p)
-    .sort()
+    .map(([p, b]) => `${b.tooLarge ? "!" : " "}${p}`)
+    .sort((a, b) => a.slice(1).localeCompare(b.slice(1)))
     .join("\n");
   useEffect(() => {
-    onDirtyChange?.(dirtyKey ? dirtyKey.split("\n") : []);
+    onDirtyChange?.(dirtyKey ? dirtyKey.split("\n").map((k) => ({ path: k.slice(1), tooLarge: k[0] === "!" })) : []);
   }, [dirtyKey, onDirtyChange]);
 
   // Unsaved edits survive nothing but the tab: ask before leaving.

@@ -3,7 +3,7 @@ import { Compartment, EditorState, Prec } from "@codemirror/state";
 import { EditorView, keymap } from "@codemirror/view";
 import { ApiError, errorMessage } from "../api.ts";
 import { ConflictError, filesApi } from "../workspace/filesApi.ts";
-import { CLEAN, type Base, type BufferState, type Conflict } from "./buffers.ts";
+import { CLEAN, tooLargeMessage, type Base, type BufferState, type Conflict } from "./buffers.ts";
 import { baseExtensions, languageFor } from "./setup.ts";
 import { movedPath } from "./tree.ts";
 
@@ -18,7 +18,7 @@ const language = new Compartment();
  * files with If-None-Match, so a change on disk reloads a clean buffer and turns a dirty one
  * into a conflict, resolved by `keepMine`, `loadTheirs` or `takeMerged`.
  */
-export function useWorkspaceBuffers(ws: string, refreshTree: () => Promise<void>) {
+export function useWorkspaceBuffers(ws: string, refreshTree: () => Promise<void>, maxFileBytes?: number) {
   const host = useRef<HTMLDivElement>(null);
   const view = useRef<EditorView | null>(null);
   const states = useRef(new Map<string, EditorState>());
@@ -199,7 +199,13 @@ export function useWorkspaceBuffers(ws: string, refreshTree: () => Promise<void>
       if (!st || !base || buffersRef.current[path]?.saving) return;
       if (buffersRef.current[path]?.conflict) return; // the banner asks first
       const content = st.doc.toString();
-      patch(path, { saving: true, error: null, notice: null });
+      // Over the server's limit (a big paste): say so here instead of a refused request.
+      const bytes = new TextEncoder().encode(content).length;
+      if (maxFileBytes !== undefined && bytes > maxFileBytes) {
+        patch(path, { tooLarge: true, notice: null, error: tooLargeMessage(path, bytes, maxFileBytes) });
+        return;
+      }
+      patch(path, { saving: true, error: null, notice: null, tooLarge: false });
       try {
         if (base.etag === null) {
           const { entry } = await filesApi.create(ws, path, "file", content);
@@ -236,7 +242,7 @@ export function useWorkspaceBuffers(ws: string, refreshTree: () => Promise<void>
         }
       }
     },
-    [ws, stateOf, patch, refreshTree, readTheirs],
+    [ws, stateOf, patch, refreshTree, readTheirs, maxFileBytes],
   );
 
   actions.current = {
@@ -245,6 +251,11 @@ export function useWorkspaceBuffers(ws: string, refreshTree: () => Promise<void>
       const base = bases.current.get(path);
       const dirty = !base || state.doc.toString() !== base.content;
       if ((buffersRef.current[path]?.dirty ?? false) !== dirty) patch(path, { dirty });
+      // Cut back under the limit: Save can write it again.
+      if (buffersRef.current[path]?.tooLarge && maxFileBytes !== undefined) {
+        if (new TextEncoder().encode(state.doc.toString()).length <= maxFileBytes)
+          patch(path, { tooLarge: false, error: null });
+      }
     },
   };
 

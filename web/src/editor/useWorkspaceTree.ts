@@ -1,12 +1,13 @@
 import { useCallback, useRef, useState } from "react";
 import { errorMessage } from "../api.ts";
-import { filesApi, type FileEntry } from "../workspace/filesApi.ts";
+import { filesApi, type FileEntry, type Listing } from "../workspace/filesApi.ts";
 import { initiallyExpanded } from "./tree.ts";
 
 /** The workspace's listing and which folders are open; a refresh that changed nothing renders nothing. */
 export function useWorkspaceTree(ws: string) {
   const [entries, setEntries] = useState<FileEntry[] | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [limits, setLimits] = useState<Listing["limits"] | null>(null);
   const [expanded, setExpanded] = useState<Set<string>>(new Set());
   const listingKey = useRef("");
 
@@ -15,6 +16,7 @@ export function useWorkspaceTree(ws: string) {
       const listing = await filesApi.list(ws);
       const key = listing.entries.map((e) => `${e.path}:${e.type}:${e.size}:${e.mtime}`).join("|");
       setError(null);
+      setLimits((l) => (l?.maxFileBytes === listing.limits.maxFileBytes ? l : listing.limits));
       if (key === listingKey.current) return;
       const first = listingKey.current === "";
       listingKey.current = key;
@@ -30,5 +32,5 @@ export function useWorkspaceTree(ws: string) {
     [],
   );
 
-  return { entries, error, expanded, setExpanded, toggle, refresh };
+  return { entries, error, limits, expanded, setExpanded, toggle, refresh };
 }

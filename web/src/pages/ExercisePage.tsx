@@ -5,11 +5,14 @@ import { api, errorMessage, type Exercise } from "../api.ts";
 import { Link } from "../components/Link.tsx";
 import { ResultsView } from "../components/Results.tsx";
 import { Splitter } from "../components/Splitter.tsx";
+import type { UnsavedFile } from "../editor/buffers.ts";
 import type { CompareRequest } from "../editor/WorkspaceEditor.tsx";
 import { Recordings } from "../recordings/Recordings.tsx";
 import { TerminalTabs } from "../terminal/TerminalTabs.tsx";
 import { filesApi, type HintState, type SolutionFile } from "../workspace/filesApi.ts";
 import { HintsPanel, SolutionPanel } from "./exercise/HelpPanels.tsx";
+import { UnsavedWarning } from "./exercise/UnsavedWarning.tsx";
+import { WhatNext } from "./exercise/WhatNext.tsx";
 import { useLayout } from "./exercise/layout.ts";
 import { useSubmission } from "./exercise/useSubmission.ts";
 import "./exercise/exercise.css";
@@ -36,7 +39,7 @@ export function ExercisePage({ id }: { id: string }) {
   const [solution, setSolution] = useState<SolutionFile[] | null>(null);
   const [solutionError, setSolutionError] = useState<string | null>(null);
   const [compare, setCompare] = useState<CompareRequest | null>(null);
-  const [unsaved, setUnsaved] = useState<string[]>([]);
+  const [unsaved, setUnsaved] = useState<UnsavedFile[]>([]);
   const [layout, setLayout] = useLayout();
   const submission = useSubmission(id);
 
@@ -154,6 +157,7 @@ export function ExercisePage({ id }: { id: string }) {
               unlocked={unlocked}
               files={solution}
               error={solutionError}
+              workspaceId={workspaceId}
               onCompare={(f) => setCompare({ path: f.path, content: f.content, label: "Reference solution" })}
             />
           )}
@@ -265,11 +269,7 @@ export function ExercisePage({ id }: { id: string }) {
                 </button>
               </div>
             </div>
-            {unsaved.length > 0 && !submission.busy && (
-              <p className="unsaved-warning" data-testid="unsaved-warning">
-                Unsaved in the editor: {unsaved.join(", ")}. A submission takes the files as saved; press Ctrl-S first.
-              </p>
-            )}
+            {!submission.busy && <UnsavedWarning files={unsaved} />}
             <p className="visually-hidden" role="status" aria-live="polite">
               {submission.busy ? submission.label : ""}
             </p>
@@ -286,7 +286,12 @@ export function ExercisePage({ id }: { id: string }) {
               {tab === "recordings" && workspaceId ? (
                 <Recordings workspaceId={workspaceId} />
               ) : submission.busy ? null : submission.shown ? (
-                <ResultsView result={submission.shown.result} when={formatWhen(submission.shown.createdAt)} />
+                <>
+                  {submission.shown.result.status === "pass" && (
+                    <WhatNext exerciseId={id} onSolution={() => setSide("solution")} />
+                  )}
+                  <ResultsView result={submission.shown.result} when={formatWhen(submission.shown.createdAt)} />
+                </>
               ) : (
                 <p className="muted">No submissions yet. Edit your code, run it in the terminal, then press Submit.</p>
               )}

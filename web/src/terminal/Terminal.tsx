@@ -184,6 +184,9 @@ export function Terminal({
       fontSize: initialFontSize(),
       fontFamily: 'ui-monospace, "SFMono-Regular", "Cascadia Mono", Menlo, Consolas, monospace',
       theme: resolvedTheme() === "dark" ? DARK : LIGHT,
+      // Programs pick colour pairs for a dark terminal (vitest's RUN badge: bold black on
+      // cyan, drawn bright: 1.5:1 in the light theme); xterm shifts a foreground to reach WCAG AA.
+      minimumContrastRatio: 4.5,
       cursorBlink: true,
       scrollback: 5000,
     });

@@ -1,6 +1,6 @@
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import Markdown from "react-markdown";
-import { errorMessage } from "../../api.ts";
+import { ApiError, errorMessage } from "../../api.ts";
 import { filesApi, type HintState, type SolutionFile } from "../../workspace/filesApi.ts";
 
 /** Hints, revealed one at a time on request; each reveal is recorded on the server. */
@@ -65,18 +65,56 @@ export function HintsPanel({
   );
 }
 
-/** The reference solution's files once a submission passed; each opens as a diff against the learner's. */
+type Sameness = "same" | "differs" | "missing";
+
+const SAMENESS: Record<Sameness, string> = {
+  same: "same as yours",
+  differs: "differs from yours",
+  missing: "not in your workspace",
+};
+
+/** Whether each reference file matches the learner's saved file. */
+function useSameness(workspaceId: string | null, files: SolutionFile[] | null): Record<string, Sameness> {
+  const [marks, setMarks] = useState<Record<string, Sameness>>({});
+  useEffect(() => {
+    if (!workspaceId || !files) return;
+    let cancelled = false;
+    void Promise.all(
+      files.map(async (f): Promise<[string, Sameness]> => {
+        try {
+          const mine = await filesApi.read(workspaceId, f.path);
+          return [f.path, mine?.content === f.content ? "same" : "differs"];
+        } catch (err) {
+          return [f.path, err instanceof ApiError && err.status === 404 ? "missing" : "differs"];
+        }
+      }),
+    ).then((pairs) => !cancelled && setMarks(Object.fromEntries(pairs)));
+    return () => {
+      cancelled = true;
+    };
+  }, [workspaceId, files]);
+  return marks;
+}
+
+/**
+ * The reference solution's files once a submission passed, each marked as the same as or
+ * different from the learner's saved file; each opens as a diff against the learner's.
+ */
 export function SolutionPanel({
   unlocked,
   files,
   error,
   onCompare,
+  workspaceId = null,
 }: {
   unlocked: boolean;
   files: SolutionFile[] | null;
   error: string | null;
   onCompare: (f: SolutionFile) => void;
+  /** The learner's workspace, to mark which files differ. */
+  workspaceId?: string | null;
 }) {
+  const marks = useSameness(workspaceId, files);
   if (!unlocked) {
     return (
       <p className="muted" data-testid="solution-locked">
@@ -91,21 +129,34 @@ export function SolutionPanel({
       </p>
     );
   if (!files) return <p className="loading muted">Loading the solution…</p>;
+  const differ = files.filter((f) => marks[f.path] && marks[f.path] !== "same").length;
   return (
     <div data-testid="solution">
-      <p className="muted">Compare the reference with your code, file by file:</p>
+      <p className="muted">
+        Compare the reference with your code, file by file
+        {Object.keys(marks).length === files.length
+          ? ` (${differ} of ${files.length} ${files.length === 1 ? "differs" : "differ"} from your saved files)`
+          : ""}
+        :
+      </p>
       <ul className="solution-files">
         {files.map((f) => (
-          <li key={f.path}>
+          <li key={f.path} data-sameness={marks[f.path]}>
             <button
               type="button"
               className="linklike"
               data-testid="solution-file"
               data-path={f.path}
+              data-sameness={marks[f.path]}
               onClick={() => onCompare(f)}
             >
               {f.path}
             </button>
+            {marks[f.path] && (
+              <span className={`badge sameness sameness-${marks[f.path]}`} data-testid="solution-sameness">
+                {SAMENESS[marks[f.path]!]}
+              </span>
+            )}
           </li>
         ))}
       </ul>
