@@ -1,4 +1,7 @@
-// Helpers for the hidden tests: HTTP calls to the service and what its database recorded.
+// Helpers for the hidden tests: HTTP calls to the service, the tests' own connection to its
+// PostgreSQL (locks held from outside, what pg_stat_activity says) and the risk service.
+import http from "node:http";
+import pg from "pg";
 
 export const BASE = (process.env.SERVICE_URL ?? "http://127.0.0.1:3000").replace(/\/+$/, "");
 
@@ -47,36 +50,112 @@ export function isProblem(a: Answer, status: number | number[], slug?: string): 
   return null;
 }
 
-export type Statement = { sql: string; params: unknown[]; error?: string; locked: number[] };
-export type TransactionRecord = { id: number; outcome: "commit" | "rollback"; error?: string; statements: Statement[] };
-
-export async function transactions(): Promise<TransactionRecord[]> {
-  const a = await call("GET", "/__debug/transactions");
-  if (a.status !== 200 || !Array.isArray(a.body?.transactions)) throw new Error(`GET /__debug/transactions must answer 200 {"transactions": [...]} (keep src/db.ts and src/debug.ts as they are), got ${seen(a)}`);
-  return a.body.transactions;
+/** The hidden tests' own connection to this grading's PostgreSQL: what the server says, not the service. */
+export async function connect(): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
+  await client.connect();
+  return client;
 }
 
-/** The committed transaction that locked (or changed) both accounts: the transfer's. */
-export async function transferTransaction(a: number, b: number, after: number): Promise<TransactionRecord | null> {
-  const all = (await transactions()).filter((t) => t.id > after && t.outcome === "commit");
-  return all.reverse().find((t) => t.statements.some((s) => s.locked.includes(a)) && t.statements.some((s) => s.locked.includes(b))) ?? null;
+/** Other connections of this database that wait for a lock right now. */
+export async function lockWaiters(db: pg.Client): Promise<number> {
+  const r = await db.query("select count(*)::int as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and wait_event_type = 'Lock'");
+  return r.rows[0].n;
 }
 
-export async function lastTransactionId(): Promise<number> {
-  return (await transactions()).at(-1)?.id ?? 0;
+/** Waits until `n` other connections wait for a lock (false after `ms`: they never got there). */
+export function untilLockWaiters(db: pg.Client, n: number, ms = 20_000): Promise<boolean> {
+  return until(async () => (await lockWaiters(db)) >= n, ms);
 }
 
-/** The statements of a transaction as the messages show them. */
-export const listing = (t: TransactionRecord) => t.statements.map((s, i) => `  ${i + 1}. ${s.sql.replace(/\s+/g, " ").trim().slice(0, 160)}  params ${JSON.stringify(s.params)}  -> locked ${JSON.stringify(s.locked)}`).join("\n");
+/** Whether some other transaction holds this account's row lock right now. */
+export async function rowLocked(db: pg.Client, id: number): Promise<boolean> {
+  await db.query("begin");
+  try {
+    await db.query("select id from accounts where id = $1 for update nowait", [id]);
+    return false;
+  } catch (err) {
+    if ((err as { code?: string }).code === "55P03") return true;
+    throw err;
+  } finally {
+    await db.query("rollback");
+  }
+}
 
-/** UPDATE … accounts … SET balance_cents = <expr> where <expr> does not mention balance_cents: a value computed in the app. */
-export function writesAbsoluteBalance(sql: string): boolean {
-  const flat = sql.replace(/--[^\n]*/g, " ").replace(/\s+/g, " ");
-  if (!/\bupdate\s+(?:only\s+)?(?:"?public"?\.)?"?accounts"?\b/i.test(flat)) return false;
-  for (const part of flat.split(/\bset\b/i).slice(1)) {
-    const clause = part.split(/\b(?:where|returning|from)\b/i)[0] ?? "";
-    const m = /(?:^|,)\s*"?balance_cents"?\s*=\s*([^,]+)/i.exec(clause);
-    if (m && !/\bbalance_cents\b/i.test(m[1]!)) return true;
+/** Polls `check` every 20 ms until it holds (false after `ms`). */
+export async function until(check: () => Promise<boolean>, ms = 20_000): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await check()) return true;
+    await new Promise((r) => setTimeout(r, 20));
   }
   return false;
+}
+
+/** Locks these accounts' rows from the tests' own connection until `release()`. */
+export async function holdRows(ids: number[]): Promise<{ db: pg.Client; release: () => Promise<void> }> {
+  const db = await connect();
+  await db.query("begin");
+  await db.query("select id from accounts where id = any($1::bigint[]) order by id for update", [ids]);
+  let released: Promise<void> | undefined;
+  return {
+    db,
+    release: () => (released ??= db.query("commit").then(() => db.end(), () => db.end())),
+  };
+}
+
+/**
+ * The risk service, played by the tests at RISK_URL (exercise.yaml): approves up to 1 000 000
+ * cents after 25 ms, counts what it sees, and can hold its answers until told to let go.
+ */
+export class RiskService {
+  calls = 0;
+  inFlight = 0;
+  maxInFlight = 0;
+  private held: (() => void)[] | null = null;
+  private server: http.Server | undefined;
+
+  async listen(): Promise<void> {
+    const url = new URL(process.env.RISK_URL ?? "http://127.0.0.1:3999");
+    this.server = http.createServer((req, res) => {
+      let body = "";
+      req.on("data", (c) => (body += c));
+      req.on("end", async () => {
+        this.calls++;
+        this.inFlight++;
+        this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+        try {
+          if (this.held) await new Promise<void>((r) => this.held!.push(r));
+          else await new Promise((r) => setTimeout(r, 25));
+          let amount = Infinity;
+          try {
+            amount = Number(JSON.parse(body).amount_cents);
+          } catch {}
+          res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ approved: amount <= 1_000_000 }));
+        } finally {
+          this.inFlight--;
+        }
+      });
+    });
+    await new Promise<void>((resolve, reject) => this.server!.once("error", reject).listen(Number(url.port), url.hostname, resolve));
+  }
+
+  hold(): void {
+    this.held ??= [];
+  }
+
+  letGo(): void {
+    const waiting = this.held ?? [];
+    this.held = null;
+    for (const r of waiting) r();
+  }
+
+  resetPeak(): void {
+    this.maxInFlight = this.inFlight;
+  }
+
+  close(): Promise<void> {
+    this.letGo();
+    return new Promise((r) => (this.server ? this.server.close(() => r()) : r()));
+  }
 }

@@ -1,6 +1,7 @@
 // Applies migrations/NNN_name.sql in order, each in its own transaction, once: the ones
-// already applied are listed in schema_migrations. The database lives in memory, so at every
-// start all of them run; on a real server only the new ones would.
+// already applied are listed in schema_migrations. A grading starts from an empty database,
+// so all of them run there; your workspace's database keeps what ran before (only new files
+// run at the next start). Start over in the terminal: psql -c 'drop schema public cascade; create schema public'
 import fs from "node:fs";
 import path from "node:path";
 import type { Db } from "./db.ts";
