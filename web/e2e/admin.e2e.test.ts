@@ -1,4 +1,6 @@
 import fs from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -6,7 +8,7 @@ import { ROOT_DIR } from "../../server/config.ts";
 import { FakeDriver } from "../../graders/sandbox/doubles.ts";
 import { chromiumPath, ensureWebBuilt } from "../../server/setup/system.ts";
 import { Client, startTestLab, type TestLab } from "../../server/test/lab.ts";
-import { screenshotDir } from "./artifacts.ts";
+import { screenshotDir, textNow } from "./artifacts.ts";
 
 /**
  * Accounts in Chromium: the first admin from the one-time link, the admin page changing a
@@ -25,7 +27,11 @@ beforeAll(async () => {
   ensureWebBuilt(() => {});
   const executablePath = chromiumPath();
   expect(executablePath, "Debian's chromium must be installed (npm test installs it as root)").not.toBeNull();
-  lab = await startTestLab({}, { driver: new FakeDriver() });
+  // Webhooks may reach this test's own receiver on loopback (refused by default).
+  lab = await startTestLab(
+    { WEBHOOK_ALLOW_NETWORKS: "127.0.0.0/8,::1/128", WEBHOOK_RETRY_SECONDS: "1,1,1" },
+    { driver: new FakeDriver() },
+  );
   browser = await chromium.launch({
     executablePath: executablePath!,
     args: [
@@ -168,6 +174,64 @@ describe("accounts in the browser", () => {
     await p.goto(`${lab.url}/account`);
     await expect.poll(() => p.getByTestId("account-role").textContent()).toBe("instructor");
     await guest.close();
+  });
+
+  it("the webhooks page adds a receiver, shows its secret once, and its log sends a delivery again", async () => {
+    const got: { id: string; type: string }[] = [];
+    const receiver = http.createServer((req, res) => {
+      let body = "";
+      req.on("data", (d: Buffer) => (body += d.toString()));
+      req.on("end", () => {
+        got.push({ id: String(req.headers["webhook-id"]), type: (JSON.parse(body) as { type: string }).type });
+        res.writeHead(got.length === 1 ? 500 : 204).end(); // the first try fails, the retry lands
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
+    try {
+      await page.goto(`${lab.url}/admin`);
+      await page.getByRole("link", { name: "Webhooks" }).click();
+      await page.getByRole("heading", { name: "Webhooks" }).waitFor();
+      await page.getByLabel("URL").fill(url);
+      await page.getByLabel("Description (optional)").fill("The ATS");
+      expect(await page.getByRole("button", { name: "Add receiver" }).isDisabled()).toBe(true);
+      await page.locator("input[name=event][value='assessment.completed']").check();
+      await page.getByRole("button", { name: "Add receiver" }).click();
+      await page.getByTestId("webhook-secret").waitFor();
+      expect(await textNow(page.getByTestId("webhook-secret"))).toMatch(/whsec_[A-Za-z0-9+/=]{20,}/);
+      await shot("06-webhooks-secret-light");
+      await page.getByRole("button", { name: "Done" }).click();
+      expect(await page.getByTestId("webhook-secret").count()).toBe(0);
+
+      await page.getByRole("button", { name: "Send test" }).click();
+      await page.getByRole("button", { name: "Deliveries" }).click();
+      const row = page.locator("[data-testid=webhook-deliveries] tbody tr").first();
+      await expect.poll(() => row.getAttribute("data-status"), { timeout: 15_000 }).toBe("delivered");
+      expect(await textNow(row.getByTestId("attempts"))).toBe("2");
+      await row.getByRole("button", { name: "Send again" }).click();
+      await expect.poll(() => got.length, { timeout: 10_000 }).toBe(3);
+      // Every try of one delivery carries the same webhook-id, so the receiver can drop repeats.
+      expect(new Set(got.map((g) => g.id)).size).toBe(1);
+      expect(got.every((g) => g.type === "webhook.test")).toBe(true);
+      await expect.poll(() => textNow(row.getByTestId("attempts")), { timeout: 10_000 }).toBe("3");
+      await shot("07-webhooks-log-light");
+      await page.evaluate(() => localStorage.setItem("backlab.theme", "dark"));
+      await page.reload();
+      await page.getByRole("button", { name: "Deliveries" }).click();
+      await page.locator("[data-testid=webhook-deliveries] tbody tr").first().waitFor();
+      await shot("07-webhooks-log-dark");
+      await page.evaluate(() => localStorage.setItem("backlab.theme", "light"));
+      // A private-range receiver is refused with the server's reason, on the page.
+      await page.getByLabel("URL").fill("http://10.1.2.3/hook");
+      await page.locator("input[name=event][value='submission.graded']").check();
+      await page.getByRole("button", { name: "Add receiver" }).click();
+      await expect
+        .poll(() => textNow(page.getByTestId("webhooks-error")), { timeout: 5_000 })
+        .toMatch(/private|refused|allowed/i);
+      expect(await violations()).toEqual([]);
+    } finally {
+      await new Promise<void>((r) => receiver.close(() => r()));
+    }
   });
 
   it("the account page changes the password and signs out everywhere", async () => {

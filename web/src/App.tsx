@@ -25,6 +25,7 @@ const CandidateReview = lazy(() =>
 );
 const TeachPage = lazy(() => import("./cohorts/TeachPage.tsx").then((m) => ({ default: m.TeachPage })));
 const RoomPage = lazy(() => import("./cohorts/RoomPage.tsx").then((m) => ({ default: m.RoomPage })));
+const WebhooksPage = lazy(() => import("./webhooks/WebhooksPage.tsx").then((m) => ({ default: m.WebhooksPage })));
 
 // The exercise page pulls in xterm.js and the markdown renderer: load it on demand.
 const ExercisePage = lazy(() => import("./pages/ExercisePage.tsx").then((m) => ({ default: m.ExercisePage })));
@@ -141,6 +142,10 @@ export function App() {
         <AccountPage user={user} onSignedOut={onSignedOut} />
       ) : route.name === "admin" && user.role === "admin" ? (
         <AdminPage user={user} />
+      ) : route.name === "webhooks" && user.role === "admin" ? (
+        <Suspense fallback={<p className="loading page">Loading…</p>}>
+          <WebhooksPage />
+        </Suspense>
       ) : (route.name === "hire" || route.name === "hireAssessment" || route.name === "hireCandidate") &&
         (user.role === "instructor" || user.role === "admin") ? (
         <Suspense fallback={<p className="loading page">Loading…</p>}>

@@ -47,6 +47,7 @@ export type Route =
   | { name: "userProgress"; id: string }
   | { name: "account" }
   | { name: "admin" }
+  | { name: "webhooks" }
   | { name: "firstAdmin" }
   | { name: "join"; code: string }
   | { name: "cohort"; id: number }
@@ -69,6 +70,7 @@ export function matchRoute(path: string): Route {
   if (up?.[1]) return { name: "userProgress", id: up[1] };
   if (clean === "/account") return { name: "account" };
   if (clean === "/admin") return { name: "admin" };
+  if (clean === "/admin/webhooks") return { name: "webhooks" };
   if (clean === "/first-admin") return { name: "firstAdmin" };
   const join = /^\/join\/([A-Za-z0-9_-]{8,43})$/.exec(clean);
   if (join?.[1]) return { name: "join", code: join[1] };

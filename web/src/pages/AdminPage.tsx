@@ -17,6 +17,9 @@ export function AdminPage({ user }: { user: User }) {
   return (
     <main className="page admin-page" id="main">
       <h1>Users and invites</h1>
+      <p>
+        <Link href="/admin/webhooks">Webhooks</Link> — connect an ATS or an LMS to the lab's events
+      </p>
       {error && (
         <p role="alert" className="alert">
           {error}
