@@ -253,10 +253,11 @@ export default defineConfig({
     testTimeout: 5000,
     hookTimeout: 5000,
     fileParallelism: false,
+    // One worker for all the learner's test files, each with a fresh module graph (runner.mjs).
+    isolate: false,
     runner: "/grader/runner.mjs",
     provide: { backlabVerdictKey: KEY },
     reporters: [["/grader/reporter.mjs", { key: KEY }]],
-    setupFiles: ["/grader/progress.mjs"],
     onConsoleLog: () => false,
   },
 });

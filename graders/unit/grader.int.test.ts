@@ -196,6 +196,45 @@ it("x", () => expect(x).toBe(1));
     expect(r.status).not.toBe("pass");
   });
 
+  // One worker runs all the hidden test files (vitest.config.mjs `isolate: false`).
+  it("gives each hidden test file fresh modules, as a process of its own would", async () => {
+    const hidden = (name: string) =>
+      `import { it, expect } from "vitest";\nimport { next } from "@workspace/src/mod.ts";\nit("${name}", () => expect(next()).toBe(1));\n`;
+    const ex = fixture("fresh", "let calls = 0;\nexport const next = () => ++calls;\n", hidden("first in a"));
+    fs.writeFileSync(path.join(ex.dir, "tests", "other.test.ts"), hidden("first in b"));
+    const r = await run(ex, path.join(ex.dir, "starter"));
+    expect(r.tests.map((t) => [t.name, t.status])).toEqual([
+      ["first in a", "pass"],
+      ["first in b", "pass"],
+    ]);
+  });
+
+  it("keeps the worker locked for the later test files: the submission's patches fail there too", async () => {
+    // The submission's module is evaluated again for each file (fresh modules); each time it
+    // tries to patch chai's assertion core and Object.is, and says whether that took.
+    const ex = fixture(
+      "locked",
+      `const chai = (globalThis as Record<string, any>).__vitest_index__?.chai;
+const tries = [
+  () => { chai.Assertion.prototype.assert = function () {}; },
+  () => { Object.defineProperty(chai.Assertion.prototype, "assert", { value: function () {} }); },
+  () => { Object.is = () => true; },
+];
+export const patched = tries.filter((t) => { try { t(); return true; } catch { return false; } }).length;
+`,
+      `import { it, expect } from "vitest";\nimport { patched } from "@workspace/src/mod.ts";\nit("first file", () => expect(patched).toBe(0));\n`,
+    );
+    fs.writeFileSync(
+      path.join(ex.dir, "tests", "z-later.test.ts"),
+      `import { it, expect } from "vitest";\nimport { patched } from "@workspace/src/mod.ts";\nit("later file", () => expect(patched).toBe(0));\n`,
+    );
+    const r = await run(ex, path.join(ex.dir, "starter"));
+    expect(r.tests.map((t) => [t.name, t.status])).toEqual([
+      ["first file", "pass"],
+      ["later file", "pass"],
+    ]);
+  });
+
   it("never lets a submission read the exercise's solution or another workspace", async () => {
     const ex = fixture(
       "peek",

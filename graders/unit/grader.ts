@@ -17,7 +17,7 @@ import { expectedTests, matchExpected, type ExpectedTest } from "./reference.ts"
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
 type Step = z.infer<typeof UnitStep>;
-/** What reporter.mjs and progress.mjs write, one JSON object per line. */
+/** What reporter.mjs and runner.mjs write, one JSON object per line. */
 export type VitestRecord =
   | { type: "init" }
   | { type: "collected"; file: string; tests: { id: string; name: string }[] }
@@ -174,7 +174,7 @@ function tooBig(step: Step, why: string): StepOutcome {
 }
 
 /** The grader's files inside the sandbox (/grader), shared with the mutation kind. */
-export const GRADER_FILES = ["reporter.mjs", "progress.mjs", "runner.mjs", "shield.mjs"];
+export const GRADER_FILES = ["reporter.mjs", "runner.mjs", "shield.mjs"];
 
 export type VitestDirs = { grader: string; out: string };
 

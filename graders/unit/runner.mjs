@@ -7,13 +7,23 @@
 // through /proc, the inspector or a native addon. So a submission that rewrites a task's
 // state, registers hooks, or writes forged frames to the channel to the main process still
 // cannot make a failing test count (graders/unit/README.md).
+//
+// It also does the worker's two chores for the host, neither of which is trusted for a
+// verdict: it hands each finished test to the main process at once (vitest batches task
+// updates on a 100 ms timer, so a worker stuck in an endless loop would otherwise never
+// report the tests it already finished), and it writes each test's start to progress.ndjson
+// (so the host can name the test that was running when the wall clock stopped the run).
 import crypto from "node:crypto";
+import fs from "node:fs";
 import { getFn } from "@vitest/runner";
 import { TestRunner } from "vitest";
 
 const state = globalThis.__vitest_worker__;
 const KEY = state?.providedContext?.backlabVerdictKey;
 if (state?.providedContext) delete state.providedContext.backlabVerdictKey;
+// Taken now, before any submission code could patch the fs module.
+const append = fs.appendFileSync;
+const PROGRESS = "/grader/out/progress.ndjson";
 
 // The HMAC's own methods and its native handle's prototype, taken and frozen now, so later
 // code can neither change what is signed nor read what is signed with.
@@ -34,12 +44,54 @@ function tag(id) {
   return digest.call(h, "hex");
 }
 
+/** vitest's own files and the grader's (this runner among them: it holds the key) stay loaded. */
+const KEEP = [/\/vitest\/dist\//, /vitest-virtual-\w+\/dist/, /@vitest\/[^/]+\/dist\//, /^\/grader\/[^/]+\.mjs$/];
+
+/**
+ * One worker runs every test file of a run (vitest.config.mjs `isolate: false`: a worker of
+ * its own per file cost ~0.3 s of CPU each), yet each file starts from a fresh module graph,
+ * as it would in a process of its own: the submission's modules are evaluated again, with
+ * none of the state an earlier file left in them.
+ */
+function freshModules(modules) {
+  modules?.idToModuleMap?.forEach((node, id) => {
+    if (KEEP.some((re) => re.test(id))) return;
+    node.promise = undefined;
+    node.exports = undefined;
+    node.evaluated = false;
+    node.importers.clear();
+  });
+}
+
+let files = 0;
+
 export default class BacklabRunner extends TestRunner {
+  // (Not onCollectStart: vitest wraps that one by assignment, which a frozen prototype refuses.)
+  importFile(filepath, source) {
+    if (source === "collect" && files++ > 0) {
+      this.moduleRunner?.mocker?.reset();
+      freshModules(this.workerState.evaluatedModules);
+    }
+    return super.importFile(filepath, source);
+  }
+
+  onBeforeTryTask(test) {
+    append(PROGRESS, JSON.stringify({ type: "start", id: test.id }) + "\n");
+    return super.onBeforeTryTask(test);
+  }
+
   async runTask(test) {
     if (test.meta) delete test.meta.backlab;
     await getFn(test)();
     // Reached only when the test's function resolved; a soft assertion marks it failed.
     if (typeof KEY === "string" && test.result?.state !== "fail") test.meta.backlab = tag(test.id);
+  }
+
+  async onAfterRetryTask(test, info) {
+    await super.onAfterRetryTask?.(test, info);
+    this.workerState.rpc
+      ?.onTaskUpdate([[test.id, test.result, test.meta]], [[test.id, "test-finished", undefined]])
+      .catch(() => {});
   }
 }
 Object.freeze(BacklabRunner.prototype);

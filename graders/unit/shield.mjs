@@ -24,16 +24,18 @@ let userPrepare = Error.prepareStackTrace;
 const asFrames = (_error, frames) => frames;
 // Who reads the stack decides: the submission must not fake it, so prepareStackTrace stays
 // ours while a gate asks, and `Error` itself cannot be swapped for a look-alike.
-defineProperty(globalThis, "Error", { value: Error, writable: false, configurable: false, enumerable: false });
-defineProperty(Error, "prepareStackTrace", {
-  configurable: false,
-  enumerable: false,
-  get: () => (gateOpen ? asFrames : userPrepare),
-  set: (v) => {
-    userPrepare = v;
-  },
-});
-defineProperty(Error, "captureStackTrace", { value: captureStackTrace, writable: false, configurable: false });
+function lockStack() {
+  defineProperty(globalThis, "Error", { value: Error, writable: false, configurable: false, enumerable: false });
+  defineProperty(Error, "prepareStackTrace", {
+    configurable: false,
+    enumerable: false,
+    get: () => (gateOpen ? asFrames : userPrepare),
+    set: (v) => {
+      userPrepare = v;
+    },
+  });
+  defineProperty(Error, "captureStackTrace", { value: captureStackTrace, writable: false, configurable: false });
+}
 
 const HARNESS = /^file:\/\/\/node_modules\/(vitest|@vitest\/[a-z-]+)\/dist\//;
 /** True when the function that called `fn` lives in vitest's own (natively loaded) files. */
@@ -199,64 +201,66 @@ const statics = [
   ArrayBuffer,
 ];
 
-for (const p of prototypes) harden(p);
-for (const s of statics) harden(s);
-pin(Math, ["random"]);
-pin(Date, ["now"]);
-for (const e of errors) pin(e, ["stackTraceLimit", "prepareStackTrace"]);
-for (const name of [
-  "Object",
-  "Array",
-  "String",
-  "Number",
-  "Boolean",
-  "Symbol",
-  "Map",
-  "Set",
-  "WeakMap",
-  "Promise",
-  "Reflect",
-  "JSON",
-  "Proxy",
-  "Math",
-  "isNaN",
-  "isFinite",
-  "parseInt",
-  "parseFloat",
-  ...errors.map((e) => e.name),
-]) {
-  const desc = getOwnPropertyDescriptor(globalThis, name);
-  if (desc?.configurable)
-    defineProperty(globalThis, name, {
-      value: desc.value,
-      writable: false,
-      enumerable: desc.enumerable,
-      configurable: false,
-    });
-}
+function lockRealm() {
+  for (const p of prototypes) harden(p);
+  for (const s of statics) harden(s);
+  pin(Math, ["random"]);
+  pin(Date, ["now"]);
+  for (const e of errors) pin(e, ["stackTraceLimit", "prepareStackTrace"]);
+  for (const name of [
+    "Object",
+    "Array",
+    "String",
+    "Number",
+    "Boolean",
+    "Symbol",
+    "Map",
+    "Set",
+    "WeakMap",
+    "Promise",
+    "Reflect",
+    "JSON",
+    "Proxy",
+    "Math",
+    "isNaN",
+    "isFinite",
+    "parseInt",
+    "parseFloat",
+    ...errors.map((e) => e.name),
+  ]) {
+    const desc = getOwnPropertyDescriptor(globalThis, name);
+    if (desc?.configurable)
+      defineProperty(globalThis, name, {
+        value: desc.value,
+        writable: false,
+        enumerable: desc.enumerable,
+        configurable: false,
+      });
+  }
 
-// The assertion library: chai's Assertion and its plugins' registries, and expect's own.
-harden(chai.Assertion.prototype);
-harden(chai.Assertion);
-harden(chai.util);
-harden(chai.config);
-try {
-  harden(chai);
-} catch {
-  // a module namespace: already as fixed as it gets
-}
-harden(expect);
-const jest = globalThis[Symbol.for("$$jest-matchers-object")];
-if (jest) {
-  harden(jest.matchers);
-  harden(jest.customEqualityTesters);
-}
-harden(globalThis[Symbol.for("asymmetric-matchers-object")]);
+  // The assertion library: chai's Assertion and its plugins' registries, and expect's own.
+  harden(chai.Assertion.prototype);
+  harden(chai.Assertion);
+  harden(chai.util);
+  harden(chai.config);
+  try {
+    harden(chai);
+  } catch {
+    // a module namespace: already as fixed as it gets
+  }
+  harden(expect);
+  const jest = globalThis[Symbol.for("$$jest-matchers-object")];
+  if (jest) {
+    harden(jest.matchers);
+    harden(jest.customEqualityTesters);
+  }
+  harden(globalThis[Symbol.for("asymmetric-matchers-object")]);
 
-// Now the gates: vitest's globals and the expect registries keyed by well-known symbols.
-for (const key of getOwnPropertyNames(globalThis)) if (key.startsWith("__vitest")) gate(key);
-for (const key of ["$$jest-matchers-object", "matchers-object", "expect-global", "asymmetric-matchers-object"])
-  gate(Symbol.for(key));
+  // Now the gates: vitest's globals and the expect registries keyed by well-known symbols.
+  for (const key of getOwnPropertyNames(globalThis)) if (key.startsWith("__vitest")) gate(key);
+  for (const key of ["$$jest-matchers-object", "matchers-object", "expect-global", "asymmetric-matchers-object"])
+    gate(Symbol.for(key));
+}
 
 // --- 3. capabilities the worker keeps for vitest only --------------------------------------
 const refuse = (what) =>
@@ -264,13 +268,29 @@ const refuse = (what) =>
     throw new stackError(`${what} is not available while the hidden tests run`);
   };
 // (`process._send` stays: node's own `send`, which vitest bound at start, calls it.)
-for (const key of ["send", "getBuiltinModule", "dlopen", "binding", "_linkedBinding"]) {
-  const desc = getOwnPropertyDescriptor(process, key);
-  if (desc?.configurable !== false)
-    defineProperty(process, key, {
-      value: refuse(`process.${key}`),
-      writable: false,
-      configurable: false,
-      enumerable: false,
-    });
+function lockProcess() {
+  for (const key of ["send", "getBuiltinModule", "dlopen", "binding", "_linkedBinding"]) {
+    const desc = getOwnPropertyDescriptor(process, key);
+    if (desc?.configurable !== false)
+      defineProperty(process, key, {
+        value: refuse(`process.${key}`),
+        writable: false,
+        configurable: false,
+        enumerable: false,
+      });
+  }
+}
+
+// One worker runs every hidden test file (vitest.config.mjs `isolate: false`), and vitest
+// evaluates a setup file again for each of them. The worker is locked once, by the first
+// file, before any submission code ran; every lock is non-configurable, so it holds for the
+// later files. The mark is set last, so a lockdown that broke off half-way is tried again
+// and throws (the file fails) rather than leaving a half-locked worker to the next file.
+// (Not Object.isFrozen(Object.prototype): runner.mjs freezes it as part of the HMAC's state.)
+const LOCKED = Symbol.for("backlab.shield.locked");
+if (!Object.hasOwn(globalThis, LOCKED)) {
+  lockStack();
+  lockRealm();
+  lockProcess();
+  defineProperty(globalThis, LOCKED, { value: true, writable: false, configurable: false, enumerable: false });
 }
