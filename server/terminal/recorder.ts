@@ -24,7 +24,8 @@ export class Recorder {
 
   bytes = 0;
   truncated = false;
-  private gzip = zlib.createGzip({ level: 6 });
+  // Level 1: a flood is recorded at a fraction of level 6's CPU; terminal text still shrinks ~5×.
+  private gzip = zlib.createGzip({ level: 1 });
   private out: fs.WriteStream;
   private decoder = new StringDecoder("utf8");
   private started = process.hrtime.bigint();
@@ -57,6 +58,20 @@ export class Recorder {
       this.dirty = false;
     }, 2000);
     this.flushTimer.unref();
+  }
+
+  /**
+   * Text waiting for the compressor (zlib runs on libuv's pool, which a busy machine can
+   * leave behind a flood): the session holds the shell back while it is high, so a
+   * recording never queues megabytes in memory.
+   */
+  get backlog(): number {
+    return this.gzip.writableLength;
+  }
+
+  /** Called when the backlog has drained. */
+  onDrain(listener: () => void): void {
+    this.gzip.on("drain", listener);
   }
 
   output(chunk: Buffer): void {

@@ -20,14 +20,17 @@ const ECHO_WINDOW_MS = 25;
  * The screen model's own watermarks (bytes sent to the screen worker, not yet parsed): they
  * bound what a flood queues there ahead of other sessions' output, and the worker's memory.
  */
-const SCREEN_HIGH = 256 * 1024;
-const SCREEN_LOW = 64 * 1024;
+const SCREEN_HIGH = 512 * 1024;
+const SCREEN_LOW = 256 * 1024;
 /**
  * Fairness: one session handles at most this much output per turn of the event loop, then
  * its shell waits for the next turn, so a flood takes its share and no more while other
  * sessions' echoes, the API and the gradings' progress are served in between.
  */
 const TURN_BYTES = 64 * 1024;
+/** The recording's watermarks (text not yet taken by the compressor). */
+const RECORDING_HIGH = 1024 * 1024;
+const RECORDING_LOW = 256 * 1024;
 /** Scrollback kept on the server and sent on reattach. */
 export const SCROLLBACK_LINES = 2000;
 
@@ -87,6 +90,7 @@ export class TerminalSession {
       },
       preface,
     );
+    recorder.onDrain(() => this.applyPause());
     shell.onData((chunk) => this.output(chunk));
     void shell.wait().then((exit) => {
       // Output can trail the exit (and may be held by flow control): drain it, then end.
@@ -227,16 +231,17 @@ export class TerminalSession {
   }
 
   /**
-   * Pauses the shell while a client or the screen model is past the high watermark (or a
-   * newcomer's snapshot is being taken, or the session used its share of this loop turn),
-   * resumes below the low one.
+   * Pauses the shell while a client, the screen model or the recording is past its high
+   * watermark (or a newcomer's snapshot is being taken, or the session used its share of
+   * this loop turn), resumes below the low one.
    */
   private applyPause(): void {
     if (this.ended) return;
     let behind = 0;
     for (const c of this.clients) behind = Math.max(behind, c.unacked);
-    const over = behind > HIGH_WATERMARK || this.screenBehind > SCREEN_HIGH;
-    const under = behind < LOW_WATERMARK && this.screenBehind < SCREEN_LOW;
+    const recording = this.recorder.backlog;
+    const over = behind > HIGH_WATERMARK || this.screenBehind > SCREEN_HIGH || recording > RECORDING_HIGH;
+    const under = behind < LOW_WATERMARK && this.screenBehind < SCREEN_LOW && recording < RECORDING_LOW;
     if (!this.flowPaused && over) this.flowPaused = true;
     else if (this.flowPaused && under) this.flowPaused = false;
     const pause = this.flowPaused || this.attaching > 0 || this.yielding;
