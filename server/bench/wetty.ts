@@ -77,12 +77,25 @@ export type WettyServer = { pid: number; url: string; argv: string[]; stop: () =
  * Starts wetty on 127.0.0.1. As root with the ssh host left at `localhost`, wetty runs
  * `--command` directly on a pty (`/usr/bin/env -S bash`), no ssh and no login prompt
  * (build/server/command.js); anyone else would be sent to ssh. HOME is an empty temp folder.
+ *
+ * Each wetty shell moves itself into a CPU cgroup of its own beside the lab's sandboxes
+ * (under `backlab/`, as a sandbox's shell runs), so on a busy machine both terminals' shells
+ * get the same scheduling; otherwise the sandboxes' one group competes with every process
+ * of the machine while wetty's shells each count as one, and the comparison measures that.
  */
 export async function startWetty(install: WettyInstall): Promise<WettyServer> {
   if (process.getuid?.() !== 0)
     throw new Error("wetty runs a local command only when it runs as root (otherwise it goes through ssh)");
   const port = await freePort();
   const home = fs.mkdtempSync(path.join(os.tmpdir(), "backlab-wetty-"));
+  const groups = sandboxCpuParent();
+  const tag = `bench-wetty-${path.basename(home).slice(-6)}`;
+  const shell = path.join(home, "shell.sh");
+  fs.writeFileSync(
+    shell,
+    `#!/bin/sh\n${groups ? `d=${groups}/${tag}-$$; mkdir "$d" 2>/dev/null && echo $$ > "$d/cgroup.procs" 2>/dev/null\n` : ""}exec bash\n`,
+    { mode: 0o755 },
+  );
   const argv = [
     install.main,
     "--host",
@@ -90,7 +103,7 @@ export async function startWetty(install: WettyInstall): Promise<WettyServer> {
     "--port",
     String(port),
     "--command",
-    "bash",
+    shell,
     "--log-level",
     "error",
   ];
@@ -121,6 +134,16 @@ export async function startWetty(install: WettyInstall): Promise<WettyServer> {
       clearTimeout(hard);
     }
     fs.rmSync(home, { recursive: true, force: true });
+    // A cgroup is removed with rmdir once empty: its shell goes when the pty closes.
+    for (const d of groups ? fs.readdirSync(groups).filter((n) => n.startsWith(tag)) : [])
+      for (let tries = 0; tries < 20; tries++) {
+        try {
+          fs.rmdirSync(path.join(groups!, d));
+          break;
+        } catch {
+          await sleep(100);
+        }
+      }
   };
   const url = `http://127.0.0.1:${port}`;
   const until = performance.now() + 15_000;
@@ -195,4 +218,11 @@ export class WettyLink extends TermLink {
     this.socket.close();
     await sleep(Math.min(50, Math.max(0, timeLeft())));
   }
+}
+
+/** The folder of the lab's sandbox CPU cgroups (v2 or v1's cpu hierarchy), if it is there. */
+function sandboxCpuParent(): string | null {
+  for (const dir of ["/sys/fs/cgroup/backlab", "/sys/fs/cgroup/cpu/backlab"])
+    if (fs.existsSync(path.join(dir, "cgroup.procs"))) return dir;
+  return null;
 }
