@@ -14,7 +14,7 @@ const USAGE = `backlab <command>
   serve                 install what is missing, then start the lab (npm start)
   setup [--for-tests] [--docker]
                         install system packages, the sandbox runtime, the backing
-                        services (PostgreSQL), Docker and its images (--docker;
+                        services (PostgreSQL, Redis), Docker and its images (--docker;
                         always for tests) and the web build
   images [--base IMAGE] build the sandbox images (offline base unless IMAGE is given)
   probe <url> [--probe id,…] [--param k=v …] [--json]

@@ -1,12 +1,13 @@
 import type { BackingService } from "./port.ts";
 import { postgresService } from "./postgres/service.ts";
+import { redisService } from "./redis/service.ts";
 
 /**
  * The backing services, one line each (like graders/registry.ts for grader kinds): each
  * lives in its own folder with what it installs, prepares and starts; nothing else in the
  * engine or the lab knows a service by name.
  */
-const SERVICES = [postgresService] as const;
+const SERVICES = [postgresService, redisService] as const;
 
 const byName = new Map<string, BackingService>(SERVICES.map((s) => [s.name, s]));
 
