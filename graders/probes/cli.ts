@@ -1,11 +1,12 @@
 /**
- * `backlab probe <url> [--probe id[,id…]] [--param [id:]key=value …] [--json] [--list]`:
+ * `backlab probe <url> [--probe id[,id…]] [--param [id:]key=value …] [--cookie c | --bearer t …] [--json] [--list]`:
  * attack your own service on this machine with probes from the library.
  */
 import { DEFAULT_PROBES, needsParams, PROBES } from "./index.ts";
 import { assertLoopbackUrl, NetworkRuleError } from "./http.ts";
 import { runProbes, validateProbeUses, type ProbeRun, type ProbeUse } from "./run.ts";
 import { withAdvice } from "./report.ts";
+import { paramsHelp, takesAuth, typedValue } from "./cli-schema.ts";
 
 export const PROBE_USAGE = `backlab probe <url> [options]
 
@@ -13,32 +14,40 @@ export const PROBE_USAGE = `backlab probe <url> [options]
   what it found. Without --probe it runs the probes that need no parameters:
   ${DEFAULT_PROBES.join(", ")}.
 
-  --probe id[,id…]        probes to run (repeatable); --list shows them all
+  --probe id[,id…]        probes to run (repeatable); --list shows them with their parameters
   --param [id:]key=value  a parameter for every chosen probe, or only for probe <id>;
-                          dotted keys nest (request.path=/search?q={payload}), values are
-                          JSON when they parse as JSON (attempts=10, paths=["/","/api"])
+                          dotted keys nest (request.path=/search?q={payload}); the value is
+                          typed by the probe's schema: text for a text parameter (known=1 is
+                          "1"), JSON for numbers, lists and objects (attempts=10, paths=["/"])
+  --cookie 'sid=…'        a signed-in session for every probe that signs in, instead of a
+                          login (repeat for more users, e.g. two for idor)
+  --bearer TOKEN          the same with a bearer token (Authorization: Bearer TOKEN)
   --budget seconds        time budget per probe (default 10)
   --json                  print the results as JSON
-  --list                  list the probes with their OWASP category and CWE
-  --help                  this text
+  --list                  list the probes: OWASP category, CWE, each parameter with an example
+  --help                  this text, then the same list
 
   exit status: 0 nothing found and every probe ran, 1 a probe found a flaw, 2 usage error
   or refused URL, 3 nothing found but a probe could not run (unreachable service, a login
   or normal request that did not work: the reason is printed, it is not a finding)
 `;
 
+/** Every probe with its parameters, from the probes' own schemas. */
+export function probeList(): string {
+  const out: string[] = [];
+  for (const p of PROBES.values()) {
+    out.push(
+      `${pad(p.id, 22)}  ${pad(p.owasp, 46)}  ${pad(p.cwe, 9)}  ${needsParams(p) ? "needs --param" : "runs as is"}`,
+    );
+    out.push(...paramsHelp(p));
+  }
+  return out.join("\n") + "\n";
+}
+
 export type ProbeIo = { out: (s: string) => void; err: (s: string) => void };
 const stdio: ProbeIo = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
 
 class UsageError extends Error {}
-
-function parseValue(raw: string): unknown {
-  try {
-    return JSON.parse(raw);
-  } catch {
-    return raw;
-  }
-}
 
 function setDotted(target: Record<string, unknown>, dotted: string, value: unknown): void {
   const keys = dotted.split(".");
@@ -56,7 +65,8 @@ function setDotted(target: Record<string, unknown>, dotted: string, value: unkno
 type Parsed = {
   url: string;
   ids: string[];
-  params: Array<{ id?: string; key: string; value: unknown }>;
+  params: Array<{ id?: string; key: string; raw: string }>;
+  sessions: Array<{ cookie: string } | { bearer: string }>;
   json: boolean;
   list: boolean;
   help: boolean;
@@ -64,7 +74,16 @@ type Parsed = {
 };
 
 function parseArgs(args: string[]): Parsed {
-  const out: Parsed = { url: "", ids: [], params: [], json: false, list: false, help: false, budgetMs: 10_000 };
+  const out: Parsed = {
+    url: "",
+    ids: [],
+    params: [],
+    sessions: [],
+    json: false,
+    list: false,
+    help: false,
+    budgetMs: 10_000,
+  };
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     const value = () => {
@@ -98,7 +117,13 @@ function parseArgs(args: string[]): Parsed {
       }
       if (!/^[a-z_][a-z0-9_]*(\.[a-z0-9_]+)*$/i.test(key))
         throw new UsageError(`--param ${v}: "${key}" is not a parameter name`);
-      out.params.push({ ...(id ? { id } : {}), key, value: parseValue(v.slice(eq + 1)) });
+      out.params.push({ ...(id ? { id } : {}), key, raw: v.slice(eq + 1) });
+    } else if (a === "--cookie") {
+      const v = value();
+      if (!/^[^=;\s]+=/.test(v)) throw new UsageError(`--cookie ${v}: expected name=value[; name2=value2]`);
+      out.sessions.push({ cookie: v });
+    } else if (a === "--bearer") {
+      out.sessions.push({ bearer: value() });
     } else if (a === "-h" || a === "--help") out.help = true;
     else if (a.startsWith("-")) throw new UsageError(`unknown option ${a}`);
     else if (!out.url) out.url = a;
@@ -150,14 +175,11 @@ export async function probeCommand(args: string[], io: ProbeIo = stdio): Promise
     return 2;
   }
   if (parsed.help) {
-    io.out(PROBE_USAGE);
+    io.out(`${PROBE_USAGE}\nprobes and their parameters (graders/probes/README.md says more):\n\n${probeList()}`);
     return 0;
   }
   if (parsed.list) {
-    for (const p of PROBES.values())
-      io.out(
-        `${pad(p.id, 22)}  ${pad(p.owasp, 46)}  ${pad(p.cwe, 9)}  ${needsParams(p) ? "needs --param" : "runs as is"}\n`,
-      );
+    io.out(probeList());
     return 0;
   }
   if (!parsed.url) {
@@ -180,11 +202,24 @@ export async function probeCommand(args: string[], io: ProbeIo = stdio): Promise
       return 2;
     }
   }
-  const uses: ProbeUse[] = ids.map((id) => {
-    const use: Record<string, unknown> = { probe: id };
-    for (const p of parsed.params) if (!p.id || p.id === id) setDotted(use, p.key, p.value);
-    return use as ProbeUse;
-  });
+  let uses: ProbeUse[];
+  try {
+    uses = ids.map((id) => {
+      const probe = PROBES.get(id);
+      const use: Record<string, unknown> = { probe: id };
+      for (const p of parsed.params)
+        if (!p.id || p.id === id) setDotted(use, p.key, probe ? typedValue(probe.params, p.key, p.raw) : p.raw);
+      if (probe && parsed.sessions.length && takesAuth(probe)) {
+        const auth = use.auth && typeof use.auth === "object" ? (use.auth as Record<string, unknown>) : {};
+        use.auth = { ...auth, sessions: parsed.sessions };
+      }
+      return use as ProbeUse;
+    });
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    io.err(`backlab probe: ${e.message}\n`);
+    return 2;
+  }
   const problems = validateProbeUses(uses);
   if (problems.length) {
     for (const p of problems) io.err(`backlab probe: ${p.probe || `#${p.index}`}: ${p.field}: ${p.message}\n`);

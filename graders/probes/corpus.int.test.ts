@@ -6,6 +6,7 @@
  */
 import { afterAll, describe, expect, it } from "vitest";
 import {
+  formSite,
   jsonApi200,
   jsonErrors,
   lateWebhook,
@@ -14,6 +15,7 @@ import {
   type CorpusApp,
   type Shape,
 } from "./fixtures/corpus.ts";
+import { probeCommand } from "./cli.ts";
 import { explain } from "./fixtures/harness.ts";
 import { runProbe, type ProbeUse } from "./run.ts";
 
@@ -63,6 +65,26 @@ export const CORPUS: Case[] = [
     use: { probe: "error-leak", requests: [{ method: "POST", path: "/api/items", body: {} }] },
     finds: /Error details leaked in 1 of \d+ requests: request 1 \(POST \/api\/items\).*a stack trace/,
   },
+  {
+    name: "form login answering 302, session cookie, CSRF-protected comment form",
+    shape: formSite,
+    use: {
+      probe: "xss-stored",
+      auth: {
+        login: {
+          method: "POST",
+          path: "/login",
+          body: { username: "{username}", password: "{password}", _csrf: "{csrf}" },
+          body_type: "form",
+        },
+        users: [{ username: "carol", password: "carol-pass-1" }],
+        csrf: { page: "/comments/new" },
+      },
+      write: { method: "POST", path: "/comments", body: { text: "{payload}", _csrf: "{csrf}" }, body_type: "form" },
+      read: { path: "/comments" },
+    },
+    finds: /Stored XSS: .*verbatim in text\/html/,
+  },
 ];
 
 const open: CorpusApp[] = [];
@@ -96,5 +118,124 @@ describe("the corpus: found in the vulnerable service, nothing in the fixed one"
     console.log(
       `probe corpus: ${tally.found}/${tally.flaws} flaws found (${pct} %), ${tally.alarms} false alarms and ${tally.couldNotRun} "could not run" on ${tally.fixed} fixed services`,
     );
+  });
+});
+
+const cli = () => {
+  const out: string[] = [];
+  return { out, io: { out: (s: string) => out.push(s), err: (s: string) => out.push(s) } };
+};
+
+/** Signs in to the form site as a browser would (GET the form for its token, POST it) and returns the session cookie. */
+async function formSiteCookie(url: string): Promise<string> {
+  const page = await fetch(`${url}/login`);
+  const pre = /sid=[\w-]+/.exec(page.headers.get("set-cookie") ?? "")![0];
+  const csrf = /name="_csrf" value="(\w+)"/.exec(await page.text())![1]!;
+  const res = await fetch(`${url}/login`, {
+    method: "POST",
+    redirect: "manual",
+    headers: { cookie: pre, "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ username: "carol", password: "carol-pass-1", _csrf: csrf }).toString(),
+  });
+  expect(res.status).toBe(302);
+  return /sid=[\w-]+/.exec(res.headers.get("set-cookie") ?? "")![0];
+}
+
+describe("backlab probe with a session given directly and parameters typed by the schema", () => {
+  it("--cookie (with the CSRF token read from a form) finds stored XSS and passes the fix", async () => {
+    const args = (url: string, cookie: string) => [
+      url,
+      "--probe",
+      "xss-stored",
+      "--cookie",
+      cookie,
+      "--param",
+      "auth.csrf.page=/comments/new",
+      "--param",
+      "write.method=POST",
+      "--param",
+      "write.path=/comments",
+      "--param",
+      'write.body={"text":"{payload}","_csrf":"{csrf}"}',
+      "--param",
+      "write.body_type=form",
+      "--param",
+      "read.path=/comments",
+    ];
+    for (const vulnerable of [true, false]) {
+      const app = await startShape(formSite, vulnerable);
+      open.push(app);
+      const run = cli();
+      const code = await probeCommand(args(app.url, await formSiteCookie(app.url)), run.io);
+      expect(code, run.out.join("")).toBe(vulnerable ? 1 : 0);
+      if (vulnerable) expect(run.out.join("")).toMatch(/FAIL\s+xss-stored[\s\S]*Stored XSS/);
+    }
+  });
+
+  it("--bearer finds a JWT flaw on a 200-with-error API and nothing on the fix; known=1 is text", async () => {
+    for (const vulnerable of [true, false]) {
+      const app = await startShape(jsonApi200, vulnerable);
+      open.push(app);
+      const login = await fetch(`${app.url}/api/login`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ username: "alice", password: "alice-pass-1" }),
+      });
+      const token = ((await login.json()) as { data: { token: string } }).data.token;
+      const run = cli();
+      const code = await probeCommand(
+        [app.url, "--probe", "jwt-alg-none", "--bearer", token, "--param", "check.path=/api/profile"],
+        run.io,
+      );
+      expect(code, run.out.join("")).toBe(vulnerable ? 1 : 0);
+    }
+    const app = await startShape(jsonErrors, false);
+    open.push(app);
+    const run = cli();
+    // `known=1` used to be read as the number 1 and refused; it is a text parameter.
+    const code = await probeCommand(
+      [app.url, "--probe", "sqli", "--param", "request.path=/s?q={payload}", "--param", "known=1"],
+      run.io,
+    );
+    expect(run.out.join("")).not.toMatch(/known: /);
+    expect(code, run.out.join("")).toBe(3);
+    expect(run.out.join("")).toMatch(/COULD NOT RUN\s+sqli/);
+  });
+});
+
+describe("sign-in that fits real services", () => {
+  const FORM_LOGIN = {
+    method: "POST",
+    path: "/login",
+    body: { username: "{username}", password: "{password}", _csrf: "{csrf}" },
+    body_type: "form",
+  };
+  const use = (auth: Record<string, unknown>): ProbeUse => ({
+    probe: "xss-stored",
+    auth: { login: FORM_LOGIN, csrf: { page: "/comments/new" }, ...auth },
+    write: { method: "POST", path: "/comments", body: { text: "{payload}", _csrf: "{csrf}" }, body_type: "form" },
+    read: { path: "/comments" },
+  });
+
+  it("a form login redirected back to the login page did not work: could not run, with the reason", async () => {
+    const app = await startShape(formSite, true);
+    open.push(app);
+    const r = await runProbe(app.url, use({ users: [{ username: "carol", password: "wrong-pass" }] }));
+    expect(r.result.status, explain(r)).toBe("error");
+    expect(r.result.message).toMatch(/Logging in as carol did not work: POST \/login → 302 to \/login\?error=1/);
+  });
+
+  it("`auth.success` names the signal: a status, a redirect, a cookie set", async () => {
+    const app = await startShape(formSite, true);
+    open.push(app);
+    const users = [{ username: "carol", password: "carol-pass-1" }];
+    const ok = await runProbe(
+      app.url,
+      use({ users, success: { status: [302], redirect: "/dashboard", cookie: "sid" } }),
+    );
+    expect(ok.result.status, explain(ok)).toBe("fail");
+    const strict = await runProbe(app.url, use({ users, success: { cookie: "remember_me" } }));
+    expect(strict.result.status, explain(strict)).toBe("error");
+    expect(strict.result.message).toMatch(/did not work/);
   });
 });

@@ -204,6 +204,12 @@ describe("the machinery", () => {
     expect(await probeCommand([], io().io)).toBe(2);
     const e = io();
     expect(await probeCommand(["--list"], e.io)).toBe(0);
-    expect(e.out.join("").split("\n").filter(Boolean)).toHaveLength(PROBES.size);
+    // One line per probe, then its parameters (indented).
+    expect(
+      e.out
+        .join("")
+        .split("\n")
+        .filter((l) => /^\S/.test(l)),
+    ).toHaveLength(PROBES.size);
   });
 });

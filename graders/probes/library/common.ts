@@ -12,7 +12,9 @@ export function sendTemplate(
   session?: Session,
   opts: FillOptions & { timeoutMs?: number } = {},
 ): Promise<HttpResponse> {
-  const req = applySession(session, toRequest(t, vars, opts));
+  // The session's CSRF token is `{csrf}` too, for forms that carry it in a field.
+  const all = session?.csrfToken && !("csrf" in vars) ? { ...vars, csrf: session.csrfToken } : vars;
+  const req = applySession(session, toRequest(t, all, opts));
   return ctx.http.send(opts.timeoutMs ? { ...req, timeoutMs: opts.timeoutMs } : req);
 }
 

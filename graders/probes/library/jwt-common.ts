@@ -46,7 +46,7 @@ export async function jwtTarget(ctx: ProbeContext, p: Base): Promise<JwtTarget |
       p.token_cookie
         ? `Signing in set no cookie \`${p.token_cookie}\`.`
         : "Signing in gave no token (set `auth.token` to where the JWT is).",
-      exchange(s.loginResponse),
+      s.loginResponse ? exchange(s.loginResponse) : undefined,
     );
   const where = describeTemplate(p.check);
   let raw = token;

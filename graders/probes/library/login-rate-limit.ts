@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { AuthSpec, accountFor, accountVars, ensureAccount } from "../auth.ts";
+import { AuthSpec, accountFor, accountVars, ensureAccount, loginOf, loginWorked } from "../auth.ts";
 import type { HttpResponse } from "../http.ts";
-import { exchange, expectOk, fail, LegitFailure, pass, random } from "../report.ts";
+import { exchange, fail, LegitFailure, line, pass, random } from "../report.ts";
 import { describeTemplate, RequestTemplate, toRequest } from "../template.ts";
 import { defineProbe, OWASP_2025 } from "../types.ts";
 import { is2xx } from "./common.ts";
@@ -35,23 +35,28 @@ export const loginRateLimit = defineProbe({
       message: "give `auth` (a real account) or `login` (the login request, with `username`)",
     }),
   async run(ctx, p) {
-    const template = (p.auth?.login ?? p.login)!;
+    const template = p.auth?.login ?? p.login ?? loginOf(p.auth!, "login-rate-limit");
+    // A wrong password "gets in" only by the service's own success signal: a plain redirect
+    // is how many form logins answer failures too.
+    const gotIn = (res: HttpResponse) => (p.auth?.success ? loginWorked(p.auth, res, template.path) : is2xx(res));
     const where = describeTemplate(template);
     let vars = { username: p.username, email: `${p.username}@example.test`, password: "" };
     if (p.auth) {
       const account = accountFor(p.auth, 0);
       await ensureAccount(ctx, p.auth, 0, account);
       vars = accountVars(account) as typeof vars;
-      expectOk(
-        await ctx.http.send(toRequest(template, vars)),
-        `Logging in as ${account.username} with the right password`,
-      );
+      const ok = await ctx.http.send(toRequest(template, vars));
+      if (!loginWorked(p.auth, ok, template.path))
+        throw new LegitFailure(
+          `Logging in as ${account.username} with the right password did not work: ${line(ok)}. Give \`auth.success\` if the service signals success another way.`,
+          exchange(ok),
+        );
     }
     const right = vars.password;
     let firstFailure: HttpResponse | undefined;
     for (let i = 1; i <= p.attempts; i++) {
       const res = await ctx.http.send(toRequest(template, { ...vars, password: `wrong-${random(4)}` }));
-      if (is2xx(res)) return fail(`A wrong password was accepted by ${where} (${res.status}).`, exchange(res));
+      if (gotIn(res)) return fail(`A wrong password was accepted by ${where} (${res.status}).`, exchange(res));
       if (i === 1 && (res.status === 404 || res.status === 405))
         throw new LegitFailure(
           `${where} answered ${res.status}: there is no login route there to protect.`,
@@ -60,7 +65,7 @@ export const loginRateLimit = defineProbe({
       if (throttled(res, firstFailure)) {
         if (p.auth) {
           const during = await ctx.http.send(toRequest(template, { ...vars, password: right }));
-          if (is2xx(during)) {
+          if (loginWorked(p.auth, during, template.path)) {
             return fail(
               `${where} said ${res.status} after ${i - 1} wrong passwords, but the right password still gets in during the lockout (${during.status}): an attacker just keeps guessing until a guess is answered 2xx. Refuse every attempt while limited.`,
               exchange(during),

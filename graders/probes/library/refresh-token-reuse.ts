@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { AuthSpec, accountFor, accountVars, ensureAccount } from "../auth.ts";
+import { AuthSpec, accountFor, accountVars, ensureAccount, loginOf } from "../auth.ts";
 import { CookieJar, type HttpResponse } from "../http.ts";
 import { exchange, expectOk, fail, LegitFailure, line, pass } from "../report.ts";
 import { describeTemplate, getPath, RequestTemplate, toRequest } from "../template.ts";
@@ -49,7 +49,10 @@ export const refreshTokenReuse = defineProbe({
     await ensureAccount(ctx, p.auth, 0, account);
     const loginJar = new CookieJar();
     const login = expectOk(
-      await ctx.http.send({ ...toRequest(p.auth.login, accountVars(account)), jar: loginJar }),
+      await ctx.http.send({
+        ...toRequest(loginOf(p.auth, "refresh-token-reuse"), accountVars(account)),
+        jar: loginJar,
+      }),
       `Logging in as ${account.username}`,
     );
     const r1 = take(login, loginJar);

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { jsonShape, normalizeBody } from "../analyze.ts";
-import { AuthSpec, accountFor, ensureAccount } from "../auth.ts";
+import { AuthSpec, accountFor, ensureAccount, loginOf } from "../auth.ts";
 import type { HttpResponse } from "../http.ts";
 import { exchanges, fail, pass, random } from "../report.ts";
 import { describeTemplate, RequestTemplate, toRequest, type Vars } from "../template.ts";
@@ -23,7 +23,7 @@ export const userEnumeration = defineProbe({
   async run(ctx, p) {
     const known = accountFor(p.auth, 0);
     await ensureAccount(ctx, p.auth, 0, known);
-    const endpoints = p.endpoints ?? [p.auth.login];
+    const endpoints = p.endpoints ?? [loginOf(p.auth, "user-enumeration")];
     const fresh = (): Vars => {
       const username = `probez${random(4)}`;
       return { username, email: `${username}@example.test`, password: `Wr0ng-${random(4)}!` };

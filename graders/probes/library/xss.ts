@@ -105,10 +105,14 @@ export const xssStored = defineProbe({
     const session = await maybeSession(ctx, p.auth);
     const where = `${describeTemplate(p.write)} then ${describeTemplate(p.read)}`;
     const benign = `probe${letters(8)}`;
-    const w0 = expectOk(
-      await sendTemplate(ctx, p.write, { payload: benign, marker: `probe${letters(10)}` }, session),
-      `Storing the normal value ${show(benign)}`,
-    );
+    // A form post usually answers with a redirect to the page that shows it (303/302).
+    const stored = (w: HttpResponse) => w.status >= 200 && w.status <= 399;
+    const w0 = await sendTemplate(ctx, p.write, { payload: benign, marker: `probe${letters(10)}` }, session);
+    if (!stored(w0))
+      throw new LegitFailure(
+        `Storing the normal value ${show(benign)} did not work: ${line(w0)}. The probe needs the normal write to succeed before it can attack${w0.status === 403 ? " (a 403 on a form is often a CSRF token the write lacks: put {csrf} in its body and give auth.csrf.page)" : ""}.`,
+        exchange(w0),
+      );
     const r0 = expectOk(await readBack(ctx, p.read, w0, p.id, session), "Reading the stored value back");
     if (!r0.body.includes(benign))
       throw new LegitFailure(
@@ -119,7 +123,7 @@ export const xssStored = defineProbe({
     const notes: string[] = [];
     for (const v of payloads(m)) {
       const w = await sendTemplate(ctx, p.write, { payload: v, marker: `probe${letters(10)}` }, session);
-      if (w.status < 200 || w.status > 299) {
+      if (!stored(w)) {
         const note = `the write refused the markup (${w.status})`;
         if (!notes.includes(note)) notes.push(note);
         continue;
