@@ -5,7 +5,7 @@ import type { SandboxDriver } from "./sandbox/port.ts";
 import { removeTree } from "./sandbox/files.ts";
 import { graderFor } from "./registry.ts";
 import { capResults, graderError, joinStepMessages, summarize, type Results, type TestResult } from "./results.ts";
-import { GradingTimer, timedDriver } from "./timing.ts";
+import { GradingTimer, timedDriver, type PhaseEvent } from "./timing.ts";
 
 /** Host uids of grading sandboxes start here (the lab's workspaces use a range below). */
 export const GRADING_UID_BASE = 600_000;
@@ -26,7 +26,9 @@ export type GradeProps = {
 export type GradeProgress =
   | { type: "step"; index: number; name: string; kind: string; state: "running" }
   | { type: "step"; index: number; name: string; kind: string; state: "done"; passed: number; total: number }
-  | { type: "test"; step: number; name: string; status: "pass" | "fail" };
+  | { type: "test"; step: number; name: string; status: "pass" | "fail" }
+  /** Inside a step: a sandbox starting, the service booting, a test file running (graders/results.ts PHASES). */
+  | ({ type: "phase" } & PhaseEvent);
 
 /**
  * Grades one submission: each step of exercise.yaml through its grader kind, all under the
@@ -34,7 +36,7 @@ export type GradeProgress =
  */
 export async function grade(props: GradeProps): Promise<Results> {
   const started = Date.now();
-  const timer = new GradingTimer(started);
+  const timer = new GradingTimer(started, (e) => props.onProgress?.({ type: "phase", ...e }));
   const { exercise } = props;
   const deadline = started + exercise.limits.wall_seconds * 1000;
   const tests: TestResult[] = [];

@@ -15,6 +15,21 @@ describe("grading timing", () => {
     expect(timer.phases[2]).toMatchObject({ phase: "teardown", step: null });
   });
 
+  it("tells a listener each phase as it starts and ends (the live progress), past phases as they are added", async () => {
+    const heard: unknown[] = [];
+    const timer = new GradingTimer(1_000, (e) => heard.push(e));
+    let during: unknown[] = [];
+    await timer.forStep(0).time("boot", "npm start", () => {
+      during = [...heard];
+    });
+    timer.add("test-file", "a.test.ts", 0, 1_010, 1_030);
+    expect(during).toEqual([{ phase: "boot", label: "npm start", step: 0, state: "running" }]);
+    expect(heard.slice(1)).toEqual([
+      { phase: "boot", label: "npm start", step: 0, state: "done", ms: expect.any(Number) },
+      { phase: "test-file", label: "a.test.ts", step: 0, state: "done", ms: 20 },
+    ]);
+  });
+
   it("records a phase whose work throws, and rethrows", async () => {
     const timer = new GradingTimer();
     await expect(timer.forStep(2).time("copy-in", "x", () => Promise.reject(new Error("disk full")))).rejects.toThrow(

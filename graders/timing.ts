@@ -9,12 +9,23 @@ import { PHASES, type Phase, type PhaseName } from "./results.ts";
 export class GradingTimer {
   readonly phases: Phase[] = [];
 
-  constructor(readonly startedAt = Date.now()) {}
+  constructor(
+    readonly startedAt = Date.now(),
+    /** Told as each phase starts and ends, so a page can follow the grading live. */
+    private readonly onPhase?: (e: PhaseEvent) => void,
+  ) {}
 
   /** A phase that ran from `start` to `end` (epoch ms). */
   add(phase: PhaseName, label: string | null, step: number | null, start: number, end = Date.now()): void {
     if (this.phases.length >= MAX_PHASES) return;
     const s = Math.max(start, this.startedAt - 24 * 3600_000);
+    this.onPhase?.({
+      phase,
+      label: label === null ? null : label.slice(0, 200),
+      step,
+      state: "done",
+      ms: Math.max(0, Math.round(end - s)),
+    });
     this.phases.push({
       phase,
       label: label === null ? null : label.slice(0, 200),
@@ -27,6 +38,8 @@ export class GradingTimer {
   /** Times `fn` as one phase (recorded whether it succeeds or throws). */
   async time<T>(phase: PhaseName, label: string | null, step: number | null, fn: () => T | Promise<T>): Promise<T> {
     const start = Date.now();
+    if (this.phases.length < MAX_PHASES)
+      this.onPhase?.({ phase, label: label === null ? null : label.slice(0, 200), step, state: "running" });
     try {
       return await fn();
     } finally {
@@ -42,6 +55,13 @@ export class GradingTimer {
     };
   }
 }
+
+/** A phase starting or ending, as the live progress reports it. */
+export type PhaseEvent = {
+  phase: PhaseName;
+  label: string | null;
+  step: number | null;
+} & ({ state: "running" } | { state: "done"; ms: number });
 
 /** A step's handle on the grading's timer (`GradeContext.timing`). */
 export type StepTimer = {

@@ -3,7 +3,7 @@
  * inferred from are checked against the engine's own result types (server/grading/schema.ts).
  */
 import type { z } from "zod";
-import type { SubmissionAccepted, SubmissionOut, Verification } from "../grading/schema.ts";
+import type { QueuePositionOut, SubmissionAccepted, SubmissionOut, Verification } from "../grading/schema.ts";
 import type { SubmissionEvent } from "../grading/service.ts";
 
 export type Submission = z.infer<typeof SubmissionOut>;
@@ -16,6 +16,8 @@ export type TestResult = Results["tests"][number];
 export type TestStatus = TestResult["status"];
 export type Category = TestResult["category"];
 export type Verification = z.infer<typeof Verification>;
+/** A queued submission's place: `ahead` queued before it, `grading` being graded now. */
+export type QueuePosition = z.infer<typeof QueuePositionOut>;
 
 /**
  * The server-sent events of `GET /api/submissions/:id/events`: the event name is `type`, the

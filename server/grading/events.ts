@@ -31,13 +31,16 @@ export function streamSubmission(
     res.end();
     return;
   }
+  const position = current.status === "queued" ? grading.queuePosition(id) : null;
+  if (position) send({ type: "queue", ...position });
   // Replayed and subscribed in the same tick: no event can fall in between.
   if (view.live) for (const past of grading.progressOf(id)) send(past);
   const channel = `sub:${id}`;
   const heartbeat = setInterval(() => res.write(": keep-alive\n\n"), HEARTBEAT_MS);
   const listener = (event: SubmissionEvent) => {
     if (event.type === "done") send({ type: "done", submission: view.shown(event.submission) });
-    else if (view.live || event.type === "status") send(event);
+    // The queue's position tells nothing about the code; the live steps do (an assessment may hide them).
+    else if (view.live || event.type === "status" || event.type === "queue") send(event);
     if (event.type === "done") stop();
   };
   const stop = () => {

@@ -2,23 +2,26 @@ import path from "node:path";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Database } from "../db/database.ts";
-import { BadDriver } from "../../graders/sandbox/doubles.ts";
+import { BadDriver, SlowDriver } from "../../graders/sandbox/doubles.ts";
 import { Client, startTestLab, waitForResult, type TestLab } from "../test/lab.ts";
 
 let lab: TestLab;
 let crashLab: TestLab;
+/** One grader whose sandboxes take 1.5 s to start: a queue forms behind it. */
+let busyLab: TestLab;
 /** The first lab's log lines (pino JSON). */
 const logLines: string[] = [];
 
 beforeAll(async () => {
   const logger = pino({ level: "info" }, { write: (line: string) => void logLines.push(line) });
-  [lab, crashLab] = await Promise.all([
+  [lab, crashLab, busyLab] = await Promise.all([
     startTestLab({ SUBMISSIONS_PER_MINUTE: "3" }, { logger }),
     startTestLab({}, { driver: new BadDriver("crash") }),
+    startTestLab({ GRADING_CONCURRENCY: "1" }, { driver: new SlowDriver(1500) }),
   ]);
 });
 afterAll(async () => {
-  await Promise.all([lab?.close(), crashLab?.close()]);
+  await Promise.all([lab?.close(), crashLab?.close(), busyLab?.close()]);
 });
 
 async function opened(l: TestLab, name: string): Promise<Client> {
@@ -200,5 +203,38 @@ describe("the grading queue", () => {
       `/api/submissions/${body.submission.id}`,
     );
     expect(got.submission.status).toBe("error");
+  });
+
+  it("tells a queued submission its place, on the submission and live in its events, until a grader takes it", async () => {
+    const people = await Promise.all(["first", "second", "third"].map((n) => opened(busyLab, n)));
+    const ids: number[] = [];
+    for (const c of people) {
+      const { body } = await c.json<{ submission: { id: number } }>(
+        "POST",
+        "/api/exercises/token-bucket/submissions",
+        {},
+      );
+      ids.push(body.submission.id);
+    }
+    const [first, , third] = people;
+    const got = await third!.json<{ submission: { status: string }; queue: unknown }>(
+      "GET",
+      `/api/submissions/${ids[2]}`,
+    );
+    expect(got.body).toMatchObject({ submission: { status: "queued" }, queue: { ahead: 1, grading: 1 } });
+    expect((await first!.json<{ queue: unknown }>("GET", `/api/submissions/${ids[0]}`)).body.queue).toBeNull();
+    const seen = await events(third!, ids[2]!);
+    expect(seen.slice(0, 4).map((e) => [e.event, e.data])).toEqual([
+      ["status", { type: "status", status: "queued" }],
+      ["queue", { type: "queue", ahead: 1, grading: 1 }],
+      ["queue", { type: "queue", ahead: 0, grading: 1 }],
+      ["status", { type: "status", status: "running" }],
+    ]);
+    // The phases inside the step, as they happen: a sandbox starting, then its end with its time.
+    expect(seen.filter((e) => e.event === "phase").map((e) => `${e.data.phase}:${e.data.state}`)).toEqual(
+      expect.arrayContaining(["sandbox-create:running", "sandbox-create:done"]),
+    );
+    expect(seen.at(-1)?.event).toBe("done");
+    for (const [i, c] of people.entries()) await waitForResult(c, ids[i]!, 30_000);
   });
 });

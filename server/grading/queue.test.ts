@@ -107,4 +107,28 @@ describe("the grading queue's workers", () => {
       ms: s.queueWaitMs,
     });
   });
+
+  it("tell a queued submission its place: queued before it and being graded, then each move up as workers take them", async () => {
+    const ids = [grading.submit(ws).id, grading.submit(ws).id, grading.submit(ws).id];
+    expect(ids.map((id) => grading.queuePosition(id))).toEqual([
+      { ahead: 0, grading: 0 },
+      { ahead: 1, grading: 0 },
+      { ahead: 2, grading: 0 },
+    ]);
+    const heard: Record<number, unknown[]> = {};
+    for (const id of ids)
+      grading.events.on(`sub:${id}`, (e: SubmissionEvent) => {
+        if (e.type === "queue") (heard[id] ??= []).push({ ahead: e.ahead, grading: e.grading });
+      });
+    grading.start(1);
+    await vi.advanceTimersByTimeAsync(10);
+    expect(heard[ids[0]!]).toBeUndefined();
+    expect(heard[ids[1]!]).toEqual([{ ahead: 0, grading: 1 }]);
+    expect(heard[ids[2]!]).toEqual([
+      { ahead: 1, grading: 1 },
+      { ahead: 0, grading: 1 },
+    ]);
+    // Out of the queue: no place any more.
+    expect(ids.map((id) => grading.queuePosition(id))).toEqual([null, null, null]);
+  });
 });

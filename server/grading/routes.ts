@@ -8,7 +8,14 @@ import type { User } from "../accounts/schema.ts";
 import { owner, route, signedIn, type Route } from "../http/routes.ts";
 import type { Workspaces } from "../workspaces/service.ts";
 import { streamSubmission } from "./events.ts";
-import { IdempotencyKey, SubmissionAccepted, SubmissionId, SubmissionOut, Verification } from "./schema.ts";
+import {
+  IdempotencyKey,
+  QueuePositionOut,
+  SubmissionAccepted,
+  SubmissionId,
+  SubmissionOut,
+  Verification,
+} from "./schema.ts";
 import type { Grading, Submission } from "./service.ts";
 
 const ByExercise = { params: z.object({ id: Slug }) };
@@ -82,14 +89,17 @@ export function gradingRoutes(deps: Deps): Route[] {
     route({
       method: "get",
       path: "/submissions/:id",
-      summary: "One submission with its results once graded",
+      summary: "One submission with its results once graded; while queued, its place in the queue",
       tag: "submissions",
       auth: owner("submission"),
       ownerOf: submissionOwner,
       input: ById,
       candidates: true,
-      response: z.object({ submission: SubmissionOut }),
-      handler: ({ input, me }) => ({ submission: shown(me, deps.grading.get(input.params.id, me.id)) }),
+      response: z.object({ submission: SubmissionOut, queue: QueuePositionOut.nullable() }),
+      handler: ({ input, me }) => ({
+        submission: shown(me, deps.grading.get(input.params.id, me.id)),
+        queue: deps.grading.queuePosition(input.params.id),
+      }),
     }),
     route({
       method: "get",

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Attestation } from "./attest.ts";
 import { PHASES, type Results } from "../../graders/results.ts";
-import type { Submission } from "./service.ts";
+import type { QueuePosition, Submission } from "./service.ts";
 
 export const SubmissionId = z.coerce
   .number()
@@ -71,6 +71,8 @@ export const SubmissionOut = z.object({
 });
 /** The 202 of a submit: graded later, followed at /submissions/:id/events. */
 export const SubmissionAccepted = z.object({ id: z.number().int(), status: SubmissionStatus });
+/** A queued submission's place: queued before it, and being graded now. */
+export const QueuePositionOut = z.object({ ahead: z.number().int(), grading: z.number().int() });
 export const Verification = z.object({ valid: z.boolean(), attestation: AttestationOut.nullable() });
 
 // The documented schemas, the engine's types and what the service returns must be one shape:
@@ -80,4 +82,5 @@ type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 
 const sameResults: Same<z.infer<typeof ResultsOut>, Results> = true;
 const sameAttestation: Same<z.infer<typeof AttestationOut>, Attestation> = true;
 const sameSubmission: Same<z.infer<typeof SubmissionOut>, Submission> = true;
-void [sameResults, sameAttestation, sameSubmission];
+const sameQueue: Same<z.infer<typeof QueuePositionOut>, QueuePosition> = true;
+void [sameResults, sameAttestation, sameSubmission, sameQueue];

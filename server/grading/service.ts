@@ -35,7 +35,13 @@ export type Graded = { submission: Submission; userId: number; kinds: string[]; 
 
 /** Pushed to the page while a submission is graded (server-sent events). */
 export type SubmissionEvent =
-  GradeProgress | { type: "status"; status: SubmissionStatus } | { type: "done"; submission: Submission };
+  | GradeProgress
+  | { type: "status"; status: SubmissionStatus }
+  | ({ type: "queue" } & QueuePosition)
+  | { type: "done"; submission: Submission };
+
+/** Where a queued submission stands: submissions queued before it, and gradings running now. */
+export type QueuePosition = { ahead: number; grading: number };
 
 /** A submission was made or graded (for listeners beyond its own page, e.g. the workshop room). */
 export type SubmissionChange = {
@@ -285,6 +291,29 @@ export class Grading {
     return [...(this.history.get(id) ?? [])];
   }
 
+  /**
+   * Where a queued submission stands (null once it left the queue). Workers take the lowest
+   * id first, so "ahead" is the queued ones with a lower id.
+   */
+  queuePosition(id: number): QueuePosition | null {
+    const row = this.db.get<{ status: SubmissionStatus; ahead: number; grading: number }>(
+      `SELECT s.status,
+         (SELECT COUNT(*) FROM submissions q WHERE q.status = 'queued' AND q.id < s.id) AS ahead,
+         (SELECT COUNT(*) FROM submissions r WHERE r.status = 'running') AS grading
+       FROM submissions s WHERE s.id = ?`,
+      [id],
+    );
+    return row?.status === "queued" ? { ahead: row.ahead, grading: row.grading } : null;
+  }
+
+  /** A worker took a submission: everyone still queued moved up one (told only to live streams). */
+  private announceQueue(): void {
+    const queued = this.db.all<{ id: number }>("SELECT id FROM submissions WHERE status = 'queued' ORDER BY id");
+    if (!queued.length) return;
+    const grading = this.db.get<{ n: number }>("SELECT COUNT(*) AS n FROM submissions WHERE status = 'running'")!.n;
+    queued.forEach(({ id }, ahead) => this.events.emit(`sub:${id}`, { type: "queue", ahead, grading }));
+  }
+
   private async work(): Promise<void> {
     while (!this.stopping) {
       const row = claimNext(this.db);
@@ -292,6 +321,7 @@ export class Grading {
         await this.waitForWork();
         continue;
       }
+      this.announceQueue();
       this.running++;
       try {
         await this.gradeOne(row);

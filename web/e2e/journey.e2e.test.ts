@@ -96,16 +96,15 @@ describe.each(["bwrap", "docker"])("with the %s sandbox driver", (driver) => {
   }
 
   async function submitAndWait(): Promise<string> {
-    // Record every label the button shows while grading: the live progress.
+    // Record every state the results panel shows while grading: the live progress.
     await page.evaluate(() => {
       const w = window as unknown as { labels: string[] };
       w.labels = [];
-      const button = document.querySelector("[data-testid=submit]")!;
-      new MutationObserver(() => w.labels.push(button.textContent ?? "")).observe(button, {
-        childList: true,
-        characterData: true,
-        subtree: true,
-      });
+      const panel = document.querySelector("[data-testid=results-panel]")!;
+      new MutationObserver(() => {
+        const steps = panel.querySelector("[data-testid=grading-steps]");
+        if (steps) w.labels.push(steps.textContent ?? "");
+      }).observe(panel, { childList: true, characterData: true, subtree: true });
     });
     await page.getByTestId("submit").click();
     await expect.poll(() => page.getByTestId("submit").textContent(), { timeout: 5_000 }).not.toBe("Submit");
@@ -113,7 +112,7 @@ describe.each(["bwrap", "docker"])("with the %s sandbox driver", (driver) => {
     await page.getByTestId("result-score").waitFor({ timeout: 10_000 });
     const labels = await page.evaluate(() => (window as unknown as { labels: string[] }).labels);
     expect(
-      labels.some((l) => /Hidden unit tests: \d+ done/.test(l)),
+      labels.some((l) => /Hidden unit tests — \d+ done \(\d+ ✓\)/.test(l)),
       `progress labels: ${labels.join(" | ")}`,
     ).toBe(true);
     expect(await page.getByTestId("result-category").first().getAttribute("data-category")).toBe("functional");

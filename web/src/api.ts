@@ -3,7 +3,7 @@
 // Every shape the API answers with comes from the server's contract (server/contract/, types
 // inferred from the route schemas): type-only imports, so nothing of the server is bundled.
 import type { Catalog, Exercise, Workspace } from "../../server/contract/exercises.ts";
-import type { SubmissionAccepted, Submission } from "../../server/contract/grading.ts";
+import type { QueuePosition, SubmissionAccepted, Submission } from "../../server/contract/grading.ts";
 import type { LearnerProgress, ProgressReport } from "../../server/contract/progress.ts";
 import type { Recording } from "../../server/contract/recordings.ts";
 import type { PathLimits } from "../../server/contract/workspaces.ts";
@@ -36,6 +36,7 @@ export type {
   Category,
   GradingEvent,
   GradingEventOf,
+  QueuePosition,
   Results,
   Submission,
   SubmissionStatus,
@@ -186,7 +187,10 @@ export const api = {
   submissions: (id: string) =>
     request<{ submissions: Submission[] }>("GET", `/api/exercises/${encodeURIComponent(id)}/submissions`),
   submission: (sid: number) =>
-    request<{ submission: Submission }>("GET", `/api/submissions/${encodeURIComponent(sid)}`),
+    request<{ submission: Submission; queue: QueuePosition | null }>(
+      "GET",
+      `/api/submissions/${encodeURIComponent(sid)}`,
+    ),
   /** Newest first. */
   recordings: (workspaceId: number | string) =>
     request<{ recordings: Recording[] }>("GET", `/api/workspaces/${encodeURIComponent(workspaceId)}/recordings`),

@@ -3,17 +3,14 @@ import Markdown from "react-markdown";
 import remarkGfm from "remark-gfm";
 import { api, errorMessage, type Exercise } from "../api.ts";
 import { Link } from "../components/Link.tsx";
-import { ResultsView } from "../components/Results.tsx";
 import { Splitter } from "../components/Splitter.tsx";
 import type { UnsavedFile } from "../editor/buffers.ts";
 import type { CompareRequest } from "../editor/WorkspaceEditor.tsx";
-import { Recordings } from "../recordings/Recordings.tsx";
 import { TerminalTabs } from "../terminal/TerminalTabs.tsx";
 import { filesApi, type HintState, type SolutionFile } from "../workspace/filesApi.ts";
 import { HintsPanel, SolutionPanel } from "./exercise/HelpPanels.tsx";
-import { UnsavedWarning } from "./exercise/UnsavedWarning.tsx";
-import { WhatNext } from "./exercise/WhatNext.tsx";
-import { useLayout } from "./exercise/layout.ts";
+import { useLayout, useStoredFlag } from "./exercise/layout.ts";
+import { ResultsPanel } from "./exercise/ResultsPanel.tsx";
 import { useSubmission } from "./exercise/useSubmission.ts";
 import "./exercise/exercise.css";
 
@@ -21,19 +18,15 @@ import "./exercise/exercise.css";
 const WorkspaceEditor = lazy(() => import("../editor/WorkspaceEditor.tsx"));
 
 type SideTab = "instructions" | "hints" | "solution";
-
-function formatWhen(iso?: string): string | undefined {
-  if (!iso) return undefined;
-  const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? undefined : d.toLocaleString();
-}
+const SIDE_COLLAPSED_KEY = "backlab.layout.exercise.sideCollapsed";
 
 export function ExercisePage({ id }: { id: string }) {
   const [exercise, setExercise] = useState<Exercise | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [workspaceId, setWorkspaceId] = useState<string | null>(null);
   const [workspaceError, setWorkspaceError] = useState<string | null>(null);
-  const [tab, setTab] = useState<"results" | "recordings">("results");
+  const [resultsExpanded, setResultsExpanded] = useState(false);
+  const [collapsed, setCollapsed] = useStoredFlag(SIDE_COLLAPSED_KEY);
   const [side, setSide] = useState<SideTab>("instructions");
   const [hints, setHints] = useState<HintState | null>(null);
   const [solution, setSolution] = useState<SolutionFile[] | null>(null);
@@ -100,10 +93,41 @@ export function ExercisePage({ id }: { id: string }) {
   const grid = (cols: string) => ({ "--cols": cols }) as CSSProperties;
   const revealed = hints ? `${hints.revealed.length}/${hints.total}` : "";
   return (
-    <main className="ex" style={grid(`minmax(260px, ${layout.side}fr) 6px minmax(0, ${1 - layout.side}fr)`)}>
-      <aside className="panel ex-side" aria-labelledby="exercise-title">
+    <main
+      className={`ex${collapsed ? " ex-collapsed" : ""}`}
+      data-testid="exercise-page"
+      style={grid(
+        collapsed ? "2.5rem 0 minmax(0, 1fr)" : `minmax(260px, ${layout.side}fr) 6px minmax(0, ${1 - layout.side}fr)`,
+      )}
+    >
+      {collapsed && (
+        <button
+          type="button"
+          className="ex-rail"
+          data-testid="side-expand"
+          aria-expanded={false}
+          aria-controls="exercise-side"
+          title="Show the instructions"
+          onClick={() => setCollapsed(false)}
+        >
+          <span aria-hidden="true">»</span>
+          <span className="ex-rail-label">Instructions</span>
+        </button>
+      )}
+      <aside className="panel ex-side" id="exercise-side" aria-labelledby="exercise-title" hidden={collapsed}>
         <p className="crumbs">
           <Link href="/">← All exercises</Link>
+          <button
+            type="button"
+            className="btn btn-small side-collapse"
+            data-testid="side-collapse"
+            aria-expanded={true}
+            aria-controls="exercise-side"
+            title="Hide the instructions: the editor, terminal and results get the width"
+            onClick={() => setCollapsed(true)}
+          >
+            « Hide
+          </button>
         </p>
         {exercise ? (
           <>
@@ -163,15 +187,19 @@ export function ExercisePage({ id }: { id: string }) {
           )}
         </div>
       </aside>
-      <Splitter
-        orientation="vertical"
-        value={layout.side}
-        min={0.18}
-        max={0.6}
-        onChange={(v) => setLayout({ side: v })}
-        label="Resize the instructions"
-        testId="split-side"
-      />
+      {collapsed ? (
+        <span />
+      ) : (
+        <Splitter
+          orientation="vertical"
+          value={layout.side}
+          min={0.18}
+          max={0.6}
+          onChange={(v) => setLayout({ side: v })}
+          label="Resize the instructions"
+          testId="split-side"
+        />
+      )}
       <div
         className="ex-work"
         style={
@@ -227,76 +255,15 @@ export function ExercisePage({ id }: { id: string }) {
             label="Resize the terminal and the results"
             testId="split-terminal"
           />
-          <div className="panel results-panel">
-            <div className="submit-bar">
-              <button
-                type="button"
-                className="btn btn-primary"
-                data-testid="submit"
-                disabled={submission.busy}
-                aria-busy={submission.busy}
-                onClick={() => (setTab("results"), void submission.submit())}
-              >
-                {submission.label}
-              </button>
-              {submission.busy && <span className="spinner" aria-hidden="true" />}
-              <span className="spacer" />
-              <div className="tabs" role="tablist" aria-label="Results and recordings">
-                <button
-                  type="button"
-                  role="tab"
-                  id="tab-results"
-                  className="tab"
-                  data-testid="tab-results"
-                  aria-selected={tab === "results"}
-                  aria-controls="tabpanel-work"
-                  onClick={() => setTab("results")}
-                >
-                  Results
-                </button>
-                <button
-                  type="button"
-                  role="tab"
-                  id="tab-recordings"
-                  className="tab"
-                  data-testid="tab-recordings"
-                  aria-selected={tab === "recordings"}
-                  aria-controls="tabpanel-work"
-                  disabled={!workspaceId}
-                  onClick={() => setTab("recordings")}
-                >
-                  Recordings
-                </button>
-              </div>
-            </div>
-            {!submission.busy && <UnsavedWarning files={unsaved} />}
-            <p className="visually-hidden" role="status" aria-live="polite">
-              {submission.busy ? submission.label : ""}
-            </p>
-            {submission.submitError && (
-              <p role="alert" className="alert">
-                {submission.submitError}
-              </p>
-            )}
-            <div
-              role="tabpanel"
-              id="tabpanel-work"
-              aria-labelledby={tab === "results" ? "tab-results" : "tab-recordings"}
-            >
-              {tab === "recordings" && workspaceId ? (
-                <Recordings workspaceId={workspaceId} />
-              ) : submission.busy ? null : submission.shown ? (
-                <>
-                  {submission.shown.result.status === "pass" && (
-                    <WhatNext exerciseId={id} onSolution={() => setSide("solution")} />
-                  )}
-                  <ResultsView result={submission.shown.result} when={formatWhen(submission.shown.createdAt)} />
-                </>
-              ) : (
-                <p className="muted">No submissions yet. Edit your code, run it in the terminal, then press Submit.</p>
-              )}
-            </div>
-          </div>
+          <ResultsPanel
+            exerciseId={id}
+            submission={submission}
+            workspaceId={workspaceId}
+            unsaved={unsaved}
+            expanded={resultsExpanded}
+            onExpand={setResultsExpanded}
+            onSolution={() => setSide("solution")}
+          />
         </div>
       </div>
     </main>

@@ -13,7 +13,7 @@ export interface Layout {
 }
 
 export const LAYOUT_KEY = "backlab.layout.exercise.v1";
-export const DEFAULT_LAYOUT: Layout = { side: 0.3, editor: 0.55, terminal: 0.5, tree: 0.22 };
+export const DEFAULT_LAYOUT: Layout = { side: 0.3, editor: 0.55, terminal: 0.6, tree: 0.22 };
 
 function load(): Layout {
   try {
@@ -43,4 +43,27 @@ export function useLayout(): [Layout, (patch: Partial<Layout>) => void] {
     });
   }, []);
   return [layout, update];
+}
+
+/** A yes/no of the page's layout (instructions collapsed), remembered like the shares. */
+export function useStoredFlag(key: string): [boolean, (v: boolean) => void] {
+  const [flag, setFlag] = useState<boolean>(() => {
+    try {
+      return localStorage.getItem(key) === "1";
+    } catch {
+      return false;
+    }
+  });
+  const update = useCallback(
+    (v: boolean) => {
+      setFlag(v);
+      try {
+        localStorage.setItem(key, v ? "1" : "0");
+      } catch {
+        // Storage disabled: the choice holds for this visit.
+      }
+    },
+    [key],
+  );
+  return [flag, update];
 }

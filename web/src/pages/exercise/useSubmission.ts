@@ -1,10 +1,12 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { flushSync } from "react-dom";
+import { applyEvent, POSTING, type Progress } from "./progress.ts";
 import {
   api,
   ApiError,
   errorMessage,
   newIdempotencyKey,
+  type GradingEvent,
   type GradingEventOf,
   type Results,
   type SubmissionStatus,
@@ -22,23 +24,6 @@ export interface ShownResult {
   createdAt?: string;
 }
 
-/** What the grader has done so far, from the live event stream. */
-export interface Progress {
-  step: string | null;
-  done: number;
-  passed: number;
-  steps: string[];
-}
-
-const NO_PROGRESS: Progress = { step: null, done: 0, passed: 0, steps: [] };
-
-export function progressText(p: Pending | null, posting: boolean, progress: Progress): string {
-  if (!(p?.status === "running" && !posting)) return "Queued…";
-  const done = progress.done ? ` ${progress.done} done (${progress.passed} ✓)` : "";
-  if (!progress.step) return `Running hidden tests…${done}`;
-  return `${progress.step}:${done || " starting"}…`;
-}
-
 /**
  * Submitting an exercise and following the grading live: the latest earlier result on load,
  * then server-sent events (each step, each test) for a pending submission, polling if the
@@ -49,7 +34,7 @@ export function useSubmission(exerciseId: string) {
   const [posting, setPosting] = useState(false);
   const [submitError, setSubmitError] = useState<string | null>(null);
   const [shown, setShown] = useState<ShownResult | null>(null);
-  const [progress, setProgress] = useState<Progress>(NO_PROGRESS);
+  const [progress, setProgress] = useState<Progress>(POSTING);
 
   useEffect(() => {
     let cancelled = false;
@@ -58,8 +43,10 @@ export function useSubmission(exerciseId: string) {
         if (cancelled) return;
         const latest = submissions[0];
         if (!latest) return;
-        if (latest.status === "queued" || latest.status === "running")
+        if (latest.status === "queued" || latest.status === "running") {
           setPending({ id: latest.id, status: latest.status });
+          setProgress({ ...POSTING, status: latest.status });
+        }
         const done = submissions.find((s) => (s.status === "done" || s.status === "error") && s.result);
         if (done?.result) setShown({ result: done.result, createdAt: done.createdAt });
       },
@@ -78,17 +65,21 @@ export function useSubmission(exerciseId: string) {
     let source: EventSource | null = null;
     const finish = (status: SubmissionStatus, result: Results | null, createdAt?: string) => {
       setPending(null);
-      setProgress(NO_PROGRESS);
+      setProgress(POSTING);
       if (result) setShown({ result, createdAt });
       else setSubmitError(`The submission ended (${status}) without a result.`);
     };
     const tick = async () => {
       try {
-        const { submission } = await api.submission(pendingId);
+        const { submission, queue } = await api.submission(pendingId);
         if (cancelled) return;
         if (submission.status === "done" || submission.status === "error")
           return finish(submission.status, submission.result, submission.createdAt);
         setPending({ id: pendingId, status: submission.status });
+        setProgress((p) => {
+          const next = applyEvent(p, { type: "status", status: submission.status });
+          return queue ? applyEvent(next, { type: "queue", ...queue }) : next;
+        });
       } catch (err) {
         if (cancelled) return;
         setSubmitError(errorMessage(err));
@@ -101,26 +92,18 @@ export function useSubmission(exerciseId: string) {
     };
     if (typeof EventSource === "function") {
       source = new EventSource(`/api/submissions/${encodeURIComponent(pendingId)}/events`);
-      source.addEventListener("status", (e) => {
-        const { status } = JSON.parse((e as MessageEvent<string>).data) as GradingEventOf<"status">;
-        if (!cancelled) setPending({ id: pendingId, status });
-      });
-      source.addEventListener("step", (e) => {
-        const step = JSON.parse((e as MessageEvent<string>).data) as GradingEventOf<"step">;
+      // Each event rendered at once: a burst (a late page replaying what it missed, a busy
+      // machine) still shows every count and phase instead of jumping to the result.
+      const follow = (e: Event) => {
+        const event = JSON.parse((e as MessageEvent<string>).data) as GradingEvent;
         if (cancelled) return;
-        setPending({ id: pendingId, status: "running" });
-        if (step.state === "running") setProgress((p) => ({ step: step.name, done: 0, passed: 0, steps: p.steps }));
-        else setProgress((p) => ({ ...p, steps: [...p.steps, step.name] }));
-      });
-      source.addEventListener("test", (e) => {
-        const test = JSON.parse((e as MessageEvent<string>).data) as GradingEventOf<"test">;
-        // Rendered at once, event by event: a burst (a late page replaying what it missed, a
-        // busy machine) still shows every count instead of jumping to the result.
-        if (!cancelled)
-          flushSync(() =>
-            setProgress((p) => ({ ...p, done: p.done + 1, passed: p.passed + (test.status === "pass" ? 1 : 0) })),
-          );
-      });
+        flushSync(() => {
+          if (event.type === "status" || event.type === "step")
+            setPending({ id: pendingId, status: event.type === "status" ? event.status : "running" });
+          setProgress((p) => applyEvent(p, event));
+        });
+      };
+      for (const type of ["status", "queue", "step", "test", "phase"] as const) source.addEventListener(type, follow);
       source.addEventListener("done", (e) => {
         const { submission } = JSON.parse((e as MessageEvent<string>).data) as GradingEventOf<"done">;
         source?.close();
@@ -148,12 +131,14 @@ export function useSubmission(exerciseId: string) {
   const attempt = useRef<{ exerciseId: string; key: string } | null>(null);
   const submit = useCallback(async () => {
     setPosting(true);
+    setProgress(POSTING);
     setSubmitError(null);
     if (attempt.current?.exerciseId !== exerciseId) attempt.current = { exerciseId, key: newIdempotencyKey() };
     try {
       const { submission } = await api.submit(exerciseId, attempt.current.key);
       attempt.current = null;
       setPending({ id: submission.id, status: submission.status === "done" ? "queued" : submission.status });
+      setProgress({ ...POSTING, status: "queued" });
     } catch (err) {
       // A refusal (4xx) made nothing: the next click is a new submission.
       if (err instanceof ApiError && err.status >= 400 && err.status < 500) attempt.current = null;
@@ -164,5 +149,7 @@ export function useSubmission(exerciseId: string) {
   }, [exerciseId]);
 
   const busy = posting || pending !== null;
-  return { busy, label: busy ? progressText(pending, posting, progress) : "Submit", submit, submitError, shown };
+  // The button keeps one short label while busy (its width never changes); the progress
+  // itself is shown in the results panel.
+  return { busy, label: busy ? "Grading…" : "Submit", progress, submit, submitError, shown };
 }
