@@ -7,6 +7,7 @@ import { Review } from "./assessments/review.ts";
 import { reviewRoutes } from "./assessments/review-routes.ts";
 import { assessmentRoutes } from "./assessments/routes.ts";
 import { labSecret } from "./grading/attest.ts";
+import { passwordResetRoutes } from "./accounts/reset-routes.ts";
 import { accountsRoutes } from "./accounts/routes.ts";
 import { auditRoutes } from "./audit/routes.ts";
 import { metricsRoutes } from "./metrics/routes.ts";
@@ -22,6 +23,7 @@ import { anyone, route, type Route } from "./http/routes.ts";
 import { terminalRoutes } from "./terminal/routes.ts";
 import { VERSION } from "./version.ts";
 import { workspaceFileRoutes } from "./workspaces/routes.ts";
+import { snapshotRoutes } from "./workspaces/snapshot-routes.ts";
 
 /**
  * The lab's route table: every REST route (and the terminal's WebSocket upgrade), each with
@@ -64,6 +66,7 @@ export function labRoutes(deps: AppDeps): Route[] {
       attemptsPerIp: deps.config.authAttemptsPerIp,
     }),
     ...adminRoutes(deps.accounts, deps.audit, { publicUrl: deps.config.publicUrl }),
+    ...passwordResetRoutes(deps.accounts, deps.audit, { publicUrl: deps.config.publicUrl }),
     ...auditRoutes(deps.audit),
     ...metricsRoutes(deps.metrics, deps.config.metricsToken),
     ...webhookRoutes(deps.webhooks, deps.audit),
@@ -77,6 +80,7 @@ export function labRoutes(deps: AppDeps): Route[] {
     }),
     ...helpRoutes(deps),
     ...workspaceFileRoutes(deps),
+    ...snapshotRoutes(deps),
     ...deps.workshops.routes(deps.config.publicUrl),
     ...assessmentRoutes(deps.hiring.assessments),
     ...inviteRoutes({ hiring: deps.hiring, accounts: deps.accounts, publicUrl: deps.config.publicUrl }),

@@ -2,6 +2,7 @@ import { EventEmitter } from "node:events";
 import type { Database } from "../db/database.ts";
 import { conflict, forbidden, notFound, Problem } from "../errors.ts";
 import { FIRST_ADMIN_HOURS, Invites } from "./invites.ts";
+import { PasswordResets } from "./password-resets.ts";
 import { dummyHash, hashPassword, needsRehash, verifyPassword } from "./password.ts";
 import type { Role, User } from "./schema.ts";
 import { Sessions } from "./sessions.ts";
@@ -35,6 +36,7 @@ const badCredentials = () => new Problem(401, "bad-credentials", "Sign-in failed
 export class Accounts {
   readonly sessions: Sessions;
   readonly invites: Invites;
+  readonly passwordResets: PasswordResets;
   /**
    * `revoked` (userId): every session of the user just ended (disabled, signed out
    * everywhere); live terminals, authenticated only at their upgrade, close on it.
@@ -47,6 +49,7 @@ export class Accounts {
   ) {
     this.sessions = new Sessions(db, opts);
     this.invites = new Invites(db);
+    this.passwordResets = new PasswordResets(db);
   }
 
   /**

@@ -1,4 +1,5 @@
 import crypto from "node:crypto";
+import fs from "node:fs";
 import path from "node:path";
 import type { Express } from "express";
 import WebSocket from "ws";
@@ -6,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Role } from "../accounts/schema.ts";
 import { Accounts } from "../accounts/service.ts";
 import { shortCode } from "../cohorts/service.ts";
+import { ROOT_DIR } from "../config.ts";
 import { Database } from "../db/database.ts";
 import { FakeDriver } from "../../graders/sandbox/doubles.ts";
 import { Client, startTestLab, type TestLab } from "../test/lab.ts";
@@ -175,6 +177,28 @@ const make = {
   invite: () => accounts.invites.create({ kind: "invite", role: "learner", ttlMs: 3_600_000 }).id,
   inviteToken: () => accounts.invites.create({ kind: "invite", role: "learner", ttlMs: 3_600_000 }).token,
   firstAdminToken: () => accounts.invites.create({ kind: "first-admin", role: "admin", ttlMs: 3_600_000 }).token,
+  /** A snapshot of the fixture's workspace, as a reset leaves one (row and files: the starter, so a restore keeps it whole). */
+  snapshot: (f: Fixtures) => {
+    const id = Number(
+      db.run(
+        "INSERT INTO workspace_snapshots (workspace_id, reason, files, bytes, created_at) VALUES (?, 'reset', 1, 5, ?)",
+        [f.workspace, new Date().toISOString()],
+      ).lastInsertRowid,
+    );
+    const dir = path.join(lab.dataDir, "workspace-snapshots", String(f.workspace), String(id));
+    fs.cpSync(path.join(ROOT_DIR, "exercises", "code-patterns", EXERCISE, "starter"), dir, { recursive: true });
+    return id;
+  },
+  /** A reset link for a fresh account of its own (using it ends that account's sessions). */
+  passwordResetToken: () => {
+    const id = Number(
+      db.run(
+        "INSERT INTO users (email, display_name, password_hash, role, created_at) VALUES (?, 'R', '!', 'learner', ?)",
+        [`r-${crypto.randomUUID()}@example.test`, new Date().toISOString()],
+      ).lastInsertRowid,
+    );
+    return accounts.passwordResets.create(id, null).token;
+  },
   takeover: (f: Fixtures) =>
     Number(
       db.run(

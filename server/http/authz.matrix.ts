@@ -52,6 +52,10 @@ export type CallContext = {
     session(userId: number): string;
     invite(): number;
     firstAdminToken(): string;
+    /** A snapshot of the fixtures' workspace (row and files). */
+    snapshot(f: Fixtures): number;
+    /** The token of a password reset link for a fresh account. */
+    passwordResetToken(): string;
     /** A webhook endpoint (never sent anything: its events are ones the matrix does not cause). */
     webhook(): number;
     /** A failed delivery of a webhook endpoint, ready to be sent again. */
@@ -106,6 +110,10 @@ export const CALLS: Record<string, (f: Fixtures, ctx: CallContext) => Call> = {
   "GET /admin/users": () => ({}),
   // The owner's current role: an admin may "change" it, even their own, without demoting anyone.
   "PATCH /admin/users/:id": (f) => ({ params: { id: f.userId }, body: { role: f.role } }),
+  "POST /admin/users/:id/password-reset": (f) => ({ params: { id: f.userId }, body: {} }),
+  "POST /auth/password-reset": (_f, ctx) => ({
+    body: { token: ctx.make.passwordResetToken(), password: "matrix password 1" },
+  }),
   "GET /admin/invites": () => ({}),
   "POST /admin/invites": () => ({ body: { role: "learner" } }),
   "DELETE /admin/invites/:id": (_f, ctx) => ({ params: { id: ctx.make.invite() } }),
@@ -177,6 +185,16 @@ export const CALLS: Record<string, (f: Fixtures, ctx: CallContext) => Call> = {
   "DELETE /workspaces/:id/files": (f, ctx) => ({
     params: { id: f.workspace },
     query: { path: `matrix/moved-by-${ctx.actor}.txt` },
+  }),
+  // After the file API: a reset puts the starter back (the file routes above are done with theirs).
+  "POST /workspaces/:id/reset": (f) => ({ params: { id: f.workspace }, body: { confirm: "reset" } }),
+  "GET /workspaces/:id/snapshots": (f) => ({ params: { id: f.workspace } }),
+  "POST /workspaces/:id/snapshots/:snapshot/restore": (f, ctx) => ({
+    params: { id: f.workspace, snapshot: ctx.make.snapshot(f) },
+    body: {},
+  }),
+  "GET /workspaces/:id/snapshots/:snapshot/archive": (f, ctx) => ({
+    params: { id: f.workspace, snapshot: ctx.make.snapshot(f) },
   }),
   // Cohorts: the fixture's cohort is run by its owner (whatever the role: the rule is what is
   // under test), who is also its member.

@@ -54,13 +54,27 @@ export class Workspaces {
     const ws = this.toWorkspace(row);
     this.ensureMounted(ws);
     if (!row.seeded_at) {
-      // Seeded in place (it may be a mounted filesystem); a crash midway is redone next time.
-      for (const e of fs.readdirSync(ws.dir)) removeTree(path.join(ws.dir, e));
-      copyTree(path.join(exercise.dir, "starter"), ws.dir, { uid: ws.uid, into: true });
+      // A crash midway is redone next time.
+      this.replaceFiles(ws, path.join(exercise.dir, "starter"));
       this.db.run("UPDATE workspaces SET seeded_at = ? WHERE id = ?", [new Date().toISOString(), ws.id]);
     }
     this.restoreInstructions(ws, exercise);
     return ws;
+  }
+
+  /**
+   * The workspace's files become a copy of `from` (the starter, a snapshot). In place: the
+   * folder may be a mounted filesystem, and a live shell keeps its working directory.
+   */
+  replaceFiles(ws: Workspace, from: string): void {
+    for (const e of fs.readdirSync(ws.dir)) removeTree(path.join(ws.dir, e));
+    copyTree(from, ws.dir, { uid: ws.uid, into: true });
+  }
+
+  /** Back to the starter (the caller keeps the old files first), instructions included. */
+  reseed(ws: Workspace, exercise: Exercise): void {
+    this.replaceFiles(ws, path.join(exercise.dir, "starter"));
+    this.restoreInstructions(ws, exercise);
   }
 
   /**
