@@ -7,7 +7,6 @@ import { assertLoopbackUrl, NetworkRuleError } from "./http.ts";
 import { runProbes, validateProbeUses, type ProbeRun, type ProbeUse } from "./run.ts";
 import { withAdvice } from "./report.ts";
 import { paramsHelp, takesAuth, typedValue } from "./cli-schema.ts";
-import { toSarif } from "./sarif.ts";
 
 export const PROBE_USAGE = `backlab probe <url> [options]
 
@@ -24,8 +23,7 @@ export const PROBE_USAGE = `backlab probe <url> [options]
                           login (repeat for more users, e.g. two for idor)
   --bearer TOKEN          the same with a bearer token (Authorization: Bearer TOKEN)
   --budget seconds        time budget per probe (default 10)
-  --format text|json|sarif  how to print the results (--json is --format json); each
-                          finding carries its OWASP 2025 category, CWE, request and answer
+  --json                  print the results as JSON
   --list                  list the probes: OWASP category, CWE, each parameter with an example
   --help                  this text, then the same list
 
@@ -69,7 +67,7 @@ type Parsed = {
   ids: string[];
   params: Array<{ id?: string; key: string; raw: string }>;
   sessions: Array<{ cookie: string } | { bearer: string }>;
-  format: "text" | "json" | "sarif";
+  json: boolean;
   list: boolean;
   help: boolean;
   budgetMs: number;
@@ -81,7 +79,7 @@ function parseArgs(args: string[]): Parsed {
     ids: [],
     params: [],
     sessions: [],
-    format: "text",
+    json: false,
     list: false,
     help: false,
     budgetMs: 10_000,
@@ -93,12 +91,8 @@ function parseArgs(args: string[]): Parsed {
       if (v === undefined) throw new UsageError(`${a} needs a value`);
       return v;
     };
-    if (a === "--json") out.format = "json";
-    else if (a === "--format") {
-      const f = value();
-      if (f !== "text" && f !== "json" && f !== "sarif") throw new UsageError("--format: text, json or sarif");
-      out.format = f;
-    } else if (a === "--list") out.list = true;
+    if (a === "--json") out.json = true;
+    else if (a === "--list") out.list = true;
     else if (a === "--probe")
       out.ids.push(
         ...value()
@@ -232,13 +226,7 @@ export async function probeCommand(args: string[], io: ProbeIo = stdio): Promise
     return 2;
   }
   const runs = await runProbes(parsed.url, uses, { budgetMs: parsed.budgetMs });
-  io.out(
-    parsed.format === "json"
-      ? JSON.stringify(runs, null, 2) + "\n"
-      : parsed.format === "sarif"
-        ? JSON.stringify(toSarif(runs, parsed.url), null, 2) + "\n"
-        : table(runs),
-  );
+  io.out(parsed.json ? JSON.stringify(runs, null, 2) + "\n" : table(runs));
   if (runs.some((r) => r.result.status === "fail")) return 1;
   return runs.some((r) => r.result.status === "error") ? 3 : 0;
 }

@@ -15,6 +15,7 @@ import type {
   UserAdminOut,
   UserOut,
 } from "../accounts/schema.ts";
+import type { PasswordResetCreated, PasswordResetDone } from "../accounts/reset-routes.ts";
 
 export type Role = z.infer<typeof UserOut>["role"];
 /** Every role, in the order the lab lists them. */
@@ -32,3 +33,6 @@ export type InviteCreated = z.infer<typeof InviteCreated>;
 export type AccountLimits = typeof ACCOUNT_LIMITS;
 /** What an invite link is for, before it is used: role and bound email. */
 export type InvitePreview = z.infer<typeof InvitePreview>["invite"];
+/** An admin's one-time password reset link for a user (the token only in `path`/`url`, shown once). */
+export type PasswordResetCreated = z.infer<typeof PasswordResetCreated>;
+export type PasswordResetDone = z.infer<typeof PasswordResetDone>;

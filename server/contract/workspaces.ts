@@ -2,6 +2,7 @@
 import type { z } from "zod";
 import type { PATH_LIMITS } from "../workspaces/paths.ts";
 import type { EntryOut, ListingOut, MetaOut } from "../workspaces/routes.ts";
+import type { SnapshotOut } from "../workspaces/snapshot-routes.ts";
 
 export type FileEntry = z.infer<typeof EntryOut>;
 export type EntryType = FileEntry["type"];
@@ -11,3 +12,5 @@ export type FileContent = FileMeta & { content: string };
 export type Listing = z.infer<typeof ListingOut>;
 /** The file API's path limits: the editor's path input takes the same maxlength. */
 export type PathLimits = typeof PATH_LIMITS;
+/** A workspace's files as they were before a reset (or a restore), kept to restore or download. */
+export type Snapshot = z.infer<typeof SnapshotOut>;

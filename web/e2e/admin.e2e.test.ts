@@ -234,6 +234,61 @@ describe("accounts in the browser", () => {
     }
   });
 
+  it("15: a forgotten password: sign-in says there is no mail and to ask an admin, whose one-time link sets a new one once", async () => {
+    const email = "forgetful@example.test";
+    expect(
+      (
+        await new Client(lab.url).json("POST", "/api/auth/signup", {
+          email,
+          displayName: "Forgetful",
+          password: PASSWORD,
+        })
+      ).status,
+    ).toBe(201);
+    const guest = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+    const p = await guest.newPage();
+    await p.goto(`${lab.url}/login`);
+    await p.getByTestId("forgot-password").click();
+    expect(await textNow(p.getByTestId("forgot-password-help"))).toMatch(/sends no email[\s\S]*Ask an admin/);
+    for (const [w, h] of [
+      [1280, 720],
+      [1024, 640],
+    ] as const)
+      for (const scheme of ["light", "dark"] as const) {
+        await p.setViewportSize({ width: w, height: h });
+        await p.emulateMedia({ colorScheme: scheme });
+        await p.screenshot({ path: path.join(shots, `15-forgot-password-${w}x${h}-${scheme}.png`) });
+      }
+
+    await page.goto(`${lab.url}/admin`);
+    const row = page.getByTestId(`user-${email}`);
+    await row.getByTestId("password-reset").click();
+    const link = await row.getByTestId("password-reset-link").inputValue();
+    expect(link).toMatch(/\/reset-password#token=[A-Za-z0-9_-]{43}$/);
+    await shot("15-reset-link");
+
+    await p.setViewportSize({ width: 1280, height: 720 });
+    await p.goto(link);
+    await p.getByLabel("New password").fill("a fresh long password");
+    await p.getByRole("button", { name: "Set the password" }).click();
+    expect(await p.getByTestId("reset-done").textContent({ timeout: 10_000 })).toContain(email);
+    await p.screenshot({ path: path.join(shots, "15-reset-done.png") });
+    const old = await new Client(lab.url).json("POST", "/api/auth/login", { email, password: PASSWORD });
+    expect(old.status).toBe(401);
+    const fresh = await new Client(lab.url).json("POST", "/api/auth/login", {
+      email,
+      password: "a fresh long password",
+    });
+    expect(fresh.status).toBe(200);
+    // The link worked once (from another page: the same path with a new fragment would not reload).
+    await p.goto(`${lab.url}/login`);
+    await p.goto(link);
+    await p.getByLabel("New password").fill("yet another password");
+    await p.getByRole("button", { name: "Set the password" }).click();
+    await expect.poll(() => textNow(p.getByRole("alert")), { timeout: 10_000 }).toMatch(/invalid, used or expired/);
+    await guest.close();
+  });
+
   it("the account page changes the password and signs out everywhere", async () => {
     await page.getByTestId("user-name").click();
     await page.getByRole("heading", { name: "Your account" }).waitFor();

@@ -297,3 +297,43 @@ describe("the exercise page at 1280x720", () => {
     await context.close();
   }, 240_000);
 });
+
+describe("starting over", () => {
+  it("15: a learner resets the workspace to the starter after a confirmation, and gets the old files back", async () => {
+    const { page: p, context } = await newPerson("starter-again");
+    await openExercise(p, "token-bucket");
+    await type(p, "echo mine > src/extra.txt; echo wrote-$((6*7))");
+    await expect.poll(() => terminalText(p)).toMatch(/wrote-42/);
+    await p.locator("[data-testid=tree-item][data-path='src/extra.txt']").waitFor({ timeout: 10_000 });
+
+    await p.getByTestId("start-over").click();
+    await p.getByTestId("start-over-dialog").waitFor();
+    await shot(p, "15-start-over");
+    await p.getByTestId("start-over-confirm").click();
+    await expect
+      .poll(() => textNow(p.getByTestId("start-over-message")), { timeout: 15_000 })
+      .toMatch(/starter files are back/);
+    await expect.poll(() => p.getByTestId("snapshot").count()).toBe(1);
+    // The download is the old files, as a tar.
+    const href = (await p.getByTestId("snapshot-download").getAttribute("href"))!;
+    const tar = await p.request.get(lab.url + href);
+    expect(tar.headers()["content-type"]).toMatch(/application\/x-tar/);
+    expect((await tar.body()).toString("latin1")).toContain("src/extra.txt");
+    await shot(p, "15-start-over-done");
+    await p.getByTestId("start-over-close").click();
+    await expect
+      .poll(() => p.locator("[data-testid=tree-item][data-path='src/extra.txt']").count(), { timeout: 10_000 })
+      .toBe(0);
+
+    // Back again from the snapshot.
+    await p.getByTestId("start-over").click();
+    await p.getByTestId("snapshot-restore").click();
+    await expect
+      .poll(() => textNow(p.getByTestId("start-over-message")), { timeout: 15_000 })
+      .toMatch(/is back in the workspace/);
+    await p.getByTestId("start-over-close").click();
+    await type(p, "cat src/extra.txt; echo read-$((5*5))");
+    await expect.poll(() => terminalText(p)).toMatch(/mine\s*read-25/);
+    await context.close();
+  }, 120_000);
+});

@@ -10,6 +10,7 @@ import { ProgressPage } from "./pages/ProgressPage.tsx";
 import { AccountPage } from "./pages/AccountPage.tsx";
 import { AdminPage } from "./pages/AdminPage.tsx";
 import { FirstAdminPage } from "./pages/FirstAdminPage.tsx";
+import { ResetPasswordPage } from "./pages/ResetPasswordPage.tsx";
 import { SkipLink } from "./components/SkipLink.tsx";
 import { ClaimPage } from "./assessments/ClaimPage.tsx";
 import { JoinPage } from "./cohorts/JoinPage.tsx";
@@ -76,7 +77,13 @@ export function App() {
   }, []);
 
   useEffect(() => {
-    if (user === null && !isAuthRoute && route.name !== "join" && route.name !== "take")
+    if (
+      user === null &&
+      !isAuthRoute &&
+      route.name !== "join" &&
+      route.name !== "take" &&
+      route.name !== "resetPassword"
+    )
       navigate(loginPathFor(window.location.pathname + window.location.search), { replace: true });
     if (user && isAuthRoute) navigate(nextFromQuery(), { replace: true });
   }, [user, isAuthRoute, route.name]);
@@ -110,6 +117,8 @@ export function App() {
   }
   if (user === undefined) return <p className="loading center-page">Loading…</p>;
 
+  // A reset link works signed in or out (it signs every session of its account out).
+  if (route.name === "resetPassword") return <ResetPasswordPage />;
   // An invite link signs a candidate in (a new session replaces any other).
   if (route.name === "take") return <ClaimPage token={route.token} onAuthenticated={setUser} />;
   // A candidate account exists only inside its assessment: one page, nothing else.

@@ -13,6 +13,8 @@ import type {
   Invite,
   InviteCreated,
   InvitePreview,
+  PasswordResetCreated,
+  PasswordResetDone,
   Roles,
   SessionItem,
   SignedIn,
@@ -168,6 +170,10 @@ export const api = {
   adminCreateInvite: (body: { role: string; email?: string; days?: number }) =>
     request<InviteCreated>("POST", "/api/admin/invites", body),
   adminRevokeInvite: (id: number) => request<null>("DELETE", `/api/admin/invites/${id}`, {}),
+  adminPasswordReset: (id: number) =>
+    request<PasswordResetCreated>("POST", `/api/admin/users/${encodeURIComponent(String(id))}/password-reset`, {}),
+  resetPassword: (body: { token: string; password: string }) =>
+    request<PasswordResetDone>("POST", "/api/auth/password-reset", body),
   exercises: () => request<Catalog>("GET", "/api/exercises"),
   progress: () => request<ProgressReport>("GET", "/api/progress"),
   /** Instructors and admins: one learner's progress. */

@@ -49,6 +49,7 @@ export type Route =
   | { name: "admin" }
   | { name: "webhooks" }
   | { name: "firstAdmin" }
+  | { name: "resetPassword" }
   | { name: "join"; code: string }
   | { name: "cohort"; id: number }
   | { name: "teach" }
@@ -72,6 +73,7 @@ export function matchRoute(path: string): Route {
   if (clean === "/admin") return { name: "admin" };
   if (clean === "/admin/webhooks") return { name: "webhooks" };
   if (clean === "/first-admin") return { name: "firstAdmin" };
+  if (clean === "/reset-password") return { name: "resetPassword" };
   const join = /^\/join\/([A-Za-z0-9_-]{8,43})$/.exec(clean);
   if (join?.[1]) return { name: "join", code: join[1] };
   const cohort = /^\/cohorts\/(\d{1,10})$/.exec(clean);

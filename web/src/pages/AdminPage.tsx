@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useState, type SubmitEvent } from "react";
+import { PasswordResetLink } from "./PasswordResetLink.tsx";
 import { api, errorMessage, LIMITS, ROLES, type AdminUser, type Invite, type User } from "../api.ts";
 import { Link } from "../components/Link.tsx";
 
@@ -136,6 +137,7 @@ function Users({ me, report }: { me: User; report: Report }) {
               <th scope="col">Role</th>
               <th scope="col">Last active</th>
               <th scope="col">State</th>
+              <th scope="col">Password</th>
             </tr>
           </thead>
           <tbody>
@@ -181,6 +183,7 @@ function Users({ me, report }: { me: User; report: Report }) {
                       </button>
                     )}
                   </td>
+                  <td>{!self && <PasswordResetLink user={u} report={report} />}</td>
                 </tr>
               );
             })}

@@ -11,6 +11,7 @@ import { filesApi, type HintState, type SolutionFile } from "../workspace/filesA
 import { HintsPanel, SolutionPanel } from "./exercise/HelpPanels.tsx";
 import { useLayout, useStoredFlag } from "./exercise/layout.ts";
 import { ResultsPanel } from "./exercise/ResultsPanel.tsx";
+import { StartOver } from "./exercise/StartOver.tsx";
 import { useSubmission } from "./exercise/useSubmission.ts";
 import "./exercise/exercise.css";
 
@@ -136,6 +137,7 @@ export function ExercisePage({ id }: { id: string }) {
               <span className={`badge difficulty difficulty-${exercise.difficulty}`}>{exercise.difficulty}</span>
               <span>~{exercise.estimatedMinutes} min</span>
               <span>{exercise.maxScore} pts</span>
+              {workspaceId && <StartOver workspaceId={workspaceId} />}
             </p>
           </>
         ) : (

@@ -1,3 +1,4 @@
+import { useState } from "react";
 import { api, LIMITS, type User } from "../api.ts";
 import { AuthForm } from "../components/AuthForm.tsx";
 import { Link } from "../components/Link.tsx";
@@ -14,6 +15,7 @@ const fields = [
 ];
 
 export function LoginPage({ onAuthenticated, notice }: { onAuthenticated: (u: User) => void; notice?: string | null }) {
+  const [forgot, setForgot] = useState(false);
   return (
     <AuthForm
       notice={notice}
@@ -27,6 +29,23 @@ export function LoginPage({ onAuthenticated, notice }: { onAuthenticated: (u: Us
       footer={
         <>
           New here? <Link href="/signup">Create an account</Link>
+          {" · "}
+          <button
+            type="button"
+            className="linklike"
+            data-testid="forgot-password"
+            aria-expanded={forgot}
+            aria-controls="forgot-password-help"
+            onClick={() => setForgot(!forgot)}
+          >
+            Forgot password?
+          </button>
+          {forgot && (
+            <span className="forgot-help" id="forgot-password-help" data-testid="forgot-password-help" role="note">
+              This lab sends no email, so it cannot mail you a link. Ask an admin of this lab: on the Admin page they
+              make a one-time password reset link for your account and hand it to you. It works once, for 24 hours.
+            </span>
+          )}
         </>
       }
     />
