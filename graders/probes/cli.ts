@@ -7,6 +7,7 @@ import { assertLoopbackUrl, NetworkRuleError } from "./http.ts";
 import { runProbes, validateProbeUses, type ProbeRun, type ProbeUse } from "./run.ts";
 import { withAdvice } from "./report.ts";
 import { paramsHelp, takesAuth, typedValue } from "./cli-schema.ts";
+import { toSarif } from "./sarif.ts";
 
 export const PROBE_USAGE = `backlab probe <url> [options]
 
@@ -23,7 +24,8 @@ export const PROBE_USAGE = `backlab probe <url> [options]
                           login (repeat for more users, e.g. two for idor)
   --bearer TOKEN          the same with a bearer token (Authorization: Bearer TOKEN)
   --budget seconds        time budget per probe (default 10)
-  --json                  print the results as JSON
+  --format text|json|sarif  how to print the results (--json is --format json); each
+                          finding carries its OWASP 2025 category, CWE, request and answer
   --list                  list the probes: OWASP category, CWE, each parameter with an example
   --help                  this text, then the same list
 
@@ -67,7 +69,7 @@ type Parsed = {
   ids: string[];
   params: Array<{ id?: string; key: string; raw: string }>;
   sessions: Array<{ cookie: string } | { bearer: string }>;
-  json: boolean;
+  format: "text" | "json" | "sarif";
   list: boolean;
   help: boolean;
   budgetMs: number;
@@ -79,7 +81,7 @@ function parseArgs(args: string[]): Parsed {
     ids: [],
     params: [],
     sessions: [],
-    json: false,
+    format: "text",
     list: false,
     help: false,
     budgetMs: 10_000,
@@ -91,8 +93,12 @@ function parseArgs(args: string[]): Parsed {
       if (v === undefined) throw new UsageError(`${a} needs a value`);
       return v;
     };
-    if (a === "--json") out.json = true;
-    else if (a === "--list") out.list = true;
+    if (a === "--json") out.format = "json";
+    else if (a === "--format") {
+      const f = value();
+      if (f !== "text" && f !== "json" && f !== "sarif") throw new UsageError("--format: text, json or sarif");
+      out.format = f;
+    } else if (a === "--list") out.list = true;
     else if (a === "--probe")
       out.ids.push(
         ...value()
@@ -226,7 +232,13 @@ export async function probeCommand(args: string[], io: ProbeIo = stdio): Promise
     return 2;
   }
   const runs = await runProbes(parsed.url, uses, { budgetMs: parsed.budgetMs });
-  io.out(parsed.json ? JSON.stringify(runs, null, 2) + "\n" : table(runs));
+  io.out(
+    parsed.format === "json"
+      ? JSON.stringify(runs, null, 2) + "\n"
+      : parsed.format === "sarif"
+        ? JSON.stringify(toSarif(runs, parsed.url), null, 2) + "\n"
+        : table(runs),
+  );
   if (runs.some((r) => r.result.status === "fail")) return 1;
   return runs.some((r) => r.result.status === "error") ? 3 : 0;
 }

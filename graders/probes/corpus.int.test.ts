@@ -239,3 +239,39 @@ describe("sign-in that fits real services", () => {
     expect(strict.result.message).toMatch(/did not work/);
   });
 });
+
+describe("backlab probe --format sarif", () => {
+  it("a finding is an error-level result with OWASP category, CWE and the request and answer; a clean run has none", async () => {
+    for (const vulnerable of [true, false]) {
+      const app = await startShape(redirects, vulnerable);
+      open.push(app);
+      const run = cli();
+      const args = [
+        app.url,
+        "--probe",
+        "open-redirect",
+        "--param",
+        "request.path=/go?to={payload}",
+        "--format",
+        "sarif",
+      ];
+      expect(await probeCommand(args, run.io), run.out.join("")).toBe(vulnerable ? 1 : 0);
+      const sarif = JSON.parse(run.out.join("")) as {
+        version: string;
+        runs: Array<{ results: Array<{ ruleId: string; level: string; properties: Record<string, string> }> }>;
+      };
+      expect(sarif.version).toBe("2.1.0");
+      const results = sarif.runs[0]!.results;
+      if (!vulnerable) {
+        expect(results).toEqual([]);
+        continue;
+      }
+      expect(results).toHaveLength(1);
+      expect(results[0]).toMatchObject({ ruleId: "open-redirect", level: "error" });
+      expect(results[0]!.properties).toMatchObject({ owasp: "A01:2025 Broken Access Control", cwe: "CWE-601" });
+      expect(results[0]!.properties.evidence).toMatch(
+        /> GET \/go\?to=[\s\S]*< 302[\s\S]*location: .*probe-evil\.example/,
+      );
+    }
+  });
+});
