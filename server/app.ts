@@ -17,6 +17,7 @@ import { mountRoutes, type Route } from "./http/routes.ts";
 import type { Logger } from "./logger.ts";
 import type { LabMetrics } from "./metrics/metrics.ts";
 import type { Tracing } from "./tracing/tracing.ts";
+import type { SingleSignOn } from "./sso/service.ts";
 import type { Webhooks } from "./webhooks/service.ts";
 import type { SandboxDriver } from "../graders/sandbox/port.ts";
 import type { Workspaces } from "./workspaces/service.ts";
@@ -32,6 +33,8 @@ export type AppDeps = {
   metrics: LabMetrics;
   /** OpenTelemetry spans per request (server/tracing/); inert without a collector. */
   tracing: Tracing;
+  /** OpenID Connect sign-in (server/sso/), when an issuer is configured. */
+  sso?: SingleSignOn;
   webhooks: Webhooks;
   catalog: Catalog;
   workspaces: Workspaces;

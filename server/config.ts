@@ -8,6 +8,17 @@ export const ROOT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 
 const port = z.coerce.number().int().min(0).max(65535);
 
+const list = z
+  .string()
+  .default("")
+  .transform((s) =>
+    s
+      .split(",")
+      .map((x) => x.trim().toLowerCase())
+      .filter(Boolean),
+  );
+const bool = z.enum(["true", "false", "1", "0", "on", "off"]).transform((v) => ["true", "1", "on"].includes(v));
+
 const EnvSchema = z.object({
   PORT: port.default(8080),
   HOST: z.string().min(1).default("127.0.0.1"),
@@ -86,6 +97,39 @@ const EnvSchema = z.object({
   /** …or its base URL, to which /v1/traces is added (the OpenTelemetry convention). Unset: no traces. */
   OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
   OTEL_SERVICE_NAME: z.string().min(1).max(100).default("backlab"),
+  /** Single sign-on (OpenID Connect): the issuer's URL (discovery); unset, SSO is off. https, or http on loopback. */
+  OIDC_ISSUER: z.url().optional(),
+  OIDC_CLIENT_ID: z.string().min(1).max(200).optional(),
+  OIDC_CLIENT_SECRET: z.string().min(1).max(500).optional(),
+  /** What the sign-in button says: "Sign in with <name>". */
+  OIDC_NAME: z.string().trim().min(1).max(40).default("single sign-on"),
+  OIDC_SCOPES: z.string().default("openid email profile"),
+  /** Emails allowed to sign in through the provider, by domain (comma-separated); empty allows any. */
+  OIDC_ALLOWED_DOMAINS: list.pipe(z.array(z.string().regex(/^[a-z0-9.-]+\.[a-z]{2,}$/i, "a domain like example.com"))),
+  /** The claim whose values (a list of group names) the role map reads. */
+  OIDC_GROUPS_CLAIM: z.string().min(1).max(100).default("groups"),
+  /** JSON map from group to role, e.g. {"lab-admins":"admin","teachers":"instructor"}; the highest role wins. */
+  OIDC_ROLE_MAP: z
+    .string()
+    .default("{}")
+    .transform((s, ctx) => {
+      try {
+        return JSON.parse(s) as unknown;
+      } catch {
+        ctx.addIssue({ code: "custom", message: "not JSON" });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.record(z.string().min(1), z.enum(["admin", "instructor", "learner"]))),
+  /** A claim every sign-in must carry (`name`, or `name=value`); without it the sign-in is refused. */
+  OIDC_REQUIRED_CLAIM: z
+    .string()
+    .regex(/^[A-Za-z0-9_:.-]+(=.+)?$/, "a claim name, or name=value")
+    .optional(),
+  /** Link a provider sign-in to an existing local account with the same, verified, email (else the owner links it signed in). */
+  OIDC_LINK_BY_EMAIL: bool.default(false),
+  /** Whether local passwords still sign in (the first admin's link always works). */
+  LOCAL_PASSWORDS: bool.default(true),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
 });
@@ -118,12 +162,56 @@ export type Config = {
   webhookRetrySeconds: number[];
   /** Where traces go; undefined when no collector is configured (tracing costs nothing then). */
   traces: { url: string; serviceName: string } | undefined;
+  /** Single sign-on, when OIDC_ISSUER is set. */
+  sso: SsoConfig | undefined;
+  localPasswords: boolean;
   nodeEnv: z.infer<typeof EnvSchema>["NODE_ENV"];
   secureCookies: boolean;
   webDistDir: string;
 };
 
+export type SsoConfig = {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  name: string;
+  scopes: string;
+  allowedDomains: string[];
+  groupsClaim: string;
+  roleMap: Record<string, "admin" | "instructor" | "learner">;
+  requiredClaim: { name: string; value?: string } | undefined;
+  linkByEmail: boolean;
+};
+
 export class ConfigError extends Error {}
+
+function ssoConfig(e: z.infer<typeof EnvSchema>): SsoConfig | undefined {
+  if (!e.OIDC_ISSUER) return undefined;
+  if (!e.OIDC_CLIENT_ID || !e.OIDC_CLIENT_SECRET)
+    throw new ConfigError("invalid configuration: OIDC_ISSUER needs OIDC_CLIENT_ID and OIDC_CLIENT_SECRET");
+  const issuer = new URL(e.OIDC_ISSUER);
+  // Tokens and the client secret travel to the issuer: plain HTTP only to this machine (tests, a local IdP).
+  if (issuer.protocol !== "https:" && !isLoopbackHost(issuer.hostname))
+    throw new ConfigError("invalid configuration: OIDC_ISSUER must be https (http only on loopback)");
+  if (!e.OIDC_SCOPES.split(/\s+/).includes("openid"))
+    throw new ConfigError("invalid configuration: OIDC_SCOPES must include openid");
+  const [name, ...value] = (e.OIDC_REQUIRED_CLAIM ?? "").split("=");
+  return {
+    issuer: e.OIDC_ISSUER,
+    clientId: e.OIDC_CLIENT_ID,
+    clientSecret: e.OIDC_CLIENT_SECRET,
+    name: e.OIDC_NAME,
+    scopes: e.OIDC_SCOPES.trim(),
+    allowedDomains: e.OIDC_ALLOWED_DOMAINS,
+    groupsClaim: e.OIDC_GROUPS_CLAIM,
+    roleMap: e.OIDC_ROLE_MAP,
+    requiredClaim: name ? { name, ...(value.length ? { value: value.join("=") } : {}) } : undefined,
+    linkByEmail: e.OIDC_LINK_BY_EMAIL,
+  };
+}
+
+export const isLoopbackHost = (h: string) =>
+  h === "localhost" || h === "[::1]" || h === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
 
 /** Parses the environment once. Nothing else in the server reads process.env. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -161,6 +249,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookAllowNetworks: e.WEBHOOK_ALLOW_NETWORKS,
     webhookRetrySeconds: e.WEBHOOK_RETRY_SECONDS,
     traces: tracesUrl(e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, e.OTEL_EXPORTER_OTLP_ENDPOINT, e.OTEL_SERVICE_NAME),
+    sso: ssoConfig(e),
+    localPasswords: e.LOCAL_PASSWORDS,
     nodeEnv: e.NODE_ENV,
     secureCookies: e.PUBLIC_URL?.startsWith("https://") ?? false,
     webDistDir: path.join(ROOT_DIR, "web", "dist"),

@@ -11,6 +11,7 @@ import { LabMetrics } from "./metrics/metrics.ts";
 import { EgressPolicy } from "./webhooks/egress.ts";
 import { Webhooks, type Notify } from "./webhooks/service.ts";
 import { Tracing } from "./tracing/tracing.ts";
+import { SingleSignOn } from "./sso/service.ts";
 import { createApp } from "./app.ts";
 import type { Config } from "./config.ts";
 import { openDatabase } from "./db/database.ts";
@@ -172,6 +173,7 @@ export async function startLab(config: Config, log: Logger, opts: { driver?: San
   workshops.cohorts.notify = notify;
   workshops.desk.notify = notify;
   hiring.clock.notify = notify;
+  const sso = config.sso ? new SingleSignOn({ db, accounts, audit, log }, config.sso) : undefined;
   const app = createApp({
     config,
     log,
@@ -180,6 +182,7 @@ export async function startLab(config: Config, log: Logger, opts: { driver?: San
     audit,
     metrics,
     tracing,
+    sso,
     webhooks,
     catalog,
     workspaces,

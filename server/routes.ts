@@ -12,6 +12,7 @@ import { accountsRoutes } from "./accounts/routes.ts";
 import { auditRoutes } from "./audit/routes.ts";
 import { metricsRoutes } from "./metrics/routes.ts";
 import { webhookRoutes } from "./webhooks/routes.ts";
+import { ssoRoutes } from "./sso/routes.ts";
 import type { AppDeps } from "./app.ts";
 import { helpRoutes } from "./exercises/help-routes.ts";
 import { exercisesRoutes } from "./exercises/routes.ts";
@@ -64,7 +65,20 @@ export function labRoutes(deps: AppDeps): Route[] {
     ...accountsRoutes(deps.accounts, {
       secureCookies: deps.config.secureCookies,
       attemptsPerIp: deps.config.authAttemptsPerIp,
+      ssoName: deps.sso?.config.name,
+      localPasswords: deps.config.localPasswords,
     }),
+    // Single sign-on's routes exist only on a lab with an identity provider configured.
+    ...(deps.sso
+      ? ssoRoutes({
+          sso: deps.sso,
+          accounts: deps.accounts,
+          audit: deps.audit,
+          publicUrl: deps.config.publicUrl,
+          secureCookies: deps.config.secureCookies,
+          attemptsPerIp: deps.config.authAttemptsPerIp,
+        })
+      : []),
     ...adminRoutes(deps.accounts, deps.audit, { publicUrl: deps.config.publicUrl }),
     ...passwordResetRoutes(deps.accounts, deps.audit, { publicUrl: deps.config.publicUrl }),
     ...auditRoutes(deps.audit),

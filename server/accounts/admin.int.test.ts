@@ -331,7 +331,11 @@ describe("invite-only labs and limits", () => {
   // PUBLIC_URL is the origin browsers use; these requests come without one, like a script's.
 
   it("refuses sign-up without an invite and says so in /auth/options", async () => {
-    expect((await new Client(closed.url).json("GET", "/api/auth/options")).body).toEqual({ signup: "invite" });
+    expect((await new Client(closed.url).json("GET", "/api/auth/options")).body).toEqual({
+      signup: "invite",
+      sso: null,
+      passwords: true,
+    });
     const r = await new Client(closed.url).json("POST", "/api/auth/signup", {
       email: unique("open"),
       displayName: "O",

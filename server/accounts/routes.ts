@@ -20,15 +20,38 @@ import type { SessionInfo } from "./sessions.ts";
 const sessionToken = (req: Request) => parseCookies(req.headers.cookie)[SESSION_COOKIE];
 const NoBody = z.object({}).strict();
 
-export function accountsRoutes(accounts: Accounts, opts: { secureCookies: boolean; attemptsPerIp: number }): Route[] {
-  const cookie = { httpOnly: true, sameSite: "lax", secure: opts.secureCookies, path: "/" } as const;
-  /** A fresh session on every sign-in: a session id planted before it is worthless after it. */
-  const signIn = (req: Request, res: Response, userId: number): SessionInfo => {
-    accounts.sessions.end(sessionToken(req));
-    const s = accounts.sessions.create(userId, req.headers["user-agent"]);
-    res.cookie(SESSION_COOKIE, s.token, { ...cookie, expires: s.expires });
-    return { id: s.id, csrfToken: s.csrfToken };
-  };
+const sessionCookie = (secure: boolean) => ({ httpOnly: true, sameSite: "lax", secure, path: "/" }) as const;
+
+/** A fresh session on every sign-in: a session id planted before it is worthless after it. */
+export function startSession(
+  accounts: Accounts,
+  req: Request,
+  res: Response,
+  userId: number,
+  secure: boolean,
+): SessionInfo {
+  accounts.sessions.end(sessionToken(req));
+  const s = accounts.sessions.create(userId, req.headers["user-agent"]);
+  res.cookie(SESSION_COOKIE, s.token, { ...sessionCookie(secure), expires: s.expires });
+  return { id: s.id, csrfToken: s.csrfToken };
+}
+
+const passwordsOff = () =>
+  new Problem(
+    403,
+    "passwords-off",
+    "Password sign-in is off",
+    "This lab signs people in through its identity provider.",
+  );
+
+export function accountsRoutes(
+  accounts: Accounts,
+  opts: { secureCookies: boolean; attemptsPerIp: number; ssoName?: string; localPasswords?: boolean },
+): Route[] {
+  const cookie = sessionCookie(opts.secureCookies);
+  const signIn = (req: Request, res: Response, userId: number): SessionInfo =>
+    startSession(accounts, req, res, userId, opts.secureCookies);
+  const passwords = opts.localPasswords !== false;
   const signOut = (res: Response) => res.clearCookie(SESSION_COOKIE, cookie);
 
   // Per IP is generous (a workshop signs up from behind one NAT); per account is strict.
@@ -57,7 +80,7 @@ export function accountsRoutes(accounts: Accounts, opts: { secureCookies: boolea
       tag: "accounts",
       auth: anyone,
       response: SignupOptions,
-      handler: () => ({ signup: accounts.opts.signup }),
+      handler: () => ({ signup: accounts.opts.signup, sso: opts.ssoName ? { name: opts.ssoName } : null, passwords }),
     }),
     route({
       method: "post",
@@ -70,6 +93,7 @@ export function accountsRoutes(accounts: Accounts, opts: { secureCookies: boolea
       status: 201,
       response: SignedIn,
       handler: async ({ input, req, res }) => {
+        if (!passwords) throw passwordsOff();
         const user = await accounts.signup(input.body);
         return { user, csrfToken: signIn(req, res, user.id).csrfToken };
       },
@@ -122,6 +146,8 @@ export function accountsRoutes(accounts: Accounts, opts: { secureCookies: boolea
       response: SignedIn,
       handler: async ({ input, req, res }) => {
         const user = await accounts.login(input.body.email, input.body.password);
+        // Admins keep their password as a way in while the identity provider is down.
+        if (!passwords && user.role !== "admin") throw passwordsOff();
         return { user, csrfToken: signIn(req, res, user.id).csrfToken };
       },
     }),

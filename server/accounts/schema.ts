@@ -52,7 +52,13 @@ export const UserOut = z.object({ id: z.number().int(), email: z.string(), displ
 /** A sign-in answer: the user and the CSRF token the client sends on every write. */
 export const SignedIn = z.object({ user: UserOut, csrfToken: z.string() });
 
-export const SignupOptions = z.object({ signup: z.enum(["open", "invite"]) });
+export const SignupOptions = z.object({
+  signup: z.enum(["open", "invite"]),
+  /** Single sign-on, when configured: the sign-in page offers "Sign in with <name>". */
+  sso: z.object({ name: z.string() }).nullable(),
+  /** Whether email and password sign in (LOCAL_PASSWORDS). */
+  passwords: z.boolean(),
+});
 export const SessionOut = z.object({
   id: z.string(),
   createdAt: z.string(),

@@ -11,6 +11,7 @@ import { ROOT_DIR } from "../config.ts";
 import { Database } from "../db/database.ts";
 import { FakeDriver } from "../../graders/sandbox/doubles.ts";
 import { Client, startTestLab, type TestLab } from "../test/lab.ts";
+import { IDP_CLIENT, startTestIdp, type TestIdp } from "../test/oidc-provider.ts";
 import { hashToken } from "../accounts/sessions.ts";
 import { ASSESSMENT, CALLS, METRICS_TOKEN, type Call, type Fixtures } from "./authz.matrix.ts";
 import { expectedAccess, routeId, type Route } from "./routes.ts";
@@ -26,6 +27,7 @@ const EXERCISE = "token-bucket";
 const ACTORS: (Role | null)[] = [null, "learner", "instructor", "admin", "candidate"];
 
 let lab: TestLab;
+let idp: TestIdp;
 let db: Database;
 let accounts: Accounts;
 let routes: Route[];
@@ -287,6 +289,8 @@ async function httpCall(
       ...call.headers,
     },
     body: call.body === undefined ? undefined : JSON.stringify(call.body),
+    // A redirect (single sign-on) is the route's answer; where it leads is not under test.
+    redirect: "manual",
   });
   // Streams (server-sent events) stay open; the status and type are all the matrix needs.
   await res.body?.cancel();
@@ -310,10 +314,19 @@ function upgradeCall(r: Route, call: Call, cookie: string | undefined): Promise<
 }
 
 beforeAll(async () => {
+  idp = await startTestIdp();
   lab = await startTestLab(
-    { GRADING_CONCURRENCY: "1", METRICS_TOKEN, WEBHOOK_ALLOW_NETWORKS: "127.0.0.0/8" },
+    {
+      GRADING_CONCURRENCY: "1",
+      METRICS_TOKEN,
+      WEBHOOK_ALLOW_NETWORKS: "127.0.0.0/8",
+      OIDC_ISSUER: idp.issuer,
+      OIDC_CLIENT_ID: IDP_CLIENT.id,
+      OIDC_CLIENT_SECRET: IDP_CLIENT.secret,
+    },
     { driver: new FakeDriver() },
   );
+  idp.allow(`${lab.url}/api/auth/sso/callback`);
   db = new Database(path.join(lab.dataDir, "backlab.db"));
   accounts = new Accounts(db, { signup: "open", idleMs: 3_600_000, maxMs: 86_400_000, inviteDays: 7 });
   // The table the running lab mounted (the app is the server's request listener).
@@ -326,6 +339,7 @@ beforeAll(async () => {
 afterAll(async () => {
   db?.close();
   await lab?.close();
+  await idp?.close();
 });
 
 describe("the route table", () => {

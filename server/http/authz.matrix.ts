@@ -89,6 +89,11 @@ export type Call = {
 
 export const CALLS: Record<string, (f: Fixtures, ctx: CallContext) => Call> = {
   "GET /auth/options": () => ({}),
+  // Single sign-on (the matrix's lab has a test provider): start redirects to it; a callback
+  // without an attempt redirects to the sign-in page saying so; link answers the provider's URL.
+  "GET /auth/sso/start": () => ({ query: { next: "/progress" }, allowed: [302] }),
+  "GET /auth/sso/callback": () => ({ query: { code: "matrix", state: "matrix" }, allowed: [302] }),
+  "POST /auth/sso/link": () => ({ body: {} }),
   "POST /auth/first-admin": (_f, ctx) => ({
     body: {
       token: ctx.make.firstAdminToken(),

@@ -8,6 +8,7 @@ import { ROOT_DIR } from "../../server/config.ts";
 import { FakeDriver } from "../../graders/sandbox/doubles.ts";
 import { chromiumPath, ensureWebBuilt } from "../../server/setup/system.ts";
 import { Client, startTestLab, type TestLab } from "../../server/test/lab.ts";
+import { IDP_CLIENT, startTestIdp, type TestIdp } from "../../server/test/oidc-provider.ts";
 import { screenshotDir, textNow } from "./artifacts.ts";
 
 /**
@@ -18,6 +19,7 @@ import { screenshotDir, textNow } from "./artifacts.ts";
  */
 
 let lab: TestLab;
+let idp: TestIdp;
 let browser: Browser;
 let page: Page;
 let shots: string;
@@ -27,11 +29,25 @@ beforeAll(async () => {
   ensureWebBuilt(() => {});
   const executablePath = chromiumPath();
   expect(executablePath, "Debian's chromium must be installed (npm test installs it as root)").not.toBeNull();
-  // Webhooks may reach this test's own receiver on loopback (refused by default).
+  // A real OpenID provider on loopback: the sign-in page offers it (last test).
+  idp = await startTestIdp();
   lab = await startTestLab(
-    { WEBHOOK_ALLOW_NETWORKS: "127.0.0.0/8,::1/128", WEBHOOK_RETRY_SECONDS: "1,1,1" },
+    {
+      // Webhooks may reach this test's own receiver on loopback (refused by default).
+      WEBHOOK_ALLOW_NETWORKS: "127.0.0.0/8,::1/128",
+      WEBHOOK_RETRY_SECONDS: "1,1,1",
+      OIDC_ISSUER: idp.issuer,
+      OIDC_CLIENT_ID: IDP_CLIENT.id,
+      OIDC_CLIENT_SECRET: IDP_CLIENT.secret,
+      OIDC_NAME: "Test IdP",
+      OIDC_SCOPES: "openid email profile groups",
+      OIDC_ROLE_MAP: JSON.stringify({ teachers: "instructor" }),
+    },
     { driver: new FakeDriver() },
   );
+  idp.allow(`${lab.url}/api/auth/sso/callback`);
+  idp.accounts.set("grace", { email: "grace@example.test", email_verified: true, name: "Grace", groups: ["teachers"] });
+  idp.accounts.set("unverified", { email: "nope@example.test", email_verified: false });
   browser = await chromium.launch({
     executablePath: executablePath!,
     args: [
@@ -59,6 +75,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await lab?.close();
+  await idp?.close();
 });
 
 const shot = (name: string) => page.screenshot({ path: path.join(shots, `${name}.png`) });
@@ -308,5 +325,30 @@ describe("accounts in the browser", () => {
       password: "another long password",
     });
     expect(res.status).toBe(200);
+  });
+
+  it("signs in with the identity provider, role from a group; an unverified email is refused with a reason", async () => {
+    for (const scheme of ["light", "dark"] as const) {
+      const ctx = await browser.newContext({ viewport: { width: 1280, height: 720 }, colorScheme: scheme });
+      const p = await ctx.newPage();
+      await p.goto(`${lab.url}/login?next=/progress`);
+      const button = p.getByRole("link", { name: "Sign in with Test IdP" });
+      await button.waitFor();
+      await p.screenshot({ path: path.join(shots, `06-sso-sign-in-${scheme}.png`) });
+      await button.click();
+      await p.getByRole("heading", { name: "Test identity provider" }).waitFor();
+      await p.getByLabel("Login").fill(scheme === "light" ? "grace" : "unverified");
+      await p.getByRole("button", { name: "Continue" }).click();
+      if (scheme === "light") {
+        await p.getByTestId("user-name").waitFor();
+        expect(new URL(p.url()).pathname).toBe("/progress");
+        await p.goto(`${lab.url}/account`);
+        await expect.poll(() => textNow(p.getByTestId("account-role"))).toBe("instructor");
+      } else {
+        await expect.poll(() => textNow(p.getByTestId("auth-notice"))).toMatch(/has not verified your email/);
+        await p.screenshot({ path: path.join(shots, `07-sso-refused-${scheme}.png`) });
+      }
+      await ctx.close();
+    }
   });
 });

@@ -156,6 +156,8 @@ export const api = {
   logout: () => request<null>("POST", "/api/auth/logout", {}),
   authOptions: () => request<SignupOptions>("GET", "/api/auth/options"),
   invitePreview: (token: string) => request<{ invite: InvitePreview }>("POST", "/api/auth/invite", { token }),
+  /** Starts linking the identity provider to this account: the provider's URL to go to. */
+  ssoLink: () => request<{ url: string }>("POST", "/api/auth/sso/link", {}),
   firstAdmin: (body: { token: string; email: string; displayName: string; password: string }) =>
     request<SignedIn>("POST", "/api/auth/first-admin", body),
   changePassword: (body: { currentPassword: string; newPassword: string }) =>

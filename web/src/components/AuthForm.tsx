@@ -25,10 +25,12 @@ interface Props {
   notice?: string | null;
   /** What the form is for, above the fields (an invite's role and email). */
   intro?: ReactNode;
+  /** Another way in, shown under the form's button (single sign-on). */
+  alternative?: ReactNode;
 }
 
 /** Shared centred card form used by the login and signup pages. */
-export function AuthForm({ title, fields, submitLabel, onSubmit, footer, notice, intro }: Props) {
+export function AuthForm({ title, fields, submitLabel, onSubmit, footer, notice, intro, alternative }: Props) {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -94,6 +96,7 @@ export function AuthForm({ title, fields, submitLabel, onSubmit, footer, notice,
         <button type="submit" className="btn btn-primary" disabled={busy}>
           {submitLabel}
         </button>
+        {alternative}
         <p className="auth-footer">{footer}</p>
       </form>
     </main>

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState, type SubmitEvent } from "react";
 import { api, errorMessage, LIMITS, type SessionItem, type User } from "../api.ts";
+import { ssoRefusal } from "../sso.ts";
 
 const when = (iso: string) => new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
 
@@ -42,6 +43,7 @@ export function AccountPage({ user, onSignedOut }: { user: User; onSignedOut: ()
         <dt>Role</dt>
         <dd data-testid="account-role">{user.role}</dd>
       </dl>
+      <SingleSignOn />
       <PasswordForm />
       <Sessions onSignedOut={onSignedOut} />
     </main>
@@ -227,6 +229,43 @@ function Sessions({ onSignedOut }: { onSignedOut: () => void }) {
           Sign out everywhere
         </button>{" "}
         <span className="muted">Ends every session of this account, this one included.</span>
+      </p>
+    </section>
+  );
+}
+
+/** Linking the lab's identity provider to this (password) account, when the lab has one. */
+function SingleSignOn() {
+  const [sso, setSso] = useState<{ name: string } | null>(null);
+  const [error, setError] = useState<string | null>(ssoRefusal);
+  useEffect(() => {
+    api.authOptions().then(
+      (o) => setSso(o.sso),
+      () => undefined,
+    );
+  }, []);
+  if (!sso) return null;
+  async function link() {
+    setError(null);
+    try {
+      window.location.assign((await api.ssoLink()).url);
+    } catch (err) {
+      setError(errorMessage(err));
+    }
+  }
+  return (
+    <section aria-labelledby="sso-heading" className="card form-card">
+      <h2 id="sso-heading">Single sign-on</h2>
+      {error && (
+        <p role="alert" className="alert">
+          {error}
+        </p>
+      )}
+      <p>
+        <button type="button" className="btn" onClick={() => void link()}>
+          Link {sso.name}
+        </button>{" "}
+        <span className="muted">Then you can sign in with {sso.name} as well as with your password.</span>
       </p>
     </section>
   );
