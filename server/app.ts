@@ -18,6 +18,7 @@ import type { Logger } from "./logger.ts";
 import type { LabMetrics } from "./metrics/metrics.ts";
 import type { Tracing } from "./tracing/tracing.ts";
 import type { SingleSignOn } from "./sso/service.ts";
+import type { ApiTokens } from "./tokens/service.ts";
 import type { Webhooks } from "./webhooks/service.ts";
 import type { SandboxDriver } from "../graders/sandbox/port.ts";
 import type { Workspaces } from "./workspaces/service.ts";
@@ -33,6 +34,8 @@ export type AppDeps = {
   metrics: LabMetrics;
   /** OpenTelemetry spans per request (server/tracing/); inert without a collector. */
   tracing: Tracing;
+  /** Personal API tokens (server/tokens/): Bearer on routes that name a scope. */
+  tokens: ApiTokens;
   /** OpenID Connect sign-in (server/sso/), when an issuer is configured. */
   sso?: SingleSignOn;
   webhooks: Webhooks;
@@ -89,7 +92,7 @@ export function createApp(deps: AppDeps, routes: readonly Route[] = labRoutes(de
   api.use(csrfToken);
   // Every API route comes from the route table (server/routes.ts); nothing is mounted beside it.
   const table = express.Router();
-  mountRoutes(table, routes, { checkResponses: deps.config.nodeEnv !== "production" });
+  mountRoutes(table, routes, { checkResponses: deps.config.nodeEnv !== "production", tokens: deps.tokens });
   // Kept on the app so the authorization matrix tests the very table this lab mounted.
   app.locals.routes = routes;
   api.use(table);

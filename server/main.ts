@@ -12,6 +12,7 @@ import { EgressPolicy } from "./webhooks/egress.ts";
 import { Webhooks, type Notify } from "./webhooks/service.ts";
 import { Tracing } from "./tracing/tracing.ts";
 import { SingleSignOn } from "./sso/service.ts";
+import { ApiTokens } from "./tokens/service.ts";
 import { createApp } from "./app.ts";
 import type { Config } from "./config.ts";
 import { openDatabase } from "./db/database.ts";
@@ -183,6 +184,7 @@ export async function startLab(config: Config, log: Logger, opts: { driver?: San
     metrics,
     tracing,
     sso,
+    tokens: new ApiTokens(db, audit),
     webhooks,
     catalog,
     workspaces,

@@ -13,6 +13,7 @@ import { auditRoutes } from "./audit/routes.ts";
 import { metricsRoutes } from "./metrics/routes.ts";
 import { webhookRoutes } from "./webhooks/routes.ts";
 import { ssoRoutes } from "./sso/routes.ts";
+import { tokenRoutes } from "./tokens/routes.ts";
 import type { AppDeps } from "./app.ts";
 import { helpRoutes } from "./exercises/help-routes.ts";
 import { exercisesRoutes } from "./exercises/routes.ts";
@@ -82,6 +83,7 @@ export function labRoutes(deps: AppDeps): Route[] {
     ...adminRoutes(deps.accounts, deps.audit, { publicUrl: deps.config.publicUrl }),
     ...passwordResetRoutes(deps.accounts, deps.audit, { publicUrl: deps.config.publicUrl }),
     ...auditRoutes(deps.audit),
+    ...tokenRoutes(deps.tokens),
     ...metricsRoutes(deps.metrics, deps.config.metricsToken),
     ...webhookRoutes(deps.webhooks, deps.audit),
     ...exercisesRoutes({ ...deps, progress }),

@@ -22,6 +22,7 @@ export function adminRoutes(accounts: Accounts, audit: AuditLog, opts: { publicU
     route({
       method: "get",
       path: "/admin/users",
+      scope: "users:read",
       summary: "Every account with its role, state and last activity",
       tag: "admin",
       auth: admin,
@@ -61,6 +62,7 @@ export function adminRoutes(accounts: Accounts, audit: AuditLog, opts: { publicU
     route({
       method: "post",
       path: "/admin/invites",
+      scope: "invites:write",
       summary: "Make a single-use invite link (shown once) for a role, optionally for one email",
       tag: "admin",
       auth: admin,

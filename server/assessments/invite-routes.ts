@@ -111,6 +111,7 @@ export function inviteRoutes(deps: Deps): Route[] {
     route({
       method: "post",
       path: "/assessments/:id/invites",
+      scope: "invites:write",
       summary:
         "Invite candidates (name and email optional; a pseudonymous id by default); all or nothing, each with a single-use link",
       tag: "assessments",

@@ -121,6 +121,7 @@ export function reviewRoutes(deps: Deps): Route[] {
     route({
       method: "get",
       path: "/assessments/:id/candidates",
+      scope: "assessments:read",
       summary:
         "The board: every candidate with status, time used, score by category, flags, rubric average, decision; names hidden until a decision",
       tag: "assessments",
@@ -139,6 +140,7 @@ export function reviewRoutes(deps: Deps): Route[] {
     route({
       method: "get",
       path: "/assessments/:id/export",
+      scope: "assessments:read",
       summary: "The board as CSV or JSON (names only where a decision was recorded)",
       tag: "assessments",
       auth,

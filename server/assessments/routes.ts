@@ -23,6 +23,7 @@ export function assessmentRoutes(assessments: Assessments): Route[] {
     route({
       method: "get",
       path: "/assessments",
+      scope: "assessments:read",
       summary: "The assessments the caller reviews (every one for an admin), newest first",
       tag: "assessments",
       auth: roles(...REVIEWER_ROLES),
@@ -47,6 +48,7 @@ export function assessmentRoutes(assessments: Assessments): Route[] {
     route({
       method: "get",
       path: "/assessments/:id",
+      scope: "assessments:read",
       summary: "One assessment",
       tag: "assessments",
       auth: reviewerOf(),

@@ -41,6 +41,7 @@ export function auditRoutes(audit: AuditLog): Route[] {
     route({
       method: "get",
       path: "/admin/audit",
+      scope: "audit:read",
       summary: "The audit log, newest first: filter by action (or its prefix), actor or target; page with `before`",
       tag: "admin",
       auth: roles("admin"),

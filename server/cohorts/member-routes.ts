@@ -66,6 +66,7 @@ export function memberRoutes(w: Workshops): Route[] {
     route({
       method: "get",
       path: "/cohorts/:id/leaderboard",
+      scope: "cohorts:read",
       summary:
         "Members ranked by exercises passed and points, by display name or pseudonym; 404 unless the cohort turned it on",
       tag: "cohorts",

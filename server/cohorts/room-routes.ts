@@ -192,6 +192,7 @@ export function roomRoutes(w: Workshops, deps: Deps): Route[] {
     route({
       method: "get",
       path: "/cohorts/:id/export",
+      scope: "cohorts:read",
       summary:
         "Results: `csv` (a row per learner × exercise), `gradebook` (a row per learner, a column per exercise, a points-possible row) or `json`",
       tag: "cohorts",

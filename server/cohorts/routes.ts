@@ -38,6 +38,7 @@ export function cohortRoutes(deps: Deps): Route[] {
     route({
       method: "get",
       path: "/cohorts",
+      scope: "cohorts:read",
       summary: "The cohorts the caller runs (admins: every cohort)",
       tag: "cohorts",
       auth: roles("instructor", "admin"),
@@ -63,6 +64,7 @@ export function cohortRoutes(deps: Deps): Route[] {
     route({
       method: "get",
       path: "/cohorts/:id",
+      scope: "cohorts:read",
       summary: "A cohort's settings, track with its pacing, join code, invites and co-instructors",
       tag: "cohorts",
       auth: runs,
@@ -98,6 +100,7 @@ export function cohortRoutes(deps: Deps): Route[] {
     route({
       method: "post",
       path: "/cohorts/:id/invites",
+      scope: "invites:write",
       summary:
         "One-time invite links for named people (each works once, for that email); the links are shown only in this answer",
       tag: "cohorts",

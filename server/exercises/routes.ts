@@ -59,6 +59,7 @@ export function exercisesRoutes(deps: Deps): Route[] {
     route({
       method: "get",
       path: "/exercises",
+      scope: "exercises:read",
       summary: "The catalog by area, with the caller's status, best score and attempts per exercise",
       tag: "exercises",
       auth: signedIn,
@@ -76,6 +77,7 @@ export function exercisesRoutes(deps: Deps): Route[] {
     route({
       method: "get",
       path: "/exercises/:id",
+      scope: "exercises:read",
       summary: "One exercise with its instructions (markdown)",
       tag: "exercises",
       auth: signedIn,

@@ -76,6 +76,7 @@ export function gradingRoutes(deps: Deps): Route[] {
     route({
       method: "get",
       path: "/exercises/:id/submissions",
+      scope: "results:read",
       summary: "The caller's submissions for an exercise, newest first",
       tag: "submissions",
       auth: signedIn,
@@ -89,6 +90,7 @@ export function gradingRoutes(deps: Deps): Route[] {
     route({
       method: "get",
       path: "/submissions/:id",
+      scope: "results:read",
       summary: "One submission with its results once graded; while queued, its place in the queue",
       tag: "submissions",
       auth: owner("submission"),
@@ -104,6 +106,7 @@ export function gradingRoutes(deps: Deps): Route[] {
     route({
       method: "get",
       path: "/submissions/:id/verify",
+      scope: "results:read",
       summary: "Check the submission's signed results against the lab's key",
       tag: "submissions",
       auth: owner("submission"),

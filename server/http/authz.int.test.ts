@@ -1,20 +1,20 @@
 import crypto from "node:crypto";
-import fs from "node:fs";
 import path from "node:path";
 import type { Express } from "express";
 import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Role } from "../accounts/schema.ts";
 import { Accounts } from "../accounts/service.ts";
-import { shortCode } from "../cohorts/service.ts";
-import { ROOT_DIR } from "../config.ts";
 import { Database } from "../db/database.ts";
 import { FakeDriver } from "../../graders/sandbox/doubles.ts";
 import { Client, startTestLab, type TestLab } from "../test/lab.ts";
 import { IDP_CLIENT, startTestIdp, type TestIdp } from "../test/oidc-provider.ts";
-import { hashToken } from "../accounts/sessions.ts";
-import { ASSESSMENT, CALLS, METRICS_TOKEN, type Call, type Fixtures } from "./authz.matrix.ts";
-import { expectedAccess, routeId, type Route } from "./routes.ts";
+import { EXERCISE, fixtureMakers, makeCohort } from "./authz.fixtures.ts";
+import { ASSESSMENT, CALLS, METRICS_TOKEN, type Call, type CallContext, type Fixtures } from "./authz.matrix.ts";
+import { expectedAccess, expectedTokenAccess, routeId, type Route } from "./routes.ts";
+import { AuditLog } from "../audit/service.ts";
+import { scopesFor, type Scope } from "../tokens/scopes.ts";
+import { ApiTokens } from "../tokens/service.ts";
 
 /**
  * The authorization matrix: every route of the table × every role (and anonymous) × the
@@ -23,7 +23,6 @@ import { expectedAccess, routeId, type Route } from "./routes.ts";
  * real app with a real database, real sessions and real workspaces.
  */
 
-const EXERCISE = "token-bucket";
 const ACTORS: (Role | null)[] = [null, "learner", "instructor", "admin", "candidate"];
 
 let lab: TestLab;
@@ -34,6 +33,7 @@ let routes: Route[];
 const people = new Map<string, Fixtures & { role: Role }>();
 
 let adminClient: Client;
+let make: CallContext["make"];
 
 /** An assessment made through the API by the admin, then handed to `userId` as its creator and only reviewer. */
 async function assessmentOf(userId: number, role: Role): Promise<number> {
@@ -118,153 +118,15 @@ async function makeUser(name: string, role: Role): Promise<Fixtures & { role: Ro
     submission: sub.body.submission.id,
     recording: recordings[0]!.id,
     assessment,
-    ...makeCohort(userId),
+    ...makeCohort(db, userId),
   };
 }
-/** A cohort the user runs and has joined, its one exercise unlocked, a hand raised in it. */
-function makeCohort(userId: number): { cohort: number; joinCode: string; hand: number } {
-  const at = new Date().toISOString();
-  const joinCode = shortCode();
-  const cohort = Number(
-    db.run(
-      "INSERT INTO cohorts (owner_id, name, seats, leaderboard, join_code, created_at) VALUES (?, 'Matrix cohort', 50, 'names', ?, ?)",
-      [userId, joinCode, at],
-    ).lastInsertRowid,
-  );
-  db.run("INSERT INTO cohort_track (cohort_id, position, exercise_id, unlocked_at) VALUES (?, 0, ?, ?)", [
-    cohort,
-    EXERCISE,
-    at,
-  ]);
-  db.run("INSERT INTO cohort_members (cohort_id, user_id, joined_at, pseudonym) VALUES (?, ?, ?, 'Matrix')", [
-    cohort,
-    userId,
-    at,
-  ]);
-  const hand = Number(
-    db.run("INSERT INTO cohort_hands (cohort_id, user_id, message, raised_at) VALUES (?, ?, 'matrix', ?)", [
-      cohort,
-      userId,
-      at,
-    ]).lastInsertRowid,
-  );
-  return { cohort, joinCode, hand };
-}
-
 const app = () => lab.server.listeners("request")[0] as Express;
 
 /** A fresh session per call, so routes that end sessions (logout, login) cannot disturb the next. */
 function freshSession(userId: number): { cookie: string; csrf: string } {
   const s = accounts.sessions.create(userId, "authz matrix");
   return { cookie: `backlab_session=${s.token}`, csrf: s.csrfToken };
-}
-
-const insertWebhook = () =>
-  Number(
-    db.run(
-      "INSERT INTO webhook_endpoints (url, events, secret, created_at) VALUES ('http://127.0.0.1:9/matrix', '[\"assessment.completed\"]', 'whsec_bWF0cml4bWF0cml4bWF0cml4', ?)",
-      [new Date().toISOString()],
-    ).lastInsertRowid,
-  );
-const make = {
-  webhook: insertWebhook,
-  delivery: () =>
-    Number(
-      db.run(
-        "INSERT INTO webhook_deliveries (endpoint_id, msg_id, event_type, payload, status, next_attempt_at, created_at) VALUES (?, ?, 'assessment.completed', '{}', 'failed', ?, ?)",
-        [insertWebhook(), `msg_${crypto.randomUUID()}`, new Date().toISOString(), new Date().toISOString()],
-      ).lastInsertRowid,
-    ),
-  session: (userId: number) => accounts.sessions.create(userId, "authz matrix fixture").id,
-  invite: () => accounts.invites.create({ kind: "invite", role: "learner", ttlMs: 3_600_000 }).id,
-  inviteToken: () => accounts.invites.create({ kind: "invite", role: "learner", ttlMs: 3_600_000 }).token,
-  firstAdminToken: () => accounts.invites.create({ kind: "first-admin", role: "admin", ttlMs: 3_600_000 }).token,
-  /** A snapshot of the fixture's workspace, as a reset leaves one (row and files: the starter, so a restore keeps it whole). */
-  snapshot: (f: Fixtures) => {
-    const id = Number(
-      db.run(
-        "INSERT INTO workspace_snapshots (workspace_id, reason, files, bytes, created_at) VALUES (?, 'reset', 1, 5, ?)",
-        [f.workspace, new Date().toISOString()],
-      ).lastInsertRowid,
-    );
-    const dir = path.join(lab.dataDir, "workspace-snapshots", String(f.workspace), String(id));
-    fs.cpSync(path.join(ROOT_DIR, "exercises", "code-patterns", EXERCISE, "starter"), dir, { recursive: true });
-    return id;
-  },
-  /** A reset link for a fresh account of its own (using it ends that account's sessions). */
-  passwordResetToken: () => {
-    const id = Number(
-      db.run(
-        "INSERT INTO users (email, display_name, password_hash, role, created_at) VALUES (?, 'R', '!', 'learner', ?)",
-        [`r-${crypto.randomUUID()}@example.test`, new Date().toISOString()],
-      ).lastInsertRowid,
-    );
-    return accounts.passwordResets.create(id, null).token;
-  },
-  takeover: (f: Fixtures) =>
-    Number(
-      db.run(
-        "INSERT INTO cohort_takeovers (cohort_id, workspace_id, instructor_id, learner_id, requested_at) VALUES (?, ?, ?, ?, ?)",
-        [f.cohort, f.workspace, f.userId, f.userId, new Date().toISOString()],
-      ).lastInsertRowid,
-    ),
-  candidate: (assessmentId: number) => insertCandidate(assessmentId, crypto.randomBytes(32).toString("base64url")),
-  finishedCandidate: (assessmentId: number) => {
-    const id = insertCandidate(assessmentId, crypto.randomBytes(32).toString("base64url"));
-    const at = new Date().toISOString();
-    db.run(
-      "UPDATE assessment_candidates SET started_at = ?, deadline_at = ?, finished_at = ?, finish_reason = 'submitted', finalized_at = ? WHERE id = ?",
-      [at, at, at, at, id],
-    );
-    return id;
-  },
-  link: (assessmentId: number) =>
-    Number(
-      db.run(
-        "INSERT INTO assessment_links (assessment_id, token_hash, claim_limit, expires_at, created_at) VALUES (?, ?, 5, ?, ?)",
-        [
-          assessmentId,
-          hashToken(crypto.randomUUID()),
-          new Date(Date.now() + 3_600_000).toISOString(),
-          new Date().toISOString(),
-        ],
-      ).lastInsertRowid,
-    ),
-  claimToken: () => {
-    const token = crypto.randomBytes(32).toString("base64url");
-    insertCandidate(people.get("admin")!.assessment, token);
-    return token;
-  },
-  startedCandidate: () => {
-    const id = Number(
-      db.run(
-        "INSERT INTO users (email, display_name, password_hash, role, created_at) VALUES (?, 'C', '!', 'candidate', ?)",
-        [`c-${crypto.randomUUID()}@candidates.invalid`, new Date().toISOString()],
-      ).lastInsertRowid,
-    );
-    const cid = insertCandidate(people.get("candidate")!.assessment, crypto.randomBytes(32).toString("base64url"));
-    const now = Date.now();
-    db.run(
-      "UPDATE assessment_candidates SET user_id = ?, claimed_at = ?, started_at = ?, deadline_at = ? WHERE id = ?",
-      [id, new Date(now).toISOString(), new Date(now).toISOString(), new Date(now + 3_600_000).toISOString(), cid],
-    );
-    return id;
-  },
-};
-
-function insertCandidate(assessmentId: number, token: string): number {
-  return Number(
-    db.run(
-      "INSERT INTO assessment_candidates (assessment_id, pseudonym, token_hash, invite_expires_at, invited_at) VALUES (?, ?, ?, ?, ?)",
-      [
-        assessmentId,
-        `M-${crypto.randomUUID()}`,
-        hashToken(token),
-        new Date(Date.now() + 3_600_000).toISOString(),
-        new Date().toISOString(),
-      ],
-    ).lastInsertRowid,
-  );
 }
 
 function urlFor(r: Route, call: Call): string {
@@ -329,6 +191,7 @@ beforeAll(async () => {
   idp.allow(`${lab.url}/api/auth/sso/callback`);
   db = new Database(path.join(lab.dataDir, "backlab.db"));
   accounts = new Accounts(db, { signup: "open", idleMs: 3_600_000, maxMs: 86_400_000, inviteDays: 7 });
+  make = fixtureMakers(db, accounts, people, lab.dataDir);
   // The table the running lab mounted (the app is the server's request listener).
   routes = app().locals.routes as Route[];
   for (const role of ["admin", "learner", "instructor", "candidate"] as const)
@@ -402,6 +265,7 @@ describe("the route table", () => {
       if (r.auth.kind === "roles") expect(op!.responses["403"]).toBeDefined();
       if (r.auth.kind === "owner") expect(op!.responses["404"]).toBeDefined();
       if (!r.upgrade && r.input?.body) expect(op!.requestBody).toBeDefined();
+      if (!r.upgrade && r.scope) expect(op, routeId(r)).toMatchObject({ "x-token-scope": r.scope });
     }
     const signup = doc.paths["/api/auth/signup"]!.post! as unknown as {
       requestBody: { content: { "application/json": { schema: { required: string[] } } } };
@@ -454,5 +318,63 @@ describe("authorization matrix", () => {
     expect(failures).toEqual([]);
     // Every route ran for every actor: five callers, own and another's for the signed-in ones.
     expect(cases.length).toBe(routes.length * 9);
+  });
+});
+
+describe("API tokens against the table", () => {
+  it("a token with and without each route's scope answers as the rule says; a route without one refuses tokens", async () => {
+    const tokens = new ApiTokens(db, new AuditLog(db));
+    const tokenOf = (f: Fixtures, scopes: Scope[]) =>
+      tokens.create(
+        { id: f.userId, email: f.email, displayName: f.role, role: f.role },
+        { name: "m", scopes, days: 1 },
+        "",
+      ).secret;
+    const failures: string[] = [];
+    const scoped = new Set<string>();
+    for (const role of ["learner", "instructor", "admin"] as const) {
+      const owner = people.get(role)!;
+      const mine = scopesFor(role);
+      for (const r of routes) {
+        // A route without a scope refuses every token alike: the admin's (every scope) shows it.
+        if (r.upgrade || (!r.scope && role !== "admin")) continue;
+        const hasScope = r.scope !== undefined && mine.includes(r.scope);
+        // With every scope the role may give, and (scoped routes) with all of them but this one.
+        const variants: [Scope[], boolean][] = [[mine, hasScope]];
+        if (r.scope) variants.push([mine.filter((s) => s !== r.scope), false]);
+        for (const [scopes, has] of variants) {
+          if (scopes.length === 0) continue;
+          for (const own of r.scope ? [true, false] : [true]) {
+            const call = CALLS[routeId(r)]!(own ? owner : people.get("other")!, {
+              actor: role,
+              own,
+              unique: crypto.randomUUID().slice(0, 8),
+              caller: owner,
+              make,
+            });
+            // A route with a bearer scheme of its own (the metrics scrape) is not the tokens' business.
+            if (call.headers?.authorization) continue;
+            const authorization = `Bearer ${tokenOf(owner, scopes)}`;
+            const got = await httpCall(r, { ...call, headers: { ...call.headers, authorization } }, undefined);
+            const want = expectedTokenAccess(r, role, has, own);
+            const label = `${routeId(r)} by ${role}'s token ${has ? "with" : "without"} its scope on ${own ? "own" : "another's"} resource`;
+            if (r.scope && want === "allowed") scoped.add(routeId(r));
+            if (want === "allowed") {
+              const ok = call.allowed ? call.allowed.includes(got.status) : got.status >= 200 && got.status < 300;
+              if (!ok) failures.push(`${label}: expected to be let through, got ${got.status}`);
+            } else if (got.status !== want) failures.push(`${label}: expected ${want}, got ${got.status}`);
+            else if (!got.type.includes("application/problem+json")) failures.push(`${label}: not problem+json`);
+          }
+        }
+      }
+    }
+    expect(failures).toEqual([]);
+    // Every scoped route let a token through at least once (for the role that may hold its scope).
+    expect([...scoped].sort()).toEqual(
+      routes
+        .filter((r) => (r.upgrade ? undefined : r.scope))
+        .map(routeId)
+        .sort(),
+    );
   });
 });

@@ -73,6 +73,8 @@ export type CallContext = {
     /** A fresh candidate account, started on an assessment of its own (for calls that end it). */
     startedCandidate(): number;
     takeover(f: Fixtures): number;
+    /** An API token of the user (its secret unknown: made to be revoked). */
+    token(userId: number): number;
   };
 };
 
@@ -123,6 +125,9 @@ export const CALLS: Record<string, (f: Fixtures, ctx: CallContext) => Call> = {
   "POST /admin/invites": () => ({ body: { role: "learner" } }),
   "DELETE /admin/invites/:id": (_f, ctx) => ({ params: { id: ctx.make.invite() } }),
   "GET /admin/audit": () => ({ query: { action: "invite", limit: "5" } }),
+  "GET /tokens": () => ({}),
+  "POST /tokens": () => ({ body: { name: "matrix", scopes: ["exercises:read"], days: 1 } }),
+  "DELETE /tokens/:id": (f, ctx) => ({ params: { id: ctx.make.token(f.userId) } }),
   "GET /health": () => ({}),
   "GET /webhooks": () => ({}),
   // Loopback's discard port: the matrix's lab allows loopback receivers; nothing is sent unless tested.

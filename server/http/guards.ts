@@ -9,6 +9,8 @@ declare module "express-serve-static-core" {
   interface Locals {
     user?: User;
     session?: SessionInfo;
+    /** Set instead of `session` when an API token authenticated the request. */
+    token?: { id: number; scopes: string[] };
     input?: unknown;
   }
 }

@@ -89,6 +89,12 @@ export function openApiDocument(routes: readonly Route[], info: { version: strin
     if (r.auth.kind !== "public") {
       responses["401"] = problem("Not signed in");
       op.security = [{ session: [] }];
+      // A route that names a scope also takes an API token carrying it (OAuth-style scopes on a bearer scheme).
+      if (!r.upgrade && r.scope) {
+        op.security = [{ session: [] }, { token: [r.scope] }];
+        op["x-token-scope"] = r.scope;
+        responses["403"] = problem("The caller's role may not do this, or the token lacks the scope");
+      }
     }
     if (r.auth.kind === "roles" || (r.auth.kind === "owner" && r.auth.roles))
       responses["403"] = problem("The caller's role may not do this");
@@ -108,7 +114,14 @@ export function openApiDocument(routes: readonly Route[], info: { version: strin
     paths,
     components: {
       schemas: { Problem },
-      securitySchemes: { session: { type: "apiKey", in: "cookie", name: "backlab_session" } },
+      securitySchemes: {
+        session: { type: "apiKey", in: "cookie", name: "backlab_session" },
+        token: {
+          type: "http",
+          scheme: "bearer",
+          description: "A personal API token (blt_…, Account page); accepted only where an operation lists its scope",
+        },
+      },
     },
   };
 }

@@ -2,6 +2,8 @@ import type { Request, RequestHandler, Response, Router } from "express";
 import { z } from "zod";
 import type { Role, User } from "../accounts/schema.ts";
 import { forbidden, notFound, Problem, unauthorized } from "../errors.ts";
+import type { Scope } from "../tokens/scopes.ts";
+import type { TokenAuth } from "../tokens/service.ts";
 import { validate } from "./validate.ts";
 
 /**
@@ -15,7 +17,7 @@ export type Method = "get" | "post" | "put" | "patch" | "delete";
 
 /** Things a user owns; each kind needs a fixture builder in the authorization matrix. */
 export type ResourceKind =
-  "workspace" | "submission" | "recording" | "session" | "cohort" | "membership" | "assessment";
+  "workspace" | "submission" | "recording" | "session" | "cohort" | "membership" | "assessment" | "token";
 
 export type Schemas = { params?: z.ZodType; query?: z.ZodType; headers?: z.ZodType; body?: z.ZodType };
 
@@ -85,6 +87,11 @@ export type RouteDef<S extends Schemas> = {
   before?: RequestHandler[];
   /** A candidate may call it (the access policy still decides what it touches); else 404 to them. */
   candidates?: boolean;
+  /**
+   * The API token scope that lets a token call it (`Authorization: Bearer blt_…`), on top of
+   * the rule, which the token's owner must pass. A route without one takes no token.
+   */
+  scope?: Scope;
   handler: Handler<Parsed<S>>;
 };
 
@@ -140,7 +147,47 @@ export function mayTouch(
 export type MountOptions = {
   /** Check every JSON body a handler returns against its `response` schema (not in production). */
   checkResponses: boolean;
+  /** Resolves API tokens; without it no route takes one. */
+  tokens?: { resolve(secret: string, ip: string | undefined): TokenAuth | null };
 };
+
+const BEARER_TOKEN = /^Bearer\s+(blt_\S*)\s*$/i;
+
+/**
+ * A lab API token in `Authorization` stands in for the session on a route that names a scope
+ * and is refused everywhere else but on public routes (where it changes nothing): a token
+ * never reaches what is meant for a signed-in browser (sessions, passwords, tokens).
+ */
+function bearer(def: RouteDef<Schemas>, tokens: MountOptions["tokens"]): RequestHandler {
+  return (req, res, next) => {
+    const secret = BEARER_TOKEN.exec(req.headers.authorization ?? "")?.[1];
+    if (!secret || !tokens || def.auth.kind === "public") return next();
+    if (!def.scope)
+      return next(
+        new Problem(
+          403,
+          "token-not-accepted",
+          "API tokens are not accepted here",
+          `${routeId(def)} is for a signed-in session; API tokens work only on routes that name a scope.`,
+        ),
+      );
+    const found = tokens.resolve(secret, req.ip);
+    if (!found) {
+      res.setHeader("WWW-Authenticate", 'Bearer error="invalid_token"');
+      return next(new Problem(401, "invalid-token", "Invalid token", "The API token is unknown, expired or revoked."));
+    }
+    if (!found.scopes.includes(def.scope)) {
+      res.setHeader("WWW-Authenticate", `Bearer error="insufficient_scope", scope="${def.scope}"`);
+      return next(
+        new Problem(403, "insufficient-scope", "Insufficient scope", `This route needs a token with ${def.scope}.`),
+      );
+    }
+    res.locals.user = found.user;
+    res.locals.session = undefined;
+    res.locals.token = { id: found.id, scopes: found.scopes };
+    next();
+  };
+}
 
 /** Mounts the table on a router: guard, rate limits, validation, ownership, handler, JSON out. */
 export function mountRoutes(router: Router, routes: readonly Route[], opts: MountOptions): void {
@@ -155,6 +202,7 @@ export function mountRoutes(router: Router, routes: readonly Route[], opts: Moun
     if (def.auth.kind === "owner" && !def.ownerOf) throw new Error(`owner rule without ownerOf: ${id}`);
     router[def.method](
       def.path,
+      bearer(def, opts.tokens),
       guard(def.auth, def.candidates === true),
       ...(def.before ?? []),
       validate(def.input ?? {}),
@@ -199,6 +247,22 @@ export function expectedAccess(rule: Rule, actor: Role | null, ownResource: bool
   if (rule.kind === "roles") return rule.roles.includes(actor) ? "allowed" : 403;
   if (rule.roles && !rule.roles.includes(actor)) return 403;
   return ownResource || rule.staff.includes(actor) ? "allowed" : 404;
+}
+
+/**
+ * What the matrix expects of a bearer token (no session) owned by `owner`: public routes let
+ * it through as anyone; a route with no scope refuses it (403); one with a scope refuses a
+ * token without it (403) and otherwise applies its rule to the token's owner.
+ */
+export function expectedTokenAccess(
+  r: Pick<RouteDef<Schemas>, "auth" | "scope" | "candidates">,
+  owner: Role,
+  hasScope: boolean,
+  ownResource: boolean,
+): Expected {
+  if (r.auth.kind === "public") return expectedAccess(r.auth, null, false, r.candidates === true);
+  if (!r.scope || !hasScope) return 403;
+  return expectedAccess(r.auth, owner, ownResource, r.candidates === true);
 }
 
 export function describeRule(rule: Rule): string {

@@ -54,6 +54,7 @@ export function progressRoutes(progress: Progress): Route[] {
     route({
       method: "get",
       path: "/progress",
+      scope: "progress:read",
       summary: "The caller's progress: overall, per area, per exercise, and scores over time",
       tag: "progress",
       auth: signedIn,
@@ -64,6 +65,7 @@ export function progressRoutes(progress: Progress): Route[] {
     route({
       method: "get",
       path: "/users/:id/progress",
+      scope: "progress:read",
       summary: "One learner's progress, for instructors and admins",
       tag: "progress",
       auth: roles("instructor", "admin"),

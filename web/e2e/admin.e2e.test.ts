@@ -351,4 +351,36 @@ describe("accounts in the browser", () => {
       await ctx.close();
     }
   });
+
+  it("the account page makes an API token (shown once), lists its last use and revokes it", async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+    const p = await ctx.newPage();
+    await p.goto(`${lab.url}/login?next=/account`);
+    await p.getByLabel("Email").fill("root@example.test");
+    await p.getByLabel("Password").fill("another long password");
+    await p.getByRole("button", { name: "Sign in", exact: true }).click();
+    await p.getByRole("heading", { name: "API tokens" }).waitFor();
+    await p.getByLabel("Name").fill("LMS sync");
+    await p.getByRole("checkbox", { name: /progress:read/ }).check();
+    await p.getByRole("checkbox", { name: /audit:read/ }).check();
+    await p.getByRole("button", { name: "Create token" }).click();
+    const secret = await p.getByLabel(/Copy it now/).inputValue();
+    expect(secret).toMatch(/^blt_/);
+    const use = () => fetch(`${lab.url}/api/progress`, { headers: { authorization: `Bearer ${secret}` } });
+    expect((await use()).status).toBe(200);
+    await p.reload();
+    const row = p.getByTestId("token-LMS sync");
+    await expect.poll(() => textNow(row)).toMatch(/progress:read, audit:read/);
+    // The secret is not on the page any more, and the list shows the use.
+    expect(await p.getByLabel(/Copy it now/).count()).toBe(0);
+    expect(await textNow(row)).not.toMatch(/never.*never/);
+    const section = p.locator("section", { has: p.getByRole("heading", { name: "API tokens" }) });
+    await section.screenshot({ path: path.join(shots, "08-api-tokens-light.png") });
+    await p.emulateMedia({ colorScheme: "dark" });
+    await section.screenshot({ path: path.join(shots, "08-api-tokens-dark.png") });
+    await row.getByRole("button", { name: "Revoke LMS sync" }).click();
+    await expect.poll(() => textNow(row)).toMatch(/revoked/);
+    expect((await use()).status).toBe(401);
+    await ctx.close();
+  });
 });

@@ -7,6 +7,7 @@ import type { QueuePosition, SubmissionAccepted, Submission } from "../../server
 import type { LearnerProgress, ProgressReport } from "../../server/contract/progress.ts";
 import type { Recording } from "../../server/contract/recordings.ts";
 import type { PathLimits } from "../../server/contract/workspaces.ts";
+import type { ApiToken, TokenScope } from "../../server/contract/tokens.ts";
 import type {
   AccountLimits,
   AdminUser,
@@ -47,6 +48,7 @@ export type {
 } from "../../server/contract/grading.ts";
 export type { Attempt, ProgressReport, Tally } from "../../server/contract/progress.ts";
 export type { Recording } from "../../server/contract/recordings.ts";
+export type { ApiToken, TokenScope } from "../../server/contract/tokens.ts";
 
 /** Every role, as the admin page offers them; the type makes it the server's list exactly. */
 export const ROLES: Roles = ["admin", "instructor", "learner", "candidate"];
@@ -157,6 +159,10 @@ export const api = {
   authOptions: () => request<SignupOptions>("GET", "/api/auth/options"),
   invitePreview: (token: string) => request<{ invite: InvitePreview }>("POST", "/api/auth/invite", { token }),
   /** Starts linking the identity provider to this account: the provider's URL to go to. */
+  tokens: () => request<{ tokens: ApiToken[]; scopes: TokenScope[] }>("GET", "/api/tokens"),
+  createToken: (body: { name: string; scopes: string[]; days: number }) =>
+    request<{ token: ApiToken; secret: string }>("POST", "/api/tokens", body),
+  revokeToken: (id: number) => request<{ token: ApiToken }>("DELETE", `/api/tokens/${id}`, {}),
   ssoLink: () => request<{ url: string }>("POST", "/api/auth/sso/link", {}),
   firstAdmin: (body: { token: string; email: string; displayName: string; password: string }) =>
     request<SignedIn>("POST", "/api/auth/first-admin", body),

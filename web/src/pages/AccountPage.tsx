@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState, type SubmitEvent } from "react";
 import { api, errorMessage, LIMITS, type SessionItem, type User } from "../api.ts";
 import { ssoRefusal } from "../sso.ts";
+import { ApiTokens } from "./ApiTokens.tsx";
 
 const when = (iso: string) => new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
 
@@ -46,6 +47,7 @@ export function AccountPage({ user, onSignedOut }: { user: User; onSignedOut: ()
       <SingleSignOn />
       <PasswordForm />
       <Sessions onSignedOut={onSignedOut} />
+      <ApiTokens />
     </main>
   );
 }

@@ -1,0 +1,6 @@
+/** Personal API tokens as the web app sees them: types only, from the route schemas. */
+import type { z } from "zod";
+import type { ScopeOut, TokenOut } from "../tokens/routes.ts";
+
+export type ApiToken = z.infer<typeof TokenOut>;
+export type TokenScope = z.infer<typeof ScopeOut>;
