@@ -82,7 +82,11 @@ export function labRoutes(deps: AppDeps): Route[] {
       : []),
     ...adminRoutes(deps.accounts, deps.audit, { publicUrl: deps.config.publicUrl }),
     ...passwordResetRoutes(deps.accounts, deps.audit, { publicUrl: deps.config.publicUrl }),
-    ...auditRoutes(deps.audit),
+    ...auditRoutes(deps.audit, (ids) => {
+      const emails = new Map<number, string>();
+      for (const u of deps.accounts.list()) if (ids.includes(u.id)) emails.set(u.id, u.email);
+      return emails;
+    }),
     ...tokenRoutes(deps.tokens),
     ...metricsRoutes(deps.metrics, deps.config.metricsToken),
     ...webhookRoutes(deps.webhooks, deps.audit),

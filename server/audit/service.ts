@@ -92,7 +92,7 @@ export class AuditLog {
     if (q.targetId) add("target_id = ?", q.targetId);
     if (q.before !== undefined) add("id < ?", q.before);
     const sql = `SELECT * FROM audit_log ${where.length ? "WHERE " + where.join(" AND ") : ""} ORDER BY id DESC LIMIT ?`;
-    return this.db.all<Row>(sql, [...params, Math.min(q.limit ?? 100, 500)]).map(toEntry);
+    return this.db.all<Row>(sql, [...params, Math.max(1, q.limit ?? 100)]).map(toEntry);
   }
 }
 

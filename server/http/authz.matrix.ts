@@ -125,6 +125,7 @@ export const CALLS: Record<string, (f: Fixtures, ctx: CallContext) => Call> = {
   "POST /admin/invites": () => ({ body: { role: "learner" } }),
   "DELETE /admin/invites/:id": (_f, ctx) => ({ params: { id: ctx.make.invite() } }),
   "GET /admin/audit": () => ({ query: { action: "invite", limit: "5" } }),
+  "GET /admin/audit/export": () => ({ query: { format: "csv", action: "invite" } }),
   "GET /tokens": () => ({}),
   "POST /tokens": () => ({ body: { name: "matrix", scopes: ["exercises:read"], days: 1 } }),
   "DELETE /tokens/:id": (f, ctx) => ({ params: { id: ctx.make.token(f.userId) } }),

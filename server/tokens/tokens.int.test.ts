@@ -120,4 +120,24 @@ describe("API tokens", () => {
     expect((await bearer(made.secret, "/api/admin/users")).status).toBe(401);
     db.run("UPDATE users SET disabled_at = NULL WHERE id = ?", [ownerId]);
   });
+
+  it("exports the filtered audit log as CSV, itself audited (session or an audit:read token)", async () => {
+    const res = await admin.request("GET", "/api/admin/audit/export?format=csv&action=token");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^text\/csv/);
+    expect(res.headers.get("content-disposition")).toMatch(/attachment; filename="audit-\d{4}-\d{2}-\d{2}\.csv"/);
+    const rows = (await res.text()).trim().split("\r\n");
+    expect(rows[0]).toBe("id,at,actor_id,actor_email,action,target_kind,target_id,ip,details");
+    expect(rows.length).toBeGreaterThan(3);
+    expect(rows.slice(1).every((r) => /,token\.(create|use|revoke),/.test(r))).toBe(true);
+    expect(rows.some((r) => r.includes("@example.test"))).toBe(true);
+    const exports = await admin.json<{ entries: { details: { rows: number } }[] }>(
+      "GET",
+      "/api/admin/audit?action=audit.export",
+    );
+    expect(exports.body.entries[0]!.details.rows).toBe(rows.length - 1);
+    expect((await learner.request("GET", "/api/admin/audit/export?format=csv")).status).toBe(403);
+    const t = (await admin.json<Made>("POST", "/api/tokens", { name: "SIEM export", scopes: ["audit:read"] })).body;
+    expect((await bearer(t.secret, "/api/admin/audit/export?format=csv")).status).toBe(200);
+  });
 });

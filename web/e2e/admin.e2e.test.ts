@@ -381,6 +381,24 @@ describe("accounts in the browser", () => {
     await row.getByRole("button", { name: "Revoke LMS sync" }).click();
     await expect.poll(() => textNow(row)).toMatch(/revoked/);
     expect((await use()).status).toBe(401);
+
+    // The audit log on the admin page: filtered to tokens, with its CSV export.
+    await p.emulateMedia({ colorScheme: "light" });
+    await p.goto(`${lab.url}/admin`);
+    await p.getByLabel("Action or prefix").fill("token");
+    await p.getByRole("button", { name: "Filter" }).click();
+    const table = p.getByTestId("audit-table");
+    await expect.poll(() => textNow(table)).toMatch(/token\.revoke/);
+    expect(await textNow(table)).not.toMatch(/user\.update/);
+    expect(await p.getByTestId("audit-csv").getAttribute("href")).toBe(
+      "/api/admin/audit/export?action=token&format=csv",
+    );
+    const audit = p.locator("section", { has: p.getByRole("heading", { name: "Audit log" }) });
+    await audit.screenshot({ path: path.join(shots, "09-audit-light.png") });
+    await p.emulateMedia({ colorScheme: "dark" });
+    await audit.screenshot({ path: path.join(shots, "09-audit-dark.png") });
+    const [download] = await Promise.all([p.waitForEvent("download"), p.getByTestId("audit-csv").click()]);
+    expect(download.suggestedFilename()).toMatch(/^audit-.*\.csv$/);
     await ctx.close();
   });
 });

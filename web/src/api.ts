@@ -8,6 +8,7 @@ import type { LearnerProgress, ProgressReport } from "../../server/contract/prog
 import type { Recording } from "../../server/contract/recordings.ts";
 import type { PathLimits } from "../../server/contract/workspaces.ts";
 import type { ApiToken, TokenScope } from "../../server/contract/tokens.ts";
+import type { AuditEntry } from "../../server/contract/audit.ts";
 import type {
   AccountLimits,
   AdminUser,
@@ -49,6 +50,7 @@ export type {
 export type { Attempt, ProgressReport, Tally } from "../../server/contract/progress.ts";
 export type { Recording } from "../../server/contract/recordings.ts";
 export type { ApiToken, TokenScope } from "../../server/contract/tokens.ts";
+export type { AuditEntry } from "../../server/contract/audit.ts";
 
 /** Every role, as the admin page offers them; the type makes it the server's list exactly. */
 export const ROLES: Roles = ["admin", "instructor", "learner", "candidate"];
@@ -159,6 +161,9 @@ export const api = {
   authOptions: () => request<SignupOptions>("GET", "/api/auth/options"),
   invitePreview: (token: string) => request<{ invite: InvitePreview }>("POST", "/api/auth/invite", { token }),
   /** Starts linking the identity provider to this account: the provider's URL to go to. */
+  /** Filters as the query string of GET /api/admin/audit (and of its CSV export). */
+  adminAudit: (query: Record<string, string>) =>
+    request<{ entries: AuditEntry[]; next: number | null }>("GET", `/api/admin/audit?${new URLSearchParams(query)}`),
   tokens: () => request<{ tokens: ApiToken[]; scopes: TokenScope[] }>("GET", "/api/tokens"),
   createToken: (body: { name: string; scopes: string[]; days: number }) =>
     request<{ token: ApiToken; secret: string }>("POST", "/api/tokens", body),
