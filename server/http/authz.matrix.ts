@@ -96,6 +96,7 @@ export const CALLS: Record<string, (f: Fixtures, ctx: CallContext) => Call> = {
   "GET /auth/sso/start": () => ({ query: { next: "/progress" }, allowed: [302] }),
   "GET /auth/sso/callback": () => ({ query: { code: "matrix", state: "matrix" }, allowed: [302] }),
   "POST /auth/sso/link": () => ({ body: {} }),
+  "POST /auth/sso/logout": () => ({ body: {} }),
   "POST /auth/first-admin": (_f, ctx) => ({
     body: {
       token: ctx.make.firstAdminToken(),

@@ -1,7 +1,7 @@
 import type { Request, Response } from "express";
 import { z } from "zod";
 import { startSession } from "../accounts/routes.ts";
-import { parseCookies, type Accounts } from "../accounts/service.ts";
+import { parseCookies, SESSION_COOKIE, type Accounts } from "../accounts/service.ts";
 import type { AuditLog } from "../audit/service.ts";
 import { ownOrigin, rateLimit } from "../http/guards.ts";
 import { anyone, route, signedIn, type Route } from "../http/routes.ts";
@@ -73,6 +73,25 @@ export function ssoRoutes(deps: {
       handler: async ({ me, req, res }) => ({ url: await begin(req, res, "/account", me.id) }),
     }),
     route({
+      method: "post",
+      path: "/auth/sso/logout",
+      summary:
+        "Sign out this session; for one signed in through the provider, answers its end-session URL to send the browser to",
+      tag: "accounts",
+      auth: signedIn,
+      input: { body: z.strictObject({}) },
+      response: z.object({ endSessionUrl: z.string().nullable() }),
+      handler: async ({ req, res }) => {
+        const session = res.locals.session;
+        const url = session
+          ? await sso.endSessionUrl(session.id, `${ownOrigin(req, deps.publicUrl)}/login`)
+          : undefined;
+        deps.accounts.sessions.endById(session?.id ?? "");
+        res.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: "lax", secure: deps.secureCookies, path: "/" });
+        return { endSessionUrl: url ?? null };
+      },
+    }),
+    route({
       method: "get",
       path: "/auth/sso/callback",
       summary:
@@ -89,7 +108,8 @@ export function ssoRoutes(deps: {
         for (const [k, v] of Object.entries(input.query)) if (v !== undefined) query.set(k, v);
         try {
           const done = await sso.finish({ key, query });
-          startSession(deps.accounts, req, res, done.user.id, deps.secureCookies);
+          const session = startSession(deps.accounts, req, res, done.user.id, deps.secureCookies);
+          sso.rememberIdToken(session.id, done.idToken);
           if (done.created)
             audit.record({
               actorId: done.user.id,

@@ -112,7 +112,7 @@ export class SingleSignOn {
   async finish(props: {
     key: string | undefined;
     query: URLSearchParams;
-  }): Promise<{ user: User; next: string; linked: boolean; created: boolean }> {
+  }): Promise<{ user: User; next: string; linked: boolean; created: boolean; idToken: string | undefined }> {
     const attempt = props.key ? this.take(props.key) : undefined;
     if (!attempt)
       throw new SsoRefusal("expired", "This sign-in link was already used or has expired; start the sign-in again.");
@@ -127,13 +127,14 @@ export class SingleSignOn {
   private async redeem(
     attempt: Attempt,
     query: URLSearchParams,
-  ): Promise<{ user: User; next: string; linked: boolean; created: boolean }> {
+  ): Promise<{ user: User; next: string; linked: boolean; created: boolean; idToken: string | undefined }> {
     const config = await this.configuration();
     const error = query.get("error");
     if (error) throw new SsoRefusal("provider", `The identity provider refused the sign-in (${error.slice(0, 60)}).`);
     const current = new URL(attempt.redirect_uri);
     for (const [k, v] of query) current.searchParams.append(k, v);
     let claims: Claims;
+    let idToken: string | undefined;
     try {
       const tokens = await oidc.authorizationCodeGrant(config, current, {
         pkceCodeVerifier: attempt.code_verifier,
@@ -142,13 +143,36 @@ export class SingleSignOn {
         idTokenExpected: true,
       });
       const idClaims = tokens.claims()!;
+      idToken = tokens.id_token;
       // Providers put email and groups in the ID token or only behind userinfo; ask both.
       const info = await oidc.fetchUserInfo(config, tokens.access_token, idClaims.sub);
       claims = { ...info, ...idClaims } as Claims;
     } catch (err) {
       throw refusalOf(err);
     }
-    return { ...this.admit(claims, attempt), next: attempt.next_path };
+    return { ...this.admit(claims, attempt), next: attempt.next_path, idToken };
+  }
+
+  /**
+   * Where to send the browser so the provider ends its session too, for a session signed in
+   * through it (undefined when the provider offers no end-session endpoint).
+   */
+  async endSessionUrl(sessionId: string, postLogoutRedirectUri: string): Promise<string | undefined> {
+    const row = this.deps.db.get<{ sso_id_token: string | null }>("SELECT sso_id_token FROM sessions WHERE id = ?", [
+      sessionId,
+    ]);
+    if (!row?.sso_id_token) return undefined;
+    const config = await this.configuration().catch(() => undefined);
+    if (!config?.serverMetadata().end_session_endpoint) return undefined;
+    return oidc.buildEndSessionUrl(config, {
+      id_token_hint: row.sso_id_token,
+      post_logout_redirect_uri: postLogoutRedirectUri,
+    }).href;
+  }
+
+  /** Remembers the ID token of a session just signed in through the provider. */
+  rememberIdToken(sessionId: string, idToken: string | undefined): void {
+    if (idToken) this.deps.db.run("UPDATE sessions SET sso_id_token = ? WHERE id = ?", [idToken, sessionId]);
   }
 
   private take(key: string): Attempt | undefined {

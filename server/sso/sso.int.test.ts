@@ -92,6 +92,26 @@ describe("single sign-on", () => {
     expect((await audit("auth.sso.login")).length).toBeGreaterThanOrEqual(3);
   });
 
+  it("signing out ends the lab session and sends the browser to the provider's end-session endpoint", async () => {
+    const { jar } = await signInThroughIdp(lab.url, idp, "ada");
+    const csrf = ((await (await jar.fetch(`${lab.url}/api/auth/me`)).json()) as { csrfToken: string }).csrfToken;
+    const out = await jar.fetch(`${lab.url}/api/auth/sso/logout`, {
+      method: "POST",
+      body: "{}",
+      headers: { "content-type": "application/json", "x-csrf-token": csrf },
+    });
+    expect(out.status).toBe(200);
+    const url = new URL(((await out.json()) as { endSessionUrl: string }).endSessionUrl);
+    expect(url.href.startsWith(idp.issuer)).toBe(true);
+    expect(url.searchParams.get("post_logout_redirect_uri")).toBe(`${lab.url}/login`);
+    expect(url.searchParams.get("id_token_hint")).toMatch(/^ey/);
+    expect((await me(jar)).status).toBe(401);
+    // The provider accepts the hint (it asks the person to confirm signing out there).
+    const confirm = await jar.fetch(url);
+    expect(confirm.status).toBe(200);
+    expect(await confirm.text()).toMatch(/logout/i);
+  });
+
   it("refuses a callback whose state was changed", async () => {
     const { landed } = await signInThroughIdp(lab.url, idp, "ada", {
       tamperCallback: (u) => u.searchParams.set("state", "not-the-state"),

@@ -20,13 +20,17 @@ export class CookieJar {
     this.jar.set(host, (this.jar.get(host) ?? new Map<string, string>()).set(name, value));
   }
 
-  async fetch(url: string | URL, init: { method?: string; body?: string; form?: boolean } = {}): Promise<Response> {
+  async fetch(
+    url: string | URL,
+    init: { method?: string; body?: string; form?: boolean; headers?: Record<string, string> } = {},
+  ): Promise<Response> {
     const u = new URL(url);
     const res = await fetch(u, {
       method: init.method ?? "GET",
       headers: {
         cookie: this.cookieFor(u),
         ...(init.form ? { "content-type": "application/x-www-form-urlencoded" } : {}),
+        ...init.headers,
       },
       body: init.body,
       redirect: "manual",

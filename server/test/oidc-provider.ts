@@ -89,6 +89,8 @@ export async function startTestIdp(): Promise<TestIdp> {
             client_id: IDP_CLIENT.id,
             client_secret: IDP_CLIENT.secret,
             redirect_uris: [redirectUri],
+            // The lab's sign-in page, where the provider's sign-out sends the browser back.
+            post_logout_redirect_uris: [new URL("/login", redirectUri).href],
             grant_types: ["authorization_code"],
             response_types: ["code"],
           },

@@ -101,7 +101,13 @@ export function App() {
   }, []);
 
   const onSignOut = useCallback(async () => {
-    await api.logout().catch(() => undefined);
+    // Signed in through the identity provider: its session ends too, on its own page.
+    const sso = await api.ssoLogout().catch(() => null);
+    if (sso?.endSessionUrl) {
+      window.location.assign(sso.endSessionUrl);
+      return;
+    }
+    if (!sso) await api.logout().catch(() => undefined);
     setUser(null);
     navigate("/login");
   }, []);

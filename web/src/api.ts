@@ -168,6 +168,8 @@ export const api = {
   createToken: (body: { name: string; scopes: string[]; days: number }) =>
     request<{ token: ApiToken; secret: string }>("POST", "/api/tokens", body),
   revokeToken: (id: number) => request<{ token: ApiToken }>("DELETE", `/api/tokens/${id}`, {}),
+  /** Signs out; for a session signed in through the provider, the URL that ends the provider's (404 without SSO). */
+  ssoLogout: () => request<{ endSessionUrl: string | null }>("POST", "/api/auth/sso/logout", {}),
   ssoLink: () => request<{ url: string }>("POST", "/api/auth/sso/link", {}),
   firstAdmin: (body: { token: string; email: string; displayName: string; password: string }) =>
     request<SignedIn>("POST", "/api/auth/first-admin", body),

@@ -27,3 +27,7 @@ CREATE TABLE sso_attempts (
   expires_at     TEXT NOT NULL
 );
 CREATE INDEX sso_attempts_expiry ON sso_attempts(expires_at);
+
+-- A session signed in through the provider keeps its ID token, the hint that lets signing
+-- out end the provider's session too (RP-initiated logout).
+ALTER TABLE sessions ADD COLUMN sso_id_token TEXT;
