@@ -115,4 +115,23 @@ describe("terminal session", () => {
     expect(await ended!.screen).toContain("and plain\r\n$ after");
     await rec.close();
   });
+
+  it("sends a newcomer what the shell wrote while its snapshot was being made, after the snapshot", async () => {
+    const shell = new ScriptedShell();
+    const rec = recorder("joining");
+    const session = new TerminalSession("joining", shell as unknown as SandboxProcess, rec, screens, size, () => {});
+    const s = socket();
+    session.attach(s as unknown as WebSocket, "owner");
+    // A fresh shell's first prompt, read just after the snapshot was asked for (pausing the
+    // shell cannot take back what was already read): it was lost before.
+    // (16 KB: a full batch, flushed at once, before the worker answers.)
+    const burst = "A".repeat(16 * 1024) + "learner@backlab:~$ ";
+    shell.emit(burst);
+    await expect.poll(() => s.sent.length, { timeout: 20_000 }).toBeGreaterThanOrEqual(3);
+    expect(JSON.parse(String(s.sent[1])) as { type: string }).toMatchObject({ type: "screen" });
+    const shown = JSON.parse(String(s.sent[1])).data + s.sent.slice(2).map(String).join("");
+    expect(shown).toBe(burst);
+    session.close("done");
+    await rec.close();
+  });
 });

@@ -34,7 +34,14 @@ const RECORDING_LOW = 256 * 1024;
 /** Scrollback kept on the server and sent on reattach. */
 export const SCROLLBACK_LINES = 2000;
 
-type Client = { socket: WebSocket; role: TerminalRole; unacked: number; warnedReadOnly: boolean };
+type Client = {
+  socket: WebSocket;
+  role: TerminalRole;
+  unacked: number;
+  warnedReadOnly: boolean;
+  /** While joining: output flushed after its snapshot was asked for (the snapshot lacks it). */
+  backlog?: Buffer[];
+};
 
 export type SessionEnd = {
   code: number | null;
@@ -105,7 +112,7 @@ export class TerminalSession {
 
   /** Adds a socket: `ready`, then the screen as it is now, then live output. */
   attach(socket: WebSocket, role: TerminalRole): void {
-    const client: Client = { socket, role, unacked: 0, warnedReadOnly: false };
+    const client: Client = { socket, role, unacked: 0, warnedReadOnly: false, backlog: [] };
     if (this.ended) return this.tellEnded(client);
     // Everything before this point goes to the clients already here; the newcomer gets it
     // as part of the snapshot. Output is held until the screen model has parsed it all.
@@ -120,6 +127,13 @@ export class TerminalSession {
       if (this.ended || socket.readyState !== socket.OPEN) return this.applyPause();
       this.send(client, { type: "ready", session: this.id, role, cols: this.cols, rows: this.rows });
       this.send(client, { type: "screen", data: screen });
+      // What arrived while the worker made the snapshot follows it, in order: nothing is lost
+      // (a fresh shell's first prompt often comes just then).
+      for (const data of client.backlog ?? []) {
+        socket.send(data, { binary: true });
+        client.unacked += data.length;
+      }
+      client.backlog = undefined;
       this.clients.add(client);
       this.applyPause();
     });
@@ -225,6 +239,7 @@ export class TerminalSession {
       c.socket.send(data, { binary: true });
       c.unacked += data.length;
     }
+    for (const c of this.joining) c.backlog?.push(data);
     this.screenBehind += data.length;
     this.screens.write(this.id, data);
     this.recorder.output(data);
