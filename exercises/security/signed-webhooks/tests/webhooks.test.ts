@@ -1,7 +1,7 @@
 // Hidden tests for "Receive signed webhooks": genuine deliveries are processed exactly once,
 // forged, malformed, re-encoded, stale and replayed ones change nothing.
 import { describe, expect, it } from "vitest";
-import { CURRENT, OTHER, PREVIOUS, delivery, now, ok, order, refused, send, show, sign, uid } from "./support.ts";
+import { OTHER, PREVIOUS, delivery, now, ok, order, refused, send, show, sign, uid } from "./support.ts";
 
 /** Sends `d`, expects a 4xx, and checks the order did not move. */
 async function expectRefused(what: string, orderId: string, d: Parameters<typeof send>[0], omit: string[] = []) {

@@ -24,8 +24,8 @@ export function verifyWebhook(
   keys: readonly Buffer[],
   headers: Headers,
   raw: Buffer,
-  nowSeconds: number,
-  toleranceSeconds: number,
+  _nowSeconds: number,
+  _toleranceSeconds: number,
 ): string {
   const id = headers["webhook-id"];
   const timestamp = headers["webhook-timestamp"];
