@@ -29,6 +29,7 @@ import { TerminalGateway } from "./terminal/gateway.ts";
 import { TerminalSessions } from "./terminal/sessions.ts";
 import { Workspaces } from "./workspaces/service.ts";
 import { loopCensus, loopsReleased, loopWarning } from "./workspaces/mounts.ts";
+import { serviceNames } from "../graders/services/use.ts";
 
 export type Lab = {
   url: string;
@@ -80,7 +81,7 @@ export async function startLab(config: Config, log: Logger, opts: { driver?: San
     ensureRuntime(config.runtimeDir, runtime, (m) => log.info(m));
   // Prepared now so no sandbox start waits for an initdb; one that cannot be is said here and
   // again by the grading that needs it, and the lab runs on.
-  for (const service of new Set([...catalog.exercises.values()].flatMap((e) => e.services)))
+  for (const service of new Set([...catalog.exercises.values()].flatMap((e) => serviceNames(e.services))))
     try {
       ensureService(config.runtimeDir, service, (m) => log.info(m));
     } catch (err) {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { GraderStep } from "../registry.ts";
 import { SERVICE_NAMES } from "../services/registry.ts";
+import { serviceName, ServiceWithOptions } from "../services/use.ts";
 import { AreaId, Limits, ServiceSpec, Slug } from "./fields.ts";
 
 // The fields that belong to no grader kind live in fields.ts; each kind's step schema in its
@@ -29,11 +30,14 @@ export const ExerciseSpec = z
       .max(12)
       .default([]),
     service: ServiceSpec.optional(),
-    /** Backing services (graders/services/registry.ts) started with every workspace and grading. */
+    /**
+     * Backing services (graders/services/registry.ts) started with every workspace and grading:
+     * a name, or a name with options (`{ postgres: { replica: true } }`, graders/services/use.ts).
+     */
     services: z
-      .array(z.enum(SERVICE_NAMES))
+      .array(z.union([z.enum(SERVICE_NAMES), ServiceWithOptions]))
       .max(4)
-      .refine((a) => new Set(a).size === a.length, "each service once")
+      .refine((a) => new Set(a.map(serviceName)).size === a.length, "each service once")
       .default([]),
     grader: z.object({ steps: z.array(GraderStep).min(1).max(20) }).strict(),
     limits: Limits.default(Limits.parse({})),

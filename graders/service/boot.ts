@@ -8,6 +8,8 @@ import { runCapped } from "../sandbox/exec.ts";
 import type { GradeContext } from "../kind.ts";
 import { timed } from "../timing.ts";
 import { startServices, servicesEnv } from "../services/start.ts";
+import type { RunningService } from "../services/port.ts";
+import { serviceNames } from "../services/use.ts";
 import { compiledStart } from "./compile.ts";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -42,6 +44,8 @@ export class Running {
   /** When the start command was exec'ed (epoch ms): boot → ready in the grading's timing. */
   startedAt = 0;
   bootRecorded = false;
+  /** The backing services running in the same sandbox (the control channel's `backing` verb). */
+  backing: RunningService[] = [];
 
   constructor(
     readonly service: Sandbox,
@@ -97,24 +101,26 @@ async function runningService(ctx: GradeContext): Promise<{ running: Running; ow
       limits: sandboxLimits(ctx.exercise.limits),
       uid: ctx.uid,
       network: "none",
-      services: ctx.exercise.services,
+      services: serviceNames(ctx.exercise.services),
       env: servicesEnv(ctx.exercise.services),
     },
     remaining(),
   );
   let running: Running;
+  let backing: RunningService[] = [];
   try {
     // Fresh for this grading (a copy of the template), in the service's sandbox: its network,
     // its limits, gone when it stops.
     if (ctx.exercise.services.length)
-      await timed(
+      backing = await timed(
         ctx,
         "services",
         () => startServices(service, ctx.exercise.services, ctx.deadline),
-        ctx.exercise.services.join(", "),
+        serviceNames(ctx.exercise.services).join(", "),
       );
     const spec = await compiledStart(service, ctx.exercise.service as ServiceSpec, ctx.deadline, ctx.timing);
     running = new Running(service, spec, () => ctx.deadline);
+    running.backing = backing;
   } catch (err) {
     await service.stop();
     throw err;

@@ -54,3 +54,28 @@ export const service = {
   /** The service's output so far (the start and the last 24 KB). @returns {Promise<string>} */
   logs: async () => (await call({ verb: "logs" }, 10_000)).text,
 };
+
+/**
+ * The exercise's backing services (services: in exercise.yaml), run by the lab as their
+ * superuser: what the hidden tests read here comes from the server, not from the learner's code.
+ */
+export const backing = {
+  /** Fast shutdown of the primary (clients see their connections drop). @returns {Promise<{ stopped: true, ms: number }>} */
+  stop: (name = "postgres") => call({ verb: "backing", service: name, op: "stop" }, 60_000),
+  /** Starts it again on the same data and waits until it accepts connections. @returns {Promise<{ ready: true, ms: number }>} */
+  start: (name = "postgres") => call({ verb: "backing", service: name, op: "start" }, 60_000),
+  /** pg_wal_replay_pause() on the replica. @returns {Promise<{ state: string, replayLsn: string }>} */
+  pauseReplay: () => call({ verb: "backing", service: "postgres", op: "pauseReplay" }, 60_000),
+  /** pg_wal_replay_resume() on the replica. @returns {Promise<{ state: string, replayLsn: string }>} */
+  resumeReplay: () => call({ verb: "backing", service: "postgres", op: "resumeReplay" }, 60_000),
+  /** @returns {Promise<{ primaryLsn: string, replayLsn: string, receiveLsn: string | null, state: string }>} */
+  replication: () => call({ verb: "backing", service: "postgres", op: "replication" }, 60_000),
+  /**
+   * pg_stat_statements of the learner's role (the hidden tests connect as it too), most called
+   * first; `reset` clears them after reading.
+   * @param {{ server?: "primary" | "replica", reset?: boolean }} [opts]
+   * @returns {Promise<{ query: string, calls: number, rows: number, meanMs: number }[]>}
+   */
+  statements: ({ server = "primary", reset = false } = {}) =>
+    call({ verb: "backing", service: "postgres", op: "statements", server, reset }, 60_000),
+};

@@ -7,6 +7,7 @@ import type { ServiceSpec } from "../exercise/fields.ts";
 import type { Mount, Sandbox } from "../sandbox/port.ts";
 import { readSandboxFile } from "../sandbox/read.ts";
 import { waitReady, type Running } from "./boot.ts";
+import { ServiceError, type ServiceAdminRequest } from "../services/port.ts";
 
 /**
  * The control channel of a `service` step: hidden tests (in the grader sandbox) ask the lab to
@@ -41,6 +42,14 @@ export const ControlRequest = z.discriminatedUnion("verb", [
   z.strictObject({ verb: z.literal("memory") }),
   z.strictObject({ verb: z.literal("resetMemoryPeak") }),
   z.strictObject({ verb: z.literal("logs") }),
+  // A backing service of the same sandbox (graders/services/port.ts `admin`).
+  z.strictObject({
+    verb: z.literal("backing"),
+    service: z.string().max(40),
+    op: z.enum(["stop", "start", "pauseReplay", "resumeReplay", "replication", "statements"]),
+    server: z.enum(["primary", "replica"]).optional(),
+    reset: z.boolean().optional(),
+  }),
 ]);
 export type ControlRequest = z.infer<typeof ControlRequest>;
 
@@ -150,6 +159,23 @@ export class ServiceControl {
     return { sampled: true };
   }
 
+  /** Stops/starts a backing service, pauses its replica, reads its statement statistics. */
+  async backing(req: Extract<ControlRequest, { verb: "backing" }>): Promise<unknown> {
+    const target = this.running.backing.find((b) => b.name === req.service);
+    if (!target) throw new ControlError(`this exercise has no backing service "${req.service}"`);
+    if (!target.admin) throw new ControlError(`the backing service "${req.service}" takes no control requests`);
+    const admin: ServiceAdminRequest =
+      req.op === "statements"
+        ? { op: req.op, server: req.server ?? "primary", reset: req.reset ?? false }
+        : { op: req.op };
+    try {
+      return await target.admin(admin);
+    } catch (err) {
+      if (err instanceof ServiceError) throw new ControlError(err.message);
+      throw err;
+    }
+  }
+
   logs(): { text: string } {
     return { text: this.running.log.text() };
   }
@@ -179,6 +205,8 @@ export class ServiceControl {
         return this.resetMemoryPeak();
       case "logs":
         return Promise.resolve(this.logs());
+      case "backing":
+        return this.backing(req);
     }
   }
 }

@@ -18,13 +18,15 @@ export interface BackingService {
   readonly packages: { path: string; pkg: string }[];
   /** What every process of a sandbox with this service sees (connection strings). */
   readonly env: Record<string, string>;
+  /** The env with the exercise's options (`{ replica: true }` adds DATABASE_REPLICA_URL); `env` without. */
+  envFor?(options: Record<string, unknown>): Record<string, string>;
   /**
    * On the host, once (setup): fills `dir` with what its sandboxes see read-only at
    * /services/<name> (a template cluster, say). Runs as root; `dir` is empty and removed on failure.
    */
   prepare(dir: string, log: (m: string) => void): void;
-  /** Starts it in a running sandbox; resolves once it accepts connections. */
-  start(sandbox: Sandbox, deadline: number): Promise<RunningService>;
+  /** Starts it in a running sandbox with the exercise's options; resolves once it accepts connections. */
+  start(sandbox: Sandbox, deadline: number, options?: Record<string, unknown>): Promise<RunningService>;
 }
 
 export type RunningService = {
@@ -36,7 +38,20 @@ export type RunningService = {
   /** Why it stopped, or null while it runs. */
   exited(): string | null;
   stop(): Promise<void>;
+  /**
+   * What the hidden tests' control channel may ask of it (graders/service/control.ts validates
+   * the request first): stop/start the server, pause replay, read statement statistics.
+   */
+  admin?(request: ServiceAdminRequest): Promise<unknown>;
 };
+
+export type ServiceAdminRequest =
+  | { op: "stop" }
+  | { op: "start" }
+  | { op: "pauseReplay" }
+  | { op: "resumeReplay" }
+  | { op: "replication" }
+  | { op: "statements"; server: "primary" | "replica"; reset: boolean };
 
 export class ServiceError extends Error {}
 

@@ -6,18 +6,20 @@ const LOG_MAX = 16 * 1024;
 /**
  * Runs a server's start command in the sandbox and resolves once its output says it is ready
  * (a line the server prints itself: no client polling, no extra process per attempt). It is
- * ended with the sandbox, or by `stop()`.
+ * ended with the sandbox, or by `stop()`. `keepStdin`: the lab writes to the script's stdin.
  */
 export function startWatched(
   sandbox: Sandbox,
-  o: { name: string; argv: string[]; ready: RegExp; deadline: number },
-): Promise<RunningService> {
+  o: { name: string; argv: string[]; ready: RegExp; deadline: number; keepStdin?: boolean },
+): Promise<RunningService & { readonly proc: SandboxProcess }> {
   const t0 = Date.now();
   const proc: SandboxProcess = sandbox.exec(o.argv);
-  proc.end();
+  // Kept open only by a server whose start script takes the lab's admin requests on stdin.
+  if (!o.keepStdin) proc.end();
   let log = "";
   let exited: string | null = null;
-  const running: RunningService = {
+  const running = {
+    proc,
     name: o.name,
     startMs: 0,
     log: () => log,

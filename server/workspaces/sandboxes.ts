@@ -3,6 +3,7 @@ import { sandboxLimits } from "../../graders/exercise/schema.ts";
 import type { Logger } from "../logger.ts";
 import { createWithin, type Sandbox, type SandboxDriver } from "../../graders/sandbox/port.ts";
 import { servicesEnv, startServices } from "../../graders/services/start.ts";
+import { serviceNames } from "../../graders/services/use.ts";
 import type { Workspace } from "./service.ts";
 
 type Entry = { sandbox: Promise<Sandbox>; users: number; idleTimer?: NodeJS.Timeout };
@@ -44,7 +45,7 @@ export class WorkspaceSandboxes {
           limits: sandboxLimits(exercise.limits, { cpuSeconds: Math.max(exercise.limits.cpu_seconds, 600) }),
           uid: ws.uid,
           network: "none",
-          services: exercise.services,
+          services: serviceNames(exercise.services),
           env: servicesEnv(exercise.services),
         },
         this.startMs,

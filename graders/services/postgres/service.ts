@@ -2,14 +2,14 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { servicePath, type BackingService } from "../port.ts";
+import { PostgresOptions } from "../use.ts";
 import { startWatched } from "../watch.ts";
+import { BIN, PORT, PostgresAdmin, REPLICA_PORT, startScript } from "./admin.ts";
 
-const BIN = "/usr/lib/postgresql/15/bin";
 const NOBODY = 65534;
 /** What the learner connects as: a plain role owning its database, not a superuser (ARCHITECTURE.md). */
 const ROLE = "learner";
 const DATABASE = "app";
-const PORT = 5432;
 
 /*
  * The template's settings. A grading's cluster is thrown away, so durability is off (fsync,
@@ -36,6 +36,7 @@ shared_preload_libraries = 'pg_stat_statements'
 
 const HBA = `# TYPE DATABASE USER ADDRESS METHOD
 local all postgres trust
+local replication postgres trust
 host ${DATABASE} ${ROLE} 127.0.0.1/32 trust
 host all all 0.0.0.0/0 reject
 host all all ::/0 reject
@@ -54,11 +55,12 @@ const INIT_SQL = [
 /**
  * PostgreSQL 15 (Debian's postgresql-15). `prepare` runs initdb once into a template cluster;
  * a start copies it into the server's private /tmp (~30 MB on tmpfs) and runs `postgres` as the
- * sandbox's user, listening on the sandbox's loopback only.
+ * sandbox's user, listening on the sandbox's loopback only. `{ replica: true }` copies it once
+ * more as a hot standby on port 5433 streaming from the primary (admin.ts).
  */
 export const postgresService: BackingService = {
   name: "postgres",
-  recipe: "postgres15/3",
+  recipe: "postgres15/4",
   packages: [
     { path: `${BIN}/postgres`, pkg: "postgresql-15" },
     { path: "/usr/bin/psql", pkg: "postgresql-client-15" },
@@ -69,6 +71,13 @@ export const postgresService: BackingService = {
     PGPORT: String(PORT),
     PGUSER: ROLE,
     PGDATABASE: DATABASE,
+  },
+  envFor(options) {
+    const o = PostgresOptions.parse(options);
+    return {
+      ...this.env,
+      ...(o.replica ? { DATABASE_REPLICA_URL: `postgres://${ROLE}@127.0.0.1:${REPLICA_PORT}/${DATABASE}` } : {}),
+    };
   },
 
   prepare(dir, log) {
@@ -104,17 +113,27 @@ export const postgresService: BackingService = {
     asNobody([`${BIN}/postgres`, "--single", "-D", data, DATABASE], "CREATE EXTENSION pg_stat_statements;\n");
     // The cluster was shut down cleanly: its old WAL segments (5 MB to copy each time) can go.
     asNobody([`${BIN}/pg_resetwal`, "-D", data]);
+    // pg_resetwal records wal_level=minimal; a start and clean stop records the configured
+    // `replica` again, so a copy of the template is a valid base for a standby ({ replica: true }).
+    asNobody([`${BIN}/postgres`, "--single", "-D", data, DATABASE], "");
     // Anyone may read it (sandbox users copy it); it holds no secret.
     execFileSync("chmod", ["-R", "a+rX,go-w", dir]);
   },
 
-  start(sandbox, deadline) {
-    const from = `${servicePath("postgres")}/data`;
-    return startWatched(sandbox, {
+  async start(sandbox, deadline, options = {}) {
+    const { replica } = PostgresOptions.parse(options);
+    const running = await startWatched(sandbox, {
       name: "postgres",
-      argv: ["/bin/sh", "-c", `umask 077 && cp -r ${from} /tmp/pgdata && exec ${BIN}/postgres -D /tmp/pgdata -k /tmp`],
-      ready: /database system is ready to accept connections/,
+      // The HBA is written at start (the template's may predate the replication line).
+      argv: ["/bin/sh", "-c", startScript(`${servicePath("postgres")}/data`, HBA, replica)],
+      // With a replica: the primary is up and the standby streams from it.
+      ready: replica
+        ? /^(?=[\s\S]*ready to accept connections)(?=[\s\S]*started streaming WAL)/
+        : /database system is ready to accept connections/,
       deadline,
+      keepStdin: true,
     });
+    const admin = new PostgresAdmin(running.proc, replica, () => running);
+    return Object.assign(running, { admin: (req: Parameters<PostgresAdmin["handle"]>[0]) => admin.handle(req) });
   },
 };
