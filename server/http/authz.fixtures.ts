@@ -49,20 +49,21 @@ export function fixtureMakers(
   people: Map<string, Fixtures>,
   dataDir: string,
 ): CallContext["make"] {
-  const insertWebhook = () =>
+  /** An endpoint of the fixture's user when they are an instructor (their own), else an admin's (unowned). */
+  const insertWebhook = (f?: Fixtures) =>
     Number(
       db.run(
-        "INSERT INTO webhook_endpoints (url, events, secret, created_at) VALUES ('http://127.0.0.1:9/matrix', '[\"assessment.completed\"]', 'whsec_bWF0cml4bWF0cml4bWF0cml4', ?)",
-        [new Date().toISOString()],
+        "INSERT INTO webhook_endpoints (url, events, secret, created_at, scoped_to) VALUES ('http://127.0.0.1:9/matrix', '[\"cohort.member.joined\"]', 'whsec_bWF0cml4bWF0cml4bWF0cml4', ?, ?)",
+        [new Date().toISOString(), f?.role === "instructor" ? f.userId : null],
       ).lastInsertRowid,
     );
   const make: CallContext["make"] = {
     webhook: insertWebhook,
-    delivery: () =>
+    delivery: (f?: Fixtures) =>
       Number(
         db.run(
-          "INSERT INTO webhook_deliveries (endpoint_id, msg_id, event_type, payload, status, next_attempt_at, created_at) VALUES (?, ?, 'assessment.completed', '{}', 'failed', ?, ?)",
-          [insertWebhook(), `msg_${crypto.randomUUID()}`, new Date().toISOString(), new Date().toISOString()],
+          "INSERT INTO webhook_deliveries (endpoint_id, msg_id, event_type, payload, status, next_attempt_at, created_at) VALUES (?, ?, 'cohort.member.joined', '{}', 'failed', ?, ?)",
+          [insertWebhook(f), `msg_${crypto.randomUUID()}`, new Date().toISOString(), new Date().toISOString()],
         ).lastInsertRowid,
       ),
     session: (userId: number) => accounts.sessions.create(userId, "authz matrix fixture").id,

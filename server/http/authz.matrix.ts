@@ -56,10 +56,13 @@ export type CallContext = {
     snapshot(f: Fixtures): number;
     /** The token of a password reset link for a fresh account. */
     passwordResetToken(): string;
-    /** A webhook endpoint (never sent anything: its events are ones the matrix does not cause). */
-    webhook(): number;
-    /** A failed delivery of a webhook endpoint, ready to be sent again. */
-    delivery(): number;
+    /**
+     * A webhook endpoint (never sent anything: no matrix cohort has its URL's receiver): the
+     * fixture's own when they are an instructor, else an admin's (nobody's).
+     */
+    webhook(f?: Fixtures): number;
+    /** A failed delivery of such an endpoint, ready to be sent again. */
+    delivery(f?: Fixtures): number;
     /** An invited (unclaimed) candidate of the assessment. */
     candidate(assessmentId: number): number;
     /** A candidate of the assessment who has handed in (decisions need one). */
@@ -129,17 +132,18 @@ export const CALLS: Record<string, (f: Fixtures, ctx: CallContext) => Call> = {
   "GET /admin/audit/export": () => ({ query: { format: "csv", action: "invite" } }),
   "GET /tokens": () => ({}),
   "POST /tokens": () => ({ body: { name: "matrix", scopes: ["exercises:read"], days: 1 } }),
+  "GET /admin/tokens": () => ({ query: { all: "true" } }),
   "DELETE /tokens/:id": (f, ctx) => ({ params: { id: ctx.make.token(f.userId) } }),
   "GET /health": () => ({}),
   "GET /webhooks": () => ({}),
   // Loopback's discard port: the matrix's lab allows loopback receivers; nothing is sent unless tested.
-  "POST /webhooks": () => ({ body: { url: "http://127.0.0.1:9/matrix", events: ["assessment.completed"] } }),
-  "PATCH /webhooks/:id": (_f, ctx) => ({ params: { id: ctx.make.webhook() }, body: { description: "matrix" } }),
-  "DELETE /webhooks/:id": (_f, ctx) => ({ params: { id: ctx.make.webhook() } }),
-  "POST /webhooks/:id/rotate": (_f, ctx) => ({ params: { id: ctx.make.webhook() }, body: {} }),
-  "POST /webhooks/:id/test": (_f, ctx) => ({ params: { id: ctx.make.webhook() }, body: {} }),
-  "GET /webhooks/:id/deliveries": (_f, ctx) => ({ params: { id: ctx.make.webhook() } }),
-  "POST /webhooks/deliveries/:id/resend": (_f, ctx) => ({ params: { id: ctx.make.delivery() }, body: {} }),
+  "POST /webhooks": () => ({ body: { url: "http://127.0.0.1:9/matrix", events: ["cohort.member.joined"] } }),
+  "PATCH /webhooks/:id": (f, ctx) => ({ params: { id: ctx.make.webhook(f) }, body: { description: "matrix" } }),
+  "DELETE /webhooks/:id": (f, ctx) => ({ params: { id: ctx.make.webhook(f) } }),
+  "POST /webhooks/:id/rotate": (f, ctx) => ({ params: { id: ctx.make.webhook(f) }, body: {} }),
+  "POST /webhooks/:id/test": (f, ctx) => ({ params: { id: ctx.make.webhook(f) }, body: {} }),
+  "GET /webhooks/:id/deliveries": (f, ctx) => ({ params: { id: ctx.make.webhook(f) } }),
+  "POST /webhooks/deliveries/:id/resend": (f, ctx) => ({ params: { id: ctx.make.delivery(f) }, body: {} }),
   "GET /metrics": () => ({ headers: { authorization: `Bearer ${METRICS_TOKEN}` } }),
   "GET /openapi.json": () => ({}),
   "POST /auth/signup": (_f, ctx) => ({

@@ -17,7 +17,7 @@ export type Method = "get" | "post" | "put" | "patch" | "delete";
 
 /** Things a user owns; each kind needs a fixture builder in the authorization matrix. */
 export type ResourceKind =
-  "workspace" | "submission" | "recording" | "session" | "cohort" | "membership" | "assessment" | "token";
+  "workspace" | "submission" | "recording" | "session" | "cohort" | "membership" | "assessment" | "token" | "webhook";
 
 export type Schemas = { params?: z.ZodType; query?: z.ZodType; headers?: z.ZodType; body?: z.ZodType };
 

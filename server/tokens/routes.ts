@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { rateLimit } from "../http/guards.ts";
-import { owner, route, signedIn, type Route } from "../http/routes.ts";
+import { owner, roles, route, signedIn, type Route } from "../http/routes.ts";
 import { SCOPE_NAMES, SCOPES, scopesFor } from "./scopes.ts";
 import type { ApiTokens } from "./service.ts";
 
@@ -21,6 +21,7 @@ export const TokenBody = z.strictObject({
   /** Days until it expires: every token does. */
   days: z.number().int().min(1).max(365).default(30),
 });
+export const AdminTokenOut = TokenOut.extend({ owner: z.object({ id: z.number().int(), email: z.string() }) });
 export const ScopeOut = z.object({ name: z.enum(SCOPE_NAMES), summary: z.string() });
 
 /**
@@ -53,6 +54,23 @@ export function tokenRoutes(tokens: ApiTokens): Route[] {
       status: 201,
       response: z.object({ token: TokenOut, secret: z.string() }),
       handler: ({ input, me, req }) => tokens.create(me, input.body, req.ip),
+    }),
+    route({
+      method: "get",
+      path: "/admin/tokens",
+      summary: "Everyone's API tokens (never their secrets), newest first, with their owners: live ones, or all",
+      tag: "admin",
+      auth: roles("admin"),
+      input: {
+        query: z.strictObject({
+          all: z.enum(["true", "false"]).default("false"),
+          limit: z.coerce.number().int().min(1).max(1000).default(500),
+        }),
+      },
+      response: z.object({ tokens: z.array(AdminTokenOut) }),
+      handler: ({ input }) => ({
+        tokens: tokens.listAll({ all: input.query.all === "true", limit: input.query.limit }),
+      }),
     }),
     route({
       method: "delete",

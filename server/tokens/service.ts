@@ -100,6 +100,17 @@ export class ApiTokens {
     return this.db.all<Row>("SELECT * FROM api_tokens WHERE user_id = ? ORDER BY id DESC", [userId]).map(toView);
   }
 
+  /** Everyone's tokens, newest first, with whose each is (for the admin page); live ones only unless `all`. */
+  listAll(p: { all: boolean; limit: number }): (TokenView & { owner: { id: number; email: string } })[] {
+    return this.db
+      .all<Row & { email: string }>(
+        `SELECT t.*, u.email FROM api_tokens t JOIN users u ON u.id = t.user_id
+         ${p.all ? "" : "WHERE t.revoked_at IS NULL AND t.expires_at > ?"} ORDER BY t.id DESC LIMIT ?`,
+        p.all ? [p.limit] : [new Date().toISOString(), p.limit],
+      )
+      .map((r) => ({ ...toView(r), owner: { id: r.user_id, email: r.email } }));
+  }
+
   get(id: number): TokenView | undefined {
     const r = this.db.get<Row>("SELECT * FROM api_tokens WHERE id = ?", [id]);
     return r && toView(r);

@@ -7,6 +7,11 @@ import type { Database } from "../db/database.ts";
 import { badRequest, notFound } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import type { EgressPolicy } from "./egress.ts";
+import { audienceOf, forInstructor } from "./audience.ts";
+import { deliveryView, retryAfter, type DeliveryRow, type DeliveryView } from "./views.ts";
+
+export type { DeliveryView } from "./views.ts";
+export { INSTRUCTOR_EVENTS } from "./audience.ts";
 
 /**
  * Webhooks: Standard Webhooks 1.0 deliveries from a durable outbox. `enqueue()` writes one
@@ -48,20 +53,8 @@ export type EndpointView = {
   createdAt: string;
   /** Deliveries waiting to be sent (pending or being sent). */
   pending: number;
-};
-
-export type DeliveryView = {
-  id: number;
-  msgId: string;
-  eventType: string;
-  status: "pending" | "sending" | "delivered" | "failed";
-  attempts: number;
-  nextAttemptAt: string | null;
-  lastAttemptAt: string | null;
-  lastStatus: number | null;
-  lastError: string | null;
-  deliveredAt: string | null;
-  createdAt: string;
+  /** An instructor's endpoint: it hears only of the cohorts they run. Null: an admin's, every event. */
+  scopedTo: { id: number; email: string } | null;
 };
 
 type EndpointRow = {
@@ -75,21 +68,7 @@ type EndpointRow = {
   enabled: number;
   disabled_reason: string | null;
   created_at: string;
-};
-type DeliveryRow = {
-  id: number;
-  endpoint_id: number;
-  msg_id: string;
-  event_type: string;
-  payload: string;
-  status: DeliveryView["status"];
-  attempts: number;
-  next_attempt_at: string;
-  last_attempt_at: string | null;
-  last_status: number | null;
-  last_error: string | null;
-  delivered_at: string | null;
-  created_at: string;
+  scoped_to: number | null;
 };
 
 type Outcome = { status?: number; retryAfterMs?: number; error?: string };
@@ -124,20 +103,50 @@ export class Webhooks {
     events: EventType[];
     description?: string;
     createdBy: number;
+    /** An instructor's endpoint: only events of the cohorts this user runs, of INSTRUCTOR_EVENTS. */
+    scopedTo?: number;
   }): Promise<{ endpoint: EndpointView; secret: string }> {
+    if (p.scopedTo !== undefined) forInstructor(p.events);
     await this.checkUrl(p.url);
     const secret = newSecret();
     const id = Number(
       this.db.run(
-        "INSERT INTO webhook_endpoints (url, description, events, secret, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-        [p.url, p.description ?? "", JSON.stringify([...new Set(p.events)]), secret, p.createdBy, iso(Date.now())],
+        "INSERT INTO webhook_endpoints (url, description, events, secret, created_by, created_at, scoped_to) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+          p.url,
+          p.description ?? "",
+          JSON.stringify([...new Set(p.events)]),
+          secret,
+          p.createdBy,
+          iso(Date.now()),
+          p.scopedTo ?? null,
+        ],
       ).lastInsertRowid,
     );
     return { endpoint: this.get(id), secret };
   }
 
-  list(): EndpointView[] {
-    return this.db.all<EndpointRow>("SELECT * FROM webhook_endpoints ORDER BY id").map((r) => this.view(r));
+  /** Every endpoint, or (`scopedTo`) an instructor's own. */
+  list(scopedTo?: number): EndpointView[] {
+    const rows =
+      scopedTo === undefined
+        ? this.db.all<EndpointRow>("SELECT * FROM webhook_endpoints ORDER BY id")
+        : this.db.all<EndpointRow>("SELECT * FROM webhook_endpoints WHERE scoped_to = ? ORDER BY id", [scopedTo]);
+    return rows.map((r) => this.view(r));
+  }
+
+  /** Who owns an endpoint for the `owner` rule: its instructor, nobody (an admin's: []), or undefined. */
+  ownerOf(id: number): number[] | undefined {
+    const r = this.db.get<{ scoped_to: number | null }>("SELECT scoped_to FROM webhook_endpoints WHERE id = ?", [id]);
+    return r && (r.scoped_to === null ? [] : [r.scoped_to]);
+  }
+
+  /** The owner of a delivery's endpoint (as `ownerOf`). */
+  deliveryOwnerOf(deliveryId: number): number[] | undefined {
+    const r = this.db.get<{ endpoint_id: number }>("SELECT endpoint_id FROM webhook_deliveries WHERE id = ?", [
+      deliveryId,
+    ]);
+    return r && this.ownerOf(r.endpoint_id);
   }
 
   get(id: number): EndpointView {
@@ -148,7 +157,7 @@ export class Webhooks {
     id: number,
     change: { url?: string; events?: EventType[]; description?: string; enabled?: boolean },
   ): Promise<EndpointView> {
-    this.row(id);
+    if (this.row(id).scoped_to !== null && change.events) forInstructor(change.events);
     if (change.url !== undefined) await this.checkUrl(change.url);
     this.db.transaction(() => {
       if (change.url !== undefined) this.db.run("UPDATE webhook_endpoints SET url = ? WHERE id = ?", [change.url, id]);
@@ -219,13 +228,19 @@ export class Webhooks {
     const payload = JSON.stringify({ type, timestamp: iso(Date.now()), data });
     if (Buffer.byteLength(payload) > MAX_PAYLOAD_BYTES)
       throw new Error(`webhook payload for ${type} exceeds ${MAX_PAYLOAD_BYTES} bytes`);
-    const endpoints =
+    type Target = { id: number; scoped_to: number | null };
+    let endpoints =
       only !== undefined
-        ? this.db.all<{ id: number }>("SELECT id FROM webhook_endpoints WHERE enabled = 1 AND id = ?", [only])
-        : this.db.all<{ id: number }>(
-            "SELECT id FROM webhook_endpoints WHERE enabled = 1 AND EXISTS (SELECT 1 FROM json_each(events) WHERE value = ?)",
+        ? this.db.all<Target>("SELECT id, scoped_to FROM webhook_endpoints WHERE enabled = 1 AND id = ?", [only])
+        : this.db.all<Target>(
+            "SELECT id, scoped_to FROM webhook_endpoints WHERE enabled = 1 AND EXISTS (SELECT 1 FROM json_each(events) WHERE value = ?)",
             [type],
           );
+    // An instructor's endpoint hears only of the cohorts its instructor runs.
+    if (only === undefined && endpoints.some((e) => e.scoped_to !== null)) {
+      const audience = audienceOf(this.db, type, data);
+      endpoints = endpoints.filter((e) => e.scoped_to === null || audience.has(e.scoped_to));
+    }
     const now = iso(Date.now());
     for (const e of endpoints) {
       this.db.run(
@@ -410,6 +425,9 @@ export class Webhooks {
     return r;
   }
 
+  private emailOf = (id: number) =>
+    this.db.get<{ email: string }>("SELECT email FROM users WHERE id = ?", [id])?.email ?? "";
+
   private view(r: EndpointRow): EndpointView {
     const pending = this.db.get<{ n: number }>(
       "SELECT count(*) AS n FROM webhook_deliveries WHERE endpoint_id = ? AND status IN ('pending', 'sending')",
@@ -424,30 +442,7 @@ export class Webhooks {
       disabledReason: r.disabled_reason,
       createdAt: r.created_at,
       pending,
+      scopedTo: r.scoped_to === null ? null : { id: r.scoped_to, email: this.emailOf(r.scoped_to) },
     };
   }
-}
-
-function deliveryView(r: DeliveryRow): DeliveryView {
-  return {
-    id: r.id,
-    msgId: r.msg_id,
-    eventType: r.event_type,
-    status: r.status,
-    attempts: r.attempts,
-    nextAttemptAt: r.status === "pending" ? r.next_attempt_at : null,
-    lastAttemptAt: r.last_attempt_at,
-    lastStatus: r.last_status,
-    lastError: r.last_error,
-    deliveredAt: r.delivered_at,
-    createdAt: r.created_at,
-  };
-}
-
-/** Retry-After in seconds or as an HTTP date, in ms from now. */
-function retryAfter(v: string | undefined): number | undefined {
-  if (!v) return undefined;
-  if (/^\d+$/.test(v)) return Number(v) * 1000;
-  const at = Date.parse(v);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
 }

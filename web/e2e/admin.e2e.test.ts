@@ -2,14 +2,15 @@ import fs from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT_DIR } from "../../server/config.ts";
 import { FakeDriver } from "../../graders/sandbox/doubles.ts";
-import { chromiumPath, ensureWebBuilt } from "../../server/setup/system.ts";
+import { ensureWebBuilt } from "../../server/setup/system.ts";
 import { Client, startTestLab, type TestLab } from "../../server/test/lab.ts";
 import { IDP_CLIENT, startTestIdp, type TestIdp } from "../../server/test/oidc-provider.ts";
 import { screenshotDir, textNow } from "./artifacts.ts";
+import { launchChromium, watchCsp } from "./browser.ts";
 
 /**
  * Accounts in Chromium: the first admin from the one-time link, the admin page changing a
@@ -23,12 +24,11 @@ let idp: TestIdp;
 let browser: Browser;
 let page: Page;
 let shots: string;
+let violations: () => Promise<string[]>;
 const PASSWORD = "a long enough password";
 
 beforeAll(async () => {
   ensureWebBuilt(() => {});
-  const executablePath = chromiumPath();
-  expect(executablePath, "Debian's chromium must be installed (npm test installs it as root)").not.toBeNull();
   // A real OpenID provider on loopback: the sign-in page offers it (last test).
   idp = await startTestIdp();
   lab = await startTestLab(
@@ -48,27 +48,9 @@ beforeAll(async () => {
   idp.allow(`${lab.url}/api/auth/sso/callback`);
   idp.accounts.set("grace", { email: "grace@example.test", email_verified: true, name: "Grace", groups: ["teachers"] });
   idp.accounts.set("unverified", { email: "nope@example.test", email_verified: false });
-  browser = await chromium.launch({
-    executablePath: executablePath!,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  browser = await launchChromium();
   page = await (await browser.newContext({ viewport: { width: 1280, height: 720 } })).newPage();
-  // Recorded before any page script runs; init scripts come through DevTools, not the page's CSP.
-  await page.addInitScript(() => {
-    const w = window as unknown as { cspViolations: string[] };
-    w.cspViolations = [];
-    document.addEventListener("securitypolicyviolation", (e) =>
-      w.cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`),
-    );
-  });
+  violations = await watchCsp(page);
   shots = screenshotDir("admin");
 }, 120_000);
 
@@ -79,7 +61,6 @@ afterAll(async () => {
 });
 
 const shot = (name: string) => page.screenshot({ path: path.join(shots, `${name}.png`) });
-const violations = () => page.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations);
 
 /** Tabs until the focused element's text is `name` (at most 40 presses), then returns it. */
 async function tabTo(name: string): Promise<void> {
@@ -382,9 +363,30 @@ describe("accounts in the browser", () => {
     await expect.poll(() => textNow(row)).toMatch(/revoked/);
     expect((await use()).status).toBe(401);
 
-    // The audit log on the admin page: filtered to tokens, with its CSV export.
+    // The admin page lists everyone's live tokens and revokes one at once.
     await p.emulateMedia({ colorScheme: "light" });
+    await p.getByLabel("Name").fill("CI bot");
+    await p.getByRole("checkbox", { name: /progress:read/ }).check();
+    await p.getByRole("button", { name: "Create token" }).click();
+    const bot = await p.getByLabel(/Copy it now/).inputValue();
+    const useBot = () => fetch(`${lab.url}/api/progress`, { headers: { authorization: `Bearer ${bot}` } });
+    expect((await useBot()).status).toBe(200);
     await p.goto(`${lab.url}/admin`);
+    const list = p.getByTestId("admin-token-list");
+    await expect.poll(() => textNow(list)).toMatch(/root@example\.test\s*CI bot/);
+    expect(await textNow(list)).not.toMatch(/LMS sync/); // revoked: only with "show revoked"
+    const tokensSection = p.locator("section", { has: p.getByRole("heading", { name: "API tokens" }) });
+    await tokensSection.screenshot({ path: path.join(shots, "08b-admin-tokens-light.png") });
+    await p.emulateMedia({ colorScheme: "dark" });
+    await tokensSection.screenshot({ path: path.join(shots, "08b-admin-tokens-dark.png") });
+    await p.emulateMedia({ colorScheme: "light" });
+    await p.getByRole("button", { name: "Revoke CI bot of root@example.test" }).click();
+    await expect.poll(() => textNow(p.getByTestId("admin-status"))).toMatch(/revoked: it stops working at once/);
+    expect((await useBot()).status).toBe(401);
+    await p.getByLabel("Show revoked and expired ones too").check();
+    await expect.poll(() => textNow(list)).toMatch(/LMS sync/);
+
+    // The audit log on the admin page: filtered to tokens, with its CSV export.
     await p.getByLabel("Action or prefix").fill("token");
     await p.getByRole("button", { name: "Filter" }).click();
     const table = p.getByTestId("audit-table");

@@ -157,9 +157,9 @@ export function App() {
         <AccountPage user={user} onSignedOut={onSignedOut} />
       ) : route.name === "admin" && user.role === "admin" ? (
         <AdminPage user={user} />
-      ) : route.name === "webhooks" && user.role === "admin" ? (
+      ) : route.name === "webhooks" && (user.role === "admin" || user.role === "instructor") ? (
         <Suspense fallback={<p className="loading page">Loading…</p>}>
-          <WebhooksPage />
+          <WebhooksPage user={user} />
         </Suspense>
       ) : (route.name === "hire" || route.name === "hireAssessment" || route.name === "hireCandidate") &&
         (user.role === "instructor" || user.role === "admin") ? (

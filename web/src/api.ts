@@ -7,7 +7,7 @@ import type { QueuePosition, SubmissionAccepted, Submission } from "../../server
 import type { LearnerProgress, ProgressReport } from "../../server/contract/progress.ts";
 import type { Recording } from "../../server/contract/recordings.ts";
 import type { PathLimits } from "../../server/contract/workspaces.ts";
-import type { ApiToken, TokenScope } from "../../server/contract/tokens.ts";
+import type { AdminApiToken, ApiToken, TokenScope } from "../../server/contract/tokens.ts";
 import type { AuditEntry } from "../../server/contract/audit.ts";
 import type {
   AccountLimits,
@@ -49,7 +49,7 @@ export type {
 } from "../../server/contract/grading.ts";
 export type { Attempt, ProgressReport, Tally } from "../../server/contract/progress.ts";
 export type { Recording } from "../../server/contract/recordings.ts";
-export type { ApiToken, TokenScope } from "../../server/contract/tokens.ts";
+export type { AdminApiToken, ApiToken, TokenScope } from "../../server/contract/tokens.ts";
 export type { AuditEntry } from "../../server/contract/audit.ts";
 
 /** Every role, as the admin page offers them; the type makes it the server's list exactly. */
@@ -167,6 +167,8 @@ export const api = {
   tokens: () => request<{ tokens: ApiToken[]; scopes: TokenScope[] }>("GET", "/api/tokens"),
   createToken: (body: { name: string; scopes: string[]; days: number }) =>
     request<{ token: ApiToken; secret: string }>("POST", "/api/tokens", body),
+  adminTokens: (all: boolean) =>
+    request<{ tokens: AdminApiToken[] }>("GET", `/api/admin/tokens?all=${all ? "true" : "false"}`),
   revokeToken: (id: number) => request<{ token: ApiToken }>("DELETE", `/api/tokens/${id}`, {}),
   /** Signs out; for a session signed in through the provider, the URL that ends the provider's (404 without SSO). */
   ssoLogout: () => request<{ endSessionUrl: string | null }>("POST", "/api/auth/sso/logout", {}),

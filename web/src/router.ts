@@ -71,7 +71,7 @@ export function matchRoute(path: string): Route {
   if (up?.[1]) return { name: "userProgress", id: up[1] };
   if (clean === "/account") return { name: "account" };
   if (clean === "/admin") return { name: "admin" };
-  if (clean === "/admin/webhooks") return { name: "webhooks" };
+  if (clean === "/admin/webhooks" || clean === "/teach/webhooks") return { name: "webhooks" };
   if (clean === "/first-admin") return { name: "firstAdmin" };
   if (clean === "/reset-password") return { name: "resetPassword" };
   const join = /^\/join\/([A-Za-z0-9_-]{8,43})$/.exec(clean);

@@ -59,6 +59,7 @@ export function TeachPage() {
     <main className="page teach-page" id="main">
       <div className="page-head">
         <h1>Cohorts</h1>
+        <Link href="/teach/webhooks">Webhooks for your cohorts</Link>
       </div>
       {error && (
         <p className="alert" role="alert" data-testid="teach-error">

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState, type SubmitEvent } from "react";
 import { PasswordResetLink } from "./PasswordResetLink.tsx";
 import { api, errorMessage, LIMITS, ROLES, type AdminUser, type Invite, type User } from "../api.ts";
 import { Link } from "../components/Link.tsx";
+import { AdminTokens } from "./AdminTokens.tsx";
 import { AuditLog } from "./AuditLog.tsx";
 
 const when = (iso: string | null) =>
@@ -32,6 +33,7 @@ export function AdminPage({ user }: { user: User }) {
       </p>
       <Users me={user} report={report} />
       <Invites report={report} />
+      <AdminTokens report={report} />
       <AuditLog />
     </main>
   );

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState, type SubmitEvent } from "react";
-import { errorMessage } from "../api.ts";
+import { errorMessage, type User } from "../api.ts";
 import "./webhooks.css";
 import { Link } from "../components/Link.tsx";
 import { webhooksApi, type WebhookDelivery, type WebhookEndpoint, type WebhookEventType } from "./api.ts";
@@ -10,8 +10,11 @@ const when = (iso: string | null) =>
 /**
  * Admins connect an ATS or an LMS: receivers with the events they want, the signing secret
  * shown once, a test event, rotation, and each receiver's delivery log with "Send again".
+ * An instructor (at /teach/webhooks) sees and manages only their own receivers, which hear
+ * only of the cohorts they run; an admin sees everyone's, with whose each is.
  */
-export function WebhooksPage() {
+export function WebhooksPage({ user }: { user: User }) {
+  const admin = user.role === "admin";
   const [endpoints, setEndpoints] = useState<WebhookEndpoint[] | null>(null);
   const [eventTypes, setEventTypes] = useState<WebhookEventType[]>([]);
   const [secret, setSecret] = useState<{ endpoint: number; value: string } | null>(null);
@@ -43,10 +46,14 @@ export function WebhooksPage() {
 
   return (
     <main className="page admin-page webhooks-page" id="main">
-      <p>
-        <Link href="/admin">← Users and invites</Link>
-      </p>
+      <p>{admin ? <Link href="/admin">← Users and invites</Link> : <Link href="/teach">← Your cohorts</Link>}</p>
       <h1>Webhooks</h1>
+      {!admin && (
+        <p data-testid="webhooks-scope">
+          Your receivers hear only of the cohorts you run: members joining, raised hands, and your members&apos;
+          gradings.
+        </p>
+      )}
       <p className="muted">
         Signed with <a href="https://www.standardwebhooks.com/">Standard Webhooks</a>: verify each delivery with its
         secret; the same <code>webhook-id</code> comes with every retry.
@@ -100,6 +107,11 @@ export function WebhooksPage() {
                   <th scope="row">
                     <span className="webhook-url">{e.url}</span>
                     {e.description && <div className="muted">{e.description}</div>}
+                    {admin && (
+                      <div className="muted" data-testid="webhook-owner">
+                        {e.scopedTo ? `${e.scopedTo.email}'s — their cohorts only` : "the lab's — every event"}
+                      </div>
+                    )}
                   </th>
                   <td>
                     <ul className="webhook-events">
