@@ -123,9 +123,10 @@ describe("the mutation grader", () => {
       for (const m of ["everyone", "negative"]) fs.rmSync(path.join(d, "mutants", m), { recursive: true });
       fs.writeFileSync(
         path.join(d, "submission", "test", "leak.test.js"),
-        // The code under test is not readable as a file from the learner's tests (issue 23), but
-        // a function's text is: String(fn) is the channel left to leak it through.
-        `import { it } from "vitest";\nimport { discounted } from "../src/discount.js";\nconst src = String(discounted);\nit(\`leak \${src}\`, () => { console.log(src); if (!src.includes("loyal && total >= 100")) throw new Error(src); });\n`,
+        // Neither the code under test's files nor a function's text reach the learner's tests
+        // (issue 23: String(fn) is a native-code stub, so the test passes on the reference and
+        // on every mutant); what the code returns does, and a test's name may depend on it.
+        `import { it } from "vitest";\nimport { discounted } from "../src/discount.js";\nconst src = String(discounted);\nconst out = discounted(100, true);\nit(\`leak \${src} \${out}\`, () => { console.log(src); if (src.includes("total")) throw new Error(src); if (src !== "function discounted() { [native code] }") throw new Error(src); });\n`,
       );
     });
     const listing = (d: string) => fs.readdirSync(d, { recursive: true, encoding: "utf8" }).sort();

@@ -8,6 +8,7 @@ import { copyTree, CopyLimitError, DEFAULT_COPY_LIMITS } from "../sandbox/files.
 import type { GradeContext, GraderKind, StepOutcome } from "../kind.ts";
 import { splitPoints } from "../kind.ts";
 import { UnitStep } from "./step.ts";
+import { unitConfig } from "./confinement.ts";
 import { truncate, type TestResult } from "../results.ts";
 import { runCapped } from "../sandbox/exec.ts";
 import { readSandboxFile } from "../sandbox/read.ts";
@@ -193,7 +194,10 @@ export function prepareVitestDirs(
   const out = path.join(runDir, "out");
   fs.mkdirSync(grader, { mode: 0o755 });
   copyTree(testsSrc, path.join(grader, "tests"));
-  fs.copyFileSync(path.join(HERE, "vitest.config.mjs"), path.join(grader, "vitest.config.mjs"));
+  fs.writeFileSync(
+    path.join(grader, "vitest.config.mjs"),
+    unitConfig(fs.readFileSync(path.join(HERE, "vitest.config.mjs"), "utf8")),
+  );
   for (const f of GRADER_FILES) fs.copyFileSync(path.join(HERE, f), path.join(grader, f));
   fs.copyFileSync(path.join(HERE, "..", "service", "gate.mjs"), path.join(grader, "gate.mjs"));
   fs.mkdirSync(path.join(grader, "out"));

@@ -11,6 +11,13 @@ import { defineConfig } from "vitest/config";
  */
 const SERVICE = process.env.BACKLAB_SERVICE_GATE === "1";
 
+/**
+ * The grading bench's comparison run only (graders/unit/confinement.ts): its copy of this file
+ * has `true` here, and the worker runs without the permission model, the import guard and
+ * shield.mjs. Nothing else writes this line; the lab's copies always say `false`.
+ */
+const UNCONFINED = false;
+
 /** This run's verdict key: handed to runner.mjs (which hides it) and to the reporter. */
 const KEY = crypto.randomBytes(32).toString("hex");
 
@@ -75,13 +82,13 @@ const submissionGuard = {
 
 export default defineConfig({
   cacheDir: "/tmp/.vite",
-  plugins: [submissionGuard],
+  plugins: UNCONFINED ? [] : [submissionGuard],
   resolve: { alias: { "@workspace": "/workspace" } },
   test: {
     root: "/grader",
     include: ["tests/**/*.test.{ts,mts,js,mjs}"],
     watch: false,
-    execArgv: SERVICE ? [] : WORKER,
+    execArgv: SERVICE || UNCONFINED ? [] : WORKER,
     testTimeout: 5000,
     hookTimeout: 5000,
     fileParallelism: false,
@@ -93,7 +100,7 @@ export default defineConfig({
     provide: { backlabVerdictKey: KEY },
     reporters: [["/grader/reporter.mjs", { key: KEY }]],
     // The service kind starts vitest while the service boots; its tests wait at the gate.
-    setupFiles: SERVICE ? ["/grader/gate.mjs"] : ["/grader/shield.mjs"],
+    setupFiles: SERVICE ? ["/grader/gate.mjs"] : UNCONFINED ? [] : ["/grader/shield.mjs"],
     // The reporter keeps each test's console output; vitest itself prints none of it.
     onConsoleLog: () => false,
   },

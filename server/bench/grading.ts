@@ -1,8 +1,10 @@
+import fs from "node:fs";
 import path from "node:path";
 import type { PhaseName, Results } from "../../graders/results.ts";
 import { graderFor } from "../../graders/registry.ts";
 import { grade } from "../../graders/run.ts";
 import { phaseTotals } from "../../graders/timing.ts";
+import { withoutConfinement } from "../../graders/unit/confinement.ts";
 import { ROOT_DIR } from "../config.ts";
 import { loadCatalog, type Exercise } from "../../graders/exercise/catalog.ts";
 import type { DriverKind, Harness } from "./harness.ts";
@@ -40,7 +42,7 @@ export function gradingJobs(h: Harness, opts: GradingOptions = {}): BenchJob[] {
   } catch (err) {
     return [{ metric: "grading", run: () => Promise.reject(err as Error) }];
   }
-  return exercises.map((e) => ({ metric: `grade ${e.area}/${e.id}`, run: async () => [await gradeRow(h, e, n)] }));
+  return exercises.map((e) => ({ metric: `grade ${e.area}/${e.id}`, run: () => gradeRows(h, e, n) }));
 }
 
 export function catalogExercises(only: string[] = []): Exercise[] {
@@ -65,36 +67,98 @@ const NOTED: PhaseName[] = [
   "teardown",
 ];
 
-async function gradeRow(h: Harness, exercise: Exercise, n: number): Promise<Row> {
-  const ref = `${exercise.area}/${exercise.id}`;
+/**
+ * CPU time (ms) of the bench process's waited-for children: with bwrap, every process of a
+ * grading's sandboxes (vitest's main process and worker, the service, the probes) is one of
+ * them once reaped, so the delta over one grading is its sandbox CPU. Docker's containers are
+ * not our children: null there.
+ */
+export function childrenCpuMs(): number {
+  const stat = fs.readFileSync("/proc/self/stat", "utf8");
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return ((Number(f[13]) + Number(f[14])) * 1000) / CLOCK_TICKS;
+}
+const CLOCK_TICKS = 100;
+
+/** Issue 23's bound: confinement may cost at most this much grading time. */
+export const CONFINEMENT_MAX_RATIO = 1.1;
+
+type Sample = { ms: number; cpuMs: number | null; r: Results };
+
+async function gradeOnce(h: Harness, exercise: Exercise, label: string): Promise<Sample> {
+  const cpu0 = h.kind === "bwrap" ? childrenCpuMs() : null;
+  const t0 = performance.now();
+  const r: Results = await grade({
+    exercise,
+    submissionDir: path.join(exercise.dir, "solution"),
+    workDir: h.scratch(label),
+    driver: h.driver,
+    uid: h.uid(),
+    name: `g-${label}`,
+  });
+  const ms = performance.now() - t0;
+  return { ms, cpuMs: cpu0 === null ? null : childrenCpuMs() - cpu0, r };
+}
+
+const median = (xs: number[]) => distribution(xs).p50;
+
+async function gradeRows(h: Harness, exercise: Exercise, n: number): Promise<Row[]> {
+  const kinds = [...new Set(exercise.grader.steps.map((s) => s.kind))];
+  // The kinds that confine a submission inside vitest's worker (issue 23): measured with and
+  // without that confinement, alternating, so both see the same machine load.
+  const compare = kinds.some((k) => k === "unit" || k === "mutation");
   const id = exercise.id.slice(0, 12);
-  const totals: number[] = [];
-  const breakdowns: Partial<Record<PhaseName, number>>[] = [];
-  let testCount = 0;
-  const failures: string[] = [];
+  const confined: Sample[] = [];
+  const bare: Sample[] = [];
   for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
-    const r: Results = await grade({
-      exercise,
-      submissionDir: path.join(exercise.dir, "solution"),
-      workDir: h.scratch(`grade-${id}-${i}`),
-      driver: h.driver,
-      uid: h.uid(),
-      name: `g-${id}-${i}`,
-    });
-    totals.push(performance.now() - t0);
-    testCount = Math.max(testCount, r.tests.length);
-    breakdowns.push(phaseTotals(r.timing?.phases ?? []));
+    confined.push(await gradeOnce(h, exercise, `${id}-${i}`));
+    if (compare) bare.push(await withoutConfinement(() => gradeOnce(h, exercise, `${id}-u${i}`)));
+  }
+  const rows = [gradeRow(h, exercise, kinds, confined)];
+  if (!compare) return rows;
+  const ref = `${exercise.area}/${exercise.id}`;
+  const cpu = (xs: Sample[]) => (xs.every((x) => x.cpuMs !== null) ? median(xs.map((x) => x.cpuMs!)) : null);
+  const wall = [median(confined.map((x) => x.ms)), median(bare.map((x) => x.ms))] as const;
+  const cpus = [cpu(confined), cpu(bare)] as const;
+  const pct = (a: number, b: number) => `${a >= b ? "+" : ""}${round(((a - b) / b) * 100)} %`;
+  const by = cpus[0] !== null && cpus[1] !== null && cpus[1] > 0 ? cpus[0] / cpus[1] : wall[0] / wall[1];
+  const failed = bare.filter((x) => x.r.status !== "pass").length;
+  rows.push({
+    driver: h.kind,
+    metric: `grade ${ref} solution: confinement's cost (${cpus[0] !== null ? "sandbox CPU" : "wall"}, confined ÷ unconfined)`,
+    unit: "×",
+    value: round(by),
+    n,
+    target: `≤ ${CONFINEMENT_MAX_RATIO} (issue 23)`,
+    met: by <= CONFINEMENT_MAX_RATIO,
+    note:
+      `medians, alternating: wall ${Math.round(wall[0])} vs ${Math.round(wall[1])} ms (${pct(wall[0], wall[1])})` +
+      (cpus[0] !== null && cpus[1] !== null
+        ? `; sandbox CPU ${Math.round(cpus[0])} vs ${Math.round(cpus[1])} ms (${pct(cpus[0], cpus[1])})`
+        : "; sandbox CPU not measured on this driver") +
+      (failed ? `; ${failed} of ${n} unconfined gradings did not pass` : ""),
+  });
+  return rows;
+}
+
+function gradeRow(h: Harness, exercise: Exercise, kinds: string[], samples: Sample[]): Row {
+  const n = samples.length;
+  const ref = `${exercise.area}/${exercise.id}`;
+  const totals = samples.map((s) => s.ms);
+  const breakdowns: Partial<Record<PhaseName, number>>[] = samples.map((s) => phaseTotals(s.r.timing?.phases ?? []));
+  const testCount = Math.max(0, ...samples.map((s) => s.r.tests.length));
+  const failures: string[] = [];
+  for (const { r } of samples) {
     if (r.status !== "pass") {
       const failed = r.tests.filter((t) => t.status !== "pass").map((t) => `${t.name}: ${t.message ?? ""}`);
       failures.push(`(${r.status}) ${[r.message, ...failed].filter(Boolean).join(" | ").slice(0, 300)}`);
     }
   }
+  const cpus = samples.every((s) => s.cpuMs !== null) ? distribution(samples.map((s) => s.cpuMs!)) : null;
   // A reference that never passes is broken; one that fails now and then (a time limit on a
   // loaded machine) is still a timing, reported with its failures.
   if (failures.length === n) throw new Error(`the ${ref} solution did not pass: ${failures[0]}`);
   const d = distribution(totals);
-  const kinds = [...new Set(exercise.grader.steps.map((s) => s.kind))];
   const service = exercise.service !== undefined;
   const own = kinds.length === 1 ? graderFor(kinds[0]!).gradingTarget : undefined;
   const phases = Object.fromEntries(
@@ -120,7 +184,8 @@ async function gradeRow(h: Harness, exercise: Exercise, n: number): Promise<Row>
     ...d,
     ...target,
     phases,
-    note: `p50: ${Object.entries(phases)
+    ...(cpus ? { cpu: cpus } : {}),
+    note: `${cpus ? `sandbox CPU p50 ${secs(cpus.p50)}, p95 ${secs(cpus.p95)}; ` : ""}p50: ${Object.entries(phases)
       .map(([p, v]) => `${p} ${secs(v.p50)}`)
       .join(" · ")}${failures.length ? `; ${failures.length} of ${n} did not pass: ${failures[0]}` : ""}`,
   };
