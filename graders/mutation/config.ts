@@ -76,9 +76,8 @@ export default defineConfig({
     runner: "/grader/runner.mjs",
     provide: { backlabVerdictKey: KEY },
     reporters: [["/grader/reporter.mjs", { key: KEY }]],
-    // A function's text is a stub (source-guard.mjs); the realm and vitest's state are locked
-    // as in the unit kind (shield.mjs), so the worker's module runner is not reachable either.
-    setupFiles: ${confined ? '["/grader/source-guard.mjs", "/grader/shield.mjs"]' : "[]"},
+    // A function's text is a stub (source-guard.mjs, graders/unit/README.md).
+    setupFiles: ${confined ? '["/grader/source-guard.mjs"]' : "[]"},
     onConsoleLog: () => false,
   },
 });
