@@ -12,7 +12,20 @@ describe("the bench's confinement switch", () => {
   it("is imported by the grading bench and the graders only, never by the lab or an exercise", () => {
     const users = execFileSync(
       "git",
-      ["grep", "--untracked", "-l", "-e", "withoutConfinement", "--", "server", "graders", "web", "exercises"],
+      [
+        "grep",
+        "--untracked",
+        "-l",
+        "-e",
+        "withoutConfinement",
+        "--",
+        "*.ts",
+        "*.tsx",
+        "*.mjs",
+        "*.js",
+        "*.cjs",
+        "*.mts",
+      ],
       {
         cwd: ROOT,
         encoding: "utf8",
