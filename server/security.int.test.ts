@@ -5,7 +5,8 @@
  * pass prints what it sent, what came back and what to fix.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runProbe, type ProbeUse } from "../graders/probes/run.ts";
+import { discover } from "../graders/probes/auto.ts";
+import { runProbe, runProbes, type ProbeUse } from "../graders/probes/run.ts";
 import { startTestLab, type TestLab } from "./test/lab.ts";
 
 const EXERCISE = "token-bucket";
@@ -305,6 +306,29 @@ describe("the lab against its own security probes", () => {
       ].sort(),
     );
   });
+
+  it("through discovery from the lab's own OpenAPI document (GET /api/openapi.json) and two accounts, nothing is found", async () => {
+    const found = await discover(lab.url, {
+      openapi: "auto",
+      users: [alice, bob].map((l) => ({ username: l.email.split("@")[0]!, email: l.email, password: PASSWORD })),
+    });
+    expect(found.source).toMatch(/^OpenAPI \(served by the service\): \d+ operations/);
+    expect(found.auth).toMatchObject({ login: { path: "/api/auth/login" }, csrf: { token: "csrfToken" } });
+    const runs = await runProbes(lab.url, found.uses, { budgetMs: 30_000 });
+    const tally = (s: string) => runs.filter((r) => r.result.status === s).length;
+    console.log(
+      `the lab by discovery: ${found.targets.length} operations, ${runs.length} probe uses (${[...new Set(runs.map((r) => r.use.probe))].join(", ")}): ${tally("pass")} passed, ${tally("fail")} found something, ${tally("error")} could not run`,
+    );
+    for (const r of runs.filter((x) => x.result.status === "error"))
+      console.log(`could not run: ${r.use.probe} ${JSON.stringify(r.use).slice(0, 200)}: ${r.result.message}`);
+    const findings = runs.filter((r) => r.result.status === "fail");
+    expect(
+      findings.map(
+        (r) => `${r.use.probe} ${JSON.stringify(r.use).slice(0, 300)}: ${r.result.message}\n${r.result.evidence ?? ""}`,
+      ),
+    ).toEqual([]);
+    expect(runs.length).toBeGreaterThanOrEqual(5);
+  }, 300_000);
 
   it("submissions belong to their owner (the probes need a stored text to look for; submissions have none)", async () => {
     const mine = await alice.send("GET", `/api/submissions/${aliceSubmission}`);

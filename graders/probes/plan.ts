@@ -199,8 +199,9 @@ export function planProbes(targets: readonly Target[], creds: Credentials = {}):
   // Objects by id: A's ids (from A's listings) read as B and anonymously.
   for (const t of attackable.filter((x) => x.method === "GET")) {
     const ids = t.fields.filter((f) => f.in === "path");
-    if (ids.length !== 1 || !ID.test(ids[0]!.name) || !auth) continue;
-    const lists = gets.filter((g) => g.auth || t.auth);
+    if (ids.length !== 1 || !ID.test(ids[0]!.name) || !t.path.endsWith(`{${ids[0]!.name}}`) || !auth) continue;
+    // Listings that show a signed-in user's own objects: the signed-in GETs without parameters.
+    const lists = gets.filter((g) => g.auth);
     const parent = t.path.slice(0, t.path.lastIndexOf("/"));
     const ordered = [...lists.filter((g) => g.path === parent), ...lists.filter((g) => g.path !== parent)].slice(0, 3);
     if (ordered.length)
