@@ -3,7 +3,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { z } from "zod";
 import { sandboxLimits } from "../exercise/fields.ts";
-import { createWithin } from "../sandbox/port.ts";
+import { createWithServices } from "./services.ts";
 import { copyTree, CopyLimitError, removeTree } from "../sandbox/files.ts";
 import { runCapped } from "../sandbox/exec.ts";
 import type { GradeContext, GraderKind, StepOutcome } from "../kind.ts";
@@ -117,7 +117,7 @@ export const mutationGrader: GraderKind<typeof MutationStep> = {
       fs.mkdirSync(out, { mode: 0o755 });
       fs.chownSync(out, ctx.uid, ctx.uid);
       const started = Date.now();
-      const sandbox = await createWithin(
+      const sandbox = await createWithServices(
         ctx.driver,
         {
           name,
@@ -132,6 +132,7 @@ export const mutationGrader: GraderKind<typeof MutationStep> = {
           network: "none",
         },
         Math.max(MIN_RUN_MS, ctx.deadline - Date.now()),
+        exercise.services,
       );
       let run;
       const execStarted = Date.now();

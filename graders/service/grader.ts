@@ -15,6 +15,7 @@ import { timed } from "../timing.ts";
 import { bootService, BootError } from "./boot.ts";
 import { controlMounts, prepareControl, serveControl, ServiceControl, type ControlDirs } from "./control.ts";
 import { needsService, ServiceStep } from "./step.ts";
+import { instanceUrls, startExtraInstances } from "./instances.ts";
 
 type Step = z.infer<typeof ServiceStep>;
 
@@ -64,10 +65,12 @@ export const serviceGrader: GraderKind<typeof ServiceStep> = {
         (grader) => (control = prepareControl(grader, ctx.runDir, ctx.uid)),
       ),
     );
-    const vitestEnv = { SERVICE_URL: `http://127.0.0.1:${ctx.exercise.service!.port}`, BACKLAB_SERVICE_GATE: "1" };
+    const urls = instanceUrls(ctx.exercise.service!, ctx.step.instances);
+    const vitestEnv = { SERVICE_URL: urls[0]!, SERVICE_URLS: urls.join(","), BACKLAB_SERVICE_GATE: "1" };
     const giveUp = new AbortController();
     let vitest: ReturnType<typeof runVitest> | undefined;
     let booted;
+    let extra: Awaited<ReturnType<typeof startExtraInstances>> | undefined;
     try {
       // vitest starts as soon as the grader sandbox exists; its tests wait for gate.mjs.
       booted = await bootService(ctx, [...graderMounts(dirs), ...controlMounts(control)], (grader) => {
@@ -78,9 +81,11 @@ export const serviceGrader: GraderKind<typeof ServiceStep> = {
           signal: giveUp.signal,
         });
       });
+      if (ctx.step.instances > 1) extra = await startExtraInstances(booted, ctx.step.instances, ctx.deadline);
     } catch (err) {
       giveUp.abort();
       await vitest?.catch(() => {});
+      await booted?.stop();
       if (err instanceof BootError) return bootFailure(ctx.step, err.message);
       throw err;
     }
@@ -97,12 +102,13 @@ export const serviceGrader: GraderKind<typeof ServiceStep> = {
       recordVitestTiming(ctx, records, run, gateOpenedAt);
       const outcome = toOutcome(ctx.step, records, run, ctx.exercise.limits.wall_seconds);
       const failed = outcome.tests.some((t) => t.status !== "pass");
-      const logs = booted.logs().trim();
+      const logs = [booted.logs(), extra?.logs() ?? ""].join("\n").trim();
       if (failed && logs)
         outcome.message = [outcome.message, `Service output (end):\n${logs.slice(-1500)}`].filter(Boolean).join("\n\n");
       return outcome;
     } finally {
       channel.close();
+      await extra?.stop();
       await booted.stop();
     }
   },

@@ -9,6 +9,11 @@ import type { LoadCheck, StepProblem } from "../kind.ts";
 export const ServiceStep = StepBase.extend({
   kind: z.literal("service"),
   tests: InsidePath,
+  /**
+   * How many instances of the learner's service the tests get (a limiter or cache shared
+   * through a backing service): the same sandbox, ports `port`, `port + 1`, … (SERVICE_URLS).
+   */
+  instances: z.number().int().min(1).max(4).default(1),
   points: z.number().positive().max(1000),
 });
 
