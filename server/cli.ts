@@ -41,6 +41,12 @@ async function main(argv: string[]): Promise<number> {
       const config = loadConfig();
       const log = createLogger(config.logLevel);
       ensureWebBuilt(say);
+      try {
+        ensurePackage("promtool", "prometheus", say); // the static kind's prometheus/promtool-test rule
+      } catch (err) {
+        if (!(err instanceof SetupError)) throw err;
+        say(`warning: ${err.message}; exercises graded by promtool will report an error until then`);
+      }
       const lab = await startLab(config, log);
       process.stderr.write(`\n  Backlab is running at ${lab.url}  (sandbox: ${lab.driver.name})\n\n`);
       const shutdown = () => {
@@ -55,6 +61,7 @@ async function main(argv: string[]): Promise<number> {
     case "setup": {
       const forTests = args.includes("--for-tests");
       ensurePackage("bwrap", "bubblewrap", say);
+      ensurePackage("promtool", "prometheus", say); // the static kind's prometheus/promtool-test rule
       if (forTests) {
         ensurePackage("chromium", "chromium", say);
         if (!chromiumPath()) throw new SetupError("chromium is installed but its binary was not found");

@@ -4,7 +4,7 @@ import { splitPoints } from "../kind.ts";
 import { StaticStep } from "./step.ts";
 import type { TestResult } from "../results.ts";
 import { checkRelativePath, readSubmissionFile, type FileRead } from "./files.ts";
-import { ruleFor } from "./rules/index.ts";
+import { ruleFor, rules } from "./rules/index.ts";
 import { cap } from "./rules/types.ts";
 
 type Step = z.infer<typeof StaticStep>;
@@ -17,7 +17,12 @@ type Step = z.infer<typeof StaticStep>;
 export const staticGrader: GraderKind<typeof StaticStep> = {
   kind: "static",
   step: StaticStep,
-  hidden: () => [],
+  hidden: (step) =>
+    step.rules.flatMap(({ rule: id, file: _file, ...raw }, i) => {
+      const rule = rules.get(id);
+      const parsed = rule?.hidden ? rule.params.safeParse(raw) : null;
+      return parsed?.success ? rule!.hidden!(parsed.data).map((dir) => ({ field: `rules.${i}`, dir })) : [];
+    }),
   async run(ctx: GradeContext<Step>): Promise<StepOutcome> {
     const { step } = ctx;
     // Check the whole step first: an unknown rule, bad parameters or a path outside the
@@ -31,23 +36,26 @@ export const staticGrader: GraderKind<typeof StaticStep> = {
         throw new Error(
           `rule "${id}" on ${file}: bad parameters: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(params)"}: ${i.message}`).join("; ")}`,
         );
-      const key = `${id}\0${file}`;
+      const title = rule.titleFor?.(parsed.data) ?? rule.title;
+      const key = `${title}\0${file}`;
       if (seen.has(key)) throw new Error(`rule "${id}" is listed twice for ${file}`);
       seen.add(key);
-      return { rule, file, params: parsed.data };
+      return { rule, file, params: parsed.data, title };
     });
 
     const points = splitPoints(step.points, checks.length);
     const reads = new Map<string, FileRead>();
-    const tests: TestResult[] = checks.map(({ rule, file, params }, i) => {
+    const tests: TestResult[] = [];
+    const ruleCtx = { exerciseDir: ctx.exercise.dir, deadline: ctx.deadline };
+    for (const [i, { rule, file, params, title }] of checks.entries()) {
       const started = performance.now();
       let read = reads.get(file);
       if (!read) reads.set(file, (read = readSubmissionFile(ctx.submissionDir, file)));
-      const r = read.ok ? rule.run(read.text, params) : { pass: false, message: read.message };
+      const r = read.ok ? await rule.run(read.text, params, ruleCtx) : { pass: false, message: read.message };
       const max = points[i]!;
-      ctx.onTest?.({ name: `${file}: ${rule.title}`, status: r.pass ? "pass" : "fail" });
-      return {
-        name: `${file}: ${rule.title}`,
+      ctx.onTest?.({ name: `${file}: ${title}`, status: r.pass ? "pass" : "fail" });
+      tests.push({
+        name: `${file}: ${title}`,
         status: r.pass ? "pass" : "fail",
         message: cap(r.message) || null,
         output: null,
@@ -56,8 +64,8 @@ export const staticGrader: GraderKind<typeof StaticStep> = {
         points: r.pass ? max : 0,
         max_points: max,
         duration_ms: Math.round(performance.now() - started),
-      };
-    });
+      });
+    }
     return { tests, message: null };
   },
 };

@@ -10,8 +10,15 @@ export interface Rule<P extends object = object> {
   readonly title: string;
   /** The rule's parameters (the step entry minus `rule` and `file`); strict, so a typo fails loudly. */
   readonly params: z.ZodType<P>;
-  run(fileText: string, params: P): RuleResult;
+  /** A title that depends on the parameters (a rule listed more than once for one file). */
+  titleFor?(params: P): string;
+  /** The folders under the exercise that the rule reads (hidden test data), from its parameters. */
+  hidden?(params: P): string[];
+  run(fileText: string, params: P, ctx: RuleContext): RuleResult | Promise<RuleResult>;
 }
+
+/** What a rule may know beyond the file: the exercise's folder (hidden data) and the step's deadline. */
+export type RuleContext = { exerciseDir: string; deadline: number };
 
 export const NO_PARAMS = z.object({}).strict();
 
