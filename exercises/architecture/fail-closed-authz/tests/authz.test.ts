@@ -1,0 +1,134 @@
+// Hidden tests for "Fail closed when the permission service fails": allowed and denied
+// requests, then every way the permission service can fail (an error status, garbage, no
+// answer in time, no connection), each refused with 503 and logged as one JSON security
+// event without secrets, while the routes that don't need it stay up.
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { ADA, BOB, POLICY_TOKEN, TIMEOUT_MS, PolicyStub, call, events, healthy, logs, show } from "./support.ts";
+
+// Several checks wait for POLICY_TIMEOUT_MS (1 s) in one test; give each test room on a loaded machine.
+vi.setConfig({ testTimeout: 20_000, hookTimeout: 20_000 });
+
+const stub = new PolicyStub();
+beforeAll(async () => {
+  await stub.start();
+  // Warm the service's path to the permission service (its first fetch is the slowest); not graded.
+  await call("/docs/doc-19", { key: BOB.key });
+});
+afterAll(() => stub.stop());
+// A test that fails half-way must not leave the stand-in hanging for the next one.
+afterEach(() => healthyAgain());
+
+function healthyAgain() {
+  stub.release();
+  stub.behaviour = healthy;
+}
+
+/** `GET /docs/<doc>` as Ada must be 503 in time, with one logged event of `reason`. */
+async function expectFailClosed(doc: string, reason: string, what: string) {
+  const r = await call(`/docs/${doc}`, { key: ADA.key });
+  expect(r.status, show(`GET /docs/${doc} while the permission service ${what}`, r)).toBe(503);
+  const found = await events(`doc:${doc}`);
+  expect(found.length, `one JSON log line {"event":"authz_unavailable","resource":"doc:${doc}",…} on stdout when the permission service ${what}`).toBeGreaterThan(0);
+  expect(found.at(-1), `the security event for doc:${doc}`).toMatchObject({ reason, user: ADA.id, action: "read" });
+}
+
+describe("with a healthy permission service", () => {
+  it("allowed reads are served, denied ones are 403, and the check carries the user, action, resource and token", async () => {
+    healthyAgain();
+    stub.seen = [];
+    const ok = await call("/docs/doc-1", { key: BOB.key });
+    expect(ok.status, show("Bob's GET /docs/doc-1 (allowed)", ok)).toBe(200);
+    expect(JSON.parse(ok.text), "the document").toMatchObject({ id: "doc-1" });
+    expect(stub.seen.at(-1), "what the permission service received").toEqual({
+      authorization: `Bearer ${POLICY_TOKEN}`,
+      check: { subject: BOB.id, action: "read", resource: "doc:doc-1" },
+    });
+    const denied = await call("/docs/doc-2", { key: BOB.key });
+    expect(denied.status, show("Bob's GET /docs/doc-2 (the permission service says allow: false)", denied)).toBe(403);
+    const anonymous = await call("/docs/doc-1");
+    expect(anonymous.status, show("GET /docs/doc-1 without an API key", anonymous)).toBe(401);
+  });
+
+  it("an answer that is slow but inside POLICY_TIMEOUT_MS still counts", async () => {
+    stub.behaviour = (c) => ({ ...(healthy(c) as object), delayMs: 400 });
+    const r = await call("/docs/doc-3", { key: ADA.key });
+    healthyAgain();
+    expect(r.status, show(`GET /docs/doc-3 with the permission service answering after 400 ms (POLICY_TIMEOUT_MS is ${TIMEOUT_MS})`, r)).toBe(200);
+  });
+});
+
+describe("a failing permission service means 503, logged", () => {
+  it("error statuses are not answers, even with allow: true in the body", async () => {
+    for (const [i, status] of [500, 502, 404, 401].entries()) {
+      stub.behaviour = () => ({ status, body: JSON.stringify({ allow: true, error: "oops" }) });
+      await expectFailClosed(`doc-${4 + i}`, "bad_answer", `answers ${status} {"allow":true}`);
+    }
+    healthyAgain();
+  });
+
+  it("garbage is not an answer: HTML, empty, {}, a string or number allow, an array", async () => {
+    const bodies = ["<html>Bad gateway</html>", "", "{}", '{"allow":"true"}', '{"allow":1}', "[true]", '{"allow":"false"}'];
+    for (const [i, body] of bodies.entries()) {
+      stub.behaviour = () => ({ status: 200, body });
+      await expectFailClosed(`doc-${8 + i}`, "bad_answer", `answers 200 ${JSON.stringify(body)}`);
+    }
+    healthyAgain();
+  });
+
+  it("no answer within POLICY_TIMEOUT_MS is a timeout: 503 soon after the deadline", async () => {
+    stub.behaviour = () => "hang";
+    await expectFailClosed("doc-15", "timeout", "never answers");
+    const r = await call("/docs/doc-16", { key: ADA.key, timeoutMs: 3000 });
+    healthyAgain();
+    expect(r.status, show("GET /docs/doc-16 while the permission service hangs", r)).toBe(503);
+    expect(r.ms, `the 503 must come right after POLICY_TIMEOUT_MS (${TIMEOUT_MS} ms), not ${r.ms} ms later`).toBeLessThan(TIMEOUT_MS + 1500);
+  });
+
+  it("deletes fail closed too: the document survives", async () => {
+    stub.behaviour = () => ({ status: 500, body: "" });
+    const r = await call("/docs/doc-17", { key: ADA.key, method: "DELETE" });
+    healthyAgain();
+    expect(r.status, show("DELETE /docs/doc-17 while the permission service answers 500", r)).toBe(503);
+    const still = await call("/docs/doc-17", { key: ADA.key });
+    expect(still.status, show("GET /docs/doc-17 afterwards (the delete must not have happened)", still)).toBe(200);
+  });
+
+  it("the logs never hold a secret: not POLICY_TOKEN, not a caller's API key", async () => {
+    stub.behaviour = () => ({ status: 503, body: "Service Unavailable" });
+    for (const key of [ADA.key, BOB.key]) await call("/docs/doc-18", { key });
+    healthyAgain();
+    const text = await logs();
+    expect(text.length, "the service's output").toBeGreaterThan(0);
+    expect(text.includes(POLICY_TOKEN), "POLICY_TOKEN appears in the service's output").toBe(false);
+    for (const key of [ADA.key, BOB.key]) expect(text.includes(key), `the API key ${key.slice(0, 7)}… appears in the service's output`).toBe(false);
+    expect((await events("doc:doc-18")).length, "both refusals logged as JSON security events").toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe("the rest of the service stays up", () => {
+  it("while checks hang, /healthz and /announcements answer at once", async () => {
+    stub.behaviour = () => "hang";
+    const hanging = Array.from({ length: 5 }, () => call("/docs/doc-19", { key: ADA.key }));
+    const health = await call("/healthz", { timeoutMs: 3000 });
+    const news = await call("/announcements", { timeoutMs: 3000 });
+    await Promise.all(hanging);
+    healthyAgain();
+    expect(health.status, show("GET /healthz while 5 checks hang", health)).toBe(200);
+    expect(news.status, show("GET /announcements (public, needs no permission) while 5 checks hang", news)).toBe(200);
+  });
+
+  it("after an outage the next checks go to the permission service again", async () => {
+    stub.behaviour = () => ({ status: 500, body: "" });
+    await call("/docs/doc-20", { key: BOB.key });
+    healthyAgain();
+    const r = await call("/docs/doc-20", { key: BOB.key });
+    expect(r.status, show("Bob's GET /docs/doc-20 once the permission service is healthy again", r)).toBe(200);
+  });
+
+  it("an unreachable permission service (connection refused) means 503, and the service lives on", async () => {
+    await stub.stop();
+    await expectFailClosed("doc-1", "unreachable", "refuses connections");
+    const health = await call("/healthz", { timeoutMs: 1000 });
+    expect(health.status, show("GET /healthz after a check met a refused connection", health)).toBe(200);
+  });
+});
