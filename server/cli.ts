@@ -17,6 +17,7 @@ const USAGE = `backlab <command>
                         services (PostgreSQL, Redis), Docker and its images (--docker;
                         always for tests) and the web build
   images [--base IMAGE] build the sandbox images (offline base unless IMAGE is given)
+  images --lab          build the lab's own image (backlab/lab:latest) offline, for compose
   probe <url> [--probe id,…] [--param k=v …] [--json]
                         aim the security probe library at a service of yours (loopback only)
   exercise new|validate|grade …
@@ -82,6 +83,11 @@ async function main(argv: string[]): Promise<number> {
     case "images": {
       const base = args[args.indexOf("--base") + 1];
       await ensureDocker(say);
+      if (args.includes("--lab")) {
+        const { buildLabImage } = await import("./setup/lab-image.ts");
+        process.stdout.write(`lab\t${await buildLabImage({ runtimesRoot: loadConfig().runtimeDir, log: say })}\n`);
+        return 0;
+      }
       const images = await ensureImages({
         runtimesRoot: loadConfig().runtimeDir,
         log: say,

@@ -81,7 +81,11 @@ export async function startLab(config: Config, log: Logger, opts: { driver?: San
     ensureRuntime(config.runtimeDir, runtime, (m) => log.info(m));
   // Prepared now so no sandbox start waits for an initdb; one that cannot be is said here and
   // again by the grading that needs it, and the lab runs on.
-  for (const service of new Set([...catalog.exercises.values()].flatMap((e) => serviceNames(e.services))))
+  // A driver without backing services (Docker, for now) refuses those exercises itself.
+  const services = driver.backingServices
+    ? [...catalog.exercises.values()].flatMap((e) => serviceNames(e.services))
+    : [];
+  for (const service of new Set(services))
     try {
       ensureService(config.runtimeDir, service, (m) => log.info(m));
     } catch (err) {

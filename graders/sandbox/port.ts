@@ -130,6 +130,11 @@ export interface SandboxDriver {
    * adopts the one still running instead of starting another.
    */
   readonly persistent: boolean;
+  /**
+   * Whether a spec may list backing services (`spec.services`); a driver without them refuses
+   * such a spec, and the lab does not prepare services it could not start.
+   */
+  readonly backingServices?: boolean;
   available(): Promise<Availability>;
   /** Spawner's start: a running sandbox for the spec (or the adopted one of that name). */
   create(spec: SandboxSpec): Promise<Sandbox>;

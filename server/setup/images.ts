@@ -93,6 +93,19 @@ async function buildRuntimeImage(
     throw new SetupError(`docker build of ${tag} reported success but the image is missing`);
 }
 
+/**
+ * The base image every image of this host builds FROM (the sandboxes' and the lab's own):
+ * node:20-bookworm-slim when it is here, else the offline debootstrap base, built if missing.
+ */
+export async function ensureBase(log: (m: string) => void): Promise<{ ref: string; id: string }> {
+  const docker = dockerClient();
+  const ready = await resolveBase(docker, undefined, null);
+  if (ready) return ready;
+  return withBuildLock(log, async () => (await resolveBase(docker, undefined, log))!);
+}
+
+export { followOrFail, imageId, spawnTar };
+
 /** The base to build FROM. With `log` null nothing is pulled or built: null when it is missing. */
 async function resolveBase(
   docker: Docker,

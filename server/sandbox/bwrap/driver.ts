@@ -43,6 +43,7 @@ export class BwrapDriver implements SandboxDriver {
   readonly stopGraceMs = BWRAP_STOP_GRACE_MS;
   /** Sandboxes die with the lab (--die-with-parent); nothing is left to adopt. */
   readonly persistent = false;
+  readonly backingServices = true;
   private cgroups: CgroupVersion | null | undefined;
   private etcDir: string | undefined;
   private readonly root = process.getuid?.() === 0;
