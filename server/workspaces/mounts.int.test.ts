@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
+import { loadCatalog } from "../../graders/exercise/catalog.ts";
 import { ROOT_DIR } from "../config.ts";
 import { TEST_RUNTIME_DIR } from "../setup/runtime.ts";
 import { Client, purgeDataDir } from "../test/lab.ts";
@@ -12,6 +13,13 @@ import { adoptWorkspaceMounts, releaseMountsUnder } from "./mounts.ts";
 // A lab stopped the way an operator stops it (SIGTERM, as Ctrl-C on `npm start` does) leaves
 // no mount of its data folder and no loop device bound to its images; a lab killed with
 // SIGKILL leaves them, and the next start adopts each workspace's filesystem once.
+
+// The Docker driver has no backing services yet (issue 17): it refuses those exercises' sandboxes.
+const WITH_SERVICES = new Set(
+  [...loadCatalog(path.join(ROOT_DIR, "exercises")).exercises.values()]
+    .filter((e) => e.services.length)
+    .map((e) => e.id),
+);
 
 const children: ChildProcess[] = [];
 const dataDirs: string[] = [];
@@ -136,7 +144,8 @@ describe.each(["bwrap", "docker"])("the lab's mounts (%s driver)", (driver) => {
     const lab = await serve(dataDir, driver);
     client = await Client.signup(lab.url, "mounter");
     const { body } = await client.json<{ exercises: { id: string }[] }>("GET", "/api/exercises");
-    for (const e of body.exercises.slice(0, 5)) {
+    const open = body.exercises.filter((e) => driver === "bwrap" || !WITH_SERVICES.has(e.id));
+    for (const e of open.slice(0, 5)) {
       const r = await client.json<{ workspace: { id: number } }>("POST", `/api/exercises/${e.id}/workspace`, {});
       expect(r.status).toBe(200);
       const id = r.body.workspace.id;
