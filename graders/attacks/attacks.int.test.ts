@@ -49,7 +49,8 @@ const drivers: Record<string, () => Promise<SandboxDriver>> = {
 function check(attack: Attack, honest: Results, attacked: Results): void {
   const why = `${attack.name}: ${attack.why}`;
   expect(attacked.status, why).not.toBe("error");
-  if (attack.expect === "honest") expect(attacked.score, why).toBe(honest.score);
+  if (attack.open) expect(attacked.score, `${why} (open gap: ${attack.open})`).toBeGreaterThan(honest.score);
+  else if (attack.expect === "honest") expect(attacked.score, why).toBe(honest.score);
   else expect(attacked.score, why).toBeLessThanOrEqual(honest.score);
   if (attack.message) expect(attacked.message ?? "", why).toMatch(new RegExp(attack.message));
   if (attack.not_in_results) expect(JSON.stringify(attacked), why).not.toContain(attack.not_in_results);
@@ -86,7 +87,7 @@ for (const [name, make] of Object.entries(drivers)) {
         expect(honest.score).toBeLessThan(honest.max_score);
       }, 120_000);
       for (const attack of listAttacks("unit")) {
-        it(`${attack.name} scores ${attack.expect === "honest" ? "the honest score" : "no more than the honest score"}`, async () => {
+        it(`${attack.name} ${attack.open ? "still beats the honest score (an open gap)" : attack.expect === "honest" ? "scores the honest score" : "scores no more than the honest score"}`, async () => {
           const dir = buildAttack(attack, starter, path.join(root, `attack-${++n}`), "src/token-bucket.ts");
           try {
             check(attack, honest, await run(exercise, dir));
@@ -107,7 +108,7 @@ for (const [name, make] of Object.entries(drivers)) {
         expect(honest.score).toBeLessThan(honest.max_score);
       }, 300_000);
       for (const attack of listAttacks("mutation")) {
-        it(`${attack.name} scores ${attack.expect === "honest" ? "the honest score" : "no more than the honest score"}`, async () => {
+        it(`${attack.name} ${attack.open ? "still beats the honest score (an open gap)" : attack.expect === "honest" ? "scores the honest score" : "scores no more than the honest score"}`, async () => {
           const dir = buildAttack(attack, path.join(exercise.dir, "submission"), path.join(root, `attack-${++n}`));
           try {
             check(attack, honest, await run(exercise, dir));

@@ -15,6 +15,11 @@ export const ATTACKS_DIR = path.dirname(fileURLToPath(import.meta.url));
 const Attack = z.strictObject({
   why: z.string().min(1),
   expect: z.enum(["honest", "below"]).default("honest"),
+  /**
+   * An open gap: the attack still beats the honest score, and the corpus asserts that it does
+   * (so closing the gap turns the test red: then delete this field). Says why it works.
+   */
+  open: z.string().min(1).optional(),
   /** A pattern the results' message must match (e.g. why the copy stopped). */
   message: z.string().optional(),
   /** A string that must appear nowhere in the results (what the attack tried to leak). */
