@@ -130,7 +130,10 @@ export class PostgresAdmin {
       }
       case "replication": {
         const port = this.needReplica();
-        const primary = await this.json(PORT, "select json_build_object('primaryLsn', pg_current_wal_lsn()::text);\n");
+        const primary = await this.json(
+          PORT,
+          "select json_build_object('primaryLsn', pg_current_wal_insert_lsn()::text);\n",
+        );
         const standby = await this.json(
           port,
           "select json_build_object('replayLsn', pg_last_wal_replay_lsn()::text, 'receiveLsn', pg_last_wal_receive_lsn()::text, 'state', pg_get_wal_replay_pause_state());\n",
