@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { graderFor } from "../registry.ts";
+import { loadPaths, type LearningPath } from "./paths.ts";
 import { AREAS, ExerciseSpec } from "./schema.ts";
 
 export type Exercise = ExerciseSpec & {
@@ -16,6 +17,8 @@ export type CatalogProblem = { path: string; field: string; message: string };
 export type Catalog = {
   exercises: Map<string, Exercise>;
   problems: CatalogProblem[];
+  /** Learning paths (`exercises/paths.yaml`, graders/exercise/paths.ts): only those whose every exercise loaded. */
+  paths?: LearningPath[];
 };
 
 const REQUIRED_DIRS = ["starter", "solution"];
@@ -52,7 +55,8 @@ export function loadCatalog(root: string): Catalog {
       exercises.set(result.exercise.id, result.exercise);
     }
   }
-  return { exercises, problems };
+  const paths = loadPaths(root, new Set(exercises.keys()));
+  return { exercises, problems: [...problems, ...paths.problems], paths: paths.paths };
 }
 
 export function loadExercise(

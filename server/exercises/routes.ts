@@ -31,8 +31,14 @@ const Card = z.object({
   topics: z.array(z.string()),
   maxScore: z.number(),
 });
-/** The catalog: areas that have exercises, and every exercise with the caller's standing. */
-export const CatalogOut = z.object({ areas: z.array(z.object({ id: z.string(), title: z.string(), description: z.string() })), exercises: z.array(Card.extend(Standing)) });
+/** A learning path (exercises/paths.yaml): exercise ids in the path's order; the cards carry the standing. */
+const PathOut = z.object({ id: z.string(), title: z.string(), description: z.string(), exercises: z.array(z.string()) });
+/** The catalog: areas that have exercises, every exercise with the caller's standing, and the learning paths. */
+export const CatalogOut = z.object({
+  areas: z.array(z.object({ id: z.string(), title: z.string(), description: z.string() })),
+  exercises: z.array(Card.extend(Standing)),
+  paths: z.array(PathOut),
+});
 export const ExerciseOut = z.object({ exercise: Card.extend({ readme: z.string() }) });
 export const WorkspaceOut = z.object({ workspace: z.object({ id: z.number().int(), exerciseId: z.string() }) });
 
@@ -60,7 +66,7 @@ export function exercisesRoutes(deps: Deps): Route[] {
       method: "get",
       path: "/exercises",
       scope: "exercises:read",
-      summary: "The catalog by area, with the caller's status, best score and attempts per exercise",
+      summary: "The catalog by area, with the caller's status, best score and attempts per exercise, and the learning paths",
       tag: "exercises",
       auth: signedIn,
       response: CatalogOut,
@@ -71,7 +77,8 @@ export function exercisesRoutes(deps: Deps): Route[] {
           .sort((a, b) => a.title.localeCompare(b.title))
           .map((e) => ({ ...card(e), ...deps.progress.of(mine, e.id), locked: !deps.policy.allows(me, e.id, "open") }));
         const used = new Set(exercises.map((e) => e.area));
-        return { areas: AREAS.filter((a) => used.has(a.id)), exercises };
+        const paths = (deps.catalog.paths ?? []).map(({ id, title, description, exercises: ids }) => ({ id, title, description, exercises: ids }));
+        return { areas: AREAS.filter((a) => used.has(a.id)), exercises, paths };
       },
     }),
     route({

@@ -15,7 +15,9 @@ const SHOTS = screenshotDir("catalog-progress");
 let browser: Browser;
 let lab: TestLab;
 let page: Page;
-const catalog = [...loadCatalog(EXERCISES).exercises.values()];
+const loaded = loadCatalog(EXERCISES);
+const catalog = [...loaded.exercises.values()];
+const paths = loaded.paths ?? [];
 
 const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
 const cards = () => page.locator("[data-testid^=exercise-card-]");
@@ -80,7 +82,17 @@ describe("catalog, progress and themes, in Chromium", () => {
     expect(await card.textContent()).toMatch(/~\d+ min/);
     expect(await card.getAttribute("data-difficulty")).toMatch(/^(beginner|intermediate|advanced)$/);
     expect(new Set(await attr("data-status"))).toEqual(new Set(["not_started"]));
+    // The learning paths (exercises/paths.yaml), each with its steps in order and nothing passed yet.
+    expect(await page.locator("[data-testid^=path-card-]").count()).toBe(paths.length);
+    for (const p of paths) {
+      const pathCard = page.getByTestId(`path-card-${p.id}`);
+      expect(await pathCard.getByTestId("path-progress").textContent()).toBe(`0 of ${p.exercises.length} passed`);
+      expect(await pathCard.locator("ol > li a").allTextContents()).toEqual(
+        p.exercises.map((id) => catalog.find((e) => e.id === id)!.title),
+      );
+    }
     await shot("01-catalog-light");
+    await page.getByTestId("paths").screenshot({ path: path.join(SHOTS, "01b-paths-light.png") });
   });
 
   it("filters by area and by difficulty, kept in the URL across a reload", async () => {
@@ -218,6 +230,16 @@ describe("catalog, progress and themes, in Chromium", () => {
     expect(await card.getAttribute("data-status")).toBe("passed");
     expect(await card.getByTestId("best-score").textContent()).toBe(`Best ${max} / ${max}`);
     expect(await card.getByTestId("exercise-status").textContent()).toBe("✓ Passed");
+    // Along every path that has the exercise: one step passed, and the next step is the next one.
+    const along = paths.filter((p) => p.exercises.includes(EXERCISE));
+    expect(along.length).toBeGreaterThan(0);
+    for (const p of along) {
+      const pathCard = page.getByTestId(`path-card-${p.id}`);
+      expect(await pathCard.getByTestId("path-progress").textContent()).toBe(`1 of ${p.exercises.length} passed`);
+      const next = p.exercises.find((id) => id !== EXERCISE)!;
+      expect(await pathCard.locator(".path-step-next a").textContent()).toBe(catalog.find((e) => e.id === next)!.title);
+    }
+    await page.getByTestId("paths").screenshot({ path: path.join(SHOTS, "05b-paths-dark.png") });
 
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Progress" }).click();
     await page.waitForURL(/\/progress$/);

@@ -2,6 +2,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { loadCatalog } from "../../graders/exercise/catalog.ts";
+import { ROOT_DIR } from "../../server/config.ts";
 import { Database } from "../../server/db/database.ts";
 import { chromiumPath, ensureWebBuilt } from "../../server/setup/system.ts";
 import { Client, startTestLab, type TestLab } from "../../server/test/lab.ts";
@@ -78,6 +80,17 @@ describe("a workshop in four browsers", () => {
     await teacher.getByRole("link", { name: "Cohorts" }).click();
     await teacher.getByLabel("Name", { exact: true }).fill("Backend day");
     await teacher.getByLabel("Seats").fill("5");
+    // A learning path fills the track in its order (exercises/paths.yaml); cleared, it is empty again.
+    const resilience = loadCatalog(path.join(ROOT_DIR, "exercises")).paths!.find((p) => p.id === "resilience")!;
+    await teacher.getByLabel("From a learning path").selectOption("resilience");
+    await expect.poll(() => teacher.locator("input[name=track]:checked").count()).toBe(resilience.exercises.length);
+    const badge = (id: string) => teacher.locator(`label:has(input[name=track][value=${id}]) .badge`).textContent();
+    expect(await Promise.all(resilience.exercises.map(badge))).toEqual(
+      resilience.exercises.map((_, i) => String(i + 1)),
+    );
+    await shot(teacher, "00-track-from-path-light");
+    await teacher.getByRole("button", { name: "Clear the track" }).click();
+    expect(await teacher.locator("input[name=track]:checked").count()).toBe(0);
     await teacher.locator(`input[name=track][value=${FIRST}]`).check();
     await teacher.locator(`input[name=track][value=${SECOND}]`).check();
     await shot(teacher, "01-create-light");

@@ -1,5 +1,5 @@
 import { useEffect, useState, type SubmitEvent } from "react";
-import { api, errorMessage, type ExerciseSummary } from "../api.ts";
+import { api, errorMessage, type Catalog, type ExerciseSummary } from "../api.ts";
 import { Link } from "../components/Link.tsx";
 import { navigate } from "../router.ts";
 import { cohortsApi, type CohortSummary } from "./api.ts";
@@ -9,7 +9,9 @@ import "./cohorts.css";
 export function TeachPage() {
   const [cohorts, setCohorts] = useState<CohortSummary[] | null>(null);
   const [exercises, setExercises] = useState<ExerciseSummary[]>([]);
+  const [paths, setPaths] = useState<Catalog["paths"]>([]);
   const [track, setTrack] = useState<string[]>([]);
+  const [fromPath, setFromPath] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -19,7 +21,10 @@ export function TeachPage() {
       (err: unknown) => setError(errorMessage(err)),
     );
     api.exercises().then(
-      (r) => setExercises(r.exercises),
+      (r) => {
+        setExercises(r.exercises);
+        setPaths(r.paths);
+      },
       () => undefined,
     );
   }, []);
@@ -116,6 +121,41 @@ export function TeachPage() {
           </select>
           <label htmlFor="c-co">Co-instructors</label>
           <input id="c-co" name="coInstructors" placeholder="emails, comma separated" />
+          {paths.length > 0 && (
+            <>
+              <label htmlFor="c-path">From a learning path</label>
+              <span className="track-from-path">
+                <select
+                  id="c-path"
+                  value={fromPath}
+                  onChange={(ev) => {
+                    const p = paths.find((x) => x.id === ev.target.value);
+                    setFromPath(ev.target.value);
+                    // The path's exercises, in its order, as the track (untick or add to adjust).
+                    if (p) setTrack(p.exercises.filter((id) => exercises.some((e) => e.id === id)));
+                  }}
+                >
+                  <option value="">none: tick exercises below</option>
+                  {paths.map((p) => (
+                    <option key={p.id} value={p.id}>
+                      {p.title} ({p.exercises.length})
+                    </option>
+                  ))}
+                </select>{" "}
+                <button
+                  type="button"
+                  className="btn btn-ghost"
+                  disabled={track.length === 0}
+                  onClick={() => {
+                    setTrack([]);
+                    setFromPath("");
+                  }}
+                >
+                  Clear the track
+                </button>
+              </span>
+            </>
+          )}
           <fieldset className="track-picker">
             <legend>Track (in the order you tick them)</legend>
             {exercises.map((e) => (

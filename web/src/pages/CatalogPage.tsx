@@ -2,6 +2,7 @@ import { useEffect, useId, useMemo, useState } from "react";
 import { api, errorMessage, type Catalog, type ExerciseStatus, type ExerciseSummary } from "../api.ts";
 import { Link } from "../components/Link.tsx";
 import { StatusBadge } from "../components/StatusBadge.tsx";
+import { LearningPaths } from "./LearningPaths.tsx";
 import { setSearch, useSearch } from "../router.ts";
 import { matches, type Filters } from "./catalogSearch.ts";
 
@@ -162,6 +163,8 @@ export function CatalogPage() {
               : `All ${catalog.exercises.length} exercises`}
           </p>
           {shown === 0 && <p>No exercise matches these filters.</p>}
+          {/* Paths are a way through the whole catalog: shown while nothing narrows it. */}
+          {!filtering && <LearningPaths catalog={catalog} />}
           {groups.map(({ area, items }) => (
             <section key={area.id} className="area" aria-labelledby={`area-${area.id}`} data-testid={`area-${area.id}`}>
               <h2 id={`area-${area.id}`}>{area.title}</h2>
