@@ -15,6 +15,7 @@ export async function launchChromium(): Promise<Browser> {
       "--headless",
       "--no-sandbox",
       "--disable-gpu",
+      "--disable-quic",
       "--no-first-run",
       "--disable-background-networking",
       "--disable-component-update",

@@ -1,12 +1,13 @@
 import path from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT_DIR } from "../../server/config.ts";
 import { loadCatalog } from "../../graders/exercise/catalog.ts";
-import { chromiumPath, ensureWebBuilt } from "../../server/setup/system.ts";
+import { ensureWebBuilt } from "../../server/setup/system.ts";
 import { copyDir, startTestLab, type TestLab } from "../../server/test/lab.ts";
 import { WORKSPACE_UID_BASE } from "../../server/workspaces/service.ts";
 import { screenshotDir } from "./artifacts.ts";
+import { launchChromium } from "./browser.ts";
 
 const EXERCISES = path.join(ROOT_DIR, "exercises");
 const EXERCISE = "token-bucket";
@@ -28,22 +29,7 @@ const focusedTestId = () =>
 
 beforeAll(async () => {
   ensureWebBuilt(() => {});
-  const executablePath = chromiumPath();
-  // Never skip: `npm test` installs Debian's chromium first; without it this must fail.
-  expect(executablePath, "Debian's chromium must be installed (npm test installs it as root)").not.toBeNull();
-  browser = await chromium.launch({
-    executablePath: executablePath!,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  browser = await launchChromium();
   lab = await startTestLab();
   // The smallest screen the lab promises to be readable on; light is the system's choice.
   page = await browser.newPage({ viewport: { width: 1280, height: 720 }, colorScheme: "light" });

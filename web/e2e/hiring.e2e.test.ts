@@ -1,12 +1,13 @@
 import fs from "node:fs";
 import path from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT_DIR } from "../../server/config.ts";
 import { Database } from "../../server/db/database.ts";
-import { chromiumPath, ensureWebBuilt } from "../../server/setup/system.ts";
+import { ensureWebBuilt } from "../../server/setup/system.ts";
 import { Client, startTestLab, type TestLab } from "../../server/test/lab.ts";
 import { screenshotDir } from "./artifacts.ts";
+import { launchChromium } from "./browser.ts";
 
 /**
  * A hiring round in Chromium on a real lab (bwrap sandboxes, real grading): a reviewer makes
@@ -93,25 +94,12 @@ async function start(page: Page): Promise<number> {
 
 beforeAll(async () => {
   ensureWebBuilt(() => {});
-  const executablePath = chromiumPath();
-  expect(executablePath, "Debian's chromium must be installed").not.toBeNull();
   lab = await startTestLab({ GRADING_CONCURRENCY: "2" });
   const admin = await Client.signup(lab.url, "reviewer");
   const db = new Database(path.join(lab.dataDir, "backlab.db"));
   db.run("UPDATE users SET role = 'instructor'");
   db.close();
-  browser = await chromium.launch({
-    executablePath: executablePath!,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  browser = await launchChromium();
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 720 }, colorScheme: "light" });
   await ctx.addCookies([{ name: "backlab_session", value: admin.cookie.split("=")[1]!, url: lab.url }]);
   reviewer = await ctx.newPage();

@@ -1,11 +1,12 @@
 import fs from "node:fs";
 import path from "node:path";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { type Browser, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT_DIR } from "../../server/config.ts";
-import { chromiumPath, ensureWebBuilt } from "../../server/setup/system.ts";
+import { ensureWebBuilt } from "../../server/setup/system.ts";
 import { startTestLab, type TestLab } from "../../server/test/lab.ts";
 import { screenshotDir } from "./artifacts.ts";
+import { launchChromium } from "./browser.ts";
 
 const EXERCISE_DIR = path.join(ROOT_DIR, "exercises", "code-patterns", "token-bucket");
 
@@ -13,22 +14,7 @@ let browser: Browser;
 
 beforeAll(async () => {
   ensureWebBuilt(() => {});
-  const executablePath = chromiumPath();
-  // Never skip: `npm test` installs Debian's chromium first; without it this must fail.
-  expect(executablePath, "Debian's chromium must be installed (npm test installs it as root)").not.toBeNull();
-  browser = await chromium.launch({
-    executablePath: executablePath!,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

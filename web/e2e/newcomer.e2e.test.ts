@@ -1,12 +1,13 @@
 import fs from "node:fs";
 import path from "node:path";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { type Browser, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT_DIR } from "../../server/config.ts";
-import { chromiumPath, ensureWebBuilt } from "../../server/setup/system.ts";
+import { ensureWebBuilt } from "../../server/setup/system.ts";
 import { startTestLab, type TestLab } from "../../server/test/lab.ts";
 import { pointsClaims } from "../../graders/readme-points.ts";
 import { screenshotDir, textNow } from "./artifacts.ts";
+import { launchChromium } from "./browser.ts";
 
 /**
  * What a newcomer tripped over in the first hour (issue 13), each as a person would see it
@@ -19,22 +20,8 @@ let n = 0;
 
 beforeAll(async () => {
   ensureWebBuilt(() => {});
-  const executablePath = chromiumPath();
-  expect(executablePath, "Debian's chromium must be installed (npm test installs it as root)").not.toBeNull();
   lab = await startTestLab({ SANDBOXES_PER_USER: "2" });
-  browser = await chromium.launch({
-    executablePath: executablePath!,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  browser = await launchChromium();
   shots = screenshotDir("newcomer");
 }, 120_000);
 

@@ -1,9 +1,10 @@
 import path from "node:path";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { type Browser, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromiumPath, ensureWebBuilt } from "../../server/setup/system.ts";
+import { ensureWebBuilt } from "../../server/setup/system.ts";
 import { startTestLab, type TestLab } from "../../server/test/lab.ts";
 import { screenshotDir, textNow } from "./artifacts.ts";
+import { launchChromium } from "./browser.ts";
 
 const SUBMISSIONS = "/api/exercises/token-bucket/submissions";
 
@@ -13,22 +14,7 @@ let page: Page;
 
 beforeAll(async () => {
   ensureWebBuilt(() => {});
-  const executablePath = chromiumPath();
-  // Never skip: `npm test` installs Debian's chromium first; without it this must fail.
-  expect(executablePath, "Debian's chromium must be installed (npm test installs it as root)").not.toBeNull();
-  browser = await chromium.launch({
-    executablePath: executablePath!,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  browser = await launchChromium();
   // One grader: a second learner's submissions queue up ahead of this one's, as in a workshop.
   lab = await startTestLab({ GRADING_CONCURRENCY: "1" });
   page = await browser.newPage({ viewport: { width: 1280, height: 720 } });

@@ -1,11 +1,12 @@
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { type Browser, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT_DIR } from "../../server/config.ts";
-import { chromiumPath, ensureWebBuilt } from "../../server/setup/system.ts";
+import { ensureWebBuilt } from "../../server/setup/system.ts";
 import { startTestLab, type TestLab } from "../../server/test/lab.ts";
+import { launchChromium } from "./browser.ts";
 
 const SHOTS = path.join(ROOT_DIR, "test-results", "e2e", "terminal");
 
@@ -17,23 +18,9 @@ let page: Page;
 
 beforeAll(async () => {
   ensureWebBuilt(() => {});
-  const executablePath = chromiumPath();
-  expect(executablePath, "Debian's chromium must be installed (npm test installs it as root)").not.toBeNull();
   lab = await startTestLab();
   proxy = await tcpProxy(Number(new URL(lab.url).port));
-  browser = await chromium.launch({
-    executablePath: executablePath!,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  browser = await launchChromium();
   context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
   page = await context.newPage();
   fs.mkdirSync(SHOTS, { recursive: true });

@@ -1,13 +1,14 @@
 import fs from "node:fs";
 import path from "node:path";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { type Browser, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { loadCatalog } from "../../graders/exercise/catalog.ts";
 import { ROOT_DIR } from "../../server/config.ts";
 import { Database } from "../../server/db/database.ts";
-import { chromiumPath, ensureWebBuilt } from "../../server/setup/system.ts";
+import { ensureWebBuilt } from "../../server/setup/system.ts";
 import { Client, startTestLab, type TestLab } from "../../server/test/lab.ts";
 import { dumpOnFailure, screenshotDir, textNow } from "./artifacts.ts";
+import { launchChromium } from "./browser.ts";
 
 /**
  * A workshop in Chromium with four browser contexts (an instructor and three learners) on a
@@ -31,21 +32,8 @@ const terminalText = (p: Page) => textNow(p.locator("[data-testid=terminal] .xte
 
 beforeAll(async () => {
   ensureWebBuilt(() => {});
-  const executablePath = chromiumPath();
-  expect(executablePath, "Debian's chromium must be installed (npm test installs it as root)").not.toBeNull();
   lab = await startTestLab({ GRADING_CONCURRENCY: "1" });
-  browser = await chromium.launch({
-    executablePath: executablePath!,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  browser = await launchChromium();
   shots = screenshotDir("workshop");
   // The instructor: an account promoted by the admin (here, in the database), signed in in the browser.
   const c = await Client.signup(lab.url, "ann");
