@@ -9,7 +9,19 @@ export type ScreenRequest =
   | { op: "close"; id: string };
 export type ScreenReply = { op: "parsed"; id: string; bytes: number } | { op: "screen"; req: number; data: string };
 
-type Entry = { cols: number; rows: number; scrollback: number; onParsed: (bytes: number) => void };
+type Entry = {
+  cols: number;
+  rows: number;
+  scrollback: number;
+  onParsed: (bytes: number) => void;
+  /** Output not posted yet: gathered into one message (POST_BYTES, or POST_MS), its buffer moved, not copied. */
+  held: Uint8Array[];
+  heldBytes: number;
+};
+
+/** Output is posted to the worker in messages of up to this much, or this long after it came. */
+const POST_BYTES = 128 * 1024;
+const POST_MS = 10;
 
 /**
  * The worker runs TypeScript like the rest of the lab, through tsx's loader, no build step
@@ -30,6 +42,8 @@ export class ScreenHost {
   private waiting = new Map<number, (screen: string) => void>();
   private nextReq = 1;
   private closed = false;
+  private holding = new Set<string>();
+  private postTimer: NodeJS.Timeout | undefined;
 
   constructor(private log?: Logger) {}
 
@@ -39,17 +53,31 @@ export class ScreenHost {
     onParsed: (bytes: number) => void,
     preface?: string,
   ): void {
-    this.entries.set(id, { ...size, onParsed });
+    this.entries.set(id, { ...size, onParsed, held: [], heldBytes: 0 });
     this.post({ op: "open", id, ...size, preface });
   }
 
+  /**
+   * Output for the screen of `id`. It is gathered (a message per batch cost the main thread
+   * more than the bytes did) and posted in order before any other request for that screen.
+   */
   write(id: string, data: Uint8Array): void {
-    this.post({ op: "write", id, data });
+    const e = this.entries.get(id);
+    if (!e) return this.post({ op: "write", id, data });
+    e.held.push(data);
+    e.heldBytes += data.length;
+    if (e.heldBytes >= POST_BYTES) return this.release(id);
+    this.holding.add(id);
+    this.postTimer ??= setTimeout(() => {
+      this.postTimer = undefined;
+      for (const held of [...this.holding]) this.release(held);
+    }, POST_MS);
   }
 
   resize(id: string, cols: number, rows: number): void {
     const e = this.entries.get(id);
     if (e) Object.assign(e, { cols, rows });
+    this.release(id);
     this.post({ op: "resize", id, cols, rows });
   }
 
@@ -57,6 +85,7 @@ export class ScreenHost {
   serialize(id: string, scrollback: number): Promise<string> {
     if (this.closed) return Promise.resolve("");
     const req = this.nextReq++;
+    this.release(id);
     return new Promise((resolve) => {
       this.waiting.set(req, resolve);
       this.post({ op: "serialize", id, req, scrollback });
@@ -69,12 +98,14 @@ export class ScreenHost {
   }
 
   close(id: string): void {
+    this.release(id);
     this.entries.delete(id);
     this.post({ op: "close", id });
   }
 
   async terminate(): Promise<void> {
     this.closed = true;
+    clearTimeout(this.postTimer);
     const w = this.worker;
     this.worker = null;
     for (const resolve of this.waiting.values()) resolve("");
@@ -82,10 +113,26 @@ export class ScreenHost {
     if (w) await w.terminate();
   }
 
-  private post(msg: ScreenRequest): void {
+  /** Posts what is held for `id` as one message; the copy made here is moved to the worker. */
+  private release(id: string): void {
+    this.holding.delete(id);
+    const e = this.entries.get(id);
+    if (!e || e.heldBytes === 0) return;
+    const data = new Uint8Array(e.heldBytes);
+    let at = 0;
+    for (const chunk of e.held) {
+      data.set(chunk, at);
+      at += chunk.length;
+    }
+    e.held = [];
+    e.heldBytes = 0;
+    this.post({ op: "write", id, data }, [data.buffer]);
+  }
+
+  private post(msg: ScreenRequest, transfer: ArrayBuffer[] = []): void {
     if (this.closed) return;
     this.worker ??= this.spawn();
-    this.worker.postMessage(msg);
+    this.worker.postMessage(msg, transfer);
   }
 
   private spawn(): Worker {
