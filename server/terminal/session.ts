@@ -19,9 +19,11 @@ const ECHO_WINDOW_MS = 25;
 /**
  * The screen model's own watermarks (bytes sent to the screen worker, not yet parsed): they
  * bound what a flood queues there ahead of other sessions' output, and the worker's memory.
+ * Above what the worker gathers for a digest (screen.worker.ts) by a margin: at 1 MB a shell
+ * paused there after Ctrl-C waited for a digest to be parsed (the prompt 60-100 ms late).
  */
-const SCREEN_HIGH = 1024 * 1024;
-const SCREEN_LOW = 512 * 1024;
+const SCREEN_HIGH = 2 * 1024 * 1024;
+const SCREEN_LOW = 1024 * 1024;
 /**
  * Fairness: one session handles at most this much output per turn of the event loop, then
  * its shell waits for the next turn, so a flood takes its share and no more while other
