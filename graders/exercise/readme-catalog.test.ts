@@ -3,6 +3,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { fileURLToPath } from "node:url";
 import { loadCatalog } from "./catalog.ts";
+import { AREAS } from "./fields.ts";
 
 const ROOT_DIR = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -22,7 +23,7 @@ function readmeRows(readme: string): { area: string; id: string }[] {
     });
 }
 
-describe("README's catalog table", () => {
+describe("the catalog and README's table", () => {
   const catalog = loadCatalog(path.join(ROOT_DIR, "exercises"));
   const rows = readmeRows(fs.readFileSync(path.join(ROOT_DIR, "README.md"), "utf8"));
 
@@ -32,5 +33,13 @@ describe("README's catalog table", () => {
     const loaded = [...catalog.exercises.values()].map((e) => `${e.area}/${e.id}`).sort();
     expect(new Set(listed).size, "no exercise is listed twice").toBe(listed.length);
     expect(listed).toEqual(loaded);
+  });
+
+  it("has three or more exercises in every area (a thin area is a reason to pick another product)", () => {
+    const perArea = Object.fromEntries(
+      AREAS.map((a) => [a.id, [...catalog.exercises.values()].filter((e) => e.area === a.id).length]),
+    );
+    for (const [area, n] of Object.entries(perArea))
+      expect(n, `${area} has ${n} exercise(s)`).toBeGreaterThanOrEqual(3);
   });
 });
