@@ -136,7 +136,13 @@ export class ScreenHost {
   }
 
   private spawn(): Worker {
-    const w = new Worker(BOOT, { eval: true, name: "terminal-screens" });
+    // A young generation of 4 MB, not V8's up to 48: a flood's garbage grew it and stayed in
+    // RSS (first flood +41 MB, now +22 in back-to-back tries, CPU alike).
+    const w = new Worker(BOOT, {
+      eval: true,
+      name: "terminal-screens",
+      resourceLimits: { maxYoungGenerationSizeMb: 4 },
+    });
     // Sessions never keep the lab's process alive; TerminalSessions.closeAll ends it.
     w.unref();
     w.on("message", (msg: ScreenReply) => {
