@@ -86,20 +86,22 @@ describe("the terminal in Chromium", () => {
     await page.screenshot({ path: path.join(SHOTS, "01-after-reload.png") });
 
     // A network blip: the client notices, reconnects by itself, and the screen is back.
-    const seen = page.evaluate(
-      () =>
-        new Promise<boolean>((resolve) => {
-          const el = document.querySelector("[data-testid=terminal-status]")!;
-          const observer = new MutationObserver(() => {
-            if (el.textContent === "reconnecting") resolve(true);
-          });
-          observer.observe(el, { childList: true, characterData: true, subtree: true });
-          setTimeout(() => resolve(false), 15_000);
-        }),
-    );
-    await page.waitForTimeout(100);
+    // The observer is in place before the blip (evaluate returns once it is installed): a
+    // reconnect faster than the test's own round trip still leaves its "reconnecting" seen.
+    await page.evaluate(() => {
+      const w = window as unknown as { sawReconnecting: boolean };
+      w.sawReconnecting = false;
+      const el = document.querySelector("[data-testid=terminal-status]")!;
+      new MutationObserver(() => {
+        if (el.textContent === "reconnecting") w.sawReconnecting = true;
+      }).observe(el, { childList: true, characterData: true, subtree: true });
+    });
     proxy.blip();
-    expect(await seen).toBe(true);
+    await expect
+      .poll(() => page.evaluate(() => (window as unknown as { sawReconnecting: boolean }).sawReconnecting), {
+        timeout: 15_000,
+      })
+      .toBe(true);
     await expect.poll(status, { timeout: 30_000 }).toBe("connected");
     await expect.poll(terminalText).toMatch(/before-reload-42/);
     await type("echo after-blip-$((5*5))");
