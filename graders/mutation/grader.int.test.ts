@@ -126,7 +126,7 @@ describe("the mutation grader", () => {
         // Neither the code under test's files nor a function's text reach the learner's tests
         // (issue 23: String(fn) is a native-code stub, so the test passes on the reference and
         // on every mutant); what the code returns does, and a test's name may depend on it.
-        `import { it } from "vitest";\nimport { discounted } from "../src/discount.js";\nconst src = String(discounted);\nconst out = discounted(100, true);\nit(\`leak \${src} \${out}\`, () => { console.log(src); if (src.includes("total")) throw new Error(src); if (src !== "function discounted() { [native code] }") throw new Error(src); });\n`,
+        `import { it } from "vitest";\nimport { discounted } from "../src/discount.js";\nconst src = String(discounted);\nconst out = discounted(100, true);\nit(\`leak \${src} \${out}\`, () => { console.log(src); if (src.includes("total")) throw new Error(src); if (src !== "function discounted() { [native code] }") throw new Error(src); if (out !== 90) throw new Error("not 90"); });\n`,
       );
     });
     const listing = (d: string) => fs.readdirSync(d, { recursive: true, encoding: "utf8" }).sort();
@@ -136,11 +136,10 @@ describe("the mutation grader", () => {
     expect(r.score).toBe(30);
     const text = JSON.stringify(r);
     for (const code of ["total > 100", "(total, _loyal)", "Number.isFinite"]) expect(text).not.toContain(code);
-    // The leak test's name changes with the mutant's answer (90 vs 100); whether the kill message
-    // also counts it as "a test whose name changed" is not settled since the text became a stub
-    // (see the session note): the kill itself and the absence of code are what this test holds.
-    expect(r.tests.find((t) => t.name === "Mutant: off-by-one in the discount threshold")?.message).toMatch(
-      /^Killed: “discounted > gives loyal customers 10% off at exactly 100” failed on this mutant/,
+    // On the off-by-one mutant the leak test's name carries the mutant's answer (100, not 90) and
+    // it fails: a kill by a test the reference never ran under that name, counted, never named.
+    expect(r.tests.find((t) => t.name === "Mutant: off-by-one in the discount threshold")?.message).toBe(
+      "Killed: “discounted > gives loyal customers 10% off at exactly 100” failed on this mutant, and 1 test whose name changed with the mutant's code (not shown).",
     );
   });
 

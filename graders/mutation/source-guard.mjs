@@ -6,9 +6,9 @@
 // every function's text is a native-code stub (`function name() { [native code] }`), except
 // to vitest's own files: @vitest/runner reads a test's or hook's parameter list from its text
 // to know which `test.extend` fixtures it uses. The original `toString` is taken here and
-// kept in this closure; no other realm is reachable (vm, inspector, worker threads and
-// process.getBuiltinModule are refused: the config's resolver guard, Node's permission model,
-// shield.mjs), so there is no second copy to call. graders/unit/README.md argues it.
+// kept in this closure; no other realm is reachable (vm, module, inspector, worker threads and
+// process.getBuiltinModule are refused: graders/unit/imports.mjs, Node's permission model), so
+// there is no second copy to call. graders/unit/README.md argues it.
 const LOCKED = Symbol.for("backlab.source-guard.locked");
 if (!Object.hasOwn(globalThis, LOCKED)) {
   const { apply } = Reflect;

@@ -197,6 +197,19 @@ it("x", () => expect(x).toBe(1));
   });
 
   // One worker runs all the hidden test files (vitest.config.mjs `isolate: false`).
+  it("loads a dependency that assigns inherited names on its own prototypes (protobufjs), under the frozen realm", async () => {
+    // shield.mjs freezes Object.prototype with SES-style override accessors, so a dependency's
+    // `Foo.prototype.toString = …` still works; a bare freeze before it (the runner's, once)
+    // made such a module throw on load.
+    const exercise = fixture(
+      "frozen-realm-deps",
+      "export const one = 1;\n",
+      `import { it, expect } from "vitest";\nimport protobuf from "protobufjs";\nimport { one } from "@workspace/src/mod.ts";\nit("loads", () => { const t = new protobuf.Type("M").add(new protobuf.Field("a", 1, "int32")); expect(String(t)).toBe("Type M"); expect(Object.isFrozen(Object.prototype)).toBe(true); expect(one).toBe(1); });\n`,
+    );
+    const r = await run(exercise, path.join(exercise.dir, "starter"));
+    expect(r.tests.map((t) => [t.name, t.status, t.message])).toEqual([["loads", "pass", null]]);
+  });
+
   it("gives each hidden test file fresh modules, as a process of its own would", async () => {
     const hidden = (name: string) =>
       `import { it, expect } from "vitest";\nimport { next } from "@workspace/src/mod.ts";\nit("${name}", () => expect(next()).toBe(1));\n`;

@@ -175,7 +175,7 @@ function tooBig(step: Step, why: string): StepOutcome {
 }
 
 /** The grader's files inside the sandbox (/grader), shared with the mutation kind. */
-export const GRADER_FILES = ["reporter.mjs", "runner.mjs", "shield.mjs"];
+export const GRADER_FILES = ["reporter.mjs", "runner.mjs", "shield.mjs", "imports.mjs"];
 
 export type VitestDirs = { grader: string; out: string };
 

@@ -17,10 +17,16 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import { getFn } from "@vitest/runner";
 import { TestRunner } from "vitest";
+import { armImportGuard } from "./imports.mjs";
 
 const state = globalThis.__vitest_worker__;
 const KEY = state?.providedContext?.backlabVerdictKey;
-if (state?.providedContext) delete state.providedContext.backlabVerdictKey;
+// The mutation kind's import policy (imports.mjs), armed before the first setup or test file.
+const IMPORT_POLICY = state?.providedContext?.backlabImportGuard;
+if (state?.providedContext) {
+  delete state.providedContext.backlabVerdictKey;
+  delete state.providedContext.backlabImportGuard;
+}
 // Taken now, before any submission code could patch the fs module.
 const append = fs.appendFileSync;
 const PROGRESS = "/grader/out/progress.ndjson";
@@ -32,9 +38,13 @@ const sample = createHmac("sha256", "k");
 const hmacProto = Object.getPrototypeOf(sample);
 const update = hmacProto.update;
 const digest = hmacProto.digest;
+// (Only a native handle's prototype: the HMAC's state object is a plain one, whose prototype is
+// Object.prototype, which shield.mjs freezes later with its SES-style override accessors; a
+// bare freeze here would make every `obj.toString = …` in a dependency throw.)
 for (const sym of Object.getOwnPropertySymbols(sample)) {
   const handle = sample[sym];
-  if (handle && typeof handle === "object") Object.freeze(Object.getPrototypeOf(handle));
+  const proto = handle && typeof handle === "object" ? Object.getPrototypeOf(handle) : null;
+  if (proto && proto !== Object.prototype) Object.freeze(proto);
 }
 Object.freeze(hmacProto);
 
@@ -64,10 +74,15 @@ function freshModules(modules) {
 }
 
 let files = 0;
+let armed = false;
 
 export default class BacklabRunner extends TestRunner {
   // (Not onCollectStart: vitest wraps that one by assignment, which a frozen prototype refuses.)
   importFile(filepath, source) {
+    if (IMPORT_POLICY && !armed) {
+      armImportGuard(this.moduleRunner, IMPORT_POLICY);
+      armed = true;
+    }
     if (source === "collect" && files++ > 0) {
       this.moduleRunner?.mocker?.reset();
       freshModules(this.workerState.evaluatedModules);

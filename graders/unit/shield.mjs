@@ -286,7 +286,6 @@ function lockProcess() {
 // file, before any submission code ran; every lock is non-configurable, so it holds for the
 // later files. The mark is set last, so a lockdown that broke off half-way is tried again
 // and throws (the file fails) rather than leaving a half-locked worker to the next file.
-// (Not Object.isFrozen(Object.prototype): runner.mjs freezes it as part of the HMAC's state.)
 const LOCKED = Symbol.for("backlab.shield.locked");
 if (!Object.hasOwn(globalThis, LOCKED)) {
   lockStack();

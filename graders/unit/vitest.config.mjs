@@ -57,6 +57,17 @@ const DENIED_BUILTINS = new Set([
 ]);
 
 /**
+ * The same refusals where the resolver never looks (imports.mjs, armed by runner.mjs): vitest's
+ * worker externalizes a built-in itself, and hands each module a real `require`. Plus the
+ * harness's packages that load modules or compile code, however a module asks for them.
+ */
+const IMPORT_POLICY = {
+  builtins: [...DENIED_BUILTINS],
+  packages: String.raw`/node_modules/(vite|vite-node|tsx|esbuild|tinyspy|@vitest/[^/]+)/`,
+  cjs: true,
+};
+
+/**
  * The resolver's guard for imports made by the submission's modules (importer under
  * /workspace): no harness, no grader file, none of the denied built-ins, and bare package
  * names resolve from the runtime's /node_modules as the hidden tests' do, so a node_modules/
@@ -97,7 +108,10 @@ export default defineConfig({
     // graph, as a process of its own would; shield.mjs locks the worker once, for all files.
     isolate: false,
     runner: "/grader/runner.mjs",
-    provide: { backlabVerdictKey: KEY },
+    provide:
+      SERVICE || UNCONFINED
+        ? { backlabVerdictKey: KEY }
+        : { backlabVerdictKey: KEY, backlabImportGuard: IMPORT_POLICY },
     reporters: [["/grader/reporter.mjs", { key: KEY }]],
     // The service kind starts vitest while the service boots; its tests wait at the gate.
     setupFiles: SERVICE ? ["/grader/gate.mjs"] : UNCONFINED ? [] : ["/grader/shield.mjs"],
