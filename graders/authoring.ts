@@ -10,6 +10,7 @@ import type { OpenDriver } from "./sandbox/port.ts";
 import { readmePointsProblems } from "./readme-points.ts";
 import type { Results } from "./results.ts";
 import { grade, GRADING_UID_BASE } from "./run.ts";
+import { DEFAULT_ADMISSION, pooled, type Admission, type PoolStats } from "./pool.ts";
 
 const USAGE = `backlab exercise <command>
 
@@ -46,8 +47,8 @@ export async function exerciseCommand(args: string[], env: AuthoringEnv): Promis
       return scaffold(positional[0], env.exercisesDir);
     case "validate": {
       const jobsAt = rest.indexOf("--jobs");
-      const jobs = jobsAt >= 0 ? Number(rest[jobsAt + 1]) : DEFAULT_JOBS;
-      if (!Number.isInteger(jobs) || jobs < 1 || jobs > 16) return usage();
+      const jobs = jobsAt >= 0 ? Number(rest[jobsAt + 1]) : undefined;
+      if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1 || jobs > 16)) return usage();
       return validateCommand(rest.includes("--all") ? null : (positional[0] ?? null), json, jobs, driver, env);
     }
     case "grade": {
@@ -153,11 +154,8 @@ export type ValidationReport = {
   duration_ms: number;
 };
 
-/**
- * Gradings run at once: each spends much of its time waiting (on the learner's timers, a
- * sandbox, a child process), so one more than the cores keeps them busy; at most 8.
- */
-export const DEFAULT_JOBS = Math.min(8, Math.max(2, os.cpus().length + 1));
+/** How the run used the machine: its wall time, the most gradings at once, and how many the idle CPU let in. */
+export type PoolReport = { wall_ms: number; peak_jobs: number; admitted_on_idle: number };
 
 /** `wrong/<name>/expect.yaml`: the plausible mistake and the tests it must lose. */
 const WrongExpect = z
@@ -209,33 +207,6 @@ function assemble(solutionDir: string, fixtureDir: string, into: string): string
   return into;
 }
 
-/**
- * The order to start tasks in: the heaviest first (longest processing time first), so the
- * run does not end on one slow exercise's gradings while the other workers idle. Ties keep
- * their order.
- */
-export function heaviestFirst(weights: number[]): number[] {
-  return weights
-    .map((w, i) => [w, i] as const)
-    .sort((a, b) => b[0] - a[0] || a[1] - b[1])
-    .map(([, i]) => i);
-}
-
-/** Runs `tasks` with at most `jobs` at a time, the heaviest first; results in the tasks' order. */
-async function pooled<T>(tasks: { run: () => Promise<T>; weight: number }[], jobs: number): Promise<T[]> {
-  const out: T[] = new Array(tasks.length);
-  const order = heaviestFirst(tasks.map((t) => t.weight));
-  let next = 0;
-  const worker = async () => {
-    while (next < order.length) {
-      const i = order[next++]!;
-      out[i] = await tasks[i]!.run();
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(jobs, tasks.length) }, worker));
-  return out;
-}
-
 /** Validates one exercise folder, or the whole catalog: schema, then real grading. */
 export async function validateExercises(
   env: AuthoringEnv,
@@ -245,7 +216,9 @@ export async function validateExercises(
     driver?: DriverName;
     /** Names the run's sandboxes (`author-<labId>-…`); random by default. */ labId?: string;
   } = {},
-): Promise<{ ok: boolean; exercises: ValidationReport[]; problems: CatalogProblem[] }> {
+): Promise<{ ok: boolean; exercises: ValidationReport[]; problems: CatalogProblem[]; pool: PoolReport }> {
+  const t0 = Date.now();
+  const stats: PoolStats = { peak: 0, admittedOnIdle: 0 };
   let exercises: Exercise[];
   let problems: CatalogProblem[];
   if (target) {
@@ -290,7 +263,10 @@ export async function validateExercises(
               );
           return first;
         });
-        const results = await pooled(tasks, opts.jobs ?? DEFAULT_JOBS);
+        const admission: Admission = opts.jobs
+          ? { ...DEFAULT_ADMISSION, min: opts.jobs, max: opts.jobs }
+          : DEFAULT_ADMISSION;
+        const results = await pooled(tasks, admission, undefined, stats);
         return plans.map((p, i) => {
           const [solution, starter, ...graded] = results.slice(
             slots[i]!,
@@ -305,7 +281,12 @@ export async function validateExercises(
     opts.driver,
     opts.labId,
   );
-  return { ok: problems.length === 0 && reports.every((r) => r.ok), exercises: reports, problems };
+  return {
+    ok: problems.length === 0 && reports.every((r) => r.ok),
+    exercises: reports,
+    problems,
+    pool: { wall_ms: Date.now() - t0, peak_jobs: stats.peak, admitted_on_idle: stats.admittedOnIdle },
+  };
 }
 
 function report(
@@ -375,7 +356,7 @@ function report(
 async function validateCommand(
   target: string | null,
   json: boolean,
-  jobs: number,
+  jobs: number | undefined,
   driver: DriverName,
   env: AuthoringEnv,
 ): Promise<number> {
@@ -392,6 +373,9 @@ async function validateCommand(
       for (const p of r.problems) say(`    ${p}`);
     }
     say(report.ok ? `${report.exercises.length} exercise(s) valid` : "validation failed");
+    say(
+      `${(report.pool.wall_ms / 1000).toFixed(1)} s; at most ${report.pool.peak_jobs} gradings at once (${report.pool.admitted_on_idle} let in by idle CPU)`,
+    );
   }
   return report.ok ? 0 : 1;
 }
