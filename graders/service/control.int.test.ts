@@ -81,17 +81,24 @@ async function answer(id) {
   throw new Error("no answer for " + id);
 }
 
+// Written as the protocol says (a temp file, then renamed): a plain write can be read half
+// done, and a megabyte read at 4 KB answers "not JSON" rather than the size limit under test.
+function put(id, text) {
+  fs.writeFileSync(REQ + "/." + id + ".tmp", text);
+  fs.renameSync(REQ + "/." + id + ".tmp", REQ + "/" + id + ".json");
+}
+
 it("refuses hostile requests and keeps working", async () => {
-  fs.writeFileSync(REQ + "/bad-verb.json", JSON.stringify({ verb: "exec", argv: ["sh"] }));
+  put("bad-verb", JSON.stringify({ verb: "exec", argv: ["sh"] }));
   expect(await answer("bad-verb")).toMatchObject({ ok: false, error: expect.stringMatching(/invalid request/) });
-  fs.writeFileSync(REQ + "/extra-key.json", JSON.stringify({ verb: "logs", path: "/etc/shadow" }));
+  put("extra-key", JSON.stringify({ verb: "logs", path: "/etc/shadow" }));
   expect(await answer("extra-key")).toMatchObject({ ok: false, error: expect.stringMatching(/invalid request/) });
-  fs.writeFileSync(REQ + "/huge.json", JSON.stringify({ verb: "memory", pad: "x".repeat(1024 * 1024) }));
+  put("huge", JSON.stringify({ verb: "memory", pad: "x".repeat(1024 * 1024) }));
   expect(await answer("huge")).toMatchObject({ ok: false, error: expect.stringMatching(/at most 4096 bytes/) });
   fs.writeFileSync("/tmp/real.json", JSON.stringify({ verb: "logs" }));
   fs.symlinkSync("/tmp/real.json", REQ + "/link.json");
   expect(await answer("link")).toMatchObject({ ok: false, error: expect.stringMatching(/not a regular file/) });
-  fs.writeFileSync(REQ + "/not-json.json", "{verb:");
+  put("not-json", "{verb:");
   expect(await answer("not-json")).toMatchObject({ ok: false, error: expect.stringMatching(/not JSON/) });
   fs.mkdirSync(REQ + "/dir.json");
   expect(await answer("dir")).toMatchObject({ ok: false, error: expect.stringMatching(/not a regular file/) });
