@@ -97,9 +97,10 @@ export default defineConfig({
     // imports.mjs's policy, armed by runner.mjs before the first setup or test file.
     provide: { backlabVerdictKey: KEY${confined ? `, backlabImportGuard: ${JSON.stringify(IMPORT_POLICY)}` : ""} },
     reporters: [["/grader/reporter.mjs", { key: KEY }]],
-    // A function's text is a stub (source-guard.mjs, graders/unit/README.md). (shield.mjs is
-    // not loaded: contract-tests' reference fails under it, "Cannot add property __flags".)
-    setupFiles: ${confined ? '["/grader/source-guard.mjs"]' : "[]"},
+    // A function's text is a stub (source-guard.mjs), then the realm is locked and vitest's
+    // state handed to vitest's own files only (shield.mjs), as in the unit kind
+    // (graders/unit/README.md).
+    setupFiles: ${confined ? '["/grader/source-guard.mjs", "/grader/shield.mjs"]' : "[]"},
     onConsoleLog: () => false,
   },
 });

@@ -210,6 +210,36 @@ it("x", () => expect(x).toBe(1));
     expect(r.tests.map((t) => [t.name, t.status, t.message])).toEqual([["loads", "pass", null]]);
   });
 
+  it("runs expect's asymmetric matchers under the frozen realm, and they still fail when they should", async () => {
+    // chai keeps a flag on `this` when `expect.any(String)` is called, and `this` is the frozen
+    // expect: shield.mjs hands it a fresh flags object at each read, kept by no one.
+    const hidden = [
+      `import { it, expect } from "vitest";`,
+      `import { item } from "@workspace/src/mod.ts";`,
+      `it("any", () => expect(item).toMatchObject({ sku: expect.any(String), n: expect.anything() }));`,
+      `it("containing", () => expect(item).toEqual(expect.objectContaining({ sku: expect.stringMatching(/^S/), tags: expect.arrayContaining(["b"]) })));`,
+      `it("not", () => expect(item.sku).toEqual(expect.not.stringContaining("z")));`,
+      `it("closeTo", () => expect(item.p).toEqual(expect.closeTo(0.3)));`,
+      `it("flags do not stick", () => { expect.__flags.negate = true; expect(expect.__flags.negate).toBe(undefined); expect(1).toBe(1); });`,
+      `it("a wrong type fails", () => expect(item).toMatchObject({ n: expect.any(String) }));`,
+    ].join("\n");
+    const exercise = fixture(
+      "asymmetric",
+      `export const item = { sku: "S-1", n: 2, tags: ["a", "b"], p: 0.1 + 0.2 };\n`,
+      hidden,
+    );
+    const r = await run(exercise, path.join(exercise.dir, "starter"));
+    expect(r.tests.map((t) => [t.name, t.status])).toEqual([
+      ["any", "pass"],
+      ["containing", "pass"],
+      ["not", "pass"],
+      ["closeTo", "pass"],
+      ["flags do not stick", "pass"],
+      ["a wrong type fails", "fail"],
+    ]);
+    expect(r.tests[5]!.message).not.toMatch(/__flags|extensible/);
+  });
+
   it("gives each hidden test file fresh modules, as a process of its own would", async () => {
     const hidden = (name: string) =>
       `import { it, expect } from "vitest";\nimport { next } from "@workspace/src/mod.ts";\nit("${name}", () => expect(next()).toBe(1));\n`;

@@ -248,6 +248,18 @@ function lockRealm() {
   } catch {
     // a module namespace: already as fixed as it gets
   }
+  // chai's addMethod keeps a stack-trimming flag on `this`, and `expect.any(String)` and the
+  // other asymmetric matchers are called with `this` = expect: a frozen expect cannot take
+  // one ("Cannot add property __flags"). Each read hands out a fresh, empty one, so nothing
+  // written there is seen again, by chai or anyone else.
+  for (const fn of [expect, expect.not, chai.expect])
+    if (fn && !Object.hasOwn(fn, "__flags"))
+      defineProperty(fn, "__flags", {
+        get: () => Object.create(null),
+        set() {},
+        enumerable: false,
+        configurable: false,
+      });
   harden(expect);
   const jest = globalThis[Symbol.for("$$jest-matchers-object")];
   if (jest) {
