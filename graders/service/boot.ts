@@ -82,7 +82,10 @@ export class Running {
  * a submission talks to the same process (a boot costs about a second). A service that died
  * in an earlier step is started again. Without `ctx.shared` (a one-off boot), it is private.
  */
-async function runningService(ctx: GradeContext): Promise<{ running: Running; owned: boolean }> {
+async function runningService(
+  ctx: GradeContext,
+  onSandbox?: (service: Sandbox) => Promise<void>,
+): Promise<{ running: Running; owned: boolean }> {
   const existing = ctx.shared?.get("service") as Running | undefined;
   if (existing && !existing.exited) return { running: existing, owned: false };
   if (existing) await existing.service.stop();
@@ -109,6 +112,7 @@ async function runningService(ctx: GradeContext): Promise<{ running: Running; ow
   let running: Running;
   let backing: RunningService[] = [];
   try {
+    await onSandbox?.(service);
     // Fresh for this grading (a copy of the template), in the service's sandbox: its network,
     // its limits, gone when it stops.
     if (ctx.exercise.services.length)
@@ -145,17 +149,15 @@ export async function bootService(
 ): Promise<BootedService> {
   const spec = ctx.exercise.service as ServiceSpec;
   const remaining = () => Math.max(1000, ctx.deadline - Date.now());
-  const { running, owned } = await runningService(ctx);
   const graderWork = path.join(ctx.runDir, "grader-work");
   fs.mkdirSync(graderWork, { mode: 0o755 });
   fs.chownSync(graderWork, ctx.uid, ctx.uid);
   fs.copyFileSync(path.join(HERE, "ready.mjs"), path.join(graderWork, "ready.mjs"));
   let grader: Sandbox | undefined;
-  const stop = async () => {
-    await grader?.stop();
-    if (owned) await running.service.stop();
-  };
-  try {
+  // The grader sandbox joins the service's network, so it can exist as soon as the service's
+  // sandbox does: its side (vitest up to its gate, ~1 s) then runs while the backing services
+  // start, the workspace is built and the service boots, not after them.
+  const openGrader = async (service: Sandbox) => {
     grader = await createWithin(
       ctx.driver,
       {
@@ -165,16 +167,31 @@ export async function bootService(
         mounts,
         limits: sandboxLimits(ctx.exercise.limits),
         uid: ctx.uid,
-        network: { join: running.service },
+        network: { join: service },
         // The hidden tests reach the service's backing services on the shared loopback.
         env: servicesEnv(ctx.exercise.services),
       },
       remaining(),
     );
-    const url = `http://127.0.0.1:${spec.port}`;
-    // The grader's side can start meanwhile (vitest up to its gate): it costs as long as a boot.
     whileBooting?.(grader);
-    await waitReady(running, grader, spec, ctx.deadline);
+  };
+  let started: Awaited<ReturnType<typeof runningService>>;
+  try {
+    started = await runningService(ctx, openGrader);
+  } catch (err) {
+    await grader?.stop();
+    throw err;
+  }
+  const { running, owned } = started;
+  const stop = async () => {
+    await grader?.stop();
+    if (owned) await running.service.stop();
+  };
+  try {
+    // A service an earlier step of this grading left running: the grader joins it now.
+    if (!grader) await openGrader(running.service);
+    const url = `http://127.0.0.1:${spec.port}`;
+    await waitReady(running, grader!, spec, ctx.deadline);
     if (!running.bootRecorded) {
       running.bootRecorded = true;
       ctx.timing?.add(
@@ -183,7 +200,7 @@ export async function bootService(
         running.startedAt,
       );
     }
-    return { service: running.service, grader, url, logs: () => running.log.text(), stop, running };
+    return { service: running.service, grader: grader!, url, logs: () => running.log.text(), stop, running };
   } catch (err) {
     await stop();
     if (err instanceof BootError)
