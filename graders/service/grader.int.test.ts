@@ -138,6 +138,8 @@ for (const [name, make] of Object.entries(drivers)) {
       expect(boot!.label).toBe("node --enable-source-maps src/server.js");
       expect(boot!.ms).toBeGreaterThanOrEqual(1500);
       expect(vitest!.start_ms).toBeLessThan(boot!.start_ms + boot!.ms);
+      // The grader sandbox exists as soon as the service's does: vitest starts before the build.
+      expect(vitest!.start_ms).toBeLessThanOrEqual(build!.start_ms);
       for (const file of phases.filter((p) => p.phase === "test-file"))
         expect(file.start_ms).toBeGreaterThanOrEqual(boot!.start_ms + boot!.ms);
     });
