@@ -84,7 +84,7 @@ export class Running {
  */
 async function runningService(
   ctx: GradeContext,
-  onSandbox?: (service: Sandbox) => Promise<void>,
+  onSandbox?: (service: Sandbox) => Promise<unknown>,
 ): Promise<{ running: Running; owned: boolean }> {
   const existing = ctx.shared?.get("service") as Running | undefined;
   if (existing && !existing.exited) return { running: existing, owned: false };
@@ -157,7 +157,7 @@ export async function bootService(
   // The grader sandbox joins the service's network, so it can exist as soon as the service's
   // sandbox does: its side (vitest up to its gate, ~1 s) then runs while the backing services
   // start, the workspace is built and the service boots, not after them.
-  const openGrader = async (service: Sandbox) => {
+  const openGrader = async (service: Sandbox): Promise<Sandbox> => {
     grader = await createWithin(
       ctx.driver,
       {
@@ -174,6 +174,7 @@ export async function bootService(
       remaining(),
     );
     whileBooting?.(grader);
+    return grader;
   };
   let started: Awaited<ReturnType<typeof runningService>>;
   try {
@@ -189,9 +190,9 @@ export async function bootService(
   };
   try {
     // A service an earlier step of this grading left running: the grader joins it now.
-    if (!grader) await openGrader(running.service);
+    const joined = grader ?? (await openGrader(running.service));
     const url = `http://127.0.0.1:${spec.port}`;
-    await waitReady(running, grader!, spec, ctx.deadline);
+    await waitReady(running, joined, spec, ctx.deadline);
     if (!running.bootRecorded) {
       running.bootRecorded = true;
       ctx.timing?.add(
@@ -200,7 +201,7 @@ export async function bootService(
         running.startedAt,
       );
     }
-    return { service: running.service, grader: grader!, url, logs: () => running.log.text(), stop, running };
+    return { service: running.service, grader: joined, url, logs: () => running.log.text(), stop, running };
   } catch (err) {
     await stop();
     if (err instanceof BootError)

@@ -38,8 +38,11 @@ const get = () =>
     });
   });
 
+// Once the port has accepted, the GET alone says the rest (refused, an error status, ready).
+let accepting = false;
 while (Date.now() < until) {
-  if (await listening()) {
+  accepting ||= await listening();
+  if (accepting) {
     const code = await get();
     if (code !== null) {
       if (status ? code === Number(status) : code < 500) process.exit(0);
